@@ -1,0 +1,1 @@
+"""Step definitions: thin adapters from Gherkin to cicd_acceptance."""
