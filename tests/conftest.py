@@ -1,0 +1,18 @@
+"""Shared test fixtures: hermetic environment for the tests of the harness itself."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_LEAKY = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_ACTOR", "GITHUB_STEP_SUMMARY",
+          "GITHUB_ACTIONS")
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's or CI's GitHub credentials or ACCEPTANCE_* settings."""
+    for name in list(os.environ):
+        if name in _LEAKY or (name.startswith("ACCEPTANCE_") and name != "ACCEPTANCE_REQUIRE_TOOLS"):
+            monkeypatch.delenv(name)
