@@ -14,6 +14,7 @@ _PLUGINS = [
     "cicd_acceptance.testing.evidence_plugin",   # evidence bundle, verdict line, ExecPlan progress
     "steps.static_steps",
     "steps.live_steps",
+    "steps.project_steps",                       # criteria about this repository's own workflows
 ]
 
 # Modules land one by one while the harness is being built; list only those present so a partial tree still runs.
