@@ -1,0 +1,3 @@
+module github.com/example/stream-monitor
+
+go 1.19
