@@ -1,0 +1,282 @@
+"""RegistryClient: the few OCI distribution calls acceptance needs, each counted, each failing with a named call.
+
+It resolves the exact tag with one ``HEAD`` (never by listing tags), fetches an index and each platform's own
+manifest and config blob (so labels are never the host platform's, unlike ``skopeo inspect``), verifies every
+body against its digest, and lists tags only when asked, following ``Link`` pages. Authentication is the Bearer
+challenge flow of :mod:`cicd_acceptance.registry.auth`; the transport is injected for tests.
+
+Example::
+
+    client = RegistryClient(registry="ghcr.io", username="octocat", token=Secret(pat))
+    ref = client.head_manifest("acme/shop-gateway", "sha-860c190")   # None when the tag is absent
+    info = client.image_info("acme/shop-gateway", ref.digest)        # per-platform labels
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+import httpx
+import tenacity
+
+from cicd_acceptance.errors import ConfigError, RegistryAccessDenied, RegistryError, RegistryNotFound
+from cicd_acceptance.registry.auth import ACCESS_DENIED_HINT, RegistryTokenAuth, is_loopback
+from cicd_acceptance.registry.manifests import image_config, parse_manifest, platform_image, verify_digest
+from cicd_acceptance.registry.models import (
+    MANIFEST_ACCEPT,
+    ImageInfo,
+    Manifest,
+    ManifestRef,
+    PlatformImage,
+    RegistryStats,
+    is_digest,
+    validate_name,
+    validate_tag,
+)
+from cicd_acceptance.secret import Secret
+
+__all__ = ["RETRY_STATUSES", "RegistryClient"]
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_REGISTRY_RE = re.compile(r"(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\])(?::[0-9]{1,5})?")
+_MAX_TAG_PAGES = 10_000
+
+
+class _CountingTransport(httpx.BaseTransport):
+    """Counts every request that reaches the wire (token fetches, challenge retries and redirect hops included)."""
+
+    def __init__(self, inner: httpx.BaseTransport, stats: RegistryStats, registry_host: str) -> None:
+        self._inner = inner
+        self._stats = stats
+        self._host = registry_host
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._stats.requests[_classify(request, self._host)] += 1
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _classify(request: httpx.Request, registry_host: str) -> str:
+    path = request.url.path
+    if "/manifests/" in path:
+        return "manifest_head" if request.method == "HEAD" else "manifest_get"
+    if "/blobs/" in path:
+        return "blob"
+    if path.endswith("/tags/list"):
+        return "tags"
+    if request.url.params.get("scope") is not None or path.endswith("/token"):
+        return "token"
+    return "redirect" if request.url.netloc.decode("ascii") != registry_host else "other"
+
+
+class RegistryClient:
+    """A read-only client of one OCI registry.
+
+    Parameters:
+        registry: ``host[:port]``, e.g. ``ghcr.io`` or ``127.0.0.1:5000``.
+        username / token: optional credentials, sent only to the registry's own token realm.
+        transport: an httpx transport (``MockTransport``/``WSGITransport`` in tests); default: the network.
+        scheme: ``https`` by default; ``http`` only for a loopback host.
+        sleep / clock: injectable waiting and time for retries and token expiry.
+    """
+
+    def __init__(self, *, registry: str, username: str | None = None, token: Secret | None = None,
+                 transport: httpx.BaseTransport | None = None, scheme: str | None = None,
+                 timeout: float = 30.0, attempts: int = 3, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.registry = _check_registry(registry, scheme)
+        self.scheme = scheme or "https"
+        self.stats = RegistryStats()
+        self._attempts = attempts
+        self._sleep = sleep
+        auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock)
+        counting = _CountingTransport(transport or httpx.HTTPTransport(), self.stats, self.registry)
+        self._http = httpx.Client(base_url=f"{self.scheme}://{self.registry}", transport=counting, auth=auth,
+                                  timeout=timeout, follow_redirects=False)
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a registry path, as error messages show it."""
+        return f"{self.scheme}://{self.registry}{path}"
+
+    def head_manifest(self, name: str, reference: str) -> ManifestRef | None:
+        """Resolve ``reference`` with one HEAD; None when the registry says the manifest or repository is unknown."""
+        path = _manifest_path(name, reference)
+        response = self._send("HEAD", path, headers={"Accept": MANIFEST_ACCEPT})
+        if response.status_code == 404:
+            return None  # a HEAD has no body, so MANIFEST_UNKNOWN and NAME_UNKNOWN look alike: both mean absent
+        if response.status_code != 200:
+            raise self._error(response, f"manifest {name}:{reference}")
+        digest = response.headers.get("docker-content-digest")
+        if not digest:
+            digest = reference if is_digest(reference) else self.get_manifest(name, reference).digest
+        size = response.headers.get("content-length")
+        return ManifestRef(digest=digest, media_type=_media_type(response),
+                           size=int(size) if size and size.isdigit() else None)
+
+    def get_manifest(self, name: str, reference: str) -> Manifest:
+        """GET a manifest or index and verify its body against the digest (reference or Docker-Content-Digest)."""
+        path = _manifest_path(name, reference)
+        response = self._send("GET", path, headers={"Accept": MANIFEST_ACCEPT})
+        if response.status_code != 200:
+            raise self._error(response, f"manifest {name}:{reference}")
+        url = self.url(path)
+        expected = [d for d in (reference if is_digest(reference) else None,
+                                response.headers.get("docker-content-digest")) if d]
+        digest = verify_digest(response.content, expected, url=url)
+        return parse_manifest(response.content, digest=digest, content_type=_media_type(response), url=url)
+
+    def get_blob_json(self, name: str, digest: str) -> dict[str, object]:
+        """GET a JSON blob (an image config), following the registry's redirect to storage, and verify it."""
+        path = f"/v2/{validate_name(name)}/blobs/{_check_digest(digest)}"
+        # Registries hand blobs to storage by redirect; httpx drops Authorization when the host changes.
+        response = self._send("GET", path, follow_redirects=True)
+        if response.status_code != 200:
+            raise self._error(response, f"blob {name}@{digest}")
+        verify_digest(response.content, [digest], url=self.url(path))
+        return image_config(response.content, url=self.url(path))
+
+    def image_info(self, name: str, reference: str) -> ImageInfo:
+        """Every platform image ``reference`` points to, each with its own config labels; attestations apart."""
+        top = self.get_manifest(name, reference)
+        if not top.is_index:
+            platform = self._platform_image(name, top, None)
+            return ImageInfo(reference=reference, digest=top.digest, media_type=top.media_type,
+                             platforms=(platform,))
+        attestations = tuple(d for d in top.manifests if d.is_attestation)
+        platforms = tuple(self._platform_image(name, self.get_manifest(name, d.digest), d.platform)
+                          for d in top.manifests if not d.is_attestation)
+        return ImageInfo(reference=reference, digest=top.digest, media_type=top.media_type,
+                         platforms=platforms, attestations=attestations)
+
+    def list_tags(self, name: str, *, page_size: int | None = None) -> list[str]:
+        """Every tag of ``name``, following ``Link: <...>; rel="next"``; a request per page, so only on demand."""
+        url: str | None = f"/v2/{validate_name(name)}/tags/list" + (f"?n={page_size}" if page_size else "")
+        tags: list[str] = []
+        seen: set[str] = set()
+        while url is not None:
+            if url in seen or len(seen) >= _MAX_TAG_PAGES:
+                raise RegistryError("tag pages loop or never end", method="GET", url=self.url(url))
+            seen.add(url)
+            response = self._send("GET", url)
+            if response.status_code != 200:
+                raise self._error(response, f"repository {name}")
+            tags.extend(_tags_of(response))
+            url = self._next_page(response)
+        return tags
+
+    def _platform_image(self, name: str, manifest: Manifest, declared: str | None) -> PlatformImage:
+        if manifest.config is None:
+            raise RegistryError(f"{manifest.media_type} inside an index is not an image manifest", method="GET",
+                                url=self.url(_manifest_path(name, manifest.digest)))
+        config = self.get_blob_json(name, manifest.config.digest)
+        return platform_image(config, manifest_digest=manifest.digest, config_digest=manifest.config.digest,
+                              declared_platform=declared)
+
+    def _send(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+              follow_redirects: bool = False) -> httpx.Response:
+        """One logical request, retried on network errors and 408/429/5xx (every call here is idempotent)."""
+        def attempt() -> httpx.Response:
+            return self._http.request(method, url, headers=headers, follow_redirects=follow_redirects)
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self._attempts),
+            wait=tenacity.wait_exponential(multiplier=0.5, max=8),
+            retry=(tenacity.retry_if_exception_type(httpx.TransportError)
+                   | tenacity.retry_if_result(lambda r: r.status_code in RETRY_STATUSES)),
+            sleep=self._sleep,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        )
+        try:
+            response: httpx.Response = retrying(attempt)
+        except httpx.TransportError as exc:
+            raise RegistryError(f"network error after {self._attempts} attempts: {exc}", method=method,
+                                url=self.url(url) if url.startswith("/") else url) from None
+        return response
+
+    def _next_page(self, response: httpx.Response) -> str | None:
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        target = response.request.url.join(link)
+        if target.netloc.decode("ascii") != self.registry or target.scheme != self.scheme:
+            # Our bearer token would follow the link: refuse to send it to another origin.
+            raise RegistryError(f"Link rel=next points to another origin: {target}", method="GET",
+                                url=str(response.request.url), status_code=response.status_code)
+        return target.raw_path.decode("ascii")
+
+    def _error(self, response: httpx.Response, what: str) -> RegistryError:
+        method, url, status = response.request.method, str(response.request.url), response.status_code
+        detail = _oci_errors(response)
+        if status in (401, 403):
+            return RegistryAccessDenied(f"{ACCESS_DENIED_HINT}{detail}", method=method, url=url, status_code=status)
+        if status == 404:
+            return RegistryNotFound(f"{what} not found{detail}", method=method, url=url, status_code=status)
+        return RegistryError(f"unexpected answer for {what}{detail}", method=method, url=url, status_code=status)
+
+
+def _check_registry(registry: str, scheme: str | None) -> str:
+    host = registry.strip().lower()
+    if "/" in host or not _REGISTRY_RE.fullmatch(host):
+        raise ConfigError(f"{registry!r} is not a registry host[:port] (e.g. ghcr.io)", source="registry")
+    if scheme not in (None, "https", "http"):
+        raise ConfigError(f"scheme {scheme!r} is neither https nor http", source="registry")
+    bare = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.index("]")]
+    if scheme == "http" and not is_loopback(bare):
+        raise ConfigError(f"plain http is allowed only for a loopback registry, not {registry!r}", source="registry")
+    return host
+
+
+def _manifest_path(name: str, reference: str) -> str:
+    ref = reference if is_digest(reference) else validate_tag(reference)
+    return f"/v2/{validate_name(name)}/manifests/{ref}"
+
+
+def _check_digest(digest: str) -> str:
+    if not is_digest(digest):
+        raise ConfigError(f"{digest!r} is not a content digest (algorithm:hex)", source="blob digest")
+    return digest
+
+
+def _media_type(response: httpx.Response) -> str:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.split(";", 1)[0].strip()
+
+
+def _tags_of(response: httpx.Response) -> list[str]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    tags = body.get("tags") if isinstance(body, dict) else "missing"
+    if tags is None:
+        return []  # distribution answers "tags": null for a repository without tags
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise RegistryError("tags/list answered without a 'tags' list of strings", method="GET",
+                            url=str(response.request.url), status_code=response.status_code)
+    return tags
+
+
+def _oci_errors(response: httpx.Response) -> str:
+    """`` (MANIFEST_UNKNOWN: manifest unknown)`` from an OCI error envelope, or the start of the body."""
+    try:
+        errors = response.json().get("errors")
+        text = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors if isinstance(e, dict))
+    except (ValueError, AttributeError, TypeError):
+        text = response.text[:200].strip() if response.request.method != "HEAD" else ""
+    return f" ({text})" if text else ""
