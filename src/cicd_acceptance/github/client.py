@@ -1,0 +1,204 @@
+"""GitHubClient: the typed subset of GitHub's REST API the acceptance needs.
+
+Example::
+
+    client = GitHubClient(base_url="https://api.github.com", token=Secret(os.environ["GITHUB_TOKEN"]))
+    head = client.get_branch("octo/stream-monitor", "main").commit_sha
+    for run in client.list_workflow_runs("octo/stream-monitor", workflow="ci.yml", head_sha=head, event="push"):
+        print(run.describe())
+    print(client.stats)            # requests, counted against the limit, free 304s, last rate-limit headers
+
+Parameters of the constructor (keyword-only): ``base_url`` (``https://api.github.com`` or a GHES
+``https://HOST/api/v3``), ``token`` (:class:`Secret` or ``None`` for anonymous), ``transport`` (inject
+``httpx.MockTransport`` / ``WSGITransport`` in tests), ``sleep`` (retries and rate-limit waits call it),
+``api_version`` (``X-GitHub-Api-Version``), ``user_agent``, ``max_attempts`` (per idempotent request on
+5xx/network errors), ``max_rate_limit_wait_s`` (total rate-limit waiting per request before
+:class:`~cicd_acceptance.errors.RateLimited`). HTTP behaviour lives in :mod:`cicd_acceptance.github.session`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Protocol, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from cicd_acceptance.errors import GitHubAPIError
+from cicd_acceptance.github.models import (
+    Branch,
+    CheckRun,
+    Commit,
+    DispatchResponse,
+    Job,
+    Meta,
+    PullRequest,
+    RateLimit,
+    Repository,
+    Workflow,
+    WorkflowRun,
+)
+from cicd_acceptance.github.session import ApiResponse, ApiSession, ClientStats, Params
+from cicd_acceptance.secret import Secret
+
+__all__ = ["DEFAULT_API_VERSION", "GitHubClient", "created_since"]
+
+DEFAULT_API_VERSION = "2022-11-28"
+DEFAULT_USER_AGENT = "cicd-acceptance/0.1 (+https://github.com/cicd-acceptance)"
+
+M = TypeVar("M", covariant=True)
+
+
+class _FromApi(Protocol[M]):
+    def from_api(self, data: Mapping[str, object], /) -> M: ...
+
+
+def created_since(moment: datetime) -> str:
+    """GitHub's search-date filter ``>=YYYY-MM-DDTHH:MM:SSZ`` for the ``created`` parameter (UTC, seconds)."""
+    return ">=" + moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _seg(value: str | int) -> str:
+    return quote(str(value), safe="")
+
+
+def _repo(repo: str) -> str:
+    owner, _, name = repo.partition("/")
+    if not owner or not name or "/" in name:
+        raise GitHubAPIError(f"repository must be 'owner/name', got {repo!r}", method="GET", url="(not sent)")
+    return f"repos/{_seg(owner)}/{_seg(name)}"
+
+
+class GitHubClient:
+    """Typed GitHub REST calls returning frozen models; see the module docstring for parameters."""
+
+    def __init__(self, *, base_url: str, token: Secret | None, transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] = time.sleep, api_version: str = DEFAULT_API_VERSION,
+                 user_agent: str = DEFAULT_USER_AGENT, max_attempts: int = 4,
+                 max_rate_limit_wait_s: float = 900.0) -> None:
+        self._session = ApiSession(base_url=base_url, token=token, transport=transport, sleep=sleep,
+                                   api_version=api_version, user_agent=user_agent, max_attempts=max_attempts,
+                                   max_rate_limit_wait_s=max_rate_limit_wait_s)
+
+    @property
+    def base_url(self) -> str:
+        return self._session.base_url
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters so far: requests, counted (all but 304), not_modified, retries, waited_s, rate limit."""
+        return self._session.stats
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- plumbing --------------------------------------------------------------------------------------------
+
+    def _get(self, path: str, params: Params | None = None) -> ApiResponse:
+        return self._session.request("GET", path, params=params)
+
+    def _one(self, model: _FromApi[M], path: str, params: Params | None = None) -> M:
+        response = self._get(path, params)
+        return self._build(model, response.body, response)
+
+    def _many(self, model: _FromApi[M], path: str, params: Params | None, key: str | None) -> Iterator[M]:
+        for item in self._session.paginate(path, params=params, key=key):
+            yield self._build(model, item, None, path)
+
+    def _build(self, model: _FromApi[M], body: object, response: ApiResponse | None, path: str = "") -> M:
+        url = response.url if response else self.base_url + path
+        if not isinstance(body, Mapping):
+            raise GitHubAPIError("expected a JSON object", method="GET", url=url)
+        try:
+            return model.from_api(body)
+        except GitHubAPIError as exc:
+            # The model names only the field; name the call that returned it.
+            raise GitHubAPIError(f"unexpected response: {exc.reason} ({exc.url})", method="GET", url=url,
+                                 status_code=response.status_code if response else None) from None
+
+    # -- repository ------------------------------------------------------------------------------------------
+
+    def get_repo(self, repo: str) -> Repository:
+        return self._one(Repository, _repo(repo))
+
+    def get_branch(self, repo: str, branch: str) -> Branch:
+        return self._one(Branch, f"{_repo(repo)}/branches/{quote(branch, safe='/')}")
+
+    def get_commit(self, repo: str, ref: str) -> Commit:
+        return self._one(Commit, f"{_repo(repo)}/commits/{quote(ref, safe='/')}")
+
+    def pulls_for_commit(self, repo: str, sha: str) -> list[PullRequest]:
+        return list(self._many(PullRequest, f"{_repo(repo)}/commits/{_seg(sha)}/pulls", {"per_page": 100}, None))
+
+    def get_pull(self, repo: str, number: int) -> PullRequest:
+        return self._one(PullRequest, f"{_repo(repo)}/pulls/{int(number)}")
+
+    def list_check_runs(self, repo: str, ref: str) -> list[CheckRun]:
+        path = f"{_repo(repo)}/commits/{quote(ref, safe='/')}/check-runs"
+        return list(self._many(CheckRun, path, {"per_page": 100}, "check_runs"))
+
+    def get_meta(self) -> Meta:
+        return self._one(Meta, "meta")
+
+    def get_rate_limit(self) -> RateLimit:
+        return self._one(RateLimit, "rate_limit")
+
+    # -- workflows and runs --------------------------------------------------------------------------------------
+
+    def list_workflows(self, repo: str) -> list[Workflow]:
+        return list(self._many(Workflow, f"{_repo(repo)}/actions/workflows", {"per_page": 100}, "workflows"))
+
+    def get_workflow(self, repo: str, workflow: str | int) -> Workflow:
+        """``workflow`` is the numeric id or the file name (``build-images.yml``)."""
+        return self._one(Workflow, f"{_repo(repo)}/actions/workflows/{_seg(workflow)}")
+
+    def list_workflow_runs(self, repo: str, *, workflow: str | int | None = None, event: str | None = None,
+                           branch: str | None = None, head_sha: str | None = None, status: str | None = None,
+                           actor: str | None = None, created: str | None = None,
+                           exclude_pull_requests: bool = True, per_page: int = 100) -> Iterator[WorkflowRun]:
+        """Runs newest first, across pages (lazy: stop iterating to stop paying). ``created``: see created_since."""
+        base = f"{_repo(repo)}/actions/" + (f"workflows/{_seg(workflow)}/runs" if workflow is not None else "runs")
+        filters = {"event": event, "branch": branch, "head_sha": head_sha, "status": status, "actor": actor,
+                   "created": created}
+        params: dict[str, str | int] = {key: value for key, value in filters.items() if value is not None}
+        params["per_page"] = per_page
+        if exclude_pull_requests:
+            params["exclude_pull_requests"] = "true"
+        return self._many(WorkflowRun, base, params, "workflow_runs")
+
+    def get_run(self, repo: str, run_id: int) -> WorkflowRun:
+        return self._one(WorkflowRun, f"{_repo(repo)}/actions/runs/{int(run_id)}",
+                         {"exclude_pull_requests": "true"})
+
+    def get_run_attempt(self, repo: str, run_id: int, attempt: int) -> WorkflowRun:
+        return self._one(WorkflowRun, f"{_repo(repo)}/actions/runs/{int(run_id)}/attempts/{int(attempt)}")
+
+    def list_jobs(self, repo: str, run_id: int, *, filter: str = "latest") -> list[Job]:
+        path = f"{_repo(repo)}/actions/runs/{int(run_id)}/jobs"
+        return list(self._many(Job, path, {"filter": filter, "per_page": 100}, "jobs"))
+
+    def dispatch_workflow(self, repo: str, workflow: str | int, ref: str, inputs: Mapping[str, str] | None = None,
+                          *, return_run_details: bool = True) -> DispatchResponse:
+        """Dispatch once. Accepts 200 (with run details) and 204. Never retried on 5xx/network errors: the
+        caller must look for the run before thinking of dispatching again."""
+        body: dict[str, object] = {"ref": ref}
+        if inputs:
+            body["inputs"] = dict(inputs)
+        if return_run_details:
+            body["return_run_details"] = True
+        path = f"{_repo(repo)}/actions/workflows/{_seg(workflow)}/dispatches"
+        response = self._session.request("POST", path, body=body)
+        payload = response.body if isinstance(response.body, Mapping) else {}
+        try:
+            return DispatchResponse.from_api(payload, status_code=response.status_code, server_date=response.date)
+        except GitHubAPIError as exc:
+            raise GitHubAPIError(f"unexpected response: {exc.reason}", method="POST", url=response.url,
+                                 status_code=response.status_code) from None

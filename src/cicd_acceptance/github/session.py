@@ -1,0 +1,255 @@
+"""The HTTP layer under :class:`~cicd_acceptance.github.client.GitHubClient`: auth, ETags, retries, counting.
+
+Rules, all from GitHub's "best practices" page (see docs/reference API-FACTS.md):
+
+* ``Authorization: Bearer`` goes only to the API origin (a ``Link`` or redirect elsewhere gets no token).
+* GETs are cached by URL with their ``ETag``; the next GET sends ``If-None-Match`` and a 304 returns the cached
+  body. 304s do not count against the primary rate limit, so a poller that mostly sees 304s is nearly free.
+* tenacity retries 5xx and network errors only for idempotent requests (never a POST: a dispatch may have
+  happened), and 403/429 rate limits for any method (a rate-limited request was not executed), waiting as the
+  headers say, with a cap on total waiting after which :class:`RateLimited` is raised. Other 4xx never retry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import tenacity
+
+from cicd_acceptance.errors import GitHubAPIError, RateLimited
+from cicd_acceptance.github.failures import error_for, rate_limit_hint, server_date
+from cicd_acceptance.secret import Secret
+
+__all__ = ["ApiResponse", "ApiSession", "ClientStats"]
+
+Params = Mapping[str, str | int]
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class ClientStats:
+    """Request counters for the evidence. ``counted`` is what the primary rate limit sees (all but 304s)."""
+
+    requests: int = 0
+    counted: int = 0
+    not_modified: int = 0
+    retries: int = 0
+    waited_s: float = 0.0
+    rate_limit_remaining: int | None = None
+    rate_limit_limit: int | None = None
+    rate_limit_reset: int | None = None
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A decoded answer. ``body`` is the JSON value (``None`` for an empty body); ``cached`` for a 304 hit."""
+
+    status_code: int
+    body: object
+    url: str
+    next_url: str | None = None
+    date: datetime | None = None
+    cached: bool = False
+
+
+@dataclass
+class _CacheEntry:
+    etag: str
+    body: object
+    next_url: str | None
+
+
+@dataclass
+class _Call:
+    """One logical request across its attempts (the state tenacity's strategies read)."""
+
+    method: str
+    url: str
+    idempotent: bool
+    consecutive_limits: int = 0
+    last_hint: str = ""
+
+
+class _OriginBearer(httpx.Auth):
+    """Bearer auth that only ever reaches the API origin."""
+
+    def __init__(self, token: Secret, origin: tuple[bytes, bytes, int | None]) -> None:
+        self._token = token
+        self._origin = origin
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        url = request.url
+        if (url.raw_scheme, url.raw_host, url.port) == self._origin:
+            request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        yield request
+
+
+def _header_int(headers: httpx.Headers, name: str, previous: int | None) -> int | None:
+    """An integer header, or the previous value when this response has none (GHES may send no limits)."""
+    try:
+        return int(headers[name])
+    except (KeyError, ValueError):
+        return previous
+
+
+class ApiSession:
+    """Sends requests to one GitHub API base URL; see the module docstring for the rules it keeps."""
+
+    def __init__(self, *, base_url: str, token: Secret | None, transport: httpx.BaseTransport | None,
+                 sleep: Callable[[float], None], api_version: str, user_agent: str,
+                 max_attempts: int = 4, max_rate_limit_wait_s: float = 900.0, timeout_s: float = 30.0) -> None:
+        base = httpx.URL(base_url.rstrip("/") + "/")
+        self._token = token
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self._max_rate_limit_wait_s = max_rate_limit_wait_s
+        self._cache: dict[str, _CacheEntry] = {}
+        self._stats = ClientStats()
+        auth = _OriginBearer(token, (base.raw_scheme, base.raw_host, base.port)) if token else None
+        self._http = httpx.Client(
+            base_url=base, transport=transport, auth=auth, timeout=timeout_s,
+            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": api_version,
+                     "User-Agent": user_agent})
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url)
+
+    @property
+    def stats(self) -> ClientStats:
+        return self._stats
+
+    def close(self) -> None:
+        self._http.close()
+
+    def redact(self, text: str) -> str:
+        return self._token.redact(text) if self._token else text
+
+    def request(self, method: str, url: str, *, params: Params | None = None, body: object = None,
+                headers: Mapping[str, str] | None = None) -> ApiResponse:
+        """Send one logical request (with retries as the rules allow) and decode its JSON."""
+        request = self._http.build_request(method, url, params=params, json=body, headers=headers)
+        call = _Call(method=method, url=str(request.url), idempotent=method in IDEMPOTENT)
+        retrying = tenacity.Retrying(
+            sleep=self._sleep,
+            retry=tenacity.retry_if_exception(lambda exc: self._retryable(call, exc)),
+            wait=lambda state: self._wait(call, state),
+            stop=lambda state: self._stop(call, state),
+            before_sleep=self._count_sleep,
+            retry_error_callback=lambda state: self._give_up(call, state),
+        )
+        result: ApiResponse = retrying(self._attempt, call, request)
+        return result
+
+    def paginate(self, url: str, *, params: Params | None, key: str | None) -> Iterator[object]:
+        """Yield the items of every page, following ``Link: rel="next"`` (``key`` picks the list in an object)."""
+        page = self.request("GET", url, params=params)
+        while True:
+            items = page.body.get(key) if key and isinstance(page.body, dict) else page.body
+            if not isinstance(items, list):
+                raise GitHubAPIError(f"expected a list{' under ' + repr(key) if key else ''}",
+                                     method="GET", url=page.url, status_code=page.status_code)
+            yield from items
+            if not page.next_url:
+                return
+            # params=None: httpx 0.28 replaces the URL's query with `params` when given, dropping the cursor.
+            page = self.request("GET", page.next_url, params=None)
+
+    # -- one attempt -------------------------------------------------------------------------------------
+
+    def _attempt(self, call: _Call, request: httpx.Request) -> ApiResponse:
+        cached = self._cache.get(call.url) if call.method == "GET" else None
+        if cached is not None:
+            request.headers["If-None-Match"] = cached.etag
+        try:
+            response = self._http.send(request, follow_redirects=call.idempotent)
+        except httpx.TransportError as exc:
+            raise GitHubAPIError(f"network error: {self.redact(str(exc)) or type(exc).__name__}",
+                                 method=call.method, url=call.url) from None
+        self._record(response)
+        if response.status_code == 304 and cached is not None:
+            return ApiResponse(304, cached.body, call.url, cached.next_url, _date(response), cached=True)
+        if not 200 <= response.status_code < 300:
+            call.consecutive_limits += 1 if response.status_code in (403, 429) else 0
+            consecutive = max(call.consecutive_limits, 1)
+            hint = rate_limit_hint(response, consecutive=consecutive)
+            call.last_hint = hint.source if hint else ""
+            raise error_for(response, method=call.method, url=call.url, redact=self.redact, consecutive=consecutive)
+        return self._decode(call, response)
+
+    def _decode(self, call: _Call, response: httpx.Response) -> ApiResponse:
+        try:
+            body = json.loads(response.content) if response.content.strip() else None
+        except ValueError:
+            raise GitHubAPIError("response is not JSON", method=call.method, url=call.url,
+                                 status_code=response.status_code) from None
+        next_link = response.links.get("next", {}).get("url")
+        etag = response.headers.get("etag")
+        if call.method == "GET" and etag:
+            self._cache[call.url] = _CacheEntry(etag, body, next_link)
+        return ApiResponse(response.status_code, body, call.url, next_link, _date(response))
+
+    def _record(self, response: httpx.Response) -> None:
+        free = response.status_code == 304
+        headers = response.headers
+        old = self._stats
+        self._stats = ClientStats(
+            requests=old.requests + 1, counted=old.counted + (0 if free else 1),
+            not_modified=old.not_modified + (1 if free else 0), retries=old.retries, waited_s=old.waited_s,
+            rate_limit_remaining=_header_int(headers, "x-ratelimit-remaining", old.rate_limit_remaining),
+            rate_limit_limit=_header_int(headers, "x-ratelimit-limit", old.rate_limit_limit),
+            rate_limit_reset=_header_int(headers, "x-ratelimit-reset", old.rate_limit_reset),
+        )
+
+    # -- tenacity strategies -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _retryable(call: _Call, exc: BaseException) -> bool:
+        if isinstance(exc, RateLimited):
+            return True
+        if isinstance(exc, GitHubAPIError) and (exc.status_code is None or exc.status_code >= 500):
+            return call.idempotent
+        return False
+
+    @staticmethod
+    def _wait(call: _Call, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            return exc.retry_after
+        call.consecutive_limits = 0
+        return float(min(2 ** (state.attempt_number - 1), 30))
+
+    def _stop(self, call: _Call, state: tenacity.RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited):
+            return state.idle_for + state.upcoming_sleep > self._max_rate_limit_wait_s
+        return state.attempt_number >= self._max_attempts
+
+    def _count_sleep(self, state: tenacity.RetryCallState) -> None:
+        old = self._stats
+        self._stats = ClientStats(
+            requests=old.requests, counted=old.counted, not_modified=old.not_modified, retries=old.retries + 1,
+            waited_s=old.waited_s + state.upcoming_sleep, rate_limit_remaining=old.rate_limit_remaining,
+            rate_limit_limit=old.rate_limit_limit, rate_limit_reset=old.rate_limit_reset)
+
+    def _give_up(self, call: _Call, state: tenacity.RetryCallState) -> ApiResponse:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited):
+            raise RateLimited(
+                f"rate limited ({call.last_hint}): GitHub asks for another {state.upcoming_sleep:.0f}s after "
+                f"{state.idle_for:.0f}s already waited, beyond the {self._max_rate_limit_wait_s:.0f}s cap; "
+                f"retry later or use a token with a larger budget",
+                method=call.method, url=call.url, status_code=exc.status_code, retry_after=state.upcoming_sleep)
+        if isinstance(exc, GitHubAPIError):
+            raise type(exc)(f"{exc.reason} (gave up after {state.attempt_number} attempts)",
+                            method=exc.method, url=exc.url, status_code=exc.status_code)
+        raise GitHubAPIError("request failed", method=call.method, url=call.url)  # pragma: no cover
+
+
+def _date(response: httpx.Response) -> datetime | None:
+    stamp = server_date(response)
+    return datetime.fromtimestamp(stamp, tz=UTC) if stamp is not None else None
