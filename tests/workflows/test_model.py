@@ -286,7 +286,7 @@ def test_matrix_expression_stays_symbolic(matrix: str) -> None:
         ("on: 3\njobs: {}\n", 1, "expected a mapping for 'on', found a number"),
         ("on:\n  push:\n    branches: {a: 1}\njobs: {}\n", 3, "expected a single value for 'on.push.branches'"),
         ("on: push\npermissions: all\njobs: {}\n", 2, "expected 'read-all', 'write-all' or a mapping"),
-        ("on: push\njobs:\n  a:\n    strategy:\n      matrix:\n        s: a\n", 6, "expected a sequence for matrix axis"),
+        ("on: push\njobs:\n  a:\n    strategy:\n      matrix:\n        s: a\n", 6, "expected a sequence for matrix"),
         ("on: push\njobs:\n  a:\n    steps:\n      - run: [a]\n", 5, "expected a single value for 'run'"),
         ("on: push\nenv: [A]\njobs: {}\n", 2, "expected a mapping for 'env'"),
     ],
