@@ -1,0 +1,26 @@
+"""build-cache: every build step uses a build cache (``cache-from`` and ``cache-to``), as the plan asks."""
+
+from __future__ import annotations
+
+from cicd_acceptance.workflows.checks.context import BUILD_ACTION, CheckContext, build_jobs
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+
+__all__ = ["RULE"]
+
+ID = "build-cache"
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
+    workflow = ctx.build()
+    findings: list[Finding] = []
+    for job in build_jobs(workflow):
+        for step in job.steps_using(BUILD_ACTION):
+            missing = [key for key in ("cache-from", "cache-to") if not (step.with_text(key) or "").strip()]
+            if missing:
+                found = "no " + " and no ".join(missing)
+                findings.append(Finding(workflow.path, step.line, 0, ID,
+                                        expected("cache-from and cache-to on the build step", found)))
+    return findings
+
+
+RULE = Rule(ID, "it builds with a cache", _check)

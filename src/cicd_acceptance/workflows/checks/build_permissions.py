@@ -1,0 +1,45 @@
+"""build-permissions: the build workflow's jobs get ``contents: read`` and ``packages: write``, nothing broader.
+
+Checked on the effective block of every job (a job's own block replaces the workflow's). A missing block is too
+broad for the same reason as in ``ci-permissions``; the job that pushes must also *have* ``packages: write``
+(an explicit block leaves every unnamed scope at ``none``) and ``contents: read`` (to check out the code).
+"""
+
+from __future__ import annotations
+
+from cicd_acceptance.workflows.checks.ci_permissions import describe_grants
+from cicd_acceptance.workflows.checks.context import CheckContext, build_jobs
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+
+__all__ = ["RULE"]
+
+ID = "build-permissions"
+ALLOWED = {"contents": "read", "packages": "write"}
+_WANTED = "contents: read and packages: write"
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
+    workflow = ctx.build()
+    pushing = {job.id for job in build_jobs(workflow)}
+    findings: list[Finding] = []
+    for job in workflow.jobs.values():
+        permissions = workflow.effective_permissions(job)
+        if permissions is None:
+            message = expected(f"a 'permissions:' block with {_WANTED}",
+                               f"none for job '{job.id}' (the repository default applies)")
+            findings.append(Finding(workflow.path, job.line, 0, ID, message))
+            continue
+        broader = permissions.broader_than(ALLOWED)
+        if broader:
+            found = permissions.preset or describe_grants(broader)
+            findings.append(Finding(workflow.path, permissions.line, 0, ID,
+                                    expected(f"permissions no broader than {_WANTED}", found)))
+        missing = {scope: level for scope, level in ALLOWED.items() if permissions.level(scope) != level}
+        if job.id in pushing and missing and not broader:
+            granted = describe_grants({scope: permissions.level(scope) for scope in missing})
+            findings.append(Finding(workflow.path, permissions.line, 0, ID,
+                                    expected(f"{_WANTED} for job '{job.id}'", granted)))
+    return findings
+
+
+RULE = Rule(ID, "its permissions are contents: read and packages: write, nothing broader", _check)

@@ -1,0 +1,32 @@
+"""build-setup: every job that builds images sets up QEMU and Buildx before its build step."""
+
+from __future__ import annotations
+
+from cicd_acceptance.workflows.checks.context import BUILD_ACTION, CheckContext, build_jobs, first_step
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+
+__all__ = ["RULE"]
+
+ID = "build-setup"
+SETUP_ACTIONS = ("docker/setup-qemu-action", "docker/setup-buildx-action")
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
+    workflow = ctx.build()
+    findings: list[Finding] = []
+    for job in build_jobs(workflow):
+        build = first_step(job, BUILD_ACTION)
+        if build is None:  # build_jobs() only returns jobs with a build step
+            continue
+        for action in SETUP_ACTIONS:
+            setup = first_step(job, action)
+            if setup is None:
+                findings.append(Finding(workflow.path, build.line, 0, ID, expected(
+                    f"a {action} step before the build (line {build.line})", f"none in job '{job.id}'")))
+            elif setup.index > build.index:
+                findings.append(Finding(workflow.path, setup.line, 0, ID, expected(
+                    f"{action} before the build (line {build.line})", "it after the build")))
+    return findings
+
+
+RULE = Rule(ID, "it sets up QEMU and Buildx before building", _check)

@@ -1,0 +1,99 @@
+"""What every rule reads: the target, the plan, and the two workflows, each loaded once and shared.
+
+A :class:`CheckContext` is safe to share between threads (tool rules run in the background while the pure rules
+run), so the workflow cache is guarded by a lock. Loading errors are not swallowed here: :class:`Rule` turns a
+:class:`~cicd_acceptance.errors.WorkflowLoadError` into a finding of the rule that needed the file.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_acceptance.errors import WorkflowLoadError
+from cicd_acceptance.plan import Plan
+from cicd_acceptance.target import Target
+from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
+
+__all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_step"]
+
+BUILD_ACTION = "docker/build-push-action"
+_GO_LINE = re.compile(r"^go\s+(?P<version>\S+)\s*(?://.*)?$")
+_TOOLCHAIN_LINE = re.compile(r"^toolchain\s+go(?P<version>\S+)\s*(?://.*)?$")
+
+
+@dataclass(frozen=True)
+class GoMod:
+    """The Go versions ``go.mod`` names: its ``go`` line and optional ``toolchain`` line, with their lines."""
+
+    path: str
+    go: str | None
+    go_line: int
+    toolchain: str | None
+    toolchain_line: int
+
+
+class CheckContext:
+    """The target and plan of one acceptance run, with the workflows parsed on first use."""
+
+    def __init__(self, target: Target, plan: Plan) -> None:
+        self.target = target
+        self.plan = plan
+        self._lock = threading.Lock()
+        self._workflows: dict[str, Workflow | WorkflowLoadError] = {}
+
+    @property
+    def repo_dir(self) -> Path:
+        return self.target.repo_dir
+
+    def workflow(self, rel_path: str) -> Workflow:
+        """The parsed workflow at ``rel_path``; raises the same ``WorkflowLoadError`` to every caller."""
+        with self._lock:
+            if rel_path not in self._workflows:
+                try:
+                    self._workflows[rel_path] = load_workflow(self.repo_dir, rel_path)
+                except WorkflowLoadError as exc:
+                    self._workflows[rel_path] = exc
+            result = self._workflows[rel_path]
+        if isinstance(result, WorkflowLoadError):
+            raise result
+        return result
+
+    def ci(self) -> Workflow:
+        return self.workflow(self.plan.ci_workflow)
+
+    def build(self) -> Workflow:
+        return self.workflow(self.plan.build_workflow)
+
+    def test_job(self) -> Job | None:
+        """The plan's test job of the CI workflow (None when absent: ``ci-test-job`` reports that)."""
+        return self.ci().jobs.get(self.plan.test_job)
+
+    def go_mod(self) -> GoMod | None:
+        """The versions in the target's ``go.mod`` (None when it has none)."""
+        path = self.repo_dir / "go.mod"
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        go = toolchain = None
+        go_line = toolchain_line = 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            if (match := _GO_LINE.match(line.strip())) and go is None:
+                go, go_line = match["version"], number
+            elif (match := _TOOLCHAIN_LINE.match(line.strip())) and toolchain is None:
+                toolchain, toolchain_line = match["version"], number
+        return GoMod("go.mod", go, go_line, toolchain, toolchain_line)
+
+
+def build_jobs(workflow: Workflow) -> list[Job]:
+    """Jobs of ``workflow`` that run docker/build-push-action."""
+    return [job for job in workflow.jobs.values() if job.steps_using(BUILD_ACTION)]
+
+
+def first_step(job: Job, action: str) -> Step | None:
+    """The first step of ``job`` that uses ``action``."""
+    steps = job.steps_using(action)
+    return steps[0] if steps else None
