@@ -88,10 +88,11 @@ class FakeRegistry:
                             "platform": {"os": os_name, "architecture": arch}})
         if attestation:
             digest, size = self.platform_manifest(name, "unknown/unknown", {}, created)
+            subject = entries[0]["digest"] if entries else digest
             entries.append({"mediaType": OCI_MANIFEST, "digest": digest, "size": size,
                             "platform": {"os": "unknown", "architecture": "unknown"},
                             "annotations": {"vnd.docker.reference.type": "attestation-manifest",
-                                            "vnd.docker.reference.digest": entries[0]["digest"]}})
+                                            "vnd.docker.reference.digest": subject}})
         index = canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries})
         digest = self.add_manifest(name, index, OCI_INDEX)
         for tag in tags:

@@ -1,0 +1,233 @@
+"""Proving that a service image was published for the pinned commit: one fact per check, each with what we saw.
+
+Before the dispatch, :func:`snapshot_before` records whether ``sha-<short>`` exists and what ``latest`` points to.
+After the run, :func:`verify_published` establishes four facts for the service:
+
+``sha-tag-exists``    the exact ``sha-<short>`` (or long) tag resolves, by one HEAD;
+``latest-matches``    ``latest`` resolves to that same digest (the index digest, never a platform's);
+``revision-label``    every platform image's *own* config says ``org.opencontainers.image.revision`` = the commit
+                      (buildx attestation manifests are excluded, and listed);
+``tag-is-new``        the tag was absent before the dispatch, or its image was created after it.
+
+Nothing here lists tags: the requests per service depend on the number of platforms, never on how many tags the
+repository has (crane/skopeo list every tag; GHCR pages them at 100).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.registry.client import RegistryClient
+from cicd_acceptance.registry.models import ImageInfo, ImageRef, parse_image_ref
+
+__all__ = [
+    "REVISION_LABEL",
+    "ImageFact",
+    "ImageSnapshot",
+    "ImageVerdict",
+    "snapshot_before",
+    "verify_published",
+]
+
+REVISION_LABEL = "org.opencontainers.image.revision"
+_SHA_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_MIN_SHORT = 4
+
+
+@dataclass(frozen=True)
+class ImageSnapshot:
+    """What the registry said before the dispatch: each candidate sha tag's digest (None = absent) and latest's."""
+
+    image: str
+    sha_tags: tuple[tuple[str, str | None], ...]
+    latest_tag: str
+    latest_digest: str | None
+    requests: int = 0
+
+    def digest_before(self, tag: str) -> str | None:
+        """The digest ``tag`` had before the dispatch, None if it was absent (or not recorded)."""
+        return dict(self.sha_tags).get(tag)
+
+    @property
+    def sha_tag_existed(self) -> bool:
+        """True when any candidate sha tag already existed before the dispatch."""
+        return any(digest is not None for _, digest in self.sha_tags)
+
+
+@dataclass(frozen=True)
+class ImageFact:
+    """One check: its id, whether it held, what was expected and what was observed."""
+
+    check: str
+    passed: bool
+    expected: str
+    observed: str
+
+    def __str__(self) -> str:
+        state = "ok" if self.passed else "FAILED"
+        return f"{self.check}: {state} (expected {self.expected}; observed {self.observed})"
+
+
+@dataclass(frozen=True)
+class ImageVerdict:
+    """The facts for one service's image, plus what was inspected and how many registry requests it took."""
+
+    service: str
+    image: str
+    sha: str
+    facts: tuple[ImageFact, ...]
+    tag: str | None = None
+    digest: str | None = None
+    info: ImageInfo | None = None
+    requests: int = 0
+
+    @property
+    def passed(self) -> bool:
+        """True only when every fact held."""
+        return all(fact.passed for fact in self.facts)
+
+    @property
+    def failed(self) -> tuple[ImageFact, ...]:
+        """The facts that did not hold."""
+        return tuple(fact for fact in self.facts if not fact.passed)
+
+    def fact(self, check: str) -> ImageFact:
+        """The fact with id ``check`` (``sha-tag-exists``, ``latest-matches``, ``revision-label``, ``tag-is-new``)."""
+        return next(fact for fact in self.facts if fact.check == check)
+
+    def summary(self) -> str:
+        """One line for a pass; for a failure, the service and every failed fact with its observed value."""
+        if self.passed:
+            return f"{self.service} ({self.image}): published {self.tag} -> {self.digest} for {self.sha[:12]}"
+        failed = "; ".join(str(fact) for fact in self.failed)
+        return f"{self.service} ({self.image}): {len(self.failed)} of {len(self.facts)} facts failed: {failed}"
+
+
+def snapshot_before(client: RegistryClient, image: str, sha_tag: str | Sequence[str],
+                    latest_tag: str = "latest") -> ImageSnapshot:
+    """Record, by HEAD requests only, whether the sha tag(s) exist and where ``latest`` points."""
+    ref = _image(client, image)
+    tags = (sha_tag,) if isinstance(sha_tag, str) else tuple(sha_tag)
+    start = client.stats.total
+    found = tuple((tag, _digest(client, ref, tag)) for tag in tags)
+    latest = _digest(client, ref, latest_tag)
+    return ImageSnapshot(image=_display(ref), sha_tags=found, latest_tag=latest_tag, latest_digest=latest,
+                         requests=client.stats.total - start)
+
+
+def verify_published(client: RegistryClient, image: str, *, sha: str, sha_tags: Sequence[str],
+                     before: ImageSnapshot, dispatched_at: datetime, latest_tag: str = "latest",
+                     service: str | None = None, skew: timedelta = timedelta(0)) -> ImageVerdict:
+    """Establish the four facts for ``image`` after the build of ``sha`` was dispatched at ``dispatched_at``.
+
+    ``sha_tags`` are the accepted spellings of the commit tag (``sha-860c190``, ``sha-<40 hex>``), tried in order;
+    ``skew`` widens the creation window for clock differences between the registry and the builder.
+    """
+    ref = _image(client, image)
+    commit = _check_sha(sha)
+    candidates = _check_sha_tags(sha_tags, commit)
+    if dispatched_at.tzinfo is None:
+        raise ConfigError("dispatched_at must be timezone-aware (UTC)", source="verify_published")
+    start = client.stats.total
+    tag, digest, tried = _find_sha_tag(client, ref, candidates)
+    latest = _digest(client, ref, latest_tag)
+    info = client.image_info(ref.name, digest) if digest else None
+    facts = (
+        _fact_exists(tag, digest, tried),
+        _fact_latest(latest_tag, latest, tag, digest),
+        _fact_revision(info, commit, tag),
+        _fact_new(before, tag, info, dispatched_at - skew),
+    )
+    return ImageVerdict(service=service or ref.name.rsplit("/", 1)[-1], image=_display(ref), sha=commit,
+                        facts=facts, tag=tag, digest=digest, info=info, requests=client.stats.total - start)
+
+
+def _image(client: RegistryClient, image: str) -> ImageRef:
+    ref = parse_image_ref(image, default_registry=client.registry, source=f"image {image!r}")
+    if ref.registry.lower() != client.registry:
+        raise ConfigError(f"image is on {ref.registry}, but the registry client talks to {client.registry}",
+                          source=f"image {image!r}")
+    return ref
+
+
+def _display(ref: ImageRef) -> str:
+    return f"{ref.registry}/{ref.name}"
+
+
+def _digest(client: RegistryClient, ref: ImageRef, tag: str) -> str | None:
+    found = client.head_manifest(ref.name, tag)
+    return found.digest if found else None
+
+
+def _check_sha(sha: str) -> str:
+    if not _SHA_RE.fullmatch(sha):
+        raise ConfigError(f"{sha!r} is not a full lowercase commit SHA", source="pinned commit")
+    return sha
+
+
+def _check_sha_tags(sha_tags: Sequence[str], sha: str) -> tuple[str, ...]:
+    tags = tuple(sha_tags)
+    if not tags:
+        raise ConfigError("no sha tag to look for", source="sha_tags")
+    for tag in tags:
+        hex_part = tag.removeprefix("sha-")
+        if not tag.startswith("sha-") or len(hex_part) < _MIN_SHORT or not sha.startswith(hex_part):
+            raise ConfigError(f"{tag!r} is not sha-<prefix of {sha}>", source="sha_tags")
+    return tags
+
+
+def _find_sha_tag(client: RegistryClient, ref: ImageRef, tags: tuple[str, ...]
+                  ) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """The first candidate tag that exists: one HEAD per spelling tried, stopping at the first hit."""
+    tried: list[str] = []
+    for tag in tags:
+        tried.append(tag)
+        digest = _digest(client, ref, tag)
+        if digest is not None:
+            return tag, digest, tuple(tried)
+    return None, None, tuple(tried)
+
+
+def _fact_exists(tag: str | None, digest: str | None, tried: tuple[str, ...]) -> ImageFact:
+    expected = " or ".join(tried) if len(tried) > 1 else tried[0]
+    if tag is None:
+        return ImageFact("sha-tag-exists", False, f"{expected} exists", f"{', '.join(tried)} absent (HEAD 404)")
+    return ImageFact("sha-tag-exists", True, f"{expected} exists", f"{tag} -> {digest}")
+
+
+def _fact_latest(latest_tag: str, latest: str | None, tag: str | None, digest: str | None) -> ImageFact:
+    expected = f"{latest_tag} -> the sha tag's digest"
+    observed = f"{latest_tag} -> {latest or 'absent'}; {tag or 'sha tag'} -> {digest or 'absent'}"
+    return ImageFact("latest-matches", latest is not None and latest == digest, expected, observed)
+
+
+def _fact_revision(info: ImageInfo | None, sha: str, tag: str | None) -> ImageFact:
+    expected = f"{REVISION_LABEL}={sha} on every platform"
+    if info is None:
+        return ImageFact("revision-label", False, expected, "not checked: the sha tag is absent")
+    if not info.platforms:
+        return ImageFact("revision-label", False, expected,
+                         f"{tag} has no platform image ({len(info.attestations)} attestation manifests only)")
+    seen = ", ".join(f"{p.platform}={p.label(REVISION_LABEL) or '<no label>'}" for p in info.platforms)
+    skipped = f" ({len(info.attestations)} attestation manifests skipped)" if info.attestations else ""
+    ok = all(p.label(REVISION_LABEL) == sha for p in info.platforms)
+    return ImageFact("revision-label", ok, expected, seen + skipped)
+
+
+def _fact_new(before: ImageSnapshot, tag: str | None, info: ImageInfo | None, after: datetime) -> ImageFact:
+    expected = f"absent before the dispatch, or created after {after.isoformat()}"
+    if tag is None or info is None:
+        return ImageFact("tag-is-new", False, expected, "not checked: the sha tag is absent")
+    old = before.digest_before(tag)
+    if old is None:
+        return ImageFact("tag-is-new", True, expected, f"{tag} was absent before the dispatch")
+    created = [p.created for p in info.platforms]
+    if not created or any(c is None for c in created):
+        return ImageFact("tag-is-new", False, expected, f"{tag} existed before ({old}); image creation time unknown")
+    oldest = min(c for c in created if c is not None)
+    observed = f"{tag} existed before ({old}); created {oldest.isoformat()}"
+    return ImageFact("tag-is-new", oldest > after, expected, observed)
