@@ -182,7 +182,9 @@ def _token_url(challenge: BearerChallenge, scope: str | None) -> httpx.URL:
 
 
 def _refusal(with_credentials: bool) -> str:
-    who = "the configured credentials were refused" if with_credentials else "anonymous pull refused"
+    # To an anonymous client a package that was never pushed looks exactly like a private one (GHCR: 401 both).
+    who = ("the configured credentials were refused" if with_credentials
+           else "anonymous pull refused: the package is private, or does not exist yet")
     return f"{ACCESS_DENIED_HINT} ({who})"
 
 
