@@ -1,0 +1,357 @@
+"""Finding and running the real tools: actionlint, zizmor, the GitHub workflow JSON schema, and shell commands.
+
+Every checker returns :class:`ToolFinding` records, so callers report ``path:line:col: message [rule]`` the same
+way whatever produced them. A tool that is not installed raises :class:`~cicd_acceptance.errors.ToolMissing`; a
+tool that crashes, times out or prints something we cannot parse raises :class:`~cicd_acceptance.errors.ToolError`.
+A finding is never an exception: it is data.
+
+Children never see GitHub credentials (:data:`CREDENTIAL_ENV_VARS` are removed from their environment): none of
+these tools needs one offline, and a token a child never had cannot leak into its output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema.exceptions
+
+from cicd_acceptance.errors import ToolError, ToolMissing
+from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file
+
+__all__ = [
+    "CREDENTIAL_ENV_VARS",
+    "SEVERITIES",
+    "CommandResult",
+    "ToolFinding",
+    "ZizmorResult",
+    "default_zizmor_config",
+    "find_tool",
+    "require",
+    "run_actionlint",
+    "run_command",
+    "run_zizmor",
+    "tool_search_path",
+    "validate_workflow_schema",
+    "zizmor_config_for",
+]
+
+CREDENTIAL_ENV_VARS = ("GITHUB_TOKEN", "GH_TOKEN", "ZIZMOR_GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_PAT")
+SEVERITIES = ("unknown", "informational", "low", "medium", "high")
+"""zizmor's severities, lowest first; a finding blocks when it is at or above the chosen minimum."""
+
+DEFAULT_TIMEOUT_S = 300.0
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+_ZIZMOR_CONFIG_NAMES = (".github/zizmor.yml", ".github/zizmor.yaml", "zizmor.yml", "zizmor.yaml")
+
+
+@dataclass(frozen=True)
+class ToolFinding:
+    """One problem a tool reported. ``line``/``column`` are 1-based; 0 when the tool gave no position."""
+
+    tool: str
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message} [{self.rule}]"
+
+
+@dataclass(frozen=True)
+class ZizmorResult:
+    """Every zizmor finding, and the ones at or above ``min_severity`` that block acceptance."""
+
+    findings: tuple[ToolFinding, ...]
+    blocking: tuple[ToolFinding, ...]
+    min_severity: str
+    config: Path | None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did. ``command`` is the display form used in messages."""
+
+    command: str
+    returncode: int
+    stdout: str
+    stderr: str
+    duration_s: float
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+# --- finding tools -------------------------------------------------------------------------------------------------
+
+
+def tool_search_path(extra_dirs: Iterable[Path | str] = ()) -> str:
+    """The search path used by :func:`find_tool`, as an ``os.pathsep``-joined string (for ``shutil.which``).
+
+    PATH first, then ``extra_dirs``, then this interpreter's scripts folder (zizmor and check-jsonschema come with
+    our Python dependencies even when the venv is not activated), then ``<repo root>/.tools/bin`` where
+    ``.ci/install-tools.sh`` puts actionlint.
+    """
+    dirs = [*os.environ.get("PATH", "").split(os.pathsep), *map(str, extra_dirs)]
+    dirs += [sysconfig.get_path("scripts"), str(Path(sys.executable).parent), str(_REPO_ROOT / ".tools" / "bin")]
+    return os.pathsep.join(dict.fromkeys(d for d in dirs if d))
+
+
+def find_tool(name: str, *, extra_dirs: Iterable[Path | str] = ()) -> str | None:
+    """Absolute path of the executable ``name``, or ``None`` when it is nowhere on :func:`tool_search_path`."""
+    return shutil.which(name, path=tool_search_path(extra_dirs))
+
+
+def require(name: str, *, extra_dirs: Iterable[Path | str] = ()) -> str:
+    """Like :func:`find_tool`, but raise :class:`ToolMissing` with an install hint instead of returning ``None``."""
+    found = find_tool(name, extra_dirs=extra_dirs)
+    if found is None:
+        raise ToolMissing(f"not found on PATH or in {_REPO_ROOT / '.tools' / 'bin'} (run .ci/install-tools.sh)",
+                          tool=name)
+    return found
+
+
+# --- running commands ----------------------------------------------------------------------------------------------
+
+
+def _child_env(changes: Mapping[str, str | None] | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_ENV_VARS}
+    for name, value in (changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEFAULT_TIMEOUT_S,
+                env: Mapping[str, str | None] | None = None) -> CommandResult:
+    """Run ``command`` in ``cwd`` and capture its output; a non-zero exit is a result, not an error.
+
+    ``env`` changes our environment for the child (``None`` removes a variable); credentials are always removed.
+
+    A string runs the way a GitHub-hosted Linux runner runs a ``run:`` step: ``bash --noprofile --norc -eo
+    pipefail -c``. A sequence is an argv. Missing executable -> ToolMissing; timeout or unstartable -> ToolError.
+    """
+    if isinstance(command, str):
+        display, argv = command, [require("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", command]
+    else:
+        if not command:
+            raise ToolError("empty command", tool="run_command")
+        display = " ".join(command)
+        argv = [require(command[0]), *command[1:]]
+    tool = Path(argv[0]).name
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(argv, cwd=cwd, env=_child_env(env), capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(f"`{display}` in {cwd} did not finish within {timeout:g}s", tool=tool) from exc
+    except OSError as exc:
+        raise ToolError(f"cannot run `{display}` in {cwd}: {exc.strerror or exc}", tool=tool) from exc
+    return CommandResult(display, proc.returncode, proc.stdout.decode(errors="replace"),
+                         proc.stderr.decode(errors="replace"), time.monotonic() - started)
+
+
+def _tail(text: str, lines: int = 5) -> str:
+    return " | ".join(text.strip().splitlines()[-lines:]) or "(no output)"
+
+
+def _parse_json(result: CommandResult, tool: str) -> Any:
+    try:
+        return json.loads(result.stdout)
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"`{result.command}` exited {result.returncode} with output that is not JSON ({exc}); "
+                        f"stderr: {_tail(result.stderr)}", tool=tool) from exc
+
+
+# --- actionlint ----------------------------------------------------------------------------------------------------
+
+
+def run_actionlint(paths: Sequence[Path | str], *, cwd: Path, timeout: float = DEFAULT_TIMEOUT_S) -> list[ToolFinding]:
+    """actionlint's findings for ``paths`` (relative to ``cwd`` or absolute), read from its JSON output.
+
+    actionlint exits 0 when clean, 1 when it found problems, 2 on bad usage and 3 on failure.
+    """
+    exe = require("actionlint")
+    result = run_command([exe, "-no-color", "-format", "{{json .}}", *map(str, paths)], cwd=cwd, timeout=timeout)
+    if result.returncode not in (0, 1):
+        raise ToolError(f"`actionlint` exited {result.returncode}: {_tail(result.stderr or result.stdout)}",
+                        tool="actionlint")
+    errors = _parse_json(result, "actionlint")
+    if not isinstance(errors, list) or (result.returncode == 1 and not errors):
+        raise ToolError(f"unexpected JSON from actionlint (exit {result.returncode}): {_tail(result.stdout)}",
+                        tool="actionlint")
+    return [_actionlint_finding(e) for e in errors]
+
+
+def _actionlint_finding(error: Any) -> ToolFinding:
+    try:
+        return ToolFinding("actionlint", str(error["filepath"]), int(error["line"]), int(error["column"]),
+                           str(error["kind"]), "error", str(error["message"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ToolError(f"unexpected error record from actionlint: {error!r}", tool="actionlint") from exc
+
+
+# --- zizmor --------------------------------------------------------------------------------------------------------
+
+
+def default_zizmor_config() -> Path:
+    """Our default zizmor configuration: version-tag pins allowed, every other audit as zizmor ships it."""
+    return Path(str(resources.files("cicd_acceptance").joinpath("data", "zizmor.yml")))
+
+
+def zizmor_config_for(repo_dir: Path) -> Path:
+    """The target's own zizmor configuration when it has one (where zizmor looks for it), else ours."""
+    for name in _ZIZMOR_CONFIG_NAMES:
+        if (repo_dir / name).is_file():
+            return repo_dir / name
+    return default_zizmor_config()
+
+
+def run_zizmor(paths: Sequence[Path | str], *, config: Path | None, min_severity: str = "high",
+               cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> ZizmorResult:
+    """Audit ``paths`` offline. ``config=None`` means zizmor's built-in defaults (``--no-config``), not discovery."""
+    wanted = min_severity.strip().lower()
+    if wanted not in SEVERITIES:
+        raise ToolError(f"unknown minimum severity {min_severity!r}; use one of {', '.join(SEVERITIES)}",
+                        tool="zizmor")
+    argv = [require("zizmor"), "--offline", "--no-exit-codes", "--no-progress", "--format", "json",
+            *(["--config", str(config)] if config else ["--no-config"]), *map(str, paths)]
+    # ZIZMOR_CONFIG in our environment would silently replace the config we chose.
+    result = run_command(argv, cwd=cwd or Path.cwd(), timeout=timeout, env={"ZIZMOR_CONFIG": None})
+    if result.returncode != 0:
+        raise ToolError(f"`zizmor` exited {result.returncode}: {_tail(result.stderr)}", tool="zizmor")
+    records = _parse_json(result, "zizmor")
+    if not isinstance(records, list):
+        raise ToolError(f"unexpected JSON from zizmor: {_tail(result.stdout)}", tool="zizmor")
+    findings = tuple(sorted((_zizmor_finding(r) for r in records if not (isinstance(r, dict) and r.get("ignored"))),
+                            key=lambda f: (f.path, f.line, f.column, f.rule)))
+    threshold = SEVERITIES.index(wanted)
+    blocking = tuple(f for f in findings if SEVERITIES.index(f.severity) >= threshold)
+    return ZizmorResult(findings, blocking, wanted, config)
+
+
+def _zizmor_finding(record: Any) -> ToolFinding:
+    try:
+        primary = next((loc for loc in record["locations"] if loc["symbolic"]["kind"] == "Primary"),
+                       record["locations"][0])
+        path = _zizmor_key_path(primary["symbolic"]["key"])
+        start = primary["concrete"]["location"]["start_point"]
+        severity = str(record["determinations"]["severity"]).lower()
+        annotation = primary["symbolic"].get("annotation") or ""
+        message = f"{record['desc']}: {annotation}" if annotation else str(record["desc"])
+        # zizmor counts rows and columns from 0.
+        return ToolFinding("zizmor", path, int(start["row"]) + 1, int(start["column"]) + 1, str(record["ident"]),
+                           severity if severity in SEVERITIES else "unknown", message)
+    except (KeyError, IndexError, TypeError, ValueError, StopIteration) as exc:
+        raise ToolError(f"unexpected finding record from zizmor: {str(record)[:300]}", tool="zizmor") from exc
+
+
+def _zizmor_key_path(key: Mapping[str, Any]) -> str:
+    # A local file is {"Local": {"verbatim_path": <the path as given>}}; remote inputs have other shapes.
+    local = key.get("Local")
+    if isinstance(local, Mapping) and local.get("verbatim_path"):
+        return str(local["verbatim_path"])
+    return json.dumps(key, sort_keys=True)
+
+
+# --- the GitHub workflow JSON schema -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _workflow_schema_validator() -> jsonschema.protocols.Validator:
+    # check-jsonschema's vendored copy of https://json.schemastore.org/github-workflow (draft-07, no remote $refs).
+    try:
+        text = resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("github-workflows.json")
+        schema = json.loads(text.read_text(encoding="utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError, json.JSONDecodeError) as exc:
+        raise ToolMissing(f"check-jsonschema's vendored github-workflows schema is unavailable: {exc}",
+                          tool="check-jsonschema") from exc
+    cls = jsonschema.validators.validator_for(schema)
+    validator: jsonschema.protocols.Validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return validator
+
+
+def validate_workflow_schema(paths: Sequence[Path | str], *, display_root: Path | None = None) -> list[ToolFinding]:
+    """Validate each workflow file against check-jsonschema's vendored ``github-workflows`` schema, in process.
+
+    Files are loaded with :mod:`cicd_acceptance.workflows.yamlnode` (YAML 1.2 typing like GitHub and check-jsonschema,
+    so ``on`` stays a string) and each schema error points at the line of the value it is about. A file that
+    cannot be loaded raises :class:`~cicd_acceptance.errors.WorkflowLoadError`. ``display_root`` shortens paths.
+    """
+    validator = _workflow_schema_validator()
+    findings: list[ToolFinding] = []
+    for path in map(Path, paths):
+        shown = str(path.relative_to(display_root)) if display_root and path.is_relative_to(display_root) else str(path)
+        root = load_yaml_file(path, display_path=shown)
+        found = [_schema_finding(shown, root, error) for error in validator.iter_errors(_plain(root))]
+        findings += sorted(found, key=lambda f: (f.line, f.column, f.message))
+    return findings
+
+
+def _plain(node: Node) -> Any:
+    if isinstance(node.value, dict):
+        return {key: _plain(child) for key, child in node.value.items()}
+    if isinstance(node.value, list):
+        return [_plain(child) for child in node.value]
+    return node.value
+
+
+def _schema_finding(shown: str, root: Node, error: jsonschema.exceptions.ValidationError) -> ToolFinding:
+    best = _deepest_cause(error)
+    line, column = _position(root, list(best.absolute_path))
+    where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in best.absolute_path)
+    return ToolFinding("check-jsonschema", shown, line, column, f"schema:{best.validator}", "error",
+                       f"{where}: {_short(best.message)}")
+
+
+def _deepest_cause(error: jsonschema.exceptions.ValidationError) -> jsonschema.exceptions.ValidationError:
+    """The sub-error that says why, as check-jsonschema's "best deep match" picks it.
+
+    oneOf/anyOf errors only say "is not valid under any of the given schemas"; the most specific cause is the
+    deepest non-oneOf/anyOf error among their alternatives (``'bogus' is not one of [...]`` at ``$.on[1]``).
+    """
+    causes = list(_walk_context(error)) or [error]
+    return max(causes, key=lambda e: (e.validator not in ("anyOf", "oneOf"), len(e.absolute_path), -len(e.path)))
+
+
+def _walk_context(error: jsonschema.exceptions.ValidationError) -> Iterator[jsonschema.exceptions.ValidationError]:
+    for cause in error.context or ():
+        yield cause
+        yield from _walk_context(cause)
+
+
+def _position(root: Node, path: list[str | int]) -> tuple[int, int]:
+    """Line and column of the deepest node on ``path``; a mapping entry points at its key."""
+    node, line, column = root, root.line, root.column
+    for part in path:
+        if isinstance(node.value, dict) and isinstance(part, str) and part in node.value:
+            child = node.value[part]
+            line, column = node.key_lines.get(part, child.line), child.column
+            node = child
+        elif isinstance(node.value, list) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line, column = node.line, node.column
+        else:
+            break
+    return line, column
+
+
+def _short(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
