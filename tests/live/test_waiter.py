@@ -1,0 +1,163 @@
+"""wait_for_run on the fake GitHub with a ManualClock: statuses, verdicts, phases, and what waiting costs."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+
+from cicd_acceptance.errors import GitHubNotFound, WaitTimeout
+from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.live.progress import ProgressPrinter
+from cicd_acceptance.live.waiter import IntervalPolicy, RunChange, wait_for_run
+from cicd_acceptance.polling import ManualClock
+from cicd_acceptance.secret import Secret
+from tests.github.fake_github import API, REPO, FakeGitHub, FakeJob, ok_timeline
+
+
+def setup(**fake_options: object) -> tuple[FakeGitHub, GitHubClient, ManualClock]:
+    clock = ManualClock()
+    fake = FakeGitHub(clock=clock, **fake_options)  # type: ignore[arg-type]
+    client = GitHubClient(base_url=API, token=Secret("t0ken"), transport=httpx.MockTransport(fake),
+                          sleep=clock.sleep)
+    return fake, client, clock
+
+
+BUILD_JOBS = ("build (gateway)", "build (worker)", "build (webhook-demo)")
+
+
+def test_green_run_of_ten_minutes_costs_a_handful_of_counted_requests() -> None:
+    fake, client, clock = setup()
+    run = fake.add_run(timeline=ok_timeline(601.7))  # completes between two polls
+    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, expected_duration_s=600,
+                          required_jobs=("build",))
+    assert result.green
+    assert [job.name for job in result.verdict.jobs] == list(BUILD_JOBS)
+    # queued, in_progress, completed: three counted GETs of the run, plus one jobs listing
+    assert result.counted_requests == 4
+    minutes = result.waited_s / 60
+    assert result.counted_requests / minutes <= 1.0
+    assert result.free_requests == result.polls - 3
+    detection_latency = result.waited_s - 601.7
+    assert 0 <= detection_latency <= 3
+
+
+def test_interval_is_short_when_young_and_near_the_end_longer_in_the_middle() -> None:
+    fake, client, clock = setup()
+    run = fake.add_run()
+    wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, expected_duration_s=600)
+    sleeps = clock.sleeps
+    assert set(sleeps[:25]) == {1.0}          # first 30 s
+    assert 3.0 in sleeps                       # the middle
+    assert sleeps[-5:] == [1.0] * 5            # last 30 s before the expected end
+    assert len(sleeps) < 300                   # gh run watch: 200 polls x 3+ counted requests for 10 minutes
+
+
+@pytest.mark.parametrize("conclusion", ["failure", "cancelled", "startup_failure", "timed_out", "skipped",
+                                        "neutral", "action_required", "stale"])
+def test_every_conclusion_but_success_is_red(conclusion: str) -> None:
+    fake, client, clock = setup()
+    jobs = [] if conclusion == "startup_failure" else [FakeJob("build (gateway)", conclusion="cancelled")]
+    run = fake.add_run(timeline=ok_timeline(60, conclusion), jobs=jobs or [FakeJob("x", "skipped")])
+    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock)
+    assert not result.green
+    assert conclusion in result.verdict.reason
+
+
+def test_red_verdict_names_the_failing_matrix_job_and_step() -> None:
+    fake, client, clock = setup()
+    jobs = [FakeJob("build (gateway)"), FakeJob("build (worker)", "failure", failed_step="Build and push worker"),
+            FakeJob("build (webhook-demo)")]
+    run = fake.add_run(timeline=ok_timeline(120, "failure"), jobs=jobs)
+    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock)
+    assert not result.green
+    [failure] = result.verdict.failures
+    assert (failure.job, failure.step, failure.step_number) == ("build (worker)", "Build and push worker", 2)
+    assert "job 'build (worker)' failure at step 2 'Build and push worker'" in result.verdict.reason
+
+
+def test_success_with_a_skipped_matrix_job_is_red() -> None:
+    fake, client, clock = setup()
+    jobs = [FakeJob("build (gateway)"), FakeJob("build (worker)", "skipped"), FakeJob("build (webhook-demo)")]
+    run = fake.add_run(timeline=ok_timeline(60), jobs=jobs)
+    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock)
+    assert not result.green
+    assert "job 'build (worker)' skipped" in result.verdict.reason
+
+
+def test_every_status_is_reported_once_per_change() -> None:
+    timeline = [(0, "requested", None), (2, "queued", None), (4, "pending", None), (6, "waiting", None),
+                (30, "in_progress", None), (90, "completed", "success")]
+    fake, client, clock = setup()
+    run = fake.add_run(timeline=timeline)
+    changes: list[RunChange] = []
+    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, on_change=changes.append)
+    seen = [change.status for change in changes if change.changed]
+    assert seen == ["requested", "queued", "pending", "waiting", "in_progress", "completed"]
+    assert result.green
+    assert "waiting for an environment approval" in result.changes[3]
+
+
+def test_timeout_names_the_phase_it_expired_in() -> None:
+    fake, client, clock = setup()
+    run = fake.add_run(timeline=ok_timeline(3600))
+    with pytest.raises(WaitTimeout) as err:
+        wait_for_run(client, REPO, run.id, timeout_s=300, sleep=clock.sleep, clock=clock)
+    assert err.value.phase == f"run {run.id} to complete (in_progress)"
+    assert "timed out after 300s" in str(err.value)
+
+
+def test_start_timeout_names_the_queue() -> None:
+    fake, client, clock = setup()
+    run = fake.add_run(timeline=[(0, "queued", None)])
+    with pytest.raises(WaitTimeout) as err:
+        wait_for_run(client, REPO, run.id, start_timeout_s=120, sleep=clock.sleep, clock=clock)
+    assert err.value.phase == f"run {run.id} to start"
+    assert "still queued" in str(err.value)
+
+
+def test_run_not_visible_yet_is_waited_for_then_reported() -> None:
+    fake, client, clock = setup()
+    run = fake.add_run(visible_after=8, timeline=ok_timeline(60))
+    assert wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock).green
+    _, client2, clock2 = setup()
+    with pytest.raises(GitHubNotFound):
+        wait_for_run(client2, REPO, 4242, appear_timeout_s=20, sleep=clock2.sleep, clock=clock2)
+
+
+def test_without_etag_support_the_budget_holds_counted_polls_to_one_a_minute() -> None:
+    fake, _, clock = setup()
+    run = fake.add_run(timeline=ok_timeline(1800))
+
+    def no_etags(request: httpx.Request) -> httpx.Response:
+        request.headers.pop("if-none-match", None)
+        return fake(request)
+
+    plain = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(no_etags), sleep=clock.sleep)
+    result = wait_for_run(plain, REPO, run.id, sleep=clock.sleep, clock=clock)
+    minutes = result.waited_s / 60
+    assert result.free_requests == 0
+    assert result.counted_requests <= minutes * 1.0 + IntervalPolicy().burst + 1
+
+
+def test_progress_lines_outside_a_tty_one_per_change() -> None:
+    fake, client, clock = setup()
+    run = fake.add_run(timeline=ok_timeline(60))
+    out = io.StringIO()
+    wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, on_change=ProgressPrinter(out, label="b"))
+    lines = out.getvalue().splitlines()
+    assert lines == [f"[    0s] b: run {run.id}: queued", f"[    5s] b: run {run.id}: queued -> in_progress",
+                     f"[   60s] b: run {run.id}: in_progress -> completed/success"]
+
+
+def test_progress_on_a_tty_rewrites_one_live_line() -> None:
+    fake, client, clock = setup()
+    run = fake.add_run(timeline=ok_timeline(20))
+    out = io.StringIO()
+    printer = ProgressPrinter(out, tty=True)
+    wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, on_change=printer)
+    printer.close()
+    text = out.getvalue()
+    assert text.count("\n") == 3  # three committed changes; the live line was cleared before the last one
+    assert text.count("\r\x1b[2K") > 3
