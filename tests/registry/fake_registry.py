@@ -53,6 +53,10 @@ class FakeRegistry:
     tamper_manifests: bool = False
     tamper_blobs: bool = False
     fail_next: list[int] = field(default_factory=list)
+    anonymous_token_for_private: bool = False   # hand out anonymous tokens the registry then refuses
+    omit_digest_header: bool = False
+    deny_manifests: bool = False
+    anonymous_tokens: set[str] = field(default_factory=set)
 
     # ---- seeding -------------------------------------------------------------------------------------------
     def add_blob(self, body: bytes) -> str:
@@ -120,17 +124,22 @@ class FakeRegistry:
 
     def _authorised(self, request: httpx.Request) -> bool:
         header = request.headers.get("authorization", "")
-        return header.startswith("Bearer ") and header[7:] in self.valid_tokens
+        token = header[7:] if header.startswith("Bearer ") else ""
+        if token in self.anonymous_tokens and self.private:
+            return False
+        return token in self.valid_tokens
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         basic = request.headers.get("authorization", "")
         good = "Basic " + base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
         if basic and basic != good:
             return httpx.Response(401, json=errors_body("UNAUTHORIZED", "bad credentials"))
-        if self.private and not basic:
+        if self.private and not basic and not self.anonymous_token_for_private:
             return httpx.Response(401, json=errors_body("UNAUTHORIZED", "authentication required"))
         token = f"bearer-{len(self.valid_tokens)}"
         self.valid_tokens.add(token)
+        if not basic:
+            self.anonymous_tokens.add(token)
         body: dict[str, object] = {"token": token}
         if self.expires_in is not None:
             body["expires_in"] = self.expires_in
@@ -167,9 +176,13 @@ class FakeRegistry:
         body, media_type = self.manifests[digest]
         if media_type not in request.headers.get("accept", ""):
             return httpx.Response(404, json=errors_body("MANIFEST_UNKNOWN", "manifest unknown"))
+        if self.deny_manifests:
+            return httpx.Response(403, json=errors_body("DENIED", "requested access to the resource is denied"))
         if self.tamper_manifests:
             body = body.replace(b"linux", b"LINUX")
         headers = {"docker-content-digest": digest, "content-type": media_type, "content-length": str(len(body))}
+        if self.omit_digest_header:
+            del headers["docker-content-digest"]
         return httpx.Response(200, headers=headers, content=b"" if request.method == "HEAD" else body)
 
     def _tags(self, request: httpx.Request, name: str) -> httpx.Response:

@@ -206,3 +206,52 @@ def test_challenge_parsing() -> None:
     assert parse_bearer_challenge("Bearer service=x") is None
     assert scope_for_path("/v2/a/b/c/manifests/latest") == "repository:a/b/c:pull"
     assert scope_for_path("/v2/") is None
+
+
+def test_an_anonymous_token_the_registry_refuses_is_replaced_by_a_credentialed_one() -> None:
+    fake = FakeRegistry(private=True, anonymous_token_for_private=True)
+    fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
+    client = make_client(fake, credentials=True)
+
+    assert client.head_manifest(NAME, "latest") is not None
+
+    anonymous, basic = token_requests(fake)
+    assert "authorization" not in anonymous.headers
+    assert basic.headers["authorization"].startswith("Basic ")
+    assert [r.method for r in fake.log] == ["HEAD", "GET", "HEAD", "GET", "HEAD"]
+
+
+def test_an_anonymous_token_refused_without_credentials_is_access_denied() -> None:
+    fake = FakeRegistry(private=True, anonymous_token_for_private=True)
+    fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
+
+    with pytest.raises(RegistryAccessDenied, match=r"^HEAD https://ghcr.io/v2/acme/shop-gateway/manifests/latest "
+                                                   r"-> 401: private package or no access"):
+        make_client(fake).head_manifest(NAME, "latest")
+
+
+def test_renewing_a_private_scope_goes_straight_to_credentials() -> None:
+    fake = FakeRegistry(private=True)
+    fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
+    clock = Clock()
+    client = make_client(fake, credentials=True, clock=clock)
+    client.head_manifest(NAME, "latest")
+    clock.now += 3600
+
+    client.head_manifest(NAME, "latest")
+
+    kinds = ["basic" if "authorization" in r.headers else "anonymous" for r in token_requests(fake)]
+    assert kinds == ["anonymous", "basic", "basic"]
+
+
+def test_a_403_from_the_registry_is_access_denied_with_the_oci_error() -> None:
+    fake = FakeRegistry(deny_manifests=True)
+    fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
+
+    with pytest.raises(RegistryAccessDenied) as caught:
+        make_client(fake, credentials=True).get_manifest(NAME, "latest")
+
+    assert str(caught.value) == (
+        f"GET https://ghcr.io/v2/{NAME}/manifests/latest -> 403: private package or no access; set GITHUB_TOKEN "
+        "with read:packages / packages: read (DENIED: requested access to the resource is denied)")
+    assert fake.password not in str(caught.value)

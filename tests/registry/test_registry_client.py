@@ -203,3 +203,40 @@ def test_a_nested_index_is_reported_not_misread() -> None:
 
     with pytest.raises(RegistryError, match="inside an index is not an image manifest"):
         make_client(fake).image_info(NAME, "latest")
+
+
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_V2 = "application/vnd.docker.distribution.manifest.v2+json"
+
+
+def test_docker_manifest_lists_are_read_like_oci_indexes() -> None:
+    fake = FakeRegistry()
+    config = canonical({"os": "linux", "architecture": "amd64", "created": "2026-11-27T08:00:00Z",
+                        "config": {"Labels": {REVISION: REV}}})
+    config_digest = fake.add_blob(config)
+    manifest = canonical({"schemaVersion": 2, "mediaType": DOCKER_V2,
+                          "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                                     "digest": config_digest, "size": len(config)}, "layers": []})
+    manifest_digest = fake.add_manifest(NAME, manifest, DOCKER_V2)
+    listing = canonical({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": [
+        {"mediaType": DOCKER_V2, "digest": manifest_digest, "size": len(manifest),
+         "platform": {"os": "linux", "architecture": "amd64"}}]})
+    digest = fake.add_manifest(NAME, listing, DOCKER_LIST, tag="latest")
+
+    info = make_client(fake).image_info(NAME, "latest")
+
+    assert (info.digest, info.media_type) == (digest, DOCKER_LIST)
+    assert [(p.platform, p.manifest_digest, p.label(REVISION)) for p in info.platforms] == [
+        ("linux/amd64", manifest_digest, REV)]
+
+
+def test_a_head_without_a_digest_header_falls_back_to_hashing_the_body() -> None:
+    fake = FakeRegistry(omit_digest_header=True)
+    digest = two_platform_image(fake, ["latest"])
+    client = make_client(fake)
+
+    ref = client.head_manifest(NAME, "latest")
+
+    assert ref is not None
+    assert ref.digest == digest
+    assert client.stats.requests["manifest_get"] == 1

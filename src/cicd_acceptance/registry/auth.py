@@ -103,6 +103,7 @@ class RegistryTokenAuth(httpx.Auth):
         self._token = token
         self._clock = clock
         self._cache: dict[str, _CachedToken] = {}
+        self._private_scopes: set[str] = set()   # anonymous refused once: renewals go straight to Basic
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Send ``request``; on a Bearer challenge fetch a token and retry once."""
@@ -116,16 +117,26 @@ class RegistryTokenAuth(httpx.Auth):
             return
         scope = scope or challenge.scope
         self._cache.pop(scope or "", None)
-        anonymous = yield from self._fetch_token(challenge, scope, with_credentials=False)
-        token = anonymous if anonymous is not None else (
-            yield from self._fetch_credentialed(challenge, scope))
+        token, anonymous = yield from self._token_for(challenge, scope)
         request.headers["Authorization"] = f"Bearer {token.reveal()}"
         response = yield request
-        if response.status_code in (401, 403) and anonymous is not None and self._may_send_credentials(challenge):
+        if response.status_code in (401, 403) and anonymous and self._may_send_credentials(challenge):
             # An anonymous token that the registry then refuses: a private package, try our credentials.
+            self._private_scopes.add(scope or "")
             token = yield from self._fetch_credentialed(challenge, scope)
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             yield request
+
+    def _token_for(self, challenge: BearerChallenge, scope: str | None
+                   ) -> Generator[httpx.Request, httpx.Response, tuple[Secret, bool]]:
+        """A token for ``scope`` and whether it is anonymous; scopes known to be private skip the anonymous try."""
+        if (scope or "") not in self._private_scopes or not self._may_send_credentials(challenge):
+            anonymous = yield from self._fetch_token(challenge, scope, with_credentials=False)
+            if anonymous is not None:
+                return anonymous, True
+            self._private_scopes.add(scope or "")
+        token = yield from self._fetch_credentialed(challenge, scope)
+        return token, False
 
     def _cached(self, scope: str | None) -> Secret | None:
         entry = self._cache.get(scope or "")
