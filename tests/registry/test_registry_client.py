@@ -240,3 +240,17 @@ def test_a_head_without_a_digest_header_falls_back_to_hashing_the_body() -> None
     assert ref is not None
     assert ref.digest == digest
     assert client.stats.requests["manifest_get"] == 1
+
+
+def test_a_blob_redirect_loop_is_a_registry_error() -> None:
+    fake = FakeRegistry(require_auth=False)
+    two_platform_image(fake, ["latest"])
+
+    def loop(request: httpx.Request) -> httpx.Response:
+        if "/blobs/" in request.url.path:
+            return httpx.Response(307, headers={"location": str(request.url)})
+        return fake(request)
+
+    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(loop))
+    with pytest.raises(RegistryError, match=rf"^GET https://ghcr.io/v2/{NAME}/blobs/sha256:\w+: TooManyRedirects"):
+        client.image_info(NAME, "latest")

@@ -206,7 +206,9 @@ class RegistryClient:
             response: httpx.Response = retrying(attempt)
         except httpx.TransportError as exc:
             raise RegistryError(f"network error after {self._attempts} attempts: {exc}", method=method,
-                                url=self.url(url) if url.startswith("/") else url) from None
+                                url=self.url(url)) from None
+        except httpx.HTTPError as exc:   # e.g. TooManyRedirects from a blob redirect loop
+            raise RegistryError(f"{type(exc).__name__}: {exc}", method=method, url=self.url(url)) from None
         return response
 
     def _next_page(self, response: httpx.Response) -> str | None:
