@@ -153,7 +153,7 @@ class FakeGitHub:
 
     def route(self, request: httpx.Request) -> httpx.Response:
         prefix = f"/repos/{REPO}/"
-        path = request.url.path
+        path = request.url.path.removeprefix("/api/v3")  # GHES base path
         if path == "/meta":
             return httpx.Response(200, json={"verifiable_password_authentication": False,
                                              **({"installed_version": self.installed_version}
@@ -161,10 +161,17 @@ class FakeGitHub:
         if not path.startswith(prefix):
             return httpx.Response(404, json={"message": "Not Found"})
         parts = path.removeprefix(prefix).split("/")
-        if parts[:2] == ["actions", "workflows"] and len(parts) == 5 and parts[4] == "dispatches":
-            return self.dispatch(parts[2], json.loads(request.content))
-        if parts[:2] == ["actions", "workflows"] and len(parts) == 4 and parts[3] == "runs":
-            return self.list_runs(request, self.workflows.get(parts[2]) or int(parts[2]))
+        if parts[:2] == ["actions", "workflows"] and len(parts) >= 3:
+            name = self.workflow_name(parts[2])
+            if name is None:
+                return httpx.Response(404, json={"message": "Not Found"})
+            if len(parts) == 3:
+                return httpx.Response(200, json={"id": self.workflows[name], "name": name.removesuffix(".yml"),
+                                                 "path": f".github/workflows/{name}", "state": "active"})
+            if parts[3] == "dispatches":
+                return self.dispatch(name, json.loads(request.content))
+            if parts[3] == "runs":
+                return self.list_runs(request, self.workflows[name])
         if parts[:2] == ["actions", "runs"] and len(parts) == 3:
             return self.get_run(int(parts[2]))
         if parts[:2] == ["actions", "runs"] and len(parts) == 4 and parts[3] == "jobs":
@@ -173,6 +180,10 @@ class FakeGitHub:
         if parts[:1] == ["commits"] and len(parts) == 3 and parts[2] == "pulls":
             return httpx.Response(200, json=[pr for pr in self.pulls if pr.get("_sha") == parts[1]])
         return httpx.Response(404, json={"message": "Not Found"})
+
+    def workflow_name(self, key: str) -> str | None:
+        by_id = {str(number): name for name, number in self.workflows.items()}
+        return key if key in self.workflows else by_id.get(key)
 
     def find(self, run_id: int) -> FakeRun:
         return next(run for run in self.runs if run.id == run_id)

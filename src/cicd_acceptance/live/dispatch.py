@@ -8,8 +8,9 @@
 3. Without a run id, correlate: list runs with ``event=workflow_dispatch``, ``branch``, ``created>=`` the
    server's ``Date`` of the dispatch answer minus ``skew_s``, all pages; keep runs not seen before, whose
    ``head_sha`` is the pinned commit and, when ``actor`` is given, whose actor or triggering actor is that login.
-   Exactly one candidate is ours; none after ``find_timeout_s`` or several at any time is a
-   :class:`CorrelationError` naming the candidates and why others were rejected.
+   A first candidate is watched for ``settle_s`` more (polls are free 304s) because ours may become visible
+   after a foreign one. Exactly one candidate is ours; none after ``find_timeout_s`` or several at any time is
+   a :class:`CorrelationError` naming the candidates and why others were rejected.
 4. An ambiguous POST failure (network error, 5xx) may have created a run: we look for it (step 3, with the local
    clock) and never dispatch again; if none shows up, the error says so.
 
@@ -65,6 +66,15 @@ class DispatchOutcome:
 
 
 @dataclass(frozen=True)
+class _Timing:
+    timeout_s: float
+    interval_s: float
+    settle_s: float
+    sleep: Sleep
+    clock: Clock
+
+
+@dataclass(frozen=True)
 class _Target:
     repo: str
     workflow: int
@@ -83,6 +93,14 @@ class _Search:
     since: str
     polls: int = 0
     rejected: dict[int, str] = field(default_factory=dict)
+    first_seen: float | None = None
+
+    def settled(self, found: tuple[WorkflowRun, ...], now: float, settle_s: float) -> bool:
+        """True once one candidate has stood alone for ``settle_s`` (a second one would have raised)."""
+        if not found:
+            return False
+        self.first_seen = now if self.first_seen is None else self.first_seen
+        return now - self.first_seen >= settle_s
 
     def look(self, client: GitHubClient) -> tuple[WorkflowRun, ...]:
         self.polls += 1
@@ -154,8 +172,7 @@ def _dispatch(client: GitHubClient, t: _Target, inputs: Mapping[str, str] | None
         return client.dispatch_workflow(t.repo, t.workflow, t.ref, inputs, return_run_details=False)
 
 
-def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timeout_s: float, interval_s: float,
-                     sleep: Sleep, clock: Clock) -> WorkflowRun:
+def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: _Timing) -> WorkflowRun:
     def look() -> WorkflowRun | None:
         try:
             return client.get_run(t.repo, run_id)
@@ -163,20 +180,26 @@ def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timeout_s: f
             return None  # the id can be ahead of the read replicas for a few seconds
 
     run = wait_until(look, done=lambda seen: seen is not None, phase=f"run {run_id} to appear",
-                     timeout_s=timeout_s, interval_s=interval_s, sleep=sleep, clock=clock)
+                     timeout_s=timing.timeout_s, interval_s=timing.interval_s, sleep=timing.sleep, clock=timing.clock)
     if run is None:  # pragma: no cover - done() guarantees a run
         raise CorrelationError(f"run {run_id} never became visible")
     return run
 
 
-def _correlate(client: GitHubClient, search: _Search, timeout_s: float, interval_s: float, sleep: Sleep,
-               clock: Clock) -> WorkflowRun:
+def _correlate(client: GitHubClient, search: _Search, timing: _Timing) -> WorkflowRun:
     t = search.target
+    clock = timing.clock
     try:
-        found = wait_until(lambda: search.look(client), done=bool, phase=f"our {t.workflow_name} run to appear",
-                           timeout_s=timeout_s, interval_s=interval_s, sleep=sleep, clock=clock,
-                           describe=lambda runs: "no candidate")
+        found = wait_until(lambda: search.look(client),
+                           done=lambda runs: search.settled(runs, clock(), timing.settle_s),
+                           phase=f"our {t.workflow_name} run to appear", timeout_s=timing.timeout_s,
+                           interval_s=timing.interval_s, sleep=timing.sleep, clock=clock,
+                           describe=lambda runs: f"{len(runs)} candidate(s)")
     except WaitTimeout as exc:
+        if search.first_seen is not None:
+            raise CorrelationError(
+                f"a candidate run appeared only {clock() - search.first_seen:.0f}s before the {timing.timeout_s:.0f}s "
+                f"deadline, too late to confirm no other run matches (settle {timing.settle_s:.0f}s)") from None
         rejected = "; ".join(search.rejected.values()) or "none"
         actor = f", actor {t.actor}" if t.actor else ""
         raise CorrelationError(
@@ -188,9 +211,10 @@ def _correlate(client: GitHubClient, search: _Search, timeout_s: float, interval
 
 def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, ref: str, head_sha: str,
                       actor: str | None = None, inputs: Mapping[str, str] | None = None, skew_s: float = 120.0,
-                      find_timeout_s: float = 300.0, interval_s: float = 3.0, sleep: Sleep = time.sleep,
-                      clock: Clock = time.monotonic) -> DispatchOutcome:
+                      find_timeout_s: float = 300.0, settle_s: float = 10.0, interval_s: float = 3.0,
+                      sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> DispatchOutcome:
     """Dispatch ``workflow`` on ``ref`` exactly once and return the run it created (see the module docstring)."""
+    timing = _Timing(find_timeout_s, interval_s, settle_s, sleep, clock)
     wf = client.get_workflow(repo, workflow)
     t = _Target(repo, wf.id, wf.file_name, ref, head_sha, actor)
     known, expected = _snapshot(client, t)
@@ -201,9 +225,9 @@ def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, r
     except GitHubAPIError as exc:
         if exc.status_code is not None and exc.status_code < 500:
             raise  # 4xx: refused, no run was created (401/403/404/422 say what to fix)
-        return _after_ambiguous(client, t, known, expected, exc, notes, find_timeout_s, interval_s, sleep, clock)
+        return _after_ambiguous(client, t, known, expected, exc, notes, timing)
     if response.run_id is not None:
-        run = _get_visible_run(client, t, response.run_id, find_timeout_s, interval_s, sleep, clock)
+        run = _get_visible_run(client, t, response.run_id, timing)
         _check_pinned(run, t)
         return DispatchOutcome(run, Correlation("return_run_details", response.status_code, notes=tuple(notes)),
                                expected)
@@ -211,17 +235,17 @@ def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, r
     if response.server_date is None:
         notes.append("no Date header on the dispatch answer: created filter uses the local clock")
     search = _Search(t, known, created_since(moment - timedelta(seconds=skew_s)))
-    run = _correlate(client, search, find_timeout_s, interval_s, sleep, clock)
+    run = _correlate(client, search, timing)
     return DispatchOutcome(run, _record("correlation", response.status_code, search, run, notes), expected)
 
 
 def _after_ambiguous(client: GitHubClient, t: _Target, known: frozenset[int], expected: float | None,
-                     exc: GitHubAPIError, notes: list[str], timeout_s: float, interval_s: float, sleep: Sleep,
-                     clock: Clock) -> DispatchOutcome:
+                     exc: GitHubAPIError, notes: list[str], timing: _Timing) -> DispatchOutcome:
     notes.append(f"dispatch outcome unknown ({exc}): looked for the run instead of dispatching again")
+    # No server Date to go by: a wide window; the exclusion set and the filters still keep old runs out.
     search = _Search(t, known, created_since(datetime.now(UTC) - timedelta(seconds=300)))
     try:
-        run = _correlate(client, search, timeout_s, interval_s, sleep, clock)
+        run = _correlate(client, search, timing)
     except CorrelationError as missing:
         raise CorrelationError(f"the dispatch failed ambiguously ({exc}) and {missing}; not dispatching again "
                                "(a second dispatch could build twice): re-run the acceptance") from None
