@@ -1,0 +1,149 @@
+"""``make_app(state)``: the emulator's one WSGI app (GitHub API, registry, control API, log downloads).
+
+Layers, outermost first: the request log (everything but ``/_emulator/``), fault injection (per method and path,
+for the API and the registry alike), then dispatch by path: ``/v2/...`` and ``/token`` go to the registry half,
+``/_logs/...`` serves job logs, everything else is the GitHub API (at the root and under ``/api/v3``). The same app
+runs in-process (``httpx.WSGITransport``) and on a socket (:class:`~cicd_acceptance.emulator.server.ThreadedServer`).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import struct
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from cicd_acceptance.emulator.auth import ANONYMOUS
+from cicd_acceptance.emulator.control import ControlApi
+from cicd_acceptance.emulator.faults import Fault
+from cicd_acceptance.emulator.github_routes import API_PREFIX, GitHubApi
+from cicd_acceptance.emulator.payloads_repo import Urls
+from cicd_acceptance.emulator.registry_app import make_registry_app
+from cicd_acceptance.emulator.requestlog import RequestRecord
+from cicd_acceptance.emulator.responses import Ctx, error
+from cicd_acceptance.emulator.routes_actions import download_log
+
+if TYPE_CHECKING:
+    from cicd_acceptance.emulator.state import EmulatorState
+
+__all__ = ["WSGIApp", "make_app", "registry_route"]
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_LOG_PATH = re.compile(r"^/_logs/jobs/(\d+)$")
+_REGISTRY_KINDS = ("manifests", "blobs/uploads", "blobs", "tags")
+
+
+def registry_route(method: str, path: str) -> str:
+    """A template for a registry path (``GET /v2/{name}/manifests/{reference}``) for the request log."""
+    if path in {"/v2", "/v2/", "/token"}:
+        return f"{method} {path}"
+    for kind in _REGISTRY_KINDS:
+        marker = f"/{kind}/"
+        if marker in path or path.endswith(f"/{kind}"):
+            suffix = {"manifests": "/manifests/{reference}", "blobs": "/blobs/{digest}",
+                      "blobs/uploads": "/blobs/uploads/{upload}", "tags": "/tags/list"}[kind]
+            return f"{method} /v2/{{name}}{suffix}"
+    return f"{method} /v2/(unknown)"
+
+
+def _is_registry(path: str) -> bool:
+    return path in {"/v2", "/token"} or path.startswith("/v2/")
+
+
+def make_app(state: EmulatorState) -> WSGIApp:
+    """The emulator's WSGI application for ``state``."""
+    github = GitHubApi(state)
+    control = ControlApi(state)
+    registry = make_registry_app(state.registry, check_basic=lambda _user, password: state.tokens.accepts(password),
+                                 now=state.now)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        path = request.path
+        if path.startswith("/_emulator/") or path == "/_emulator":
+            return control.wsgi(environ, start_response)
+        state.github.refresh()
+        plain = path.removeprefix(API_PREFIX) if path.startswith(API_PREFIX + "/") else path
+        fault = state.faults.take(request.method, plain)
+        if fault is not None and fault.kind == "slow":
+            state.sleep(fault.value or 0.0)
+            fault = None
+        if fault is not None and fault.kind == "reset":
+            _reset_connection(environ)
+        if _is_registry(path):
+            route = registry_route(request.method, path)
+            response = _fault_response(state, fault, registry=True) or Response.from_app(registry, environ)
+            counted = False
+        elif _LOG_PATH.match(path):
+            route, counted = f"{request.method} /_logs/jobs/{{job_id}}", False
+            response = _fault_response(state, fault, registry=False) or _log(state, request, path)
+        else:
+            if fault is not None and fault.kind == "primary":
+                _exhaust(state, github, request)
+                fault = None
+            early = _fault_response(state, fault, registry=False)
+            if early is not None:
+                response, route, counted = early, f"{request.method} {plain}", False
+            else:
+                response, route, counted = github.handle(request)
+        state.requests.record(RequestRecord(method=request.method, path=path, route=route,
+                                            status=response.status_code, counted=counted,
+                                            not_modified=response.status_code == 304))
+        return response(environ, start_response)
+
+    return app
+
+
+def _exhaust(state: EmulatorState, github: GitHubApi, request: Request) -> None:
+    token = github.token_for(request)
+    if token is not None:
+        state.rate.exhaust(token)
+
+
+def _fault_response(state: EmulatorState, fault: Fault | None, *, registry: bool) -> Response | None:
+    if fault is None:
+        return None
+    if fault.kind in {"429", "403"}:
+        message = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+                   "If you reach out to GitHub Support for help, please include the request ID.")
+        response = error(int(fault.kind), message,
+                         docs="https://docs.github.com/rest/overview/rate-limits-for-the-rest-api")
+        response.headers["retry-after"] = str(fault.retry_after)
+        return response
+    if fault.kind == "primary":  # on the registry: GHCR answers 429 TOOMANYREQUESTS
+        response = Response(b'{"errors":[{"code":"TOOMANYREQUESTS","message":"rate limit exceeded"}]}', status=429,
+                            content_type="application/json")
+        response.headers["retry-after"] = "60"
+        return response
+    status = int(fault.kind)
+    if registry:
+        return Response(b'{"errors":[{"code":"UNAVAILABLE","message":"service unavailable"}]}', status=status,
+                        content_type="application/json")
+    return error(status, "Server Error" if status == 500 else "Service Unavailable")
+
+
+def _reset_connection(environ: dict[str, Any]) -> None:
+    """Close the client's connection with a TCP reset (server mode) and abort the request.
+
+    In-process there is no socket; raising ConnectionResetError reaches the client the same way a dropped
+    connection would (the in-process transport maps it to httpx.ReadError).
+    """
+    sock = environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        # SO_LINGER on with timeout 0: close() sends RST instead of FIN, as a crashed proxy would.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    raise ConnectionResetError("connection reset by the emulator's fault injection")
+
+
+def _log(state: EmulatorState, request: Request, path: str) -> Response:
+    match = _LOG_PATH.match(path)
+    if match is None:
+        return error(404, "Not Found")
+    host = request.host_url.rstrip("/")
+    ctx = Ctx(state=state, request=request, urls=Urls(api=host, html=host), token=ANONYMOUS, now=state.now())
+    with state.github.lock:
+        return download_log(ctx, int(match.group(1)))

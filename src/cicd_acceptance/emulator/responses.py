@@ -1,0 +1,62 @@
+"""Small helpers to answer like GitHub: JSON bodies, errors in GitHub's shape, and the request context.
+
+Errors carry ``message``, ``documentation_url`` and ``status`` (a string, as GitHub sends it); validation errors
+add ``errors[]``. Handlers return responses rather than raise, so every path is explicit about its status code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from werkzeug.wrappers import Request, Response
+
+from cicd_acceptance.emulator.auth import TokenInfo
+from cicd_acceptance.emulator.payloads_repo import Urls
+
+if TYPE_CHECKING:
+    from cicd_acceptance.emulator.state import EmulatorState
+
+__all__ = ["DOCS", "Ctx", "error", "json_response", "validation_error"]
+
+DOCS = "https://docs.github.com/rest"
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Everything a handler needs for one request."""
+
+    state: EmulatorState
+    request: Request
+    urls: Urls
+    token: TokenInfo
+    now: datetime
+
+    def arg(self, name: str) -> str | None:
+        """A query parameter (None when absent or empty)."""
+        value = self.request.args.get(name)
+        return value if value not in (None, "") else None
+
+
+def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response (compact, UTF-8)."""
+    data = json.dumps(body, separators=(",", ":")).encode()
+    response = Response(data, status=status, content_type="application/json; charset=utf-8")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def error(status: int, message: str, *, docs: str = DOCS, headers: dict[str, str] | None = None) -> Response:
+    """An error in GitHub's shape."""
+    return json_response({"message": message, "documentation_url": docs, "status": str(status)}, status, headers)
+
+
+def validation_error(message: str, *, field: str | None = None, code: str = "invalid") -> Response:
+    """A 422 with ``errors[]`` (GitHub's validation-error shape)."""
+    body: dict[str, object] = {"message": message, "documentation_url": DOCS, "status": "422"}
+    if field is not None:
+        body["errors"] = [{"resource": "Request", "field": field, "code": code, "message": message}]
+    return json_response(body, 422)

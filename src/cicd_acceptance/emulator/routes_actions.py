@@ -1,0 +1,244 @@
+"""GitHub Actions routes: workflows, dispatch, runs (with every list filter), attempts, jobs and job logs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from werkzeug.wrappers import Response
+
+from cicd_acceptance.emulator.faults import RUN_KINDS
+from cicd_acceptance.emulator.filters import created_predicate, paginate
+from cicd_acceptance.emulator.payloads_actions import job_body, run_body, workflow_body
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
+from cicd_acceptance.emulator.runs import RunRecord
+from cicd_acceptance.errors import ConfigError
+
+__all__ = ["ACTIONS_ROUTES"]
+
+_STATUSES = frozenset({"requested", "queued", "pending", "waiting", "in_progress", "completed"})
+_SEARCH_CAP = 1_000  # GitHub returns at most 1,000 results for a filtered search
+
+
+def list_workflows(ctx: Ctx, owner: str, repo: str) -> Response:
+    items, link = paginate(ctx.state.github.workflows, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
+                           base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
+    body = {"total_count": len(ctx.state.github.workflows),
+            "workflows": [workflow_body(ctx.urls, ctx.state.identity, info) for info in items]}
+    return json_response(body, headers={"Link": link} if link else None)
+
+
+def get_workflow(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
+    info = ctx.state.github.workflow(workflow_id)
+    if info is None:
+        return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflows#get-a-workflow")
+    return json_response(workflow_body(ctx.urls, ctx.state.identity, info))
+
+
+def dispatch(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
+    docs = "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
+    if not ctx.token.write:
+        return error(403, "Resource not accessible by personal access token", docs=docs,
+                     headers={"X-Accepted-GitHub-Permissions": "actions=write"})
+    info = ctx.state.github.workflow(workflow_id)
+    if info is None:
+        return error(404, "Not Found", docs=docs)
+    body = ctx.request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
+        return error(422, "Invalid request.\n\n\"ref\" wasn't supplied.", docs=docs)
+    details = body.get("return_run_details")
+    if details is not None and ctx.state.config.old_ghes:
+        return error(400, "return_run_details is not a permitted key.", docs=docs)
+    if not info.dispatchable:
+        return error(422, "Workflow does not have 'workflow_dispatch' trigger", docs=docs)
+    ref = str(body["ref"]).removeprefix("refs/heads/")
+    sha = ctx.state.github.branch_sha(ref)
+    if sha is None:
+        return error(422, f"No ref found for: {body['ref']}", docs=docs)
+    run = _create_dispatched_runs(ctx, info.path, ref, sha)
+    if details is True:
+        api = f"{ctx.urls.api}/repos/{ctx.state.repository}/actions/runs/{run.id}"
+        html = f"{ctx.urls.html}/{ctx.state.repository}/actions/runs/{run.id}"
+        return json_response({"workflow_run_id": run.id, "run_url": api, "html_url": html})
+    return Response(status=204)
+
+
+def _create_dispatched_runs(ctx: Ctx, path: str, ref: str, sha: str) -> RunRecord:
+    state = ctx.state
+    faults = state.faults.take_all(ctx.request.method, _plain_path(ctx), kinds=RUN_KINDS)
+    delay = next((f.value for f in faults if f.kind == "visibility-delay" and f.value is not None),
+                 state.config.timings.visibility_delay)
+    info = state.github.require_workflow(path)
+    run = state.github.add_run(info, event="workflow_dispatch", branch=ref, head_sha=sha,
+                               actor=ctx.token.login or state.identity.owner, created_at=ctx.now,
+                               visibility_delay=delay)
+    if any(f.kind == "foreign-dispatch" for f in faults):
+        # Another actor dispatches the same workflow at the same moment: the case that breaks "newest run" logic.
+        state.github.add_run(info, event="workflow_dispatch", branch=ref, head_sha=sha, actor="another-actor",
+                             created_at=ctx.now, visibility_delay=delay)
+    if any(f.kind == "reattempt" for f in faults):
+        state.github.request_reattempt(run.id)
+    return run
+
+
+def _plain_path(ctx: Ctx) -> str:
+    path = ctx.request.path
+    return path.removeprefix("/api/v3") if path.startswith("/api/v3/") else path
+
+
+def _run_filters(ctx: Ctx) -> list[Callable[[RunRecord], bool]]:
+    now = ctx.now
+    checks: list[Callable[[RunRecord], bool]] = []
+    simple: dict[str, Callable[[RunRecord], str]] = {
+        "event": lambda r: r.event, "branch": lambda r: r.head_branch, "head_sha": lambda r: r.head_sha,
+        "actor": lambda r: r.actor, "check_suite_id": lambda r: str(r.check_suite_id)}
+    for name, get in simple.items():
+        wanted = ctx.arg(name)
+        if wanted is not None:
+            checks.append(lambda r, get=get, wanted=wanted: get(r) == wanted)  # type: ignore[misc]
+    status = ctx.arg("status")
+    if status is not None:
+        if status in _STATUSES:
+            checks.append(lambda r: r.status(now) == status)
+        else:
+            checks.append(lambda r: r.conclusion(now) == status)
+    created = ctx.arg("created")
+    if created is not None:
+        matches = created_predicate(created)
+        checks.append(lambda r: matches(r.created_at))
+    return checks
+
+
+def _list_runs(ctx: Ctx, workflow_id: int | None) -> Response:
+    try:
+        checks = _run_filters(ctx)
+    except ConfigError as exc:
+        return validation_error(str(exc), field=exc.source)
+    runs = [run for run in ctx.state.github.visible_runs(ctx.now)
+            if (workflow_id is None or run.workflow.workflow_id == workflow_id) and all(c(run) for c in checks)]
+    if checks:
+        runs = runs[:_SEARCH_CAP]
+    try:
+        items, link = paginate(runs, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
+                               base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
+    except ConfigError as exc:
+        return validation_error(str(exc), field=exc.source)
+    exclude = (ctx.arg("exclude_pull_requests") or "").lower() == "true"
+    body = {"total_count": len(runs), "workflow_runs": [_run(ctx, run, exclude=exclude) for run in items]}
+    return json_response(body, headers={"Link": link} if link else None)
+
+
+def _run(ctx: Ctx, run: RunRecord, *, exclude: bool = False, attempt_number: int | None = None) -> dict[str, object]:
+    github = ctx.state.github
+    pulls = [] if exclude else [pull for number in run.pull_requests if (pull := github.pull(number))]
+    attempt = run.attempts[attempt_number - 1] if attempt_number else None
+    return run_body(ctx.urls, ctx.state.identity, run, ctx.now, attempt=attempt, commit=github.commit(run.head_sha),
+                    pulls=pulls)
+
+
+def list_repo_runs(ctx: Ctx, owner: str, repo: str) -> Response:
+    return _list_runs(ctx, None)
+
+
+def list_workflow_runs(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
+    info = ctx.state.github.workflow(workflow_id)
+    if info is None:
+        return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflow-runs")
+    return _list_runs(ctx, info.workflow_id)
+
+
+def _visible_run(ctx: Ctx, run_id: int) -> RunRecord | None:
+    return ctx.state.github.run(run_id, now=ctx.now)
+
+
+def get_run(ctx: Ctx, owner: str, repo: str, run_id: int) -> Response:
+    run = _visible_run(ctx, run_id)
+    if run is None:
+        return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run")
+    exclude = (ctx.arg("exclude_pull_requests") or "").lower() == "true"
+    return json_response(_run(ctx, run, exclude=exclude))
+
+
+def get_attempt(ctx: Ctx, owner: str, repo: str, run_id: int, attempt_number: int) -> Response:
+    run = _visible_run(ctx, run_id)
+    if run is None or not 1 <= attempt_number <= len(run.attempts):
+        return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run-attempt")
+    exclude = (ctx.arg("exclude_pull_requests") or "").lower() == "true"
+    return json_response(_run(ctx, run, exclude=exclude, attempt_number=attempt_number))
+
+
+def list_jobs(ctx: Ctx, owner: str, repo: str, run_id: int) -> Response:
+    run = _visible_run(ctx, run_id)
+    if run is None:
+        return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflow-jobs")
+    which = ctx.arg("filter") or "latest"
+    if which not in {"latest", "all"}:
+        return validation_error(f"filter must be 'latest' or 'all', got {which!r}", field="filter")
+    attempts = run.attempts if which == "all" else [run.current]
+    jobs = [job_body(ctx.urls, ctx.state.identity, run, attempt, job, ctx.now)
+            for attempt in reversed(attempts) for job in attempt.jobs]
+    try:
+        items, link = paginate(jobs, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
+                               base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
+    except ConfigError as exc:
+        return validation_error(str(exc), field=exc.source)
+    return json_response({"total_count": len(jobs), "jobs": items}, headers={"Link": link} if link else None)
+
+
+def get_job(ctx: Ctx, owner: str, repo: str, job_id: int) -> Response:
+    found = ctx.state.github.job(job_id, ctx.now)
+    if found is None:
+        return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflow-jobs#get-a-job-for-a-workflow-run")
+    run, attempt, job = found
+    return json_response(job_body(ctx.urls, ctx.state.identity, run, attempt, job, ctx.now))
+
+
+def job_logs(ctx: Ctx, owner: str, repo: str, job_id: int) -> Response:
+    found = ctx.state.github.job(job_id, ctx.now)
+    docs = "https://docs.github.com/rest/actions/workflow-jobs#download-job-logs-for-a-workflow-run"
+    if found is None or found[2].status(ctx.now) != "completed":
+        return error(404, "Not Found", docs=docs)
+    expires = int(ctx.now.timestamp()) + 60
+    location = f"{ctx.urls.html}/_logs/jobs/{job_id}?expires={expires}"
+    return Response(status=302, headers={"Location": location})
+
+
+def download_log(ctx: Ctx, job_id: int) -> Response:
+    """The short-lived log URL the logs endpoint redirects to (no token needed, like a signed URL)."""
+    found = ctx.state.github.job(job_id, ctx.now)
+    expires = ctx.arg("expires") or "0"
+    if found is None or not expires.isdigit() or int(expires) < int(ctx.now.timestamp()):
+        return Response(b"<Error><Code>AuthenticationFailed</Code></Error>", status=403, content_type="application/xml")
+    run, attempt, job = found
+    return Response(render_log(run, attempt.number, job.id, ctx.now).encode(), content_type="text/plain; charset=utf-8")
+
+
+def render_log(run: RunRecord, attempt_number: int, job_id: int, now: datetime) -> str:
+    """A job log: one group per step with timestamps; the build steps end with what the executor pushed."""
+    attempt = run.attempts[attempt_number - 1]
+    job = next(job for job in attempt.jobs if job.id == job_id)
+    conclusion = run.job_conclusion(job, now, attempt)
+    lines = []
+    for step in job.steps(now, conclusion):
+        stamp = (step.started_at or job.started_at).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+        lines.append(f"{stamp} ##[group]{step.name}")
+        if step.conclusion == "failure":
+            lines.append(f"{stamp} ##[error]Process completed with exit code 1.")
+        lines.append(f"{stamp} ##[endgroup]")
+    end = job.completed_at.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+    lines += [f"{end} {line}" for line in run.pushed.get(job.id, [])]
+    return "\n".join(lines) + "\n"
+
+
+ACTIONS_ROUTES: dict[str, tuple[str, Callable[..., Response]]] = {
+    "/repos/<owner>/<repo>/actions/workflows": ("GET", list_workflows),
+    "/repos/<owner>/<repo>/actions/workflows/<workflow_id>": ("GET", get_workflow),
+    "/repos/<owner>/<repo>/actions/workflows/<workflow_id>/dispatches": ("POST", dispatch),
+    "/repos/<owner>/<repo>/actions/workflows/<workflow_id>/runs": ("GET", list_workflow_runs),
+    "/repos/<owner>/<repo>/actions/runs": ("GET", list_repo_runs),
+    "/repos/<owner>/<repo>/actions/runs/<int:run_id>": ("GET", get_run),
+    "/repos/<owner>/<repo>/actions/runs/<int:run_id>/attempts/<int:attempt_number>": ("GET", get_attempt),
+    "/repos/<owner>/<repo>/actions/runs/<int:run_id>/jobs": ("GET", list_jobs),
+    "/repos/<owner>/<repo>/actions/jobs/<int:job_id>": ("GET", get_job),
+    "/repos/<owner>/<repo>/actions/jobs/<int:job_id>/logs": ("GET", job_logs),
+}

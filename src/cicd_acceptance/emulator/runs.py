@@ -1,0 +1,190 @@
+"""Workflow runs, their jobs and steps, on a timeline of the emulated clock.
+
+When an attempt starts, every job gets planned start and end times (a job starts when the jobs it ``needs`` end);
+status is then a pure function of the time asked about, so a test stepping the clock and a server running at
+``--speed 60`` see the same sequence: ``queued`` -> ``in_progress`` -> ``completed``. Conclusions are derived at
+read time from the planned outcomes, so an outcome set after the run was created still applies until it completes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cicd_acceptance.emulator.workflow_view import JobPlan, WorkflowInfo
+from cicd_acceptance.errors import ConfigError
+
+__all__ = ["JOB_OUTCOMES", "RUN_OUTCOMES", "Attempt", "JobRecord", "RunRecord", "StepView", "Timings", "plan_attempt"]
+
+RUN_OUTCOMES = frozenset({"success", "failure", "cancelled", "timed_out", "startup_failure", "skipped"})
+JOB_OUTCOMES = frozenset({"success", "failure", "cancelled", "timed_out", "skipped"})
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Emulated seconds: until a dispatched run is listed, spent queued, and per job."""
+
+    visibility_delay: float = 3.0
+    queued: float = 5.0
+    job: float = 40.0
+
+    def __post_init__(self) -> None:
+        for name in ("visibility_delay", "queued", "job"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0 seconds", source="timings")
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A step as of a moment."""
+
+    name: str
+    number: int
+    status: str
+    conclusion: str | None
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass
+class JobRecord:
+    """One job of one attempt. ``outcome`` None = success unless a job it needs did not succeed."""
+
+    id: int
+    plan: JobPlan
+    created_at: datetime
+    started_at: datetime
+    completed_at: datetime
+    outcome: str | None = None
+    failing_step: str | None = None
+
+    def status(self, now: datetime) -> str:
+        if now >= self.completed_at:
+            return "completed"
+        return "in_progress" if now >= self.started_at else "queued"
+
+    def steps(self, now: datetime, conclusion: str | None) -> list[StepView]:
+        """Steps split the job's time evenly; a failing job fails at its failing step and skips the rest."""
+        names = self.plan.steps
+        span = (self.completed_at - self.started_at) / max(len(names), 1)
+        failing = _failing_index(names, self.failing_step) if conclusion in {"failure", "timed_out"} else None
+        views = []
+        for index, name in enumerate(names):
+            start, end = self.started_at + span * index, self.started_at + span * (index + 1)
+            if conclusion == "skipped" or (failing is not None and index > failing and index < len(names) - 1):
+                views.append(StepView(name, index + 1, "completed", "skipped", None, None) if now >= self.completed_at
+                             else StepView(name, index + 1, "queued", None, None, None))
+                continue
+            if now >= end or (conclusion is not None and now >= self.completed_at):
+                step_conclusion = "failure" if index == failing else (
+                    "cancelled" if conclusion == "cancelled" and index == len(names) - 2 else "success")
+                views.append(StepView(name, index + 1, "completed", step_conclusion, start, end))
+            elif now >= start:
+                views.append(StepView(name, index + 1, "in_progress", None, start, None))
+            else:
+                views.append(StepView(name, index + 1, "queued", None, None, None))
+        return views
+
+
+def _failing_index(names: tuple[str, ...], failing_step: str | None) -> int:
+    if failing_step is not None and failing_step in names:
+        return names.index(failing_step)
+    return max(len(names) - 2, 0)  # the last real step (before "Complete job"), e.g. "Build and push"
+
+
+@dataclass
+class Attempt:
+    """One attempt of a run: its jobs and when it started and ends."""
+
+    number: int
+    started_at: datetime
+    completed_at: datetime
+    jobs: list[JobRecord]
+    outcome: str | None = None
+
+
+@dataclass
+class RunRecord:
+    """A workflow run. Jobs and times live in ``attempts`` (the last is the current one)."""
+
+    id: int
+    workflow: WorkflowInfo
+    run_number: int
+    event: str
+    head_branch: str
+    head_sha: str
+    actor: str
+    created_at: datetime
+    visible_at: datetime
+    check_suite_id: int
+    attempts: list[Attempt] = field(default_factory=list)
+    pull_requests: tuple[int, ...] = ()
+    effects_done: int = 0  # attempts whose effects (image pushes) were performed
+    reattempts_pending: int = 0
+    pushed: dict[int, list[str]] = field(default_factory=dict)  # job id -> log lines of what it pushed
+
+    @property
+    def current(self) -> Attempt:
+        return self.attempts[-1]
+
+    def visible(self, now: datetime) -> bool:
+        return now >= self.visible_at
+
+    def status(self, now: datetime, attempt: Attempt | None = None) -> str:
+        chosen = attempt or self.current
+        if now >= chosen.completed_at:
+            return "completed"
+        return "in_progress" if any(job.status(now) != "queued" for job in chosen.jobs) else "queued"
+
+    def job_conclusion(self, job: JobRecord, now: datetime, attempt: Attempt | None = None) -> str | None:
+        """A job's conclusion at ``now`` (None until it completes)."""
+        chosen = attempt or self.current
+        if job.status(now) != "completed":
+            return None
+        if chosen.outcome in {"cancelled", "timed_out", "skipped"}:
+            return chosen.outcome
+        if job.outcome is not None:
+            return job.outcome
+        needed = [other for other in chosen.jobs if other.plan.job_id in job.plan.needs]
+        if any(self.job_conclusion(other, now, chosen) != "success" for other in needed):
+            return "skipped"
+        return "success"
+
+    def conclusion(self, now: datetime, attempt: Attempt | None = None) -> str | None:
+        """The run's conclusion at ``now`` (None until completed)."""
+        chosen = attempt or self.current
+        if self.status(now, chosen) != "completed":
+            return None
+        if chosen.outcome is not None and chosen.outcome != "failure":
+            return chosen.outcome
+        conclusions = {self.job_conclusion(job, now, chosen) for job in chosen.jobs}
+        if chosen.outcome == "failure" or conclusions & {"failure", "timed_out"}:
+            return "failure"
+        if "cancelled" in conclusions:
+            return "cancelled"
+        return "success"
+
+    def updated_at(self, now: datetime) -> datetime:
+        """The last moment anything about the run changed, as of ``now``."""
+        moments = [self.created_at, self.current.started_at]
+        for job in self.current.jobs:
+            moments += [moment for moment in (job.started_at, job.completed_at) if moment <= now]
+        return max(moment for moment in moments if moment <= now) if now >= self.created_at else self.created_at
+
+
+def plan_attempt(number: int, start: datetime, plans: list[JobPlan], timings: Timings, *, next_job_id: int,
+                 outcome: str | None) -> Attempt:
+    """Lay out an attempt's jobs on the timeline (``needs`` respected); ids count up from ``next_job_id``."""
+    if outcome == "startup_failure":
+        return Attempt(number, start, start + timedelta(seconds=1), [], outcome)
+    queued_end = start + timedelta(seconds=timings.queued)
+    ends: dict[str, datetime] = {}
+    jobs: list[JobRecord] = []
+    for index, plan in enumerate(plans):
+        begin = max([queued_end, *(ends[need] for need in plan.needs if need in ends)])
+        duration = timedelta(seconds=0 if outcome == "skipped" else timings.job)
+        job = JobRecord(next_job_id + index, plan, start, begin, begin + duration)
+        ends[plan.job_id] = max(ends.get(plan.job_id, job.completed_at), job.completed_at)
+        jobs.append(job)
+    end = max([queued_end, *(job.completed_at for job in jobs)])
+    return Attempt(number, start, end, jobs, outcome)

@@ -1,0 +1,86 @@
+"""Seeded history, so a fresh emulator looks like a repository where the plan's work already landed.
+
+* The default branch's HEAD has a completed, successful run of every workflow triggered by a push to it
+  (event ``push``), except workflows that publish images: those have an *older* successful build (at HEAD's first
+  parent), whose pushes leave older images in the registry (``sha-<older>`` + ``latest``), so checks for new tags
+  after a dispatch are meaningful.
+* The pull request merged into HEAD has a completed, successful run of every ``pull_request`` workflow on its head
+  commit (HEAD's second parent when HEAD is a merge, else a synthesized commit); pulls-for-commit, pulls/get and
+  check-runs agree with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from cicd_acceptance.emulator.github_state import PlannedOutcome, PullRecord
+from cicd_acceptance.emulator.repo import Commit
+
+if TYPE_CHECKING:
+    from cicd_acceptance.emulator.state import EmulatorState
+
+__all__ = ["SEEDED_PULL_NUMBER", "seed_history"]
+
+SEEDED_PULL_NUMBER = 12
+
+
+def _synthesized(base: Commit, salt: str, *, parents: tuple[str, ...], message: str, hours_earlier: int) -> Commit:
+    sha = hashlib.sha1(f"{salt}:{base.sha}".encode(), usedforsecurity=False).hexdigest()
+    return replace(base, sha=sha, parents=parents, message=message,
+                   author_date=base.author_date - timedelta(hours=hours_earlier),
+                   committer_date=base.committer_date - timedelta(hours=hours_earlier))
+
+
+def _pull_head(state: EmulatorState, head: Commit) -> Commit:
+    github = state.github
+    if len(head.parents) > 1:
+        found = github.commit(head.parents[1])
+        if found is not None:
+            return found
+    commit = _synthesized(head, "pull-head", parents=head.parents[:1], message="Add CI and image build workflows",
+                          hours_earlier=3)
+    github.extra_commits[commit.sha] = commit
+    return commit
+
+
+def _older(state: EmulatorState, head: Commit) -> Commit:
+    found = state.github.commit(head.parents[0]) if head.parents else None
+    if found is not None:
+        return found
+    commit = _synthesized(head, "older-build", parents=(), message="Previous build", hours_earlier=48)
+    state.github.extra_commits[commit.sha] = commit
+    return commit
+
+
+def seed_history(state: EmulatorState) -> None:
+    """Seed pulls, runs and (through the executor) older images; see the module docstring."""
+    github, identity = state.github, state.identity
+    head = github.commit(state.snapshot.head)
+    if head is None:
+        return
+    now = state.now()
+    branch = identity.default_branch
+    pr_head = _pull_head(state, head)
+    pull = github.add_pull(PullRecord(
+        number=SEEDED_PULL_NUMBER, pr_id=1_900_000_000 + SEEDED_PULL_NUMBER, title=pr_head.message.splitlines()[0],
+        user=identity.owner, head_ref="ci-cd-build-automation", head_sha=pr_head.sha, base_ref=branch,
+        base_sha=head.parents[0] if head.parents else head.sha, merge_commit_sha=head.sha,
+        created_at=now - timedelta(hours=4), merged_at=now - timedelta(hours=1)))
+    success = PlannedOutcome("success")
+    older = _older(state, head)
+    for info in github.workflows:
+        if info.workflow is None:
+            continue
+        triggers = info.workflow.triggers
+        if "pull_request" in triggers and triggers["pull_request"].admits_branch(branch):
+            github.add_run(info, event="pull_request", branch=pull.head_ref, head_sha=pr_head.sha,
+                           actor=identity.owner, created_at=now - timedelta(hours=3), pull_requests=(pull.number,),
+                           outcome=success)
+        if "push" in triggers and triggers["push"].admits_branch(branch):
+            publishes = state.executor.publishes(info)
+            github.add_run(info, event="push", branch=branch, head_sha=older.sha if publishes else head.sha,
+                           actor=identity.owner, created_at=now - timedelta(hours=48 if publishes else 1),
+                           outcome=success)
