@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import httpx
@@ -58,6 +59,11 @@ def test_a_good_publication_passes_every_fact() -> None:
         f"linux/amd64={SHA}, linux/arm64={SHA} (1 attestation manifests skipped)")
     assert verdict.fact("tag-is-new").observed == f"{SHORT} was absent before the dispatch"
     assert verdict.summary() == f"gateway ({IMAGE}): published {SHORT} -> {digest} for {SHA[:12]}"
+    record = verdict.as_dict()
+    assert json.loads(json.dumps(record)) == record
+    assert record["digest"] == digest
+    assert [p["revision"] for p in record["platforms"]] == [SHA, SHA]  # type: ignore[attr-defined]
+    assert len(record["attestations"]) == 1  # type: ignore[arg-type]
 
 
 def test_snapshot_records_absence_and_latest() -> None:

@@ -99,6 +99,22 @@ class ImageVerdict:
         """The fact with id ``check`` (``sha-tag-exists``, ``latest-matches``, ``revision-label``, ``tag-is-new``)."""
         return next(fact for fact in self.facts if fact.check == check)
 
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready record for the evidence: facts, which digest is which, and the request count."""
+        info = self.info
+        return {
+            "service": self.service, "image": self.image, "sha": self.sha, "tag": self.tag, "digest": self.digest,
+            "passed": self.passed,
+            "facts": [{"check": f.check, "passed": f.passed, "expected": f.expected, "observed": f.observed}
+                      for f in self.facts],
+            "platforms": [{"platform": p.platform, "manifest_digest": p.manifest_digest,
+                           "config_digest": p.config_digest, "revision": p.label(REVISION_LABEL),
+                           "created": p.created.isoformat() if p.created else None}
+                          for p in (info.platforms if info else ())],
+            "attestations": [a.digest for a in (info.attestations if info else ())],
+            "registry_requests": self.requests,
+        }
+
     def summary(self) -> str:
         """One line for a pass; for a failure, the service and every failed fact with its observed value."""
         if self.passed:
