@@ -254,3 +254,20 @@ def test_a_blob_redirect_loop_is_a_registry_error() -> None:
     client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(loop))
     with pytest.raises(RegistryError, match=rf"^GET https://ghcr.io/v2/{NAME}/blobs/sha256:\w+: TooManyRedirects"):
         client.image_info(NAME, "latest")
+
+
+def test_retry_after_is_honoured_on_429() -> None:
+    fake = FakeRegistry(require_auth=False)
+    two_platform_image(fake, ["latest"])
+    calls: list[int] = []
+
+    def limited(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(429, headers={"retry-after": "7"}, json={"errors": [{"code": "TOOMANYREQUESTS"}]})
+        return fake(request)
+
+    sleeps: list[float] = []
+    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(limited), sleep=sleeps.append)
+    assert client.head_manifest(NAME, "latest") is not None
+    assert sleeps == [7.0]

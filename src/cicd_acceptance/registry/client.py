@@ -196,7 +196,7 @@ class RegistryClient:
 
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._attempts),
-            wait=tenacity.wait_exponential(multiplier=0.5, max=8),
+            wait=_wait,
             retry=(tenacity.retry_if_exception_type(httpx.TransportError)
                    | tenacity.retry_if_result(lambda r: r.status_code in RETRY_STATUSES)),
             sleep=self._sleep,
@@ -230,6 +230,20 @@ class RegistryClient:
         if status == 404:
             return RegistryNotFound(f"{what} not found{detail}", method=method, url=url, status_code=status)
         return RegistryError(f"unexpected answer for {what}{detail}", method=method, url=url, status_code=status)
+
+
+_BACKOFF = tenacity.wait_exponential(multiplier=0.5, max=8)
+_MAX_RETRY_AFTER = 60.0
+
+
+def _wait(state: tenacity.RetryCallState) -> float:
+    """Honour a 429/503 ``Retry-After`` (seconds, capped); otherwise back off exponentially."""
+    outcome = state.outcome
+    if outcome is not None and not outcome.failed:
+        value = outcome.result().headers.get("retry-after", "")
+        if value.strip().isdigit():
+            return min(float(value), _MAX_RETRY_AFTER)
+    return _BACKOFF(state)
 
 
 def _check_registry(registry: str, scheme: str | None) -> str:
