@@ -1,0 +1,225 @@
+"""Record an acceptance run in an ExecPlan: one line under ``## Progress``, one under ``## Outcomes & Retrospective``.
+
+The plan is a living document edited by people, so this writer is conservative: it checks the file's shape first and
+refuses (changing nothing) when a section is missing or doubled or the Progress section holds something other than
+a ``- [x]``/``- [ ]`` checklist; it touches no other section; it keeps the file's line endings; it writes through a
+temporary file and ``os.replace`` so a crash never leaves half a plan; and it adds nothing when the same run (same
+commit, verdict and run URLs) is already recorded, whatever the timestamp.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.evidence.jsonable import JSON
+from cicd_acceptance.evidence.model import Evidence
+
+__all__ = ["OUTCOMES_HEADING", "PROGRESS_HEADING", "ProgressEntry", "check_execplan", "progress_entry",
+           "record_progress"]
+
+PROGRESS_HEADING = "Progress"
+OUTCOMES_HEADING = "Outcomes & Retrospective"
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_CHECK_ITEM = re.compile(r"^- \[[ xX]\] ")
+_STAMP = re.compile(r"^(- \[[ xX]\] )\(\d{4}-\d{2}-\d{2} \d{2}:\d{2}Z\) |^- Outcome \(\d{4}-\d{2}-\d{2}\): ")
+
+
+@dataclass(frozen=True)
+class ProgressEntry:
+    """What one acceptance run adds to the plan. ``text`` is shared by both lines; ``when`` is UTC."""
+
+    met: bool
+    text: str
+    when: dt.datetime
+
+    @property
+    def progress_line(self) -> str:
+        return f"- [{'x' if self.met else ' '}] ({self.when:%Y-%m-%d %H:%M}Z) {self.text}"
+
+    @property
+    def outcome_line(self) -> str:
+        return f"- Outcome ({self.when:%Y-%m-%d}): {self.text}"
+
+
+def _workflow_label(workflow: str, plan: Mapping[str, JSON]) -> str:
+    if workflow and PurePosixPath(workflow).name == PurePosixPath(str(plan.get("ci_workflow", ""))).name:
+        return "CI"
+    return PurePosixPath(workflow).stem if "/" in workflow or workflow.endswith((".yml", ".yaml")) else workflow
+
+
+def _run_phrases(ev: Evidence) -> list[str]:
+    seen: dict[str, str] = {}
+    for s in ev.scenarios:
+        for run in s.entries("run"):
+            key = str(run.get("url") or run.get("id"))
+            state = "green" if (run.get("status"), run.get("conclusion")) == ("completed", "success") else (
+                str(run.get("conclusion") or run.get("status") or "unknown"))
+            label = _workflow_label(str(run.get("workflow") or "workflow"), ev.context.plan)
+            seen[key] = f"{label} run {key} {state}"
+    return list(seen.values())
+
+
+def _image_phrases(ev: Evidence) -> list[str]:
+    prefix = str(ev.context.plan.get("sha_tag_prefix", "sha-"))
+    by_tag: dict[str, list[str]] = {}
+    for s in ev.scenarios:
+        if s.outcome != "passed":
+            continue
+        for image in s.entries("image"):
+            tag, service = str(image.get("tag") or ""), str(image.get("service") or image.get("reference") or "")
+            if tag.startswith(prefix) and service not in by_tag.setdefault(tag, []):
+                by_tag[tag].append(service)
+    return [f"images {tag} pushed for {', '.join(services)}" for tag, services in by_tag.items()]
+
+
+def progress_entry(ev: Evidence, *, verdict_reason: str) -> ProgressEntry:
+    """The entry for run ``ev``; ``verdict_reason`` is the verdict line without its head (for runs not met)."""
+    sha = ev.context.head_sha or "an unknown commit"
+    details = [*_run_phrases(ev), *_image_phrases(ev)]
+    if ev.met:
+        text = f"Acceptance met at {sha}: " + ("; ".join(details) or "every criterion passed")
+    else:
+        text = f"Acceptance not met at {sha}: " + "; ".join([verdict_reason, *details])
+    text = " ".join(text.split()).rstrip(".") + "."
+    when = _parse_time(ev.finished_at)
+    return ProgressEntry(met=ev.met, text=text, when=when)
+
+
+def _parse_time(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = dt.datetime.now(dt.UTC)
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    lines: list[str]          # with their own line endings
+    newline: str
+    progress: tuple[int, int]  # [start, end) line indexes of the section body
+    outcomes: tuple[int, int]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError("the ExecPlan file does not exist", source=f"--execplan {path}") from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text, so not an ExecPlan; refusing to edit it",
+                          source=f"--execplan {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
+
+
+def _headings(lines: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(index, level, title) of every Markdown heading outside fenced code blocks."""
+    found, fence = [], ""
+    for i, raw in enumerate(lines):
+        line = raw.rstrip("\r\n")
+        marker = line.lstrip()[:3]
+        if marker in ("```", "~~~"):
+            fence = "" if fence == marker else (fence or marker)
+            continue
+        match = None if fence or line.startswith((" ", "\t")) else _HEADING.match(line)
+        if match:
+            found.append((i, len(match.group(1)), match.group(2)))
+    return found
+
+
+def _section(path: Path, heads: list[tuple[int, int, str]], title: str, total: int) -> tuple[int, int]:
+    matches = [h for h in heads if h[1] == 2 and h[2] == title]
+    if len(matches) != 1:
+        where = f"{len(matches)} (lines {', '.join(str(h[0] + 1) for h in matches)})" if matches else "no"
+        raise ConfigError(f"expected exactly one '## {title}' section, found {where}; refusing to edit the plan",
+                          source=str(path))
+    start = matches[0][0]
+    end = next((h[0] for h in heads if h[0] > start and h[1] <= 2), total)
+    return start + 1, end
+
+
+def _check_progress_body(path: Path, lines: Sequence[str], body: tuple[int, int]) -> None:
+    for i in range(*body):
+        line = lines[i].rstrip("\r\n")
+        if line.strip() and not _CHECK_ITEM.match(line) and not line.startswith((" ", "\t")):
+            raise ConfigError(f"expected only '- [x]' / '- [ ]' checklist items in '## {PROGRESS_HEADING}', "
+                              f"found {line.strip()[:60]!r}; refusing to edit the plan", source=f"{path}:{i + 1}")
+
+
+def _shape(path: Path, text: str) -> _Shape:
+    lines = text.splitlines(keepends=True)
+    first = next((ln for ln in lines if ln.strip()), "")
+    if not first.startswith("# "):
+        raise ConfigError("expected an ExecPlan starting with a '# Title' line; refusing to edit it",
+                          source=str(path))
+    heads = _headings(lines)
+    progress = _section(path, heads, PROGRESS_HEADING, len(lines))
+    outcomes = _section(path, heads, OUTCOMES_HEADING, len(lines))
+    _check_progress_body(path, lines, progress)
+    newline = "\r\n" if first.endswith("\r\n") else "\n"
+    return _Shape(lines, newline, progress, outcomes)
+
+
+def check_execplan(path: Path) -> None:
+    """Refuse early (before a run spends time) when ``path`` cannot take a progress entry."""
+    _shape(path, _read(path))
+
+
+def _unstamped(line: str) -> str:
+    return _STAMP.sub(lambda m: m.group(1) or "- Outcome: ", line.rstrip("\r\n"), count=1).strip()
+
+
+def _already(lines: Sequence[str], body: tuple[int, int], line: str) -> bool:
+    want = _unstamped(line)
+    return any(_unstamped(lines[i]) == want for i in range(*body))
+
+
+def _insert_at(lines: list[str], body: tuple[int, int], newline: str) -> int:
+    """Index just after the last non-blank line of the section body (after the heading when the body is empty)."""
+    last = max((i for i in range(*body) if lines[i].strip()), default=body[0] - 1)
+    if not lines[last].endswith(("\n", "\r")):
+        lines[last] += newline  # the file ended without a newline right there
+    return last + 1
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ConfigError(f"cannot write the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
+
+
+def record_progress(path: Path, entry: ProgressEntry) -> bool:
+    """Add ``entry`` to the plan at ``path``; False (file untouched) when this run is already recorded."""
+    shape = _shape(path, _read(path))
+    lines = list(shape.lines)
+    additions = []
+    for body, line in ((shape.outcomes, entry.outcome_line), (shape.progress, entry.progress_line)):
+        if not _already(lines, body, line):
+            additions.append((body, line))
+    if not additions:
+        return False
+    # Insert bottom-up so the earlier section's indexes stay valid.
+    for body, line in sorted(additions, key=lambda a: a[0][0], reverse=True):
+        at = _insert_at(lines, body, shape.newline)
+        new = [line + shape.newline] if at > body[0] else [shape.newline, line + shape.newline]
+        if at < len(lines) and lines[at].strip().startswith("#"):
+            new.append(shape.newline)  # keep a blank line before the next heading
+        lines[at:at] = new
+    _write_atomic(path, "".join(lines).encode("utf-8"))
+    return True

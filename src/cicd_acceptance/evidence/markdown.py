@@ -1,0 +1,152 @@
+"""``evidence.md``: the evidence of a run, for people (and for GitHub's job summary).
+
+Every value that came from outside (finding messages, job names, failure messages) is escaped for a table cell, so
+a ``|``, a newline or HTML in it can neither break the layout nor inject markup into the summary page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from cicd_acceptance.evidence.jsonable import JSON
+from cicd_acceptance.evidence.model import Evidence, ScenarioResult
+
+__all__ = ["cell", "finding_list", "render_markdown"]
+
+_ICONS = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭️ skipped"}
+
+
+def cell(value: JSON | object) -> str:
+    """``value`` as one Markdown table cell: no newlines, pipes or HTML; empty shows as ``-``."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, list):
+        value = ", ".join(cell(v) for v in value)
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _section(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    """A titled table, or nothing when there are no rows."""
+    return [f"## {title}", "", *_table(header, rows)] if rows else []
+
+
+def _code(value: object) -> str:
+    text = cell(value)
+    return text if text == "-" else f"`{text.replace('`', '')}`"
+
+
+def _budget(budget: Mapping[str, JSON] | None) -> str:
+    if not budget:
+        return "no API requests recorded"
+    return (f"{budget.get('requests')} requests ({budget.get('counted')} counted against the rate limit, "
+            f"{budget.get('not_modified')} answered 304), rate limit left {budget.get('rate_limit_remaining')}")
+
+
+def _live(ev: Evidence) -> str:
+    c = ev.context
+    if c.live_mode == "off":
+        return f"off: {c.live_off_reason}"
+    if c.live_mode == "emulator":
+        return "the bundled emulator stood in for GitHub and the registry"
+    return f"{c.api_url}, registry {c.registry}"
+
+
+def _summary(ev: Evidence) -> list[str]:
+    c = ev.context
+    rows = [
+        ("Target", f"{_code(c.repository)} at {_code(c.head_sha)} ({_code(c.repo_dir)}, branch {cell(c.branch)})"),
+        ("Harness", f"cicd-acceptance {cell(ev.harness_version)}, evidence schema {ev.schema_version}"),
+        ("Started / finished", f"{cell(ev.started_at)} / {cell(ev.finished_at)}"),
+        ("Live checks", cell(_live(ev))),
+        ("API budget", cell(_budget(ev.api_budget))),
+    ]
+    return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
+
+
+def _plan(ev: Evidence) -> list[str]:
+    c = ev.context
+    rows = [(k, _code(v), c.plan_sources.get(k, "default")) for k, v in sorted(c.plan.items())]
+    head = [f"## Plan ({cell(c.plan_file or 'ExecPlan defaults')})", ""]
+    return head + _table(("Setting", "Value", "Source"), rows)
+
+
+def _criteria(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    rows = [(_ICONS[s.outcome], s.feature, s.title, ", ".join(s.markers), s.reason) for s in scenarios]
+    return _section("Criteria", ("Verdict", "Feature", "Scenario", "Tags", "Reason"), rows)
+
+
+def _findings(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    rows = []
+    for s in scenarios:
+        for entry in s.entries("findings"):
+            for f in finding_list(entry):
+                where = f"{f.get('path')}:{f.get('line')}" if f.get("line") else f.get("path")
+                rows.append((s.title, _code(where), f.get("rule"), f.get("message"),
+                             "yes" if f.get("blocking", True) else "no"))
+    return _section("Static findings", ("Scenario", "Where", "Rule", "Message", "Blocking"), rows)
+
+
+def finding_list(entry: Mapping[str, JSON]) -> list[Mapping[str, JSON]]:
+    """The findings of a ``findings`` entry: its ``findings`` list, or the entry itself when it is one finding."""
+    return _list(entry["findings"]) if "findings" in entry else [entry]
+
+
+def _list(value: JSON) -> list[Mapping[str, JSON]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _runs(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    runs = [r for s in scenarios for r in s.entries("run")]
+    if not runs:
+        return []
+    rows = [(r.get("workflow"), f"[{cell(r.get('id'))}]({cell(r.get('url'))})" if r.get("url") else r.get("id"),
+             r.get("event"), _code(r.get("head_sha")), r.get("status"), r.get("conclusion"), r.get("created"),
+             r.get("started"), r.get("completed")) for r in runs]
+    lines = _section("Workflow runs", (
+        "Workflow", "Run", "Event", "Head SHA", "Status", "Conclusion", "Created", "Started", "Completed"), rows)
+    jobs = [(r.get("workflow"), r.get("id"), j.get("name"), j.get("conclusion"), j.get("failing_step"))
+            for r in runs for j in _list(r.get("jobs"))]
+    return lines + (_table(("Workflow", "Run", "Job", "Conclusion", "Failing step"), jobs) if jobs else [])
+
+
+def _dispatches(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    rows = [(d.get("workflow"), d.get("ref"), d.get("requested_at"), d.get("status_code"), d.get("correlation"),
+             d.get("run_id")) for s in scenarios for d in s.entries("dispatch")]
+    head = ("Workflow", "Ref", "Requested at", "Response", "Correlated by", "Run")
+    return _section("Dispatch", head, rows)
+
+
+def _images(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    images = [i for s in scenarios for i in s.entries("image")]
+    if not images:
+        return []
+    lines = _section("Images", ("Service", "Reference", "Tag", "Digest"), [
+        (i.get("service"), _code(i.get("reference")), i.get("tag"), _code(i.get("digest"))) for i in images])
+    platforms = [(i.get("service"), p.get("platform"), _code(p.get("digest")), _code(p.get("revision")),
+                  p.get("created")) for i in images for p in _list(i.get("platforms"))]
+    if platforms:
+        lines += _table(("Service", "Platform", "Digest", "Revision label", "Created"), platforms)
+    facts = [(i.get("service"), "✅" if f.get("passed") else "❌", f.get("name"), f.get("observed"))
+             for i in images for f in _list(i.get("facts"))]
+    return lines + (_table(("Service", "", "Fact", "Observed"), facts) if facts else [])
+
+
+def _notes(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    notes = [f"- {cell(s.title)}: {cell(n.get('text', n))}" for s in scenarios for n in s.entries("note")]
+    return ["## Notes", "", *notes, ""] if notes else []
+
+
+def render_markdown(ev: Evidence) -> str:
+    """The whole ``evidence.md``; its first line is the verdict."""
+    sections = [
+        [f"# {ev.verdict_line}", ""], _summary(ev), _plan(ev), _criteria(ev.scenarios), _findings(ev.scenarios),
+        _runs(ev.scenarios), _dispatches(ev.scenarios), _images(ev.scenarios), _notes(ev.scenarios),
+    ]
+    return "\n".join(line for section in sections for line in section).rstrip("\n") + "\n"
