@@ -16,6 +16,7 @@ from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
+from cicd_acceptance.workflows.publication import BuildEvent, PublicationPlan, publication_plan
 
 __all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_step"]
 
@@ -43,6 +44,7 @@ class CheckContext:
         self.plan = plan
         self._lock = threading.Lock()
         self._workflows: dict[str, Workflow | WorkflowLoadError] = {}
+        self._plans: dict[tuple[str, str], PublicationPlan] = {}
 
     @property
     def repo_dir(self) -> Path:
@@ -70,6 +72,26 @@ class CheckContext:
     def test_job(self) -> Job | None:
         """The plan's test job of the CI workflow (None when absent: ``ci-test-job`` reports that)."""
         return self.ci().jobs.get(self.plan.test_job)
+
+    def publication(self, event_name: str, branch: str | None = None) -> PublicationPlan:
+        """What the build workflow would push for ``event_name`` on ``branch`` (default: the default branch)."""
+        event = self.event(event_name, branch)
+        key = (event_name, event.ref)
+        with self._lock:
+            cached = self._plans.get(key)
+        if cached is None:
+            cached = publication_plan(self.build(), event)
+            with self._lock:
+                self._plans[key] = cached
+        return cached
+
+    def event(self, event_name: str, branch: str | None = None) -> BuildEvent:
+        """``event_name`` on ``branch`` (default: the plan's default branch) at the target's HEAD."""
+        ref = f"refs/heads/{branch or self.plan.default_branch}"
+        if event_name == "pull_request" and branch is None:
+            ref = "refs/pull/1/merge"  # a pull request runs on its merge ref, not on the base branch
+        return BuildEvent(event_name=event_name, ref=ref, sha=self.target.head_sha,
+                          default_branch=self.plan.default_branch, repository=self.target.repository)
 
     def go_mod(self) -> GoMod | None:
         """The versions in the target's ``go.mod`` (None when it has none)."""

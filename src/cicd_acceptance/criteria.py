@@ -1,0 +1,157 @@
+"""The static acceptance criteria: which rules make up each criterion, and running them.
+
+One criterion is one Gherkin scenario (``features/static/*.feature``). Each rule of a criterion is one ``Then``
+step, whose text is the rule's description, so the feature files and this registry cannot drift apart without a
+test noticing (``tests/static/test_registry.py``). Library code: no pytest here.
+
+Usage::
+
+    ctx = CheckContext(target, plan)
+    findings = check_criterion("ci-workflow", ctx)          # every rule, tool rules included
+    findings = run_criteria(ctx, include_tools=False)       # {criterion id: findings} for all pure criteria
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.plan import Plan
+from cicd_acceptance.target import Target
+from cicd_acceptance.workflows.checks import (
+    actionlint,
+    build_cache,
+    build_login,
+    build_matrix,
+    build_permissions,
+    build_publication,
+    build_push,
+    build_setup,
+    build_triggers,
+    ci_actions,
+    ci_go_test,
+    ci_go_version,
+    ci_no_schedule,
+    ci_permissions,
+    ci_test_job,
+    ci_triggers,
+    files_committed,
+    files_exist,
+    files_tracked,
+    local_run,
+    workflow_schema,
+    zizmor,
+)
+from cicd_acceptance.workflows.checks.context import CheckContext
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, sort_findings
+
+__all__ = [
+    "CRITERIA",
+    "CheckContext",
+    "Criterion",
+    "RuleResults",
+    "check_criterion",
+    "criterion",
+    "rule",
+    "run_criteria",
+]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One acceptance criterion. ``subject`` completes the step ``When I check <subject>``."""
+
+    id: str
+    subject: str
+    rules: tuple[Rule, ...]
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        return tuple(r.tool for r in self.rules if r.tool)
+
+    def check(self, target: Target, plan: Plan) -> list[Finding]:
+        """Every finding of every rule (blocking or not) for ``target`` against ``plan``."""
+        return check_criterion(self.id, CheckContext(target, plan))
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("workflows-committed", "that the workflow files are committed",
+              (files_exist.RULE, files_tracked.RULE, files_committed.RULE)),
+    Criterion("ci-workflow", "the CI workflow",
+              (ci_triggers.RULE, ci_no_schedule.RULE, ci_test_job.RULE, ci_actions.RULE, ci_go_version.RULE,
+               ci_go_test.RULE, ci_permissions.RULE)),
+    Criterion("build-workflow", "the build workflow",
+              (build_triggers.RULE, build_permissions.RULE, build_setup.RULE, build_login.RULE, build_matrix.RULE,
+               build_push.RULE, build_cache.RULE, build_publication.RULE)),
+    Criterion("workflow-validity", "that the workflow files are valid", (workflow_schema.RULE, actionlint.RULE)),
+    Criterion("workflow-security", "the workflows' security", (zizmor.RULE,)),
+    Criterion("local-test-run", "the test commands locally", (local_run.RULE,)),
+)
+
+_BY_ID = {c.id: c for c in CRITERIA}
+_RULES = {r.id: r for c in CRITERIA for r in c.rules}
+
+
+def criterion(criterion_id: str) -> Criterion:
+    """The criterion ``criterion_id``; an unknown id is a ConfigError listing the known ones."""
+    try:
+        return _BY_ID[criterion_id]
+    except KeyError:
+        raise ConfigError(f"unknown criterion {criterion_id!r} (known: {', '.join(_BY_ID)})") from None
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule ``rule_id``; an unknown id is a ConfigError listing the known ones."""
+    try:
+        return _RULES[rule_id]
+    except KeyError:
+        raise ConfigError(f"unknown rule {rule_id!r} (known: {', '.join(_RULES)})") from None
+
+
+def check_criterion(criterion_id: str, ctx: CheckContext, *, include_tools: bool = True) -> list[Finding]:
+    """Findings of every rule of the criterion (tool rules only with ``include_tools``)."""
+    rules = [r for r in criterion(criterion_id).rules if include_tools or r.tool is None]
+    return sort_findings(f for r in rules for f in r(ctx))
+
+
+def run_criteria(ctx: CheckContext, *, include_tools: bool = True,
+                 only: Iterable[str] | None = None) -> dict[str, list[Finding]]:
+    """``{criterion id: findings}`` for every criterion (or those in ``only``), in registry order."""
+    wanted = set(only) if only is not None else None
+    return {c.id: check_criterion(c.id, ctx, include_tools=include_tools)
+            for c in CRITERIA if wanted is None or c.id in wanted}
+
+
+class RuleResults:
+    """Rule findings computed once per context and shared; tool rules may be started early, in the background.
+
+    Tool rules spend their time in child processes (actionlint, zizmor, go), so starting them all at once and
+    collecting each result when its step asks overlaps them with everything else.
+    """
+
+    def __init__(self, ctx: CheckContext, *, workers: int = 4) -> None:
+        self.ctx = ctx
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="acceptance-rule")
+        self._futures: dict[str, Future[list[Finding]]] = {}
+
+    def start(self, rule_ids: Iterable[str]) -> None:
+        """Begin computing ``rule_ids`` in the background (each at most once)."""
+        for rule_id in rule_ids:
+            if rule_id not in self._futures:
+                self._futures[rule_id] = self._pool.submit(rule(rule_id), self.ctx)
+
+    def findings(self, rule_id: str) -> list[Finding]:
+        """The rule's findings; re-raises what the rule raised (ToolMissing, ToolError)."""
+        self.start([rule_id])
+        return self._futures[rule_id].result()
+
+    def computed(self) -> dict[str, list[Finding]]:
+        """Findings of the rules that already finished without error."""
+        return {rule_id: future.result() for rule_id, future in self._futures.items()
+                if future.done() and future.exception() is None}
+
+    def close(self) -> None:
+        """Stop accepting work; waits for rules that are still running (child processes are not orphaned)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,21 @@
+"""actionlint: actionlint reports nothing on either workflow file (a missing actionlint skips the step)."""
+
+from __future__ import annotations
+
+from cicd_acceptance.tools import run_actionlint
+from cicd_acceptance.workflows.checks.context import CheckContext
+from cicd_acceptance.workflows.checks.files_exist import plan_workflows
+from cicd_acceptance.workflows.checks.finding import Finding, Rule
+from cicd_acceptance.workflows.checks.workflow_schema import from_tool
+
+__all__ = ["RULE"]
+
+ID = "actionlint"
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
+    results = run_actionlint(list(plan_workflows(ctx)), cwd=ctx.repo_dir)
+    return [from_tool(result, ID, "no actionlint error") for result in results]
+
+
+RULE = Rule(ID, "actionlint reports nothing", _check, tool="actionlint")

@@ -1,0 +1,71 @@
+"""build-login: every job that builds images logs in to the plan's registry (ghcr.io) with the Actions token.
+
+The login must come before the build step; ``registry`` is evaluated statically (``${{ env.REGISTRY }}`` works),
+and the password must be the workflow's own token (``secrets.GITHUB_TOKEN`` or ``github.token``): the plan says
+"authenticate to GHCR using the GitHub Actions token", not a personal access token.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cicd_acceptance.workflows.checks.context import BUILD_ACTION, CheckContext, build_jobs, first_step
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.event import BuildEvent, github_context
+from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
+from cicd_acceptance.workflows.model import Job, Step, Workflow
+
+__all__ = ["RULE"]
+
+ID = "build-login"
+LOGIN_ACTION = "docker/login-action"
+_TOKEN = re.compile(r"^\$\{\{\s*(secrets\.GITHUB_TOKEN|github\.token)\s*\}\}$", re.IGNORECASE)
+
+
+def _registry(workflow: Workflow, job: Job, step: Step, event: BuildEvent) -> str:
+    node = step.with_.get("registry")
+    if node is None:
+        return "docker.io (the default)"
+    combos = job.matrix.combinations() if job.matrix is not None else None
+    ctx = ExprContext(github=github_context(event), path=workflow.path, line=node.line).with_env_nodes(workflow.env)
+    ctx = ctx.with_env_nodes(job.env).with_matrix((combos or [None])[0], known=combos is not None)
+    value = resolve(node, ctx.with_env_nodes(step.env))
+    return str(value) if isinstance(value, Unknown) else to_text(value)
+
+
+def _check_login(ctx: CheckContext, workflow: Workflow, job: Job, login: Step) -> list[Finding]:
+    findings: list[Finding] = []
+    registry = _registry(workflow, job, login, ctx.event("push"))
+    if registry.lower() != ctx.plan.registry.lower():
+        line = login.with_["registry"].line if "registry" in login.with_ else login.line
+        findings.append(Finding(workflow.path, line, 0, ID, expected(f"registry: {ctx.plan.registry}", registry)))
+    password = (login.with_text("password") or "").strip()
+    if not _TOKEN.match(password):
+        line = login.with_["password"].line if "password" in login.with_ else login.line
+        found = password or "no password"
+        findings.append(Finding(workflow.path, line, 0, ID,
+                                expected("password: ${{ secrets.GITHUB_TOKEN }} (the Actions token)", found)))
+    if not (login.with_text("username") or "").strip():
+        findings.append(Finding(workflow.path, login.line, 0, ID, expected("a username", "none")))
+    return findings
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
+    workflow = ctx.build()
+    findings: list[Finding] = []
+    for job in build_jobs(workflow):
+        build = first_step(job, BUILD_ACTION)
+        logins = [s for s in job.steps_using(LOGIN_ACTION) if build is None or s.index < build.index]
+        if not logins:
+            line = build.line if build is not None else job.line
+            findings.append(Finding(workflow.path, line, 0, ID, expected(
+                f"a {LOGIN_ACTION} step before the build", f"none in job '{job.id}'")))
+            continue
+        # One good login is enough; report the first one's problems only when none is good.
+        results = [_check_login(ctx, workflow, job, login) for login in logins]
+        if all(results):
+            findings += results[0]
+    return findings
+
+
+RULE = Rule(ID, "it logs in to ghcr.io with the GitHub Actions token", _check)

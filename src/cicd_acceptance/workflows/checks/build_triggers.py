@@ -1,0 +1,62 @@
+"""build-triggers: the build workflow runs on pushes to the default branch and on manual dispatch, and no other
+trigger publishes.
+
+Other triggers are allowed only when the workflow provably pushes nothing for them (``pull_request`` with
+``push: ${{ github.event_name != 'pull_request' }}`` builds without publishing). ``schedule`` is never allowed:
+the plan's Decision Log rules out scheduled rebuilds. A push trigger that also admits other branches publishes
+from them, which the plan does not ask for either.
+"""
+
+from __future__ import annotations
+
+from cicd_acceptance.workflows.checks.ci_triggers import describe_triggers
+from cicd_acceptance.workflows.checks.context import CheckContext
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.model import Trigger
+
+__all__ = ["RULE"]
+
+ID = "build-triggers"
+WANTED = ("push", "workflow_dispatch")
+PROBE_BRANCH = "acceptance-probe/not-default"
+
+
+def _pushes(ctx: CheckContext, event: str, branch: str | None = None) -> bool:
+    """True unless every image entry provably does not push (an unknown ``push:`` counts as pushing)."""
+    return any(entry.push is not False for entry in ctx.publication(event, branch).entries)
+
+
+def _other_trigger(ctx: CheckContext, path: str, trigger: Trigger) -> list[Finding]:
+    if trigger.event == "schedule":
+        crons = ", ".join(trigger.crons) or "a schedule"
+        return [Finding(path, trigger.line, 0, ID, expected("no 'schedule' trigger", f"schedule: {crons}"))]
+    if _pushes(ctx, trigger.event):
+        return [Finding(path, trigger.line, 0, ID, expected(
+            f"no publishing on '{trigger.event}' (only push to '{ctx.plan.default_branch}' and workflow_dispatch)",
+            f"'{trigger.event}' pushes images"))]
+    return []
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
+    workflow = ctx.build()
+    branch = ctx.plan.default_branch
+    on_line = workflow.node.key_line("on")
+    findings: list[Finding] = []
+    for event in WANTED:
+        if event not in workflow.triggers:
+            findings.append(Finding(workflow.path, on_line, 0, ID,
+                                    expected(f"a '{event}' trigger", describe_triggers(workflow))))
+    push = workflow.triggers.get("push")
+    if push is not None and not push.admits_branch(branch):
+        findings.append(Finding(workflow.path, push.line, 0, ID,
+                                expected(f"the push filters to admit '{branch}'", f"branches: {push.branches}")))
+    elif push is not None and push.admits_branch(PROBE_BRANCH) and _pushes(ctx, "push", PROBE_BRANCH):
+        findings.append(Finding(workflow.path, push.line, 0, ID, expected(
+            f"pushes to '{branch}' only to publish", "a push trigger that also publishes from other branches")))
+    for trigger in workflow.triggers.values():
+        if trigger.event not in WANTED:
+            findings += _other_trigger(ctx, workflow.path, trigger)
+    return findings
+
+
+RULE = Rule(ID, "it runs on pushes to the default branch and on manual dispatch, and nothing else publishes", _check)

@@ -1,0 +1,31 @@
+"""workflow-schema: both workflow files validate against GitHub's workflow JSON schema.
+
+The schema is check-jsonschema's vendored copy of schemastore's ``github-workflow``, validated in process
+(:func:`cicd_acceptance.tools.validate_workflow_schema`), so this rule needs no external program.
+"""
+
+from __future__ import annotations
+
+from cicd_acceptance.tools import ToolFinding, validate_workflow_schema
+from cicd_acceptance.workflows.checks.context import CheckContext
+from cicd_acceptance.workflows.checks.files_exist import plan_workflows
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+
+__all__ = ["RULE", "from_tool"]
+
+ID = "workflow-schema"
+
+
+def from_tool(finding: ToolFinding, rule: str, what: str, *, blocking: bool = True) -> Finding:
+    """A tool's finding as ours: ``expected <what>, found <its message> [its rule]``."""
+    found = f"{finding.message} [{finding.rule}]"
+    return Finding(finding.path, finding.line, finding.column, rule, expected(what, found), blocking)
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
+    paths = [ctx.repo_dir / rel for rel in plan_workflows(ctx)]
+    results = validate_workflow_schema(paths, display_root=ctx.repo_dir)
+    return [from_tool(result, ID, "a workflow valid under GitHub's schema") for result in results]
+
+
+RULE = Rule(ID, "both files validate against GitHub's workflow schema", _check)

@@ -1,0 +1,29 @@
+"""zizmor: an offline zizmor audit finds nothing at or above the plan's severity (default ``high``).
+
+The target's own zizmor configuration is used when it has one, else ours (version-tag pins allowed). Findings
+below the severity are returned too, marked not blocking, so that the report shows them with ``file:line``.
+"""
+
+from __future__ import annotations
+
+from cicd_acceptance.tools import run_zizmor, zizmor_config_for
+from cicd_acceptance.workflows.checks.context import CheckContext
+from cicd_acceptance.workflows.checks.files_exist import plan_workflows
+from cicd_acceptance.workflows.checks.finding import Finding, Rule
+from cicd_acceptance.workflows.checks.workflow_schema import from_tool
+
+__all__ = ["RULE"]
+
+ID = "zizmor"
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
+    severity = ctx.plan.zizmor_min_severity
+    result = run_zizmor(list(plan_workflows(ctx)), config=zizmor_config_for(ctx.repo_dir), min_severity=severity,
+                        cwd=ctx.repo_dir)
+    blocking = set(result.blocking)
+    what = f"no zizmor finding at or above '{severity}'"
+    return [from_tool(f, ID, what, blocking=f in blocking) for f in result.findings]
+
+
+RULE = Rule(ID, "zizmor finds nothing at or above the plan's severity", _check, tool="zizmor")

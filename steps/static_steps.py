@@ -1,0 +1,121 @@
+"""Step definitions of the ``@static`` scenarios: thin wrappers over :mod:`cicd_acceptance.criteria`.
+
+The ``When`` and ``Then`` steps are generated from the criteria registry: ``When I check <subject>`` names a
+criterion and every ``Then`` is the description of one of its rules. So a feature can only say what a rule checks.
+
+Rules that run a tool (actionlint, zizmor, go) are started in the background as soon as the first static scenario
+begins, and each ``Then`` collects its own result: the child processes overlap instead of queueing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from pytest_bdd import given, then, when
+
+from cicd_acceptance.criteria import CRITERIA, CheckContext, Criterion, RuleResults
+from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.plan import Plan
+from cicd_acceptance.target import Target
+from cicd_acceptance.testing.tooling import require_tool
+from cicd_acceptance.tools import find_tool, tool_search_path
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, format_findings
+
+_NOT_BLOCKING = pytest.StashKey[list[Finding]]()
+_WHEN_PREFIX = "I check "
+
+
+def _selected_criteria(session: pytest.Session) -> set[str]:
+    """Criteria whose scenarios this session runs (read from pytest-bdd's scenario registry; all if unknown)."""
+    try:
+        from pytest_bdd.scenario import scenario_wrapper_template_registry
+    except ImportError:  # pragma: no cover - a future pytest-bdd without the registry: prefetch everything
+        return {c.id for c in CRITERIA}
+    subjects = {c.subject: c.id for c in CRITERIA}
+    selected: set[str] = set()
+    for item in session.items:
+        template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
+        for step in template.steps if template is not None else ():
+            if step.name.startswith(_WHEN_PREFIX):
+                selected.add(subjects.get(step.name.removeprefix(_WHEN_PREFIX), ""))
+    return selected - {""}
+
+
+@pytest.fixture(scope="session")
+def static_results(request: pytest.FixtureRequest, acceptance_target: Target,
+                   acceptance_plan: Plan) -> Iterator[RuleResults]:
+    """Rule results shared by every static scenario of the session; tool rules start at once, in the background."""
+    results = RuleResults(CheckContext(acceptance_target, acceptance_plan))
+    wanted = _selected_criteria(request.session)
+    tool_rules = [r for c in CRITERIA if c.id in wanted for r in c.rules
+                  if r.tool and find_tool(r.tool) is not None]
+    # The slowest first: they decide when the session ends.
+    results.start(r.id for r in sorted(tool_rules, key=lambda r: r.tool != "go"))
+    yield results
+    results.close()
+
+
+@given("the repository being accepted and the plan's expectations", target_fixture="static_context")
+def _(static_results: RuleResults) -> RuleResults:
+    return static_results
+
+
+def _when_step(crit: Criterion) -> Callable[[RuleResults], Criterion]:
+    def step(static_context: RuleResults) -> Criterion:
+        # Pure rules are cheap: compute them now so a failing Then can also list its neighbours' findings.
+        static_context.start(r.id for r in crit.rules if r.tool is None)
+        return crit
+    return step
+
+
+def _format(findings: list[Finding]) -> str:
+    return format_findings(findings) or "none"
+
+
+def _others(results: RuleResults, crit: Criterion, rule_id: str) -> list[Finding]:
+    computed = results.computed()
+    return [f for r in crit.rules if r.id != rule_id for f in computed.get(r.id, []) if f.blocking]
+
+
+def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRequest], None]:
+    def step(static_context: RuleResults, static_criterion: Criterion, request: pytest.FixtureRequest) -> None:
+        __tracebackhide__ = True
+        if rule not in static_criterion.rules:
+            pytest.fail(f"the step '{rule.description}' belongs to another criterion than "
+                        f"'{static_criterion.id}'; fix the feature file", pytrace=False)
+        if rule.tool:
+            require_tool(rule.tool, why=f"needed by the rule {rule.id}", path=tool_search_path())
+        try:
+            findings = static_context.findings(rule.id)
+        except HarnessError as exc:
+            pytest.fail(f"{rule.id}: {exc}", pytrace=False)
+        quiet = [f for f in findings if not f.blocking]
+        request.config.stash.setdefault(_NOT_BLOCKING, []).extend(quiet)
+        blocking = [f for f in findings if f.blocking]
+        if quiet:
+            print(f"not blocking ({rule.id}):\n{_format(quiet)}")
+        others = _others(static_context, static_criterion, rule.id)
+        assert not blocking, (f"{len(blocking)} finding(s) of {rule.id}:\n{_format(blocking)}"
+                              + (f"\nother findings of '{static_criterion.id}':\n{_format(others)}" if others else ""))
+    return step
+
+
+# Step definitions are written into this module's namespace by pytest-bdd, so they are generated at module level.
+for _criterion in CRITERIA:
+    when(_WHEN_PREFIX + _criterion.subject, target_fixture="static_criterion")(_when_step(_criterion))
+    for _rule in _criterion.rules:
+        then(_rule.description)(_then_step(_rule))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """List the findings that did not block (zizmor below the plan's severity) so the report shows them."""
+    collected: list[Finding] = config.stash.get(_NOT_BLOCKING, [])
+    quiet = sorted(set(collected))
+    if quiet:
+        terminalreporter.section("static checks: findings below the blocking severity")
+        for finding in quiet:
+            terminalreporter.write_line(str(finding))
+
+
+__all__ = ["static_results"]

@@ -1,0 +1,125 @@
+"""Seeded defects of the bundled sample: each one breaks exactly one acceptance criterion.
+
+``owner`` is the criterion that must fail; every other criterion must stay green. ``commit=False`` leaves the
+edit in the working tree (the 'uncommitted' cases). ``tools=True`` runs the tool rules too (actionlint, zizmor,
+go); the others run the pure rules only, which is what keeps the whole golden suite fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.static.repos import Edit
+
+CI = ".github/workflows/ci.yml"
+BUILD = ".github/workflows/build-images.yml"
+
+_SETUP_GO = """      - name: Set up Go from go.mod
+        uses: actions/setup-go@v5
+        with:
+          go-version-file: go.mod
+
+"""
+_BUILDX = """      - name: Set up Docker Buildx
+        uses: docker/setup-buildx-action@v3
+
+"""
+_QEMU = """      - name: Set up QEMU
+        uses: docker/setup-qemu-action@v3
+
+"""
+_CACHE = """          cache-from: type=gha,scope=${{ matrix.service }}
+          cache-to: type=gha,mode=max,scope=${{ matrix.service }}
+"""
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    owner: str
+    edits: tuple[Edit, ...]
+    commit: bool = True
+    tools: bool = False
+    git_args: tuple[tuple[str, ...], ...] = ()
+
+
+def _d(name: str, owner: str, *edits: Edit, **kw: object) -> Defect:
+    return Defect(name, owner, edits, **kw)  # type: ignore[arg-type]
+
+
+DEFECTS: tuple[Defect, ...] = (
+    # --- the workflow files are committed -------------------------------------------------------------------
+    _d("uncommitted-edit", "workflows-committed",
+       Edit(CI, "      - name: Run the tests\n", "      - name: Run the tests (edited locally)\n"), commit=False),
+    _d("staged-not-committed", "workflows-committed",
+       Edit(BUILD, "name: Build images\n", "name: Build the images\n"), commit=False,
+       git_args=(("add", BUILD),)),
+    _d("untracked-workflow", "workflows-committed", git_args=(("rm", "-q", "--cached", BUILD),)),
+    # --- CI ------------------------------------------------------------------------------------------------
+    _d("ci-only-on-push", "ci-workflow", Edit(CI, "on:\n  pull_request:\n  push:\n", "on:\n  push:\n")),
+    _d("ci-push-filter-excludes-main", "ci-workflow",
+       Edit(CI, "  push:\n    branches: [main]\n", "  push:\n    branches: [develop]\n")),
+    _d("ci-schedule", "ci-workflow",
+       Edit(CI, "    branches: [main]\n", "    branches: [main]\n  schedule:\n    - cron: \"0 3 * * *\"\n")),
+    _d("ci-no-test-job", "ci-workflow", Edit(CI, "  test:\n    name: test\n", "  unit:\n    name: unit\n")),
+    _d("ci-no-go-test", "ci-workflow", Edit(CI, "        run: go test ./...\n", "        run: go vet ./...\n")),
+    _d("ci-go-test-one-package", "ci-workflow",
+       Edit(CI, "        run: go test ./...\n", "        run: go test ./internal/ids\n")),
+    _d("ci-go-test-elsewhere", "ci-workflow",
+       Edit(CI, "        run: go test ./...\n", "        run: go test ./...\n        working-directory: cmd\n")),
+    _d("ci-go-test-after-cd", "ci-workflow",
+       Edit(CI, "        run: go test ./...\n", "        run: cd internal && go test ./...\n")),
+    _d("ci-go-version-differs", "ci-workflow",
+       Edit(CI, "          go-version-file: go.mod\n", "          go-version: \"1.22\"\n")),
+    _d("ci-no-setup-go", "ci-workflow", Edit(CI, _SETUP_GO, "")),
+    _d("ci-contents-write", "ci-workflow",
+       Edit(CI, "  contents: read # check out the code\n", "  contents: write\n")),
+    _d("ci-no-permissions", "ci-workflow", Edit(CI, "permissions:\n  contents: read # check out the code\n\n", "")),
+    # --- build -----------------------------------------------------------------------------------------------
+    _d("build-drop-webhook-demo", "build-workflow",
+       Edit(BUILD, "service: [gateway, worker, webhook-demo]", "service: [gateway, worker]")),
+    _d("build-schedule", "build-workflow",
+       Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  schedule:\n    - cron: \"0 4 * * 1\"\n")),
+    _d("build-latest-on-every-branch", "build-workflow",
+       Edit(BUILD, "type=raw,value=latest,enable={{is_default_branch}}", "type=raw,value=latest")),
+    _d("build-wrong-dockerfile-path", "build-workflow",
+       Edit(BUILD, "file: Dockerfile.${{ matrix.service }}", "file: docker/Dockerfile.${{ matrix.service }}")),
+    _d("build-no-packages-write", "build-workflow", Edit(BUILD, "  packages: write # push the images to GHCR\n", "")),
+    _d("build-contents-write", "build-workflow",
+       Edit(BUILD, "  contents: read # check out the code\n", "  contents: write\n")),
+    _d("build-login-docker-io", "build-workflow", Edit(BUILD, "registry: ghcr.io\n", "registry: docker.io\n")),
+    _d("build-login-personal-token", "build-workflow",
+       Edit(BUILD, "password: ${{ secrets.GITHUB_TOKEN }}", "password: ${{ secrets.GHCR_PAT }}")),
+    _d("build-pull-request-pushes", "build-workflow",
+       Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  pull_request:\n"),
+       Edit(BUILD, "push: ${{ github.event_name != 'pull_request' }}", "push: true")),
+    _d("build-no-dispatch", "build-workflow", Edit(BUILD, "  workflow_dispatch:\n", "")),
+    _d("build-push-from-every-branch", "build-workflow",
+       Edit(BUILD, "  push:\n    branches: [main]\n", "  push:\n")),
+    _d("build-no-cache", "build-workflow", Edit(BUILD, _CACHE, "")),
+    _d("build-no-buildx", "build-workflow", Edit(BUILD, _BUILDX, "")),
+    _d("build-no-qemu", "build-workflow", Edit(BUILD, _QEMU, "")),
+    _d("build-buildx-after-build", "build-workflow",
+       Edit(BUILD, _BUILDX, ""), Edit(BUILD, _CACHE, _CACHE + "\n" + _BUILDX.rstrip("\n") + "\n")),
+    _d("build-push-false", "build-workflow",
+       Edit(BUILD, "push: ${{ github.event_name != 'pull_request' }}", "push: false")),
+    _d("build-no-sha-tag", "build-workflow", Edit(BUILD, "            type=sha\n", "")),
+    _d("build-wrong-image-name", "build-workflow",
+       Edit(BUILD, "images: ghcr.io/${{ github.repository }}-${{ matrix.service }}",
+            "images: ghcr.io/${{ github.repository_owner }}/${{ matrix.service }}")),
+    _d("build-missing-dockerfile", "build-workflow", Edit("Dockerfile.worker", None, None)),
+    _d("build-extra-dockerfile-without-entry", "build-workflow",
+       Edit("Dockerfile.scheduler", None, "FROM scratch\n")),
+    # --- tools ------------------------------------------------------------------------------------------------
+    _d("schema-unknown-job-key", "workflow-validity",
+       Edit(CI, "    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    timeout: 10\n"), tools=True),
+    _d("actionlint-undefined-matrix-key", "workflow-validity",
+       Edit(BUILD, "      - name: Build and push\n", "      - name: Build and push ${{ matrix.servce }}\n"),
+       tools=True),
+    _d("zizmor-insecure-commands", "workflow-security",
+       Edit(CI, "    runs-on: ubuntu-latest\n",
+            "    runs-on: ubuntu-latest\n    env:\n      ACTIONS_ALLOW_UNSECURE_COMMANDS: true\n"), tools=True),
+    _d("local-run-failing-test", "local-test-run",
+       Edit("internal/ids/ids_test.go", 'if want := "evt_3f9a0c2b7d41e865"', 'if want := "evt_0000000000000000"'),
+       tools=True),
+)
