@@ -1,0 +1,359 @@
+"""publication_plan: which images and tags a build workflow pushes for an event (docker/metadata-action rules)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from cicd_acceptance.workflows.expressions import Unknown
+from cicd_acceptance.workflows.model import parse_workflow
+from cicd_acceptance.workflows.publication import BuildEvent, ImagePublication, PublicationPlan, publication_plan
+from cicd_acceptance.workflows.yamlnode import load_yaml_text
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+PATH = ".github/workflows/build-images.yml"
+
+SAMPLE = """\
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+permissions: {contents: read, packages: write}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        service: [gateway, worker, webhook-demo]
+    steps:
+      - uses: actions/checkout@v4
+      - id: meta
+        uses: docker/metadata-action@v5
+        with:
+          images: ghcr.io/${{ github.repository }}-${{ matrix.service }}
+          tags: |
+            type=sha
+            type=raw,value=latest,enable={{is_default_branch}}
+      - name: Build and push
+        uses: docker/build-push-action@v6
+        with:
+          context: .
+          file: Dockerfile.${{ matrix.service }}
+          push: ${{ github.event_name != 'pull_request' }}
+          platforms: linux/amd64,linux/arm64
+          tags: ${{ steps.meta.outputs.tags }}
+          labels: ${{ steps.meta.outputs.labels }}
+"""
+
+
+def event(name: str = "push", ref: str = "refs/heads/main", repository: str = "Acme/Stream-Monitor") -> BuildEvent:
+    return BuildEvent(event_name=name, ref=ref, sha=SHA, default_branch="main", repository=repository)
+
+
+def plan(text: str, build_event: BuildEvent | None = None) -> PublicationPlan:
+    workflow = parse_workflow(load_yaml_text(textwrap.dedent(text), display_path=PATH), path=PATH)
+    return publication_plan(workflow, build_event or event())
+
+
+def meta_tags(with_block: str, build_event: BuildEvent | None = None, step_env: str = "") -> list[str]:
+    """Tags of one image computed by a metadata-action step with the given ``with:`` lines."""
+    text = (
+        "on: [push, pull_request, schedule, workflow_dispatch]\njobs:\n  b:\n    runs-on: x\n    steps:\n"
+        "      - id: meta\n        uses: docker/metadata-action@v5\n" + step_env + "        with:\n"
+        + textwrap.indent(textwrap.dedent(with_block), " " * 10)
+        + "      - uses: docker/build-push-action@v6\n        with:\n          push: true\n"
+        "          tags: ${{ steps.meta.outputs.tags }}\n"
+    )
+    entries = plan(text, build_event).entries
+    return [str(tag) for entry in entries for tag in entry.references]
+
+
+def only(entries: tuple[ImagePublication, ...]) -> ImagePublication:
+    assert len(entries) == 1, entries
+    return entries[0]
+
+
+def test_push_to_main() -> None:
+    result = plan(SAMPLE, event("push"))
+    assert [entry.image for entry in result.entries] == [
+        "ghcr.io/acme/stream-monitor-gateway", "ghcr.io/acme/stream-monitor-worker",
+        "ghcr.io/acme/stream-monitor-webhook-demo"]
+    gateway = result.entries[0]
+    assert gateway.tags == ("latest", "sha-0123456")
+    assert gateway.references == ("ghcr.io/acme/stream-monitor-gateway:latest",
+                                  "ghcr.io/acme/stream-monitor-gateway:sha-0123456")
+    assert (gateway.dockerfile, gateway.context, gateway.push) == ("Dockerfile.gateway", ".", True)
+    assert gateway.platforms == ("linux/amd64", "linux/arm64")
+    assert (gateway.job_id, gateway.matrix, gateway.line) == ("build", {"service": "gateway"}, 21)
+    assert gateway.labels["org.opencontainers.image.revision"] == SHA
+    assert gateway.labels["org.opencontainers.image.source"] == "https://github.com/Acme/Stream-Monitor"
+    assert isinstance(gateway.labels["org.opencontainers.image.created"], Unknown)
+    assert result.notes == ()
+    assert result.pushed == result.entries
+
+
+def test_workflow_dispatch_on_main_tags_latest() -> None:
+    result = plan(SAMPLE, event("workflow_dispatch"))
+    assert {entry.tags for entry in result.entries} == {("latest", "sha-0123456")}
+
+
+def test_workflow_dispatch_on_a_feature_branch_has_no_latest() -> None:
+    result = plan(SAMPLE, event("workflow_dispatch", "refs/heads/feature/x"))
+    assert {entry.tags for entry in result.entries} == {("sha-0123456",)}
+    assert all(entry.push is True for entry in result.entries)
+
+
+def test_pull_request_builds_without_pushing_and_is_noted() -> None:
+    result = plan(SAMPLE, event("pull_request", "refs/pull/7/merge"))
+    assert all(entry.push is False for entry in result.entries)
+    assert result.pushed == ()
+    assert result.notes == (f"{PATH}: the workflow is not triggered by pull_request",)
+
+
+def test_explicit_tags_list_and_upper_case_owner_lowercased_by_metadata_only() -> None:
+    result = plan("""\
+        on: push
+        env:
+          IMAGE: ghcr.io/${{ github.repository_owner }}/app
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  file: ./docker/Dockerfile
+                  tags: |
+                    ${{ env.IMAGE }}:${{ github.sha }}
+                    ${{ env.IMAGE }}:latest, registry.example:5000/app:v1
+        """)
+    first, second = result.entries
+    # build-push-action passes names through as written (docker itself would refuse the upper case).
+    assert first.image == "ghcr.io/Acme/app"
+    assert first.tags == (SHA, "latest")
+    assert first.dockerfile == "docker/Dockerfile"
+    assert second.image == "registry.example:5000/app"
+    assert second.tags == ("v1",)
+
+
+def test_explicit_tags_as_a_yaml_list() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  context: services/api
+                  tags: [ghcr.io/acme/api:one, ghcr.io/acme/api:two]
+        """)
+    entry = only(result.entries)
+    assert entry.tags == ("one", "two")
+    assert entry.push is False  # build-push-action's default
+    assert entry.dockerfile == "services/api/Dockerfile"
+
+
+def test_images_via_env_and_repository_owner_lowercased() -> None:
+    tags = meta_tags("images: ${{ env.REGISTRY }}/${{ github.repository_owner }}/tool\ntags: type=sha\n",
+                     step_env="        env:\n          REGISTRY: GHCR.io\n")
+    assert tags == ["ghcr.io/acme/tool:sha-0123456"]
+
+
+def test_matrix_include_only() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            strategy:
+              matrix:
+                include:
+                  - {name: gateway, dockerfile: build/gw.Dockerfile}
+                  - {name: worker, dockerfile: build/wk.Dockerfile}
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  file: ${{ matrix.dockerfile }}
+                  push: true
+                  tags: ghcr.io/acme/${{ matrix.name }}:${{ github.sha }}
+        """)
+    assert [(entry.dockerfile, entry.image) for entry in result.entries] == [
+        ("build/gw.Dockerfile", "ghcr.io/acme/gateway"), ("build/wk.Dockerfile", "ghcr.io/acme/worker")]
+    assert result.entries[1].matrix == {"name": "worker", "dockerfile": "build/wk.Dockerfile"}
+
+
+def test_job_if_false_publishes_nothing() -> None:
+    result = plan("""\
+        on: [push, workflow_dispatch]
+        jobs:
+          b:
+            if: github.ref == 'refs/heads/release'
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/app:x"}
+        """)
+    assert result.entries == ()
+    assert result.notes == (f"{PATH}:3: job 'b' does not run for push (github.ref == 'refs/heads/release')",)
+
+
+def test_step_if_false_and_unknown() -> None:
+    text = """\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                if: github.event_name == 'pull_request'
+                with: {push: true, tags: "ghcr.io/acme/skipped:x"}
+              - uses: docker/build-push-action@v6
+                if: ${{ secrets.PUBLISH == 'yes' }}
+                with: {push: true, tags: "ghcr.io/acme/maybe:x"}
+        """
+    entry = only(plan(text).entries)
+    assert entry.image == "ghcr.io/acme/maybe"
+    assert entry.condition == Unknown("secrets.PUBLISH == 'yes'")
+
+
+def test_unknown_parts_stay_visible() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  push: ${{ inputs.publish }}
+                  tags: ghcr.io/${{ secrets.OWNER }}/app:${{ github.sha }}
+        """)
+    entry = only(result.entries)
+    assert entry.image == Unknown("ghcr.io/${{ secrets.OWNER }}/app", template=True)
+    assert entry.tags == (SHA,)
+    assert entry.push == Unknown("${{ inputs.publish }}", template=True)
+    assert result.pushed == result.entries
+
+
+def test_symbolic_matrix_and_reusable_workflow_are_noted() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          call:
+            uses: acme/ci/.github/workflows/build.yml@v1
+          b:
+            runs-on: x
+            strategy:
+              matrix: ${{ fromJSON(vars.SERVICES) }}
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/${{ matrix.service }}:1"}
+        """)
+    entry = only(result.entries)
+    assert entry.image == Unknown("ghcr.io/acme/${{ matrix.service }}", template=True)
+    assert len(result.notes) == 2
+    assert "calls acme/ci/.github/workflows/build.yml@v1" in result.notes[0]
+    assert "is an expression" in result.notes[1]
+
+
+def test_inputs_default_feeds_expressions() -> None:
+    result = plan("""\
+        on:
+          workflow_dispatch:
+            inputs:
+              tag: {default: nightly}
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/app:${{ inputs.tag }}"}
+        """, event("workflow_dispatch"))
+    assert only(result.entries).tags == ("nightly",)
+
+
+# --- docker/metadata-action rules ------------------------------------------------------------------------------
+
+
+def test_default_tags_on_branch_tag_and_pr() -> None:
+    with_block = "images: Ghcr.IO/Acme/App\n"
+    assert meta_tags(with_block, event("push", "refs/heads/feature/login")) == ["ghcr.io/acme/app:feature-login"]
+    assert meta_tags(with_block, event("push", "refs/tags/v1.2.3")) == [
+        "ghcr.io/acme/app:v1.2.3", "ghcr.io/acme/app:latest"]
+    assert meta_tags(with_block, event("pull_request", "refs/pull/12/merge")) == ["ghcr.io/acme/app:pr-12"]
+    assert meta_tags(with_block, event("schedule")) == ["ghcr.io/acme/app:nightly", "ghcr.io/acme/app:main"]
+
+
+def test_sha_formats_and_length() -> None:
+    assert meta_tags("images: a/b\ntags: type=sha,format=long\n") == [f"a/b:sha-{SHA}"]
+    assert meta_tags("images: a/b\ntags: type=sha,prefix=,suffix=-x\n") == ["a/b:0123456-x"]
+    longer = "        env:\n          DOCKER_METADATA_SHORT_SHA_LENGTH: 12\n"
+    assert meta_tags("images: a/b\ntags: type=sha\n", step_env=longer) == ["a/b:sha-0123456789ab"]
+
+
+def test_latest_auto_does_not_tag_branch_pushes_but_true_does() -> None:
+    assert meta_tags("images: a/b\ntags: type=ref,event=branch\n") == ["a/b:main"]
+    assert meta_tags("images: a/b\ntags: type=ref,event=branch\nflavor: latest=true\n") == ["a/b:main", "a/b:latest"]
+    tag_push = event("push", "refs/tags/v2.0.0")
+    assert meta_tags("images: a/b\ntags: type=ref,event=tag\nflavor: latest=false\n", tag_push) == ["a/b:v2.0.0"]
+
+
+def test_flavor_prefix_and_suffix() -> None:
+    tags = meta_tags("images: a/b\ntags: |\n  type=raw,value=x\n  type=raw,value=y,prefix=p-\n"
+                     "flavor: |\n  latest=true\n  prefix=f-\n  suffix=-s,onlatest=true\n")
+    assert tags == ["a/b:f-x-s", "a/b:p-y-s", "a/b:latest-s"]
+
+
+def test_enable_with_expressions_and_is_default_branch() -> None:
+    with_block = ("images: a/b\ntags: |\n  type=raw,value=stable,enable=${{ github.ref == 'refs/heads/main' }}\n"
+                  "  type=raw,value=latest,enable={{is_default_branch}}\n  type=sha,enable=false\n")
+    assert meta_tags(with_block) == ["a/b:stable", "a/b:latest"]
+    assert meta_tags(with_block, event("push", "refs/heads/dev")) == []
+
+
+def test_semver_only_on_tags() -> None:
+    with_block = ("images: a/b\ntags: |\n  type=semver,pattern={{version}}\n  type=semver,pattern={{major}}.{{minor}}\n"
+                  "  type=sha\n")
+    assert meta_tags(with_block) == ["a/b:sha-0123456"]
+    assert meta_tags(with_block, event("push", "refs/tags/v1.2.3")) == [
+        "a/b:1.2.3", "a/b:1.2", "a/b:sha-0123456", "a/b:latest"]
+    assert meta_tags(with_block, event("push", "refs/tags/v1.3.0-rc.1")) == ["a/b:1.3.0-rc.1", "a/b:sha-0123456"]
+
+
+def test_edge_schedule_and_priority() -> None:
+    with_block = "images: a/b\ntags: |\n  type=sha\n  type=edge\n  type=schedule,pattern=nightly-build\n"
+    assert meta_tags(with_block) == ["a/b:edge", "a/b:sha-0123456"]
+    assert meta_tags(with_block, event("push", "refs/heads/dev")) == ["a/b:sha-0123456"]
+    assert meta_tags(with_block, event("schedule")) == ["a/b:nightly-build", "a/b:edge", "a/b:sha-0123456"]
+    assert meta_tags("images: a/b\ntags: |\n  type=sha,priority=2000\n  type=raw,value=x\n") == [
+        "a/b:sha-0123456", "a/b:x"]
+
+
+def test_images_forms() -> None:
+    tags = meta_tags("images: |\n  ghcr.io/acme/one\n  name=docker.io/acme/two,enable=false\n"
+                     "  name=quay.io/Acme/Three,enable=true\n  # a comment\ntags: type=raw,value=v\n")
+    assert tags == ["ghcr.io/acme/one:v", "quay.io/acme/three:v"]
+    assert meta_tags("images: a/one,a/two\ntags: v\n") == ["a/one:v", "a/two:v"]
+
+
+def test_global_expressions_in_values() -> None:
+    assert meta_tags("images: a/b\ntags: type=raw,value={{branch}}-{{sha}}\n",
+                     event("push", "refs/heads/main")) == ["a/b:main-0123456"]
+    date = meta_tags("images: a/b\ntags: type=raw,value={{date 'YYYYMMDD'}}\n")
+    assert len(date) == 1
+    assert "date 'YYYYMMDD'" in date[0]
+
+
+def test_unknown_enable_keeps_the_tag_visibly_conditional() -> None:
+    (tag,) = meta_tags("images: a/b\ntags: type=raw,value=v,enable=${{ secrets.ON }}\n")
+    assert tag.startswith("a/b:v (if ")
+    assert "secrets.ON" in tag
+
+
+@pytest.mark.parametrize("images", ["ghcr.io/${{ secrets.ORG }}/App", "${{ vars.IMAGE }}"])
+def test_unknown_image_names_are_kept_not_guessed(images: str) -> None:
+    (tag,) = meta_tags(f"images: {images}\ntags: type=raw,value=v\n")
+    assert "${{" in tag
+    assert tag.endswith(":v")
