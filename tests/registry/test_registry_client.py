@@ -271,3 +271,24 @@ def test_retry_after_is_honoured_on_429() -> None:
     client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(limited), sleep=sleeps.append)
     assert client.head_manifest(NAME, "latest") is not None
     assert sleeps == [7.0]
+
+
+@pytest.mark.parametrize(("status", "headers", "retried"), [
+    (403, {"retry-after": "2"}, True),
+    (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1790000000"}, False),
+    (429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1790000000"}, True),
+])
+def test_a_rate_limit_is_reported_as_such_never_as_no_access(status: int, headers: dict[str, str],
+                                                             retried: bool) -> None:
+    def limited(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers=headers, json={"errors": [{"code": "DENIED", "message": "slow down"}]})
+
+    sleeps: list[float] = []
+    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(limited), sleep=sleeps.append)
+    with pytest.raises(RegistryError) as caught:
+        client.head_manifest(NAME, "latest")
+
+    assert type(caught.value) is RegistryError
+    assert f"-> {status}: rate limited (retry-after " in str(caught.value)
+    assert "no access" not in str(caught.value)
+    assert len(sleeps) == (2 if retried else 0)

@@ -36,42 +36,21 @@ from cicd_acceptance.registry.models import (
     validate_name,
     validate_tag,
 )
+from cicd_acceptance.registry.transport import (
+    CountingTransport,
+    media_type,
+    oci_errors,
+    rate_limited,
+    retry_wait,
+    retryable,
+    tags_of,
+)
 from cicd_acceptance.secret import Secret
 
-__all__ = ["RETRY_STATUSES", "RegistryClient"]
+__all__ = ["RegistryClient"]
 
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _REGISTRY_RE = re.compile(r"(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\])(?::[0-9]{1,5})?")
 _MAX_TAG_PAGES = 10_000
-
-
-class _CountingTransport(httpx.BaseTransport):
-    """Counts every request that reaches the wire (token fetches, challenge retries and redirect hops included)."""
-
-    def __init__(self, inner: httpx.BaseTransport, stats: RegistryStats, registry_host: str) -> None:
-        self._inner = inner
-        self._stats = stats
-        self._host = registry_host
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self._stats.requests[_classify(request, self._host)] += 1
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-def _classify(request: httpx.Request, registry_host: str) -> str:
-    path = request.url.path
-    if "/manifests/" in path:
-        return "manifest_head" if request.method == "HEAD" else "manifest_get"
-    if "/blobs/" in path:
-        return "blob"
-    if path.endswith("/tags/list"):
-        return "tags"
-    if request.url.params.get("scope") is not None or path.endswith("/token"):
-        return "token"
-    return "redirect" if request.url.netloc.decode("ascii") != registry_host else "other"
 
 
 class RegistryClient:
@@ -95,7 +74,7 @@ class RegistryClient:
         self._attempts = attempts
         self._sleep = sleep
         auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock)
-        counting = _CountingTransport(transport or httpx.HTTPTransport(), self.stats, self.registry)
+        counting = CountingTransport(transport or httpx.HTTPTransport(), self.stats, self.registry)
         self._http = httpx.Client(base_url=f"{self.scheme}://{self.registry}", transport=counting, auth=auth,
                                   timeout=timeout, follow_redirects=False)
 
@@ -126,7 +105,7 @@ class RegistryClient:
         if not digest:
             digest = reference if is_digest(reference) else self.get_manifest(name, reference).digest
         size = response.headers.get("content-length")
-        return ManifestRef(digest=digest, media_type=_media_type(response),
+        return ManifestRef(digest=digest, media_type=media_type(response),
                            size=int(size) if size and size.isdigit() else None)
 
     def get_manifest(self, name: str, reference: str) -> Manifest:
@@ -139,7 +118,7 @@ class RegistryClient:
         expected = [d for d in (reference if is_digest(reference) else None,
                                 response.headers.get("docker-content-digest")) if d]
         digest = verify_digest(response.content, expected, url=url)
-        return parse_manifest(response.content, digest=digest, content_type=_media_type(response), url=url)
+        return parse_manifest(response.content, digest=digest, content_type=media_type(response), url=url)
 
     def get_blob_json(self, name: str, digest: str) -> dict[str, object]:
         """GET a JSON blob (an image config), following the registry's redirect to storage, and verify it."""
@@ -176,7 +155,7 @@ class RegistryClient:
             response = self._send("GET", url)
             if response.status_code != 200:
                 raise self._error(response, f"repository {name}")
-            tags.extend(_tags_of(response))
+            tags.extend(tags_of(response))
             url = self._next_page(response)
         return tags
 
@@ -196,9 +175,9 @@ class RegistryClient:
 
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._attempts),
-            wait=_wait,
+            wait=retry_wait,
             retry=(tenacity.retry_if_exception_type(httpx.TransportError)
-                   | tenacity.retry_if_result(lambda r: r.status_code in RETRY_STATUSES)),
+                   | tenacity.retry_if_result(retryable)),
             sleep=self._sleep,
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         )
@@ -224,26 +203,16 @@ class RegistryClient:
 
     def _error(self, response: httpx.Response, what: str) -> RegistryError:
         method, url, status = response.request.method, str(response.request.url), response.status_code
-        detail = _oci_errors(response)
+        detail = oci_errors(response)
+        if rate_limited(response):
+            wait = response.headers.get("retry-after") or f"reset at {response.headers.get('x-ratelimit-reset')}"
+            return RegistryError(f"rate limited (retry-after {wait}){detail}", method=method, url=url,
+                                 status_code=status)
         if status in (401, 403):
             return RegistryAccessDenied(f"{ACCESS_DENIED_HINT}{detail}", method=method, url=url, status_code=status)
         if status == 404:
             return RegistryNotFound(f"{what} not found{detail}", method=method, url=url, status_code=status)
         return RegistryError(f"unexpected answer for {what}{detail}", method=method, url=url, status_code=status)
-
-
-_BACKOFF = tenacity.wait_exponential(multiplier=0.5, max=8)
-_MAX_RETRY_AFTER = 60.0
-
-
-def _wait(state: tenacity.RetryCallState) -> float:
-    """Honour a 429/503 ``Retry-After`` (seconds, capped); otherwise back off exponentially."""
-    outcome = state.outcome
-    if outcome is not None and not outcome.failed:
-        value = outcome.result().headers.get("retry-after", "")
-        if value.strip().isdigit():
-            return min(float(value), _MAX_RETRY_AFTER)
-    return _BACKOFF(state)
 
 
 def _check_registry(registry: str, scheme: str | None) -> str:
@@ -269,30 +238,3 @@ def _check_digest(digest: str) -> str:
     return digest
 
 
-def _media_type(response: httpx.Response) -> str:
-    content_type: str = response.headers.get("content-type", "")
-    return content_type.split(";", 1)[0].strip()
-
-
-def _tags_of(response: httpx.Response) -> list[str]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    tags = body.get("tags") if isinstance(body, dict) else "missing"
-    if tags is None:
-        return []  # distribution answers "tags": null for a repository without tags
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise RegistryError("tags/list answered without a 'tags' list of strings", method="GET",
-                            url=str(response.request.url), status_code=response.status_code)
-    return tags
-
-
-def _oci_errors(response: httpx.Response) -> str:
-    """`` (MANIFEST_UNKNOWN: manifest unknown)`` from an OCI error envelope, or the start of the body."""
-    try:
-        errors = response.json().get("errors")
-        text = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors if isinstance(e, dict))
-    except (ValueError, AttributeError, TypeError):
-        text = response.text[:200].strip() if response.request.method != "HEAD" else ""
-    return f" ({text})" if text else ""
