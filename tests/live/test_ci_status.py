@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 import pytest
 
-from cicd_acceptance.github import GitHubClient, WorkflowRun
-from cicd_acceptance.live.ci_status import CiStatus, ci_status, merged_pull_request
+from cicd_acceptance.github import GitHubClient, Job, WorkflowRun
+from cicd_acceptance.live.ci_status import CiStatus, ci_status, judge_run, merged_pull_request
 from cicd_acceptance.live.waiter import wait_for_run
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
@@ -147,3 +149,23 @@ def test_pull_request_event_on_the_prs_head_commit() -> None:
     result = ci_status(client, REPO, workflow="ci.yml", head_sha="b" * 40, event="pull_request",
                        required_jobs=("test",), sleep=clock.sleep, clock=clock)
     assert result.green
+
+
+def test_jobs_of_a_newer_attempt_are_not_used_for_the_judged_attempt() -> None:
+    fake, client, _ = setup()
+    fake.add_run(path="ci.yml", event="push", created=0, jobs=[FakeJob("test")])
+    run = client.get_run(REPO, fake.runs[-1].id)
+    real_list_jobs = client.list_jobs
+    calls: list[str] = []
+
+    def list_jobs(repo: str, run_id: int, *, filter: str = "latest") -> list[Job]:
+        calls.append(filter)
+        jobs = real_list_jobs(repo, run_id, filter=filter)
+        rerun = [replace(job, run_attempt=2, status="in_progress", conclusion=None) for job in jobs]
+        return rerun if filter == "latest" else jobs + rerun
+
+    client.list_jobs = list_jobs  # type: ignore[method-assign]
+    verdict = judge_run(client, REPO, run, required_jobs=("test",))
+    assert calls == ["latest", "all"]
+    assert verdict.green
+    assert [job.run_attempt for job in verdict.jobs] == [1]

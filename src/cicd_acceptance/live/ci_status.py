@@ -98,6 +98,14 @@ def _red_reason(run: WorkflowRun, failures: list[JobFailure], missing: list[str]
     return f"{run.describe()}: " + "; ".join(parts)
 
 
+def _jobs_of_attempt(client: GitHubClient, repo: str, run: WorkflowRun) -> tuple[Job, ...]:
+    """Jobs of the attempt we judged: a re-run started since we looked would otherwise lend us its jobs."""
+    jobs = client.list_jobs(repo, run.id)
+    if all(job.run_attempt == run.run_attempt for job in jobs):
+        return tuple(jobs)
+    return tuple(job for job in client.list_jobs(repo, run.id, filter="all") if job.run_attempt == run.run_attempt)
+
+
 def judge_run(client: GitHubClient, repo: str, run: WorkflowRun, *, required_jobs: Iterable[str] = (),
               allow_skipped_jobs: bool = True, always_fetch_jobs: bool = False) -> RunVerdict:
     """Judge a run: green only for completed+success with every required job present and succeeded.
@@ -107,7 +115,7 @@ def judge_run(client: GitHubClient, repo: str, run: WorkflowRun, *, required_job
     required = tuple(required_jobs)
     if run.green and not required and allow_skipped_jobs and not always_fetch_jobs:
         return RunVerdict(run, True, run.describe(), (), ())
-    jobs = tuple(client.list_jobs(repo, run.id)) if run.completed else ()
+    jobs = _jobs_of_attempt(client, repo, run) if run.completed else ()
     failures = _job_failures(run, jobs, required, allow_skipped_jobs)
     missing = _missing_jobs(jobs, required) if run.completed else []
     green = run.green and not failures and not missing
