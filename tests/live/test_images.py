@@ -205,3 +205,16 @@ def test_bad_input_is_a_config_error(kwargs: dict[str, object], message: str) ->
     image = arguments.pop("image")
     with pytest.raises(ConfigError, match=message):
         verify_published(client, image, **arguments)  # type: ignore[arg-type]
+
+
+def test_a_tag_the_snapshot_did_not_look_up_must_prove_newness_by_its_creation_time() -> None:
+    fake, client = setup()
+    before = snapshot_before(client, IMAGE, SHORT)   # only the short form was looked up
+    long_tag = f"sha-{SHA}"
+    fake.push_image(NAME, [long_tag, "latest"], platforms=labels(SHA), created=BEFORE)
+
+    verdict = verify(client, before, (SHORT, long_tag))
+
+    assert failed_checks(verdict) == ["tag-is-new"]
+    assert verdict.fact("tag-is-new").observed == (
+        f"{long_tag} was not in the before-snapshot; created 2026-11-26T12:00:00+00:00")

@@ -29,6 +29,7 @@ from cicd_acceptance.testing.tooling import require_tool
 pytestmark = pytest.mark.tool
 
 NAME = "octo-org/stream-monitor-worker"
+OTHER = "octo-org/stream-monitor-webhook-demo"
 SHA = "89abcdef0123456789abcdef0123456789abcdef"
 REVISION = "org.opencontainers.image.revision"
 CONFIG = """version: 0.1
@@ -168,3 +169,50 @@ def test_skopeo_sees_the_same_index_digest(distribution: Distribution, client: R
 
     assert ref is not None
     assert ref.digest == digest == "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _push_mixed_index(host: str, name: str, tag: str, revisions: dict[str, str]) -> str:
+    """An index whose platforms were built from different commits (a half-updated multi-arch push)."""
+    entries = []
+    with httpx.Client(base_url=f"http://{host}") as http:
+        for platform, revision in revisions.items():
+            image = build_image(name, labels={REVISION: revision}, platforms=[Platform(*platform.split("/"))],
+                                attestation=False, created=datetime.now(UTC))
+            for digest, data in image.blobs.items():
+                _upload_blob(http, name, digest, data)
+            index = json.loads(image.manifests[image.index_digest][1])
+            for digest, (media_type, body) in image.manifests.items():
+                if digest != image.index_digest:
+                    http.put(f"/v2/{name}/manifests/{digest}", content=body,
+                             headers={"content-type": media_type}).raise_for_status()
+            entries.extend(index["manifests"])
+        body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                           "manifests": entries}).encode()
+        put = http.put(f"/v2/{name}/manifests/{tag}", content=body,
+                       headers={"content-type": "application/vnd.oci.image.index.v1+json"})
+        put.raise_for_status()
+        return put.headers["docker-content-digest"]
+
+
+def test_skopeo_inspect_shows_host_platform_labels_where_the_verdict_names_the_stale_platform(
+        distribution: Distribution, client: RegistryClient, tmp_path: Path) -> None:
+    skopeo = require_tool("skopeo", why="the comparison with skopeo inspect")
+    image = f"{distribution.host}/{OTHER}"
+    before = snapshot_before(client, image, "sha-89abcde")
+    digest = _push_mixed_index(distribution.host, OTHER, "sha-89abcde", {"linux/amd64": SHA, "linux/arm64": "0" * 40})
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
+
+    inspected = json.loads(subprocess.run(
+        [skopeo, "--policy", str(policy), "--override-os", "linux", "--override-arch", "amd64", "inspect",
+         "--tls-verify=false", f"docker://{image}:sha-89abcde"],
+        capture_output=True, check=True, timeout=60).stdout)
+    verdict = verify_published(client, image, sha=SHA, sha_tags=["sha-89abcde"], before=before,
+                               dispatched_at=datetime.now(UTC) - timedelta(hours=1))
+
+    # skopeo: the index digest beside amd64's labels, so the stale arm64 image looks published.
+    assert inspected["Digest"] == digest
+    assert inspected["Labels"][REVISION] == SHA
+    # the verdict: each platform's own config, and the stale one named.
+    assert [f.check for f in verdict.failed] == ["latest-matches", "revision-label"]   # no latest pushed here
+    assert f"linux/amd64={SHA}, linux/arm64={'0' * 40}" in verdict.fact("revision-label").observed

@@ -52,6 +52,10 @@ class ImageSnapshot:
         """The digest ``tag`` had before the dispatch, None if it was absent (or not recorded)."""
         return dict(self.sha_tags).get(tag)
 
+    def recorded(self, tag: str) -> bool:
+        """Whether the snapshot looked ``tag`` up at all (absence is only known for tags it looked up)."""
+        return tag in dict(self.sha_tags)
+
     @property
     def sha_tag_existed(self) -> bool:
         """True when any candidate sha tag already existed before the dispatch."""
@@ -239,11 +243,11 @@ def _fact_new(before: ImageSnapshot, tag: str | None, info: ImageInfo | None, af
     if tag is None or info is None:
         return ImageFact("tag-is-new", False, expected, "not checked: the sha tag is absent")
     old = before.digest_before(tag)
-    if old is None:
+    if old is None and before.recorded(tag):
         return ImageFact("tag-is-new", True, expected, f"{tag} was absent before the dispatch")
+    history = f"existed before ({old})" if old else "was not in the before-snapshot"
     created = [p.created for p in info.platforms]
     if not created or any(c is None for c in created):
-        return ImageFact("tag-is-new", False, expected, f"{tag} existed before ({old}); image creation time unknown")
+        return ImageFact("tag-is-new", False, expected, f"{tag} {history}; image creation time unknown")
     oldest = min(c for c in created if c is not None)
-    observed = f"{tag} existed before ({old}); created {oldest.isoformat()}"
-    return ImageFact("tag-is-new", oldest > after, expected, observed)
+    return ImageFact("tag-is-new", oldest > after, expected, f"{tag} {history}; created {oldest.isoformat()}")
