@@ -128,3 +128,11 @@ def test_a_token_expired_on_the_registrys_clock_is_renewed(state: RegistryState,
 
     assert client.head_manifest(NAME, "latest") is not None
     assert client.stats.requests["token"] == 2
+
+
+def test_the_benchmark_finds_the_verification_cost_independent_of_the_tag_count(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.registry_requests import main
+
+    assert main(["--tags", "10", "1000"]) == 0
+    assert "registry requests per service: constant [11]" in capsys.readouterr().out
