@@ -155,7 +155,10 @@ def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEF
         if not command:
             raise ToolError("empty command", tool="run_command")
         display = " ".join(command)
-        argv = [require(command[0]), *command[1:]]
+        program = command[0]
+        # A path with a slash names a file relative to cwd (as a shell in cwd would), not a PATH lookup.
+        exe = str(cwd / program) if os.sep in program else require(program)
+        argv = [exe, *command[1:]]
     tool = Path(argv[0]).name
     started = time.monotonic()
     try:

@@ -110,3 +110,13 @@ def test_actionlint_front_end_exit_codes(tmp_path: Path, args: list[str], code: 
     result = run_command([str(front_end), *args], cwd=tmp_path)
     assert result.returncode == code
     assert message in result.stderr
+
+
+def test_a_relative_program_path_is_relative_to_cwd(tmp_path: Path) -> None:
+    script = tmp_path / "bin" / "hello"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho hello from $(pwd)\n", encoding="utf-8")
+    script.chmod(0o755)
+    assert run_command(["bin/hello"], cwd=tmp_path).stdout == f"hello from {tmp_path}\n"
+    with pytest.raises(ToolError, match="cannot run `bin/absent`"):
+        run_command(["bin/absent"], cwd=tmp_path)
