@@ -58,7 +58,7 @@ class Executor:
         if info.workflow is None:
             return []
         try:
-            return list(publication_plan(info.workflow, event).images)
+            return list(publication_plan(info.workflow, event).entries)
         except HarnessError as exc:
             self.errors.append(f"{info.path}: {exc}")
             return []
@@ -69,7 +69,7 @@ class Executor:
         sha = self.state.snapshot.head
         event = BuildEvent("push", f"refs/heads/{identity.default_branch}", sha, identity.default_branch,
                            identity.full_name)
-        return any(publication.push for publication in self.publications(info, event))
+        return any(publication.push is True for publication in self.publications(info, event))
 
     def on_complete(self, run: RunRecord, attempt: Attempt) -> None:
         """Push the images of every job of ``attempt`` that succeeded."""
@@ -84,41 +84,29 @@ class Executor:
                     self._push(run, attempt, job, publication)
 
     def _push(self, run: RunRecord, attempt: Attempt, job: JobRecord, publication: ImagePublication) -> None:
+        image, tags = publication.image, [tag for tag in publication.tags if isinstance(tag, str)]
+        if not isinstance(image, str) or not tags or publication.condition is not None:
+            # Unknown statically (an expression we cannot evaluate): the executor never guesses a value.
+            self.errors.append(f"run {run.id} job {job.plan.name!r}: not pushed, image or tags unknown offline")
+            return
         source = f"{self.state.config.html_base.rstrip('/')}/{self.state.identity.full_name}"
-        labels = {str(key): str(value) for key, value in dict(publication.labels or {}).items()
-                  if "${{" not in str(value)}
+        labels = {key: value for key, value in publication.labels.items() if isinstance(value, str)}
         labels.update({"org.opencontainers.image.revision": run.head_sha,
                        "org.opencontainers.image.created": iso(attempt.completed_at),
                        "org.opencontainers.image.source": source})
-        platforms = tuple(publication.platforms or ("linux/amd64",))
-        for image, tags in _tags_by_image(publication).items():
-            try:
-                digest = self.state.registry.push_image(registry_name(image), tags, labels=labels, platforms=platforms)
-            except HarnessError as exc:
-                self.errors.append(f"run {run.id} job {job.plan.name!r}: push of {image} failed: {exc}")
-                continue
-            lines = run.pushed.setdefault(job.id, [])
-            lines.append("pushing layers")
-            lines += [f"pushed {image}:{tag}" for tag in tags]
-            lines.append(f"digest: {digest}")
-
-
-def _tags_by_image(publication: ImagePublication) -> dict[str, list[str]]:
-    """Group tags by image: a tag may be bare (``sha-abc1234``) or a full reference (``ghcr.io/a/b:latest``)."""
-    grouped: dict[str, list[str]] = {}
-    for tag in publication.tags:
-        if "${{" in tag:
-            continue  # unknown statically: the executor never guesses a value
-        image, sep, bare = tag.rpartition(":")
-        if sep and "/" in image and "/" not in bare:
-            grouped.setdefault(image, []).append(bare)
-        else:
-            grouped.setdefault(publication.image, []).append(tag)
-    return grouped
+        platforms = tuple(p for p in publication.platforms if isinstance(p, str)) or ("linux/amd64",)
+        try:
+            digest = self.state.registry.push_image(registry_name(image), tags, labels=labels, platforms=platforms)
+        except HarnessError as exc:
+            self.errors.append(f"run {run.id} job {job.plan.name!r}: push of {image} failed: {exc}")
+            return
+        lines = run.pushed.setdefault(job.id, [])
+        lines.append("pushing layers")
+        lines += [f"pushed {image}:{tag}" for tag in tags]
+        lines.append(f"digest: {digest}")
 
 
 def _belongs(publication: ImagePublication, job: JobRecord) -> bool:
     if publication.job_id != job.plan.job_id:
         return False
-    matrix = dict(publication.matrix or {})
-    return all(job.plan.matrix.get(key) == value for key, value in matrix.items())
+    return all(job.plan.matrix.get(key) == value for key, value in publication.matrix.items())

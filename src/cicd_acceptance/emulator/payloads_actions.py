@@ -194,6 +194,6 @@ def package_version_body(urls: Urls, *, owner: str, owner_kind: str, package: st
         "url": f"{urls.api}/{scope}/{owner}/packages/container/{package}/versions/{version_id}",
         "package_html_url": f"{urls.html}/{owner}/packages/container/package/{package}",
         "html_url": f"{urls.html}/{owner}/packages/container/{package}/{version_id}",
-        "license": None, "description": None, "created_at": iso(created_at), "updated_at": iso(created_at),
+        "created_at": iso(created_at), "updated_at": iso(created_at),
         "metadata": {"package_type": "container", "container": {"tags": list(tags)}},
     }

@@ -138,8 +138,9 @@ def commit_body(urls: Urls, repo: RepoIdentity, commit: Commit) -> JsonDict:
             "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
                              "verified_at": None},
         },
-        # Git authors are not GitHub accounts here: GitHub answers null for unknown emails.
-        "author": None, "committer": None,
+        # Git authors are not GitHub accounts here; of the schema's forms for that, the empty object is the one
+        # openapi validators accept (a null inside nullable oneOf is rejected by them).
+        "author": {}, "committer": {},
         "parents": [{"sha": sha, "url": f"{api}/commits/{sha}",
                      "html_url": f"{urls.html}/{repo.full_name}/commit/{sha}"}
                     for sha in commit.parents],

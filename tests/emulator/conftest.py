@@ -1,0 +1,33 @@
+"""Fixtures for the emulator's tests: a sample checkout, a state on a stopped clock, an in-process client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
+from tests.emulator.sample_repo import make_sample_repo
+
+TOKEN = "ghp_emulatortesttoken0000000000000000"
+READ_ONLY = "ghp_readonlytoken000000000000000000000"
+
+
+@pytest.fixture(scope="session")
+def sample_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sample_repo(tmp_path_factory.mktemp("emulator-repo"))
+
+
+@pytest.fixture
+def state(sample_repo: Path) -> EmulatorState:
+    return EmulatorState(sample_repo, EmulatorConfig(speed=0, token=TOKEN, read_only_token=READ_ONLY),
+                         sleep=lambda _s: None)
+
+
+@pytest.fixture
+def client(state: EmulatorState) -> Iterator[httpx.Client]:
+    with httpx.Client(transport=EmulatorTransport(make_app(state)), base_url="https://api.github.com",
+                      headers={"Authorization": f"Bearer {TOKEN}", "Accept": "application/vnd.github+json"}) as c:
+        yield c
