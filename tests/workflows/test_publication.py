@@ -357,3 +357,44 @@ def test_unknown_image_names_are_kept_not_guessed(images: str) -> None:
     (tag,) = meta_tags(f"images: {images}\ntags: type=raw,value=v\n")
     assert "${{" in tag
     assert tag.endswith(":v")
+
+
+def test_latest_auto_is_decided_by_the_highest_priority_entry() -> None:
+    tag_push = event("push", "refs/tags/v3")
+    assert meta_tags("images: a/b\ntags: |\n  type=raw,value=x\n  type=ref,event=tag\n", tag_push) == [
+        "a/b:v3", "a/b:x", "a/b:latest"]
+    assert meta_tags("images: a/b\ntags: |\n  type=raw,value=x,priority=700\n  type=ref,event=tag\n", tag_push) == [
+        "a/b:x", "a/b:v3"]
+
+
+def test_pr_prefix_can_be_replaced_and_values_are_sanitized() -> None:
+    pull = event("pull_request", "refs/pull/12/merge")
+    assert meta_tags("images: a/b\ntags: type=ref,event=pr,prefix=pull-\n", pull) == ["a/b:pull-12"]
+    assert meta_tags("images: a/b\ntags: type=raw,value=a/b c\n") == ["a/b:a-b-c"]
+
+
+def test_metadata_labels_sorted_with_custom_overrides() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - id: meta
+                uses: docker/metadata-action@v5
+                with:
+                  images: a/b
+                  tags: type=sha
+                  labels: |
+                    org.opencontainers.image.title=Custom
+                    maintainer=team
+              - uses: docker/build-push-action@v6
+                with:
+                  tags: ${{ steps.meta.outputs.tags }}
+                  labels: ${{ steps.meta.outputs.labels }}
+        """)
+    labels = only(result.entries).labels
+    assert list(labels) == sorted(labels)
+    assert labels["org.opencontainers.image.title"] == "Custom"
+    assert labels["maintainer"] == "team"
+    assert labels["org.opencontainers.image.version"] == "sha-0123456"

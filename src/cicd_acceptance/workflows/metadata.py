@@ -103,29 +103,32 @@ def compute_metadata(step: Step, event: BuildEvent, ctx: ExprContext) -> Metadat
             versions.append(version)
     versions.sort(key=lambda version: -version.priority)  # stable: equal priorities keep their order
     ordered = _dedupe([version.value for version in versions])
-    add_latest = latest_mode == "true" or (latest_mode == "auto" and any(v.latest for v in versions))
+    # As in the action, the first (highest-priority) entry that yields a tag decides latest=auto.
+    add_latest = latest_mode == "true" or (latest_mode == "auto" and bool(versions) and versions[0].latest)
     if ordered and add_latest:
-        ordered.append(f"{prefix if on_latest[0] else ''}latest{suffix if on_latest[1] else ''}")
+        ordered.append(_sanitize(f"{prefix if on_latest[0] else ''}latest{suffix if on_latest[1] else ''}"))
     tags = [_reference(image, version) for image in images for version in ordered] if images else list(ordered)
     return MetadataResult(step.id, step.line, tuple(images), tuple(ordered), tuple(_dedupe(tags)),
                           _labels(meta, ordered), tuple(meta.notes))
 
 
 def _images(meta: _Metadata) -> list[Value]:
+    entries = split_items(meta.text("images") or "", commas=False)
     images: list[Value] = []
-    for entry in split_items(meta.text("images") or "", commas=False):
-        pairs = parse_attributes(entry)
-        if all(value is None for _, value in pairs):  # a CSV list of plain names
-            images.extend(_image_name(name) for name, _ in pairs if name)
-            continue
-        attrs = {key: value or "" for key, value in pairs}
-        enable = meta.glob(attrs.get("enable", "true"))
-        if isinstance(enable, Unknown):
-            meta.notes.append(f"image {attrs.get('name', '')!r}: enable={enable} is not known statically")
-        elif enable.strip().lower() != "true":
-            continue
-        if attrs.get("name"):
-            images.append(_image_name(attrs["name"]))
+    if len(entries) == 1 and all(value is None for _, value in parse_attributes(entries[0])):
+        images = [_image_name(name) for name, _ in parse_attributes(entries[0]) if name]  # the old CSV form
+    else:
+        for entry in entries:
+            pairs = parse_attributes(entry)
+            attrs = {key: value or "" for key, value in pairs if value is not None}
+            name = attrs.get("name") or next((key for key, value in pairs if value is None), "")
+            enable = attrs.get("enable", "true")
+            if is_unknown_text(enable):
+                meta.notes.append(f"image {name!r}: enable={enable} is not known statically")
+            elif enable.strip().lower() != "true":
+                continue
+            if name:
+                images.append(_image_name(name))
     if not images:
         meta.notes.append(f"metadata-action step at line {meta.step.line} has no images: tags have no image name")
     return images
@@ -173,9 +176,12 @@ def _tag_entry(meta: _Metadata, entry: str, flavor_prefix: str, flavor_suffix: s
     if produced is None:
         return None
     value, makes_latest = produced
-    prefix = attrs.get("prefix", _DEFAULT_PREFIX.get(kind, flavor_prefix))
+    default_prefix = "pr-" if kind == "ref" and attrs.get("event", "").lower() == "pr" else flavor_prefix
+    prefix = attrs.get("prefix", _DEFAULT_PREFIX.get(kind, default_prefix))
     suffix = attrs.get("suffix", flavor_suffix)
-    full = _join(meta.glob(prefix), value, meta.glob(suffix))
+    full = _sanitize(_join(meta.glob(prefix), value, meta.glob(suffix)))
+    if full == "":
+        return None  # the action drops empty values
     if isinstance(enable, Unknown):
         full = Unknown(f"{full} (if {enable})", template=True)
     priority = int(attrs["priority"]) if attrs.get("priority", "").isdigit() else _PRIORITY.get(kind, 0)
@@ -188,8 +194,7 @@ def _type_value(meta: _Metadata, kind: str, attrs: dict[str, str]) -> tuple[Valu
         length = 40 if attrs.get("format", "short").lower() == "long" else meta.sha_length()
         return event.short_sha(length), False
     if kind == "raw":
-        value = meta.glob(attrs.get("value", ""))
-        return None if value == "" else (_sanitize(value), False)
+        return meta.glob(attrs.get("value", "")), False
     if kind == "ref":
         return _ref_value(event, attrs.get("event", "").lower())
     if kind == "schedule":
@@ -209,11 +214,11 @@ def _type_value(meta: _Metadata, kind: str, attrs: dict[str, str]) -> tuple[Valu
 
 def _ref_value(event: BuildEvent, which: str) -> tuple[Value, bool] | None:
     if which == "branch" and event.branch is not None:
-        return _sanitize(event.branch), False
+        return event.branch, False
     if which == "tag" and event.tag is not None:
-        return _sanitize(event.tag), True
+        return event.tag, True
     if which == "pr" and event.pr_number is not None:
-        return f"pr-{event.pr_number}", False
+        return event.pr_number, False  # the entry's default prefix makes it pr-<n>
     return None
 
 
@@ -239,6 +244,7 @@ def _dedupe(values: list[Value]) -> list[Value]:
 
 
 def _labels(meta: _Metadata, versions: list[Value]) -> dict[str, Value]:
+    """The OCI labels the action sets, custom ``labels:`` overriding them, sorted by key like the action."""
     event = meta.event
     url = f"https://github.com/{event.repository}"
     labels: dict[str, Value] = {
@@ -252,6 +258,7 @@ def _labels(meta: _Metadata, versions: list[Value]) -> dict[str, Value]:
         "org.opencontainers.image.licenses": Unknown("github.event.repository.license.spdx_id"),
     }
     for entry in split_items(meta.text("labels") or "", commas=False):
-        key, _, value = entry.partition("=")
-        labels[key.strip()] = meta.glob(value.strip())
-    return labels
+        key, sep, value = entry.partition("=")
+        if sep:
+            labels[key.strip()] = meta.glob(value.strip())
+    return dict(sorted(labels.items()))
