@@ -91,6 +91,11 @@ class GitHubClient:
         """Counters so far: requests, counted (all but 304), not_modified, retries, waited_s, rate limit."""
         return self._session.stats
 
+    @property
+    def last_server_date(self) -> datetime | None:
+        """The server's ``Date`` on the latest response (None before any response, or if it sent none)."""
+        return self._session.server_date
+
     def close(self) -> None:
         self._session.close()
 

@@ -109,6 +109,7 @@ class ApiSession:
         self._max_rate_limit_wait_s = max_rate_limit_wait_s
         self._cache: dict[str, _CacheEntry] = {}
         self._stats = ClientStats()
+        self._server_date: datetime | None = None
         auth = _OriginBearer(token, (base.raw_scheme, base.raw_host, base.port)) if token else None
         self._http = httpx.Client(
             base_url=base, transport=transport, auth=auth, timeout=timeout_s,
@@ -122,6 +123,11 @@ class ApiSession:
     @property
     def stats(self) -> ClientStats:
         return self._stats
+
+    @property
+    def server_date(self) -> datetime | None:
+        """The ``Date`` of the latest response: "now" on the server's clock, immune to local clock skew."""
+        return self._server_date
 
     def close(self) -> None:
         self._http.close()
@@ -194,6 +200,7 @@ class ApiSession:
         return ApiResponse(response.status_code, body, call.url, next_link, _date(response))
 
     def _record(self, response: httpx.Response) -> None:
+        self._server_date = _date(response) or self._server_date
         free = response.status_code == 304
         headers = response.headers
         old = self._stats

@@ -70,6 +70,7 @@ class _Timing:
     timeout_s: float
     interval_s: float
     settle_s: float
+    skew_s: float
     sleep: Sleep
     clock: Clock
 
@@ -214,7 +215,7 @@ def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, r
                       find_timeout_s: float = 300.0, settle_s: float = 10.0, interval_s: float = 3.0,
                       sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> DispatchOutcome:
     """Dispatch ``workflow`` on ``ref`` exactly once and return the run it created (see the module docstring)."""
-    timing = _Timing(find_timeout_s, interval_s, settle_s, sleep, clock)
+    timing = _Timing(find_timeout_s, interval_s, settle_s, skew_s, sleep, clock)
     wf = client.get_workflow(repo, workflow)
     t = _Target(repo, wf.id, wf.file_name, ref, head_sha, actor)
     known, expected = _snapshot(client, t)
@@ -242,8 +243,9 @@ def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, r
 def _after_ambiguous(client: GitHubClient, t: _Target, known: frozenset[int], expected: float | None,
                      exc: GitHubAPIError, notes: list[str], timing: _Timing) -> DispatchOutcome:
     notes.append(f"dispatch outcome unknown ({exc}): looked for the run instead of dispatching again")
-    # No server Date to go by: a wide window; the exclusion set and the filters still keep old runs out.
-    search = _Search(t, known, created_since(datetime.now(UTC) - timedelta(seconds=300)))
+    # No answer, so no Date: take the server's clock from the snapshot listing just before the POST.
+    moment = client.last_server_date or datetime.now(UTC)
+    search = _Search(t, known, created_since(moment - timedelta(seconds=timing.skew_s)))
     try:
         run = _correlate(client, search, timing)
     except CorrelationError as missing:
