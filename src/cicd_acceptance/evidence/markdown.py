@@ -16,12 +16,20 @@ __all__ = ["cell", "finding_list", "render_markdown"]
 _ICONS = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭️ skipped"}
 
 
+class _Md(str):
+    """Text that is already escaped Markdown; :func:`cell` passes it through unchanged."""
+
+    __slots__ = ()
+
+
 def cell(value: JSON | object) -> str:
     """``value`` as one Markdown table cell: no newlines, pipes or HTML; empty shows as ``-``."""
+    if isinstance(value, _Md):
+        return value
     if value is None or value == "":
         return "-"
     if isinstance(value, list):
-        value = ", ".join(cell(v) for v in value)
+        value = ", ".join(str(v) for v in value if v is not None)
     text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return " ".join(text.replace("|", "\\|").split())
 
@@ -37,9 +45,9 @@ def _section(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]
     return [f"## {title}", "", *_table(header, rows)] if rows else []
 
 
-def _code(value: object) -> str:
+def _code(value: object) -> _Md:
     text = cell(value)
-    return text if text == "-" else f"`{text.replace('`', '')}`"
+    return _Md(text if text == "-" else f"`{text.replace('`', '')}`")
 
 
 def _budget(budget: Mapping[str, JSON] | None) -> str:
@@ -106,7 +114,7 @@ def _runs(scenarios: Sequence[ScenarioResult]) -> list[str]:
     runs = [r for s in scenarios for r in s.entries("run")]
     if not runs:
         return []
-    rows = [(r.get("workflow"), f"[{cell(r.get('id'))}]({cell(r.get('url'))})" if r.get("url") else r.get("id"),
+    rows = [(r.get("workflow"), _Md(f"[{cell(r.get('id'))}]({cell(r.get('url'))})") if r.get("url") else r.get("id"),
              r.get("event"), _code(r.get("head_sha")), r.get("status"), r.get("conclusion"), r.get("created"),
              r.get("started"), r.get("completed")) for r in runs]
     lines = _section("Workflow runs", (

@@ -1,0 +1,113 @@
+"""evidence.md, GitHub Actions workflow commands (escaping, annotations, groups) and the job summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.evidence.actions import (
+    STEP_SUMMARY_LIMIT,
+    annotation_lines,
+    append_step_summary,
+    escape_data,
+    escape_property,
+    group,
+    workflow_command,
+)
+from cicd_acceptance.evidence.bundle import write_bundle
+from cicd_acceptance.evidence.markdown import cell, render_markdown
+from cicd_acceptance.evidence.model import evidence_from_json
+from tests.evidence.evidence_samples import BUILD_URL, SHA, evidence, scenarios
+
+
+def test_markdown_shows_everything_a_reviewer_checks() -> None:
+    md = render_markdown(evidence())
+    assert md.splitlines()[0] == "# ACCEPTANCE MET"
+    for expected in (f"`acme/stream-monitor` at `{SHA}`", "cicd-acceptance 0.1.0", "2026-11-27T14:00:00Z",
+                     "9 requests (7 counted against the rate limit, 2 answered 304), rate limit left 4990",
+                     "| services | `gateway, worker, webhook-demo` | default (ExecPlan) |",
+                     "| ✅ passed | CI workflow | CI workflow runs go test | static | - |",
+                     f"[202]({BUILD_URL})", "| build (gateway) | success | - |", "run id in response",
+                     "| gateway | linux/amd64 | `sha256:bbbb",
+                     "| webhook-demo | ✅ | new tag | absent before the dispatch |",
+                     "`.github/workflows/ci.yml:12`"):
+        assert expected in md, expected
+
+
+def test_markdown_cells_cannot_break_the_table_or_inject_html() -> None:
+    assert cell("a | b\nc <script>") == "a \\| b c &lt;script&gt;"
+    assert cell(None) == cell("") == "-"
+    assert cell(["x", "y|z"]) == "x, y\\|z"
+    md = render_markdown(evidence())
+    assert "- Images [gateway]: a \\| pipe and &lt;b&gt;html&lt;/b&gt;" in md
+
+
+def test_bundle_files_are_written_and_read_back(tmp_path: Path) -> None:
+    ev = evidence(met=False, line="ACCEPTANCE NOT MET: 1 failed (x), 0 skipped", failed=True)
+    paths = write_bundle(tmp_path / "a" / "b", ev)
+    assert [p.name for p in paths] == ["evidence.json", "evidence.md"]
+    assert evidence_from_json(paths[0].read_text()) == ev
+    assert paths[1].read_text().startswith("# ACCEPTANCE NOT MET: 1 failed (x), 0 skipped\n")
+
+
+def test_bundle_directory_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match=r"--evidence-dir .*file/sub: cannot write the evidence bundle"):
+        write_bundle(blocker / "sub", evidence())
+
+
+@pytest.mark.parametrize(("raw", "data", "prop"), [
+    ("plain", "plain", "plain"),
+    ("100% done", "100%25 done", "100%25 done"),
+    ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
+    ("x:y,z", "x:y,z", "x%3Ay%2Cz"),
+    ("%0A", "%250A", "%250A"),
+])
+def test_workflow_command_escaping(raw: str, data: str, prop: str) -> None:
+    assert escape_data(raw) == data
+    assert escape_property(raw) == prop
+
+
+def test_a_message_cannot_start_another_command() -> None:
+    line = workflow_command("error", "bad\n::add-mask::x", {"file": "a,b.yml", "line": 3, "col": None})
+    assert line == "::error file=a%2Cb.yml,line=3::bad%0A::add-mask::x"
+    assert "\n" not in line
+    assert group("T", ["a"]) == ["::group::T", "a", "::endgroup::"]
+
+
+def test_annotations_for_failed_findings_and_skips(tmp_path: Path) -> None:
+    failed_static, skipped_live = scenarios(failed=True, skipped=True)
+    repo = tmp_path / "target"
+    lines = annotation_lines([failed_static, skipped_live], repo_dir=repo, workspace=tmp_path)
+    assert lines == [
+        "::error file=target/.github/workflows/ci.yml,line=12,col=9,title=ci-test-command (CI workflow runs go test)"
+        "::expected `go test ./...`, found `go vet`",
+        "::warning title=Acceptance criterion skipped::Images [gateway]: no token",
+    ]
+
+
+def test_passed_criteria_get_no_error_and_failures_without_findings_get_one(tmp_path: Path) -> None:
+    passed, live = scenarios()
+    assert annotation_lines([passed, live], repo_dir=tmp_path, workspace=tmp_path) == []
+    failed_live = live.__class__(**{**live.__dict__, "outcome": "failed", "reason": "run 202 concluded failure"})
+    assert annotation_lines([failed_live], repo_dir=tmp_path, workspace=Path("/elsewhere")) == [
+        "::error title=Acceptance criterion failed::Images [gateway]: run 202 concluded failure"]
+
+
+def test_step_summary_is_appended_and_truncated(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    assert append_step_summary("# ACCEPTANCE MET", {}) is None
+    assert append_step_summary("# ACCEPTANCE MET", {"GITHUB_STEP_SUMMARY": str(summary)}) == summary
+    assert summary.read_text() == "earlier step\n# ACCEPTANCE MET\n"
+    append_step_summary("é" * STEP_SUMMARY_LIMIT, {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert len(summary.read_bytes()) <= STEP_SUMMARY_LIMIT + 100
+    assert summary.read_text().endswith("evidence.md in the evidence bundle)*\n")
+
+
+def test_step_summary_that_cannot_be_written(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="env GITHUB_STEP_SUMMARY: cannot append the job summary"):
+        append_step_summary("x", {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "s.md")})

@@ -1,0 +1,86 @@
+"""This repository's own workflows and the acceptance template: lint-clean and shaped as promised."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cicd_acceptance.testing.tooling import require_tool
+from cicd_acceptance.tools import run_actionlint, run_zizmor, tool_search_path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = [".github/workflows/ci.yml", ".github/workflows/acceptance.yml", "docs/acceptance-template.yml"]
+_PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+
+
+def _load(rel: str) -> dict[Any, Any]:
+    doc = yaml.safe_load((ROOT / rel).read_text())
+    assert isinstance(doc, dict), f"{rel}: not a mapping"
+    return doc
+
+
+def _steps(doc: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [step for job in doc["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_actionlint_reports_nothing() -> None:
+    require_tool("actionlint", path=tool_search_path())
+    assert run_actionlint(WORKFLOWS, cwd=ROOT) == []
+
+
+def test_zizmor_default_persona_reports_nothing() -> None:
+    require_tool("zizmor", path=tool_search_path())
+    # config=None: zizmor's own defaults, not our tag-pin allowance; "unknown": every finding counts.
+    result = run_zizmor(WORKFLOWS, config=None, min_severity="unknown", cwd=ROOT)
+    assert result.findings == ()
+
+
+@pytest.mark.parametrize("rel", WORKFLOWS)
+def test_every_action_is_pinned_by_commit_with_its_version_beside_it(rel: str) -> None:
+    text = (ROOT / rel).read_text()
+    uses = [step["uses"] for step in _steps(_load(rel)) if "uses" in step]
+    assert uses, f"{rel}: no actions used"
+    assert [u for u in uses if not _PINNED.match(str(u))] == []
+    for line in text.splitlines():
+        if "uses:" in line:
+            assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), f"{rel}: version comment missing: {line}"
+
+
+@pytest.mark.parametrize("rel", WORKFLOWS)
+def test_checkouts_do_not_persist_credentials(rel: str) -> None:
+    checkouts = [s for s in _steps(_load(rel)) if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkouts
+    assert all(s.get("with", {}).get("persist-credentials") is False for s in checkouts)
+
+
+@pytest.mark.parametrize("rel", [".github/workflows/acceptance.yml", "docs/acceptance-template.yml"])
+def test_acceptance_jobs_are_manual_least_privilege_and_upload_the_bundle(rel: str) -> None:
+    doc = _load(rel)
+    triggers = doc[True]  # PyYAML reads the key `on` as True (YAML 1.1)
+    assert isinstance(triggers, dict)
+    assert list(triggers) == ["workflow_dispatch"]
+    assert doc["permissions"] == {}
+    (job,) = doc["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "actions": "write", "packages": "read"}
+    run = next(str(s["run"]) for s in job["steps"] if "run" in s)
+    assert "python3 tasks.py accept" in run
+    assert "--evidence-dir" in run
+    upload = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert upload["if"] == "${{ always() }}"
+
+
+def test_acceptance_inputs_are_target_ref_and_dispatch_switch() -> None:
+    inputs = _load(".github/workflows/acceptance.yml")[True]["workflow_dispatch"]["inputs"]
+    assert set(inputs) == {"repository", "ref", "dispatch-build"}
+    assert inputs["dispatch-build"]["type"] == "boolean"
+
+
+def test_ci_runs_the_ci_script_on_push_and_pull_request() -> None:
+    doc = _load(".github/workflows/ci.yml")
+    assert set(doc[True]) == {"push", "pull_request"}
+    assert doc["permissions"] == {"contents": "read"}
+    assert any(s.get("run") == "bash .ci/run" for s in _steps(doc))
