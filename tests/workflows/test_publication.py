@@ -398,3 +398,40 @@ def test_metadata_labels_sorted_with_custom_overrides() -> None:
     assert labels["org.opencontainers.image.title"] == "Custom"
     assert labels["maintainer"] == "team"
     assert labels["org.opencontainers.image.version"] == "sha-0123456"
+
+
+def test_jobs_needing_a_skipped_job_are_skipped() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          gate:
+            if: github.event_name == 'release'
+            runs-on: x
+            steps: [{run: "true"}]
+          build:
+            needs: gate
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "a/b:x"}
+          report:
+            needs: [gate]
+            if: always()
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "a/report:x"}
+        """)
+    assert [entry.image for entry in result.entries] == ["a/report"]
+    assert "job 'build' is skipped" in result.notes[1]
+
+
+@pytest.mark.parametrize(
+    ("with_block", "push"),
+    [("outputs: type=registry", True), ("outputs: type=image,push=true", True), ("outputs: type=docker", False),
+     ("push: 'false'", False), ("push: true", True)],
+)
+def test_push_from_push_or_outputs(with_block: str, push: bool) -> None:
+    result = plan(f"on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+                  f"        with:\n          tags: a/b:x\n          {with_block}\n")
+    assert only(result.entries).push is push

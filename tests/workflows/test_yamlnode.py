@@ -208,3 +208,12 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path.write_text("a: 1\n", encoding="utf-8")
     path.chmod(0)
     assert "cannot read file" in str(file_error(path))
+
+
+def test_billion_laughs_file_fails_with_the_alias_line() -> None:
+    data = Path(__file__).parent / "data" / "billion_laughs.yml"
+    with pytest.raises(WorkflowLoadError) as caught:
+        load_yaml_file(data, display_path="data/billion_laughs.yml", root=data.parent)
+    assert caught.value.line is not None
+    assert caught.value.line > 2  # where an alias was written, not the anchor's line
+    assert str(caught.value).startswith(f"data/billion_laughs.yml:{caught.value.line}: YAML aliases expand")

@@ -82,9 +82,26 @@ def publication_plan(workflow: Workflow, event: BuildEvent) -> PublicationPlan:
     notes: list[str] = []
     if event.event_name not in workflow.triggers:
         notes.append(f"{workflow.path}: the workflow is not triggered by {event.event_name}")
+    skipped: set[str] = set()
     for job in workflow.jobs.values():
-        entries.extend(_job_entries(workflow, job, event, ctx, notes))
+        if _needs_skipped(job, skipped):
+            skipped.add(job.id)
+            notes.append(f"{workflow.where(job.line)}: job {job.id!r} is skipped: it needs a job that does not run")
+            continue
+        job_entries = _job_entries(workflow, job, event, ctx, notes)
+        if job_entries is None:
+            skipped.add(job.id)
+        else:
+            entries.extend(job_entries)
     return PublicationPlan(event, tuple(entries), tuple(notes))
+
+
+def _needs_skipped(job: Job, skipped: set[str]) -> bool:
+    # A job whose `needs` were skipped is skipped too, unless its if: asks for always()/failure()/cancelled().
+    if not skipped.intersection(job.needs):
+        return False
+    condition = (job.if_ or "").lower()
+    return not any(name in condition for name in ("always(", "failure(", "cancelled("))
 
 
 def _inputs(workflow: Workflow, event: BuildEvent) -> dict[str, Any] | None:
@@ -102,14 +119,15 @@ def _inputs(workflow: Workflow, event: BuildEvent) -> dict[str, Any] | None:
 
 
 def _job_entries(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext,
-                 notes: list[str]) -> list[ImagePublication]:
-    if job.uses is not None:
-        notes.append(f"{workflow.where(job.line)}: job {job.id!r} calls {job.uses}; its builds are not expanded")
-        return []
+                 notes: list[str]) -> list[ImagePublication] | None:
+    """The job's entries; ``None`` when the job does not run at all."""
     job_ctx = ctx.with_matrix(None, known=False).at(job.line)
     runs = evaluate_if(job.if_, job_ctx)
     if runs is False:
         notes.append(f"{workflow.where(job.line)}: job {job.id!r} does not run for {event.event_name} ({job.if_})")
+        return None
+    if job.uses is not None:
+        notes.append(f"{workflow.where(job.line)}: job {job.id!r} calls {job.uses}; its builds are not expanded")
         return []
     condition = runs if isinstance(runs, Unknown) else None
     combos: tuple[dict[str, Any] | None, ...] | None = (None,) if job.matrix is None else job.matrix.combinations()
@@ -155,7 +173,7 @@ class _Walk:
         context = text_or_unknown(input_text(step.with_.get("context"), ctx) or ".")
         file_text = input_text(step.with_.get("file"), ctx)
         dockerfile = _dockerfile(context, text_or_unknown(file_text) if file_text is not None else None)
-        push = _boolean(input_text(step.with_.get("push"), ctx))
+        push = _push(input_text(step.with_.get("push"), ctx), input_text(step.with_.get("outputs"), ctx))
         platforms = tuple(text_or_unknown(item) for item in
                           split_items(input_text(step.with_.get("platforms"), ctx) or "", commas=True))
         labels = self.labels(step, ctx)
@@ -220,6 +238,16 @@ def _dockerfile(context: Value, file: Value | None) -> Value:
             return Unknown(f"{context}/Dockerfile", template=True)
         return posixpath.normpath(posixpath.join(context, "Dockerfile"))
     return file if isinstance(file, Unknown) else posixpath.normpath(file)
+
+
+def _push(push: str | None, outputs: str | None) -> bool | Unknown:
+    """``push:`` (default false), or an ``outputs:`` exporter that pushes (``type=registry``, ``push=true``)."""
+    value = _boolean(push)
+    if value is False and outputs is not None:
+        exporter = outputs.replace(" ", "").lower()
+        if "type=registry" in exporter or "push=true" in exporter:
+            return True
+    return value
 
 
 def _boolean(text: str | None) -> bool | Unknown:
