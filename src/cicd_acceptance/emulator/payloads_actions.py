@@ -59,7 +59,7 @@ def _head_commit(commit: Commit | None, sha: str) -> JsonDict | None:
 def run_body(urls: Urls, repo: RepoIdentity, run: RunRecord, now: datetime, *, attempt: Attempt | None = None,
              commit: Commit | None, pulls: list[PullRecord]) -> JsonDict:
     """A ``workflow-run`` as of ``now`` (``attempt`` picks an earlier attempt for the attempts endpoint)."""
-    chosen = attempt or run.current
+    chosen = attempt or run.latest(now)
     api = f"{urls.api}/repos/{repo.full_name}/actions/runs/{run.id}"
     html = f"{urls.html}/{repo.full_name}/actions/runs/{run.id}"
     actor = user_body(urls, run.actor, actor_id(run.actor))

@@ -161,7 +161,7 @@ def get_run(ctx: Ctx, owner: str, repo: str, run_id: int) -> Response:
 
 def get_attempt(ctx: Ctx, owner: str, repo: str, run_id: int, attempt_number: int) -> Response:
     run = _visible_run(ctx, run_id)
-    if run is None or not 1 <= attempt_number <= len(run.attempts):
+    if run is None or not 1 <= attempt_number <= len(run.started_attempts(ctx.now)):
         return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run-attempt")
     exclude = (ctx.arg("exclude_pull_requests") or "").lower() == "true"
     return json_response(_run(ctx, run, exclude=exclude, attempt_number=attempt_number))
@@ -174,7 +174,7 @@ def list_jobs(ctx: Ctx, owner: str, repo: str, run_id: int) -> Response:
     which = ctx.arg("filter") or "latest"
     if which not in {"latest", "all"}:
         return validation_error(f"filter must be 'latest' or 'all', got {which!r}", field="filter")
-    attempts = run.attempts if which == "all" else [run.current]
+    attempts = run.started_attempts(ctx.now) if which == "all" else [run.latest(ctx.now)]
     jobs = [job_body(ctx.urls, ctx.state.identity, run, attempt, job, ctx.now)
             for attempt in reversed(attempts) for job in attempt.jobs]
     try:

@@ -91,7 +91,7 @@ def check_runs(ctx: Ctx, owner: str, repo: str, ref: str) -> Response:
         if run.head_sha != commit.sha:
             continue
         pulls = [pull for number in run.pull_requests if (pull := github.pull(number))]
-        attempts = run.attempts if which == "all" else [run.current]
+        attempts = run.started_attempts(ctx.now) if which == "all" else [run.latest(ctx.now)]
         for attempt in attempts:
             for job in attempt.jobs:
                 body = check_run_body(ctx.urls, ctx.state.identity, run, job, ctx.now, pulls)

@@ -127,18 +127,26 @@ class RunRecord:
     def current(self) -> Attempt:
         return self.attempts[-1]
 
+    def latest(self, now: datetime) -> Attempt:
+        """The newest attempt that has started by ``now`` (a re-run is invisible until it starts)."""
+        started = [attempt for attempt in self.attempts if attempt.started_at <= now]
+        return started[-1] if started else self.attempts[0]
+
+    def started_attempts(self, now: datetime) -> list[Attempt]:
+        return [attempt for attempt in self.attempts if attempt.started_at <= now] or self.attempts[:1]
+
     def visible(self, now: datetime) -> bool:
         return now >= self.visible_at
 
     def status(self, now: datetime, attempt: Attempt | None = None) -> str:
-        chosen = attempt or self.current
+        chosen = attempt or self.latest(now)
         if now >= chosen.completed_at:
             return "completed"
         return "in_progress" if any(job.status(now) != "queued" for job in chosen.jobs) else "queued"
 
     def job_conclusion(self, job: JobRecord, now: datetime, attempt: Attempt | None = None) -> str | None:
         """A job's conclusion at ``now`` (None until it completes)."""
-        chosen = attempt or self.current
+        chosen = attempt or self.latest(now)
         if job.status(now) != "completed":
             return None
         if chosen.outcome in {"cancelled", "timed_out", "skipped"}:
@@ -152,7 +160,7 @@ class RunRecord:
 
     def conclusion(self, now: datetime, attempt: Attempt | None = None) -> str | None:
         """The run's conclusion at ``now`` (None until completed)."""
-        chosen = attempt or self.current
+        chosen = attempt or self.latest(now)
         if self.status(now, chosen) != "completed":
             return None
         if chosen.outcome is not None and chosen.outcome != "failure":
@@ -166,8 +174,9 @@ class RunRecord:
 
     def updated_at(self, now: datetime) -> datetime:
         """The last moment anything about the run changed, as of ``now``."""
-        moments = [self.created_at, self.current.started_at]
-        for job in self.current.jobs:
+        chosen = self.latest(now)
+        moments = [self.created_at, chosen.started_at]
+        for job in chosen.jobs:
             moments += [moment for moment in (job.started_at, job.completed_at) if moment <= now]
         return max(moment for moment in moments if moment <= now) if now >= self.created_at else self.created_at
 
