@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import httpx
 import pytest
@@ -147,8 +148,9 @@ def test_progress_lines_outside_a_tty_one_per_change() -> None:
     out = io.StringIO()
     wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, on_change=ProgressPrinter(out, label="b"))
     lines = out.getvalue().splitlines()
-    assert lines == [f"[    0s] b: run {run.id}: queued", f"[    5s] b: run {run.id}: queued -> in_progress",
-                     f"[   60s] b: run {run.id}: in_progress -> completed/success"]
+    assert lines[:2] == [f"[    0s] b: run {run.id}: queued", f"[    5s] b: run {run.id}: queued -> in_progress"]
+    assert re.fullmatch(rf"\[   6[0-3]s\] b: run {run.id}: in_progress -> completed/success", lines[2])
+    assert len(lines) == 3
 
 
 def test_progress_on_a_tty_rewrites_one_live_line() -> None:
@@ -161,3 +163,13 @@ def test_progress_on_a_tty_rewrites_one_live_line() -> None:
     text = out.getvalue()
     assert text.count("\n") == 3  # three committed changes; the live line was cleared before the last one
     assert text.count("\r\x1b[2K") > 3
+
+
+def test_joining_a_run_late_uses_its_real_age_for_the_near_end_window() -> None:
+    fake, client, clock = setup()
+    run = fake.add_run(created=0, timeline=ok_timeline(600))
+    clock.advance(500)  # the run is 500 s old when we start waiting
+    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, expected_duration_s=600)
+    assert result.green
+    assert clock.sleeps[0] == 3.0     # 500 s old: the middle, not "young"
+    assert clock.sleeps[-1] == 1.0    # near the expected end

@@ -5,7 +5,8 @@ this waiter sends one conditional ``GET .../runs/{id}`` per poll. The client's E
 sees no change into a free 304, so the counted cost is one request per *state change* plus one jobs listing at
 the end. The interval adapts (:class:`IntervalPolicy`): short while the run is young and around its expected end,
 longer in the middle, never longer than the detection-latency goal; and should the server not answer 304s, a
-token bucket holds counted polls to ``counted_per_minute`` (latency then yields to the budget).
+token bucket holds counted polls to ``counted_per_minute`` (latency then yields to the budget). A run's age is
+taken from its ``run_started_at`` against the server's ``Date``, so joining a run late still finds its end.
 
 Every status is handled: ``requested``/``queued``/``pending``/``waiting`` (not started; ``waiting`` usually means
 an environment approval), ``in_progress``, ``completed``; an unknown status is treated as running and reported.
@@ -148,8 +149,16 @@ class _Watch:
             raise WaitTimeout(f"run {run.id} still {run.status} (no runner picked it up?)",
                               phase=f"run {run.id} to start", waited_s=queued_for, last_value=run)
 
+    def age(self, run: WorkflowRun | None) -> float:
+        """How long the run has been running, on the server's clock when we can (a CI run we join late is old)."""
+        server_now = self.client.last_server_date
+        started = run.run_started_at or run.created_at if run else None
+        if server_now is None or started is None:
+            return self.elapsed()
+        return max((server_now - started).total_seconds(), 0.0)
+
     def next_interval(self, run: WorkflowRun | None) -> float:
-        base = self.policy.interval(age_s=self.elapsed(), expected_s=self.expected_s)
+        base = self.policy.interval(age_s=self.age(run), expected_s=self.expected_s)
         # Token bucket: refill at counted_per_minute, so a server without 304s still costs <= budget per minute.
         now = self.clock()
         rate = self.policy.counted_per_minute / 60.0
