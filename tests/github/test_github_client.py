@@ -363,3 +363,46 @@ def test_bad_repository_name_is_refused_before_sending() -> None:
     with pytest.raises(GitHubAPIError, match="repository must be 'owner/name'"):
         client.get_repo("just-a-name")
     assert seen.requests == []
+
+
+def test_redirect_to_another_origin_carries_no_token() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.github.com":
+            return httpx.Response(301, headers={"Location": "https://objects.example/repos/x"})
+        return httpx.Response(200, json={"id": 1, "full_name": REPO, "html_url": "https://github.com/" + REPO})
+
+    client, seen = make_client(handler)
+    assert client.get_repo(REPO).full_name == REPO
+    assert seen.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "Authorization" not in seen.requests[1].headers
+
+
+def test_cached_pages_keep_their_next_link_on_304() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = request.url.params.get("page", "1")
+        etag = f'"p{page}"'
+        if request.headers.get("If-None-Match") == etag:
+            return httpx.Response(304, headers={"ETag": etag})
+        link = {"Link": f'<{API}/repos/{REPO}/actions/runs?page=2>; rel="next"'} if page == "1" else {}
+        return httpx.Response(200, json={"workflow_runs": [run_payload(int(page))]}, headers={"ETag": etag, **link})
+
+    client, _ = make_client(handler)
+    first = [run.id for run in client.list_workflow_runs(REPO)]
+    second = [run.id for run in client.list_workflow_runs(REPO)]
+    assert first == second == [1, 2]
+    assert (client.stats.counted, client.stats.not_modified) == (2, 2)
+
+
+def test_ghes_without_rate_limit_headers_keeps_the_last_seen_values() -> None:
+    answers = iter([httpx.Response(200, json={}, headers={"x-ratelimit-remaining": "10", "x-ratelimit-limit": "60"}),
+                    httpx.Response(200, json={})])
+    client, _ = make_client(lambda r: next(answers), base_url="https://ghes.example/api/v3")
+    client.get_meta()
+    client.get_meta()
+    assert (client.stats.rate_limit_remaining, client.stats.rate_limit_limit) == (10, 60)
+
+
+def test_ghes_base_path_is_kept() -> None:
+    client, seen = make_client(lambda r: httpx.Response(200, json={}), base_url="https://ghes.example/api/v3")
+    client.get_meta()
+    assert str(seen.requests[0].url) == "https://ghes.example/api/v3/meta"
