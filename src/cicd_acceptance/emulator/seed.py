@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -22,9 +23,12 @@ from cicd_acceptance.emulator.repo import Commit
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
 
-__all__ = ["SEEDED_PULL_NUMBER", "seed_history"]
+__all__ = ["SEEDED_PULL_BRANCH", "SEEDED_PULL_NUMBER", "seed_history"]
 
 SEEDED_PULL_NUMBER = 12
+SEEDED_PULL_BRANCH = "ci-cd-build-automation"
+# GitHub's merge-commit subject: the pull's number and head branch when HEAD was merged through the web UI.
+_MERGE_SUBJECT = re.compile(r"^Merge pull request #(?P<number>\d+) from [^/\s]+/(?P<branch>\S+)")
 
 
 def _synthesized(base: Commit, salt: str, *, parents: tuple[str, ...], message: str, hours_earlier: int) -> Commit:
@@ -64,9 +68,12 @@ def seed_history(state: EmulatorState) -> None:
     now = state.now()
     branch = identity.default_branch
     pr_head = _pull_head(state, head)
+    merged = _MERGE_SUBJECT.match(head.message)
+    number = int(merged["number"]) if merged else SEEDED_PULL_NUMBER
     pull = github.add_pull(PullRecord(
-        number=SEEDED_PULL_NUMBER, pr_id=1_900_000_000 + SEEDED_PULL_NUMBER, title=pr_head.message.splitlines()[0],
-        user=identity.owner, head_ref="ci-cd-build-automation", head_sha=pr_head.sha, base_ref=branch,
+        number=number, pr_id=1_900_000_000 + number, title=pr_head.message.splitlines()[0],
+        user=identity.owner, head_ref=merged["branch"] if merged else SEEDED_PULL_BRANCH, head_sha=pr_head.sha,
+        base_ref=branch,
         base_sha=head.parents[0] if head.parents else head.sha, merge_commit_sha=head.sha,
         created_at=now - timedelta(hours=4), merged_at=now - timedelta(hours=1)))
     success = PlannedOutcome("success")
