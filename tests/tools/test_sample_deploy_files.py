@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -94,3 +95,48 @@ def test_helm_chart_renders_a_deployment_per_service_from_ghcr(sample: Path, tmp
     assert services == {"stream-monitor-gateway", "stream-monitor-webhook-demo"}
     worker_env = deployments["stream-monitor-worker"]["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "GATEWAY_URL", "value": "http://stream-monitor-gateway:8080"} in worker_env
+
+
+def _build_stage(dockerfile: Path) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """COPY (source, destination) pairs and RUN commands of the first stage; COPY --from sources of the last."""
+    copies: list[tuple[str, str]] = []
+    runs: list[str] = []
+    final_copies: list[str] = []
+    stage = 0
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if words[0] == "FROM":
+            stage += 1
+        elif words[0] == "COPY" and words[1].startswith("--from="):
+            final_copies.append(words[2])
+        elif words[0] == "COPY" and stage == 1:
+            copies.append((words[1], words[2]))
+        elif words[0] == "RUN" and stage == 1:
+            runs.append(line.removeprefix("RUN "))
+    return copies, runs, final_copies
+
+
+def test_dockerfile_build_stage_compiles_from_exactly_what_it_copies(sample: Path, tmp_path: Path,
+                                                                     need_tool: Callable[[str], str]) -> None:
+    # No Docker here: replay the build stage in a folder holding only what it COPYs, so a missing COPY or a
+    # wrong ./cmd path fails as it would in `docker build`; /out/ is redirected into the test's folder.
+    need_tool("go")
+    for service in sorted(SERVICES):
+        copies, runs, final_copies = _build_stage(sample / f"Dockerfile.{service}")
+        workdir, out = tmp_path / service / "src", tmp_path / service / "out"
+        workdir.mkdir(parents=True)
+        for source, destination in copies:
+            target = workdir / destination
+            if (sample / source).is_dir():
+                shutil.copytree(sample / source, target)
+            else:
+                shutil.copy(sample / source, target)
+        assert runs, f"Dockerfile.{service} has no RUN in its build stage"
+        for command in runs:
+            result = run_command(command.replace("/out/", f"{out}/"), cwd=workdir, timeout=300,
+                                 env={"GOFLAGS": "-mod=mod", "GOPROXY": "off"})
+            assert result.ok, f"Dockerfile.{service}: {command}: {result.stderr}"
+        assert final_copies == [f"/out/{service}"]
+        assert (out / service).is_file()
