@@ -9,12 +9,23 @@ flattenings of nested objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
-from cicd_acceptance.errors import GitHubAPIError
+from cicd_acceptance.github.decode import (
+    Payload,
+    boolean,
+    login,
+    objects,
+    opt_int,
+    opt_obj,
+    opt_str,
+    parse_timestamp,
+    req_int,
+    req_str,
+    timestamp,
+)
 
 __all__ = [
     "GREEN_CONCLUSION",
@@ -37,88 +48,6 @@ __all__ = [
 TERMINAL_STATUS = "completed"
 GREEN_CONCLUSION = "success"
 
-Payload = Mapping[str, object]
-
-
-def _fail(model: str, key: str, expected: str, value: object) -> GitHubAPIError:
-    return GitHubAPIError(
-        f"field {key!r} should be {expected}, got {type(value).__name__}",
-        method="decode",
-        url=model,
-    )
-
-
-def _req_str(data: Payload, key: str, model: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise _fail(model, key, "a string", value)
-    return value
-
-
-def _opt_str(data: Payload, key: str, model: str) -> str | None:
-    value = data.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise _fail(model, key, "a string or null", value)
-
-
-def _req_int(data: Payload, key: str, model: str) -> int:
-    value = data.get(key)
-    # bool is an int subclass; a boolean id is a shape error, not the number 1.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _fail(model, key, "an integer", value)
-    return value
-
-
-def _opt_int(data: Payload, key: str, model: str) -> int | None:
-    value = data.get(key)
-    return None if value is None else _req_int(data, key, model)
-
-
-def _bool(data: Payload, key: str, model: str, default: bool = False) -> bool:
-    value = data.get(key, default)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise _fail(model, key, "a boolean", value)
-    return value
-
-
-def _obj(data: Payload, key: str, model: str) -> Payload | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise _fail(model, key, "an object", value)
-    return value
-
-
-def _objects(data: Payload, key: str, model: str) -> list[Payload]:
-    value = data.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-        raise _fail(model, key, "a list of objects", value)
-    return list(value)
-
-
-def _login(data: Payload, key: str, model: str) -> str | None:
-    user = _obj(data, key, model)
-    return None if user is None else _opt_str(user, "login", model)
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    """Parse GitHub's ISO 8601 timestamps (``2026-01-01T10:00:00Z``); ``None`` stays ``None``."""
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise GitHubAPIError(f"timestamp {value!r} is not ISO 8601", method="decode", url="timestamp") from None
-
-
-def _time(data: Payload, key: str, model: str) -> datetime | None:
-    return parse_timestamp(_opt_str(data, key, model))
-
-
 @dataclass(frozen=True)
 class Repository:
     """``GET /repos/{owner}/{repo}``."""
@@ -134,12 +63,12 @@ class Repository:
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
         return cls(
-            id=_req_int(data, "id", m),
-            full_name=_req_str(data, "full_name", m),
-            default_branch=_opt_str(data, "default_branch", m) or "main",
-            private=_bool(data, "private", m),
-            archived=_bool(data, "archived", m),
-            html_url=_req_str(data, "html_url", m),
+            id=req_int(data, "id", m),
+            full_name=req_str(data, "full_name", m),
+            default_branch=opt_str(data, "default_branch", m) or "main",
+            private=boolean(data, "private", m),
+            archived=boolean(data, "archived", m),
+            html_url=req_str(data, "html_url", m),
         )
 
 
@@ -154,9 +83,9 @@ class Branch:
     @classmethod
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
-        commit = _obj(data, "commit", m) or {}
-        return cls(name=_req_str(data, "name", m), commit_sha=_req_str(commit, "sha", m),
-                   protected=_bool(data, "protected", m))
+        commit = opt_obj(data, "commit", m) or {}
+        return cls(name=req_str(data, "name", m), commit_sha=req_str(commit, "sha", m),
+                   protected=boolean(data, "protected", m))
 
 
 @dataclass(frozen=True)
@@ -167,7 +96,7 @@ class Meta:
 
     @classmethod
     def from_api(cls, data: Payload) -> Self:
-        return cls(installed_version=_opt_str(data, "installed_version", cls.__name__))
+        return cls(installed_version=opt_str(data, "installed_version", cls.__name__))
 
 
 @dataclass(frozen=True)
@@ -187,8 +116,8 @@ class Workflow:
     @classmethod
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
-        return cls(id=_req_int(data, "id", m), name=_req_str(data, "name", m), path=_req_str(data, "path", m),
-                   state=_req_str(data, "state", m), html_url=_opt_str(data, "html_url", m) or "")
+        return cls(id=req_int(data, "id", m), name=req_str(data, "name", m), path=req_str(data, "path", m),
+                   state=req_str(data, "state", m), html_url=opt_str(data, "html_url", m) or "")
 
 
 @dataclass(frozen=True)
@@ -231,15 +160,15 @@ class WorkflowRun:
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
         return cls(
-            id=_req_int(data, "id", m), name=_opt_str(data, "name", m), path=_opt_str(data, "path", m) or "",
-            workflow_id=_opt_int(data, "workflow_id", m), event=_req_str(data, "event", m),
-            status=_opt_str(data, "status", m) or "requested", conclusion=_opt_str(data, "conclusion", m),
-            head_sha=_req_str(data, "head_sha", m), head_branch=_opt_str(data, "head_branch", m),
-            run_number=_opt_int(data, "run_number", m), run_attempt=_opt_int(data, "run_attempt", m) or 1,
-            actor_login=_login(data, "actor", m), triggering_actor_login=_login(data, "triggering_actor", m),
-            created_at=_time(data, "created_at", m), updated_at=_time(data, "updated_at", m),
-            run_started_at=_time(data, "run_started_at", m),
-            html_url=_opt_str(data, "html_url", m) or "", url=_opt_str(data, "url", m) or "",
+            id=req_int(data, "id", m), name=opt_str(data, "name", m), path=opt_str(data, "path", m) or "",
+            workflow_id=opt_int(data, "workflow_id", m), event=req_str(data, "event", m),
+            status=opt_str(data, "status", m) or "requested", conclusion=opt_str(data, "conclusion", m),
+            head_sha=req_str(data, "head_sha", m), head_branch=opt_str(data, "head_branch", m),
+            run_number=opt_int(data, "run_number", m), run_attempt=opt_int(data, "run_attempt", m) or 1,
+            actor_login=login(data, "actor", m), triggering_actor_login=login(data, "triggering_actor", m),
+            created_at=timestamp(data, "created_at", m), updated_at=timestamp(data, "updated_at", m),
+            run_started_at=timestamp(data, "run_started_at", m),
+            html_url=opt_str(data, "html_url", m) or "", url=opt_str(data, "url", m) or "",
         )
 
 
@@ -255,8 +184,8 @@ class Step:
     @classmethod
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
-        return cls(name=_req_str(data, "name", m), number=_req_int(data, "number", m),
-                   status=_req_str(data, "status", m), conclusion=_opt_str(data, "conclusion", m))
+        return cls(name=req_str(data, "name", m), number=req_int(data, "number", m),
+                   status=req_str(data, "status", m), conclusion=opt_str(data, "conclusion", m))
 
 
 @dataclass(frozen=True)
@@ -285,11 +214,11 @@ class Job:
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
         return cls(
-            id=_req_int(data, "id", m), run_id=_req_int(data, "run_id", m), name=_req_str(data, "name", m),
-            status=_req_str(data, "status", m), conclusion=_opt_str(data, "conclusion", m),
-            started_at=_time(data, "started_at", m), completed_at=_time(data, "completed_at", m),
-            html_url=_opt_str(data, "html_url", m) or "", run_attempt=_opt_int(data, "run_attempt", m) or 1,
-            steps=tuple(Step.from_api(step) for step in _objects(data, "steps", m)),
+            id=req_int(data, "id", m), run_id=req_int(data, "run_id", m), name=req_str(data, "name", m),
+            status=req_str(data, "status", m), conclusion=opt_str(data, "conclusion", m),
+            started_at=timestamp(data, "started_at", m), completed_at=timestamp(data, "completed_at", m),
+            html_url=opt_str(data, "html_url", m) or "", run_attempt=opt_int(data, "run_attempt", m) or 1,
+            steps=tuple(Step.from_api(step) for step in objects(data, "steps", m)),
         )
 
 
@@ -310,14 +239,14 @@ class PullRequest:
     @classmethod
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
-        head = _obj(data, "head", m) or {}
-        base = _obj(data, "base", m) or {}
+        head = opt_obj(data, "head", m) or {}
+        base = opt_obj(data, "base", m) or {}
         return cls(
-            number=_req_int(data, "number", m), state=_req_str(data, "state", m),
-            title=_opt_str(data, "title", m) or "", head_sha=_req_str(head, "sha", m),
-            head_ref=_req_str(head, "ref", m), base_ref=_req_str(base, "ref", m),
-            merge_commit_sha=_opt_str(data, "merge_commit_sha", m), merged_at=_time(data, "merged_at", m),
-            html_url=_opt_str(data, "html_url", m) or "",
+            number=req_int(data, "number", m), state=req_str(data, "state", m),
+            title=opt_str(data, "title", m) or "", head_sha=req_str(head, "sha", m),
+            head_ref=req_str(head, "ref", m), base_ref=req_str(base, "ref", m),
+            merge_commit_sha=opt_str(data, "merge_commit_sha", m), merged_at=timestamp(data, "merged_at", m),
+            html_url=opt_str(data, "html_url", m) or "",
         )
 
 
@@ -333,10 +262,10 @@ class Commit:
     @classmethod
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
-        inner = _obj(data, "commit", m) or {}
-        parents = tuple(_req_str(parent, "sha", m) for parent in _objects(data, "parents", m))
-        return cls(sha=_req_str(data, "sha", m), message=_opt_str(inner, "message", m) or "",
-                   parents=parents, html_url=_opt_str(data, "html_url", m) or "")
+        inner = opt_obj(data, "commit", m) or {}
+        parents = tuple(req_str(parent, "sha", m) for parent in objects(data, "parents", m))
+        return cls(sha=req_str(data, "sha", m), message=opt_str(inner, "message", m) or "",
+                   parents=parents, html_url=opt_str(data, "html_url", m) or "")
 
 
 @dataclass(frozen=True)
@@ -353,9 +282,9 @@ class CheckRun:
     @classmethod
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
-        return cls(id=_req_int(data, "id", m), name=_req_str(data, "name", m), head_sha=_req_str(data, "head_sha", m),
-                   status=_req_str(data, "status", m), conclusion=_opt_str(data, "conclusion", m),
-                   html_url=_opt_str(data, "html_url", m) or "")
+        return cls(id=req_int(data, "id", m), name=req_str(data, "name", m), head_sha=req_str(data, "head_sha", m),
+                   status=req_str(data, "status", m), conclusion=opt_str(data, "conclusion", m),
+                   html_url=opt_str(data, "html_url", m) or "")
 
 
 @dataclass(frozen=True)
@@ -370,9 +299,9 @@ class RateLimit:
     @classmethod
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__
-        rate = _obj(data, "rate", m) or data
-        return cls(limit=_req_int(rate, "limit", m), remaining=_req_int(rate, "remaining", m),
-                   reset=_req_int(rate, "reset", m), used=_opt_int(rate, "used", m) or 0)
+        rate = opt_obj(data, "rate", m) or data
+        return cls(limit=req_int(rate, "limit", m), remaining=req_int(rate, "remaining", m),
+                   reset=req_int(rate, "reset", m), used=opt_int(rate, "used", m) or 0)
 
 
 @dataclass(frozen=True)
@@ -388,6 +317,6 @@ class DispatchResponse:
     @classmethod
     def from_api(cls, data: Payload, *, status_code: int, server_date: datetime | None) -> Self:
         m = cls.__name__
-        return cls(status_code=status_code, run_id=_opt_int(data, "workflow_run_id", m),
-                   run_url=_opt_str(data, "run_url", m), html_url=_opt_str(data, "html_url", m),
+        return cls(status_code=status_code, run_id=opt_int(data, "workflow_run_id", m),
+                   run_url=opt_str(data, "run_url", m), html_url=opt_str(data, "html_url", m),
                    server_date=server_date)
