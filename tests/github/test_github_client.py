@@ -406,3 +406,13 @@ def test_ghes_base_path_is_kept() -> None:
     client, seen = make_client(lambda r: httpx.Response(200, json={}), base_url="https://ghes.example/api/v3")
     client.get_meta()
     assert str(seen.requests[0].url) == "https://ghes.example/api/v3/meta"
+
+
+def test_stats_since_and_as_dict() -> None:
+    client, _ = make_client(lambda r: httpx.Response(200, json={}, headers={"x-ratelimit-remaining": "7"}))
+    client.get_meta()
+    before = client.stats
+    client.get_meta()
+    spent = client.stats.since(before)
+    assert (spent.requests, spent.counted, spent.rate_limit_remaining) == (1, 1, 7)
+    assert json.loads(json.dumps(client.stats.as_dict()))["requests"] == 2

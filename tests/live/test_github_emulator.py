@@ -101,6 +101,12 @@ def test_dispatch_wait_green_with_three_matrix_jobs_on_a_small_budget(emu: Emula
     assert emu.posts() == 1
     assert emu.client.stats.counted <= 15
     assert result.counted_requests / (result.waited_s / 60) <= 1.0
+    evidence = json.loads(json.dumps({"dispatch": outcome.as_dict(), "run": result.as_dict(),
+                                      "api_budget": emu.client.stats.as_dict()}))
+    assert evidence["dispatch"]["correlation"]["method"] == "return_run_details"
+    assert evidence["run"]["green"] is True
+    assert set(evidence["run"]["jobs"]) == set(MATRIX)
+    assert evidence["api_budget"]["counted"] == emu.client.stats.counted
 
 
 def test_old_ghes_correlates_without_run_details() -> None:

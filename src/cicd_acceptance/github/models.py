@@ -156,6 +156,15 @@ class WorkflowRun:
         outcome = f"{self.status}/{self.conclusion}" if self.conclusion else self.status
         return f"run {self.id} ({self.name or self.path}, {self.event}, attempt {self.run_attempt}) {outcome}"
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready summary for the evidence."""
+        return {"id": self.id, "workflow": self.path, "event": self.event, "status": self.status,
+                "conclusion": self.conclusion, "head_sha": self.head_sha, "head_branch": self.head_branch,
+                "run_attempt": self.run_attempt, "actor": self.actor_login,
+                "triggering_actor": self.triggering_actor_login,
+                "created_at": self.created_at.isoformat() if self.created_at else None,
+                "updated_at": self.updated_at.isoformat() if self.updated_at else None, "html_url": self.html_url}
+
     @classmethod
     def from_api(cls, data: Payload) -> Self:
         m = cls.__name__

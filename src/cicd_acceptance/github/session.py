@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -42,6 +42,16 @@ class ClientStats:
     rate_limit_remaining: int | None = None
     rate_limit_limit: int | None = None
     rate_limit_reset: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready counters (evidence kind ``api_budget``)."""
+        return dict(asdict(self))
+
+    def since(self, earlier: ClientStats) -> ClientStats:
+        """The counters spent since ``earlier`` (rate-limit fields are the latest seen)."""
+        return replace(self, requests=self.requests - earlier.requests, counted=self.counted - earlier.counted,
+                       not_modified=self.not_modified - earlier.not_modified, retries=self.retries - earlier.retries,
+                       waited_s=self.waited_s - earlier.waited_s)
 
 
 @dataclass(frozen=True)

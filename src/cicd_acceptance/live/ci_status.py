@@ -47,6 +47,10 @@ class JobFailure:
         where = f" at step {self.step_number} {self.step!r}" if self.step else ""
         return f"job {self.job!r} {self.conclusion or 'did not run'}{where}"
 
+    def as_dict(self) -> dict[str, object]:
+        return {"job": self.job, "conclusion": self.conclusion, "step": self.step, "step_number": self.step_number,
+                "html_url": self.html_url}
+
 
 @dataclass(frozen=True)
 class RunVerdict:
@@ -57,6 +61,12 @@ class RunVerdict:
     reason: str
     failures: tuple[JobFailure, ...]
     jobs: tuple[Job, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready verdict for the evidence (jobs as name -> conclusion, failures with their step)."""
+        return {"green": self.green, "reason": self.reason, "run": self.run.as_dict(),
+                "jobs": {job.name: job.conclusion for job in self.jobs},
+                "failures": [failure.as_dict() for failure in self.failures]}
 
 
 def _matches(job_name: str, wanted: str) -> bool:
@@ -138,6 +148,11 @@ class CiStatus:
     @property
     def green(self) -> bool:
         return self.state == "green"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"workflow": self.workflow, "head_sha": self.head_sha, "event": self.event, "state": self.state,
+                "reason": self.reason, "verdict": self.verdict.as_dict() if self.verdict else None,
+                "runs": [run.id for run in self.runs]}
 
 
 def _newest_first(runs: Iterable[WorkflowRun]) -> tuple[WorkflowRun, ...]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
@@ -63,6 +63,11 @@ class DispatchOutcome:
     run: WorkflowRun
     correlation: Correlation
     expected_duration_s: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready record (evidence kind ``dispatch``): which run, and how we know it is ours."""
+        return {"run": self.run.as_dict(), "correlation": asdict(self.correlation),
+                "expected_duration_s": self.expected_duration_s}
 
 
 @dataclass(frozen=True)
