@@ -37,7 +37,7 @@ from cicd_acceptance.registry.models import (
     validate_tag,
 )
 from cicd_acceptance.registry.transport import (
-    CountingTransport,
+    RequestCounter,
     media_type,
     oci_errors,
     rate_limited,
@@ -74,8 +74,8 @@ class RegistryClient:
         self._attempts = attempts
         self._sleep = sleep
         auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock)
-        counting = CountingTransport(transport or httpx.HTTPTransport(), self.stats, self.registry)
-        self._http = httpx.Client(base_url=f"{self.scheme}://{self.registry}", transport=counting, auth=auth,
+        self._http = httpx.Client(base_url=f"{self.scheme}://{self.registry}", transport=transport, auth=auth,
+                                  event_hooks={"request": [RequestCounter(self.stats, self.registry)]},
                                   timeout=timeout, follow_redirects=False)
 
     def __enter__(self) -> RegistryClient:

@@ -15,7 +15,7 @@ from cicd_acceptance.registry.models import RegistryStats
 
 __all__ = [
     "RETRY_STATUSES",
-    "CountingTransport",
+    "RequestCounter",
     "media_type",
     "oci_errors",
     "rate_limited",
@@ -27,20 +27,20 @@ __all__ = [
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
-class CountingTransport(httpx.BaseTransport):
-    """Counts every request that reaches the wire (token fetches, challenge retries and redirect hops included)."""
+class RequestCounter:
+    """An httpx ``request`` event hook counting every request sent, by kind.
 
-    def __init__(self, inner: httpx.BaseTransport, stats: RegistryStats, registry_host: str) -> None:
-        self._inner = inner
+    httpx calls request hooks for each hop of a redirect and for each request of an auth flow, so token
+    fetches, challenge retries and storage redirects are all counted. A hook rather than a wrapping transport
+    keeps httpx's default transport, and with it the user's proxy settings (``HTTPS_PROXY``).
+    """
+
+    def __init__(self, stats: RegistryStats, registry_host: str) -> None:
         self._stats = stats
         self._host = registry_host
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx.Request) -> None:
         self._stats.requests[_classify(request, self._host)] += 1
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 def _classify(request: httpx.Request, registry_host: str) -> str:
