@@ -435,3 +435,22 @@ def test_push_from_push_or_outputs(with_block: str, push: bool) -> None:
     result = plan(f"on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
                   f"        with:\n          tags: a/b:x\n          {with_block}\n")
     assert only(result.entries).push is push
+
+
+def test_other_ways_of_pushing_are_noted_not_ignored() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/bake-action@v5
+              - run: |
+                  docker build -t ghcr.io/acme/x:1 .
+                  docker push ghcr.io/acme/x:1
+        """)
+    assert result.entries == ()
+    assert result.notes == (
+        f"{PATH}:6: docker/bake-action@v5 may push images; its tags are not computed",
+        f"{PATH}:7: a run: step may push images from the shell; not computed",
+    )

@@ -166,7 +166,18 @@ class _Walk:
                     ctx = ctx.with_step_outputs(step.id, _outputs(result))
             elif step.uses_action(BUILD_PUSH_ACTION):
                 entries.extend(self.build(step, step_ctx, condition))
+            else:
+                self.note_other_pushes(step)
         return entries
+
+    def note_other_pushes(self, step: Step) -> None:
+        """Say so when a step may push images in a way this plan does not compute (never silently ignore it)."""
+        where = self.workflow.where(step.line)
+        if step.action is not None and step.action.lower().startswith(("docker/bake-action", "redhat-actions/push")):
+            self.notes.append(f"{where}: {step.uses} may push images; its tags are not computed")
+        run = " ".join((step.run or "").split())
+        if any(command in run for command in ("docker push", "docker buildx build", "docker image push", "skopeo")):
+            self.notes.append(f"{where}: a run: step may push images from the shell; not computed")
 
     def build(self, step: Step, ctx: ExprContext, condition: Unknown | None) -> list[ImagePublication]:
         references = self.references(step, ctx)
