@@ -9,8 +9,10 @@
   ``priority=`` (higher first; defaults schedule 1000, semver 900, match 800, edge 700, ref 600, raw 200, sha 100).
 * global expressions ``{{branch}}``, ``{{tag}}``, ``{{sha}}``, ``{{base_ref}}``, ``{{is_default_branch}}``;
   ``{{date ...}}``/``{{commit_date ...}}`` depend on the clock and stay unknown.
-* ``flavor``: ``latest=auto`` adds ``latest`` only for ``type=ref,event=tag``, ``type=semver`` (not a pre-release)
-  and ``type=match``, never for a branch push; ``prefix=``/``suffix=`` apply to entries without their own.
+* ``flavor``: ``latest=auto`` adds ``latest`` when the highest-priority entry that yields a tag is
+  ``type=ref,event=tag``, a final-release ``type=semver`` or ``type=match``: never for a branch push.
+  ``prefix=``/``suffix=`` apply to entries without their own (``type=sha`` has ``sha-``, ``event=pr`` has ``pr-``).
+* every tag is sanitized (runs of characters outside ``[a-zA-Z0-9._-]`` become ``-``), image names lowercased.
 """
 
 from __future__ import annotations
