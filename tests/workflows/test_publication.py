@@ -454,3 +454,9 @@ def test_other_ways_of_pushing_are_noted_not_ignored() -> None:
         f"{PATH}:6: docker/bake-action@v5 may push images; its tags are not computed",
         f"{PATH}:7: a run: step may push images from the shell; not computed",
     )
+
+
+def test_match_type_on_tags() -> None:
+    with_block = "images: a/b\ntags: type=match,pattern=v(\\d+.\\d+),group=1\n"
+    assert meta_tags(with_block, event("push", "refs/tags/v2.0.8-beta.67")) == ["a/b:2.0", "a/b:latest"]
+    assert meta_tags(with_block) == []

@@ -210,8 +210,28 @@ def _type_value(meta: _Metadata, kind: str, attrs: dict[str, str]) -> tuple[Valu
             return None  # never on a branch: semver needs a git tag (or an explicit value=)
         result = semver_tag(source, attrs.get("pattern", ""))
         return None if result is None else (result[0], result[1])
+    if kind == "match":
+        return _match_value(meta, attrs)
     meta.notes.append(f"metadata-action tag type {kind!r} is not evaluated statically")
     return Unknown(f"type={kind}", template=True), False
+
+
+def _match_value(meta: _Metadata, attrs: dict[str, str]) -> tuple[Value, bool] | None:
+    """``type=match,pattern=v(.*),group=1``: a regex over the git tag (or ``value=``); latest=auto tags latest."""
+    source = attrs.get("value") or meta.event.tag
+    if source is None:
+        return None
+    pattern = attrs.get("pattern", "")
+    regex = pattern[1:pattern.rfind("/")] if pattern.startswith("/") and pattern.count("/") >= 2 else pattern
+    try:
+        found = re.search(regex, source)
+    except re.error:
+        meta.notes.append(f"type=match pattern {pattern!r} is not a regular expression Python reads")
+        return Unknown(f"type=match,pattern={pattern}", template=True), False
+    group = attrs.get("group", "0")
+    if found is None or not group.isdigit() or int(group) > (found.re.groups or 0):
+        return None
+    return found.group(int(group)) or "", True
 
 
 def _ref_value(event: BuildEvent, which: str) -> tuple[Value, bool] | None:
