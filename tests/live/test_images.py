@@ -196,6 +196,7 @@ def test_requests_per_service_do_not_depend_on_the_number_of_tags() -> None:
     ({"dispatched_at": datetime(2026, 11, 27, 8, 0)}, "must be timezone-aware"),
     ({"image": "docker.io/acme/shop-gateway"}, "the registry client talks to ghcr.io"),
     ({"image": "ghcr.io/Acme/Shop-Gateway"}, "registry names are lowercase"),
+    ({"image": "ghcr.io/acme/shop-worker"}, "the before-snapshot is of ghcr.io/acme/shop-gateway, not ghcr.io/acme/"),
 ])
 def test_bad_input_is_a_config_error(kwargs: dict[str, object], message: str) -> None:
     _, client = setup()

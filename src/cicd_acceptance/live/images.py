@@ -150,6 +150,8 @@ def verify_published(client: RegistryClient, image: str, *, sha: str, sha_tags: 
     ref = _image(client, image)
     commit = _check_sha(sha)
     candidates = _check_sha_tags(sha_tags, commit)
+    if before.image != _display(ref):
+        raise ConfigError(f"the before-snapshot is of {before.image}, not {_display(ref)}", source="verify_published")
     if dispatched_at.tzinfo is None:
         raise ConfigError("dispatched_at must be timezone-aware (UTC)", source="verify_published")
     start = client.stats.total
