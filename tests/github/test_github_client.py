@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import (
+    ConfigError,
     GitHubAPIError,
     GitHubAuthError,
     GitHubNotFound,
@@ -360,9 +361,15 @@ def test_typed_methods_build_models() -> None:
 
 def test_bad_repository_name_is_refused_before_sending() -> None:
     client, seen = make_client(lambda r: httpx.Response(200, json={}))
-    with pytest.raises(GitHubAPIError, match="repository must be 'owner/name'"):
+    with pytest.raises(ConfigError, match="repository must be 'owner/name'"):
         client.get_repo("just-a-name")
     assert seen.requests == []
+
+
+@pytest.mark.parametrize("url", ["", "api.github.com", "ftp://api.github.com", "https://", "http://[::1"])
+def test_bad_base_url_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"GitHub API URL: expected https://api\.github\.com"):
+        GitHubClient(base_url=url, token=None)
 
 
 def test_redirect_to_another_origin_carries_no_token() -> None:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import httpx
 
-from cicd_acceptance.errors import GitHubAPIError
+from cicd_acceptance.errors import ConfigError, GitHubAPIError
 from cicd_acceptance.github.models import (
     Branch,
     CheckRun,
@@ -67,7 +67,7 @@ def _seg(value: str | int) -> str:
 def _repo(repo: str) -> str:
     owner, _, name = repo.partition("/")
     if not owner or not name or "/" in name:
-        raise GitHubAPIError(f"repository must be 'owner/name', got {repo!r}", method="GET", url="(not sent)")
+        raise ConfigError(f"repository must be 'owner/name', got {repo!r}", source="github repository")
     return f"repos/{_seg(owner)}/{_seg(name)}"
 
 

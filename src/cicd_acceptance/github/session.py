@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import httpx
 import tenacity
 
-from cicd_acceptance.errors import GitHubAPIError, RateLimited
+from cicd_acceptance.errors import ConfigError, GitHubAPIError, RateLimited
 from cicd_acceptance.github.failures import error_for, rate_limit_hint, server_date
 from cicd_acceptance.secret import Secret
 
@@ -98,6 +98,18 @@ class _OriginBearer(httpx.Auth):
         yield request
 
 
+def _api_base(base_url: str) -> httpx.URL:
+    """The API base as a URL ending in ``/`` (so relative paths join under ``/api/v3``), or a ConfigError."""
+    try:
+        base = httpx.URL(base_url.rstrip("/") + "/")
+    except httpx.InvalidURL:
+        base = httpx.URL("invalid:/")
+    if base.scheme not in ("http", "https") or not base.host:
+        raise ConfigError(f"expected https://api.github.com or https://HOST/api/v3, got {base_url!r}",
+                          source="GitHub API URL")
+    return base
+
+
 def _header_int(headers: httpx.Headers, name: str, previous: int | None) -> int | None:
     """An integer header, or the previous value when this response has none (GHES may send no limits)."""
     try:
@@ -112,7 +124,7 @@ class ApiSession:
     def __init__(self, *, base_url: str, token: Secret | None, transport: httpx.BaseTransport | None,
                  sleep: Callable[[float], None], api_version: str, user_agent: str,
                  max_attempts: int = 4, max_rate_limit_wait_s: float = 900.0, timeout_s: float = 30.0) -> None:
-        base = httpx.URL(base_url.rstrip("/") + "/")
+        base = _api_base(base_url)
         self._token = token
         self._sleep = sleep
         self._max_attempts = max_attempts
