@@ -50,7 +50,8 @@ def test_defect_fails_only_its_criterion(defect: Defect, sample_repo: Path,
     owned = [f for f in results[defect.owner] if f.blocking]
     assert owned, f"{defect.owner} did not notice the defect {defect.name}"
     for finding in owned:
-        assert finding.path and finding.message.startswith("expected "), finding
+        assert finding.path, finding
+        assert finding.message.startswith("expected "), finding
         assert finding.line > 0 or defect.owner == "workflows-committed", f"no line in: {finding}"
     _compare_golden(defect.name, normalise(owned, ctx.target))
 

@@ -1,0 +1,50 @@
+"""End to end: ``pytest features/ -m static --repo-dir <defective copy>`` fails exactly the owning scenario.
+
+These run the real command line in a child process, so they also prove the wiring: the root conftest registers
+the steps, the feature files bind, the options resolve, and a failure names the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.static.defects import DEFECTS
+from tests.static.repos import REPO_ROOT, REPOSITORY, seed
+
+SCENARIOS = {
+    "workflows-committed": "test_both_workflow_files_are_committed_exactly_as_they_are_on_disk",
+    "build-workflow": "test_the_build_workflow_does_what_the_plan_promised",
+}
+
+
+def _run_static_suite(repo: Path) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "pytest", "features/", "-m", "static", "-p", "no:cacheprovider", "-rfs",
+            "--repo-dir", str(repo), "--github-repo", REPOSITORY]
+    return subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize(("name", "where"), [
+    ("build-drop-webhook-demo", ".github/workflows/build-images.yml:18: expected an entry for webhook-demo"),
+    ("uncommitted-edit", ".github/workflows/ci.yml: expected the working-tree copy to equal HEAD"),
+])
+def test_the_owning_scenario_alone_fails(name: str, where: str, sample_repo: Path) -> None:
+    defect = next(d for d in DEFECTS if d.name == name)
+    seed(sample_repo, defect.edits, commit=defect.commit, git_args=defect.git_args)
+    result = _run_static_suite(sample_repo)
+    output = result.stdout + result.stderr
+    failed = re.findall(r"^FAILED features/test_features\.py::(\w+)", result.stdout, re.MULTILINE)
+    assert result.returncode == 1, output
+    assert failed == [SCENARIOS[defect.owner]], output
+    assert where in result.stdout, output
+    assert "Traceback" not in output
+
+
+def test_the_sample_passes_every_static_scenario(sample_repo: Path) -> None:
+    result = _run_static_suite(sample_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b6 passed\b|\b\d+ passed, \d+ skipped\b", result.stdout), result.stdout

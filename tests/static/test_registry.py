@@ -1,0 +1,76 @@
+"""The criteria registry, the feature files and the findings agree with each other."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.criteria import CRITERIA, CheckContext, check_criterion, criterion, rule
+from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.workflows.checks.finding import Finding
+from tests.static.repos import REPO_ROOT, Edit, default_plan, seed, target_of
+
+FEATURES = REPO_ROOT / "features" / "static"
+_STEP = re.compile(r"^\s*(Given|When|Then|And|But)\s+(.*\S)\s*$")
+
+
+def _scenarios() -> list[tuple[list[str], list[str]]]:
+    """(tags, step texts) of every scenario in features/static."""
+    found: list[tuple[list[str], list[str]]] = []
+    for feature in sorted(FEATURES.glob("*.feature")):
+        tags: list[str] = []
+        for line in feature.read_text(encoding="utf-8").splitlines():
+            text = line.strip()
+            if text.startswith("@"):
+                tags += text.split()
+            elif text.startswith("Scenario"):
+                found.append((tags, []))
+                tags = []
+            elif (match := _STEP.match(line)) and found:
+                found[-1][1].append(match[2])
+    return found
+
+
+def test_every_scenario_is_tagged_static_and_checks_one_whole_criterion() -> None:
+    scenarios = _scenarios()
+    assert len(scenarios) == len(CRITERIA)
+    checked = []
+    for tags, steps in scenarios:
+        assert "@static" in tags
+        whens = [s.removeprefix("I check ") for s in steps if s.startswith("I check ")]
+        assert len(whens) == 1, steps
+        crit = next(c for c in CRITERIA if c.subject == whens[0])
+        checked.append(crit.id)
+        thens = steps[steps.index("I check " + whens[0]) + 1:]
+        assert thens == [r.description for r in crit.rules], f"{crit.id}: the Then steps must list its rules in order"
+    assert sorted(checked) == sorted(c.id for c in CRITERIA)
+
+
+def test_rule_ids_are_kebab_case_and_unique() -> None:
+    ids = [r.id for c in CRITERIA for r in c.rules]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", i) for i in ids), ids
+    assert all("\n" not in r.description for c in CRITERIA for r in c.rules)
+
+
+def test_unknown_names_are_config_errors_that_list_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"unknown criterion 'nope' \(known: workflows-committed, ci-workflow"):
+        criterion("nope")
+    with pytest.raises(ConfigError, match=r"unknown rule 'nope' \(known: workflow-files-exist"):
+        rule("nope")
+
+
+def test_a_finding_prints_like_a_compiler_error() -> None:
+    assert str(Finding("a.yml", 3, 5, "r", "expected x, found y")) == "a.yml:3: expected x, found y [r]"
+    assert str(Finding("a.yml", 0, 0, "r", "m", blocking=False)) == "a.yml: m [r] (not blocking)"
+
+
+def test_an_unreadable_workflow_is_a_finding_of_each_rule_that_needs_it(sample_repo: Path) -> None:
+    seed(sample_repo, (Edit(".github/workflows/ci.yml", "jobs:\n", "jobs: [\n"),), commit=True)
+    findings = check_criterion("ci-workflow", CheckContext(target_of(sample_repo), default_plan()))
+    assert findings, "a malformed CI workflow must not pass"
+    assert {f.path for f in findings} == {".github/workflows/ci.yml"}
+    assert all(f.line > 0 and f.message.startswith("expected a readable workflow, found invalid YAML")
+               for f in findings), findings

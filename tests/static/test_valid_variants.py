@@ -1,0 +1,45 @@
+"""Equivalent but differently written workflows pass every criterion: a false red is a defect too.
+
+Each folder under ``testdata/valid/`` holds a ``ci.yml`` and/or a ``build-images.yml`` that replace the sample's;
+the first line of each file says what is different about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.criteria import CRITERIA, CheckContext, run_criteria
+from tests.static.repos import VALID_DIR, Edit, default_plan, seed, target_of
+
+VARIANTS = sorted(p.name for p in VALID_DIR.iterdir() if p.is_dir())
+_WORKFLOWS = {"ci.yml": ".github/workflows/ci.yml", "build-images.yml": ".github/workflows/build-images.yml"}
+
+
+def _install(variant: str, repo: Path) -> None:
+    files = sorted((VALID_DIR / variant).iterdir())
+    assert files, f"{variant} is empty"
+    assert all(f.name in _WORKFLOWS for f in files), f"unexpected files in {variant}: {files}"
+    seed(repo, tuple(Edit(_WORKFLOWS[f.name], None, f.read_text(encoding="utf-8")) for f in files), commit=True)
+
+
+def test_there_are_enough_variants() -> None:
+    assert len(VARIANTS) >= 10
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variant_passes_the_pure_criteria(variant: str, sample_repo: Path) -> None:
+    _install(variant, sample_repo)
+    results = run_criteria(CheckContext(target_of(sample_repo), default_plan()), include_tools=False)
+    assert {cid: [str(f) for f in fs] for cid, fs in results.items()} == {c.id: [] for c in CRITERIA}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variant_passes_the_tool_criteria(variant: str, sample_repo: Path, need_tools: Callable[..., None]) -> None:
+    tool_criteria = [c.id for c in CRITERIA if c.tools]
+    need_tools(*sorted({t for c in CRITERIA for t in c.tools}))
+    _install(variant, sample_repo)
+    results = run_criteria(CheckContext(target_of(sample_repo), default_plan()), only=tool_criteria)
+    assert {cid: [str(f) for f in fs if f.blocking] for cid, fs in results.items()} == {c: [] for c in tool_criteria}
