@@ -460,3 +460,20 @@ def test_match_type_on_tags() -> None:
     with_block = "images: a/b\ntags: type=match,pattern=v(\\d+.\\d+),group=1\n"
     assert meta_tags(with_block, event("push", "refs/tags/v2.0.8-beta.67")) == ["a/b:2.0", "a/b:latest"]
     assert meta_tags(with_block) == []
+
+
+def test_build_event_facts() -> None:
+    pull = event("pull_request", "refs/pull/5/merge")
+    assert (pull.branch, pull.tag, pull.pr_number, pull.ref_name, pull.is_default_branch) == (
+        None, None, "5", "5/merge", False)
+    tag = event("push", "refs/tags/v1")
+    assert (tag.branch, tag.tag, tag.ref_name, tag.owner, tag.name) == (None, "v1", "v1", "Acme", "Stream-Monitor")
+    assert event().is_default_branch
+    assert event().short_sha() == "0123456"
+
+
+def test_default_branch_idiom_through_the_event_payload() -> None:
+    with_block = ("images: a/b\ntags: |\n  type=raw,value=latest,enable=${{ github.ref == format('refs/heads/{0}', "
+                  "github.event.repository.default_branch) }}\n")
+    assert meta_tags(with_block) == ["a/b:latest"]
+    assert meta_tags(with_block, event("workflow_dispatch", "refs/heads/feature/x")) == []
