@@ -133,9 +133,10 @@ def _reset_connection(environ: dict[str, Any]) -> None:
     """
     sock = environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
-        # SO_LINGER on with timeout 0: close() sends RST instead of FIN, as a crashed proxy would.
+        # SO_LINGER 0 makes the final close send RST; shutdown() acts at once, even while werkzeug still holds
+        # the socket's file objects (close() alone would wait for them and the client would just time out).
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
+        sock.shutdown(socket.SHUT_RDWR)
     raise ConnectionResetError("connection reset by the emulator's fault injection")
 
 

@@ -74,7 +74,9 @@ class ThreadedServer:
     def start(self) -> ThreadedServer:
         """Start serving in a daemon thread; returns self."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="emulator-server", daemon=True)
+            # A short poll interval keeps stop() quick (shutdown waits for the next poll).
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="emulator-server", daemon=True)
             self._thread.start()
         return self
 
