@@ -234,12 +234,14 @@ def run_zizmor(paths: Sequence[Path | str], *, config: Path | None, min_severity
     if wanted not in SEVERITIES:
         raise ToolError(f"unknown minimum severity {min_severity!r}; use one of {', '.join(SEVERITIES)}",
                         tool="zizmor")
-    argv = [require("zizmor"), "--offline", "--no-exit-codes", "--no-progress", "--format", "json",
-            *(["--config", str(config)] if config else ["--no-config"]), *map(str, paths)]
-    # ZIZMOR_CONFIG in our environment would silently replace the config we chose.
-    result = run_command(argv, cwd=cwd or Path.cwd(), timeout=timeout, env={"ZIZMOR_CONFIG": None})
+    # --strict-collection: a file zizmor cannot parse must fail the audit, not vanish from it as a mere warning.
+    argv = [require("zizmor"), "--offline", "--no-exit-codes", "--no-progress", "--strict-collection",
+            "--format", "json", *(["--config", str(config)] if config else ["--no-config"]), *map(str, paths)]
+    # ZIZMOR_CONFIG in our environment would silently replace the config we chose; backtraces bury the reason.
+    quiet = {"ZIZMOR_CONFIG": None, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
+    result = run_command(argv, cwd=cwd or Path.cwd(), timeout=timeout, env=quiet)
     if result.returncode != 0:
-        raise ToolError(f"`zizmor` exited {result.returncode}: {_tail(result.stderr)}", tool="zizmor")
+        raise ToolError(f"`zizmor` exited {result.returncode}: {_zizmor_failure(result.stderr)}", tool="zizmor")
     records = _parse_json(result, "zizmor")
     if not isinstance(records, list):
         raise ToolError(f"unexpected JSON from zizmor: {_tail(result.stdout)}", tool="zizmor")
@@ -248,6 +250,12 @@ def run_zizmor(paths: Sequence[Path | str], *, config: Path | None, min_severity
     threshold = SEVERITIES.index(wanted)
     blocking = tuple(f for f in findings if SEVERITIES.index(f.severity) >= threshold)
     return ZizmorResult(findings, blocking, wanted, config)
+
+
+def _zizmor_failure(stderr: str, lines: int = 6) -> str:
+    # zizmor logs "INFO ..."/"WARN ..." lines before the error; the reason is what follows them.
+    kept = [line.strip() for line in stderr.splitlines() if line.strip() and line.split()[0] not in ("INFO", "WARN")]
+    return " | ".join(kept[:lines]) or "(no output)"
 
 
 def _zizmor_finding(record: Any) -> ToolFinding:

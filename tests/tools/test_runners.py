@@ -204,3 +204,13 @@ def test_missing_tool_is_reported_with_an_install_hint(monkeypatch: pytest.Monke
 
     with pytest.raises(ToolMissing, match=r"no-such-tool-h1: not found .*install-tools\.sh"):
         tools.require("no-such-tool-h1")
+
+
+def test_zizmor_fails_clearly_on_a_file_it_cannot_audit(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
+    need_tool("zizmor")
+    good = _write(tmp_path, "good.yml", INJECTION)
+    bad = _write(tmp_path, "schema-bad.yml", SCHEMA_BAD)
+    # Without --strict-collection zizmor would audit good.yml alone and report success for both.
+    with pytest.raises(ToolError, match=r"zizmor: `zizmor` exited \d+: .*schema-bad\.yml") as caught:
+        run_zizmor([good, bad], config=default_zizmor_config(), min_severity="high")
+    assert "backtrace" not in str(caught.value).lower()
