@@ -124,6 +124,7 @@ def pytest_deselected(items: Iterable[pytest.Item]) -> None:
         workeroutput[_WORKER_NOT_RUN] = json.dumps(sorted(titles_so_far))
 
 
+@pytest.hookimpl(trylast=True)  # after cicd_acceptance.testing.plugin has resolved the settings
 def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return  # xdist worker: the controller collects
