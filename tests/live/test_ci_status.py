@@ -7,9 +7,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from cicd_acceptance.github import GitHubClient, Job, WorkflowRun
+from cicd_acceptance.github import GitHubClient, Job
 from cicd_acceptance.live.ci_status import CiStatus, ci_status, judge_run, merged_pull_request
-from cicd_acceptance.live.waiter import wait_for_run
+from cicd_acceptance.live.waiter import settle_by_waiting
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.github.fake_github import API, OTHER_SHA, REPO, SHA, FakeGitHub, FakeJob, ok_timeline
@@ -72,10 +72,12 @@ def test_unfinished_run_is_pending_unless_a_settle_function_waits_for_it() -> No
     fake.add_run(path="ci.yml", event="push", created=1000, jobs=[FakeJob("test")], timeline=ok_timeline(300))
     assert status(client, clock).state == "pending"
 
-    def settle(run: WorkflowRun) -> WorkflowRun:
-        return wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock).verdict.run
-
-    assert status(client, clock, settle=settle).state == "green"
+    before = fake.counted
+    settled = status(client, clock, settle=settle_by_waiting(client, REPO, sleep=clock.sleep, clock=clock))
+    assert settled.state == "green"
+    # list again (304), the run (200), its changes to in_progress and completed (200 each), the waiter's jobs
+    # listing (200); the green run needs no second judgement of its jobs
+    assert fake.counted - before == 4
 
 
 @pytest.mark.parametrize("conclusion", ["failure", "cancelled", "startup_failure", "timed_out", "skipped"])

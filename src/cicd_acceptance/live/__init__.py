@@ -8,7 +8,7 @@ from __future__ import annotations
 from cicd_acceptance.live.ci_status import CiStatus, JobFailure, RunVerdict, ci_status, judge_run, merged_pull_request
 from cicd_acceptance.live.dispatch import Correlation, DispatchOutcome, dispatch_and_find, supports_run_details
 from cicd_acceptance.live.progress import ProgressPrinter
-from cicd_acceptance.live.waiter import IntervalPolicy, RunChange, RunResult, wait_for_run
+from cicd_acceptance.live.waiter import IntervalPolicy, RunChange, RunResult, settle_by_waiting, wait_for_run
 
 __all__ = [
     "CiStatus",
@@ -24,6 +24,7 @@ __all__ = [
     "dispatch_and_find",
     "judge_run",
     "merged_pull_request",
+    "settle_by_waiting",
     "supports_run_details",
     "wait_for_run",
 ]

@@ -25,7 +25,7 @@ from cicd_acceptance.github.models import WorkflowRun
 from cicd_acceptance.live.ci_status import RunVerdict, judge_run
 from cicd_acceptance.polling import Clock, Sleep, wait_by_value, wait_until
 
-__all__ = ["NOT_STARTED", "IntervalPolicy", "RunChange", "RunResult", "wait_for_run"]
+__all__ = ["NOT_STARTED", "IntervalPolicy", "RunChange", "RunResult", "settle_by_waiting", "wait_for_run"]
 
 NOT_STARTED = frozenset({"requested", "queued", "pending", "waiting"})
 
@@ -210,3 +210,19 @@ def wait_for_run(client: GitHubClient, repo: str, run_id: int, *, timeout_s: flo
     return RunResult(verdict=verdict, waited_s=waited, polls=watch.polls,
                      counted_requests=stats.counted - stats_before.counted,
                      free_requests=stats.not_modified - stats_before.not_modified, changes=tuple(watch.changes))
+
+
+def settle_by_waiting(client: GitHubClient, repo: str, *, timeout_s: float = 3600.0,
+                      policy: IntervalPolicy | None = None, on_change: Callable[[RunChange], None] | None = None,
+                      sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> Callable[[WorkflowRun], WorkflowRun]:
+    """A ``settle`` for :func:`cicd_acceptance.live.ci_status.ci_status`: wait for an unfinished run to complete.
+
+    If the judge lists the jobs again (required jobs, or a red run), the ETag cache answers with a free 304.
+    """
+
+    def settle(run: WorkflowRun) -> WorkflowRun:
+        result = wait_for_run(client, repo, run.id, timeout_s=timeout_s, policy=policy, on_change=on_change,
+                              allow_skipped_jobs=True, sleep=sleep, clock=clock)
+        return result.verdict.run
+
+    return settle
