@@ -34,7 +34,7 @@ def oci_error(status: int, code: str, message: str, detail: object = None,
 
 
 def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json",
+    return Response(json.dumps(body), status=status, content_type="application/json; charset=utf-8",
                     headers={**_API_VERSION, **(headers or {})})
 
 
@@ -111,17 +111,16 @@ class RegistryHandlers:
         if request.method == "DELETE":
             if self._registry.delete_manifest(name, reference):
                 return _empty(202, {})
-            return oci_error(404, "MANIFEST_UNKNOWN", "manifest unknown", {"reference": reference})
+            return oci_error(404, "MANIFEST_UNKNOWN", "manifest unknown", _reference_detail(reference))
         return self._get_manifest(request, name, reference)
 
     def _get_manifest(self, request: Request, name: str, reference: str) -> Response:
         if ":" in reference and not is_valid_digest(reference):
             return oci_error(400, "DIGEST_INVALID", f"invalid digest {reference!r}")
-        if not self._registry.has_repository(name):
-            return oci_error(404, "NAME_UNKNOWN", "repository name not known to registry", {"name": name})
         stored = self._registry.manifest(name, reference)
         if stored is None:
-            return oci_error(404, "MANIFEST_UNKNOWN", "manifest unknown", {"reference": reference})
+            # Distribution says MANIFEST_UNKNOWN for an unknown repository too (checked against 2.8.2).
+            return oci_error(404, "MANIFEST_UNKNOWN", "manifest unknown", _reference_detail(reference))
         if stored.media_type in OCI_TYPES and stored.media_type not in _accepted(request):
             kind, plural = ("index", "indexes") if stored.media_type == OCI_INDEX else ("manifest", "manifests")
             return oci_error(404, "MANIFEST_UNKNOWN",
@@ -139,7 +138,7 @@ class RegistryHandlers:
             return oci_error(400, "DIGEST_INVALID", f"invalid digest {digest!r}")
         data = self._registry.blob(name, digest)
         if data is None:
-            return oci_error(404, "BLOB_UNKNOWN", "blob unknown to registry", {"digest": digest})
+            return oci_error(404, "BLOB_UNKNOWN", "blob unknown to registry", digest)
         return Response(data, content_type="application/octet-stream",
                         headers={**_API_VERSION, "Docker-Content-Digest": digest, "ETag": f'"{digest}"'})
 
@@ -223,6 +222,11 @@ class RegistryHandlers:
 def _manifest_response(stored: StoredManifest) -> Response:
     return Response(stored.body, content_type=stored.media_type,
                     headers={**_API_VERSION, "Docker-Content-Digest": stored.digest, "ETag": f'"{stored.digest}"'})
+
+
+def _reference_detail(reference: str) -> dict[str, str]:
+    """Distribution's detail for MANIFEST_UNKNOWN: ``{"Tag": ...}`` or ``{"Digest": ...}``."""
+    return {"Digest": reference} if is_valid_digest(reference) else {"Tag": reference}
 
 
 def _accepted(request: Request) -> set[str]:

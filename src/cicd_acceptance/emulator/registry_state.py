@@ -172,7 +172,7 @@ class RegistryState:
             missing += [d for d in refs.manifests if d not in repo.manifests]
             if missing:
                 raise RegistryRefused(f"blob unknown to registry: {missing[0]}", code="MANIFEST_BLOB_UNKNOWN",
-                                      method="PUT", url=url, detail={"digest": missing[0]})
+                                      method="PUT", url=url, detail=missing[0])
             stored = StoredManifest(digest, refs.media_type, body)
             self._store_manifest(repo, stored)
             self._link(repo, digest, body)
