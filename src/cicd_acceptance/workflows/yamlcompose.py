@@ -91,13 +91,30 @@ class _GitHubLoader(yaml.SafeLoader):
             return next((tag for tag, rule in _CORE_RULES if rule.fullmatch(value)), _STR)
         return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
+    depth = 0
+
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # PyYAML's scanner rechecks every open flow level per token (quadratic): refuse deep `[[[[` early.
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                                            self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
             target = super().compose_node(parent, index)  # raises "found undefined alias" for unknown anchors
             assert target is not None
             return _AliasNode(target, event.start_mark, event.end_mark)
-        return super().compose_node(parent, index)
+        # The composer recurses once per level: stop early instead of crawling towards a RecursionError.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                                                  event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _Converter:

@@ -72,14 +72,17 @@ def load_yaml_text(text: str, *, display_path: str) -> Node:
 
 
 def _check_location(path: Path, *, display_path: str, root: Path | None) -> None:
-    if root is not None:
-        resolved, base = path.resolve(), root.resolve()
-        if not resolved.is_relative_to(base):
+    try:
+        resolved = path.resolve()
+        if root is not None and not resolved.is_relative_to(root.resolve()):
             raise WorkflowLoadError(f"is a symlink that resolves outside the repository ({resolved})",
                                     path=display_path)
-    if not path.exists():
+        exists, is_file = path.exists(), path.is_file()
+    except (OSError, RuntimeError) as exc:  # a symlink loop is RuntimeError on 3.11/3.12, OSError on 3.13
+        raise WorkflowLoadError(f"cannot resolve the path: {exc}", path=display_path) from None
+    if not exists:
         raise WorkflowLoadError("file not found", path=display_path)
-    if not path.is_file():
+    if not is_file:
         raise WorkflowLoadError("is not a regular file", path=display_path)
 
 
