@@ -253,3 +253,18 @@ def test_cli_server_over_a_real_socket() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_every_typed_read_decodes_the_emulators_answers(emu: Emulated) -> None:
+    client, repo = emu.client, emu.repo
+    commit = client.get_commit(repo, emu.head)
+    assert commit.sha == emu.head
+    pull = client.pulls_for_commit(repo, emu.head)[0]
+    assert client.get_pull(repo, pull.number).head_sha == pull.head_sha
+    run = next(client.list_workflow_runs(repo, workflow="ci.yml", head_sha=emu.head, event="push"))
+    assert client.get_run_attempt(repo, run.id, run.run_attempt).id == run.id
+    assert client.get_workflow(repo, "ci.yml").file_name == "ci.yml"
+    assert client.get_workflow(repo, run.workflow_id or 0).path == ".github/workflows/ci.yml"
+    assert all(check.head_sha == emu.head for check in client.list_check_runs(repo, emu.head))
+    assert client.get_rate_limit().limit > 0
+    assert client.get_meta().installed_version is None
