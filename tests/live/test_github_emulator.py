@@ -265,6 +265,8 @@ def test_every_typed_read_decodes_the_emulators_answers(emu: Emulated) -> None:
     assert client.get_run_attempt(repo, run.id, run.run_attempt).id == run.id
     assert client.get_workflow(repo, "ci.yml").file_name == "ci.yml"
     assert client.get_workflow(repo, run.workflow_id or 0).path == ".github/workflows/ci.yml"
-    assert all(check.head_sha == emu.head for check in client.list_check_runs(repo, emu.head))
+    checks = client.list_check_runs(repo, emu.head)
+    assert [check.name for check in checks] == ["test"]
+    assert all(check.head_sha == emu.head and check.conclusion == "success" for check in checks)
     assert client.get_rate_limit().limit > 0
     assert client.get_meta().installed_version is None
