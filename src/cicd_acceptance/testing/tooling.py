@@ -12,6 +12,8 @@ import shutil
 
 import pytest
 
+from cicd_acceptance.tools import tool_search_path
+
 __all__ = ["REQUIRE_TOOLS_ENV", "require_tool", "tools_required"]
 
 REQUIRE_TOOLS_ENV = "ACCEPTANCE_REQUIRE_TOOLS"
@@ -23,9 +25,13 @@ def tools_required() -> bool:
 
 
 def require_tool(name: str, *, why: str = "", path: str | None = None) -> str:
-    """Return the absolute path of ``name`` on PATH (or ``path``), or skip/fail the current test."""
+    """Return the absolute path of ``name``, or skip/fail the current test.
+
+    Looks where :func:`cicd_acceptance.tools.find_tool` looks (PATH, this interpreter's scripts, ``.tools/bin``)
+    unless ``path`` is given, so a tool installed by ``.ci/install-tools.sh`` is found without activating anything.
+    """
     __tracebackhide__ = True
-    found = shutil.which(name, path=path)
+    found = shutil.which(name, path=path if path is not None else tool_search_path())
     if found:
         return found
     reason = f"{name} is not installed{': ' + why if why else ''}"
