@@ -423,3 +423,22 @@ def test_stats_since_and_as_dict() -> None:
     spent = client.stats.since(before)
     assert (spent.requests, spent.counted, spent.rate_limit_remaining) == (1, 1, 7)
     assert json.loads(json.dumps(client.stats.as_dict()))["requests"] == 2
+
+
+def test_redirect_loop_is_a_clear_error_and_not_retried() -> None:
+    client, seen = make_client(lambda r: httpx.Response(302, headers={"Location": str(r.url)}))
+    with pytest.raises(GitHubAPIError, match="request failed") as err:
+        client.get_repo(REPO)
+    assert err.value.status_code is None
+    assert len(seen.requests) == 21  # httpx's own redirect limit (20) + 1, once: no retry
+
+
+def test_etag_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cicd_acceptance.github import session
+
+    monkeypatch.setattr(session, "CACHE_ENTRIES", 2)
+    client, seen = make_client(lambda r: httpx.Response(200, json=run_payload(int(r.url.path.rsplit("/", 1)[1])),
+                                                        headers={"ETag": '"same"'}))
+    for run_id in (1, 2, 3, 1):
+        client.get_run(REPO, run_id)
+    assert "If-None-Match" not in seen.requests[3].headers  # run 1 was evicted when run 3 came in

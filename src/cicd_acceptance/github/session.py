@@ -28,6 +28,7 @@ __all__ = ["ApiResponse", "ApiSession", "ClientStats"]
 
 Params = Mapping[str, str | int]
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+CACHE_ENTRIES = 2048  # ETag cache bound: far above one acceptance run, small enough for a long-lived client
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class _Call:
     idempotent: bool
     consecutive_limits: int = 0
     last_hint: str = ""
+    transient: bool = True
 
 
 class _OriginBearer(httpx.Auth):
@@ -195,8 +197,11 @@ class ApiSession:
             request.headers["If-None-Match"] = cached.etag
         try:
             response = self._http.send(request, follow_redirects=call.idempotent)
-        except httpx.TransportError as exc:
-            raise GitHubAPIError(f"network error: {self.redact(str(exc)) or type(exc).__name__}",
+        except httpx.RequestError as exc:
+            # Connection/timeout errors may pass; a redirect loop or an undecodable body will not.
+            call.transient = isinstance(exc, httpx.TransportError)
+            kind = "network error" if call.transient else "request failed"
+            raise GitHubAPIError(f"{kind}: {self.redact(str(exc)) or type(exc).__name__}",
                                  method=call.method, url=call.url) from None
         self._record(response)
         if response.status_code == 304 and cached is not None:
@@ -218,6 +223,9 @@ class ApiSession:
         next_link = response.links.get("next", {}).get("url")
         etag = response.headers.get("etag")
         if call.method == "GET" and etag:
+            if len(self._cache) >= CACHE_ENTRIES:
+                del self._cache[next(iter(self._cache))]  # oldest first: dicts keep insertion order
+            self._cache.pop(call.url, None)
             self._cache[call.url] = _CacheEntry(etag, body, next_link)
         return ApiResponse(response.status_code, body, call.url, next_link, _date(response))
 
@@ -241,7 +249,7 @@ class ApiSession:
         if isinstance(exc, RateLimited):
             return True
         if isinstance(exc, GitHubAPIError) and (exc.status_code is None or exc.status_code >= 500):
-            return call.idempotent
+            return call.idempotent and call.transient
         return False
 
     @staticmethod
