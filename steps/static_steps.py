@@ -3,13 +3,14 @@
 The ``When`` and ``Then`` steps are generated from the criteria registry: ``When I check <subject>`` names a
 criterion and every ``Then`` is the description of one of its rules. So a feature can only say what a rule checks.
 
-Rules that run a tool (actionlint, zizmor, go) are started in the background as soon as the first static scenario
-begins, and each ``Then`` collects its own result: the child processes overlap instead of queueing.
+Rules that run a tool (actionlint, zizmor, go) are started in the background as soon as collection ends (for the
+static scenarios selected), and each ``Then`` collects its own result: the child processes overlap with pytest's
+own work and with each other instead of queueing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from pytest_bdd import given, then, when
@@ -18,11 +19,13 @@ from cicd_acceptance.criteria import CRITERIA, CheckContext, Criterion, RuleResu
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
+from cicd_acceptance.testing.plugin import SETTINGS_KEY
 from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.tools import find_tool, tool_search_path
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, format_findings
 
 _NOT_BLOCKING = pytest.StashKey[list[Finding]]()
+_RESULTS = pytest.StashKey[RuleResults]()
 _WHEN_PREFIX = "I check "
 
 
@@ -42,18 +45,38 @@ def _selected_criteria(session: pytest.Session) -> set[str]:
     return selected - {""}
 
 
-@pytest.fixture(scope="session")
-def static_results(request: pytest.FixtureRequest, acceptance_target: Target,
-                   acceptance_plan: Plan) -> Iterator[RuleResults]:
-    """Rule results shared by every static scenario of the session; tool rules start at once, in the background."""
-    results = RuleResults(CheckContext(acceptance_target, acceptance_plan))
-    wanted = _selected_criteria(request.session)
+def _start_results(config: pytest.Config, target: Target, plan: Plan, wanted: set[str]) -> RuleResults:
+    results = RuleResults(CheckContext(target, plan))
     tool_rules = [r for c in CRITERIA if c.id in wanted for r in c.rules
                   if r.tool and find_tool(r.tool) is not None]
     # The slowest first: they decide when the session ends.
     results.start(r.id for r in sorted(tool_rules, key=lambda r: r.tool != "go"))
-    yield results
-    results.close()
+    config.stash[_RESULTS] = results
+    return results
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the tool rules of the selected static scenarios now, so they run while pytest sets up the rest."""
+    wanted = _selected_criteria(session)
+    settings = session.config.stash.get(SETTINGS_KEY, None)
+    if wanted and settings is not None:
+        _start_results(session.config, settings.target, settings.plan, wanted)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    results = config.stash.get(_RESULTS, None)
+    if results is not None:
+        results.close()
+
+
+@pytest.fixture(scope="session")
+def static_results(request: pytest.FixtureRequest, acceptance_target: Target, acceptance_plan: Plan) -> RuleResults:
+    """Rule results shared by every static scenario of the session (tool rules already started, see above)."""
+    results = request.config.stash.get(_RESULTS, None)
+    if results is None or results.ctx.target != acceptance_target or results.ctx.plan != acceptance_plan:
+        results = _start_results(request.config, acceptance_target, acceptance_plan,
+                                 _selected_criteria(request.session))
+    return results
 
 
 @given("the repository being accepted and the plan's expectations", target_fixture="static_context")

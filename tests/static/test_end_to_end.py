@@ -30,7 +30,7 @@ def _run_static_suite(repo: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(("name", "where"), [
     ("build-drop-webhook-demo", ".github/workflows/build-images.yml:18: expected an entry for webhook-demo"),
-    ("uncommitted-edit", ".github/workflows/ci.yml: expected the working-tree copy to equal HEAD"),
+    ("uncommitted-edit", ".github/workflows/ci.yml:26: expected the working-tree copy to equal HEAD"),
 ])
 def test_the_owning_scenario_alone_fails(name: str, where: str, sample_repo: Path) -> None:
     defect = next(d for d in DEFECTS if d.name == name)
