@@ -1,0 +1,87 @@
+"""Units of the emulator's state: the clock, the checkout reader, repository naming, the request log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
+from cicd_acceptance.emulator.clock import DEFAULT_EPOCH, EmulatedClock
+from cicd_acceptance.emulator.repo import load_snapshot, parse_remote
+from cicd_acceptance.errors import ConfigError, TargetError
+from tests.emulator.sample_repo import git, make_sample_repo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_clock_scales_real_time_and_steps() -> None:
+    ticks = [100.0]
+    clock = EmulatedClock(speed=60, monotonic=lambda: ticks[0])
+    assert clock.now() == DEFAULT_EPOCH
+    ticks[0] += 2  # two real seconds at speed 60
+    assert clock.now() - DEFAULT_EPOCH == timedelta(minutes=2)
+    clock.advance(30)
+    assert clock.now() - DEFAULT_EPOCH == timedelta(minutes=2, seconds=30)
+    with pytest.raises(ConfigError, match="negative"):
+        clock.advance(-1)
+    with pytest.raises(ConfigError, match="speed must be >= 0"):
+        EmulatedClock(speed=-1)
+
+
+def test_speed_drives_the_run_lifecycle(sample_repo: Path) -> None:
+    ticks = [0.0]
+    state = EmulatorState(sample_repo, EmulatorConfig(speed=100), monotonic=lambda: ticks[0])
+    run = state.dispatch("build-images.yml")
+    ticks[0] += 1.0  # 100 emulated seconds
+    state.github.refresh()
+    assert (run.status(state.now()), run.conclusion(state.now())) == ("completed", "success")
+
+
+def test_snapshot_of_a_subfolder_checkout_uses_paths_relative_to_it() -> None:
+    sample = ROOT / "examples" / "stream-monitor"
+    if not (sample / ".github").is_dir():
+        pytest.skip("the bundled sample is not in this checkout")
+    snapshot = load_snapshot(sample)
+    assert ".github/workflows/build-images.yml" in snapshot.workflow_paths()
+    assert snapshot.head == git(ROOT, "rev-parse", "HEAD")
+    assert b"go test" in snapshot.read(".github/workflows/ci.yml")
+
+
+def test_not_a_checkout_is_a_target_error(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="not a git checkout"):
+        load_snapshot(tmp_path)
+    with pytest.raises(TargetError, match="repository directory not found"):
+        load_snapshot(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://github.com/Acme/Stream-Monitor.git", ("Acme", "Stream-Monitor")),
+    ("git@github.com:acme/stream-monitor.git", ("acme", "stream-monitor")),
+    ("https://ghe.example.com/team/app", ("team", "app")),
+    ("not a url", None),
+])
+def test_parse_remote(url: str, expected: tuple[str, str] | None) -> None:
+    assert parse_remote(url) == expected
+
+
+def test_repository_from_origin_else_default(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    with_origin = make_sample_repo(tmp_path / "a", remote="git@github.com:Acme/Widget.git")
+    assert EmulatorState(with_origin, EmulatorConfig(speed=0)).repository == "Acme/Widget"
+    (tmp_path / "b").mkdir()
+    plain = make_sample_repo(tmp_path / "b")
+    assert EmulatorState(plain, EmulatorConfig(speed=0)).repository == "example/stream-monitor"
+    assert EmulatorState(plain, EmulatorConfig(speed=0, repository="x/y")).repository == "x/y"
+
+
+def test_reset_returns_to_the_seeded_state(state: EmulatorState) -> None:
+    before = {(run.workflow.path, run.event) for run in state.github.runs}
+    state.dispatch("build-images.yml")
+    state.add_fault("GET /meta:500")
+    state.advance(300)
+    state.reset()
+    assert {(run.workflow.path, run.event) for run in state.github.runs} == before
+    assert state.faults.active() == []
+    assert state.now() == DEFAULT_EPOCH
