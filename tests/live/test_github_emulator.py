@@ -95,6 +95,7 @@ def test_dispatch_wait_green_with_three_matrix_jobs_on_a_small_budget(emu: Emula
     outcome = emu.dispatch()
     assert outcome.correlation.method == "return_run_details"
     assert outcome.run.head_sha == emu.head
+    assert outcome.expected_duration_s is not None  # from the seeded green push runs of the workflow
     result = emu.wait(outcome.run.id, expected_duration_s=outcome.expected_duration_s)
     assert result.green, result.verdict.reason
     assert sorted(job.name for job in result.verdict.jobs) == sorted(MATRIX)

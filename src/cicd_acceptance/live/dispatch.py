@@ -1,7 +1,7 @@
 """Dispatch a workflow once and identify *its* run, never "the newest run".
 
-1. Snapshot the workflow's recent ``workflow_dispatch`` runs on the ref (ids to exclude later; their durations
-   give the waiter an expected duration).
+1. Snapshot the workflow's newest runs on the ref, one page (ids to exclude later; the durations of the green
+   ones give the waiter an expected duration).
 2. Dispatch with ``return_run_details`` when the server supports it (github.com; GHES >= 3.21 by ``GET /meta``;
    a server that names no version is tried). 200 carries the run id; 204 does not. A 400 "not a permitted key"
    (GHES <= 3.20) created no run, so we dispatch once more without the field.
@@ -159,8 +159,9 @@ def supports_run_details(client: GitHubClient) -> tuple[bool, str]:
 
 
 def _snapshot(client: GitHubClient, t: _Target) -> tuple[frozenset[int], float | None]:
-    runs = list(islice(client.list_workflow_runs(t.repo, workflow=t.workflow, event="workflow_dispatch",
-                                                 branch=t.ref), SNAPSHOT_SIZE))
+    # Every event, not only workflow_dispatch: push runs of the same workflow tell the expected duration too,
+    # and one page of the newest runs covers the few minutes the created filter will look at.
+    runs = list(islice(client.list_workflow_runs(t.repo, workflow=t.workflow, branch=t.ref), SNAPSHOT_SIZE))
     durations = [(run.updated_at - run.run_started_at).total_seconds() for run in runs
                  if run.green and run.updated_at and run.run_started_at]
     return frozenset(run.id for run in runs), statistics.median(durations) if durations else None
