@@ -15,19 +15,18 @@ import os
 import re
 import socket
 import subprocess
-import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import tenacity
-from werkzeug.serving import WSGIRequestHandler, make_server
 
+from cicd_acceptance.emulator import EmulatorState, ThreadedServer, make_app
+from cicd_acceptance.emulator.app import WSGIApp
 from cicd_acceptance.emulator.registry_app import make_registry_app
 from cicd_acceptance.emulator.registry_content import BuiltImage, Platform, build_image
 from cicd_acceptance.emulator.registry_grammar import (
@@ -51,36 +50,27 @@ ALL_TYPES = ", ".join([OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MAN
 
 
 # -- a registry on a socket ---------------------------------------------------------------------------------
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:
-        """skopeo first tries TLS on the plain-HTTP port; keep those expected 400s out of the test output."""
-
-
 @dataclass(frozen=True)
 class Endpoint:
-    """A running registry: ``host`` (``127.0.0.1:PORT``) and whether it wants the token protocol."""
+    """A running registry: ``host`` (``127.0.0.1:PORT``) and the credentials its token protocol wants, if any."""
 
     host: str
-    authenticated: bool
+    credentials: tuple[str, str] | None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.credentials is not None
 
     def client(self) -> httpx.Client:
-        auth = _TokenAuth((USER, TOKEN)) if self.authenticated else None
+        auth = _TokenAuth(self.credentials) if self.credentials else None
         return httpx.Client(base_url=f"http://{self.host}", auth=auth, timeout=10)
 
 
 @contextmanager
-def serve_emulator(state: RegistryState) -> Iterator[Endpoint]:
-    """The registry app on 127.0.0.1 (free port), threaded, in a daemon thread."""
-    app = make_registry_app(state, check_basic=lambda user, password: (user, password) == (USER, TOKEN),
-                            now=lambda: CREATED.replace(year=2100))  # tokens never expire during the test
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Endpoint(f"127.0.0.1:{server.server_port}", authenticated=True)
-    finally:
-        server.shutdown()
-        thread.join()
+def serve(app: WSGIApp, credentials: tuple[str, str]) -> Iterator[Endpoint]:
+    """``app`` on 127.0.0.1 (free port) with the emulator's own threaded server."""
+    with ThreadedServer(app) as server:
+        yield Endpoint(f"127.0.0.1:{server.port}", credentials)
 
 
 class _TokenAuth(httpx.Auth):
@@ -103,14 +93,17 @@ class _TokenAuth(httpx.Auth):
 
 
 @pytest.fixture
-def state() -> RegistryState:
+def registry() -> RegistryState:
     return RegistryState(now=lambda: CREATED)
 
 
 @pytest.fixture
-def emulator(state: RegistryState) -> Iterator[Endpoint]:
+def emulator(registry: RegistryState) -> Iterator[Endpoint]:
+    """The registry app alone, tokens checked against USER/TOKEN, on a clock that stands still (no expiry)."""
     require_tool("skopeo", why="real-client tests of the emulated registry")
-    with serve_emulator(state) as endpoint:
+    app = make_registry_app(registry, check_basic=lambda user, password: (user, password) == (USER, TOKEN),
+                            now=lambda: CREATED)
+    with serve(app, (USER, TOKEN)) as endpoint:
         yield endpoint
 
 
@@ -130,7 +123,7 @@ http: {{addr: "127.0.0.1:{port}"}}
     process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_serving(f"http://127.0.0.1:{port}/v2/", process, tmp_path / "registry.log")
-        yield Endpoint(f"127.0.0.1:{port}", authenticated=False)
+        yield Endpoint(f"127.0.0.1:{port}", None)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -188,12 +181,12 @@ def _skopeo(home: Path, *args: str, check: bool = True) -> subprocess.CompletedP
     home.mkdir(exist_ok=True)
     result = subprocess.run(["skopeo", *args], capture_output=True, text=True, env=env, timeout=120, check=False)
     if check and result.returncode != 0:
-        pytest.fail(f"skopeo {args[0]} failed ({result.returncode}): {result.stderr.replace(TOKEN, '***')}")
+        pytest.fail(f"skopeo {args[0]} failed ({result.returncode}): {result.stderr}")
     return result
 
 
 def _creds(endpoint: Endpoint, option: str) -> list[str]:
-    return [option, f"{USER}:{TOKEN}"] if endpoint.authenticated else []
+    return [option, ":".join(endpoint.credentials)] if endpoint.credentials else []
 
 
 def _push(home: Path, source: str, endpoint: Endpoint, ref: str, *extra: str) -> None:
@@ -208,14 +201,14 @@ def _read(home: Path, endpoint: Endpoint, *args: str) -> str:
 
 
 # -- skopeo against the emulator ------------------------------------------------------------------------------
-def test_skopeo_pushes_a_multi_platform_index_and_the_digest_survives(emulator: Endpoint, state: RegistryState,
+def test_skopeo_pushes_a_multi_platform_index_and_the_digest_survives(emulator: Endpoint, registry: RegistryState,
                                                                       tmp_path: Path) -> None:
     image = _image("octo-org/app")
     source = _write_layout(tmp_path / "layout", image, image.index_digest, "v1")
 
     _push(tmp_path / "home", source, emulator, "octo-org/app:v1")
 
-    stored = state.manifest("octo-org/app", "v1")
+    stored = registry.manifest("octo-org/app", "v1")
     assert stored is not None
     assert stored.digest == image.index_digest
     raw = _read(tmp_path / "home", emulator, "inspect", "--raw", "octo-org/app:v1")
@@ -225,7 +218,8 @@ def test_skopeo_pushes_a_multi_platform_index_and_the_digest_survives(emulator: 
     assert json.loads(_read(tmp_path / "home", emulator, "list-tags", "octo-org/app"))["Tags"] == ["v1"]
 
 
-def test_skopeo_push_without_credentials_is_refused(emulator: Endpoint, state: RegistryState, tmp_path: Path) -> None:
+def test_skopeo_push_without_credentials_is_refused(emulator: Endpoint, registry: RegistryState,
+                                                   tmp_path: Path) -> None:
     image = _image("octo-org/app")
     source = _write_layout(tmp_path / "layout", image, image.index_digest, "v1")
 
@@ -234,10 +228,10 @@ def test_skopeo_push_without_credentials_is_refused(emulator: Endpoint, state: R
 
     assert result.returncode != 0
     assert "authentication required" in result.stderr or "unauthorized" in result.stderr.lower()
-    assert state.repositories() == []
+    assert registry.repositories() == []
 
 
-def test_skopeo_pushes_docker_schema2_and_single_oci_manifests(emulator: Endpoint, state: RegistryState,
+def test_skopeo_pushes_docker_schema2_and_single_oci_manifests(emulator: Endpoint, registry: RegistryState,
                                                                tmp_path: Path) -> None:
     image = _image("octo-org/single", ("linux/amd64",))
     source = _write_layout(tmp_path / "layout", image, _platform_manifest(image), "single")
@@ -245,7 +239,7 @@ def test_skopeo_pushes_docker_schema2_and_single_oci_manifests(emulator: Endpoin
     _push(tmp_path / "home", source, emulator, "octo-org/single:oci")
     _push(tmp_path / "home", source, emulator, "octo-org/single:docker", "--format", "v2s2")
 
-    oci, docker = state.manifest("octo-org/single", "oci"), state.manifest("octo-org/single", "docker")
+    oci, docker = registry.manifest("octo-org/single", "oci"), registry.manifest("octo-org/single", "docker")
     assert oci is not None
     assert docker is not None
     assert (oci.digest, oci.media_type) == (_platform_manifest(image), OCI_MANIFEST)
@@ -254,10 +248,10 @@ def test_skopeo_pushes_docker_schema2_and_single_oci_manifests(emulator: Endpoin
     assert raw["mediaType"] == DOCKER_MANIFEST
 
 
-def test_skopeo_reads_what_push_image_published_through_paged_tags(emulator: Endpoint, state: RegistryState,
+def test_skopeo_reads_what_push_image_published_through_paged_tags(emulator: Endpoint, registry: RegistryState,
                                                                    tmp_path: Path) -> None:
     tags = sorted(f"sha-{i:07x}" for i in range(150))
-    digest = state.push_image("octo-org/paged", tags, labels=LABELS)
+    digest = registry.push_image("octo-org/paged", tags, labels=LABELS)
 
     listed = json.loads(_read(tmp_path / "home", emulator, "list-tags", "octo-org/paged"))["Tags"]
     _skopeo(tmp_path / "home", "copy", "--all", "--src-tls-verify=false", *_creds(emulator, "--src-creds"),
@@ -268,10 +262,10 @@ def test_skopeo_reads_what_push_image_published_through_paged_tags(emulator: End
     assert pulled_index["digest"] == digest
 
 
-def test_private_packages_need_credentials_for_skopeo(emulator: Endpoint, state: RegistryState,
+def test_private_packages_need_credentials_for_skopeo(emulator: Endpoint, registry: RegistryState,
                                                       tmp_path: Path) -> None:
-    state.push_image("octo-org/private", ["v1"], labels=LABELS)
-    state.set_public("octo-org/private", False)
+    registry.push_image("octo-org/private", ["v1"], labels=LABELS)
+    registry.set_public("octo-org/private", False)
     ref = f"docker://{emulator.host}/octo-org/private"
 
     anonymous = _skopeo(tmp_path / "home", "list-tags", "--tls-verify=false", ref, check=False)
@@ -393,3 +387,24 @@ def test_emulator_and_distribution_agree(emulator: Endpoint, distribution: Endpo
     assert expected["head octo-org/multi:v1"] == (200, multi.index_digest, OCI_INDEX,
                                                   str(len(multi.manifests[multi.index_digest][1])))
     assert expected_protocol["put missing blob"] == (400, "MANIFEST_BLOB_UNKNOWN", compute_digest(b"absent"))
+
+
+# -- the registry mounted in the whole emulator -----------------------------------------------------------------
+def test_skopeo_through_the_whole_emulator_app(state: EmulatorState, tmp_path: Path) -> None:
+    """``make_app`` wraps the registry (request log, faults): a real push and pull must still come through intact."""
+    require_tool("skopeo", why="real-client test of the emulated registry")
+    token = state.config.token
+    assert token is not None
+    image = _image("example/stream-monitor/gateway")
+    source = _write_layout(tmp_path / "layout", image, image.index_digest, "v1")
+
+    with serve(make_app(state), ("x-access-token", token)) as endpoint:
+        _push(tmp_path / "home", source, endpoint, "example/stream-monitor/gateway:v1")
+        raw = _read(tmp_path / "home", endpoint, "inspect", "--raw", "example/stream-monitor/gateway:v1")
+        with endpoint.client() as client:
+            head = client.head("/v2/example/stream-monitor/gateway/manifests/v1", headers={"Accept": ALL_TYPES})
+
+    assert compute_digest(raw.encode()) == image.index_digest
+    assert (head.status_code, head.headers["docker-content-digest"]) == (200, image.index_digest)
+    assert head.headers["content-length"] == str(len(raw.encode()))
+    assert state.registry.tags("example/stream-monitor/gateway") == ["v1"]
