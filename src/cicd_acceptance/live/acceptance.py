@@ -1,0 +1,157 @@
+"""The live acceptance as library code: one :class:`LiveSession` per run, one verdict per criterion.
+
+    session = LiveSession.open(github, registry, LiveTarget(repository="octo/app", plan=Plan(),
+                                                            registry_host="ghcr.io"))
+    session.workflows_active()        # both workflows listed and active
+    session.ci_green_for_head()       # CI push run of the pinned commit: success, job "test" succeeded
+    session.ci_green_for_merged_pr()  # CI pull_request run of the merged PR's head commit
+    session.build_acceptance()        # dispatch once, find our run, wait, verify every image (cached)
+
+The default branch's HEAD is pinned once, in :meth:`LiveSession.open`, through the branches API: every criterion is
+about that one commit even if the branch moves meanwhile. :meth:`LiveSession.build_acceptance` dispatches at most
+once per session, whatever happens (a failed dispatch is cached like a successful one). No method raises for a red
+result or an API error: each returns a verdict whose ``reason`` says what failed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.github.client import GitHubClient
+from cicd_acceptance.github.models import WorkflowRun
+from cicd_acceptance.live.build import BuildTarget, run_build_acceptance
+from cicd_acceptance.live.ci_status import ci_status, merged_pull_request
+from cicd_acceptance.live.timing import LiveTiming
+from cicd_acceptance.live.verdicts import BuildAcceptance, CiVerdict, WorkflowsVerdict
+from cicd_acceptance.live.waiter import RunChange, wait_for_run
+from cicd_acceptance.plan import Plan
+from cicd_acceptance.registry.client import RegistryClient
+
+__all__ = ["LiveSession", "LiveTarget"]
+
+
+@dataclass(frozen=True)
+class LiveTarget:
+    """The repository on GitHub, the plan, the registry host that image names use, and (optionally) the login
+    the token acts as, which lets correlation tell our dispatch from someone else's."""
+
+    repository: str
+    plan: Plan
+    registry_host: str
+    actor: str | None = None
+
+
+class LiveSession:
+    """Clients, the pinned commit and the cached build; see the module docstring. Build with :meth:`open`."""
+
+    def __init__(self, github: GitHubClient, registry: RegistryClient, target: LiveTarget, head_sha: str,
+                 timing: LiveTiming, on_change: Callable[[RunChange], None] | None = None) -> None:
+        self.github = github
+        self.registry = registry
+        self.target = target
+        self.head_sha = head_sha
+        self.timing = timing
+        self._on_change = on_change
+        self._lock = threading.Lock()
+        self._build: BuildAcceptance | None = None
+        self.dispatches = 0
+
+    @classmethod
+    def open(cls, github: GitHubClient, registry: RegistryClient, target: LiveTarget,
+             timing: LiveTiming | None = None, *,
+             on_change: Callable[[RunChange], None] | None = None) -> LiveSession:
+        """Pin the default branch's HEAD (one ``GET .../branches/{branch}``). Raises a HarnessError naming the call
+        when the repository or branch cannot be read (bad token, no access, wrong name)."""
+        head = github.get_branch(target.repository, target.plan.default_branch).commit_sha
+        return cls(github, registry, target, head, timing or LiveTiming(), on_change)
+
+    @property
+    def plan(self) -> Plan:
+        return self.target.plan
+
+    @property
+    def short_sha(self) -> str:
+        return self.head_sha[:7]
+
+    def _file(self, path: str) -> str:
+        return path.rsplit("/", 1)[-1]
+
+    # -- criteria ----------------------------------------------------------------------------------------------
+
+    def workflows_active(self) -> WorkflowsVerdict:
+        """Both of the plan's workflows are listed by GitHub Actions (default branch) and ``active``."""
+        wanted = (self.plan.ci_workflow, self.plan.build_workflow)
+        try:
+            listed = {w.path: w.state for w in self.github.list_workflows(self.target.repository)}
+        except HarnessError as exc:
+            return WorkflowsVerdict(False, f"cannot list the workflows: {exc}")
+        found = tuple((path, listed.get(path, "not listed")) for path in wanted)
+        bad = [f"{path} is {state}" for path, state in found if state != "active"]
+        if bad:
+            others = ", ".join(sorted(set(listed) - set(wanted))) or "none"
+            return WorkflowsVerdict(False, "; ".join(bad) + f" (other workflows: {others})", found)
+        return WorkflowsVerdict(True, f"{' and '.join(wanted)} are active", found)
+
+    def ci_green_for_head(self) -> CiVerdict:
+        """CI's ``push`` run of the pinned commit succeeded and its test job succeeded."""
+        return self._ci(self.head_sha, "push", self.plan.default_branch)
+
+    def ci_green_for_merged_pr(self) -> CiVerdict:
+        """CI's ``pull_request`` run of the head commit of the pull request merged to make the pinned commit."""
+        try:
+            pull = merged_pull_request(self.github, self.target.repository, self.head_sha,
+                                       base=self.plan.default_branch)
+        except HarnessError as exc:
+            return CiVerdict(False, f"cannot look up the merged pull request: {exc}", self.head_sha, "pull_request")
+        if pull is None:
+            return CiVerdict(False, f"no pull request merged into {self.plan.default_branch} produced "
+                                    f"{self.short_sha} (was it pushed directly?)", self.head_sha, "pull_request")
+        verdict = self._ci(pull.head_sha, "pull_request", None)
+        reason = f"pull request #{pull.number} (head {pull.head_sha[:7]}): {verdict.reason}"
+        return CiVerdict(verdict.passed, reason, verdict.head_sha, verdict.event, verdict.status, pull)
+
+    def _ci(self, sha: str, event: str, branch: str | None) -> CiVerdict:
+        t = self.timing
+        try:
+            status = ci_status(self.github, self.target.repository, workflow=self._file(self.plan.ci_workflow),
+                               head_sha=sha, event=event, branch=branch, required_jobs=(self.plan.test_job,),
+                               grace_s=t.appear_timeout_s, interval_s=t.interval_s, sleep=t.sleep, clock=t.clock,
+                               settle=self._settle)
+        except HarnessError as exc:
+            return CiVerdict(False, f"CI status of {sha[:7]} ({event}) unknown: {exc}", sha, event)
+        return CiVerdict(status.green, status.reason, sha, event, status)
+
+    def _settle(self, run: WorkflowRun) -> WorkflowRun:
+        """Wait for an unfinished CI run (cheaply); a timeout surfaces as the verdict's reason."""
+        t = self.timing
+        result = wait_for_run(self.github, self.target.repository, run.id, timeout_s=t.run_timeout_s,
+                              appear_timeout_s=t.appear_timeout_s, policy=t.policy, on_change=self._on_change,
+                              sleep=t.sleep, clock=t.clock)
+        return result.verdict.run
+
+    def build_acceptance(self) -> BuildAcceptance:
+        """Snapshot, dispatch, find, wait, verify, at most once per session (the result is cached)."""
+        with self._lock:
+            if self._build is None:
+                self.dispatches += 1
+                target = BuildTarget(self.target.repository, self.plan, self.head_sha, self.target.registry_host,
+                                     self.target.actor)
+                self._build = run_build_acceptance(self.github, self.registry, target, self.timing,
+                                                   on_change=self._on_change)
+            return self._build
+
+    # -- evidence ----------------------------------------------------------------------------------------------
+
+    def budget(self) -> dict[str, object]:
+        """Requests spent so far (evidence kind ``api_budget``): GitHub totals, counted, 304s, and the registry's."""
+        stats = self.github.stats
+        return {"requests": stats.requests, "counted": stats.counted, "not_modified": stats.not_modified,
+                "retries": stats.retries, "rate_limit_remaining": stats.rate_limit_remaining,
+                "registry_requests": self.registry.stats.total, "registry_by_kind": self.registry.stats.snapshot()}
+
+    def close(self) -> None:
+        self.github.close()
+        self.registry.close()

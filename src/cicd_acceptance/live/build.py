@@ -1,0 +1,144 @@
+"""The build part of the acceptance, in order: snapshot every image, dispatch once, find our run, wait, verify.
+
+1. Before anything is dispatched, each service's ``sha-<short>`` / ``sha-<long>`` tags and ``latest`` are looked up
+   (``live.images.snapshot_before``); if the registry cannot be read, nothing is dispatched (a build we could not
+   verify would only cost a build).
+2. ``build-images.yml`` is dispatched on the default branch exactly once and *its* run is identified
+   (``live.dispatch``: run id from the response, or correlation). A failed or ambiguous dispatch is never repeated.
+3. The run is waited for cheaply (``live.waiter``) and judged strictly: only success is green, a skipped job is red,
+   and every service of the plan must have its own matrix job.
+4. Once the run has completed (whatever its conclusion: one service may be fine while another failed), every
+   service's image is verified (``live.images.verify_published``).
+
+Each step that fails becomes a reason in the returned :class:`BuildAcceptance`; nothing here raises for a red.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.github.client import GitHubClient
+from cicd_acceptance.github.models import Job
+from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find
+from cicd_acceptance.live.images import ImageSnapshot, snapshot_before, verify_published
+from cicd_acceptance.live.timing import LiveTiming
+from cicd_acceptance.live.verdicts import BuildAcceptance, BuildRunVerdict, ServiceImage
+from cicd_acceptance.live.waiter import RunChange, RunResult, wait_for_run
+from cicd_acceptance.plan import Plan
+from cicd_acceptance.registry.client import RegistryClient
+
+__all__ = ["BuildTarget", "missing_service_jobs", "run_build_acceptance"]
+
+# Builder clocks (runners) and GitHub's clock are NTP-synced; allow a little skew when judging "created after".
+CREATED_SKEW = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class BuildTarget:
+    """What to build and where to look: repository, plan, pinned commit, registry host for image names, actor."""
+
+    repository: str
+    plan: Plan
+    head_sha: str
+    registry_host: str
+    actor: str | None = None
+
+    @property
+    def workflow(self) -> str:
+        return self.plan.build_workflow.rsplit("/", 1)[-1]
+
+    def image(self, service: str) -> str:
+        return self.plan.image_for(service, self.repository, registry=self.registry_host)
+
+
+def missing_service_jobs(jobs: Iterable[Job], services: Iterable[str]) -> tuple[str, ...]:
+    """Services that no job of the run names (matrix jobs are named like ``build (gateway)``)."""
+    names = [job.name for job in jobs]
+    return tuple(service for service in services
+                 if not any(re.search(rf"[(\s,]{re.escape(service)}[),\s]", f" {name} ") for name in names))
+
+
+def _snapshots(registry: RegistryClient, target: BuildTarget) -> dict[str, ImageSnapshot]:
+    tags = target.plan.sha_tags(target.head_sha)
+    return {service: snapshot_before(registry, target.image(service), tags, target.plan.latest_tag)
+            for service in target.plan.services}
+
+
+def _not_checked(target: BuildTarget, why: str) -> tuple[ServiceImage, ...]:
+    return tuple(ServiceImage(service, target.image(service), error=why) for service in target.plan.services)
+
+
+def _judge(outcome: DispatchOutcome, result: RunResult, target: BuildTarget) -> BuildRunVerdict:
+    missing = missing_service_jobs(result.verdict.jobs, target.plan.services) if result.verdict.run.completed else ()
+    reasons = [] if result.green else [result.verdict.reason]
+    if missing:
+        reasons.append(f"no build job for {', '.join(missing)} (jobs: "
+                       f"{', '.join(job.name for job in result.verdict.jobs) or 'none'})")
+    if outcome.run.head_sha != target.head_sha:
+        reasons.append(f"the run built {outcome.run.head_sha[:7]}, not the pinned {target.head_sha[:7]}")
+    passed = not reasons
+    reason = result.verdict.reason if passed else "; ".join(reasons)
+    return BuildRunVerdict(passed, reason, outcome, result, missing)
+
+
+def _verify(registry: RegistryClient, target: BuildTarget, before: dict[str, ImageSnapshot],
+            dispatched_at: datetime) -> tuple[ServiceImage, ...]:
+    images = []
+    for service in target.plan.services:
+        image = target.image(service)
+        try:
+            verdict = verify_published(registry, image, sha=target.head_sha,
+                                       sha_tags=target.plan.sha_tags(target.head_sha), before=before[service],
+                                       dispatched_at=dispatched_at, latest_tag=target.plan.latest_tag,
+                                       service=service, skew=CREATED_SKEW)
+        except HarnessError as exc:
+            images.append(ServiceImage(service, image, error=str(exc)))
+        else:
+            images.append(ServiceImage(service, image, verdict=verdict))
+    return tuple(images)
+
+
+def _dispatch(github: GitHubClient, target: BuildTarget, timing: LiveTiming) -> DispatchOutcome:
+    return dispatch_and_find(github, target.repository, workflow=target.workflow, ref=target.plan.default_branch,
+                             head_sha=target.head_sha, actor=target.actor, find_timeout_s=timing.appear_timeout_s,
+                             settle_s=timing.settle_s, interval_s=timing.interval_s, sleep=timing.sleep,
+                             clock=timing.clock)
+
+
+def _wait(github: GitHubClient, target: BuildTarget, outcome: DispatchOutcome, timing: LiveTiming,
+          on_change: Callable[[RunChange], None] | None) -> RunResult:
+    return wait_for_run(github, target.repository, outcome.run.id, timeout_s=timing.run_timeout_s,
+                        appear_timeout_s=timing.appear_timeout_s, expected_duration_s=outcome.expected_duration_s,
+                        policy=timing.policy, on_change=on_change, allow_skipped_jobs=False, sleep=timing.sleep,
+                        clock=timing.clock)
+
+
+def run_build_acceptance(github: GitHubClient, registry: RegistryClient, target: BuildTarget, timing: LiveTiming,
+                         *, on_change: Callable[[RunChange], None] | None = None) -> BuildAcceptance:
+    """Snapshot, dispatch once, find, wait, verify (see the module docstring). Never raises for a red result."""
+    try:
+        before = _snapshots(registry, target)
+    except HarnessError as exc:
+        why = f"the registry could not be read before the dispatch, so nothing was dispatched: {exc}"
+        return BuildAcceptance(BuildRunVerdict(False, why, error=str(exc)), _not_checked(target, why), None)
+    try:
+        outcome = _dispatch(github, target, timing)
+    except HarnessError as exc:
+        why = f"dispatch of {target.workflow} on {target.plan.default_branch} failed: {exc}"
+        return BuildAcceptance(BuildRunVerdict(False, why, error=str(exc)),
+                               _not_checked(target, "no build run: " + why), None)
+    dispatched_at = outcome.run.created_at or github.last_server_date
+    try:
+        result = _wait(github, target, outcome, timing, on_change)
+    except HarnessError as exc:
+        why = f"run {outcome.run.id} of {target.workflow} did not finish: {exc}"
+        return BuildAcceptance(BuildRunVerdict(False, why, outcome, error=str(exc)),
+                               _not_checked(target, why), dispatched_at)
+    run = _judge(outcome, result, target)
+    if dispatched_at is None:  # pragma: no cover - GitHub always sends created_at and Date
+        return BuildAcceptance(run, _not_checked(target, "the dispatch time is unknown"), None)
+    return BuildAcceptance(run, _verify(registry, target, before, dispatched_at), dispatched_at)
