@@ -442,3 +442,15 @@ def test_etag_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for run_id in (1, 2, 3, 1):
         client.get_run(REPO, run_id)
     assert "If-None-Match" not in seen.requests[3].headers  # run 1 was evicted when run 3 came in
+
+
+@pytest.mark.parametrize(("call", "thing"), [
+    (lambda c: c.get_run(REPO, 42), "workflow run '42' not found, or repository not found or no access"),
+    (lambda c: c.get_workflow(REPO, "build.yml"), "workflow 'build.yml' not found, or repository not found"),
+    (lambda c: c.get_branch(REPO, "main"), "branch 'main' not found, or repository not found"),
+])
+def test_404_below_the_repository_names_the_missing_thing(call: Callable[[GitHubClient], object],
+                                                          thing: str) -> None:
+    client, _ = make_client(lambda r: httpx.Response(404, json={"message": "Not Found"}))
+    with pytest.raises(GitHubNotFound, match=thing):
+        call(client)

@@ -115,6 +115,20 @@ def _forbidden(response: httpx.Response, method: str, url: str, said: str) -> Gi
         method=method, url=url)
 
 
+_THINGS = (("/actions/runs/", "workflow run"), ("/actions/workflows/", "workflow"), ("/branches/", "branch"),
+           ("/commits/", "commit"), ("/pulls/", "pull request"))
+
+
+def _missing_thing(url: str) -> str:
+    """For a 404 below the repository, name what is missing first: a 404 there may also hide the repository."""
+    path = httpx.URL(url).path
+    for marker, thing in _THINGS:
+        if marker in path:
+            name = path.split(marker, 1)[1].split("/", 1)[0]
+            return f"{thing} {name!r} not found, or "
+    return ""
+
+
 def _unprocessable(response: httpx.Response, method: str, url: str, said: str) -> GitHubAPIError:
     if "workflow_dispatch" in said:
         return GitHubValidationError(
@@ -138,8 +152,8 @@ def error_for(response: httpx.Response, *, method: str, url: str,
     if status == 403:
         return _forbidden(response, method, url, said)
     if status == 404:
-        return GitHubNotFound(f"repository not found or no access (token scope?) (GitHub says: {said})",
-                              method=method, url=url, status_code=404)
+        return GitHubNotFound(f"{_missing_thing(url)}repository not found or no access (token scope?) "
+                              f"(GitHub says: {said})", method=method, url=url, status_code=404)
     if status == 422:
         return _unprocessable(response, method, url, said)
     return GitHubAPIError(said, method=method, url=url, status_code=status)
