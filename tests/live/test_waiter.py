@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from cicd_acceptance.errors import GitHubNotFound, WaitTimeout
+from cicd_acceptance.errors import GitHubAPIError, GitHubNotFound, WaitTimeout
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.live.progress import ProgressPrinter
 from cicd_acceptance.live.waiter import IntervalPolicy, RunChange, wait_for_run
@@ -173,3 +174,33 @@ def test_joining_a_run_late_uses_its_real_age_for_the_near_end_window() -> None:
     assert result.green
     assert clock.sleeps[0] == 3.0     # 500 s old: the middle, not "young"
     assert clock.sleeps[-1] == 1.0    # near the expected end
+
+
+def outage(fake: FakeGitHub, clock: ManualClock, start: float, end: float) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if start <= clock() < end:
+            return httpx.Response(502, json={"message": "Bad gateway"})
+        return fake(request)
+
+    return handler
+
+
+def test_an_api_outage_during_the_build_is_ridden_out() -> None:
+    fake, _, clock = setup()
+    run = fake.add_run(timeline=ok_timeline(600))
+    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(outage(fake, clock, 100, 220)),
+                          sleep=clock.sleep)
+    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock)
+    assert result.green
+    assert client.stats.retries > 0
+
+
+def test_an_outage_longer_than_the_tolerance_is_reported() -> None:
+    fake, _, clock = setup()
+    run = fake.add_run(timeline=ok_timeline(600))
+    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(outage(fake, clock, 100, 10_000)),
+                          sleep=clock.sleep)
+    with pytest.raises(GitHubAPIError, match="-> 502"):
+        wait_for_run(client, REPO, run.id, outage_tolerance_s=120, sleep=clock.sleep, clock=clock)
+    # rode out 120 s of outage first; the counted-request budget spaces polls out meanwhile (502s count too)
+    assert 220 <= clock() < 500

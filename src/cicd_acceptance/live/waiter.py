@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from cicd_acceptance.errors import GitHubNotFound, WaitTimeout
+from cicd_acceptance.errors import GitHubAPIError, GitHubNotFound, RateLimited, WaitTimeout
 from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.github.models import WorkflowRun
 from cicd_acceptance.live.ci_status import RunVerdict, judge_run
@@ -111,6 +111,9 @@ class _Watch:
     polls: int = 0
     tokens: float = 0.0
     last_refill: float = 0.0
+    outage_tolerance_s: float = 300.0
+    outage_since: float | None = None
+    last_run: WorkflowRun | None = None
     changes: list[str] = field(default_factory=list)
 
     def elapsed(self) -> float:
@@ -121,16 +124,34 @@ class _Watch:
         counted_before = self.client.stats.counted
         try:
             run: WorkflowRun | None = self.client.get_run(self.repo, self.run_id)
+            self.outage_since = None
         except GitHubNotFound:
             # Eventual consistency: a run id from a dispatch can 404 for a few seconds.
             if self.elapsed() >= self.appear_timeout_s:
                 raise
             run = None
+        except GitHubAPIError as exc:
+            run = self._ride_out(exc)
         self.tokens -= self.client.stats.counted - counted_before
         self._observe(run)
         return run
 
+    def _ride_out(self, exc: GitHubAPIError) -> WorkflowRun | None:
+        """A 5xx/network failure that outlasted the client's retries: keep the last state, for a while.
+
+        A build takes minutes; an API hiccup of a minute must not fail the acceptance (gh run watch just dies).
+        """
+        transient = exc.status_code is None or exc.status_code >= 500
+        if not transient or isinstance(exc, RateLimited):
+            raise exc
+        now = self.clock()
+        self.outage_since = now if self.outage_since is None else self.outage_since
+        if now - self.outage_since >= self.outage_tolerance_s:
+            raise exc
+        return self.last_run
+
     def _observe(self, run: WorkflowRun | None) -> None:
+        self.last_run = run
         status = run.status if run else "not visible yet"
         previous, changed = self.status, status != self.status
         self.status = status
@@ -184,6 +205,7 @@ class _Watch:
 
 def wait_for_run(client: GitHubClient, repo: str, run_id: int, *, timeout_s: float = 3600.0,
                  appear_timeout_s: float = 120.0, start_timeout_s: float | None = None,
+                 outage_tolerance_s: float = 300.0,
                  expected_duration_s: float | None = None, policy: IntervalPolicy | None = None,
                  on_change: Callable[[RunChange], None] | None = None, required_jobs: Iterable[str] = (),
                  allow_skipped_jobs: bool = False, sleep: Sleep = time.sleep,
@@ -191,12 +213,15 @@ def wait_for_run(client: GitHubClient, repo: str, run_id: int, *, timeout_s: flo
     """Poll run ``run_id`` until it completes, then fetch its jobs once and judge it (only success is green).
 
     ``timeout_s`` bounds the whole wait, ``appear_timeout_s`` how long a 404 counts as "not visible yet",
-    ``start_timeout_s`` (optional) how long it may sit queued/waiting. Raises :class:`WaitTimeout` naming the phase.
+    ``start_timeout_s`` (optional) how long it may sit queued/waiting, ``outage_tolerance_s`` how long 5xx and
+    network errors (each already retried by the client) are ridden out on the last known state.
+    Raises :class:`WaitTimeout` naming the phase.
     """
     chosen = policy or IntervalPolicy()
     stats_before = client.stats
     watch = _Watch(client, repo, run_id, clock, clock(), chosen, expected_duration_s, appear_timeout_s,
-                   start_timeout_s, on_change, tokens=chosen.burst, last_refill=clock())
+                   start_timeout_s, on_change, tokens=chosen.burst, last_refill=clock(),
+                   outage_tolerance_s=outage_tolerance_s)
     strategy: wait_by_value[WorkflowRun | None] = wait_by_value(watch.next_interval)
     run = wait_until(watch.poll, done=lambda seen: seen is not None and seen.completed, phase=watch.phase,
                      timeout_s=timeout_s, wait=strategy, sleep=sleep, clock=clock,
