@@ -1,0 +1,101 @@
+"""The pytest adapter of the live acceptance: the session-scoped ``live_session`` fixture.
+
+* live mode ``emulator``: the bundled emulator is started in-process on the target (127.0.0.1, a free port), its
+  clock and ours compressed (:data:`~cicd_acceptance.live.emulated.EMULATOR_SPEED`), the settings pointed at it,
+  its token registered for redaction; it stops at the end of the session;
+* ``github``: the settings as resolved (real GitHub and registry);
+* ``off``: every ``@live`` scenario is skipped with the reason, or fails under ``--require-live``.
+
+Either way one :class:`~cicd_acceptance.live.acceptance.LiveSession` serves the whole session: the default branch's
+HEAD is pinned once, and the build is dispatched at most once. A client error while opening the session (bad
+token, unknown repository) fails the live scenarios with the error's one-line message, never a traceback.
+Fixtures ``live_transports`` and ``live_emulator_speed`` may be overridden (tests inject transports).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from cicd_acceptance.config import Settings
+from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.live.acceptance import LiveSession
+from cicd_acceptance.live.emulated import (
+    EMULATOR_SPEED,
+    LiveTransports,
+    RunningEmulator,
+    open_live_session,
+    start_emulator,
+)
+from cicd_acceptance.live.progress import ProgressPrinter
+from cicd_acceptance.live.timing import LiveTiming
+
+__all__ = ["live_emulator", "live_emulator_speed", "live_session", "live_transports"]
+
+
+@pytest.fixture(scope="session")
+def live_transports() -> LiveTransports:
+    """Transports of the live clients; the network by default."""
+    return LiveTransports()
+
+
+@pytest.fixture(scope="session")
+def live_emulator_speed() -> float:
+    """How many emulated seconds pass per real second when the bundled emulator stands in for GitHub."""
+    return EMULATOR_SPEED
+
+
+def _unavailable(settings: Settings) -> None:
+    reason = f"live checks are off: {settings.live_off_reason}"
+    if settings.require_live:
+        pytest.fail(f"--require-live: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def live_emulator(request: pytest.FixtureRequest, acceptance_settings: Settings,
+                  live_emulator_speed: float) -> Iterator[RunningEmulator | None]:
+    """The running emulator in live mode ``emulator`` (None otherwise); stopped at the end of the session."""
+    settings = acceptance_settings
+    if settings.live_mode != "emulator":
+        yield None
+        return
+    try:
+        emulator = start_emulator(settings.repo_dir, repository=settings.repository, speed=live_emulator_speed)
+    except HarnessError as exc:
+        pytest.fail(f"cannot start the bundled emulator: {exc}", pytrace=False)
+    # Imported here: the evidence plugin is registered after this one, and importing it first would keep pytest
+    # from rewriting its assertions.
+    from cicd_acceptance.testing.evidence_plugin import add_secret
+
+    add_secret(request.config, emulator.state.token)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def live_session(acceptance_settings: Settings, live_emulator: RunningEmulator | None,
+                 live_transports: LiveTransports) -> Iterator[LiveSession]:
+    """The live session of this run (see the module docstring)."""
+    settings = acceptance_settings
+    if settings.live_mode == "off":
+        _unavailable(settings)
+    timing = LiveTiming(appear_timeout_s=settings.appear_timeout_s, run_timeout_s=settings.run_timeout_s)
+    actor = None
+    if live_emulator is not None:
+        settings, timing = live_emulator.settings_for(settings), live_emulator.timing(settings)
+        actor = live_emulator.state.identity.owner
+    progress = ProgressPrinter(sys.stderr, label=settings.plan.build_workflow.rsplit("/", 1)[-1])
+    try:
+        session = open_live_session(settings, timing, transports=live_transports, actor=actor, on_change=progress)
+    except HarnessError as exc:
+        pytest.fail(f"cannot open the live session: {exc}", pytrace=False)
+    try:
+        yield session
+    finally:
+        progress.close()
+        session.close()
