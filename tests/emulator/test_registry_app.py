@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.emulator.registry_app import make_registry_app
+from cicd_acceptance.emulator.registry_auth import TokenIssuer
 from cicd_acceptance.emulator.registry_grammar import (
     DOCKER_MANIFEST,
     OCI_CONFIG,
@@ -410,3 +411,36 @@ def test_absolute_locations_follow_the_request(state: RegistryState, clock: Cloc
 def test_unknown_routes_and_methods_answer_in_the_oci_envelope(client: httpx.Client) -> None:
     _error(client.get("/v2/_catalog/x"), 404, "NOT_FOUND")
     _error(client.post(f"/v2/{NAME}/tags/list"), 405, "UNSUPPORTED")
+
+
+def test_a_generic_content_type_defers_to_the_body_media_type(client: httpx.Client) -> None:
+    headers = _bearer(client)
+    body = _image_manifest(client, headers)
+
+    response = client.put(f"/v2/{NAME}/manifests/generic", content=body,
+                          headers={**headers, "Content-Type": "application/json"})
+    read = client.head(f"/v2/{NAME}/manifests/generic", headers={**headers, "Accept": OCI_MANIFEST})
+
+    assert response.status_code == 201
+    assert read.headers["content-type"] == OCI_MANIFEST
+
+
+def test_odd_authorization_headers_get_a_challenge_not_a_crash(client: httpx.Client, clock: Clock) -> None:
+    for value in ("Bearer ", "Bearer a.b.c", "Bearer .", "Basic Zm9vOmJhcg==", "Token x"):
+        response = client.get(f"/v2/{NAME}/tags/list", headers={"Authorization": value})
+        _error(response, 401, "UNAUTHORIZED")
+    # A real server hands over latin-1 decoded headers (WSGITransport cannot send them): no TypeError either.
+    assert TokenIssuer(now=clock, ttl_s=60).verify("caf\u00e9.\u00e9t\u00e9") is None
+
+
+def test_a_failure_inside_the_app_is_an_oci_500_not_a_traceback(state: RegistryState, clock: Clock) -> None:
+    def broken(user: str, password: str) -> bool:
+        raise RuntimeError("credential store unavailable")
+
+    app = make_registry_app(state, check_basic=broken, now=clock)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://ghcr.test") as client:
+        response = client.get("/token", auth=("octocat", TOKEN))
+
+    error = _error(response, 500, "UNKNOWN")
+    assert "RuntimeError: credential store unavailable" in str(error["message"])
+    assert TOKEN not in response.text

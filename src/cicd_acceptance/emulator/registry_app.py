@@ -84,6 +84,8 @@ def make_registry_app(registry: RegistryState, *, check_basic: Callable[[str, st
         except RegistryRefused as exc:
             message = exc.reason.removeprefix(f"{exc.code}: ")
             return oci_error(exc.status_code or 400, exc.code, message, exc.detail)
+        except Exception as exc:  # an emulator bug: answer like distribution (500 UNKNOWN), not with a traceback
+            return oci_error(500, "UNKNOWN", f"emulated registry failed: {type(exc).__name__}: {exc}")
         return response
 
     wsgi_app: WSGIApplication = app

@@ -62,7 +62,8 @@ class TokenIssuer:
     def verify(self, token: str) -> Grant | None:
         """The grant of a genuine, unexpired token; None for anything else."""
         body, _, signature = token.partition(".")
-        if not hmac.compare_digest(signature, self._sign(body)):
+        # Bytes, not str: compare_digest refuses non-ASCII str, and a header may hold anything.
+        if not hmac.compare_digest(signature.encode("utf-8", "surrogateescape"), self._sign(body).encode()):
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

@@ -59,10 +59,12 @@ def _load(body: bytes, url: str) -> dict[str, object]:
 
 def _media_type(document: dict[str, object], content_type: str | None, url: str) -> str:
     declared = document.get("mediaType")
-    header = (content_type or "").split(";")[0].strip() or None
-    media_type = header or declared
+    header = (content_type or "").split(";")[0].strip()
+    # A generic Content-Type (application/json, octet-stream) defers to the body's mediaType, as distribution's
+    # fallback does; a manifest type in the header is authoritative and must agree with the body.
+    media_type = header if header in MANIFEST_TYPES else declared
     if not isinstance(media_type, str) or media_type not in MANIFEST_TYPES:
-        raise _invalid(f"unsupported manifest media type {media_type!r}", url)
+        raise _invalid(f"unsupported manifest media type {header or declared!r}", url)
     if declared is not None and declared != media_type:
         raise _invalid(f"mediaType {declared!r} in the body does not match Content-Type {media_type!r}", url)
     return media_type
