@@ -5,6 +5,9 @@ steps add ``("cicd_evidence", json)`` to ``user_properties``; pytest ships those
 which lives on the controller only, sees everything whether or not the run is distributed. At the end of the session
 the controller writes the bundle (``--evidence-dir``), the ExecPlan entry (``--execplan``), the GitHub Actions job
 summary and annotations, and, as the very last line of the output, the verdict.
+
+Other plugins import :func:`add_secret` from here, possibly before pytest registers this module as a plugin; the
+marker PYTEST_DONT_REWRITE (this module has no asserts to rewrite) keeps pytest from warning about that order.
 """
 
 from __future__ import annotations

@@ -1,0 +1,151 @@
+"""The token never appears in anything the harness writes.
+
+The whole harness (``pytest features/``) runs as a subprocess against the emulator, which accepts only a canary
+token, with every output switched on: ``-vv``, locals in tracebacks, every report section (``-rA``), JUnit XML,
+cucumber JSON, the evidence bundle, a GitHub Actions job summary and annotations. Then every byte it wrote (stdout,
+stderr, every file under its temporary, home and output directories) is searched for the canary, raw and
+base64-encoded at every alignment (as in ``Authorization: Basic`` headers or docker config files).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "stream-monitor"
+_LEAKY_ENV = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_STEP_SUMMARY",
+              "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_ENV")
+LEAKY_PLUGIN = """\
+import os
+
+
+def pytest_report_header(config):
+    return "debug: token " + os.environ["GITHUB_TOKEN"]
+"""
+
+
+def canary_forms(token: str) -> list[bytes]:
+    """The token as bytes, and the stable middle of its base64 encoding at each of the three byte alignments."""
+    raw = token.encode()
+    forms = [raw]
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw)
+        forms.append(encoded[4 if shift else 0:-4])  # drop the groups mixed with neighbouring bytes
+    return forms
+
+
+def find_canary(data: bytes, token: str) -> int | None:
+    """Offset of the first occurrence of any form of ``token`` in ``data``."""
+    hits = [i for form in canary_forms(token) if (i := data.find(form)) >= 0]
+    return min(hits) if hits else None
+
+
+def written_files(*roots: Path) -> Iterator[Path]:
+    for root in roots:
+        yield from (p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def leaks(token: str, streams: dict[str, bytes], roots: list[Path]) -> list[str]:
+    """Where the canary showed up, as ``name @offset`` (never the value itself)."""
+    found = [f"{name} @{at}" for name, data in streams.items() if (at := find_canary(data, token)) is not None]
+    for path in written_files(*roots):
+        at = find_canary(path.read_bytes(), token)
+        if at is not None:
+            found.append(f"{path} @{at}")
+    return found
+
+
+def _env(tmp: Path, token: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _LEAKY_ENV and not k.startswith("ACCEPTANCE_")}
+    for name in ("home", "tmp"):
+        (tmp / name).mkdir(exist_ok=True)
+    env.update(GITHUB_TOKEN=token, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp / "out" / "summary.md"),
+               HOME=str(tmp / "home"), TMPDIR=str(tmp / "tmp"), PYTHONDONTWRITEBYTECODE="1")
+    if os.environ.get("ACCEPTANCE_REQUIRE_TOOLS"):
+        env["ACCEPTANCE_REQUIRE_TOOLS"] = os.environ["ACCEPTANCE_REQUIRE_TOOLS"]
+    return env
+
+
+@pytest.fixture
+def canary() -> str:
+    return "ghp_" + secrets.token_hex(18)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path, canary: str) -> Iterator[dict[str, str]]:
+    """The emulator, accepting only the canary; yields its ready line."""
+    with (tmp_path / "emulator.err").open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "cicd_acceptance.emulator", "--repo-dir", str(SAMPLE),
+                                 "--token", canary, "--speed", "1000"],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
+                                env={k: v for k, v in os.environ.items() if k not in _LEAKY_ENV})
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            pytest.fail(f"the emulator did not start: {(tmp_path / 'emulator.err').read_text()[-2000:]}")
+        ready: dict[str, str] = json.loads(line)
+        yield ready
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_the_canary_never_appears_in_anything_the_harness_writes(tmp_path: Path, canary: str,
+                                                                  emulator: dict[str, str]) -> None:
+    assert emulator["token"] == canary
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = [sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider",
+            "--github-api-url", emulator["api_url"], "--registry", emulator["registry"],
+            "--github-repo", emulator["repository"], "-vv", "-l", "-rA", "--tb=long",
+            "--junitxml", str(out / "junit.xml"), "--cucumberjson", str(out / "cucumber.json"),
+            "--evidence-dir", str(out / "evidence"), "--basetemp", str(tmp_path / "basetemp")]
+    proc = subprocess.run(argv, cwd=ROOT, env=_env(tmp_path, canary), capture_output=True, timeout=900,
+                          check=False)
+    assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")[-3000:]
+    found = leaks(canary, {"stdout": proc.stdout, "stderr": proc.stderr},
+                  [out, tmp_path / "basetemp", tmp_path / "home", tmp_path / "tmp"])
+    assert found == [], f"the token leaked into: {found}"
+    # The run really had the token and wrote every output we scanned (otherwise the scan proves nothing).
+    evidence = json.loads((out / "evidence" / "evidence.json").read_text())
+    assert evidence["settings_sources"]["token"] == "env GITHUB_TOKEN"
+    assert evidence["live"]["api_url"] == emulator["api_url"]
+    assert evidence["scenarios"], "no criterion ran"
+    for name in ("junit.xml", "cucumber.json", "summary.md"):
+        assert (out / name).stat().st_size > 0, name
+    assert proc.stdout.decode().splitlines()[-1].startswith("ACCEPTANCE ")
+
+
+def test_the_scan_finds_a_leak(tmp_path: Path, canary: str) -> None:
+    """Control: the same scan, on a run whose header prints the token, reports stdout."""
+    (tmp_path / "leaky_header.py").write_text(LEAKY_PLUGIN)
+    env = _env(tmp_path, canary)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
+    proc = subprocess.run([sys.executable, "-m", "pytest", "features/", "--co", "-p", "no:cacheprovider",
+                           "-p", "leaky_header"], cwd=ROOT, env=env, capture_output=True, timeout=300, check=False)
+    assert leaks(canary, {"stdout": proc.stdout, "stderr": proc.stderr}, []) == ["stdout @" + str(
+        proc.stdout.find(canary.encode()))]
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x", b"xy", b"x-access-token:", b'{"auth": "'])
+def test_base64_forms_are_found_at_every_alignment(canary: str, prefix: bytes) -> None:
+    blob = b"log: " + base64.b64encode(prefix + canary.encode() + b'"}') + b"\n"
+    assert find_canary(blob, canary) is not None
+    assert find_canary(base64.b64encode(prefix + b"ghp_other_token_value_0123456789"), canary) is None
