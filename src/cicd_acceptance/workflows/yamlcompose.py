@@ -1,14 +1,20 @@
-"""YAML composition with GitHub's scalar typing and bounded alias expansion (see :mod:`.yamlnode`).
+"""Building :class:`Node` trees from YAML parse events, with GitHub's scalar typing and hard bounds.
 
-PyYAML's composer shares one node object between an anchor and its aliases, so composing a "billion laughs"
-document is cheap; the blow-up happens only when the shared nodes are expanded. :class:`Converter` expands them
-into :class:`Node` trees and counts every node an alias adds, stopping at :data:`MAX_ALIAS_NODES`.
+Why events instead of ``yaml.compose``: PyYAML's pure-Python scanner and composer are slow (tens of seconds for a
+1 MiB hostile file), recursive (deep nesting crawls towards a ``RecursionError``) and quadratic in flow nesting.
+libyaml's C parser (``yaml.CSafeLoader``, shipped in PyYAML's wheels) produces the events in about a second per
+MiB; this module composes them iteratively. The pure-Python parser is the fallback when libyaml is missing.
+
+Bounds: nesting deeper than :data:`MAX_DEPTH`; aliases whose expansion adds more than :data:`MAX_ALIAS_NODES`
+nodes. Aliased subtrees are *shared* (nodes are immutable), so counting their size is O(1) per alias and a
+"billion laughs" document is refused before anything is expanded.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -16,39 +22,59 @@ import yaml
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.yamltree import Node
 
-__all__ = ["MAX_ALIAS_NODES", "MAX_DEPTH", "compose", "convert"]
+__all__ = ["MAX_ALIAS_NODES", "MAX_DEPTH", "compose"]
 
 MAX_ALIAS_NODES = 10_000
 """Nodes that alias expansion may add in total; far above any real workflow, far below a YAML bomb."""
 
 MAX_DEPTH = 200
-"""Deepest nesting we convert; deeper documents are hostile or broken, and would overflow the stack."""
+"""Deepest nesting we accept; deeper documents are hostile or broken."""
+
+_STR, _BOOL, _INT, _FLOAT, _NULL = (f"tag:yaml.org,2002:{name}" for name in ("str", "bool", "int", "float", "null"))
+
+# The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution): what GitHub applies.
+_CORE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (_NULL, re.compile(r"~|null|Null|NULL|")),
+    (_BOOL, re.compile(r"true|True|TRUE|false|False|FALSE")),
+    (_INT, re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")),
+    (_FLOAT, re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")),
+)
 
 
-def convert(node: yaml.Node, *, display_path: str) -> Node:
-    """Expand a composed document into a :class:`Node` tree within the alias and depth budgets."""
-    return _Converter(display_path).convert(node, depth=0)
-
-
-def compose(text: str, *, display_path: str) -> yaml.Node | None:
-    """Compose ``text`` (one document) with :class:`_GitHubLoader`; YAML errors name ``display_path:line``."""
-    loader: _GitHubLoader | None = None
+def compose(text: str, *, display_path: str) -> Node | None:
+    """The single document in ``text`` as a :class:`Node` (``None`` for an empty stream)."""
+    builder = _Builder(display_path)
     try:
-        loader = _GitHubLoader(text)  # the reader checks for forbidden characters here already
-        return loader.get_single_node()
+        for event in _events(text):
+            builder.feed(event)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, display_path) from None
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
+        line = text.encode("utf-8", "surrogatepass")[:exc.position].count(b"\n") + 1
         raise WorkflowLoadError(f"invalid YAML: unacceptable character #x{exc.character:04x}",
                                 path=display_path, line=line) from None
     except yaml.YAMLError as exc:
         raise WorkflowLoadError(f"invalid YAML: {exc}", path=display_path) from None
-    except RecursionError:
-        raise WorkflowLoadError("invalid YAML: nesting is too deep", path=display_path) from None
+    return builder.root
+
+
+class _PureLoader(yaml.SafeLoader):
+    """The fallback parser: refuses deep flow nesting early (its scanner rechecks every open level per token)."""
+
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(None, None, f"nesting deeper than {MAX_DEPTH} levels", self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
+
+def _events(text: str) -> Iterator[yaml.Event]:
+    loader_class: Any = getattr(yaml, "CSafeLoader", _PureLoader)
+    loader = loader_class(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
     finally:
-        if loader is not None:
-            loader.dispose()
+        loader.dispose()
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, display_path: str) -> WorkflowLoadError:
@@ -58,148 +84,151 @@ def _yaml_error(exc: yaml.MarkedYAMLError, display_path: str) -> WorkflowLoadErr
     return WorkflowLoadError(f"invalid YAML: {reason}", path=display_path,
                              line=mark.line + 1 if mark is not None else None)
 
-# --- composition: GitHub's scalar typing, aliases kept visible ----------------------------------------------
 
-_STR, _BOOL, _INT, _FLOAT, _NULL = (f"tag:yaml.org,2002:{name}" for name in ("str", "bool", "int", "float", "null"))
-_MERGE = "tag:yaml.org,2002:merge"
+@dataclass
+class _Frame:
+    """A collection being built; ``size`` counts its expanded nodes (for the alias budget)."""
 
-# The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution): what GitHub applies.
-_CORE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (_MERGE, re.compile(r"<<")),  # YAML 1.1's merge key, kept because anchors are how people share blocks
-    (_NULL, re.compile(r"~|null|Null|NULL|")),
-    (_BOOL, re.compile(r"true|True|TRUE|false|False|FALSE")),
-    (_INT, re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")),
-    (_FLOAT, re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")),
-)
-
-
-class _AliasNode(yaml.Node):
-    """Stands where ``*name`` was written, so expansion can be counted and reported at the alias's line."""
-
-    id = "alias"
-
-    def __init__(self, target: yaml.Node, start_mark: yaml.Mark, end_mark: yaml.Mark) -> None:
-        super().__init__(target.tag, target, start_mark, end_mark)
-        self.target = target
+    mapping: bool
+    line: int
+    column: int
+    anchor: str | None
+    items: list[Node] = field(default_factory=list)
+    entries: dict[str, Node] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)
+    merged: dict[str, tuple[Node, int]] = field(default_factory=dict)
+    key: tuple[str, int] | None = None  # the key awaiting its value: (text, line); "<<" is a merge
+    size: int = 1
 
 
-class _GitHubLoader(yaml.SafeLoader):
-    """SafeLoader that resolves plain scalars with the YAML 1.2 core schema and marks alias occurrences."""
-
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            return next((tag for tag, rule in _CORE_RULES if rule.fullmatch(value)), _STR)
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-
-    depth = 0
-
-    def fetch_flow_collection_start(self, token_class: Any) -> None:
-        # PyYAML's scanner rechecks every open flow level per token (quadratic): refuse deep `[[[[` early.
-        if self.flow_level >= MAX_DEPTH:
-            raise yaml.scanner.ScannerError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
-                                            self.get_mark())
-        super().fetch_flow_collection_start(token_class)
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if self.check_event(yaml.AliasEvent):
-            target = super().compose_node(parent, index)  # raises "found undefined alias" for unknown anchors
-            assert target is not None
-            return _AliasNode(target, event.start_mark, event.end_mark)
-        # The composer recurses once per level: stop early instead of crawling towards a RecursionError.
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
-                                                  event.start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-class _Converter:
-    """Turns composed PyYAML nodes into :class:`Node` trees, enforcing the alias and depth budgets."""
+class _Builder:
+    """Consumes parse events; keeps a stack of open collections instead of recursing."""
 
     def __init__(self, display_path: str) -> None:
         self.display_path = display_path
-        self.alias_depth = 0
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Node, int]] = {}
         self.alias_nodes = 0
-        self.alias_mark: yaml.Mark | None = None  # where the outermost alias being expanded was written
+        self.documents = 0
+        self.root: Node | None = None
 
-    def error(self, message: str, mark: yaml.Mark) -> WorkflowLoadError:
+    def error(self, message: str, mark: Any) -> WorkflowLoadError:
         return WorkflowLoadError(message, path=self.display_path, line=mark.line + 1)
 
-    def convert(self, node: yaml.Node, *, depth: int) -> Node:
-        if depth > MAX_DEPTH:
-            raise self.error(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
-        if self.alias_depth:
-            self.alias_nodes += 1
-            if self.alias_nodes > MAX_ALIAS_NODES:
-                raise self.error(f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes "
-                                 "(an alias bomb?); refusing to expand them", self.alias_mark or node.start_mark)
-        if isinstance(node, _AliasNode):
-            return self.convert_alias(node, depth=depth)
-        if isinstance(node, yaml.MappingNode):
-            return self.convert_mapping(node, depth=depth)
-        if isinstance(node, yaml.SequenceNode):
-            items = [self.convert(child, depth=depth + 1) for child in node.value]
-            return Node(items, node.start_mark.line + 1, node.start_mark.column + 1)
-        assert isinstance(node, yaml.ScalarNode)
-        return self.convert_scalar(node)
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self.error("invalid YAML: expected a single document, found another one", event.start_mark)
+        elif isinstance(event, yaml.ScalarEvent):
+            self.add(self.scalar(event), 1, event)
+        elif isinstance(event, yaml.AliasEvent):
+            self.alias(event)
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            self.open(event)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            self.close()
 
-    def convert_alias(self, node: _AliasNode, *, depth: int) -> Node:
-        if not self.alias_depth:
-            self.alias_mark = node.start_mark
-        self.alias_depth += 1
-        try:
-            expanded = self.convert(node.target, depth=depth)
-        finally:
-            self.alias_depth -= 1
-        # The expansion keeps the anchor's content but reports the alias's own position.
-        return Node(expanded.value, node.start_mark.line + 1, node.start_mark.column + 1, expanded.text,
-                    expanded.key_lines)
+    def open(self, event: yaml.CollectionStartEvent) -> None:
+        parent = self.stack[-1] if self.stack else None
+        if parent is not None and parent.mapping and parent.key is None:
+            raise self.error("a mapping key must be a plain value, not a mapping or a sequence", event.start_mark)
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.error(f"invalid YAML: nesting deeper than {MAX_DEPTH} levels", event.start_mark)
+        line, column = _position(event.start_mark)
+        self.stack.append(_Frame(isinstance(event, yaml.MappingStartEvent), line, column, event.anchor))
 
-    def convert_mapping(self, node: yaml.MappingNode, *, depth: int) -> Node:
-        explicit: dict[str, Node] = {}
-        key_lines: dict[str, int] = {}
-        merged: dict[str, Node] = {}
-        merged_lines: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                for key, child, line in self.merge_sources(value_node, depth=depth):
-                    merged.setdefault(key, child)  # earlier merge sources win, as YAML 1.1 specifies
-                    merged_lines.setdefault(key, line)
-                continue
-            key = self.key_text(key_node)
-            if key in explicit:
-                raise self.error(f"duplicate key {key!r} (first defined on line {key_lines[key]})",
-                                 key_node.start_mark)
-            explicit[key] = self.convert(value_node, depth=depth + 1)
-            key_lines[key] = key_node.start_mark.line + 1
-        value = {**merged, **explicit}
-        lines = {**merged_lines, **key_lines}
-        return Node(value, node.start_mark.line + 1, node.start_mark.column + 1, None, lines)
+    def close(self) -> None:
+        frame = self.stack.pop()
+        if frame.mapping:
+            # Explicit keys win over merged ones; merged keys keep the line where their source wrote them.
+            value: dict[str, Node] | list[Node] = {
+                **{key: node for key, (node, _) in frame.merged.items()}, **frame.entries}
+            lines = {**{key: line for key, (_, line) in frame.merged.items()}, **frame.key_lines}
+            node = Node(value, frame.line, frame.column, None, lines)
+        else:
+            node = Node(frame.items, frame.line, frame.column)
+        if frame.anchor is not None:
+            self.anchors[frame.anchor] = (node, frame.size)
+        self.attach(node, frame.size, None)
 
-    def merge_sources(self, value_node: yaml.Node, *, depth: int) -> Iterator[tuple[str, Node, int]]:
-        merged = self.convert(value_node, depth=depth + 1)
-        sources = merged.value if isinstance(merged.value, list) else [merged]
+    def scalar(self, event: yaml.ScalarEvent) -> Node:
+        line, column = _position(event.start_mark)
+        return Node(_scalar_value(_scalar_tag(event), event.value), line, column, event.value)
+
+    def add(self, node: Node, size: int, event: yaml.ScalarEvent) -> None:
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (node, size)
+        self.attach(node, size, event)
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        if event.anchor not in self.anchors:
+            raise self.error(f"invalid YAML: found undefined alias {event.anchor!r}", event.start_mark)
+        target, size = self.anchors[event.anchor]
+        self.alias_nodes += size
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            raise self.error(f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); "
+                             "refusing to expand them", event.start_mark)
+        line, column = _position(event.start_mark)
+        # The children are shared (nodes are immutable); the alias itself reports where it was written.
+        self.attach(Node(target.value, line, column, target.text, target.key_lines), size, None)
+
+    def attach(self, node: Node, size: int, event: yaml.ScalarEvent | None) -> None:
+        if not self.stack:
+            self.root = node
+            return
+        frame = self.stack[-1]
+        frame.size += size
+        if not frame.mapping:
+            frame.items.append(node)
+        elif frame.key is None:
+            self.take_key(frame, node, event)
+        else:
+            self.take_value(frame, node)
+
+    def take_key(self, frame: _Frame, node: Node, event: yaml.ScalarEvent | None) -> None:
+        if not node.is_scalar:
+            raise WorkflowLoadError("a mapping key must be a plain value, not a mapping or a sequence",
+                                    path=self.display_path, line=node.line)
+        text = node.text if node.text is not None else node.scalar_text()
+        merge = event is not None and text == "<<" and event.implicit[0] and event.tag in {None, "!"}
+        if not merge and text in frame.entries:
+            raise WorkflowLoadError(f"duplicate key {text!r} (first defined on line {frame.key_lines[text]})",
+                                    path=self.display_path, line=node.line)
+        frame.key = ("\x00<<" if merge else text, node.line)
+
+    def take_value(self, frame: _Frame, node: Node) -> None:
+        assert frame.key is not None
+        key, line = frame.key
+        frame.key = None
+        if key == "\x00<<":
+            self.merge(frame, node)
+            return
+        frame.entries[key] = node
+        frame.key_lines[key] = line
+
+    def merge(self, frame: _Frame, node: Node) -> None:
+        """YAML 1.1 merge key: ``<<: *base`` or ``<<: [*a, *b]`` (earlier sources win)."""
+        sources = node.value if isinstance(node.value, list) else [node]
         for source in sources:
             if not isinstance(source.value, dict):
-                raise self.error(f"a merge key ('<<') needs a mapping or a list of mappings, found a {source.kind}",
-                                 value_node.start_mark)
+                raise WorkflowLoadError(f"a merge key ('<<') needs a mapping or a list of mappings, "
+                                        f"found a {source.kind}", path=self.display_path, line=node.line)
             for key, child in source.value.items():
-                yield key, child, source.key_line(key)
+                frame.merged.setdefault(key, (child, source.key_line(key)))
 
-    def key_text(self, key_node: yaml.Node) -> str:
-        target = key_node.target if isinstance(key_node, _AliasNode) else key_node
-        if not isinstance(target, yaml.ScalarNode):
-            raise self.error("a mapping key must be a plain value, not a mapping or a sequence", key_node.start_mark)
-        return str(target.value)
 
-    def convert_scalar(self, node: yaml.ScalarNode) -> Node:
-        text: str = node.value
-        line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        return Node(_scalar_value(node.tag, text), line, column, text)
+def _position(mark: Any) -> tuple[int, int]:
+    """1-based (line, column) of a PyYAML or libyaml mark."""
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _scalar_tag(event: yaml.ScalarEvent) -> str:
+    if event.tag not in {None, "!"}:
+        return str(event.tag)  # explicitly tagged: !!str, !!int...
+    if event.tag is None and event.implicit[0]:  # plain and untagged: the core schema decides
+        return next((tag for tag, rule in _CORE_RULES if rule.fullmatch(event.value)), _STR)
+    return _STR  # quoted, block scalars and the non-specific "!" tag are strings
 
 
 def _scalar_value(tag: str, text: str) -> str | int | float | bool | None:
