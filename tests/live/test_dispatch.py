@@ -197,3 +197,34 @@ def test_correlation_pages_through_many_runs() -> None:
     assert outcome.run.id == fake.runs[-1].id
     pages = [r for r in fake.requests if r.url.params.get("page")]
     assert pages, "the search must follow Link to later pages"
+
+
+def test_listing_outage_after_the_dispatch_is_ridden_out() -> None:
+    clock = ManualClock(start=100.0)
+    fake = FakeGitHub(clock=clock, dispatch_mode="204")
+
+    def flaky_listing(request: httpx.Request) -> httpx.Response:
+        listing = request.url.path.endswith("/runs") and "created" in request.url.params
+        if listing and clock() < 160:
+            return httpx.Response(503, json={"message": "Service Unavailable"})
+        return fake(request)
+
+    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(flaky_listing), sleep=clock.sleep)
+    outcome = find(client, clock)
+    assert outcome.run.id == fake.runs[-1].id
+    assert fake.dispatches == 1
+
+
+def test_listing_outage_to_the_end_is_named_in_the_error() -> None:
+    clock = ManualClock(start=100.0)
+    fake = FakeGitHub(clock=clock, dispatch_mode="204")
+
+    def broken_listing(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/runs") and "created" in request.url.params:
+            return httpx.Response(503, json={"message": "Service Unavailable"})
+        return fake(request)
+
+    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(broken_listing), sleep=clock.sleep)
+    with pytest.raises(CorrelationError, match=r"the last listing failed: GET .* -> 503"):
+        find(client, clock, find_timeout_s=60)
+    assert fake.dispatches == 1

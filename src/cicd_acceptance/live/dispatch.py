@@ -100,6 +100,7 @@ class _Search:
     polls: int = 0
     rejected: dict[int, str] = field(default_factory=dict)
     first_seen: float | None = None
+    last_error: str | None = None
 
     def settled(self, found: tuple[WorkflowRun, ...], now: float, settle_s: float) -> bool:
         """True once one candidate has stood alone for ``settle_s`` (a second one would have raised)."""
@@ -110,10 +111,25 @@ class _Search:
 
     def look(self, client: GitHubClient) -> tuple[WorkflowRun, ...]:
         self.polls += 1
+        try:
+            runs = list(self._list(client))
+        except GitHubAPIError as exc:
+            if exc.status_code is not None and exc.status_code < 500:
+                raise
+            # The dispatch went through; a transient API failure must not lose our run (or invite a re-dispatch).
+            self.last_error = str(exc)
+            return ()
+        return self._candidates(runs)
+
+    def _list(self, client: GitHubClient) -> Iterable[WorkflowRun]:
+        t = self.target
+        return client.list_workflow_runs(t.repo, workflow=t.workflow, event="workflow_dispatch", branch=t.ref,
+                                         created=self.since)
+
+    def _candidates(self, runs: Iterable[WorkflowRun]) -> tuple[WorkflowRun, ...]:
         t = self.target
         found: list[WorkflowRun] = []
-        for run in client.list_workflow_runs(t.repo, workflow=t.workflow, event="workflow_dispatch", branch=t.ref,
-                                             created=self.since):
+        for run in runs:
             why = self._reject(run)
             if why:
                 self.rejected[run.id] = f"run {run.id} ({why})"
@@ -209,10 +225,11 @@ def _correlate(client: GitHubClient, search: _Search, timing: _Timing) -> Workfl
                 f"deadline, too late to confirm no other run matches (settle {timing.settle_s:.0f}s)") from None
         rejected = "; ".join(search.rejected.values()) or "none"
         actor = f", actor {t.actor}" if t.actor else ""
+        failing = f"; the last listing failed: {search.last_error}" if search.last_error else ""
         raise CorrelationError(
             f"no run of {t.workflow_name} (event workflow_dispatch, branch {t.ref}, head {t.head_sha[:7]}{actor}, "
             f"created {search.since}) appeared within {exc.waited_s:.0f}s of the dispatch; runs rejected: {rejected}"
-        ) from None
+            f"{failing}") from None
     return found[0]
 
 
