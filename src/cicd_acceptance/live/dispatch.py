@@ -201,6 +201,10 @@ def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: _Tim
             return client.get_run(t.repo, run_id)
         except GitHubNotFound:
             return None  # the id can be ahead of the read replicas for a few seconds
+        except GitHubAPIError as exc:
+            if exc.status_code is not None and exc.status_code < 500:
+                raise
+            return None  # transient: the run exists (we hold its id); keep looking until the deadline
 
     run = wait_until(look, done=lambda seen: seen is not None, phase=f"run {run_id} to appear",
                      timeout_s=timing.timeout_s, interval_s=timing.interval_s, sleep=timing.sleep, clock=timing.clock)
