@@ -228,3 +228,19 @@ def test_listing_outage_to_the_end_is_named_in_the_error() -> None:
     with pytest.raises(CorrelationError, match=r"the last listing failed: GET .* -> 503"):
         find(client, clock, find_timeout_s=60)
     assert fake.dispatches == 1
+
+
+def test_reading_the_returned_run_rides_out_a_transient_outage() -> None:
+    clock = ManualClock(start=100.0)
+    fake = FakeGitHub(clock=clock)
+
+    def flaky_run(request: httpx.Request) -> httpx.Response:
+        if "/actions/runs/" in request.url.path and clock() < 130:
+            return httpx.Response(502, json={"message": "Bad gateway"})
+        return fake(request)
+
+    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(flaky_run), sleep=clock.sleep)
+    outcome = find(client, clock)
+    assert outcome.correlation.method == "return_run_details"
+    assert outcome.run.id == fake.runs[-1].id
+    assert clock() >= 130
