@@ -161,3 +161,19 @@ def test_contents_and_commit(client: httpx.Client, sample_repo: Path) -> None:
     commit = client.get(f"{REPO}/commits/main").json()
     assert commit["sha"] == head
     assert [p["sha"] for p in commit["parents"]] == git(sample_repo, "rev-parse", "HEAD^1", "HEAD^2").split()
+
+
+def test_dispatch_inputs_are_checked(tmp_path: Path) -> None:
+    from cicd_acceptance.emulator import EmulatorConfig
+    from tests.emulator.sample_repo import BUILD_YML, make_sample_repo
+
+    with_inputs = BUILD_YML.replace("  workflow_dispatch:\n", "  workflow_dispatch:\n    inputs:\n      reason:\n"
+                                    "        required: true\n      note:\n        default: none\n")
+    state = EmulatorState(make_sample_repo(tmp_path, build_yml=with_inputs), EmulatorConfig(speed=0, token=TOKEN))
+    url = f"{REPO}/actions/workflows/build-images.yml/dispatches"
+    with _client(state) as client:
+        missing = client.post(url, json={"ref": "main"})
+        assert (missing.status_code, missing.json()["message"]) == (422, "Required input 'reason' not provided")
+        extra = client.post(url, json={"ref": "main", "inputs": {"reason": "x", "colour": "red"}})
+        assert (extra.status_code, extra.json()["message"]) == (422, "Unexpected inputs provided: ['colour']")
+        assert client.post(url, json={"ref": "main", "inputs": {"reason": "release"}}).status_code == 204

@@ -15,8 +15,8 @@ from datetime import datetime
 from cicd_acceptance.emulator.clock import iso
 from cicd_acceptance.emulator.repo import Commit, RepoFile
 
-__all__ = ["RepoIdentity", "Urls", "branch_body", "commit_body", "content_file_body", "full_repository_body",
-           "meta_body", "node_id", "rate_limit_body", "repository_body", "user_body"]
+__all__ = ["RepoIdentity", "Urls", "branch_body", "commit_body", "content_entry_body", "content_file_body",
+           "full_repository_body", "meta_body", "node_id", "rate_limit_body", "repository_body", "user_body"]
 
 JsonDict = dict[str, object]
 
@@ -173,6 +173,18 @@ def content_file_body(urls: Urls, repo: RepoIdentity, entry: RepoFile, data: byt
         "download_url": f"{urls.html}/raw/{repo.full_name}/{ref}/{entry.path}",
         "_links": {"self": api, "git": git, "html": html},
     }
+
+
+def content_entry_body(urls: Urls, repo: RepoIdentity, *, path: str, kind: str, sha: str, size: int,
+                       ref: str) -> JsonDict:
+    """One item of a ``content-directory`` listing (a file or a sub-directory)."""
+    api = f"{urls.api}/repos/{repo.full_name}/contents/{path}?ref={ref}"
+    html = f"{urls.html}/{repo.full_name}/{'tree' if kind == 'dir' else 'blob'}/{ref}/{path}"
+    git = f"{urls.api}/repos/{repo.full_name}/git/{'trees' if kind == 'dir' else 'blobs'}/{sha}"
+    download = f"{urls.html}/raw/{repo.full_name}/{ref}/{path}" if kind == "file" else None
+    return {"type": kind, "size": size, "name": path.rsplit("/", 1)[-1], "path": path, "sha": sha, "url": api,
+            "git_url": git, "html_url": html, "download_url": download,
+            "_links": {"self": api, "git": git, "html": html}}
 
 
 def meta_body(*, installed_version: str | None) -> JsonDict:

@@ -82,6 +82,20 @@ class RepoSnapshot:
             self._contents[path] = data
         return data
 
+    def directory(self, path: str) -> list[tuple[str, str]]:
+        """Direct children of directory ``path`` ("" = the checkout's root) as (name, "file"|"dir"), sorted."""
+        prefix = f"{path.strip('/')}/" if path.strip("/") else ""
+        children: dict[str, str] = {}
+        for file_path in self.files:
+            if file_path.startswith(prefix):
+                head, sep, _ = file_path[len(prefix):].partition("/")
+                children[head] = "dir" if sep else "file"
+        return sorted(children.items())
+
+    def tree_sha(self, path: str) -> str:
+        """The git tree id of directory ``path`` at HEAD (relative to the checkout dir)."""
+        return _git(self.root, "rev-parse", f"HEAD:./{path.strip('/')}").strip()
+
     def workflow_paths(self) -> list[str]:
         """Tracked ``.github/workflows/*.yml|yaml`` paths, sorted."""
         return sorted(path for path in self.files

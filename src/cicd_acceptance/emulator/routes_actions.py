@@ -13,6 +13,7 @@ from cicd_acceptance.emulator.payloads_actions import job_body, run_body, workfl
 from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
 from cicd_acceptance.emulator.runs import RunRecord
 from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.workflows.model import Workflow
 
 __all__ = ["ACTIONS_ROUTES"]
 
@@ -51,6 +52,9 @@ def dispatch(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
         return error(400, "return_run_details is not a permitted key.", docs=docs)
     if not info.dispatchable:
         return error(422, "Workflow does not have 'workflow_dispatch' trigger", docs=docs)
+    problem = _inputs_problem(info.workflow, body.get("inputs"))
+    if problem:
+        return error(422, problem, docs=docs)
     ref = str(body["ref"]).removeprefix("refs/heads/")
     sha = ctx.state.github.branch_sha(ref)
     if sha is None:
@@ -61,6 +65,25 @@ def dispatch(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
         html = f"{ctx.urls.html}/{ctx.state.repository}/actions/runs/{run.id}"
         return json_response({"workflow_run_id": run.id, "run_url": api, "html_url": html})
     return Response(status=204)
+
+
+def _inputs_problem(workflow: Workflow | None, inputs: object) -> str | None:
+    """GitHub's 422 messages for dispatch inputs: unknown keys, missing required ones, too many."""
+    if inputs is None:
+        inputs = {}
+    if not isinstance(inputs, dict):
+        return "Invalid request.\n\nFor 'properties/inputs', is not an object."
+    trigger = workflow.triggers.get("workflow_dispatch") if workflow else None
+    declared = trigger.inputs if trigger else {}
+    unexpected = sorted(set(inputs) - set(declared))
+    if unexpected:
+        return f"Unexpected inputs provided: {unexpected}"
+    for name, node in declared.items():
+        spec = node.plain() if node is not None else None
+        required = isinstance(spec, dict) and spec.get("required") is True and "default" not in spec
+        if required and name not in inputs:
+            return f"Required input '{name}' not provided"
+    return None
 
 
 def _create_dispatched_runs(ctx: Ctx, path: str, ref: str, sha: str) -> RunRecord:

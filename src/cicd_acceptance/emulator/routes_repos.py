@@ -17,6 +17,7 @@ from cicd_acceptance.emulator.payloads_actions import (
 from cicd_acceptance.emulator.payloads_repo import (
     branch_body,
     commit_body,
+    content_entry_body,
     content_file_body,
     full_repository_body,
     meta_body,
@@ -113,11 +114,29 @@ def get_content(ctx: Ctx, owner: str, repo: str, path: str) -> Response:
         return error(404, f"No commit found for the ref {ref}", docs=docs)
     entry = snapshot.files.get(path.strip("/"))
     if entry is None:
-        return error(404, "Not Found", docs=docs)
+        return _directory(ctx, path.strip("/"), ref) or error(404, "Not Found", docs=docs)
     data = snapshot.read(entry.path)
     if "application/vnd.github.raw" in ctx.request.headers.get("Accept", ""):
         return Response(data, content_type="application/vnd.github.raw")
     return json_response(content_file_body(ctx.urls, ctx.state.identity, entry, data, ref))
+
+
+def _directory(ctx: Ctx, path: str, ref: str) -> Response | None:
+    snapshot, identity = ctx.state.snapshot, ctx.state.identity
+    children = snapshot.directory(path)
+    if not children:
+        return None
+    items = []
+    for name, kind in children:
+        child = f"{path}/{name}" if path else name
+        entry = snapshot.files.get(child)
+        sha, size = (entry.blob, entry.size) if entry else (snapshot.tree_sha(child), 0)
+        items.append(content_entry_body(ctx.urls, identity, path=child, kind=kind, sha=sha, size=size, ref=ref))
+    return json_response(items)
+
+
+def get_root_content(ctx: Ctx, owner: str, repo: str) -> Response:
+    return get_content(ctx, owner, repo, "")
 
 
 def list_pulls(ctx: Ctx, owner: str, repo: str) -> Response:
@@ -173,6 +192,7 @@ REPO_ROUTES: dict[str, tuple[str, Callable[..., Response]]] = {
     "/repos/<owner>/<repo>/commits/<commit_sha>/pulls": ("GET", commit_pulls),
     "/repos/<owner>/<repo>/commits/<path:ref>/check-runs": ("GET", check_runs),
     "/repos/<owner>/<repo>/commits/<path:ref>": ("GET", get_commit),
+    "/repos/<owner>/<repo>/contents": ("GET", get_root_content),
     "/repos/<owner>/<repo>/contents/<path:path>": ("GET", get_content),
     "/repos/<owner>/<repo>/pulls": ("GET", list_pulls),
     "/repos/<owner>/<repo>/pulls/<int:pull_number>": ("GET", get_pull),
