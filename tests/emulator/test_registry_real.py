@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import subprocess
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ from cicd_acceptance.emulator.registry_grammar import (
     compute_digest,
 )
 from cicd_acceptance.emulator.registry_state import RegistryState
+from cicd_acceptance.emulator.server import tls_context
 from cicd_acceptance.testing.tooling import require_tool
 
 pytestmark = pytest.mark.tool
@@ -408,3 +410,30 @@ def test_skopeo_through_the_whole_emulator_app(state: EmulatorState, tmp_path: P
     assert (head.status_code, head.headers["docker-content-digest"]) == (200, image.index_digest)
     assert head.headers["content-length"] == str(len(raw.encode()))
     assert state.registry.tags("example/stream-monitor/gateway") == ["v1"]
+
+
+def test_skopeo_over_tls_gets_its_token_from_an_https_realm(registry: RegistryState, tmp_path: Path) -> None:
+    """ghcr.io is HTTPS: the realm must follow the request's scheme, and skopeo verifies the certificate here."""
+    require_tool("skopeo", why="real-client test of the emulated registry")
+    openssl = require_tool("openssl", why="to make a self-signed certificate")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(certs / "ca.crt")], check=True, capture_output=True)
+    app = make_registry_app(registry, check_basic=lambda user, password: (user, password) == (USER, TOKEN),
+                            now=lambda: CREATED)
+    image = _image("octo-org/tls", ("linux/amd64",))
+    source = _write_layout(tmp_path / "layout", image, image.index_digest, "v1")
+
+    with ThreadedServer(app, ssl_context=tls_context(str(certs / "ca.crt"), str(tmp_path / "key.pem"))) as server:
+        target = f"docker://127.0.0.1:{server.port}/octo-org/tls:v1"
+        _skopeo(tmp_path / "home", "copy", "--all", "--dest-cert-dir", str(certs), "--dest-creds", f"{USER}:{TOKEN}",
+                source, target)
+        raw = _skopeo(tmp_path / "home", "inspect", "--raw", "--cert-dir", str(certs), "--creds", f"{USER}:{TOKEN}",
+                      target).stdout
+        trust = ssl.create_default_context(cafile=str(certs / "ca.crt"))
+        challenge = httpx.get(f"{server.url}/v2/", verify=trust).headers["www-authenticate"]
+
+    assert compute_digest(raw.encode()) == image.index_digest
+    assert challenge.startswith(f'Bearer realm="https://127.0.0.1:{server.port}/token"')
