@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.model import parse_workflow
 from cicd_acceptance.workflows.publication import BuildEvent, ImagePublication, PublicationPlan, publication_plan
@@ -477,3 +478,12 @@ def test_default_branch_idiom_through_the_event_payload() -> None:
                   "github.event.repository.default_branch) }}\n")
     assert meta_tags(with_block) == ["a/b:latest"]
     assert meta_tags(with_block, event("workflow_dispatch", "refs/heads/feature/x")) == []
+
+
+def test_a_broken_expression_names_the_file_and_line() -> None:
+    with pytest.raises(WorkflowLoadError, match=r"^\.github/workflows/build-images\.yml:7: unterminated"):
+        plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+             "        with: {tags: 'a/b:${{ github.sha'}\n")
+    with pytest.raises(WorkflowLoadError, match=r"^\.github/workflows/build-images\.yml:7: invalid expression"):
+        plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+             "        with: {push: '${{ github.sha == }}'}\n")

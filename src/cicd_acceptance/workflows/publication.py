@@ -24,6 +24,7 @@ from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate
 from cicd_acceptance.workflows.listinput import input_text, split_items, text_or_unknown
 from cicd_acceptance.workflows.metadata import MetadataResult, compute_metadata
 from cicd_acceptance.workflows.model import Job, Step, Workflow
+from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = [
     "BUILD_PUSH_ACTION",
@@ -203,14 +204,14 @@ class _Walk:
 
     def references(self, step: Step, ctx: ExprContext) -> list[Value]:
         node = step.with_.get("tags")
-        linked = self.linked_metadata(node.scalar_text() if node is not None else "", "tags")
+        linked = self.linked_metadata(node, "tags")
         if linked is not None:
             return list(linked.tags)
         return [text_or_unknown(item) for item in split_items(input_text(node, ctx) or "", commas=True)]
 
     def labels(self, step: Step, ctx: ExprContext) -> dict[str, Value]:
         node = step.with_.get("labels")
-        linked = self.linked_metadata(node.scalar_text() if node is not None else "", "labels")
+        linked = self.linked_metadata(node, "labels")
         if linked is not None:
             return dict(linked.labels)
         labels: dict[str, Value] = {}
@@ -219,12 +220,15 @@ class _Walk:
             labels[key.strip()] = text_or_unknown(value.strip())
         return labels
 
-    def linked_metadata(self, text: str, output: str) -> MetadataResult | None:
+    def linked_metadata(self, node: Node | None, output: str) -> MetadataResult | None:
         """The metadata step behind ``${{ steps.<id>.outputs.<output> }}`` when that is the whole input."""
-        found = find_expressions(text.strip())
-        if len(found) != 1 or found[0][0] != 0 or found[0][1] != len(text.strip()):
+        if node is None or not node.is_string:
             return None
-        tree = parse_expression(found[0][2], path=self.workflow.path)
+        text = node.scalar_text().strip()
+        found = find_expressions(text, path=self.workflow.path, line=node.line)
+        if len(found) != 1 or found[0][0] != 0 or found[0][1] != len(text):
+            return None
+        tree = parse_expression(found[0][2], path=self.workflow.path, line=node.line)
         if not (isinstance(tree, Property) and tree.name.lower() == output and isinstance(tree.target, Property)
                 and tree.target.name.lower() == "outputs" and isinstance(tree.target.target, Property)
                 and isinstance(tree.target.target.target, Name) and tree.target.target.target.name == "steps"):
