@@ -163,11 +163,13 @@ def test_foreign_dispatch_and_visibility_delay(state: EmulatorState, client: htt
     state.add_fault("POST /repos/*/actions/workflows/*/dispatches:foreign-dispatchx1")
     state.add_fault("POST /repos/*/actions/workflows/*/dispatches:visibility-delay=30x1")
     run_id = _dispatch(client)
+    url = f"{REPO}/actions/workflows/build-images.yml/runs"
     state.advance(29)
     assert client.get(f"{REPO}/actions/runs/{run_id}").status_code == 404
+    early = client.get(url, params={"event": "workflow_dispatch"}).json()["workflow_runs"]
+    assert [run["actor"]["login"] for run in early] == ["another-actor"]  # the foreign run is listed first
     state.advance(1)
-    runs = client.get(f"{REPO}/actions/workflows/build-images.yml/runs",
-                      params={"event": "workflow_dispatch"}).json()["workflow_runs"]
+    runs = client.get(url, params={"event": "workflow_dispatch"}).json()["workflow_runs"]
     assert len(runs) == 2
     assert {run["actor"]["login"] for run in runs} == {"example", "another-actor"}
     assert len({run["created_at"] for run in runs}) == 1

@@ -97,8 +97,9 @@ def _create_dispatched_runs(ctx: Ctx, path: str, ref: str, sha: str) -> RunRecor
                                visibility_delay=delay)
     if any(f.kind == "foreign-dispatch" for f in faults):
         # Another actor dispatches the same workflow at the same moment: the case that breaks "newest run" logic.
+        # It gets the normal delay, so with a delayed-visibility fault it is listed before ours.
         state.github.add_run(info, event="workflow_dispatch", branch=ref, head_sha=sha, actor="another-actor",
-                             created_at=ctx.now, visibility_delay=delay)
+                             created_at=ctx.now, visibility_delay=state.config.timings.visibility_delay)
     if any(f.kind == "reattempt" for f in faults):
         state.github.request_reattempt(run.id)
     return run
