@@ -47,9 +47,10 @@ def state(clock: Clock) -> RegistryState:
     return registry
 
 
-def _client(state: RegistryState, clock: Clock, base_url: str = "http://ghcr.test", **options: bool) -> httpx.Client:
+def _client(state: RegistryState, clock: Clock, base_url: str = "http://ghcr.test", *,
+            absolute_locations: bool = False) -> httpx.Client:
     app = make_registry_app(state, check_basic=lambda user, password: password == TOKEN, now=clock, token_ttl_s=60,
-                            **options)
+                            absolute_locations=absolute_locations)
     return httpx.Client(transport=httpx.WSGITransport(app=app), base_url=base_url)
 
 
@@ -444,3 +445,20 @@ def test_a_failure_inside_the_app_is_an_oci_500_not_a_traceback(state: RegistryS
     error = _error(response, 500, "UNKNOWN")
     assert "RuntimeError: credential store unavailable" in str(error["message"])
     assert TOKEN not in response.text
+
+
+def test_read_only_credentials_get_a_pull_only_token(state: RegistryState, clock: Clock) -> None:
+    app = make_registry_app(state, check_basic=lambda user, password: password in (TOKEN, "read-only"), now=clock,
+                            can_push=lambda user, password: password == TOKEN)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://ghcr.test") as client:
+        state.set_public(NAME, False)
+        token = _token(client, f"repository:{NAME}:pull,push", creds=("octocat", "read-only")).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        assert client.get(f"/v2/{NAME}/tags/list", headers=headers).status_code == 200
+        push = client.post(f"/v2/{NAME}/blobs/uploads/", headers=headers)
+        writer = _bearer(client, actions="pull,push")
+        assert client.post(f"/v2/{NAME}/blobs/uploads/", headers=writer).status_code == 202
+
+    _error(push, 401, "UNAUTHORIZED")
+    assert 'error="insufficient_scope"' in push.headers["www-authenticate"]

@@ -60,15 +60,18 @@ def _url_map() -> Map:
 
 def make_registry_app(registry: RegistryState, *, check_basic: Callable[[str, str], bool],
                       now: Callable[[], datetime], token_ttl_s: int = 300,
-                      absolute_locations: bool = False) -> WSGIApplication:
+                      absolute_locations: bool = False,
+                      can_push: Callable[[str, str], bool] | None = None) -> WSGIApplication:
     """The registry's WSGI app; mount it for ``/v2/...`` and ``/token``.
 
     Parameters: ``registry`` the state it serves; ``check_basic(user, password)`` says whether HTTP Basic
     credentials sent to ``/token`` are good; ``now`` the emulator clock (token expiry); ``token_ttl_s`` how long
-    a bearer token lives; ``absolute_locations`` whether upload ``Location`` headers carry scheme and host.
+    a bearer token lives; ``absolute_locations`` whether upload ``Location`` headers carry scheme and host;
+    ``can_push(user, password)`` whether good credentials may also push and delete (default: all may), so a
+    read-only token gets a pull-only bearer token, as a token without ``write:packages`` does on ghcr.io.
     """
     handlers = RegistryHandlers(registry, TokenIssuer(now=now, ttl_s=token_ttl_s), check_basic=check_basic,
-                                now=now, absolute_locations=absolute_locations)
+                                can_push=can_push or check_basic, now=now, absolute_locations=absolute_locations)
     url_map = _url_map()
 
     @Request.application

@@ -46,10 +46,11 @@ class RegistryHandlers:
     """One method per route endpoint (names match the rules in :func:`registry_app._url_map`)."""
 
     def __init__(self, registry: RegistryState, issuer: TokenIssuer, *, check_basic: Callable[[str, str], bool],
-                 now: Callable[[], datetime], absolute_locations: bool) -> None:
+                 can_push: Callable[[str, str], bool], now: Callable[[], datetime], absolute_locations: bool) -> None:
         self._registry = registry
         self._issuer = issuer
         self._check_basic = check_basic
+        self._can_push = can_push
         self._now = now
         self._absolute = absolute_locations
 
@@ -69,6 +70,9 @@ class RegistryHandlers:
         if request.headers.get("Authorization") and (credentials is None or not self._check_basic(*credentials)):
             return oci_error(401, "UNAUTHORIZED", "bad credentials for the token endpoint")
         granted = [(s.name, a) for s in scopes for a in s.actions]
+        if credentials is not None and not self._can_push(*credentials):
+            # The token protocol grants the permitted subset; the push itself then meets insufficient_scope.
+            granted = [(n, a) for n, a in granted if a == "pull"]
         if credentials is None:
             refused = [f"{n}:{a}" for n, a in granted if a != "pull" or not self._anonymous_pull(n)]
             if refused:
