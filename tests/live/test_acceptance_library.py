@@ -35,7 +35,7 @@ def made() -> Iterator[list[Emulated]]:
 
 
 @pytest.fixture
-def emulated(made: list[Emulated]) -> Iterator[Emulated]:
+def emulated(made: list[Emulated]) -> Emulated:
     emu = Emulated()
     made.append(emu)
     return emu
