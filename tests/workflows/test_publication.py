@@ -228,13 +228,13 @@ def test_unknown_parts_stay_visible() -> None:
             steps:
               - uses: docker/build-push-action@v6
                 with:
-                  push: ${{ inputs.publish }}
+                  push: ${{ vars.PUBLISH }}
                   tags: ghcr.io/${{ secrets.OWNER }}/app:${{ github.sha }}
         """)
     entry = only(result.entries)
     assert entry.image == Unknown("ghcr.io/${{ secrets.OWNER }}/app", template=True)
     assert entry.tags == (SHA,)
-    assert entry.push == Unknown("${{ inputs.publish }}", template=True)
+    assert entry.push == Unknown("${{ vars.PUBLISH }}", template=True)
     assert result.pushed == result.entries
 
 
@@ -487,3 +487,38 @@ def test_a_broken_expression_names_the_file_and_line() -> None:
     with pytest.raises(WorkflowLoadError, match=r"^\.github/workflows/build-images\.yml:7: invalid expression"):
         plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
              "        with: {push: '${{ github.sha == }}'}\n")
+
+
+DISPATCH_INPUTS = """\
+    on:
+      push:
+      workflow_dispatch:
+        inputs:
+          publish: {type: boolean, default: true}
+          channel: {type: string}
+          token: {type: string, required: true}
+    jobs:
+      b:
+        runs-on: x
+        steps:
+          - uses: docker/build-push-action@v6
+            with:
+              push: ${{ github.event_name == 'push' || inputs.publish }}
+              tags: a/b:x${{ inputs.channel }}
+    """
+
+
+def test_dispatch_inputs_take_defaults_or_given_values() -> None:
+    defaults = only(plan(DISPATCH_INPUTS, event("workflow_dispatch")).entries)
+    assert (defaults.push, defaults.tags) == (True, ("x",))
+    given = BuildEvent("workflow_dispatch", "refs/heads/main", SHA, "main", "acme/app",
+                       inputs={"publish": "false", "channel": "-beta"})
+    entry = only(plan(DISPATCH_INPUTS, given).entries)
+    assert (entry.push, entry.tags) == (False, ("x-beta",))
+
+
+def test_inputs_context_is_empty_on_push_and_required_inputs_stay_unknown() -> None:
+    assert only(plan(DISPATCH_INPUTS, event("push")).entries).tags == ("x",)
+    required = DISPATCH_INPUTS.replace("x${{ inputs.channel }}", "${{ inputs.token }}${{ inputs.undeclared }}")
+    assert only(plan(required, event("workflow_dispatch")).entries).tags == (
+        Unknown("${{ inputs.token }}", template=True),)

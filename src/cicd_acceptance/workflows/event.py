@@ -20,7 +20,7 @@ __all__ = ["BuildEvent", "github_context"]
 class BuildEvent:
     """A run trigger: ``BuildEvent("push", "refs/heads/main", sha, "main", "Acme/stream-monitor")``.
 
-    ``inputs`` are ``workflow_dispatch`` inputs; ``None`` means "dispatched with the defaults".
+    ``inputs`` are the ``workflow_dispatch`` inputs given; the others take their defaults.
     """
 
     event_name: str

@@ -69,8 +69,9 @@ class ExprContext:
     """What is statically known while evaluating; absent knowledge is unknown, never empty.
 
     ``matrix`` is ``None`` when the job has no matrix (then ``matrix.x`` is null, as on GitHub) unless
-    ``matrix_known`` is False (an expression-built matrix: every ``matrix.x`` is unknown). ``steps`` maps a
-    step id to its outputs.
+    ``matrix_known`` is False (an expression-built matrix: every ``matrix.x`` is unknown). ``inputs`` with
+    ``inputs_complete`` holds every input (an absent one is null, as on GitHub). ``steps`` maps a step id to its
+    outputs.
     """
 
     github: Mapping[str, Any] = field(default_factory=dict)
@@ -78,6 +79,7 @@ class ExprContext:
     matrix: Mapping[str, Any] | None = None
     matrix_known: bool = True
     inputs: Mapping[str, Any] | None = None
+    inputs_complete: bool = False
     steps: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str = "<expression>"
     line: int | None = None
@@ -217,6 +219,8 @@ class _Evaluator:
             if not ctx.matrix_known:
                 return Unknown(expr.text)
             return KnownObject(ctx.matrix or {}, expr.text)
+        if name == "inputs" and ctx.inputs is not None and ctx.inputs_complete:
+            return KnownObject(ctx.inputs, expr.text)
         known: dict[str, Mapping[str, Any] | None] = {
             "github": ctx.github, "env": ctx.env, "inputs": ctx.inputs, "steps": ctx.steps,
         }

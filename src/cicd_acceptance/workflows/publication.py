@@ -77,7 +77,9 @@ class PublicationPlan:
 
 def publication_plan(workflow: Workflow, event: BuildEvent) -> PublicationPlan:
     """The images and tags ``workflow`` would push when run for ``event``."""
-    ctx = ExprContext(github=github_context(event), inputs=_inputs(workflow, event), path=workflow.path)
+    inputs = _inputs(workflow, event)
+    ctx = ExprContext(github=github_context(event), inputs=inputs, inputs_complete=inputs is not None,
+                      path=workflow.path)
     ctx = ctx.with_env_nodes(workflow.env)
     entries: list[ImagePublication] = []
     notes: list[str] = []
@@ -106,17 +108,34 @@ def _needs_skipped(job: Job, skipped: set[str]) -> bool:
 
 
 def _inputs(workflow: Workflow, event: BuildEvent) -> dict[str, Any] | None:
-    if event.inputs is not None:
-        return dict(event.inputs)
-    trigger = workflow.triggers.get(event.event_name)
-    if trigger is None or not trigger.inputs:
+    """The ``inputs`` context, complete; ``None`` when unknowable (a reusable workflow's caller decides)."""
+    if event.event_name == "workflow_call":
         return None
-    defaults = {}
+    trigger = workflow.triggers.get(event.event_name)
+    if event.event_name != "workflow_dispatch" or trigger is None:
+        return {}  # other events have an empty inputs context
+    given = dict(event.inputs or {})
+    values: dict[str, Any] = {}
     for name, spec in trigger.inputs.items():
-        default = spec.get("default")
-        if default is not None:
-            defaults[name] = default.plain()
-    return defaults
+        kind = spec.get("type")
+        boolean = kind is not None and kind.scalar_text() == "boolean"
+        default, required = spec.get("default"), spec.get("required")
+        if name in given:
+            values[name] = _input_value(given[name], boolean)
+        elif default is not None and not default.is_null:
+            values[name] = _input_value(default.plain(), boolean)
+        elif required is not None and required.value is True:
+            values[name] = Unknown(f"inputs.{name}")  # the dispatcher must supply it; we cannot know it
+        else:
+            values[name] = False if boolean else ""
+    return values
+
+
+def _input_value(value: Any, boolean: bool) -> Any:
+    # Dispatch sends strings; a boolean input reaches expressions as a boolean.
+    if boolean and isinstance(value, str):
+        return value.strip().lower() == "true"
+    return value
 
 
 def _job_entries(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext,
