@@ -21,9 +21,9 @@ def context() -> RunContext:
     )
 
 
-def run_entry(workflow: str, run_id: int, url: str) -> EvidenceEntry:
+def run_entry(workflow: str, run_id: int, url: str, event: str) -> EvidenceEntry:
     return EvidenceEntry("run", {
-        "workflow": workflow, "id": run_id, "url": url, "event": "workflow_dispatch", "head_sha": SHA,
+        "workflow": workflow, "id": run_id, "url": url, "event": event, "head_sha": SHA,
         "status": "completed", "conclusion": "success", "created": "2026-11-27T14:00:00Z",
         "started": "2026-11-27T14:00:05Z", "completed": "2026-11-27T14:03:00Z",
         "jobs": [{"name": "build (gateway)", "conclusion": "success", "failing_step": None}],
@@ -52,9 +52,9 @@ def scenarios(*, failed: bool = False, skipped: bool = False) -> tuple[ScenarioR
     live = ScenarioResult(
         nodeid="features/test_features.py::test_images[gateway]", feature="Images", feature_file="live/images.feature",
         line=7, scenario="Images", markers=("live",), outcome="skipped" if skipped else "passed",
-        reason="no token" if skipped else "", duration_s=1.5,
-        evidence=(run_entry(".github/workflows/ci.yml", 101, CI_URL),
-                  run_entry(".github/workflows/build-images.yml", 202, BUILD_URL),
+        reason="no token" if skipped else "", duration_s=1.5, row="gateway",
+        evidence=(run_entry(".github/workflows/build-images.yml", 202, BUILD_URL, "workflow_dispatch"),
+                  run_entry(".github/workflows/ci.yml", 101, CI_URL, "push"),
                   EvidenceEntry("dispatch", {"workflow": "build-images.yml", "ref": "main",
                                              "requested_at": "2026-11-27T13:59:58Z", "status_code": 200,
                                              "correlation": "run id in response", "run_id": 202}),

@@ -38,7 +38,8 @@ Intro.
 
 Text.
 """
-MET = (f"Acceptance met at {SHA}: CI run {CI_URL} green; build-images run {BUILD_URL} green; "
+MET = (f"Acceptance met at {SHA}: CI run {CI_URL} (push) green; "
+       f"build-images run {BUILD_URL} (workflow_dispatch) green; "
        "images sha-0123456 pushed for gateway, worker, webhook-demo.")
 
 
@@ -64,8 +65,18 @@ def test_not_met_entry_is_unchecked_with_the_reason() -> None:
     entry = _entry(failed=True)
     assert entry.progress_line.startswith(
         f"- [ ] (2026-11-27 14:05Z) Acceptance not met at {SHA}: 1 failed (CI workflow runs go test), 0 skipped; "
-        f"CI run {CI_URL} green;")
+        f"CI run {CI_URL} (push) green;")
     assert "images" in entry.progress_line  # the live criterion still passed and pushed its images
+
+
+def test_a_run_against_the_emulator_is_an_unchecked_rehearsal() -> None:
+    ev = evidence()
+    ev = dataclasses.replace(ev, context=dataclasses.replace(ev.context, live_mode="emulator"))
+    entry = progress_entry(ev, verdict_reason="")
+    assert entry.progress_line.startswith(
+        f"- [ ] (2026-11-27 14:05Z) Rehearsal met at {SHA} against the bundled emulator (not GitHub or GHCR; ")
+    failed = progress_entry(dataclasses.replace(ev, met=False), verdict_reason="1 failed (x), 0 skipped")
+    assert failed.text.startswith(f"Acceptance not met at {SHA} against the bundled emulator: 1 failed (x)")
 
 
 def test_appends_to_both_sections_and_touches_nothing_else(plan: Path) -> None:

@@ -117,7 +117,7 @@ def test_verdict_counts_deselected_criteria_as_not_run() -> None:
 
 def test_no_criterion_no_verdict_and_long_lists_are_cut() -> None:
     assert decide([]) is None
-    many = [dataclasses.replace(scenarios()[0], nodeid=f"features/x.py::t[{i}]", outcome="skipped")
+    many = [dataclasses.replace(scenarios()[0], nodeid=f"features/x.py::t[{i}]", row=str(i), outcome="skipped")
             for i in range(12)]
     verdict = decide(many)
     assert verdict is not None

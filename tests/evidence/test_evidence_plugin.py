@@ -105,13 +105,13 @@ def _summary(doc: dict[str, Any]) -> list[tuple[str, str, str, list[str]]]:
             for s in doc["scenarios"]]
 
 
-NOT_MET = ("ACCEPTANCE NOT MET: 1 failed (Service <service> builds [worker]), "
+NOT_MET = ("ACCEPTANCE NOT MET: 1 failed (Service worker builds), "
            "1 skipped (Images were pushed)")
 EXPECTED = [
     ("Workflow is manual only", "passed", "", ["api_budget", "note"]),
     ("Images were pushed", "skipped", "live checks are off: no token and no emulator", []),
-    ("Service <service> builds [gateway]", "passed", "", ["findings"]),
-    ("Service <service> builds [worker]", "failed", "AssertionError: expected FROM, found RUN (+1 more lines)",
+    ("Service gateway builds", "passed", "", ["findings"]),
+    ("Service worker builds", "failed", "AssertionError: expected FROM, found RUN (+1 more lines)",
      ["findings"]),
 ]
 
@@ -168,7 +168,7 @@ def test_xdist_gives_the_same_evidence(project: pytest.Pytester) -> None:
     assert result.outlines[-1] == NOT_MET
     assert _summary(_evidence(project)) == EXPECTED
     deselected = project.runpytest_subprocess("features", *PLUGINS, "-n", "2", "-k", "not gateway")
-    assert deselected.outlines[-1] == NOT_MET + ", 1 not run (Service <service> builds [gateway])"
+    assert deselected.outlines[-1] == NOT_MET + ", 1 not run (Service gateway builds)"
 
 
 def test_junitxml_and_cucumberjson_keep_working_with_their_limits(project: pytest.Pytester) -> None:
@@ -199,7 +199,7 @@ def test_github_actions_annotations_groups_and_summary(project: pytest.Pytester,
     assert out[-1] == NOT_MET
     assert "::group::Acceptance criteria (4)" in out
     assert "::endgroup::" in out
-    assert ("::error file=Dockerfile.worker,line=2,col=1,title=dockerfile (Service <service> builds [worker])"
+    assert ("::error file=Dockerfile.worker,line=2,col=1,title=dockerfile (Service worker builds)"
             "::expected FROM%2C found RUN".replace("%2C", ",")) in out
     assert not any(line.startswith("::error file=Dockerfile.gateway") for line in out)  # passed: no error
     assert ("::warning title=Acceptance criterion skipped::Images were pushed: live checks are off: no token and "
@@ -232,7 +232,7 @@ def test_execplan_gets_one_entry_per_run(project: pytest.Pytester) -> None:
     assert text.count("- [ ] (") == 1
     assert text.count("- Outcome (") == 1
     assert "Acceptance not met at " in text
-    assert ": 1 failed (Service <service> builds [worker]), 1 skipped (Images were pushed)." in text
+    assert ": 1 failed (Service worker builds), 1 skipped (Images were pushed)." in text
     assert text.endswith("## Decision Log\n\nKeep.\n")
 
 

@@ -164,9 +164,11 @@ def _result(item: _Item) -> ScenarioResult:
     meta = _meta(item.properties)
     path = item.nodeid.split("::", 1)[0]
     name = str(meta.get("scenario") or item.nodeid.split("::")[-1])
+    _, bracket, params = item.nodeid.partition("[")
+    row = str(meta["row"]) if "row" in meta else (params.rstrip("]") if bracket else "")
     return ScenarioResult(
         nodeid=item.nodeid, feature=str(meta.get("feature") or path),
         feature_file=str(meta.get("feature_file") or path), line=int(meta.get("line", 0) or 0), scenario=name,
         markers=item.markers, outcome=item.outcome, reason=item.reason, duration_s=item.duration,
-        evidence=tuple(_entries(item.properties)),
+        evidence=tuple(_entries(item.properties)), row=row,
     )

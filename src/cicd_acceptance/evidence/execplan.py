@@ -55,19 +55,23 @@ def _workflow_label(workflow: str, plan: Mapping[str, JSON]) -> str:
 
 
 def _run_phrases(ev: Evidence) -> list[str]:
-    seen: dict[str, str] = {}
+    """One phrase per distinct run, CI runs first: ``CI run <url> (push) green``."""
+    seen: dict[str, tuple[bool, str]] = {}
     for s in ev.scenarios:
         for run in s.entries("run"):
             key = str(run.get("url") or run.get("id"))
             state = "green" if (run.get("status"), run.get("conclusion")) == ("completed", "success") else (
                 str(run.get("conclusion") or run.get("status") or "unknown"))
             label = _workflow_label(str(run.get("workflow") or "workflow"), ev.context.plan)
-            seen[key] = f"{label} run {key} {state}"
-    return list(seen.values())
+            event = f" ({run.get('event')})" if run.get("event") else ""
+            seen[key] = (label != "CI", f"{label} run {key}{event} {state}")
+    return [phrase for _, phrase in sorted(seen.values(), key=lambda v: v[0])]
 
 
 def _image_phrases(ev: Evidence) -> list[str]:
     prefix = str(ev.context.plan.get("sha_tag_prefix", "sha-"))
+    planned = ev.context.plan.get("services")
+    order = [str(x) for x in planned] if isinstance(planned, list) else []
     by_tag: dict[str, list[str]] = {}
     for s in ev.scenarios:
         if s.outcome != "passed":
@@ -76,20 +80,30 @@ def _image_phrases(ev: Evidence) -> list[str]:
             tag, service = str(image.get("tag") or ""), str(image.get("service") or image.get("reference") or "")
             if tag.startswith(prefix) and service not in by_tag.setdefault(tag, []):
                 by_tag[tag].append(service)
-    return [f"images {tag} pushed for {', '.join(services)}" for tag, services in by_tag.items()]
+    rank = {name: i for i, name in enumerate(order)}
+    return [f"images {tag} pushed for {', '.join(sorted(names, key=lambda n: (rank.get(n, len(rank)), n)))}"
+            for tag, names in by_tag.items()]
 
 
 def progress_entry(ev: Evidence, *, verdict_reason: str) -> ProgressEntry:
-    """The entry for run ``ev``; ``verdict_reason`` is the verdict line without its head (for runs not met)."""
+    """The entry for run ``ev``; ``verdict_reason`` is the verdict line without its head (for runs not met).
+
+    A run whose live checks ran against the bundled emulator is a rehearsal, not evidence about GitHub and GHCR:
+    its entry stays unchecked and says so, whatever the verdict.
+    """
     sha = ev.context.head_sha or "an unknown commit"
     details = [*_run_phrases(ev), *_image_phrases(ev)]
-    if ev.met:
+    rehearsal = ev.context.live_mode == "emulator"
+    if ev.met and rehearsal:
+        text = (f"Rehearsal met at {sha} against the bundled emulator (not GitHub or GHCR; run the acceptance "
+                "against GitHub to check this item): " + ("; ".join(details) or "every criterion passed"))
+    elif ev.met:
         text = f"Acceptance met at {sha}: " + ("; ".join(details) or "every criterion passed")
     else:
-        text = f"Acceptance not met at {sha}: " + "; ".join([verdict_reason, *details])
+        where = " against the bundled emulator" if rehearsal else ""
+        text = f"Acceptance not met at {sha}{where}: " + "; ".join([verdict_reason, *details])
     text = " ".join(text.split()).rstrip(".") + "."
-    when = _parse_time(ev.finished_at)
-    return ProgressEntry(met=ev.met, text=text, when=when)
+    return ProgressEntry(met=ev.met and not rehearsal, text=text, when=_parse_time(ev.finished_at))
 
 
 def _parse_time(value: str) -> dt.datetime:

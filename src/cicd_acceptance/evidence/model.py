@@ -55,12 +55,12 @@ class ScenarioResult:
     duration_s: float = 0.0
     evidence: tuple[EvidenceEntry, ...] = ()
     line: int = 0              # of the Scenario keyword in feature_file
+    row: str = ""              # Examples row id of an outline whose name has no <placeholder> to fill
 
     @property
     def title(self) -> str:
-        """Scenario name plus the Examples row id (``[gateway]``) when the nodeid has one."""
-        _, bracket, params = self.nodeid.partition("[")
-        return f"{self.scenario} [{params.rstrip(']')}]" if bracket else self.scenario
+        """How the criterion is named in the verdict: the scenario name, plus ``[row]`` when it needs one."""
+        return f"{self.scenario} [{self.row}]" if self.row else self.scenario
 
     def entries(self, kind: str) -> list[Mapping[str, JSON]]:
         return [e.data for e in self.evidence if e.kind == kind]
@@ -106,7 +106,7 @@ def _entry_json(entry: EvidenceEntry) -> dict[str, JSON]:
 def _scenario_json(s: ScenarioResult) -> dict[str, JSON]:
     return {
         "nodeid": s.nodeid, "feature": s.feature, "feature_file": s.feature_file, "line": s.line,
-        "scenario": s.scenario,
+        "scenario": s.scenario, "row": s.row,
         "title": s.title, "markers": list(s.markers), "outcome": s.outcome, "reason": s.reason,
         "duration_s": round(s.duration_s, 3), "evidence": [_entry_json(e) for e in s.evidence],
     }
@@ -181,7 +181,7 @@ def _read_scenario(r: _Reader, raw: object, where: str) -> ScenarioResult:
         feature_file=r.get(d, "feature_file", str, where), scenario=r.get(d, "scenario", str, where),
         markers=tuple(str(m) for m in markers), outcome=cast(Outcome, outcome),
         reason=r.get(d, "reason", str, where), duration_s=float(r.get(d, "duration_s", (int, float), where)),
-        evidence=tuple(entries), line=r.get(d, "line", int, where),
+        evidence=tuple(entries), line=r.get(d, "line", int, where), row=r.get(d, "row", str, where),
     )
 
 

@@ -46,6 +46,8 @@ _NOT_RUN_KEY = pytest.StashKey[set[str]]()
 _WORKER_NOT_RUN = "cicd_not_run"
 _TOKEN_ENV = ("GITHUB_TOKEN", "GH_TOKEN")
 _MESSAGE_LIMIT = 300
+# pytest registers its own markers in the same ini list; they say nothing about what a criterion is.
+_PYTEST_MARKERS = {"filterwarnings", "parametrize", "skip", "skipif", "tryfirst", "trylast", "usefixtures", "xfail"}
 
 
 def add_secret(config: pytest.Config, secret: Secret) -> None:
@@ -91,18 +93,34 @@ def _scenario_meta(item: pytest.Item) -> dict[str, object] | None:
     except ImportError:  # pragma: no cover - pytest-bdd is a dependency
         template = None
     if template is not None:
-        return {"feature": template.feature.name, "feature_file": template.feature.rel_filename,
-                "scenario": template.name, "line": template.line_number}
-    doc = function.__doc__ or ""
-    feature, sep, scenario = doc.partition(": ")
-    return {"feature": feature, "scenario": scenario} if sep and is_criterion_nodeid(item.nodeid) else None
+        meta: dict[str, object] = {"feature": template.feature.name, "feature_file": template.feature.rel_filename,
+                                   "scenario": template.name, "line": template.line_number}
+    else:
+        feature, sep, scenario = (function.__doc__ or "").partition(": ")
+        if not (sep and is_criterion_nodeid(item.nodeid)):
+            return None
+        meta = {"feature": feature, "scenario": scenario}
+    return {**meta, **_outline_row(item, str(meta["scenario"]))}
+
+
+def _outline_row(item: pytest.Item, name: str) -> dict[str, object]:
+    """An outline row: its name with the example values filled in, else the row id to show beside the name."""
+    _, bracket, row = item.nodeid.partition("[")
+    callspec = getattr(item, "callspec", None)
+    example = callspec.params.get("_pytest_bdd_example") if callspec is not None else None
+    if isinstance(example, dict):
+        rendered = name
+        for key, value in example.items():
+            rendered = rendered.replace(f"<{key}>", str(value))
+        if rendered != name:
+            return {"scenario": rendered, "row": ""}
+    return {"row": row.rstrip("]") if bracket else ""}
 
 
 def _title(item: pytest.Item) -> str:
     meta = _scenario_meta(item) or {}
-    name = str(meta.get("scenario") or item.name)
-    _, bracket, params = item.nodeid.partition("[")
-    return f"{name} [{params.rstrip(']')}]" if bracket else name
+    name, row = str(meta.get("scenario") or item.name), str(meta.get("row") or "")
+    return f"{name} [{row}]" if row else name
 
 
 @pytest.hookimpl(trylast=True)
@@ -174,7 +192,8 @@ class EvidenceSession:
         self.config = config
         self.collector = Collector()
         self.started_at = utc_now()
-        self.markers = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+        registered = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+        self.markers = registered - _PYTEST_MARKERS
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         markers = tuple(sorted(k for k in report.keywords if k in self.markers))
