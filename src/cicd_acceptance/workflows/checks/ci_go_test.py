@@ -1,4 +1,5 @@
-"""ci-go-test: the test job runs the plan's test command (``go test ./...``) at the repository root."""
+"""ci-go-test: the test job runs the plan's test command (``go test ./...``) at the repository root, and a test
+failure fails the job (no ``continue-on-error`` on the step or the job)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,18 @@ def _check(ctx: CheckContext) -> list[Finding]:
         runs = [line.strip() for step in job.steps for line in (step.run or "").splitlines() if line.strip()]
         found = "run: " + "; ".join(runs) if runs else "no run steps"
         return [Finding(workflow.path, job.line, 0, ID, expected(f"job '{job.id}' to run '{command}'", found))]
-    if any(site.directory is None for site in sites):
-        return []
-    site = sites[0]
-    message = expected(f"'{command}' at the repository root", f"working directory '{site.directory}'")
-    return [Finding(workflow.path, site.line, 0, ID, message)]
+    at_root = [site for site in sites if site.directory is None]
+    if not at_root:
+        site = sites[0]
+        message = expected(f"'{command}' at the repository root", f"working directory '{site.directory}'")
+        return [Finding(workflow.path, site.line, 0, ID, message)]
+    for node, line in ((at_root[0].step.node, at_root[0].step.line), (job.node, job.line)):
+        tolerated = node.get("continue-on-error")
+        if tolerated is not None and tolerated.value is not False:
+            message = expected(f"a failing '{command}' to fail the job",
+                               f"continue-on-error: {tolerated.scalar_text()}")
+            return [Finding(workflow.path, node.key_line("continue-on-error") or line, 0, ID, message)]
+    return []
 
 
 RULE = Rule(ID, "the test job runs go test ./... at the repository root", _check)

@@ -1,7 +1,8 @@
 """Finding a shell command (the plan's ``go test ./...``) in the ``run:`` scripts of a job, and where it runs.
 
 A script line matches when it starts with the plan command's first two words (``go test``) and contains every
-other word (``./...``): flags such as ``-race`` or ``-v`` are allowed, a different package pattern is not.
+other word (``./...``): flags such as ``-race`` or ``-v`` are allowed, a different package pattern is not, and
+neither are flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, ``-c``).
 A command in a ``cd elsewhere && ...`` line, after a ``cd elsewhere`` line, or in a step with a
 ``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root.
 """
@@ -18,6 +19,7 @@ from cicd_acceptance.workflows.yamlnode import Node
 __all__ = ["CommandSite", "find_command", "working_directory"]
 
 _ROOT_DIRS = {".", "./", "${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}", '"$GITHUB_WORKSPACE"'}
+_SUBSET_FLAGS = {"run", "skip", "list", "n", "c"}
 _CD = re.compile(r"(?:^|&&|;)\s*cd\s+(?P<dir>[^&;]+)")
 
 
@@ -40,7 +42,10 @@ def _words(text: str) -> list[str]:
 
 def _matches(line: str, command: str) -> bool:
     want, have = _words(command), _words(line)
-    return len(have) >= 2 and have[:2] == want[:2] and all(word in have[2:] for word in want[2:])
+    if len(have) < 2 or have[:2] != want[:2] or not all(word in have[2:] for word in want[2:]):
+        return False
+    # Flags that run a subset of the tests, or none at all, do not run "the tests".
+    return not any(word.split("=")[0].lstrip("-") in _SUBSET_FLAGS for word in have[2:] if word.startswith("-"))
 
 
 def _defaults_dir(node: Node) -> str | None:
