@@ -76,6 +76,8 @@ CTX = ExprContext(
         ("fromJSON('{\"a\": [1]}').a[0]", 1),
         ("fromJSON('[{\"n\": 1}, {\"n\": 2}]').*.n", [1, 2]),
         ("success() && !failure() && always() && !cancelled()", True),
+        ("(secrets.X || true) && 'known'", "known"),
+        ("(secrets.X && false) || 'fallback'", "fallback"),
         ("${{ matrix.service }}", "gateway"),
     ],
 )

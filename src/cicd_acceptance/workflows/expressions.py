@@ -247,8 +247,9 @@ class _Evaluator:
 
     def logical(self, expr: Operator, left: Any) -> Any:
         is_and = expr.op == "&&"
-        if not isinstance(left, Unknown):
-            if truthy(left) != is_and:  # false && x -> left; true || x -> left
+        left_truth = left.truthy if isinstance(left, Unknown) else truthy(left)
+        if left_truth is not None:  # decided by the left operand's truthiness, even when its value is unknown
+            if left_truth != is_and:  # false && x -> left; true || x -> left
                 return plain(left)
             return plain(self.eval(expr.right))
         right = self.eval(expr.right)
