@@ -21,9 +21,13 @@ def sample_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def state(sample_repo: Path) -> EmulatorState:
-    return EmulatorState(sample_repo, EmulatorConfig(speed=0, token=TOKEN, read_only_token=READ_ONLY),
-                         sleep=lambda _s: None)
+def state(sample_repo: Path) -> Iterator[EmulatorState]:
+    emulator = EmulatorState(sample_repo, EmulatorConfig(speed=0, token=TOKEN, read_only_token=READ_ONLY),
+                             sleep=lambda _s: None)
+    yield emulator
+    # Handler bugs are answered with a 500 and executor problems are only recorded: surface both here.
+    assert emulator.internal_errors == []
+    assert emulator.executor.errors == []
 
 
 @pytest.fixture

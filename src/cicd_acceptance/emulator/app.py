@@ -88,13 +88,23 @@ def make_app(state: EmulatorState) -> WSGIApp:
             if early is not None:
                 response, route, counted = early, f"{request.method} {plain}", False
             else:
-                response, route, counted = github.handle(request)
+                response, route, counted = _guarded(state, github, request)
         state.requests.record(RequestRecord(method=request.method, path=path, route=route,
                                             status=response.status_code, counted=counted,
                                             not_modified=response.status_code == 304))
         return response(environ, start_response)
 
     return app
+
+
+def _guarded(state: EmulatorState, github: GitHubApi, request: Request) -> tuple[Response, str, bool]:
+    """Answer a bug in a handler like GitHub answers its own: a 500 in GitHub's error shape, not a dropped
+    connection or a traceback on the client's side; ``state.internal_errors`` keeps it for tests to check."""
+    try:
+        return github.handle(request)
+    except Exception as exc:  # the server boundary: every request must get an answer
+        state.internal_errors.append(f"{request.method} {request.path}: {exc!r}")
+        return error(500, f"emulator error: {type(exc).__name__}"), f"{request.method} {request.path}", False
 
 
 def _exhaust(state: EmulatorState, github: GitHubApi, request: Request) -> None:

@@ -80,6 +80,7 @@ class EmulatorState:
         self.faults = FaultSet()
         self.requests = RequestLog()
         self.rate = RateLimiter(now=self.clock.now)
+        self.internal_errors: list[str] = []  # handler bugs answered with 500 (see app._guarded)
         self.tokens = TokenStore(owner_login=owner)
         self.token = self.tokens.add(self.config.token, limit=self.config.pat_limit)
         self.read_only_token = (self.tokens.add(self.config.read_only_token, write=False, limit=self.config.pat_limit)
