@@ -29,6 +29,7 @@ __all__ = [
     "Workflow",
     "load_workflow",
     "parse_workflow",
+    "split_uses",
 ]
 
 _LEVELS = {"none": 0, "read": 1, "write": 2}
@@ -206,7 +207,7 @@ def _parse_job(job_id: str, node: Node, shape: Shape, line: int) -> Job:
         if_=shape.optional_text(node.get("if"), f"'if' of job {job_id!r}"),
         permissions=_parse_permissions(node.get("permissions"), shape, node.key_line("permissions")),
         env=shape.env(node.get("env"), f"'env' of job {job_id!r}"),
-        matrix=None if matrix_node is None else parse_matrix(matrix_node, shape, strategy_line(strategy)),
+        matrix=None if matrix_node is None else parse_matrix(matrix_node, shape, _strategy_line(strategy)),
         steps=steps,
         uses=shape.optional_text(node.get("uses"), f"'uses' of job {job_id!r}"),
         node=node,
@@ -215,7 +216,7 @@ def _parse_job(job_id: str, node: Node, shape: Shape, line: int) -> Job:
     )
 
 
-def strategy_line(strategy: Node | None) -> int:
+def _strategy_line(strategy: Node | None) -> int:
     """Line of ``matrix:`` inside ``strategy:`` (where a matrix finding should point)."""
     return strategy.key_line("matrix") if strategy is not None else 0
 
