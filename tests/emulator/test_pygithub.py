@@ -18,7 +18,9 @@ from tests.emulator.sample_repo import git
 @pytest.fixture(params=["", "/api/v3"], ids=["api.github.com-style", "ghes-style"])
 def gh(state: EmulatorState, request: pytest.FixtureRequest) -> Iterator[Github]:
     with ThreadedServer(make_app(state)) as server:
-        client = Github(auth=Auth.Token(TOKEN), base_url=server.url + request.param, retry=None)
+        # PyGithub throttles itself (0.25 s between requests, 1 s between writes by default): not needed here.
+        client = Github(auth=Auth.Token(TOKEN), base_url=server.url + request.param, retry=None,
+                        seconds_between_requests=None, seconds_between_writes=None)
         yield client
         client.close()
 
