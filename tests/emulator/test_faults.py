@@ -121,6 +121,10 @@ def test_control_api(state: EmulatorState, client: httpx.Client) -> None:
     assert planned.is_success
     assert client.post("/_emulator/images", json={"name": "example/extra", "tags": ["v1"]}).is_success
     assert state.registry.tags("example/extra") == ["v1"]
+    seeded = client.post("/_emulator/runs", json={"workflow": "ci.yml", "event": "pull_request", "branch": "main",
+                                                  "conclusion": "failure", "job": "test"}).json()
+    assert (seeded["status"], seeded["conclusion"], seeded["event"]) == ("completed", "failure", "pull_request")
+    assert client.post("/_emulator/runs", json={"workflow": "nope.yml"}).status_code == 400
     log = client.get("/_emulator/requests").json()
     assert log == {"total": 1, "counted": 0, "not_modified": 0, "by_route": {"GET /meta": 1}}
     assert client.post("/_emulator/reset").is_success

@@ -207,3 +207,14 @@ def test_dispatch_on_another_branch_pushes_no_latest(tmp_path: Path) -> None:
     state.dispatch("build-images.yml", ref="feature")
     state.advance(120)
     assert state.registry.manifest("example/stream-monitor-gateway", "latest") == before
+
+
+def test_seed_run_adds_completed_history(state: EmulatorState, client: httpx.Client, sample_repo: Path) -> None:
+    head = git(sample_repo, "rev-parse", "HEAD")
+    run = state.seed_run("ci.yml", conclusion="failure", job="test", step="Run the tests", age_seconds=600)
+    latest = client.get(f"{REPO}/actions/workflows/ci.yml/runs", params={"branch": "main"}).json()["workflow_runs"][0]
+    assert (latest["id"], latest["conclusion"], latest["head_sha"]) == (run.id, "failure", head)
+    checks = client.get(f"{REPO}/commits/{head}/check-runs").json()["check_runs"]
+    assert ("test", "failure") in {(check["name"], check["conclusion"]) for check in checks}
+    (job,) = _jobs(client, run.id)
+    assert [s["name"] for s in job["steps"] if s["conclusion"] == "failure"] == ["Run the tests"]

@@ -15,6 +15,8 @@
 ``POST /_emulator/dispatch``        ``{"workflow", "ref"?, "actor"?}``: a run as if dispatched (no HTTP faults)
 ``POST /_emulator/images``          seed an image: ``{"name", "tags", "labels"?, "platforms"?}``
 ``GET  /_emulator/runs``            every run with status and conclusion (including not yet visible ones)
+``POST /_emulator/runs``            seed a run: ``{"workflow", "event"?, "branch"?, "head_sha"?, "actor"?,
+                                    "conclusion"?, "job"?, "step"?, "age_seconds"?}`` (default: completed)
 =================================  =========================================================================
 
 Bad input answers 400 with ``{"message": ...}`` naming the field; the control API needs no token (loopback use).
@@ -57,7 +59,7 @@ class ControlApi:
             Rule("/_emulator/clock", endpoint="clock", methods=["GET", "POST"]),
             Rule("/_emulator/faults", endpoint="faults", methods=["GET", "POST", "DELETE"]),
             Rule("/_emulator/outcomes", endpoint="outcomes", methods=["POST"]),
-            Rule("/_emulator/runs", endpoint="runs", methods=["GET"]),
+            Rule("/_emulator/runs", endpoint="runs", methods=["GET", "POST"]),
             Rule("/_emulator/runs/<int:run_id>/outcome", endpoint="run_outcome", methods=["POST"]),
             Rule("/_emulator/runs/<int:run_id>/reattempt", endpoint="reattempt", methods=["POST"]),
             Rule("/_emulator/dispatch", endpoint="dispatch", methods=["POST"]),
@@ -129,6 +131,12 @@ class ControlApi:
         return _reply({"digest": digest})
 
     def _runs(self, request: Request, body: Json) -> Response:
+        if request.method == "POST":
+            options = {key: body[key] for key in ("event", "branch", "head_sha", "actor", "conclusion", "job", "step")
+                       if key in body}
+            run = self.state.seed_run(body["workflow"], age_seconds=float(body.get("age_seconds", 3600)),
+                                      **{key: str(value) for key, value in options.items()})
+            return self._run_summary(run.id)
         with self.state.github.lock:
             ids = [run.id for run in self.state.github.runs]
         return _reply({"runs": [self._summary(run_id) for run_id in ids]})

@@ -135,6 +135,22 @@ class EmulatorState:
         return self.github.add_run(info, event="workflow_dispatch", branch=branch, head_sha=sha,
                                    actor=actor or self.identity.owner, visibility_delay=delay)
 
+    def seed_run(self, workflow: str | int, *, event: str = "push", branch: str | None = None,
+                 head_sha: str | None = None, actor: str | None = None, conclusion: str = "success",
+                 job: str | None = None, step: str | None = None, age_seconds: float = 3600.0) -> RunRecord:
+        """Add a run that started ``age_seconds`` ago (so by default it has completed) with ``conclusion`` for the
+        whole run or for one ``job``; ``head_sha`` defaults to the branch's tip. Its effects happen as usual."""
+        info = self.github.require_workflow(workflow)
+        ref = branch or self.identity.default_branch
+        sha = head_sha or self.github.branch_sha(ref)
+        if sha is None:
+            raise ConfigError(f"no branch {ref!r} in the repository; give head_sha", source="seed_run")
+        created = self.now() - timedelta(seconds=age_seconds)
+        run = self.github.add_run(info, event=event, branch=ref, head_sha=sha, actor=actor or self.identity.owner,
+                                  created_at=created, outcome=PlannedOutcome(conclusion, job, step))
+        self.github.refresh()
+        return run
+
     def plan_outcome(self, workflow: str | int, conclusion: str, *, job: str | None = None,
                      step: str | None = None) -> None:
         """Make the next run of ``workflow`` end with ``conclusion`` (for the whole run or one ``job``)."""
