@@ -246,3 +246,13 @@ def test_bad_execplan_stops_before_running_and_changes_nothing(project: pytest.P
     assert f"cicd-acceptance: {plan}:5: expected only '- [x]' / '- [ ]' checklist items" in result.stderr.str()
     assert "Traceback" not in result.stderr.str()
     assert plan.read_text() == bad
+
+
+def test_unwritable_evidence_dir_fails_the_run_but_still_ends_with_the_verdict(project: pytest.Pytester) -> None:
+    _steps(project, failing="none", live="")
+    (project.path / "blocker").write_text("")
+    result = project.runpytest("features", *PLUGINS, "--evidence-dir", "blocker/ev")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert result.outlines[-1] == "ACCEPTANCE MET"
+    assert any(line.startswith("cicd-acceptance: --evidence-dir blocker/ev: cannot write the evidence bundle")
+               for line in result.outlines)

@@ -55,13 +55,22 @@ def add_secret(config: pytest.Config, secret: Secret) -> None:
     config.stash.setdefault(SECRETS_KEY, []).append(secret)
 
 
+_REDACTOR_KEY = pytest.StashKey[tuple[int, Redactor]]()
+
+
 def _redactor(config: pytest.Config) -> Redactor:
+    """Redacts every known token; rebuilt only when a secret was added since (base64 forms cost a little)."""
+    extra: list[Secret] = config.stash.get(SECRETS_KEY, [])
+    cached = config.stash.get(_REDACTOR_KEY, None)
+    if cached is not None and cached[0] == len(extra):
+        return cached[1]
     settings = config.stash.get(SETTINGS_KEY, None)
     known: list[str | Secret | None] = [settings.token if settings else None]
     known += [os.environ.get(name) for name in _TOKEN_ENV]
-    extra: list[Secret] = config.stash.get(SECRETS_KEY, [])
     known += extra
-    return Redactor(known)
+    redactor = Redactor(known)
+    config.stash[_REDACTOR_KEY] = (len(extra), redactor)
+    return redactor
 
 
 @pytest.fixture
@@ -218,32 +227,48 @@ class EvidenceSession:
         self.collector.add_not_run(deselected)
         results = self.collector.results()
         verdict = decide(results, not_run=sorted(self.collector.not_run))
-        try:
-            self._report(results, verdict)
-        except HarnessError as exc:
-            self._write(f"cicd-acceptance: {exc}")
-            if session.exitstatus == pytest.ExitCode.OK:
-                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if not self._report(results, verdict) and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # evidence asked for but not written is a failure
         if verdict is not None:
             self._write(verdict.line)
         return result
 
-    def _report(self, results: list[ScenarioResult], verdict: Verdict | None) -> None:
+    def _report(self, results: list[ScenarioResult], verdict: Verdict | None) -> bool:
+        """Bundle, ExecPlan entry, Actions output; each is tried even when another fails. False if one failed."""
         settings = self.config.stash.get(SETTINGS_KEY, None)
-        redact = _redactor(self.config)
         if verdict is None and (settings is None or settings.evidence_dir is None):
-            return
-        ev = build_evidence(context=run_context(settings, redact), results=results, verdict=verdict,
-                            api_budget=self.collector.api_budget(), started_at=self.started_at,
+            return True
+        ev = build_evidence(context=run_context(settings, _redactor(self.config)), results=results,
+                            verdict=verdict, api_budget=self.collector.api_budget(), started_at=self.started_at,
                             finished_at=utc_now())
-        self._actions(ev, settings.repo_dir if settings else Path.cwd())
+        parts: list[Callable[[], None]] = [lambda: self._actions(ev, settings.repo_dir if settings else Path.cwd())]
         if settings is not None and settings.evidence_dir is not None:
-            written = write_bundle(settings.evidence_dir, ev)
+            parts.insert(0, lambda: self._bundle(ev, settings.evidence_dir))
+        if settings is not None and settings.execplan is not None:
+            parts.insert(1, lambda: self._execplan(ev, verdict, settings.execplan))
+        ok = True
+        for part in parts:
+            try:
+                part()
+            except HarnessError as exc:
+                self._write(f"cicd-acceptance: {exc}")
+                ok = False
+        return ok
+
+    def _bundle(self, ev: Evidence, directory: Path | None) -> None:
+        if directory is not None:
+            written = write_bundle(directory, ev)
             self._write(f"cicd-acceptance: evidence written to {', '.join(str(p) for p in written)}")
-        if settings is not None and settings.execplan is not None and verdict is not None:
-            changed = record_progress(settings.execplan, progress_entry(ev, verdict_reason=verdict.reason))
-            state = "progress recorded in" if changed else "this run is already recorded in"
-            self._write(f"cicd-acceptance: {state} {settings.execplan}")
+
+    def _execplan(self, ev: Evidence, verdict: Verdict | None, path: Path | None) -> None:
+        if path is None:
+            return
+        if verdict is None:
+            self._write(f"cicd-acceptance: no acceptance criterion ran; nothing recorded in {path}")
+            return
+        changed = record_progress(path, progress_entry(ev, verdict_reason=verdict.reason))
+        self._write(f"cicd-acceptance: {'progress recorded in' if changed else 'this run is already recorded in'} "
+                    f"{path}")
 
     def _actions(self, ev: Evidence, repo_dir: Path) -> None:
         if not ev.scenarios:
