@@ -49,6 +49,7 @@ def test_server_errors_then_recovery(state: EmulatorState, client: httpx.Client,
     state.add_fault(f"GET /repos/*/actions/runs:{status}x2")
     codes = [client.get(f"{REPO}/actions/runs").status_code for _ in range(3)]
     assert codes == [status, status, 200]
+    assert state.requests.snapshot()["by_route"] == {"GET /repos/{owner}/{repo}/actions/runs": 3}
     assert client.get(f"{REPO}/actions/runs").json()["total_count"] == 3
 
 

@@ -29,7 +29,7 @@ from cicd_acceptance.emulator.routes_actions import download_log
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
 
-__all__ = ["WSGIApp", "make_app", "registry_route"]
+__all__ = ["EmulatorApp", "WSGIApp", "make_app", "registry_route"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _LOG_PATH = re.compile(r"^/_logs/jobs/(\d+)$")
@@ -55,46 +55,60 @@ def _is_registry(path: str) -> bool:
 
 def make_app(state: EmulatorState) -> WSGIApp:
     """The emulator's WSGI application for ``state``."""
-    github = GitHubApi(state)
-    control = ControlApi(state)
-    registry = make_registry_app(state.registry, check_basic=lambda _user, password: state.tokens.accepts(password),
-                                 now=state.now)
+    return EmulatorApp(state)
 
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+
+class EmulatorApp:
+    """The WSGI callable: control API, then (logged and fault-injected) registry, job logs or GitHub API."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+        self.github = GitHubApi(state)
+        self.control = ControlApi(state)
+        self.registry = make_registry_app(state.registry, now=state.now,
+                                          check_basic=lambda _user, password: state.tokens.accepts(password))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
+        if request.path.startswith("/_emulator/") or request.path == "/_emulator":
+            return self.control.wsgi(environ, start_response)
+        self.state.github.refresh()
+        response, route, counted = self._serve(request, environ)
+        self.state.requests.record(RequestRecord(method=request.method, path=request.path, route=route,
+                                                 status=response.status_code, counted=counted,
+                                                 not_modified=response.status_code == 304))
+        result: Iterable[bytes] = response(environ, start_response)
+        return result
+
+    def _fault(self, request: Request, environ: dict[str, Any]) -> Fault | None:
         path = request.path
-        if path.startswith("/_emulator/") or path == "/_emulator":
-            return control.wsgi(environ, start_response)
-        state.github.refresh()
         plain = path.removeprefix(API_PREFIX) if path.startswith(API_PREFIX + "/") else path
-        fault = state.faults.take(request.method, plain)
+        fault = self.state.faults.take(request.method, plain)
         if fault is not None and fault.kind == "slow":
-            state.sleep(fault.value or 0.0)
-            fault = None
+            self.state.sleep(fault.value or 0.0)
+            return None
         if fault is not None and fault.kind == "reset":
             _reset_connection(environ)
-        if _is_registry(path):
-            route = registry_route(request.method, path)
-            response = _fault_response(state, fault, registry=True) or Response.from_app(registry, environ)
-            counted = False
-        elif _LOG_PATH.match(path):
-            route, counted = f"{request.method} /_logs/jobs/{{job_id}}", False
-            response = _fault_response(state, fault, registry=False) or _log(state, request, path)
-        else:
-            if fault is not None and fault.kind == "primary":
-                _exhaust(state, github, request)
-                fault = None
-            early = _fault_response(state, fault, registry=False)
-            if early is not None:
-                response, route, counted = early, f"{request.method} {plain}", False
-            else:
-                response, route, counted = _guarded(state, github, request)
-        state.requests.record(RequestRecord(method=request.method, path=path, route=route,
-                                            status=response.status_code, counted=counted,
-                                            not_modified=response.status_code == 304))
-        return response(environ, start_response)
+        return fault
 
-    return app
+    def _serve(self, request: Request, environ: dict[str, Any]) -> tuple[Response, str, bool]:
+        state, path, method = self.state, request.path, request.method
+        fault = self._fault(request, environ)
+        if _is_registry(path):
+            faulted = _fault_response(fault, registry=True)
+            return faulted or Response.from_app(self.registry, environ), registry_route(method, path), False
+        if _LOG_PATH.match(path):
+            faulted = _fault_response(fault, registry=False)
+            return faulted or _log(state, request, path), f"{method} /_logs/jobs/{{job_id}}", False
+        if fault is not None and fault.kind == "primary":
+            token = self.github.token_for(request)
+            if token is not None:
+                state.rate.exhaust(token)
+            fault = None
+        faulted = _fault_response(fault, registry=False)
+        if faulted is not None:
+            return faulted, self.github.route_for(request), False
+        return _guarded(state, self.github, request)
 
 
 def _guarded(state: EmulatorState, github: GitHubApi, request: Request) -> tuple[Response, str, bool]:
@@ -107,13 +121,7 @@ def _guarded(state: EmulatorState, github: GitHubApi, request: Request) -> tuple
         return error(500, f"emulator error: {type(exc).__name__}"), f"{request.method} {request.path}", False
 
 
-def _exhaust(state: EmulatorState, github: GitHubApi, request: Request) -> None:
-    token = github.token_for(request)
-    if token is not None:
-        state.rate.exhaust(token)
-
-
-def _fault_response(state: EmulatorState, fault: Fault | None, *, registry: bool) -> Response | None:
+def _fault_response(fault: Fault | None, *, registry: bool) -> Response | None:
     if fault is None:
         return None
     if fault.kind in {"429", "403"}:

@@ -55,6 +55,16 @@ class GitHubApi:
             rules.append(Rule(path, endpoint=path, methods=[method], strict_slashes=False))
         self.url_map = Map(rules, merge_slashes=False)
 
+    def route_for(self, request: Request) -> str:
+        """The request log's name for the route ``request`` matches (``GET (unknown)`` when none)."""
+        prefix = API_PREFIX if request.path.startswith(API_PREFIX + "/") else ""
+        try:
+            endpoint, _ = self.url_map.bind("emulator").match(request.path.removeprefix(prefix) or "/",
+                                                              method=request.method)
+        except HTTPException:
+            return f"{request.method} (unknown)"
+        return f"{request.method} {route_template(str(endpoint))}"
+
     def handle(self, request: Request) -> tuple[Response, str, bool]:
         """(response, route, counted)."""
         path = request.path
