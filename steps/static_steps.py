@@ -46,11 +46,11 @@ def _selected_criteria(session: pytest.Session) -> set[str]:
 
 
 def _start_results(config: pytest.Config, target: Target, plan: Plan, wanted: set[str]) -> RuleResults:
-    results = RuleResults(CheckContext(target, plan))
-    tool_rules = [r for c in CRITERIA if c.id in wanted for r in c.rules
-                  if r.tool and find_tool(r.tool) is not None]
-    # The slowest first: they decide when the session ends.
-    results.start(r.id for r in sorted(tool_rules, key=lambda r: r.tool != "go"))
+    results = RuleResults(CheckContext(target, plan), workers=8)
+    rules = [r for c in CRITERIA if c.id in wanted for r in c.rules if r.tool is None or find_tool(r.tool)]
+    # Tool rules first (their child processes decide when the session ends), then the pure ones, whose Python work
+    # then overlaps with those processes instead of following them.
+    results.start(r.id for r in sorted(rules, key=lambda r: (r.tool is None, r.tool != "go")))
     config.stash[_RESULTS] = results
     return results
 
