@@ -111,6 +111,17 @@ def _others(results: RuleResults, crit: Criterion, rule_id: str) -> list[Finding
     return others
 
 
+def _distinct(others: list[Finding], shown: list[Finding]) -> list[Finding]:
+    """``others`` without those that only repeat a shown finding under another rule (an unreadable file)."""
+    seen = {(f.path, f.line, f.message) for f in shown}
+    kept: list[Finding] = []
+    for finding in others:
+        if (finding.path, finding.line, finding.message) not in seen:
+            seen.add((finding.path, finding.line, finding.message))
+            kept.append(finding)
+    return kept
+
+
 def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRequest], None]:
     def step(static_context: RuleResults, static_criterion: Criterion, request: pytest.FixtureRequest) -> None:
         __tracebackhide__ = True
@@ -122,14 +133,18 @@ def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRe
         try:
             findings = static_context.findings(rule.id)
         except HarnessError as exc:
-            pytest.fail(f"{rule.id}: {exc}", pytrace=False)
+            error: HarnessError | None = exc
+        else:
+            error = None
+        if error is not None:  # failed outside the except block, so pytest shows no chained traceback
+            pytest.fail(f"not checked: {rule.description} ({rule.id}): {error}", pytrace=False)
         quiet = [f for f in findings if not f.blocking]
         request.config.stash.setdefault(_NOT_BLOCKING, []).extend(quiet)
         blocking = [f for f in findings if f.blocking]
         if quiet:
             print(f"not blocking ({rule.id}):\n{_format(quiet)}")
         if blocking:
-            others = _others(static_context, static_criterion, rule.id)
+            others = _distinct(_others(static_context, static_criterion, rule.id), blocking)
             also = f"\nother findings of '{static_criterion.id}':\n{_format(others)}" if others else ""
             # pytest.fail without a traceback: the findings are the whole story, pytest internals are noise.
             pytest.fail(f"not met: {rule.description} ({len(blocking)} finding(s) of {rule.id})\n"
