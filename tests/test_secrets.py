@@ -128,6 +128,10 @@ def test_the_canary_never_appears_in_anything_the_harness_writes(tmp_path: Path,
     assert evidence["settings_sources"]["token"] == "env GITHUB_TOKEN"
     assert evidence["live"]["api_url"] == emulator["api_url"]
     assert evidence["scenarios"], "no criterion ran"
+    live = [sc for sc in evidence["scenarios"] if "live" in sc["markers"]]
+    if live:  # the live half is there: it must have used the token against the emulator, not skipped
+        assert [sc["title"] for sc in live if sc["outcome"] == "skipped"] == []
+        assert evidence["api_budget"]["requests"] > 0
     for name in ("junit.xml", "cucumber.json", "summary.md"):
         assert (out / name).stat().st_size > 0, name
     assert proc.stdout.decode().splitlines()[-1].startswith("ACCEPTANCE ")
