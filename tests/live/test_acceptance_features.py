@@ -1,0 +1,100 @@
+"""End to end: ``pytest features/ -m live`` in a child process, as a user runs it.
+
+With no configuration the bundled emulator stands in for GitHub and GHCR and every live criterion passes in
+seconds; on a defective target the owning scenarios fail with messages that name the job or the service and fact;
+with live checks off the scenarios are skipped with the reason (never passed), and ``--require-live`` fails them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.emulator.sample_repo import BUILD_YML, make_sample_repo
+from tests.live.acceptance_emulated import ROOT
+
+LIVE_SCENARIOS = 7
+
+
+def run_live(*args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "pytest", "features/", "-m", "live", "-p", "no:cacheprovider", "-rfEs", *args]
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+def evidence(directory: Path) -> dict[str, object]:
+    doc = json.loads((directory / "evidence.json").read_text())
+    assert isinstance(doc, dict)
+    return doc
+
+
+def entries(doc: dict[str, object], kind: str) -> list[dict[str, object]]:
+    scenarios = doc["scenarios"]
+    assert isinstance(scenarios, list)
+    return [entry["data"] for s in scenarios for entry in s["evidence"] if entry["kind"] == kind]
+
+
+def test_with_no_configuration_the_emulator_accepts_the_bundled_sample(tmp_path: Path) -> None:
+    result = run_live("--evidence-dir", str(tmp_path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert f"{LIVE_SCENARIOS} passed" in result.stdout, output
+    assert "live: the bundled emulator stands in for GitHub" in result.stdout
+    assert "Traceback" not in output
+    doc = evidence(tmp_path)
+    dispatches = entries(doc, "dispatch")
+    assert len(dispatches) == 1, dispatches  # the image scenarios reuse the one build
+    assert dispatches[0]["correlation"] == "run id in the dispatch response (return_run_details)"
+    images = entries(doc, "image")
+    assert sorted(str(image["service"]) for image in images) == ["gateway", "webhook-demo", "worker"]
+    assert all(fact["passed"] for image in images for fact in image["facts"])  # type: ignore[attr-defined]
+    live = doc["live"]
+    assert isinstance(live, dict)
+    assert live["mode"] == "emulator"
+    budget = doc["api_budget"]
+    assert isinstance(budget, dict)
+    assert 0 < budget["counted"] <= 40
+
+
+def test_a_defective_target_fails_exactly_the_owning_scenarios(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path, build_yml=BUILD_YML.replace("[gateway, worker, webhook-demo]",
+                                                                  "[gateway, worker]"))
+    result = run_live("--emulator", "--repo-dir", str(repo), "--github-repo", "example/stream-monitor")
+    output = result.stdout + result.stderr
+    failed = sorted(re.findall(r"^FAILED features/test_features\.py::(\S+)", result.stdout, re.MULTILINE))
+    assert result.returncode == 1, output
+    assert failed == [
+        "test_the_dispatched_build_run_is_found_and_completes_green_with_every_service_built",
+        "test_the_service_image_is_published_for_the_pinned_commit[webhook-demo]",
+    ], output
+    assert "not met: " in result.stdout
+    assert "no build job for webhook-demo" in result.stdout
+    assert re.search(r"webhook-demo \(127\.0\.0\.1:\d+/example/stream-monitor-webhook-demo\): sha-tag-exists: "
+                     r"FAILED \(expected sha-\w{7} or sha-\w{40} exists; observed .* absent \(HEAD 404\)\)",
+                     result.stdout), output
+    assert "5 passed" in result.stdout
+    assert "Traceback" not in output
+
+
+def test_live_off_skips_every_live_scenario_with_the_reason(tmp_path: Path) -> None:
+    result = run_live("--github-api-url", "https://api.github.com", "--evidence-dir", str(tmp_path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert f"{LIVE_SCENARIOS} skipped" in result.stdout, output
+    assert "live checks are off: no token" in result.stdout
+    assert "ACCEPTANCE NOT MET" in result.stdout.splitlines()[-1]
+    scenarios = evidence(tmp_path)["scenarios"]
+    assert isinstance(scenarios, list)
+    assert {s["outcome"] for s in scenarios} == {"skipped"}
+
+
+def test_require_live_turns_the_skips_into_failures() -> None:
+    result = run_live("--github-api-url", "https://api.github.com", "--require-live")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "--require-live: live checks are off: no token" in result.stdout
+    assert "passed" not in result.stdout.splitlines()[-2]
+    assert "ACCEPTANCE NOT MET" in result.stdout.splitlines()[-1]
+    assert "Traceback" not in output
