@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.static.defects import DEFECTS
-from tests.static.repos import REPO_ROOT, REPOSITORY, seed
+from tests.static.repos import REPO_ROOT, REPOSITORY, Edit, seed
 
 SCENARIOS = {
     "workflows-committed": "test_both_workflow_files_are_committed_exactly_as_they_are_on_disk",
@@ -57,3 +58,18 @@ def test_the_sample_passes_every_static_scenario(sample_repo: Path) -> None:
     # A scenario may skip only for a missing tool (and not under ACCEPTANCE_REQUIRE_TOOLS=1, where it fails).
     assert all(outcome in {"PASSED", "SKIPPED"} for outcome in mine.values()), result.stdout
     assert mine["test_the_build_workflow_does_what_the_plan_promised"] == "PASSED", result.stdout
+
+
+def test_findings_below_the_severity_pass_but_are_listed_in_the_report(sample_repo: Path,
+                                                                       need_tools: Callable[..., None]) -> None:
+    need_tools("zizmor")
+    # zizmor's artipacked audit (medium): a checkout that keeps its credentials on disk.
+    seed(sample_repo, (Edit(".github/workflows/ci.yml", "          persist-credentials: false\n",
+                            "          fetch-depth: 1\n"),), commit=True)
+    result = _run_static_suite(sample_repo)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    summary = result.stdout.split("static checks: findings below the blocking severity", 1)
+    assert len(summary) == 2, output
+    assert re.search(r"^\.github/workflows/ci\.yml:\d+: expected no zizmor finding at or above 'high', found .*"
+                     r"\[artipacked\] \[zizmor\] \(not blocking\)$", summary[1], re.MULTILINE), output
