@@ -55,9 +55,15 @@ def _start_results(config: pytest.Config, target: Target, plan: Plan, wanted: se
     return results
 
 
+def _prefetched(session: pytest.Session) -> set[str]:
+    """Criteria to start at once. None under pytest-xdist: each worker sees every item, not the ones it will run,
+    so starting them all would run every tool once per worker."""
+    return set() if hasattr(session.config, "workerinput") else _selected_criteria(session)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the tool rules of the selected static scenarios now, so they run while pytest sets up the rest."""
-    wanted = _selected_criteria(session)
+    """Start the rules of the selected static scenarios now, so they run while pytest sets up the rest."""
+    wanted = _prefetched(session)
     settings = session.config.stash.get(SETTINGS_KEY, None)
     if wanted and settings is not None:
         _start_results(session.config, settings.target, settings.plan, wanted)
@@ -74,8 +80,7 @@ def static_results(request: pytest.FixtureRequest, acceptance_target: Target, ac
     """Rule results shared by every static scenario of the session (tool rules already started, see above)."""
     results = request.config.stash.get(_RESULTS, None)
     if results is None or results.ctx.target != acceptance_target or results.ctx.plan != acceptance_plan:
-        results = _start_results(request.config, acceptance_target, acceptance_plan,
-                                 _selected_criteria(request.session))
+        results = _start_results(request.config, acceptance_target, acceptance_plan, _prefetched(request.session))
     return results
 
 

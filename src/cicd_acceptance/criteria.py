@@ -75,6 +75,10 @@ class Criterion:
         """Every finding of every rule (blocking or not) for ``target`` against ``plan``."""
         return check_criterion(self.id, CheckContext(target, plan))
 
+    def __call__(self, target: Target, plan: Plan) -> list[Finding]:
+        """A criterion is a function ``(target, plan) -> findings``."""
+        return self.check(target, plan)
+
 
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("workflows-committed", "that the workflow files are committed",
