@@ -3,6 +3,9 @@
 Each ``run:`` step runs as a GitHub runner would run it (bash -eo pipefail) in its working directory, with the
 literal ``env:`` values of workflow, job and step. A script that still holds a ``${{ }}`` expression cannot be run
 faithfully outside GitHub: that is reported, not guessed.
+
+These are the target's own commands, run on this machine (GitHub credentials are removed from their environment
+by :func:`cicd_acceptance.tools.run_command`): accept only checkouts you would build yourself.
 """
 
 from __future__ import annotations
