@@ -132,3 +132,24 @@ def test_control_api(state: EmulatorState, client: httpx.Client) -> None:
     assert client.get("/_emulator/requests").json()["total"] == 0
     assert client.get("/_emulator/faults").json() == {"faults": []}
     assert client.get("/_emulator/nope").status_code == 404
+
+
+def test_concurrent_dispatches_on_a_threaded_server_get_distinct_runs(state: EmulatorState) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"{REPO}/actions/workflows/build-images.yml/dispatches"
+    with ThreadedServer(make_app(state)) as server, httpx.Client(
+            base_url=server.url, headers={"Authorization": f"token {TOKEN}"},
+            limits=httpx.Limits(max_connections=8)) as client:
+        def dispatch(_: int) -> int:
+            response = client.post(url, json={"ref": "main", "return_run_details": True})
+            assert response.status_code == 200, response.text
+            run_id: int = response.json()["workflow_run_id"]
+            return run_id
+
+        with ThreadPoolExecutor(8) as pool:
+            ids = list(pool.map(dispatch, range(24)))
+    assert len(set(ids)) == 24
+    numbers = sorted(run.run_number for run in state.github.runs if run.event == "workflow_dispatch")
+    assert numbers == list(range(2, 26))  # run 1 is the seeded push build
+    assert state.requests.snapshot()["counted"] == 24
