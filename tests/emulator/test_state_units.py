@@ -85,3 +85,24 @@ def test_reset_returns_to_the_seeded_state(state: EmulatorState) -> None:
     assert {(run.workflow.path, run.event) for run in state.github.runs} == before
     assert state.faults.active() == []
     assert state.now() == DEFAULT_EPOCH
+
+
+def test_needs_orders_jobs_and_a_failed_need_skips_the_dependant() -> None:
+    from cicd_acceptance.emulator.runs import JobRecord, RunRecord, Timings, plan_attempt
+    from cicd_acceptance.emulator.workflow_view import JobPlan, WorkflowInfo
+
+    steps = ("Set up job", "Run make", "Complete job")
+    plans = [JobPlan("test", "test", {}, steps, ()), JobPlan("build", "build", {}, steps, ("test",))]
+    attempt = plan_attempt(1, DEFAULT_EPOCH, plans, Timings(queued=5, job=40), next_job_id=1, outcome=None)
+    test_job, build_job = attempt.jobs
+    assert build_job.started_at == test_job.completed_at == DEFAULT_EPOCH + timedelta(seconds=45)
+    assert attempt.completed_at == DEFAULT_EPOCH + timedelta(seconds=85)
+    run = RunRecord(id=1, workflow=WorkflowInfo(1, "w.yml", "w", None, None), run_number=1, event="push",
+                    head_branch="main", head_sha="0" * 40, actor="a", created_at=DEFAULT_EPOCH,
+                    visible_at=DEFAULT_EPOCH, check_suite_id=1, attempts=[attempt])
+    test_job.outcome = "failure"
+    end = attempt.completed_at
+    assert [run.job_conclusion(job, end) for job in attempt.jobs] == ["failure", "skipped"]
+    assert run.conclusion(end) == "failure"
+    assert run.status(DEFAULT_EPOCH + timedelta(seconds=50)) == "in_progress"
+    assert isinstance(build_job, JobRecord)
