@@ -85,6 +85,8 @@ DEFECTS: tuple[Defect, ...] = (
        Edit(CI, "        run: go test ./...\n", "        run: go test ./...\n        continue-on-error: true\n")),
     _d("ci-go-test-subset", "ci-workflow",
        Edit(CI, "        run: go test ./...\n", "        run: go test -run TestParse ./...\n")),
+    _d("ci-go-test-step-never-runs", "ci-workflow",
+       Edit(CI, "        run: go test ./...\n", "        if: false\n        run: go test ./...\n")),
     # --- build -----------------------------------------------------------------------------------------------
     _d("build-drop-webhook-demo", "build-workflow",
        Edit(BUILD, "service: [gateway, worker, webhook-demo]", "service: [gateway, worker]")),
@@ -107,6 +109,8 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-push-from-every-branch", "build-workflow",
        Edit(BUILD, "  push:\n    branches: [main]\n", "  push:\n")),
     _d("build-no-cache", "build-workflow", Edit(BUILD, _CACHE, "")),
+    _d("build-cache-disabled", "build-workflow",
+       Edit(BUILD, "          cache-from:", "          no-cache: true\n          cache-from:")),
     _d("build-no-buildx", "build-workflow", Edit(BUILD, _BUILDX, "")),
     _d("build-no-qemu", "build-workflow", Edit(BUILD, _QEMU, "")),
     _d("build-buildx-after-build", "build-workflow",

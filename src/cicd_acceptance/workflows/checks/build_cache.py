@@ -1,4 +1,5 @@
-"""build-cache: every build step uses a build cache (``cache-from`` and ``cache-to``), as the plan asks."""
+"""build-cache: every build step uses a build cache (``cache-from`` and ``cache-to``, not ``no-cache: true``), as the
+plan asks ("Docker Buildx with cache to speed up rebuilds")."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ def _check(ctx: CheckContext) -> list[Finding]:
                 found = "no " + " and no ".join(missing)
                 findings.append(Finding(workflow.path, step.line, 0, ID,
                                         expected("cache-from and cache-to on the build step", found)))
+            elif (step.with_text("no-cache") or "").strip().lower() == "true":
+                findings.append(Finding(workflow.path, step.with_["no-cache"].line, 0, ID,
+                                        expected("the build cache in use", "no-cache: true")))
     return findings
 
 

@@ -10,6 +10,7 @@ from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 __all__ = ["RULE"]
 
 ID = "ci-go-test"
+EVENTS = ("pull_request", "push")
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
@@ -17,7 +18,15 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if job is None:
         return []  # ci-test-job reports the missing job
     command = ctx.plan.test_command
-    sites = find_command(workflow, job, command)
+    found_sites = find_command(workflow, job, command)
+    # A step whose if: is false on a pull request or a push does not run the tests there.
+    skipped = {id(site): ctx.skipped_on(workflow, site.step.if_, EVENTS) for site in found_sites}
+    sites = [site for site in found_sites if not skipped[id(site)]]
+    if found_sites and not sites:
+        step = found_sites[0].step
+        return [Finding(workflow.path, step.node.key_line("if"), 0, ID, expected(
+            f"'{command}' to run on {' and '.join(EVENTS)}",
+            f"if: {step.if_} (false on {', '.join(skipped[id(found_sites[0])])})"))]
     if not sites:
         runs = [line.strip() for step in job.steps for line in (step.run or "").splitlines() if line.strip()]
         found = "run: " + "; ".join(runs) if runs else "no run steps"

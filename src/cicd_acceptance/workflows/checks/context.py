@@ -15,6 +15,8 @@ from pathlib import Path
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
+from cicd_acceptance.workflows.event import github_context
+from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
 from cicd_acceptance.workflows.publication import BuildEvent, PublicationPlan, publication_plan
 
@@ -92,6 +94,15 @@ class CheckContext:
             ref = "refs/pull/1/merge"  # a pull request runs on its merge ref, not on the base branch
         return BuildEvent(event_name=event_name, ref=ref, sha=self.target.head_sha,
                           default_branch=self.plan.default_branch, repository=self.target.repository)
+
+    def skipped_on(self, workflow: Workflow, condition: str | None, events: tuple[str, ...]) -> list[str]:
+        """Events (on the default branch) for which ``condition`` (a job or step ``if:``) is known to be false."""
+        skipped = []
+        for event in events:
+            ctx = ExprContext(github=github_context(self.event(event)), path=workflow.path)
+            if evaluate_if(condition, ctx.with_env_nodes(workflow.env)) is False:
+                skipped.append(event)
+        return skipped
 
     def go_mod(self) -> GoMod | None:
         """The versions in the target's ``go.mod`` (None when it has none)."""
