@@ -82,7 +82,7 @@ def test_record_evidence_redacts_the_token_and_refuses_unknown_kinds(pytester: p
     (pytester.path / "features" / "t.feature").write_text(
         "Feature: F\n  Scenario: Leaky step\n    Given a step that leaks\n\n"
         "  Scenario: Odd kind\n    Given a step with an odd kind\n")
-    (pytester.path / "features" / "test_t.py").write_text(
+    (pytester.path / "features" / "test_h8_redaction_demo.py").write_text(
         "import os\nfrom pytest_bdd import given, scenarios\nscenarios('.')\n\n"
         "@given('a step that leaks')\ndef _(record_evidence):\n"
         "    record_evidence('note', {'text': 'Bearer ' + os.environ['GITHUB_TOKEN']})\n"

@@ -90,7 +90,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def _steps(p: pytest.Pytester, failing: str = "worker", live: str = "skip") -> None:
-    (p.path / "features" / "test_features.py").write_text(STEPS.replace("{failing}", failing))
+    (p.path / "features" / "test_h8_demo_criteria.py").write_text(STEPS.replace("{failing}", failing))
     if live:
         (p.path / "conftest.py").write_text(GATE.replace("{action}", live))
 
