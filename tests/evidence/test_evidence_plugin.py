@@ -194,14 +194,17 @@ def test_github_actions_annotations_groups_and_summary(project: pytest.Pytester,
     summary = project.path / "summary.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    result = project.runpytest("features", *PLUGINS)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(project.path.parent))
+    result = project.runpytest("features", *PLUGINS, "--repo-dir", _fixed_target(project),
+                               "--github-repo", "acme/target")
     out = result.outlines
     assert out[-1] == NOT_MET
     assert "::group::Acceptance criteria (4)" in out
     assert "::endgroup::" in out
-    assert ("::error file=Dockerfile.worker,line=2,col=1,title=dockerfile (Service worker builds)"
+    assert (f"::error file={project.path.name}/target/Dockerfile.worker,line=2,col=1,"
+            "title=dockerfile (Service worker builds)"
             "::expected FROM%2C found RUN".replace("%2C", ",")) in out
-    assert not any(line.startswith("::error file=Dockerfile.gateway") for line in out)  # passed: no error
+    assert not any("Dockerfile.gateway" in line for line in out if line.startswith("::error"))  # passed: no error
     assert ("::warning title=Acceptance criterion skipped::Images were pushed: live checks are off: no token and "
             "no emulator") in out
     assert summary.read_text().startswith(f"# {NOT_MET}\n")

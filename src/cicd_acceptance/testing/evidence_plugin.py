@@ -279,7 +279,10 @@ class EvidenceSession:
         criteria = [f"{s.outcome:8} {s.title}{': ' + s.reason if s.reason else ''}" for s in ev.scenarios]
         for line in group(f"Acceptance criteria ({len(criteria)})", criteria):
             self._write(line)
-        for line in annotation_lines(ev.scenarios, repo_dir=repo_dir, workspace=Path.cwd()):
+        # The runner resolves annotation paths against the workspace, which is not the cwd of a step that sets
+        # working-directory (the template runs the harness from harness/ and checks the target out in target/).
+        workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+        for line in annotation_lines(ev.scenarios, repo_dir=repo_dir, workspace=workspace):
             self._write(line)
 
     def _write(self, line: str) -> None:
