@@ -112,6 +112,8 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-no-dispatch", "build-workflow", Edit(BUILD, "  workflow_dispatch:\n", "")),
     _d("build-push-from-every-branch", "build-workflow",
        Edit(BUILD, "  push:\n    branches: [main]\n", "  push:\n")),
+    _d("build-push-on-tags", "build-workflow",
+       Edit(BUILD, "  push:\n    branches: [main]\n", "  push:\n    branches: [main]\n    tags: [\"v*\"]\n")),
     _d("build-no-cache", "build-workflow", Edit(BUILD, _CACHE, "")),
     _d("build-cache-disabled", "build-workflow",
        Edit(BUILD, "          cache-from:", "          no-cache: true\n          cache-from:")),

@@ -4,7 +4,7 @@ trigger publishes.
 Other triggers are allowed only when the workflow provably pushes nothing for them (``pull_request`` with
 ``push: ${{ github.event_name != 'pull_request' }}`` builds without publishing). ``schedule`` is never allowed:
 the plan's Decision Log rules out scheduled rebuilds. A push trigger that also admits other branches publishes
-from them, which the plan does not ask for either.
+from them, and so does one that admits tags (``tags: ['v*']``): the plan does not ask for either.
 """
 
 from __future__ import annotations
@@ -19,11 +19,23 @@ __all__ = ["RULE"]
 ID = "build-triggers"
 WANTED = ("push", "workflow_dispatch")
 PROBE_BRANCH = "acceptance-probe/not-default"
+PROBE_TAG = "refs/tags/v0.0.0-acceptance-probe"
 
 
 def _pushes(ctx: CheckContext, event: str, branch: str | None = None) -> bool:
     """True unless every image entry provably does not push (an unknown ``push:`` counts as pushing)."""
     return any(entry.push is not False for entry in ctx.publication(event, branch).entries)
+
+
+def _other_refs(ctx: CheckContext, path: str, push: Trigger) -> list[Finding]:
+    """A push trigger that also admits other branches or tags publishes from them, unless the build says no."""
+    findings = []
+    for ref, what in ((f"refs/heads/{PROBE_BRANCH}", "other branches"), (PROBE_TAG, "tags")):
+        if push.admits_ref(ref) and _pushes(ctx, "push", ref):
+            findings.append(Finding(path, push.line, 0, ID, expected(
+                f"pushes to '{ctx.plan.default_branch}' only to publish",
+                f"a push trigger that also publishes from {what}")))
+    return findings
 
 
 def _other_trigger(ctx: CheckContext, path: str, trigger: Trigger) -> list[Finding]:
@@ -50,9 +62,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if push is not None and not push.admits_branch(branch):
         findings.append(Finding(workflow.path, push.line, 0, ID,
                                 expected(f"the push filters to admit '{branch}'", f"branches: {push.branches}")))
-    elif push is not None and push.admits_branch(PROBE_BRANCH) and _pushes(ctx, "push", PROBE_BRANCH):
-        findings.append(Finding(workflow.path, push.line, 0, ID, expected(
-            f"pushes to '{branch}' only to publish", "a push trigger that also publishes from other branches")))
+    elif push is not None:
+        findings += _other_refs(ctx, workflow.path, push)
     for trigger in workflow.triggers.values():
         if trigger.event not in WANTED:
             findings += _other_trigger(ctx, workflow.path, trigger)

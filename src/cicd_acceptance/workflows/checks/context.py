@@ -88,8 +88,11 @@ class CheckContext:
         return cached
 
     def event(self, event_name: str, branch: str | None = None) -> BuildEvent:
-        """``event_name`` on ``branch`` (default: the plan's default branch) at the target's HEAD."""
+        """``event_name`` on ``branch`` (default: the plan's default branch) at the target's HEAD; a ``branch``
+        starting with ``refs/`` is taken as a whole ref (``refs/tags/v1.0.0``)."""
         ref = f"refs/heads/{branch or self.plan.default_branch}"
+        if branch is not None and branch.startswith("refs/"):
+            ref = branch
         if event_name == "pull_request" and branch is None:
             ref = "refs/pull/1/merge"  # a pull request runs on its merge ref, not on the base branch
         return BuildEvent(event_name=event_name, ref=ref, sha=self.target.head_sha,
