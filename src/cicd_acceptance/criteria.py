@@ -4,6 +4,16 @@ One criterion is one Gherkin scenario (``features/static/*.feature``). Each rule
 step, whose text is the rule's description, so the feature files and this registry cannot drift apart without a
 test noticing (``tests/static/test_registry.py``). Library code: no pytest here.
 
+Decisions where the ExecPlan leaves room (each documented again in its rule's module):
+
+* no ``permissions:`` block counts as too broad (the repository default may grant write access);
+* the build may also run on ``pull_request`` (or any other event) only when it provably pushes nothing then;
+  a ``push`` trigger that admits other branches or tags publishes from them and fails;
+* the published images must be exactly the plan's; tags must include ``sha-<sha>`` (short or long) and ``latest``
+  on the default branch, and may include more ("the image tags will include ...");
+* a Go version matrix passes when it includes go.mod's version;
+* zizmor findings below the plan's severity do not block but are listed in the report.
+
 Usage::
 
     ctx = CheckContext(target, plan)
