@@ -98,3 +98,14 @@ def test_require_live_turns_the_skips_into_failures() -> None:
     assert "passed" not in result.stdout.splitlines()[-2]
     assert "ACCEPTANCE NOT MET" in result.stdout.splitlines()[-1]
     assert "Traceback" not in output
+
+
+def test_under_xdist_one_worker_runs_every_live_scenario_so_the_build_is_dispatched_once(tmp_path: Path) -> None:
+    result = run_live("-n", "3", "-v", "--evidence-dir", str(tmp_path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    workers = set(re.findall(r"^\[(gw\d+)\] .* PASSED features/", result.stdout, re.MULTILINE))
+    assert len(workers) == 1, output
+    budget = evidence(tmp_path)["api_budget"]
+    assert isinstance(budget, dict)
+    assert budget["processes"] == 1

@@ -10,6 +10,11 @@ Either way one :class:`~cicd_acceptance.live.acceptance.LiveSession` serves the 
 HEAD is pinned once, and the build is dispatched at most once. A client error while opening the session (bad
 token, unknown repository) fails the live scenarios with the error's one-line message, never a traceback.
 Fixtures ``live_transports`` and ``live_emulator_speed`` may be overridden (tests inject transports).
+
+Under pytest-xdist every worker has its own session fixtures, so each would dispatch its own build. When live
+checks are on, ``-n``'s default ``--dist load`` (or ``worksteal``) becomes ``loadfile``, which keeps every scenario
+of ``features/test_features.py`` on one worker (``loadscope`` does too). ``loadgroup`` would be the finer tool, but
+pytest-xdist 3.8 marks groups through ``item._nodeid``, which pytest 9.2 no longer reads, so it does not group.
 """
 
 from __future__ import annotations
@@ -31,8 +36,21 @@ from cicd_acceptance.live.emulated import (
 )
 from cicd_acceptance.live.progress import ProgressPrinter
 from cicd_acceptance.live.timing import LiveTiming
+from cicd_acceptance.testing.plugin import SETTINGS_KEY
 
 __all__ = ["live_emulator", "live_emulator_speed", "live_session", "live_transports"]
+
+_SPLITTING_DIST = ("load", "worksteal")
+
+
+@pytest.hookimpl(trylast=True)  # after cicd_acceptance.testing.plugin has resolved the settings
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("xdist"):
+        return
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is not None and settings.live_mode != "off" and getattr(config.option, "dist", "no") in _SPLITTING_DIST:
+        # Only the controller schedules, so changing its option is enough (see the module docstring).
+        config.option.dist = "loadfile"
 
 
 @pytest.fixture(scope="session")
