@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.criteria import CRITERIA, CheckContext, check_criterion, criterion, rule
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.criteria import CRITERIA, CheckContext, check_criterion, criterion, rule, run_criteria
+from cicd_acceptance.errors import ConfigError, ToolError
 from cicd_acceptance.workflows.checks.finding import Finding
 from tests.static.repos import REPO_ROOT, Edit, default_plan, seed, target_of
 
@@ -74,3 +75,26 @@ def test_an_unreadable_workflow_is_a_finding_of_each_rule_that_needs_it(sample_r
     assert {f.path for f in findings} == {".github/workflows/ci.yml"}
     assert all(f.line > 0 and f.message.startswith("expected a readable workflow, found invalid YAML")
                for f in findings), findings
+
+
+def test_a_deleted_workflow_fails_the_criteria_that_need_it_and_no_other(sample_repo: Path) -> None:
+    seed(sample_repo, (Edit(".github/workflows/build-images.yml", None, None),), commit=True)
+    target = target_of(sample_repo)
+    results = run_criteria(CheckContext(target, default_plan()), include_tools=False)
+    assert [str(f) for f in results["workflows-committed"]] == [
+        ".github/workflows/build-images.yml: expected the workflow file, found no such file [workflow-files-exist]",
+        f".github/workflows/build-images.yml: expected the file in the HEAD commit ({target.head_sha[:12]}), "
+        "found it is not committed [workflow-files-tracked]",
+    ]
+    build = results["build-workflow"]
+    assert len(build) == len(criterion("build-workflow").rules)
+    assert all(f.message == "expected a readable workflow, found file not found" for f in build), build
+    assert results["ci-workflow"] == []
+    assert results["local-test-run"] == []
+
+
+def test_a_tool_that_cannot_run_raises_instead_of_passing(sample_repo: Path, need_tools: Callable[..., None]) -> None:
+    need_tools("zizmor")
+    seed(sample_repo, (Edit(".github/workflows/ci.yml", "jobs:\n", "jobs: [\n"),), commit=True)
+    with pytest.raises(ToolError, match="zizmor"):
+        check_criterion("workflow-security", CheckContext(target_of(sample_repo), default_plan()))
