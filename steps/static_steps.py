@@ -10,6 +10,7 @@ own work and with each other instead of queueing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
@@ -19,6 +20,7 @@ from cicd_acceptance.criteria import CRITERIA, CheckContext, Criterion, RuleResu
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
+from cicd_acceptance.testing.evidence_plugin import RecordEvidence
 from cicd_acceptance.testing.plugin import SETTINGS_KEY
 from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.tools import find_tool, tool_search_path
@@ -127,8 +129,9 @@ def _distinct(others: list[Finding], shown: list[Finding]) -> list[Finding]:
     return kept
 
 
-def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRequest], None]:
-    def step(static_context: RuleResults, static_criterion: Criterion, request: pytest.FixtureRequest) -> None:
+def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRequest, RecordEvidence], None]:
+    def step(static_context: RuleResults, static_criterion: Criterion, request: pytest.FixtureRequest,
+             record_evidence: RecordEvidence) -> None:
         __tracebackhide__ = True
         if rule not in static_criterion.rules:
             pytest.fail(f"the step '{rule.description}' belongs to another criterion than "
@@ -143,6 +146,8 @@ def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRe
             error = None
         if error is not None:  # failed outside the except block, so pytest shows no chained traceback
             pytest.fail(f"not checked: {rule.description} ({rule.id}): {error}", pytrace=False)
+        record_evidence("findings", {"criterion": static_criterion.id, "rule": rule.id,
+                                     "findings": [dataclasses.asdict(f) for f in findings]})
         quiet = [f for f in findings if not f.blocking]
         request.config.stash.setdefault(_NOT_BLOCKING, []).extend(quiet)
         blocking = [f for f in findings if f.blocking]
