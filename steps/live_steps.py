@@ -21,6 +21,7 @@ from cicd_acceptance.live.verdicts import (
     image_evidence,
     run_evidence,
 )
+from cicd_acceptance.target import Target
 from cicd_acceptance.testing.evidence_plugin import RecordEvidence
 
 
@@ -34,9 +35,12 @@ def _budget(live: LiveSession, record_evidence: RecordEvidence) -> None:
 
 
 @given("the repository on GitHub, with its default branch's latest commit pinned", target_fixture="live")
-def _(live_session: LiveSession, record_evidence: RecordEvidence) -> LiveSession:
+def _(live_session: LiveSession, acceptance_target: Target, record_evidence: RecordEvidence) -> LiveSession:
+    local = acceptance_target.head_sha
+    differs = "" if local == live_session.head_sha else f" (the local checkout is at {local}: not what is judged)"
     record_evidence("note", {"text": f"{live_session.target.repository}: {live_session.plan.default_branch} is "
-                                     f"pinned at {live_session.head_sha}"})
+                                     f"pinned at {live_session.head_sha}{differs}",
+                             "pinned": live_session.head_sha, "local_head": local})
     return live_session
 
 

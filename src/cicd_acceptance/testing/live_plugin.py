@@ -20,7 +20,7 @@ pytest-xdist 3.8 marks groups through ``item._nodeid``, which pytest 9.2 no long
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -36,6 +36,7 @@ from cicd_acceptance.live.emulated import (
 )
 from cicd_acceptance.live.progress import ProgressPrinter
 from cicd_acceptance.live.timing import LiveTiming
+from cicd_acceptance.live.waiter import RunChange
 from cicd_acceptance.testing.plugin import SETTINGS_KEY
 
 __all__ = ["live_emulator", "live_emulator_speed", "live_session", "live_transports"]
@@ -95,9 +96,32 @@ def live_emulator(request: pytest.FixtureRequest, acceptance_settings: Settings,
         emulator.stop()
 
 
+def _progress(config: pytest.Config, label: str) -> tuple[ProgressPrinter, Callable[[RunChange], None]]:
+    """Progress lines on the real terminal while pytest captures output (a long build should not look hung)."""
+    stream = sys.__stderr__ or sys.stderr
+    printer = ProgressPrinter(stream, label=label)
+    capture = config.pluginmanager.getplugin("capturemanager")
+    started: list[bool] = []
+
+    def show(change: RunChange) -> None:
+        if not started:
+            stream.write("\n")  # pytest's progress dots are mid-line
+            started.append(True)
+        printer(change)
+
+    def on_change(change: RunChange) -> None:
+        if capture is None:
+            show(change)
+            return
+        with capture.global_and_fixture_disabled():
+            show(change)
+
+    return printer, on_change
+
+
 @pytest.fixture(scope="session")
-def live_session(acceptance_settings: Settings, live_emulator: RunningEmulator | None,
-                 live_transports: LiveTransports) -> Iterator[LiveSession]:
+def live_session(request: pytest.FixtureRequest, acceptance_settings: Settings,
+                 live_emulator: RunningEmulator | None, live_transports: LiveTransports) -> Iterator[LiveSession]:
     """The live session of this run (see the module docstring)."""
     settings = acceptance_settings
     if settings.live_mode == "off":
@@ -107,9 +131,9 @@ def live_session(acceptance_settings: Settings, live_emulator: RunningEmulator |
     if live_emulator is not None:
         settings, timing = live_emulator.settings_for(settings), live_emulator.timing(settings)
         actor = live_emulator.state.identity.owner
-    progress = ProgressPrinter(sys.stderr, label=settings.plan.build_workflow.rsplit("/", 1)[-1])
+    progress, on_change = _progress(request.config, settings.plan.build_workflow.rsplit("/", 1)[-1])
     try:
-        session = open_live_session(settings, timing, transports=live_transports, actor=actor, on_change=progress)
+        session = open_live_session(settings, timing, transports=live_transports, actor=actor, on_change=on_change)
     except HarnessError as exc:
         pytest.fail(f"cannot open the live session: {exc}", pytrace=False)
     try:
