@@ -129,6 +129,16 @@ def _distinct(others: list[Finding], shown: list[Finding]) -> list[Finding]:
     return kept
 
 
+def _record_remaining(results: RuleResults, crit: Criterion, failed: Rule, record: RecordEvidence) -> None:
+    """The steps after a failed one do not run: record their rules' findings now, so the evidence is complete."""
+    later = crit.rules[crit.rules.index(failed) + 1:]
+    computed = results.computed()
+    for other in later:
+        if other.id in computed:
+            record("findings", {"criterion": crit.id, "rule": other.id,
+                                "findings": [dataclasses.asdict(f) for f in computed[other.id]]})
+
+
 def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRequest, RecordEvidence], None]:
     def step(static_context: RuleResults, static_criterion: Criterion, request: pytest.FixtureRequest,
              record_evidence: RecordEvidence) -> None:
@@ -154,7 +164,8 @@ def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRe
         if quiet:
             print(f"not blocking ({rule.id}):\n{_format(quiet)}")
         if blocking:
-            others = _distinct(_others(static_context, static_criterion, rule.id), blocking)
+            others = _distinct(_others(static_context, static_criterion, rule.id), blocking)  # awaits pure rules
+            _record_remaining(static_context, static_criterion, rule, record_evidence)
             also = f"\nother findings of '{static_criterion.id}':\n{_format(others)}" if others else ""
             # pytest.fail without a traceback: the findings are the whole story, pytest internals are noise.
             pytest.fail(f"not met: {rule.description} ({len(blocking)} finding(s) of {rule.id})\n"
