@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,13 @@ def test_step_summary_is_appended_and_truncated(tmp_path: Path) -> None:
 def test_step_summary_that_cannot_be_written(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="env GITHUB_STEP_SUMMARY: cannot append the job summary"):
         append_step_summary("x", {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "s.md")})
+
+
+def test_bundle_files_get_the_usual_mode(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        paths = write_bundle(tmp_path, evidence())
+    finally:
+        os.umask(old)
+    assert [oct(p.stat().st_mode & 0o777) for p in paths] == ["0o644", "0o644"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence.json", "evidence.md"]  # no temp files left

@@ -273,7 +273,8 @@ class EvidenceSession:
     def _actions(self, ev: Evidence, repo_dir: Path) -> None:
         if not ev.scenarios:
             return
-        append_step_summary(render_markdown(ev))
+        if os.environ.get("GITHUB_STEP_SUMMARY", "").strip():
+            append_step_summary(render_markdown(ev))
         if os.environ.get("GITHUB_ACTIONS", "").strip().lower() != "true":
             return
         criteria = [f"{s.outcome:8} {s.title}{': ' + s.reason if s.reason else ''}" for s in ev.scenarios]
