@@ -165,3 +165,11 @@ def test_the_shared_execplan_is_accepted_and_keeps_its_other_sections(tmp_path: 
     assert after.index(added[0]) < after.index("## Surprises & Discoveries")
     outcomes, context = after.index("## Outcomes & Retrospective"), after.index("## Context and Orientation")
     assert outcomes < after.index(added[1]) < context
+
+
+def test_a_symlinked_plan_stays_a_symlink(plan: Path) -> None:
+    link = plan.with_name("link.md")
+    link.symlink_to(plan.name)
+    assert record_progress(link, _entry())
+    assert link.is_symlink()
+    assert f"- [x] (2026-11-27 14:05Z) {MET}" in plan.read_text()

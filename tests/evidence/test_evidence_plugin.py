@@ -259,3 +259,17 @@ def test_unwritable_evidence_dir_fails_the_run_but_still_ends_with_the_verdict(p
     assert result.outlines[-1] == "ACCEPTANCE MET"
     assert any(line.startswith("cicd-acceptance: --evidence-dir blocker/ev: cannot write the evidence bundle")
                for line in result.outlines)
+
+
+def test_a_run_stopped_early_is_not_met(project: pytest.Pytester) -> None:
+    _steps(project, failing="gateway", live="")
+    result = project.runpytest("features", *PLUGINS, "-x")
+    assert result.outlines[-1] == ("ACCEPTANCE NOT MET: 1 failed (Service gateway builds), 0 skipped, "
+                                   "1 not run (Service worker builds)")
+
+
+def test_a_run_stopped_early_under_xdist_is_not_met(project: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    _steps(project, failing="gateway", live="")
+    result = project.runpytest_subprocess("features", *PLUGINS, "-n", "2", "--maxfail", "1")
+    assert result.outlines[-1].startswith("ACCEPTANCE NOT MET: 1 failed (Service gateway builds), 0 skipped")

@@ -80,6 +80,17 @@ class Collector:
 
     _items: dict[str, _Item] = field(default_factory=dict)
     not_run: set[str] = field(default_factory=set)
+    _expected: dict[str, str] = field(default_factory=dict)
+
+    def expect(self, nodeid: str, title: str) -> None:
+        """A criterion that was collected to run; if no result arrives (Ctrl-C, crash) it counts as not run."""
+        if is_criterion_nodeid(nodeid):
+            self._expected.setdefault(nodeid, title)
+
+    def missing(self) -> list[str]:
+        """Titles of expected criteria that produced no result."""
+        return sorted(title for nodeid, title in self._expected.items()
+                      if nodeid not in self._items or not self._items[nodeid].saw_call_or_skip)
 
     def add(self, report: PhaseReport) -> None:
         if not is_criterion_nodeid(report.nodeid):

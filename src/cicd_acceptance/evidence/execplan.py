@@ -220,6 +220,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def record_progress(path: Path, entry: ProgressEntry) -> bool:
     """Add ``entry`` to the plan at ``path``; False (file untouched) when this run is already recorded."""
+    path = path.resolve()  # replace the file a symlink points to, not the symlink itself
     shape = _shape(path, _read(path))
     lines = list(shape.lines)
     additions = []

@@ -213,6 +213,16 @@ class EvidenceSession:
             worker=str(getattr(report, "worker_id", "main")),
         ))
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            self.collector.expect(item.nodeid, _title(item))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        # The controller never sees the items, only their ids: name a missing one by its test name.
+        for nodeid in ids:
+            self.collector.expect(nodeid, nodeid.split("::")[-1])
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: object, error: object) -> None:
         output = getattr(node, "workeroutput", {}) or {}
@@ -225,6 +235,7 @@ class EvidenceSession:
         result = yield
         deselected: set[str] = self.config.stash.get(_NOT_RUN_KEY, set())
         self.collector.add_not_run(deselected)
+        self.collector.add_not_run(self.collector.missing())  # interrupted (Ctrl-C, -x, a crashed worker)
         results = self.collector.results()
         verdict = decide(results, not_run=sorted(self.collector.not_run))
         if not self._report(results, verdict) and session.exitstatus == pytest.ExitCode.OK:
