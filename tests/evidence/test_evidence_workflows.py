@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +87,40 @@ def test_ci_runs_the_ci_script_on_push_and_pull_request() -> None:
     assert set(doc[True]) == {"push", "pull_request"}
     assert doc["permissions"] == {"contents": "read"}
     assert any(s.get("run") == "bash .ci/run" for s in _steps(doc))
+
+
+def _dispatching_scenarios() -> set[str]:
+    """Test names of the scenarios whose steps start the build (or need the build this session started)."""
+    from pytest_bdd.scenario import make_python_name
+
+    names = set()
+    for feature in (ROOT / "features").rglob("*.feature"):
+        scenario = None
+        for line in feature.read_text().splitlines():
+            text = line.strip()
+            if text.startswith(("Scenario:", "Scenario Outline:")):
+                scenario = text.split(":", 1)[1].strip()
+            elif scenario and re.search(r"\b(start the build workflow|the build I started)\b", text):
+                names.add("test_" + make_python_name(scenario))
+    return names
+
+
+@functools.cache
+def _collected(expression: str) -> frozenset[str]:
+    """Test names (without row ids) that ``pytest features/ -k expression`` would run ("" = no -k)."""
+    argv = [sys.executable, "-m", "pytest", "features/", "--co", "-q", "-p", "no:cacheprovider"]
+    proc = subprocess.run([*argv, *(["-k", expression] if expression else [])], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return frozenset(line.split("::")[-1].split("[")[0] for line in proc.stdout.splitlines() if "::" in line)
+
+
+@pytest.mark.parametrize("rel", [".github/workflows/acceptance.yml", "docs/acceptance-template.yml"])
+def test_without_dispatch_leaves_out_exactly_the_criteria_that_start_the_build(rel: str) -> None:
+    job = next(iter(_load(rel)["jobs"].values()))
+    expression = next(s["env"]["WITHOUT_DISPATCH"] for s in job["steps"] if "WITHOUT_DISPATCH" in s.get("env", {}))
+    wanted = _dispatching_scenarios()
+    assert wanted, "no scenario starts the build any more: drop the dispatch-build input or fix this test"
+    kept = _collected(expression)
+    assert kept
+    assert _collected("") - kept == wanted
