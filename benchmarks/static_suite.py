@@ -1,6 +1,6 @@
 """Time the static acceptance suite as a user runs it, beside check-jsonschema on the same two workflow files.
 
-    .venv/bin/python benchmarks/static_suite.py [--runs 7] [--repo-dir PATH]
+    .venv/bin/python benchmarks/static_suite.py [--runs 7] [--repo-dir PATH [--github-repo OWNER/NAME]]
 
 Each figure is the wall time of a whole process (interpreter start to exit), median of ``--runs`` runs after one
 warm-up run (which fills Go's build cache and the OS page cache, as any second run of a developer would). The goal
@@ -53,10 +53,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="measured runs per command (default 7)")
     parser.add_argument("--repo-dir", type=Path, default=SAMPLE, help="target checkout (default: the sample)")
+    parser.add_argument("--github-repo", metavar="OWNER/NAME", help="passed on to pytest (a copy has no origin)")
     args = parser.parse_args()
     python = sys.executable
     suite = [python, "-m", "pytest", "features/", "-m", "static", "-q", "-p", "no:cacheprovider",
-             "--repo-dir", str(args.repo_dir)]
+             "--repo-dir", str(args.repo_dir), *(["--github-repo", args.github_repo] if args.github_repo else [])]
     schema = [str(Path(python).parent / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
               *(str(args.repo_dir / w) for w in WORKFLOWS)]
     print(f"cores: {os.cpu_count()}   load average before: {os.getloadavg()[0]:.2f}   target: {args.repo_dir}")
