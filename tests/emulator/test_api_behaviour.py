@@ -40,9 +40,13 @@ def test_bad_credentials_and_read_only_token(state: EmulatorState) -> None:
         assert response.headers["X-Accepted-GitHub-Permissions"] == "actions=write"
 
 
-def test_dispatch_answers_204_by_default(client: httpx.Client) -> None:
-    response = client.post(f"{REPO}/actions/workflows/build-images.yml/dispatches", json={"ref": "main"})
+def test_dispatch_answers_204_by_default_and_200_with_api_version_2026_03_10(client: httpx.Client) -> None:
+    url = f"{REPO}/actions/workflows/build-images.yml/dispatches"
+    response = client.post(url, json={"ref": "main"})
     assert (response.status_code, response.content) == (204, b"")
+    newer = client.post(url, json={"ref": "main"}, headers={"X-GitHub-Api-Version": "2026-03-10"})
+    assert newer.status_code == 200
+    assert set(newer.json()) == {"workflow_run_id", "run_url", "html_url"}
 
 
 def test_rate_limit_counts_per_token_and_304_does_not_count(state: EmulatorState, client: httpx.Client) -> None:

@@ -60,7 +60,8 @@ def dispatch(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
     if sha is None:
         return error(422, f"No ref found for: {body['ref']}", docs=docs)
     run = _create_dispatched_runs(ctx, info.path, ref, sha)
-    if details is True:
+    # API version 2026-03-10 always answers 200 with the run's details (GitHub changelog 2026-02-19).
+    if details is True or ctx.request.headers.get("X-GitHub-Api-Version", "") >= "2026-03-10":
         api = f"{ctx.urls.api}/repos/{ctx.state.repository}/actions/runs/{run.id}"
         html = f"{ctx.urls.html}/{ctx.state.repository}/actions/runs/{run.id}"
         return json_response({"workflow_run_id": run.id, "run_url": api, "html_url": html})
