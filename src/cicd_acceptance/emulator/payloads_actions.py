@@ -57,13 +57,13 @@ def _head_commit(commit: Commit | None, sha: str) -> JsonDict | None:
 
 
 def run_body(urls: Urls, repo: RepoIdentity, run: RunRecord, now: datetime, *, attempt: Attempt | None = None,
-             commit: Commit | None, pulls: list[PullRecord]) -> JsonDict:
+             commit: Commit | None, pulls: list[PullRecord], repository: JsonDict | None = None) -> JsonDict:
     """A ``workflow-run`` as of ``now`` (``attempt`` picks an earlier attempt for the attempts endpoint)."""
     chosen = attempt or run.latest(now)
     api = f"{urls.api}/repos/{repo.full_name}/actions/runs/{run.id}"
     html = f"{urls.html}/{repo.full_name}/actions/runs/{run.id}"
     actor = user_body(urls, run.actor, actor_id(run.actor))
-    repository = repository_body(urls, repo)
+    repository = repository or repository_body(urls, repo)
     subject = (commit.message.splitlines() or [""])[0] if commit else ""
     display = subject if subject and run.event != "workflow_dispatch" else run.workflow.name
     previous = f"{api}/attempts/{chosen.number - 1}" if chosen.number > 1 else None

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.auth import TokenInfo
-from cicd_acceptance.emulator.payloads_repo import Urls
+from cicd_acceptance.emulator.payloads_repo import Urls, repository_body
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -33,6 +34,11 @@ class Ctx:
     urls: Urls
     token: TokenInfo
     now: datetime
+
+    @cached_property
+    def repository(self) -> dict[str, object]:
+        """The ``repository`` body, built once per request (a list of runs embeds it twice per run)."""
+        return repository_body(self.urls, self.state.identity)
 
     def arg(self, name: str) -> str | None:
         """A query parameter (None when absent or empty)."""

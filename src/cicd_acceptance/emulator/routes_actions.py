@@ -158,7 +158,7 @@ def _run(ctx: Ctx, run: RunRecord, *, exclude: bool = False, attempt_number: int
     pulls = [] if exclude else [pull for number in run.pull_requests if (pull := github.pull(number))]
     attempt = run.attempts[attempt_number - 1] if attempt_number else None
     return run_body(ctx.urls, ctx.state.identity, run, ctx.now, attempt=attempt, commit=github.commit(run.head_sha),
-                    pulls=pulls)
+                    pulls=pulls, repository=ctx.repository)
 
 
 def list_repo_runs(ctx: Ctx, owner: str, repo: str) -> Response:
