@@ -57,9 +57,12 @@ def _workflow_label(workflow: str, plan: Mapping[str, JSON]) -> str:
 def _run_phrases(ev: Evidence) -> list[str]:
     """One phrase per distinct run, CI runs first: ``CI run <url> (push) green``."""
     seen: dict[str, tuple[bool, str]] = {}
+    # An emulator's URLs name a port that is gone after the run; its run ids are stable, so the entry uses those
+    # (and the same rehearsal is recognised as already recorded).
+    by_id = ev.context.live_mode == "emulator"
     for s in ev.scenarios:
         for run in s.entries("run"):
-            key = str(run.get("url") or run.get("id"))
+            key = f"#{run.get('id')}" if by_id else str(run.get("url") or run.get("id"))
             state = "green" if (run.get("status"), run.get("conclusion")) == ("completed", "success") else (
                 str(run.get("conclusion") or run.get("status") or "unknown"))
             label = _workflow_label(str(run.get("workflow") or "workflow"), ev.context.plan)
