@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -140,13 +140,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.user_properties.append((SCENARIO_PROPERTY, json.dumps(meta, sort_keys=True)))
 
 
-def pytest_deselected(items: Iterable[pytest.Item]) -> None:
+def pytest_deselected(items: Sequence[pytest.Item]) -> None:
     titles = {_title(i) for i in items if is_criterion_nodeid(i.nodeid)}
     if not titles:
         return
-    config = next(iter(items)).config if items else None
-    if config is None:
-        return
+    config = items[0].config
     config.stash.setdefault(_NOT_RUN_KEY, set()).update(titles)
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: the controller reads this in pytest_testnodedown
