@@ -139,6 +139,16 @@ def _record_remaining(results: RuleResults, crit: Criterion, failed: Rule, recor
                                 "findings": [dataclasses.asdict(f) for f in computed[other.id]]})
 
 
+def _findings_or_fail(results: RuleResults, rule: Rule) -> list[Finding]:
+    if rule.tool:
+        require_tool(rule.tool, why=f"needed by the rule {rule.id}", path=tool_search_path())
+    try:
+        return results.findings(rule.id)
+    except HarnessError as exc:
+        error = f"not checked: {rule.description} ({rule.id}): {exc}"
+    pytest.fail(error, pytrace=False)  # outside the except block: no chained traceback in the report
+
+
 def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRequest, RecordEvidence], None]:
     def step(static_context: RuleResults, static_criterion: Criterion, request: pytest.FixtureRequest,
              record_evidence: RecordEvidence) -> None:
@@ -146,31 +156,27 @@ def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRe
         if rule not in static_criterion.rules:
             pytest.fail(f"the step '{rule.description}' belongs to another criterion than "
                         f"'{static_criterion.id}'; fix the feature file", pytrace=False)
-        if rule.tool:
-            require_tool(rule.tool, why=f"needed by the rule {rule.id}", path=tool_search_path())
-        try:
-            findings = static_context.findings(rule.id)
-        except HarnessError as exc:
-            error: HarnessError | None = exc
-        else:
-            error = None
-        if error is not None:  # failed outside the except block, so pytest shows no chained traceback
-            pytest.fail(f"not checked: {rule.description} ({rule.id}): {error}", pytrace=False)
+        findings = _findings_or_fail(static_context, rule)
         record_evidence("findings", {"criterion": static_criterion.id, "rule": rule.id,
                                      "findings": [dataclasses.asdict(f) for f in findings]})
         quiet = [f for f in findings if not f.blocking]
-        request.config.stash.setdefault(_NOT_BLOCKING, []).extend(quiet)
-        blocking = [f for f in findings if f.blocking]
         if quiet:
+            request.config.stash.setdefault(_NOT_BLOCKING, []).extend(quiet)
             print(f"not blocking ({rule.id}):\n{_format(quiet)}")
+        blocking = [f for f in findings if f.blocking]
         if blocking:
-            others = _distinct(_others(static_context, static_criterion, rule.id), blocking)  # awaits pure rules
-            _record_remaining(static_context, static_criterion, rule, record_evidence)
-            also = f"\nother findings of '{static_criterion.id}':\n{_format(others)}" if others else ""
-            # pytest.fail without a traceback: the findings are the whole story, pytest internals are noise.
-            pytest.fail(f"not met: {rule.description} ({len(blocking)} finding(s) of {rule.id})\n"
-                        f"{_format(blocking)}{also}", pytrace=False)
+            _fail(static_context, static_criterion, rule, blocking, record_evidence)
     return step
+
+
+def _fail(results: RuleResults, crit: Criterion, rule: Rule, blocking: list[Finding], record: RecordEvidence) -> None:
+    __tracebackhide__ = True
+    others = _distinct(_others(results, crit, rule.id), blocking)  # awaits the pure rules
+    _record_remaining(results, crit, rule, record)
+    also = f"\nother findings of '{crit.id}':\n{_format(others)}" if others else ""
+    # pytest.fail without a traceback: the findings are the whole story, pytest internals are noise.
+    pytest.fail(f"not met: {rule.description} ({len(blocking)} finding(s) of {rule.id})\n"
+                f"{_format(blocking)}{also}", pytrace=False)
 
 
 # Step definitions are written into this module's namespace by pytest-bdd, so they are generated at module level.
