@@ -69,9 +69,11 @@ def test_acceptance_jobs_are_manual_least_privilege_and_upload_the_bundle(rel: s
     assert doc["permissions"] == {}
     (job,) = doc["jobs"].values()
     assert job["permissions"] == {"contents": "read", "actions": "write", "packages": "read"}
-    run = next(str(s["run"]) for s in job["steps"] if "run" in s)
-    assert "python3 tasks.py accept" in run
-    assert "--evidence-dir" in run
+    runs = [str(s["run"]) for s in job["steps"] if "run" in s]
+    assert runs[0] == "bash .ci/install-tools.sh"
+    accept = next(s for s in job["steps"] if "python3 tasks.py accept" in s.get("run", ""))
+    assert "--evidence-dir" in accept["run"]
+    assert accept["env"]["ACCEPTANCE_REQUIRE_TOOLS"] == "1"
     upload = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
     assert upload["if"] == "${{ always() }}"
 
