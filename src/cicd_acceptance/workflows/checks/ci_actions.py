@@ -1,15 +1,21 @@
-"""ci-actions: the test job uses actions/checkout and actions/setup-go, before it runs the tests."""
+"""ci-actions: the test job uses actions/checkout and actions/setup-go, before it runs the tests, and the checkout
+is of the change being tested: no other ``repository:``, no fixed ``ref:`` (an expression such as the pull
+request's head SHA is fine; a branch name would test that branch instead of the change)."""
 
 from __future__ import annotations
+
+import re
 
 from cicd_acceptance.workflows.checks.commands import find_command
 from cicd_acceptance.workflows.checks.context import CheckContext, first_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.model import Step
 
 __all__ = ["RULE"]
 
 ID = "ci-actions"
 ACTIONS = ("actions/checkout", "actions/setup-go")
+_SAME_REPO = re.compile(r"^\$\{\{\s*github\.repository\s*\}\}$")
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
@@ -29,6 +35,21 @@ def _check(ctx: CheckContext) -> list[Finding]:
             message = expected(f"{action} before '{ctx.plan.test_command}' (line {first_test.line})",
                                f"{action} after it")
             findings.append(Finding(workflow.path, step.line, 0, ID, message))
+    return findings + _checkout_target(workflow.path, first_step(job, "actions/checkout"))
+
+
+def _checkout_target(path: str, checkout: Step | None) -> list[Finding]:
+    if checkout is None:
+        return []
+    findings = []
+    repository = (checkout.with_text("repository") or "").strip()
+    if repository and not _SAME_REPO.match(repository):
+        findings.append(Finding(path, checkout.with_["repository"].line, 0, ID, expected(
+            "a checkout of the repository under test", f"repository: {repository}")))
+    ref = (checkout.with_text("ref") or "").strip()
+    if ref and "${{" not in ref:
+        findings.append(Finding(path, checkout.with_["ref"].line, 0, ID, expected(
+            "a checkout of the change under test", f"ref: {ref}")))
     return findings
 
 
