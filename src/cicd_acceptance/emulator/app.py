@@ -66,7 +66,13 @@ class EmulatorApp:
         self.github = GitHubApi(state)
         self.control = ControlApi(state)
         self.registry = make_registry_app(state.registry, now=state.now,
-                                          check_basic=lambda _user, password: state.tokens.accepts(password))
+                                          check_basic=lambda _user, password: state.tokens.accepts(password),
+                                          can_push=self._can_push)
+
+    def _can_push(self, _user: str, password: str) -> bool:
+        # A read-only token (packages: read) may pull but must not push, as on ghcr.io.
+        info = self.state.tokens.lookup(password)
+        return info is not None and info.write
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
