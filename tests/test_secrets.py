@@ -107,8 +107,11 @@ def emulator(tmp_path: Path, canary: str) -> Iterator[dict[str, str]]:
             proc.stdout.close()
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
 def test_the_canary_never_appears_in_anything_the_harness_writes(tmp_path: Path, canary: str,
-                                                                  emulator: dict[str, str]) -> None:
+                                                                  emulator: dict[str, str], workers: list[str]) -> None:
+    if workers:
+        pytest.importorskip("xdist")
     assert emulator["token"] == canary
     out = tmp_path / "out"
     out.mkdir()
@@ -116,7 +119,7 @@ def test_the_canary_never_appears_in_anything_the_harness_writes(tmp_path: Path,
             "--github-api-url", emulator["api_url"], "--registry", emulator["registry"],
             "--github-repo", emulator["repository"], "-vv", "-l", "-rA", "--tb=long",
             "--junitxml", str(out / "junit.xml"), "--cucumberjson", str(out / "cucumber.json"),
-            "--evidence-dir", str(out / "evidence"), "--basetemp", str(tmp_path / "basetemp")]
+            "--evidence-dir", str(out / "evidence"), "--basetemp", str(tmp_path / "basetemp"), *workers]
     proc = subprocess.run(argv, cwd=ROOT, env=_env(tmp_path, canary), capture_output=True, timeout=900,
                           check=False)
     assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")[-3000:]
@@ -133,7 +136,9 @@ def test_the_canary_never_appears_in_anything_the_harness_writes(tmp_path: Path,
         assert [sc["title"] for sc in live if sc["outcome"] == "skipped"] == []
         assert evidence["api_budget"]["requests"] > 0
     for name in ("junit.xml", "cucumber.json", "summary.md"):
-        assert (out / name).stat().st_size > 0, name
+        assert (out / name).is_file(), name
+    assert (out / "junit.xml").stat().st_size > 0
+    assert (out / "summary.md").stat().st_size > 0
     assert proc.stdout.decode().splitlines()[-1].startswith("ACCEPTANCE ")
 
 
