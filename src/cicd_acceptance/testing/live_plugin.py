@@ -12,15 +12,18 @@ token, unknown repository) fails the live scenarios with the error's one-line me
 Fixtures ``live_transports`` and ``live_emulator_speed`` may be overridden (tests inject transports).
 
 Under pytest-xdist every worker has its own session fixtures, so each would dispatch its own build. When live
-checks are on, ``-n``'s default ``--dist load`` (or ``worksteal``) becomes ``loadfile``, which keeps every scenario
-of ``features/test_features.py`` on one worker (``loadscope`` does too). ``loadgroup`` would be the finer tool, but
-pytest-xdist 3.8 marks groups through ``item._nodeid``, which pytest 9.2 no longer reads, so it does not group.
+checks are on and ``-n`` distributes test by test (``--dist load``/``worksteal``), the plugin supplies the scheduler:
+the scenarios of each module under ``bdd_features_base_dir`` form one unit (one worker), every other test is a unit
+of its own, as with ``load``. (``loadgroup`` would be the usual tool, but pytest-xdist 3.8 marks groups through
+``item._nodeid``, which pytest 9.2 no longer reads, so it does not group.)
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +45,7 @@ from cicd_acceptance.testing.plugin import SETTINGS_KEY
 __all__ = ["live_emulator", "live_emulator_speed", "live_session", "live_transports"]
 
 _SPLITTING_DIST = ("load", "worksteal")
+_FEATURES_TOGETHER = pytest.StashKey[str]()
 
 
 @pytest.hookimpl(trylast=True)  # after cicd_acceptance.testing.plugin has resolved the settings
@@ -50,8 +54,26 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is not None and settings.live_mode != "off" and getattr(config.option, "dist", "no") in _SPLITTING_DIST:
-        # Only the controller schedules, so changing its option is enough (see the module docstring).
-        config.option.dist = "loadfile"
+        base = Path(str(config.getini("bdd_features_base_dir") or "features"))
+        if base.is_absolute():
+            base = base.relative_to(config.rootpath) if base.is_relative_to(config.rootpath) else Path("features")
+        config.stash[_FEATURES_TOGETHER] = base.as_posix().strip("/") + "/"
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Keep each feature module on one worker (see the module docstring); None: xdist's own choice."""
+    found = config.stash.get(_FEATURES_TOGETHER, None)
+    if found is None:
+        return None
+    prefix: str = found
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]  # only under xdist
+
+    class FeaturesTogether(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid.split("::", 1)[0] if nodeid.startswith(prefix) else nodeid
+
+    return FeaturesTogether(config, log)
 
 
 @pytest.fixture(scope="session")
