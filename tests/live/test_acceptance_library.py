@@ -8,19 +8,22 @@ and the message that names the job and step, or the service and the fact.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
+from cicd_acceptance.emulator.github_state import PlannedOutcome
 from cicd_acceptance.emulator.runs import Attempt, RunRecord
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.acceptance import LiveSession
 from cicd_acceptance.live.build import missing_service_jobs
 from cicd_acceptance.live.verdicts import BuildAcceptance, dispatch_evidence, image_evidence
 from tests.emulator.sample_repo import BUILD_YML, make_sample_repo
-from tests.live.acceptance_emulated import FOREIGN_ACTOR, READ_ONLY, REVISION, SERVICES, Emulated
+from tests.live.acceptance_emulated import FOREIGN_ACTOR, READ_ONLY, REVISION, SERVICES, TEN_MINUTES, Emulated
 
 FACTS = ("sha-tag-exists", "latest-matches", "revision-label", "tag-is-new")
 
@@ -327,3 +330,28 @@ class HideVersion(httpx.BaseTransport):
             return httpx.Response(200, json={"verifiable_password_authentication": False},
                                   headers={"date": response.headers.get("date", "")})
         return response
+
+
+def test_a_red_ci_run_still_in_progress_is_waited_for_and_names_the_job_and_step(emulated: Emulated) -> None:
+    session = emulated.session()
+    github = emulated.state.github
+    ci = github.require_workflow("ci.yml")
+    step = ci.jobs()[0].steps[-2]  # the last real step (before "Complete job")
+    github.add_run(ci, event="push", branch="main", head_sha=session.head_sha, actor=emulated.owner,
+                   outcome=PlannedOutcome("failure", job="test", step=step))
+    verdict = session.ci_green_for_head()
+    assert not verdict.passed
+    assert "job 'test' failure at step" in verdict.reason
+    assert repr(step) in verdict.reason
+    assert "newest of 2 runs" in verdict.reason
+
+
+def test_a_build_longer_than_the_run_timeout_names_the_phase(made: list[Emulated]) -> None:
+    emu = Emulated(timings=TEN_MINUTES)
+    made.append(emu)
+    emu.timing = replace(emu.timing, run_timeout_s=120)
+    build = build_of(emu)
+    assert not build.run.passed
+    assert re.search(r"timed out after 120s waiting for run \d+ to complete \(in_progress\)", build.run.reason), \
+        build.run.reason
+    assert "did not finish" in build.image("gateway").check("sha-tag-exists")[1]
