@@ -13,9 +13,11 @@ import re
 
 import pytest
 
+from cicd_acceptance.config import Options, resolve_settings
 from cicd_acceptance.emulator.faults import HTTP_KINDS, RUN_KINDS
+from cicd_acceptance.live.emulated import EMULATOR_SPEED, open_live_session, start_emulator
 from cicd_acceptance.live.verdicts import BuildAcceptance
-from tests.live.acceptance_emulated import SERVICES, Emulated
+from tests.live.acceptance_emulated import SAMPLE, SERVICES, Emulated
 
 RECOVERED = [
     "GET /repos/*/actions/runs/*:500x2",
@@ -98,3 +100,23 @@ def test_a_fault_that_cannot_be_waited_out_is_a_clear_red(spec: str, message: st
         passed, why = build.image(service).check("sha-tag-exists")
         assert not passed
         assert "not checked" in why
+
+
+@pytest.mark.parametrize("spec", ["GET /repos/*/actions/runs/*:resetx2", "HEAD /v2/*:resetx1", "GET /v2/*:503x2"])
+def test_over_a_real_socket_resets_and_server_errors_are_recovered(spec: str) -> None:
+    emulator = start_emulator(SAMPLE, repository=None, speed=EMULATOR_SPEED)
+    try:
+        settings = resolve_settings(Options(emulator=True), {})
+        timing = emulator.timing(settings)
+        session = open_live_session(emulator.settings_for(settings), timing, actor=emulator.state.identity.owner)
+        emulator.state.add_fault(spec)
+        build = session.build_acceptance()
+        session.close()
+    finally:
+        emulator.stop()
+    assert build.run.passed, build.run.reason
+    for image in build.images:
+        assert image.verdict is not None, image.error
+        assert image.verdict.passed, image.verdict.summary()
+    if spec.startswith("GET /repos"):
+        assert session.github.stats.retries == 2
