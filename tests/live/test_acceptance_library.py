@@ -18,10 +18,14 @@ import pytest
 
 from cicd_acceptance.emulator.github_state import PlannedOutcome
 from cicd_acceptance.emulator.runs import Attempt, RunRecord
+from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.acceptance import LiveSession
 from cicd_acceptance.live.build import missing_service_jobs
+from cicd_acceptance.live.emulated import registry_scheme
+from cicd_acceptance.live.timing import CompressedTime
 from cicd_acceptance.live.verdicts import BuildAcceptance, dispatch_evidence, image_evidence
+from cicd_acceptance.polling import ManualClock
 from tests.emulator.sample_repo import BUILD_YML, make_sample_repo
 from tests.live.acceptance_emulated import FOREIGN_ACTOR, READ_ONLY, REVISION, SERVICES, TEN_MINUTES, Emulated
 
@@ -355,3 +359,20 @@ def test_a_build_longer_than_the_run_timeout_names_the_phase(made: list[Emulated
     assert re.search(r"timed out after 120s waiting for run \d+ to complete \(in_progress\)", build.run.reason), \
         build.run.reason
     assert "did not finish" in build.image("gateway").check("sha-tag-exists")[1]
+
+
+@pytest.mark.parametrize(("registry", "scheme"), [("ghcr.io", "https"), ("registry.example:5000", "https"),
+                                                  ("127.0.0.1:5000", "http"), ("localhost:5000", "http"),
+                                                  ("[::1]:5000", "http"), ("[::1]", "http")])
+def test_plain_http_only_for_a_loopback_registry(registry: str, scheme: str) -> None:
+    assert registry_scheme(registry) == scheme
+
+
+def test_compressed_time_runs_speed_times_faster() -> None:
+    real = ManualClock(10.0)
+    fast = CompressedTime(60, monotonic=real, sleep=real.sleep)
+    fast.sleep(120)
+    assert real.sleeps == [2.0]
+    assert fast.clock() == 12.0 * 60
+    with pytest.raises(ConfigError, match="emulator speed must be > 0"):
+        CompressedTime(0)
