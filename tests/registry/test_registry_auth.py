@@ -7,7 +7,7 @@ import base64
 import httpx
 import pytest
 
-from cicd_acceptance.errors import ConfigError, RegistryAccessDenied
+from cicd_acceptance.errors import ConfigError, RegistryAccessDenied, RegistryError
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.registry.auth import parse_bearer_challenge, scope_for_path
 from cicd_acceptance.secret import Secret
@@ -255,3 +255,39 @@ def test_a_403_from_the_registry_is_access_denied_with_the_oci_error() -> None:
         f"GET https://ghcr.io/v2/{NAME}/manifests/latest -> 403: private package or no access; set GITHUB_TOKEN "
         "with read:packages / packages: read (DENIED: requested access to the resource is denied)")
     assert fake.password not in str(caught.value)
+
+
+class _FlakyTokenEndpoint:
+    """Wraps the fake: the token endpoint answers 503 ``failures`` times before it recovers."""
+
+    def __init__(self, fake: FakeRegistry, failures: int) -> None:
+        self.fake = fake
+        self.failures = failures
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/token" and self.failures > 0:
+            self.failures -= 1
+            self.fake.log.append(request)
+            return httpx.Response(503, json={"errors": [{"code": "UNAVAILABLE", "message": "try later"}]})
+        return self.fake(request)
+
+
+def test_a_5xx_from_the_token_endpoint_is_retried_like_any_transient_answer() -> None:
+    fake = FakeRegistry()
+    fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
+    client = RegistryClient(registry=fake.host, transport=httpx.MockTransport(_FlakyTokenEndpoint(fake, 1)),
+                            sleep=lambda _: None, clock=Clock())
+
+    assert client.head_manifest(NAME, "latest") is not None
+    assert len(token_requests(fake)) == 2
+
+
+def test_a_token_endpoint_that_stays_down_is_a_clear_error_not_access_denied() -> None:
+    fake = FakeRegistry()
+    fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
+    client = RegistryClient(registry=fake.host, transport=httpx.MockTransport(_FlakyTokenEndpoint(fake, 99)),
+                            sleep=lambda _: None, clock=Clock())
+
+    with pytest.raises(RegistryError, match=r"GET https://ghcr\.io/token.* -> 503") as info:
+        client.head_manifest(NAME, "latest")
+    assert not isinstance(info.value, RegistryAccessDenied)

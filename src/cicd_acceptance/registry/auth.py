@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import httpx
 
 from cicd_acceptance.errors import RegistryAccessDenied, RegistryError
+from cicd_acceptance.registry.transport import retryable
 from cicd_acceptance.secret import Secret
 
 __all__ = [
@@ -117,15 +118,20 @@ class RegistryTokenAuth(httpx.Auth):
             return
         scope = scope or challenge.scope
         self._cache.pop(scope or "", None)
-        token, anonymous = yield from self._token_for(challenge, scope)
-        request.headers["Authorization"] = f"Bearer {token.reveal()}"
-        response = yield request
-        if response.status_code in (401, 403) and anonymous and self._may_send_credentials(challenge):
-            # An anonymous token that the registry then refuses: a private package, try our credentials.
-            self._private_scopes.add(scope or "")
-            token = yield from self._fetch_credentialed(challenge, scope)
+        try:
+            token, anonymous = yield from self._token_for(challenge, scope)
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
-            yield request
+            response = yield request
+            if response.status_code in (401, 403) and anonymous and self._may_send_credentials(challenge):
+                # An anonymous token that the registry then refuses: a private package, try our credentials.
+                self._private_scopes.add(scope or "")
+                token = yield from self._fetch_credentialed(challenge, scope)
+                request.headers["Authorization"] = f"Bearer {token.reveal()}"
+                yield request
+        except _TransientTokenAnswer:
+            # Ending the flow hands the token endpoint's 5xx/429 to the client as the answer, and the client's
+            # retry policy (the same as for any request) tries the whole request again.
+            return
 
     def _token_for(self, challenge: BearerChallenge, scope: str | None
                    ) -> Generator[httpx.Request, httpx.Response, tuple[Secret, bool]]:
@@ -161,6 +167,8 @@ class RegistryTokenAuth(httpx.Auth):
             pair = f"{self._username or _DEFAULT_USERNAME}:{self._token.reveal()}".encode()
             request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         response = yield request
+        if retryable(response):
+            raise _TransientTokenAnswer
         if response.status_code in (401, 403):
             if not with_credentials and self._may_send_credentials(challenge):
                 return None
@@ -185,6 +193,10 @@ class RegistryTokenAuth(httpx.Auth):
     def _store(self, scope: str | None, token: Secret, response: httpx.Response) -> None:
         expires_in = _expires_in(response)
         self._cache[scope or ""] = _CachedToken(token, self._clock() + max(expires_in - _EXPIRY_MARGIN, 0.0))
+
+
+class _TransientTokenAnswer(Exception):  # noqa: N818 - a private control-flow signal, never raised to callers
+    """The token endpoint answered 5xx/429/408: end the auth flow and let the client retry."""
 
 
 def _token_url(challenge: BearerChallenge, scope: str | None) -> httpx.URL:
