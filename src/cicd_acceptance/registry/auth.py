@@ -195,7 +195,7 @@ class RegistryTokenAuth(httpx.Auth):
         self._cache[scope or ""] = _CachedToken(token, self._clock() + max(expires_in - _EXPIRY_MARGIN, 0.0))
 
 
-class _TransientTokenAnswer(Exception):  # noqa: N818 - a private control-flow signal, never raised to callers
+class _TransientTokenAnswer(Exception):  # a private control-flow signal, never raised to callers
     """The token endpoint answered 5xx/429/408: end the auth flow and let the client retry."""
 
 
