@@ -238,6 +238,10 @@ def _resolve_repository(options: Options, env: Env, target: Target, bundled: boo
     if bundled:
         sources["repository"] = "default for the bundled sample"
         return SAMPLE_REPOSITORY
+    if options.emulator:
+        # The emulator names an unpublished checkout the same way (origin remote, else the sample's name).
+        sources["repository"] = "default for the emulator (no GitHub-like origin remote)"
+        return SAMPLE_REPOSITORY
     raise ConfigError("cannot tell the repository's OWNER/NAME (no GitHub-like origin remote): pass "
                       "--github-repo OWNER/NAME or set GITHUB_REPOSITORY", source=str(target.repo_dir))
 

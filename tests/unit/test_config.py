@@ -78,6 +78,9 @@ def test_target_without_remote_needs_a_repository(tmp_path: Path) -> None:
     repo = _git_repo(tmp_path / "r")
     with pytest.raises(ConfigError, match="--github-repo"):
         resolve_settings(Options(repo_dir=str(repo)), {}, gh_token=_no_gh)
+    emulated = resolve_settings(Options(repo_dir=str(repo), emulator=True), {}, gh_token=_no_gh)
+    assert emulated.repository == SAMPLE_REPOSITORY
+    assert emulated.sources["repository"].startswith("default for the emulator")
 
 
 def test_token_order_and_secrecy() -> None:
