@@ -32,6 +32,11 @@ def test_there_are_enough_defects_and_every_criterion_has_one() -> None:
     assert {d.owner for d in DEFECTS} == {c.id for c in CRITERIA}
 
 
+def test_every_golden_file_belongs_to_a_defect() -> None:
+    orphans = sorted(p.name for p in GOLDEN_DIR.glob("*.out") if p.stem not in {d.name for d in DEFECTS})
+    assert orphans == [], "golden files of defects that no longer exist: delete them"
+
+
 def test_the_unchanged_sample_passes_every_pure_criterion(sample_repo: Path) -> None:
     blocking, _ = _blocking_by_criterion(sample_repo, tools=False)
     assert blocking == {c.id: [] for c in CRITERIA}
