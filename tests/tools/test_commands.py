@@ -74,10 +74,12 @@ def test_find_tool_searches_path_then_extra_dirs(tmp_path: Path, monkeypatch: py
     assert find_tool("h1-tool") == str(tool)
 
 
-def test_search_path_ends_with_the_repositorys_tools_folder() -> None:
+def test_search_path_ends_with_the_repositorys_tools_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With PATH free of our folders (CI puts .tools/bin on PATH, and then PATH's copy wins the de-duplication).
+    monkeypatch.setenv("PATH", "/usr/bin")
     dirs = tool_search_path().split(os.pathsep)
     assert dirs[-1] == str(REPO_ROOT / ".tools" / "bin")
-    assert dirs.index(os.environ["PATH"].split(os.pathsep)[0]) == 0
+    assert dirs[0] == "/usr/bin"
 
 
 def test_install_tools_is_idempotent_and_quiet(need_tool: Callable[[str], str]) -> None:
