@@ -11,6 +11,7 @@ these tools needs one offline, and a token a child never had cannot leak into it
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -288,8 +289,13 @@ def _zizmor_key_path(key: Mapping[str, Any]) -> str:
 @lru_cache(maxsize=1)
 def _workflow_schema_validator() -> jsonschema.protocols.Validator:
     # check-jsonschema's vendored copy of https://json.schemastore.org/github-workflow (draft-07, no remote $refs).
+    # Located with find_spec rather than importlib.resources: that would import the whole check_jsonschema
+    # package (about 0.2 s of start-up) just to read one file.
+    spec = importlib.util.find_spec("check_jsonschema")
     try:
-        text = resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("github-workflows.json")
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError("check_jsonschema is not installed")
+        text = Path(spec.origin).parent / "builtin_schemas" / "vendor" / "github-workflows.json"
         schema = json.loads(text.read_text(encoding="utf-8"))
     except (ModuleNotFoundError, FileNotFoundError, json.JSONDecodeError) as exc:
         raise ToolMissing(f"check-jsonschema's vendored github-workflows schema is unavailable: {exc}",
