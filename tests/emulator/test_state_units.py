@@ -61,6 +61,7 @@ def test_not_a_checkout_is_a_target_error(tmp_path: Path) -> None:
     ("git@github.com:acme/stream-monitor.git", ("acme", "stream-monitor")),
     ("https://ghe.example.com/team/app", ("team", "app")),
     ("not a url", None),
+    ("/srv/git/stream-monitor", None),      # a clone of a local path names no GitHub repository
 ])
 def test_parse_remote(url: str, expected: tuple[str, str] | None) -> None:
     assert parse_remote(url) == expected

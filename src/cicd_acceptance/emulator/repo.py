@@ -8,7 +8,6 @@ checkout does not cost memory until the contents API asks for a file.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -16,12 +15,12 @@ from datetime import datetime
 from pathlib import Path
 
 from cicd_acceptance.errors import TargetError
+from cicd_acceptance.target import parse_github_remote
 
 __all__ = ["Commit", "RepoFile", "RepoSnapshot", "load_snapshot", "parse_remote"]
 
 _LOG_FORMAT = "%H%x1f%T%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1e"
 _HISTORY_LIMIT = 200
-_REMOTE_RE = re.compile(r"(?:github\.com|[^/:@]+)[:/](?P<owner>[^/]+)/(?P<name>[^/]+?)(?:\.git)?/?$")
 
 
 @dataclass(frozen=True)
@@ -119,9 +118,16 @@ def _git_bytes(root: Path, *args: str) -> bytes:
 
 
 def parse_remote(url: str) -> tuple[str, str] | None:
-    """``(owner, name)`` from a GitHub-style remote URL (https or ssh), else None."""
-    match = _REMOTE_RE.search(url.strip())
-    return (match["owner"], match["name"]) if match else None
+    """``(owner, name)`` from a GitHub-style remote URL (https or ssh), else None (a local path, say).
+
+    The same rule as the harness's own (:func:`cicd_acceptance.target.parse_github_remote`), so the emulator and
+    the harness name a checkout alike.
+    """
+    repository = parse_github_remote(url)
+    if repository is None:
+        return None
+    owner, _, name = repository.partition("/")
+    return owner, name
 
 
 def _read_commits(root: Path) -> tuple[Commit, ...]:
