@@ -154,10 +154,13 @@ def live_session(request: pytest.FixtureRequest, acceptance_settings: Settings,
         settings, timing = live_emulator.settings_for(settings), live_emulator.timing(settings)
         actor = live_emulator.state.identity.owner
     progress, on_change = _progress(request.config, settings.plan.build_workflow.rsplit("/", 1)[-1])
+    failure = ""
     try:
         session = open_live_session(settings, timing, transports=live_transports, actor=actor, on_change=on_change)
     except HarnessError as exc:
-        pytest.fail(f"cannot open the live session: {exc}", pytrace=False)
+        failure = f"cannot open the live session: {exc}"
+    if failure:  # failed outside the except block, so the report shows one line, not the exception chain
+        pytest.fail(failure, pytrace=False)
     try:
         yield session
     finally:
