@@ -317,17 +317,9 @@ def validate_workflow_schema(paths: Sequence[Path | str], *, display_root: Path 
     for path in map(Path, paths):
         shown = str(path.relative_to(display_root)) if display_root and path.is_relative_to(display_root) else str(path)
         root = load_yaml_file(path, display_path=shown)
-        found = [_schema_finding(shown, root, error) for error in validator.iter_errors(_plain(root))]
+        found = [_schema_finding(shown, root, error) for error in validator.iter_errors(root.plain())]
         findings += sorted(found, key=lambda f: (f.line, f.column, f.message))
     return findings
-
-
-def _plain(node: Node) -> Any:
-    if isinstance(node.value, dict):
-        return {key: _plain(child) for key, child in node.value.items()}
-    if isinstance(node.value, list):
-        return [_plain(child) for child in node.value]
-    return node.value
 
 
 def _schema_finding(shown: str, root: Node, error: jsonschema.exceptions.ValidationError) -> ToolFinding:
@@ -360,7 +352,7 @@ def _position(root: Node, path: list[str | int]) -> tuple[int, int]:
     for part in path:
         if isinstance(node.value, dict) and isinstance(part, str) and part in node.value:
             child = node.value[part]
-            line, column = node.key_lines.get(part, child.line), child.column
+            line, column = node.key_line(part), child.column
             node = child
         elif isinstance(node.value, list) and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
