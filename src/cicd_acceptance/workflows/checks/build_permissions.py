@@ -7,7 +7,7 @@ broad for the same reason as in ``ci-permissions``; the job that pushes must als
 
 from __future__ import annotations
 
-from cicd_acceptance.workflows.checks.ci_permissions import describe_grants
+from cicd_acceptance.workflows.checks.ci_permissions import describe_grants, grant_findings
 from cicd_acceptance.workflows.checks.context import CheckContext, build_jobs
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
@@ -23,22 +23,17 @@ def _check(ctx: CheckContext) -> list[Finding]:
     pushing = {job.id for job in build_jobs(workflow)}
     findings: list[Finding] = []
     for job in workflow.jobs.values():
+        too_broad = grant_findings(workflow, job, ID, ALLOWED, limit=_WANTED, block=f"with {_WANTED}")
+        findings += too_broad
         permissions = workflow.effective_permissions(job)
-        if permissions is None:
-            message = expected(f"a 'permissions:' block with {_WANTED}",
-                               f"none for job '{job.id}' (the repository default applies)")
-            findings.append(Finding(workflow.path, job.line, 0, ID, message))
+        if too_broad or permissions is None or job.id not in pushing:
             continue
-        broader = permissions.broader_than(ALLOWED)
-        if broader:
-            found = permissions.preset or describe_grants(broader)
+        # An explicit block leaves unnamed scopes at none, so the pushing job must name both scopes it needs.
+        missing = {scope: permissions.level(scope) for scope, level in ALLOWED.items()
+                   if permissions.level(scope) != level}
+        if missing:
             findings.append(Finding(workflow.path, permissions.line, 0, ID,
-                                    expected(f"permissions no broader than {_WANTED}", found)))
-        missing = {scope: level for scope, level in ALLOWED.items() if permissions.level(scope) != level}
-        if job.id in pushing and missing and not broader:
-            granted = describe_grants({scope: permissions.level(scope) for scope in missing})
-            findings.append(Finding(workflow.path, permissions.line, 0, ID,
-                                    expected(f"{_WANTED} for job '{job.id}'", granted)))
+                                    expected(f"{_WANTED} for job '{job.id}'", describe_grants(missing))))
     return findings
 
 

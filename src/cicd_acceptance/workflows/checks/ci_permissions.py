@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.model import Job, Workflow
 
-__all__ = ["RULE", "describe_grants"]
+__all__ = ["RULE", "describe_grants", "grant_findings"]
 
 ID = "ci-permissions"
 ALLOWED = {"contents": "read"}
@@ -21,22 +22,26 @@ def describe_grants(grants: dict[str, str]) -> str:
     return ", ".join(f"{scope}: {level}" for scope, level in grants.items())
 
 
+def grant_findings(workflow: Workflow, job: Job, rule: str, allowed: dict[str, str], *, limit: str,
+                   block: str) -> list[Finding]:
+    """``rule``'s finding when ``job`` has no permissions block (``block`` says what one should hold) or one
+    broader than ``allowed`` (written ``limit``); shared by the CI and build permission rules."""
+    permissions = workflow.effective_permissions(job)
+    if permissions is None:
+        found = f"none for job '{job.id}' (the repository default applies)"
+        return [Finding(workflow.path, job.line, 0, rule, expected(f"a 'permissions:' block {block}", found))]
+    broader = permissions.broader_than(allowed)
+    if not broader:
+        return []
+    found = permissions.preset or describe_grants(broader)
+    return [Finding(workflow.path, permissions.line, 0, rule, expected(f"permissions no broader than {limit}", found))]
+
+
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.ci()
-    findings: list[Finding] = []
-    for job in workflow.jobs.values():
-        permissions = workflow.effective_permissions(job)
-        if permissions is None:
-            message = expected("a 'permissions:' block no broader than contents: read",
-                               f"none for job '{job.id}' (the repository default applies)")
-            findings.append(Finding(workflow.path, job.line, 0, ID, message))
-            continue
-        broader = permissions.broader_than(ALLOWED)
-        if broader:
-            found = permissions.preset or describe_grants(broader)
-            message = expected("permissions no broader than contents: read", found)
-            findings.append(Finding(workflow.path, permissions.line, 0, ID, message))
-    return findings
+    limit = "contents: read"
+    return [finding for job in workflow.jobs.values()
+            for finding in grant_findings(workflow, job, ID, ALLOWED, limit=limit, block=f"no broader than {limit}")]
 
 
 RULE = Rule(ID, "its permissions are no broader than contents: read", _check)
