@@ -21,12 +21,11 @@ from dataclasses import dataclass
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.github.client import GitHubClient
-from cicd_acceptance.github.models import WorkflowRun
 from cicd_acceptance.live.build import BuildTarget, run_build_acceptance
 from cicd_acceptance.live.ci_status import ci_status, merged_pull_request
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.live.verdicts import BuildAcceptance, CiVerdict, WorkflowsVerdict
-from cicd_acceptance.live.waiter import RunChange, wait_for_run
+from cicd_acceptance.live.waiter import RunChange, settle_by_waiting
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.registry.client import RegistryClient
 
@@ -115,22 +114,18 @@ class LiveSession:
 
     def _ci(self, sha: str, event: str, branch: str | None) -> CiVerdict:
         t = self.timing
+        # An unfinished CI run is waited for (cheaply); a timeout surfaces as the verdict's reason.
+        settle = settle_by_waiting(self.github, self.target.repository, timeout_s=t.run_timeout_s,
+                                   appear_timeout_s=t.appear_timeout_s, policy=t.policy, on_change=self._on_change,
+                                   sleep=t.sleep, clock=t.clock)
         try:
             status = ci_status(self.github, self.target.repository, workflow=self._file(self.plan.ci_workflow),
                                head_sha=sha, event=event, branch=branch, required_jobs=(self.plan.test_job,),
                                grace_s=t.appear_timeout_s, interval_s=t.interval_s, sleep=t.sleep, clock=t.clock,
-                               settle=self._settle)
+                               settle=settle)
         except HarnessError as exc:
             return CiVerdict(False, f"CI status of {sha[:7]} ({event}) unknown: {exc}", sha, event)
         return CiVerdict(status.green, status.reason, sha, event, status)
-
-    def _settle(self, run: WorkflowRun) -> WorkflowRun:
-        """Wait for an unfinished CI run (cheaply); a timeout surfaces as the verdict's reason."""
-        t = self.timing
-        result = wait_for_run(self.github, self.target.repository, run.id, timeout_s=t.run_timeout_s,
-                              appear_timeout_s=t.appear_timeout_s, policy=t.policy, on_change=self._on_change,
-                              sleep=t.sleep, clock=t.clock)
-        return result.verdict.run
 
     def build_acceptance(self) -> BuildAcceptance:
         """Snapshot, dispatch, find, wait, verify, at most once per session (the result is cached)."""

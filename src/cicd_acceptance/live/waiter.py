@@ -238,7 +238,8 @@ def wait_for_run(client: GitHubClient, repo: str, run_id: int, *, timeout_s: flo
 
 
 def settle_by_waiting(client: GitHubClient, repo: str, *, timeout_s: float = 3600.0,
-                      policy: IntervalPolicy | None = None, on_change: Callable[[RunChange], None] | None = None,
+                      appear_timeout_s: float = 120.0, policy: IntervalPolicy | None = None,
+                      on_change: Callable[[RunChange], None] | None = None,
                       sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> Callable[[WorkflowRun], WorkflowRun]:
     """A ``settle`` for :func:`cicd_acceptance.live.ci_status.ci_status`: wait for an unfinished run to complete.
 
@@ -246,8 +247,8 @@ def settle_by_waiting(client: GitHubClient, repo: str, *, timeout_s: float = 360
     """
 
     def settle(run: WorkflowRun) -> WorkflowRun:
-        result = wait_for_run(client, repo, run.id, timeout_s=timeout_s, policy=policy, on_change=on_change,
-                              allow_skipped_jobs=True, sleep=sleep, clock=clock)
+        result = wait_for_run(client, repo, run.id, timeout_s=timeout_s, appear_timeout_s=appear_timeout_s,
+                              policy=policy, on_change=on_change, allow_skipped_jobs=True, sleep=sleep, clock=clock)
         return result.verdict.run
 
     return settle
