@@ -28,8 +28,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from cicd_acceptance.errors import ConfigError
-from cicd_acceptance.plan import Plan
-from cicd_acceptance.target import Target
 from cicd_acceptance.workflows.checks import (
     actionlint,
     build_cache,
@@ -80,14 +78,6 @@ class Criterion:
     @property
     def tools(self) -> tuple[str, ...]:
         return tuple(r.tool for r in self.rules if r.tool)
-
-    def check(self, target: Target, plan: Plan) -> list[Finding]:
-        """Every finding of every rule (blocking or not) for ``target`` against ``plan``."""
-        return check_criterion(self.id, CheckContext(target, plan))
-
-    def __call__(self, target: Target, plan: Plan) -> list[Finding]:
-        """A criterion is a function ``(target, plan) -> findings``."""
-        return self.check(target, plan)
 
 
 CRITERIA: tuple[Criterion, ...] = (
