@@ -19,7 +19,6 @@ from cicd_acceptance.live.verdicts import (
     WorkflowsVerdict,
     dispatch_evidence,
     image_evidence,
-    run_evidence,
 )
 from cicd_acceptance.target import Target
 from cicd_acceptance.testing.evidence_plugin import RecordEvidence
@@ -88,15 +87,12 @@ def _(ci_verdict: CiVerdict) -> None:
       target_fixture="build")
 def _(live: LiveSession, record_evidence: RecordEvidence) -> BuildAcceptance:
     build = live.build_acceptance()
-    outcome, result = build.run.dispatch, build.run.result
+    outcome, run = build.run.dispatch, build.run.run_evidence()
     if outcome is not None:
         record_evidence("dispatch", dispatch_evidence(outcome, workflow=live.plan.build_workflow,
                                                       ref=live.plan.default_branch))
-    if result is not None:
-        record_evidence("run", {**run_evidence(result.verdict.run, result.verdict.jobs),
-                                "waited_s": round(result.waited_s, 1), "polls": result.polls,
-                                "counted_requests": result.counted_requests, "free_requests": result.free_requests,
-                                "changes": list(result.changes)})
+    if run is not None:
+        record_evidence("run", run)
     record_evidence("note", {"text": build.run.how_found(), **build.run.as_dict()})
     _budget(live, record_evidence)
     return build

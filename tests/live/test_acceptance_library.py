@@ -95,8 +95,15 @@ def test_the_evidence_is_json_and_names_how_the_run_was_found(emulated: Emulated
     build = session.build_acceptance()
     assert build.run.dispatch is not None
     record = {"dispatch": dispatch_evidence(build.run.dispatch, workflow="build-images.yml", ref="main"),
-              "image": image_evidence(build.image("worker")), "run": build.run.as_dict(), "budget": session.budget()}
+              "image": image_evidence(build.image("worker")), "run": build.run.as_dict(), "budget": session.budget(),
+              "run_evidence": build.run.run_evidence()}
     doc = json.loads(json.dumps(record))
+    run = doc["run_evidence"]
+    assert (run["id"], run["head_sha"]) == (build.run.dispatch.run.id, session.head_sha)
+    assert run["polls"] >= 1
+    assert run["counted_requests"] >= 1
+    assert run["changes"]
+    assert {job["name"] for job in run["jobs"]} >= {"build (gateway)", "build (worker)"}
     assert doc["dispatch"]["correlation"] == "run id in the dispatch response (return_run_details)"
     assert [fact["name"] for fact in doc["image"]["facts"]] == list(FACTS)
     assert {p["revision"] for p in doc["image"]["platforms"]} == {session.head_sha}

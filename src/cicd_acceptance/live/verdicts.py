@@ -113,6 +113,12 @@ class BuildRunVerdict:
     def completed(self) -> bool:
         return self.result is not None
 
+    def run_evidence(self) -> dict[str, object] | None:
+        """The waited-for run (kind ``run``) with what waiting cost, None when no run was waited for."""
+        if self.result is None:
+            return None
+        return {**run_evidence(self.result.verdict.run, self.result.verdict.jobs), **self.result.cost()}
+
     def how_found(self) -> str:
         """How we know the run is the one our dispatch created (for messages and evidence)."""
         if self.dispatch is None:

@@ -85,11 +85,14 @@ class RunResult:
     def green(self) -> bool:
         return self.verdict.green
 
+    def cost(self) -> dict[str, object]:
+        """What the wait cost (evidence): waiting time, polls, counted and free requests, the changes seen."""
+        return {"waited_s": round(self.waited_s, 1), "polls": self.polls, "counted_requests": self.counted_requests,
+                "free_requests": self.free_requests, "changes": list(self.changes)}
+
     def as_dict(self) -> dict[str, object]:
         """JSON-ready result (evidence kind ``run``): verdict, waiting time, polls and their cost."""
-        return {**self.verdict.as_dict(), "waited_s": round(self.waited_s, 1), "polls": self.polls,
-                "counted_requests": self.counted_requests, "free_requests": self.free_requests,
-                "changes": list(self.changes)}
+        return {**self.verdict.as_dict(), **self.cost()}
 
 
 @dataclass
