@@ -15,10 +15,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 
+from cicd_acceptance.emulator.clock import EmulatedClock
 from cicd_acceptance.emulator.registry_app import make_registry_app
 from cicd_acceptance.emulator.registry_state import RegistryState
 from cicd_acceptance.live.images import snapshot_before, verify_published
@@ -30,30 +31,22 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 REVISION = "org.opencontainers.image.revision"
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-def _client(state: RegistryState, clock: _Clock) -> RegistryClient:
-    app = make_registry_app(state, check_basic=lambda _u, _p: False, now=clock)
+def _client(state: RegistryState, clock: EmulatedClock) -> RegistryClient:
+    app = make_registry_app(state, check_basic=lambda _u, _p: False, now=clock.now)
     return RegistryClient(registry=HOST, scheme="http", transport=httpx.WSGITransport(app=app))
 
 
 def measure(tag_count: int) -> dict[str, object]:
     """One service's before-snapshot + verification on a repository holding ``tag_count`` old tags."""
-    clock = _Clock()
-    state = RegistryState(now=clock)
+    clock = EmulatedClock(start=datetime(2026, 11, 27, 8, 0, tzinfo=UTC), speed=0)
+    state = RegistryState(now=clock.now)
     state.push_image(NAME, ["latest", *(f"build-{i:05d}" for i in range(tag_count - 1))],
                      labels={REVISION: "f" * 40})
     client = _client(state, clock)
     started = time.perf_counter()
     before = snapshot_before(client, f"{HOST}/{NAME}", "sha-0123456")
-    dispatched = clock.moment
-    clock.moment += timedelta(minutes=4)
+    dispatched = clock.now()
+    clock.advance(240)
     state.push_image(NAME, ["sha-0123456", "latest"], labels={REVISION: SHA}, platforms=["linux/amd64", "linux/arm64"])
     verdict = verify_published(client, f"{HOST}/{NAME}", sha=SHA, sha_tags=["sha-0123456"], before=before,
                                dispatched_at=dispatched, service="gateway")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from cicd_acceptance.emulator.clock import EmulatedClock
 from cicd_acceptance.emulator.registry_app import make_registry_app
 from cicd_acceptance.emulator.registry_auth import TokenIssuer
 from cicd_acceptance.emulator.registry_grammar import (
@@ -27,35 +27,27 @@ TOKEN = "ghp_emulatorTestToken0123456789"
 ALL_TYPES = ", ".join([OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST])
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
+@pytest.fixture
+def clock() -> EmulatedClock:
+    return EmulatedClock(speed=0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def state(clock: Clock) -> RegistryState:
-    registry = RegistryState(now=clock)
+def state(clock: EmulatedClock) -> RegistryState:
+    registry = RegistryState(now=clock.now)
     registry.push_image(NAME, ["main", "sha-0123456"], labels={"a": "b"})
     return registry
 
 
-def _client(state: RegistryState, clock: Clock, base_url: str = "http://ghcr.test", *,
+def _client(state: RegistryState, clock: EmulatedClock, base_url: str = "http://ghcr.test", *,
             absolute_locations: bool = False) -> httpx.Client:
-    app = make_registry_app(state, check_basic=lambda user, password: password == TOKEN, now=clock, token_ttl_s=60,
+    app = make_registry_app(state, check_basic=lambda user, password: password == TOKEN, now=clock.now, token_ttl_s=60,
                             absolute_locations=absolute_locations)
     return httpx.Client(transport=httpx.WSGITransport(app=app), base_url=base_url)
 
 
 @pytest.fixture
-def client(state: RegistryState, clock: Clock) -> Iterator[httpx.Client]:
+def client(state: RegistryState, clock: EmulatedClock) -> Iterator[httpx.Client]:
     with _client(state, clock) as c:
         yield c
 
@@ -81,7 +73,8 @@ def _error(response: httpx.Response, status: int, code: str) -> dict[str, object
 
 # -- /v2/ and /token ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("base_url", ["http://ghcr.test", "https://registry.local:5443"])
-def test_v2_challenges_with_a_realm_built_from_the_request(state: RegistryState, clock: Clock, base_url: str) -> None:
+def test_v2_challenges_with_a_realm_built_from_the_request(state: RegistryState, clock: EmulatedClock,
+                                                           base_url: str) -> None:
     with _client(state, clock, base_url) as client:
         response = client.get("/v2/")
 
@@ -99,7 +92,7 @@ def test_v2_answers_200_with_any_valid_token(client: httpx.Client) -> None:
     assert (response.status_code, response.json()) == (200, {})
 
 
-def test_anonymous_pull_token_for_a_public_package(client: httpx.Client, clock: Clock) -> None:
+def test_anonymous_pull_token_for_a_public_package(client: httpx.Client, clock: EmulatedClock) -> None:
     response = _token(client, f"repository:{NAME}:pull")
 
     assert response.status_code == 200
@@ -160,12 +153,12 @@ def test_under_scoped_token_is_challenged_for_the_missing_action(client: httpx.C
     _error(other_repo, 401, "UNAUTHORIZED")
 
 
-def test_tokens_expire_on_the_emulated_clock(client: httpx.Client, clock: Clock) -> None:
+def test_tokens_expire_on_the_emulated_clock(client: httpx.Client, clock: EmulatedClock) -> None:
     headers = _bearer(client)
-    clock.moment += timedelta(seconds=59)
+    clock.advance(59)
     assert client.get(f"/v2/{NAME}/tags/list", headers=headers).status_code == 200
 
-    clock.moment += timedelta(seconds=1)
+    clock.advance(1)
 
     _error(client.get(f"/v2/{NAME}/tags/list", headers=headers), 401, "UNAUTHORIZED")
 
@@ -402,7 +395,7 @@ def test_upload_digest_mismatch_cancel_and_mount(client: httpx.Client) -> None:
     _error(monolithic, 400, "DIGEST_INVALID")
 
 
-def test_absolute_locations_follow_the_request(state: RegistryState, clock: Clock) -> None:
+def test_absolute_locations_follow_the_request(state: RegistryState, clock: EmulatedClock) -> None:
     with _client(state, clock, "https://reg.example:8443", absolute_locations=True) as client:
         response = client.post(f"/v2/{NAME}/blobs/uploads/", headers=_bearer(client))
 
@@ -426,19 +419,19 @@ def test_a_generic_content_type_defers_to_the_body_media_type(client: httpx.Clie
     assert read.headers["content-type"] == OCI_MANIFEST
 
 
-def test_odd_authorization_headers_get_a_challenge_not_a_crash(client: httpx.Client, clock: Clock) -> None:
+def test_odd_authorization_headers_get_a_challenge_not_a_crash(client: httpx.Client, clock: EmulatedClock) -> None:
     for value in ("Bearer ", "Bearer a.b.c", "Bearer .", "Basic Zm9vOmJhcg==", "Token x"):
         response = client.get(f"/v2/{NAME}/tags/list", headers={"Authorization": value})
         _error(response, 401, "UNAUTHORIZED")
     # A real server hands over latin-1 decoded headers (WSGITransport cannot send them): no TypeError either.
-    assert TokenIssuer(now=clock, ttl_s=60).verify("caf\u00e9.\u00e9t\u00e9") is None
+    assert TokenIssuer(now=clock.now, ttl_s=60).verify("caf\u00e9.\u00e9t\u00e9") is None
 
 
-def test_a_failure_inside_the_app_is_an_oci_500_not_a_traceback(state: RegistryState, clock: Clock) -> None:
+def test_a_failure_inside_the_app_is_an_oci_500_not_a_traceback(state: RegistryState, clock: EmulatedClock) -> None:
     def broken(user: str, password: str) -> bool:
         raise RuntimeError("credential store unavailable")
 
-    app = make_registry_app(state, check_basic=broken, now=clock)
+    app = make_registry_app(state, check_basic=broken, now=clock.now)
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://ghcr.test") as client:
         response = client.get("/token", auth=("octocat", TOKEN))
 
@@ -447,8 +440,8 @@ def test_a_failure_inside_the_app_is_an_oci_500_not_a_traceback(state: RegistryS
     assert TOKEN not in response.text
 
 
-def test_read_only_credentials_get_a_pull_only_token(state: RegistryState, clock: Clock) -> None:
-    app = make_registry_app(state, check_basic=lambda user, password: password in (TOKEN, "read-only"), now=clock,
+def test_read_only_credentials_get_a_pull_only_token(state: RegistryState, clock: EmulatedClock) -> None:
+    app = make_registry_app(state, check_basic=lambda user, password: password in (TOKEN, "read-only"), now=clock.now,
                             can_push=lambda user, password: password == TOKEN)
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://ghcr.test") as client:
         state.set_public(NAME, False)

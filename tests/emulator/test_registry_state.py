@@ -6,11 +6,11 @@ import gzip
 import io
 import json
 import tarfile
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from cicd_acceptance.emulator.clock import EmulatedClock
 from cicd_acceptance.emulator.registry_grammar import (
     IN_TOTO,
     OCI_INDEX,
@@ -28,22 +28,14 @@ LABELS = {"org.opencontainers.image.revision": "0123456789abcdef0123456789abcdef
           "org.opencontainers.image.source": "https://github.com/octo-org/stream-monitor"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
+@pytest.fixture
+def clock() -> EmulatedClock:
+    return EmulatedClock(speed=0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def state(clock: Clock) -> RegistryState:
-    return RegistryState(now=clock)
+def state(clock: EmulatedClock) -> RegistryState:
+    return RegistryState(now=clock.now)
 
 
 def _json(state: RegistryState, name: str, digest: str) -> Any:
@@ -94,16 +86,17 @@ def test_each_platform_manifest_has_a_config_with_labels_created_and_a_real_laye
             assert tar.getnames() == ["etc/image-info"]
 
 
-def test_tags_move_and_versions_are_one_per_index_digest_newest_first(state: RegistryState, clock: Clock) -> None:
+def test_tags_move_and_versions_are_one_per_index_digest_newest_first(state: RegistryState,
+                                                                      clock: EmulatedClock) -> None:
     first = state.push_image(NAME, ["main", "sha-aaaaaaa"], labels=LABELS)
-    clock.moment += timedelta(minutes=5)
+    clock.advance(300)
     second = state.push_image(NAME, ["main", "sha-bbbbbbb"], labels=LABELS)
 
     assert first != second  # the config's created time differs
     assert state.tags(NAME) == ["main", "sha-aaaaaaa", "sha-bbbbbbb"]
     versions = state.versions(NAME)
     assert [(v.digest, v.tags) for v in versions] == [(second, ("main", "sha-bbbbbbb")), (first, ("sha-aaaaaaa",))]
-    assert versions[0].created_at == clock.moment
+    assert versions[0].created_at == clock.now()
     assert versions[0].id != versions[1].id
     assert state.versions("octo-org/unknown") == []
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import ConfigError, RegistryAccessDenied, RegistryError
+from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.registry.auth import parse_bearer_challenge, scope_for_path
 from cicd_acceptance.secret import Secret
@@ -17,18 +18,10 @@ NAME = "acme/shop-gateway"
 PLATFORMS = {"linux/amd64": {"org.opencontainers.image.revision": "a" * 40}}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def make_client(fake: FakeRegistry, *, credentials: bool = False, clock: Clock | None = None) -> RegistryClient:
+def make_client(fake: FakeRegistry, *, credentials: bool = False, clock: ManualClock | None = None) -> RegistryClient:
     return RegistryClient(registry=fake.host, username="octocat" if credentials else None,
                           token=Secret(fake.password) if credentials else None,
-                          transport=httpx.MockTransport(fake), sleep=lambda _: None, clock=clock or Clock())
+                          transport=httpx.MockTransport(fake), sleep=lambda _: None, clock=clock or ManualClock(1000.0))
 
 
 def token_requests(fake: FakeRegistry) -> list[httpx.Request]:
@@ -164,7 +157,7 @@ def test_another_repository_gets_its_own_token() -> None:
 def test_cached_tokens_expire_after_expires_in(expires_in: int | None, advance: float, token_fetches: int) -> None:
     fake = FakeRegistry(expires_in=expires_in)
     fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
-    clock = Clock()
+    clock = ManualClock(1000.0)
     client = make_client(fake, clock=clock)
 
     client.head_manifest(NAME, "latest")
@@ -233,7 +226,7 @@ def test_an_anonymous_token_refused_without_credentials_is_access_denied() -> No
 def test_renewing_a_private_scope_goes_straight_to_credentials() -> None:
     fake = FakeRegistry(private=True)
     fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
-    clock = Clock()
+    clock = ManualClock(1000.0)
     client = make_client(fake, credentials=True, clock=clock)
     client.head_manifest(NAME, "latest")
     clock.now += 3600
@@ -276,7 +269,7 @@ def test_a_5xx_from_the_token_endpoint_is_retried_like_any_transient_answer() ->
     fake = FakeRegistry()
     fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
     client = RegistryClient(registry=fake.host, transport=httpx.MockTransport(_FlakyTokenEndpoint(fake, 1)),
-                            sleep=lambda _: None, clock=Clock())
+                            sleep=lambda _: None, clock=ManualClock(1000.0))
 
     assert client.head_manifest(NAME, "latest") is not None
     assert len(token_requests(fake)) == 2
@@ -286,7 +279,7 @@ def test_a_token_endpoint_that_stays_down_is_a_clear_error_not_access_denied() -
     fake = FakeRegistry()
     fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
     client = RegistryClient(registry=fake.host, transport=httpx.MockTransport(_FlakyTokenEndpoint(fake, 99)),
-                            sleep=lambda _: None, clock=Clock())
+                            sleep=lambda _: None, clock=ManualClock(1000.0))
 
     with pytest.raises(RegistryError, match=r"GET https://ghcr\.io/token.* -> 503") as info:
         client.head_manifest(NAME, "latest")

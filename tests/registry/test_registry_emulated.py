@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from cicd_acceptance.emulator.clock import EmulatedClock
 from cicd_acceptance.emulator.registry_app import make_registry_app
 from cicd_acceptance.emulator.registry_state import RegistryState
 from cicd_acceptance.errors import RegistryAccessDenied
@@ -27,38 +28,31 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 REVISION = "org.opencontainers.image.revision"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
+@pytest.fixture
+def clock() -> EmulatedClock:
+    return EmulatedClock(start=datetime(2026, 11, 27, 8, 0, tzinfo=UTC), speed=0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def state(clock: EmulatedClock) -> RegistryState:
+    return RegistryState(now=clock.now)
 
 
-@pytest.fixture
-def state(clock: Clock) -> RegistryState:
-    return RegistryState(now=clock)
-
-
-def client_for(state: RegistryState, clock: Clock, *, token: str | None = None, ttl: int = 300) -> RegistryClient:
-    app = make_registry_app(state, check_basic=lambda _user, password: password == TOKEN, now=clock,
+def client_for(state: RegistryState, clock: EmulatedClock, *, token: str | None = None,
+               ttl: int = 300) -> RegistryClient:
+    app = make_registry_app(state, check_basic=lambda _user, password: password == TOKEN, now=clock.now,
                             token_ttl_s=ttl)
     return RegistryClient(registry=HOST, scheme="http", username="octocat" if token else None,
                           token=Secret(token) if token else None, transport=httpx.WSGITransport(app=app),
                           sleep=lambda _: None)
 
 
-def test_a_buildx_style_push_verifies_with_attestations_excluded(state: RegistryState, clock: Clock) -> None:
+def test_a_buildx_style_push_verifies_with_attestations_excluded(state: RegistryState, clock: EmulatedClock) -> None:
     state.push_image(NAME, ["latest", "sha-1111111"], labels={REVISION: "1" * 40}, platforms=["linux/amd64"])
     client = client_for(state, clock)
     before = snapshot_before(client, IMAGE, "sha-0123456")
-    dispatched = clock.moment
-    clock.moment += timedelta(minutes=4)
+    dispatched = clock.now()
+    clock.advance(240)
     digest = state.push_image(NAME, ["sha-0123456", "latest"], labels={REVISION: SHA},
                               platforms=["linux/amd64", "linux/arm64"])
 
@@ -74,21 +68,21 @@ def test_a_buildx_style_push_verifies_with_attestations_excluded(state: Registry
     assert all(p.manifest_digest != digest for p in verdict.info.platforms)
 
 
-def test_latest_left_on_the_old_build_is_reported(state: RegistryState, clock: Clock) -> None:
+def test_latest_left_on_the_old_build_is_reported(state: RegistryState, clock: EmulatedClock) -> None:
     old = state.push_image(NAME, ["latest"], labels={REVISION: "1" * 40})
     client = client_for(state, clock)
     before = snapshot_before(client, IMAGE, "sha-0123456")
     state.push_image(NAME, ["sha-0123456"], labels={REVISION: SHA})
 
     verdict = verify_published(client, IMAGE, sha=SHA, sha_tags=["sha-0123456"], before=before,
-                               dispatched_at=clock.moment - timedelta(seconds=1), service="gateway")
+                               dispatched_at=clock.now() - timedelta(seconds=1), service="gateway")
 
     assert [f.check for f in verdict.failed] == ["latest-matches"]
     assert f"latest -> {old}" in verdict.summary()
 
 
 def test_a_private_package_without_credentials_is_access_denied_not_a_missing_tag(
-        state: RegistryState, clock: Clock) -> None:
+        state: RegistryState, clock: EmulatedClock) -> None:
     state.push_image(NAME, ["latest"], labels={})
     state.set_public(NAME, False)
 
@@ -99,7 +93,7 @@ def test_a_private_package_without_credentials_is_access_denied_not_a_missing_ta
     assert str(caught.value).startswith(f"GET http://{HOST}/token?")
 
 
-def test_a_private_package_with_credentials_is_read(state: RegistryState, clock: Clock) -> None:
+def test_a_private_package_with_credentials_is_read(state: RegistryState, clock: EmulatedClock) -> None:
     digest = state.push_image(NAME, ["latest"], labels={REVISION: SHA})
     state.set_public(NAME, False)
     client = client_for(state, clock, token=TOKEN)
@@ -111,7 +105,7 @@ def test_a_private_package_with_credentials_is_read(state: RegistryState, clock:
     assert client.stats.snapshot() == {"manifest_head": 2, "token": 2}   # anonymous refused, then Basic
 
 
-def test_tags_page_through_the_emulators_links(state: RegistryState, clock: Clock) -> None:
+def test_tags_page_through_the_emulators_links(state: RegistryState, clock: EmulatedClock) -> None:
     tags = [f"build-{i:04d}" for i in range(250)]
     state.push_image(NAME, tags, labels={})
     client = client_for(state, clock)
@@ -120,11 +114,11 @@ def test_tags_page_through_the_emulators_links(state: RegistryState, clock: Cloc
     assert client.stats.requests["tags"] == 1 + 3   # challenged first attempt + three pages of 100
 
 
-def test_a_token_expired_on_the_registrys_clock_is_renewed(state: RegistryState, clock: Clock) -> None:
+def test_a_token_expired_on_the_registrys_clock_is_renewed(state: RegistryState, clock: EmulatedClock) -> None:
     state.push_image(NAME, ["latest"], labels={})
     client = client_for(state, clock, ttl=60)
     client.head_manifest(NAME, "latest")
-    clock.moment += timedelta(minutes=5)   # the registry's clock moves; ours (monotonic) barely does
+    clock.advance(300)   # the registry's clock moves; ours (monotonic) barely does
 
     assert client.head_manifest(NAME, "latest") is not None
     assert client.stats.requests["token"] == 2
