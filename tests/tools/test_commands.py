@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from cicd_acceptance.errors import ToolError, ToolMissing
+from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.tools import CREDENTIAL_ENV_VARS, find_tool, run_command, tool_search_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+LOCAL_TOOLS = REPO_ROOT / ".tools"
 
 
 def test_a_string_runs_under_bash_with_errexit_and_pipefail(tmp_path: Path) -> None:
@@ -84,12 +86,11 @@ def test_search_path_ends_with_the_repositorys_tools_folder(monkeypatch: pytest.
 
 def test_install_tools_is_idempotent_and_quiet(need_tool: Callable[[str], str]) -> None:
     # Only where everything is installed already: the test must not reach the network or apt.
-    for name in ("go", "skopeo", "node", "npm"):
+    # Each missing piece skips, or fails under ACCEPTANCE_REQUIRE_TOOLS=1 (where install-tools.sh has run).
+    for name in ("go", "skopeo", "node", "npm", "docker-registry"):
         need_tool(name)
-    if not (REPO_ROOT / ".tools" / "node_modules" / "@tktco" / "node-actionlint").is_dir():
-        pytest.skip("run .ci/install-tools.sh once first; this test checks that a second run changes nothing")
-    if not Path("/usr/bin/docker-registry").exists():
-        pytest.skip("docker-registry is not installed")
+    require_tool("node-actionlint", path=str(LOCAL_TOOLS / "node_modules" / ".bin"),
+                 why="run .ci/install-tools.sh once first; this test checks that a second run changes nothing")
     proc = subprocess.run([str(REPO_ROOT / ".ci" / "install-tools.sh")], capture_output=True, text=True,
                           check=False, timeout=120)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
@@ -106,10 +107,8 @@ def test_install_tools_is_idempotent_and_quiet(need_tool: Callable[[str], str]) 
     ],
 )
 def test_actionlint_front_end_exit_codes(tmp_path: Path, args: list[str], code: int, message: str) -> None:
-    front_end = REPO_ROOT / ".tools" / "bin" / "actionlint"
-    if not front_end.exists():
-        pytest.skip("no ./.tools/bin/actionlint (run .ci/install-tools.sh)")
-    result = run_command([str(front_end), *args], cwd=tmp_path)
+    front_end = require_tool("actionlint", path=str(LOCAL_TOOLS / "bin"), why="run .ci/install-tools.sh")
+    result = run_command([front_end, *args], cwd=tmp_path)
     assert result.returncode == code
     assert message in result.stderr
 
