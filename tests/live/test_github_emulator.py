@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-import httpx
 import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
@@ -30,25 +28,11 @@ from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find
 from cicd_acceptance.live.waiter import RunResult, wait_for_run
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
+from tests.live.acceptance_emulated import ROOT, SAMPLE, Counting
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "examples" / "stream-monitor"
 TOKEN = "emu-token-0123456789"
 READ_ONLY = "emu-readonly-0123456789"
 MATRIX = ("build (gateway)", "build (worker)", "build (webhook-demo)")
-
-
-class Counting(httpx.BaseTransport):
-    """Counts dispatch POSTs on the client side: a connection reset never reaches the emulator's request log."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-        self.dispatch_posts = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path.endswith("/dispatches"):
-            self.dispatch_posts += 1
-        return self.inner.handle_request(request)
 
 
 class Emulated:
