@@ -101,17 +101,8 @@ class FaultSet:
 
     def take(self, method: str, path: str, *, kinds: frozenset[str] = HTTP_KINDS) -> Fault | None:
         """The first fault of ``kinds`` due for this call, counting the call against every matching fault."""
-        chosen: Fault | None = None
-        with self._lock:
-            for index, fault in enumerate(self._faults):
-                if fault.kind not in kinds or not fault.matches(method, path):
-                    continue
-                self._seen[index] += 1
-                call = self._seen[index] - fault.skip
-                due = call >= 1 and (fault.count is None or call <= fault.count)
-                if due and chosen is None:
-                    chosen = fault
-        return chosen
+        due = self.take_all(method, path, kinds=kinds)
+        return due[0] if due else None
 
     def take_all(self, method: str, path: str, *, kinds: frozenset[str]) -> list[Fault]:
         """Every fault of ``kinds`` due for this call (run faults combine: a delay and a foreign dispatch)."""
