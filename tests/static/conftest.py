@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.testing.tooling import require_tool
-from cicd_acceptance.tools import tool_search_path
 from tests.static.repos import copy_repo, make_template
 
 
@@ -32,15 +29,3 @@ def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_repo(sample_template: Path, tmp_path: Path) -> Path:
     """A private committed copy of the sample for one test."""
     return copy_repo(sample_template, tmp_path / "stream-monitor")
-
-
-@pytest.fixture
-def need_tools() -> Callable[..., None]:
-    """``need_tools("actionlint", "go")``: skip (fail under ACCEPTANCE_REQUIRE_TOOLS=1) unless all are found."""
-
-    def need(*names: str) -> None:
-        __tracebackhide__ = True
-        for name in names:
-            require_tool(name, path=tool_search_path())
-
-    return need

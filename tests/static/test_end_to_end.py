@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from cicd_acceptance.testing.tooling import require_tool
 from tests.static.defects import DEFECTS
 from tests.static.repos import REPO_ROOT, REPOSITORY, Edit, seed
 
@@ -60,9 +60,8 @@ def test_the_sample_passes_every_static_scenario(sample_repo: Path) -> None:
     assert mine["test_the_build_workflow_does_what_the_plan_promised"] == "PASSED", result.stdout
 
 
-def test_findings_below_the_severity_pass_but_are_listed_in_the_report(sample_repo: Path,
-                                                                       need_tools: Callable[..., None]) -> None:
-    need_tools("zizmor")
+def test_findings_below_the_severity_pass_but_are_listed_in_the_report(sample_repo: Path) -> None:
+    require_tool("zizmor")
     # zizmor's artipacked audit (medium): a checkout that keeps its credentials on disk.
     seed(sample_repo, (Edit(".github/workflows/ci.yml", "          persist-credentials: false\n",
                             "          fetch-depth: 1\n"),), commit=True)

@@ -8,12 +8,12 @@ none) is caught here.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cicd_acceptance.criteria import CRITERIA, CheckContext, run_criteria
+from cicd_acceptance.testing.tooling import require_tool
 from tests.static.defects import DEFECTS, Defect
 from tests.static.repos import GOLDEN_DIR, default_plan, normalise, seed, target_of
 
@@ -43,10 +43,10 @@ def test_the_unchanged_sample_passes_every_pure_criterion(sample_repo: Path) -> 
 
 
 @pytest.mark.parametrize("defect", DEFECTS, ids=[d.name for d in DEFECTS])
-def test_defect_fails_only_its_criterion(defect: Defect, sample_repo: Path,
-                                         need_tools: Callable[..., None]) -> None:
+def test_defect_fails_only_its_criterion(defect: Defect, sample_repo: Path) -> None:
     if defect.tools:
-        need_tools(*_TOOLS)
+        for tool in _TOOLS:
+            require_tool(tool)
     seed(sample_repo, defect.edits, commit=defect.commit, git_args=defect.git_args)
     ctx = CheckContext(target_of(sample_repo), default_plan())
     results = run_criteria(ctx, include_tools=defect.tools)

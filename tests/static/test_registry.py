@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cicd_acceptance.criteria import CRITERIA, CheckContext, check_criterion, criterion, rule, run_criteria
 from cicd_acceptance.errors import ConfigError, ToolError
+from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.workflows.checks.finding import Finding
 from tests.static.repos import REPO_ROOT, Edit, default_plan, seed, target_of
 
@@ -93,8 +93,8 @@ def test_a_deleted_workflow_fails_the_criteria_that_need_it_and_no_other(sample_
     assert results["local-test-run"] == []
 
 
-def test_a_tool_that_cannot_run_raises_instead_of_passing(sample_repo: Path, need_tools: Callable[..., None]) -> None:
-    need_tools("zizmor")
+def test_a_tool_that_cannot_run_raises_instead_of_passing(sample_repo: Path) -> None:
+    require_tool("zizmor")
     seed(sample_repo, (Edit(".github/workflows/ci.yml", "jobs:\n", "jobs: [\n"),), commit=True)
     with pytest.raises(ToolError, match="zizmor"):
         check_criterion("workflow-security", CheckContext(target_of(sample_repo), default_plan()))

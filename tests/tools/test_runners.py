@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cicd_acceptance.errors import ToolError, ToolMissing, WorkflowLoadError
+from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.tools import (
     ToolFinding,
     default_zizmor_config,
@@ -65,8 +65,8 @@ def test_finding_prints_like_a_compiler_error() -> None:
 # --- actionlint ----------------------------------------------------------------------------------------------------
 
 
-def test_actionlint_reports_a_bad_key_and_an_injection(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("actionlint")
+def test_actionlint_reports_a_bad_key_and_an_injection(tmp_path: Path) -> None:
+    require_tool("actionlint")
     _write(tmp_path, ".github/workflows/bad.yml", INJECTION)
     findings = run_actionlint([".github/workflows/bad.yml"], cwd=tmp_path)
     assert {("bad.yml", 4, "syntax-check"), ("bad.yml", 10, "expression")} <= _where(findings)
@@ -76,8 +76,8 @@ def test_actionlint_reports_a_bad_key_and_an_injection(tmp_path: Path, need_tool
     assert 'unexpected key "branch"' in syntax.message
 
 
-def test_actionlint_crash_is_a_tool_error(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("actionlint")
+def test_actionlint_crash_is_a_tool_error(tmp_path: Path) -> None:
+    require_tool("actionlint")
     with pytest.raises(ToolError, match=r"actionlint.*exited"):
         run_actionlint(["does-not-exist.yml"], cwd=tmp_path)
 
@@ -104,8 +104,8 @@ def test_actionlint_saying_failure_without_errors_is_a_tool_error(tmp_path: Path
 # --- zizmor --------------------------------------------------------------------------------------------------------
 
 
-def test_zizmor_reports_and_blocks_a_template_injection(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("zizmor")
+def test_zizmor_reports_and_blocks_a_template_injection(tmp_path: Path) -> None:
+    require_tool("zizmor")
     path = _write(tmp_path, ".github/workflows/bad.yml", INJECTION)
     result = run_zizmor([path], config=default_zizmor_config(), min_severity="high")
     assert ("bad.yml", 10, "template-injection") in _where(result.blocking)
@@ -118,8 +118,8 @@ def test_zizmor_reports_and_blocks_a_template_injection(tmp_path: Path, need_too
     assert ("bad.yml", 9, "unpinned-uses") in _where(builtin.findings)
 
 
-def test_zizmor_min_severity_decides_what_blocks(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("zizmor")
+def test_zizmor_min_severity_decides_what_blocks(tmp_path: Path) -> None:
+    require_tool("zizmor")
     path = _write(tmp_path, "w.yml", INJECTION)
     high = run_zizmor([path], config=default_zizmor_config(), min_severity="high")
     low = run_zizmor([path], config=default_zizmor_config(), min_severity="LOW")
@@ -128,8 +128,8 @@ def test_zizmor_min_severity_decides_what_blocks(tmp_path: Path, need_tool: Call
     assert ("w.yml", 9, "artipacked") in _where(low.blocking)
 
 
-def test_zizmor_uses_the_targets_own_config(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("zizmor")
+def test_zizmor_uses_the_targets_own_config(tmp_path: Path) -> None:
+    require_tool("zizmor")
     assert zizmor_config_for(tmp_path) == default_zizmor_config()
     own = _write(tmp_path, ".github/zizmor.yml", "rules:\n  template-injection:\n    disable: true\n")
     assert zizmor_config_for(tmp_path) == own
@@ -139,8 +139,8 @@ def test_zizmor_uses_the_targets_own_config(tmp_path: Path, need_tool: Callable[
     assert result.config == own
 
 
-def test_zizmor_leaves_out_findings_ignored_in_the_file(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("zizmor")
+def test_zizmor_leaves_out_findings_ignored_in_the_file(tmp_path: Path) -> None:
+    require_tool("zizmor")
     text = INJECTION.replace("actions/checkout@v4", "actions/checkout@v4 # zizmor: ignore[artipacked]")
     result = run_zizmor([_write(tmp_path, "w.yml", text)], config=default_zizmor_config(), min_severity="high")
     assert "artipacked" not in {f.rule for f in result.findings}
@@ -180,8 +180,8 @@ def test_schema_errors_name_the_line_of_the_bad_value(tmp_path: Path) -> None:
     assert findings[2].message == "$.jobs.test: 'runs-on' is a required property"
 
 
-def test_schema_check_agrees_with_the_check_jsonschema_cli(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    cli = need_tool("check-jsonschema")
+def test_schema_check_agrees_with_the_check_jsonschema_cli(tmp_path: Path) -> None:
+    cli = require_tool("check-jsonschema")
     paths = [_write(tmp_path, "s.yml", SCHEMA_BAD), _write(tmp_path, "i.yml", INJECTION),
              _write(tmp_path, "e.yml", "on:\n  push:\n    branches: main\njobs: {}\n")]
     proc = subprocess.run([cli, "--builtin-schema", "vendor.github-workflows", "-o", "json", *map(str, paths)],
@@ -206,8 +206,8 @@ def test_missing_tool_is_reported_with_an_install_hint(monkeypatch: pytest.Monke
         tools.require("no-such-tool-h1")
 
 
-def test_zizmor_fails_clearly_on_a_file_it_cannot_audit(tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("zizmor")
+def test_zizmor_fails_clearly_on_a_file_it_cannot_audit(tmp_path: Path) -> None:
+    require_tool("zizmor")
     good = _write(tmp_path, "good.yml", INJECTION)
     bad = _write(tmp_path, "schema-bad.yml", SCHEMA_BAD)
     # Without --strict-collection zizmor would audit good.yml alone and report success for both.

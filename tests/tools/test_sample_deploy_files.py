@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.tools import run_command
 
 SERVICES = {"gateway", "worker", "webhook-demo"}
@@ -68,9 +68,8 @@ def test_compose_file_validates_and_builds_each_service_from_its_dockerfile(samp
         assert (sample / service["build"]["dockerfile"]).is_file()
 
 
-def test_helm_chart_renders_a_deployment_per_service_from_ghcr(sample: Path, tmp_path: Path,
-                                                               need_tool: Callable[[str], str]) -> None:
-    need_tool("go")
+def test_helm_chart_renders_a_deployment_per_service_from_ghcr(sample: Path, tmp_path: Path) -> None:
+    require_tool("go")
     chart = sample / "helm" / "stream-monitor"
     meta = _load(chart / "Chart.yaml")
     assert (meta["apiVersion"], meta["name"]) == ("v2", "stream-monitor")
@@ -118,11 +117,10 @@ def _build_stage(dockerfile: Path) -> tuple[list[tuple[str, str]], list[str], li
     return copies, runs, final_copies
 
 
-def test_dockerfile_build_stage_compiles_from_exactly_what_it_copies(sample: Path, tmp_path: Path,
-                                                                     need_tool: Callable[[str], str]) -> None:
+def test_dockerfile_build_stage_compiles_from_exactly_what_it_copies(sample: Path, tmp_path: Path) -> None:
     # No Docker here: replay the build stage in a folder holding only what it COPYs, so a missing COPY or a
     # wrong ./cmd path fails as it would in `docker build`; /out/ is redirected into the test's folder.
-    need_tool("go")
+    require_tool("go")
     for service in sorted(SERVICES):
         copies, runs, final_copies = _build_stage(sample / f"Dockerfile.{service}")
         workdir, out = tmp_path / service / "src", tmp_path / service / "out"

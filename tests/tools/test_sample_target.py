@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
+from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.tools import (
     default_zizmor_config,
     run_actionlint,
@@ -48,8 +48,8 @@ def test_dockerfiles_are_multi_stage_and_build_their_own_service(sample: Path) -
         assert "COPY --from=build" in text
 
 
-def test_go_vet_and_go_test_pass_offline(sample: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("go")
+def test_go_vet_and_go_test_pass_offline(sample: Path) -> None:
+    require_tool("go")
     offline = {"GOFLAGS": "-mod=mod", "GOPROXY": "off", "GONOSUMDB": "*"}
     vet = run_command(["go", "vet", "./..."], cwd=sample, timeout=300, env=offline)
     assert vet.ok, vet.stderr
@@ -59,20 +59,20 @@ def test_go_vet_and_go_test_pass_offline(sample: Path, need_tool: Callable[[str]
         assert re.search(rf"^ok\s+github\.com/example/stream-monitor/{package}\s", tested.stdout, re.MULTILINE)
 
 
-def test_every_main_package_builds(sample: Path, tmp_path: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("go")
+def test_every_main_package_builds(sample: Path, tmp_path: Path) -> None:
+    require_tool("go")
     built = run_command(["go", "build", "-o", str(tmp_path), "./cmd/..."], cwd=sample, timeout=300)
     assert built.ok, built.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(SERVICES)
 
 
-def test_actionlint_finds_nothing(sample: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("actionlint")
+def test_actionlint_finds_nothing(sample: Path) -> None:
+    require_tool("actionlint")
     assert run_actionlint(WORKFLOWS, cwd=sample) == []
 
 
-def test_zizmor_finds_nothing_with_the_default_config(sample: Path, need_tool: Callable[[str], str]) -> None:
-    need_tool("zizmor")
+def test_zizmor_finds_nothing_with_the_default_config(sample: Path) -> None:
+    require_tool("zizmor")
     assert zizmor_config_for(sample) == default_zizmor_config()
     result = run_zizmor([sample / w for w in WORKFLOWS], config=zizmor_config_for(sample), min_severity="informational")
     assert result.findings == ()
