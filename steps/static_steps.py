@@ -23,7 +23,7 @@ from cicd_acceptance.target import Target
 from cicd_acceptance.testing.evidence_plugin import RecordEvidence
 from cicd_acceptance.testing.plugin import SETTINGS_KEY
 from cicd_acceptance.testing.tooling import require_tool
-from cicd_acceptance.tools import find_tool, tool_search_path
+from cicd_acceptance.tools import find_tool
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, format_findings
 
 _NOT_BLOCKING = pytest.StashKey[list[Finding]]()
@@ -141,7 +141,7 @@ def _record_remaining(results: RuleResults, crit: Criterion, failed: Rule, recor
 
 def _findings_or_fail(results: RuleResults, rule: Rule) -> list[Finding]:
     if rule.tool:
-        require_tool(rule.tool, why=f"needed by the rule {rule.id}", path=tool_search_path())
+        require_tool(rule.tool, why=f"needed by the rule {rule.id}")
     try:
         return results.findings(rule.id)
     except HarnessError as exc:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from cicd_acceptance.testing.tooling import require_tool
-from cicd_acceptance.tools import run_actionlint, run_zizmor, tool_search_path
+from cicd_acceptance.tools import run_actionlint, run_zizmor
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = [".github/workflows/ci.yml", ".github/workflows/acceptance.yml", "docs/acceptance-template.yml"]
@@ -31,12 +31,12 @@ def _steps(doc: dict[Any, Any]) -> list[dict[str, Any]]:
 
 
 def test_actionlint_reports_nothing() -> None:
-    require_tool("actionlint", path=tool_search_path())
+    require_tool("actionlint")
     assert run_actionlint(WORKFLOWS, cwd=ROOT) == []
 
 
 def test_zizmor_default_persona_reports_nothing() -> None:
-    require_tool("zizmor", path=tool_search_path())
+    require_tool("zizmor")
     # config=None: zizmor's own defaults, not our tag-pin allowance; "unknown": every finding counts.
     result = run_zizmor(WORKFLOWS, config=None, min_severity="unknown", cwd=ROOT)
     assert result.findings == ()
