@@ -19,11 +19,11 @@ from werkzeug.wrappers import Request, Response
 from cicd_acceptance.emulator.auth import ANONYMOUS
 from cicd_acceptance.emulator.control import ControlApi
 from cicd_acceptance.emulator.faults import Fault
-from cicd_acceptance.emulator.github_routes import API_PREFIX, GitHubApi
+from cicd_acceptance.emulator.github_routes import GitHubApi
 from cicd_acceptance.emulator.payloads_repo import Urls
 from cicd_acceptance.emulator.registry_app import make_registry_app
 from cicd_acceptance.emulator.requestlog import RequestRecord
-from cicd_acceptance.emulator.responses import Ctx, error
+from cicd_acceptance.emulator.responses import Ctx, error, split_api_prefix
 from cicd_acceptance.emulator.routes_actions import download_log
 
 if TYPE_CHECKING:
@@ -87,9 +87,7 @@ class EmulatorApp:
         return result
 
     def _fault(self, request: Request, environ: dict[str, Any]) -> Fault | None:
-        path = request.path
-        plain = path.removeprefix(API_PREFIX) if path.startswith(API_PREFIX + "/") else path
-        fault = self.state.faults.take(request.method, plain)
+        fault = self.state.faults.take(request.method, split_api_prefix(request.path)[1])
         if fault is not None and fault.kind == "slow":
             self.state.sleep(fault.value or 0.0)
             return None
@@ -103,9 +101,10 @@ class EmulatorApp:
         if _is_registry(path):
             faulted = _fault_response(fault, registry=True)
             return faulted or Response.from_app(self.registry, environ), registry_route(method, path), False
-        if _LOG_PATH.match(path):
+        log = _LOG_PATH.match(path)
+        if log is not None:
             faulted = _fault_response(fault, registry=False)
-            return faulted or _log(state, request, path), f"{method} /_logs/jobs/{{job_id}}", False
+            return faulted or _log(state, request, int(log.group(1))), f"{method} /_logs/jobs/{{job_id}}", False
         if fault is not None and fault.kind == "primary":
             token = self.github.token_for(request)
             if token is not None:
@@ -164,11 +163,8 @@ def _reset_connection(environ: dict[str, Any]) -> None:
     raise ConnectionResetError("connection reset by the emulator's fault injection")
 
 
-def _log(state: EmulatorState, request: Request, path: str) -> Response:
-    match = _LOG_PATH.match(path)
-    if match is None:
-        return error(404, "Not Found")
+def _log(state: EmulatorState, request: Request, job_id: int) -> Response:
     host = request.host_url.rstrip("/")
     ctx = Ctx(state=state, request=request, urls=Urls(api=host, html=host), token=ANONYMOUS, now=state.now())
     with state.github.lock:
-        return download_log(ctx, int(match.group(1)))
+        return download_log(ctx, job_id)

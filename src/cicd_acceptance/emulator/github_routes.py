@@ -14,22 +14,21 @@ from collections.abc import Callable, Mapping
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.auth import ANONYMOUS, TokenInfo, parse_authorization
 from cicd_acceptance.emulator.payloads_repo import Urls
-from cicd_acceptance.emulator.responses import DOCS, Ctx, error
+from cicd_acceptance.emulator.responses import DOCS, Ctx, error, split_api_prefix
 from cicd_acceptance.emulator.routes_actions import ACTIONS_ROUTES
 from cicd_acceptance.emulator.routes_repos import REPO_ROUTES
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
 
-__all__ = ["API_PREFIX", "GitHubApi", "route_template"]
+__all__ = ["GitHubApi", "route_template"]
 
-API_PREFIX = "/api/v3"
 _UNCHARGED = frozenset({"/rate_limit"})
 
 
@@ -57,9 +56,8 @@ class GitHubApi:
 
     def route_for(self, request: Request) -> str:
         """The request log's name for the route ``request`` matches (``GET (unknown)`` when none)."""
-        prefix = API_PREFIX if request.path.startswith(API_PREFIX + "/") else ""
         try:
-            endpoint, _ = self.url_map.bind("emulator").match(request.path.removeprefix(prefix) or "/",
+            endpoint, _ = self.url_map.bind("emulator").match(split_api_prefix(request.path)[1],
                                                               method=request.method)
         except HTTPException:
             return f"{request.method} (unknown)"
@@ -67,16 +65,13 @@ class GitHubApi:
 
     def handle(self, request: Request) -> tuple[Response, str, bool]:
         """(response, route, counted)."""
-        path = request.path
-        prefix = API_PREFIX if path == API_PREFIX or path.startswith(API_PREFIX + "/") else ""
+        prefix, path = split_api_prefix(request.path)
         host = request.host_url.rstrip("/")
         urls = Urls(api=host + prefix, html=host)
         adapter = self.url_map.bind(request.host, script_name=prefix or None, url_scheme=request.scheme)
         try:
-            endpoint, args = adapter.match(path.removeprefix(prefix) or "/", method=request.method)
-        except MethodNotAllowed:
-            return self._finish(request, error(404, "Not Found", docs=DOCS), None), f"{request.method} (unknown)", False
-        except HTTPException:
+            endpoint, args = adapter.match(path, method=request.method)
+        except HTTPException:  # no such route, or a method it does not take: GitHub answers 404 for both
             return self._finish(request, error(404, "Not Found", docs=DOCS), None), f"{request.method} (unknown)", False
         route = f"{request.method} {route_template(str(endpoint))}"
         token = self.token_for(request)

@@ -20,9 +20,17 @@ from cicd_acceptance.emulator.payloads_repo import Urls, repository_body
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
 
-__all__ = ["DOCS", "Ctx", "error", "json_response", "validation_error"]
+__all__ = ["API_PREFIX", "DOCS", "Ctx", "error", "json_response", "split_api_prefix", "validation_error"]
 
 DOCS = "https://docs.github.com/rest"
+API_PREFIX = "/api/v3"
+
+
+def split_api_prefix(path: str) -> tuple[str, str]:
+    """``(prefix, route path)``: the API answers at the root and under ``/api/v3`` (GHES style) alike."""
+    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+        return API_PREFIX, path.removeprefix(API_PREFIX) or "/"
+    return "", path
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from cicd_acceptance.emulator.faults import RUN_KINDS
 from cicd_acceptance.emulator.filters import created_predicate, paginate
 from cicd_acceptance.emulator.payloads_actions import job_body, run_body, workflow_body
-from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, split_api_prefix, validation_error
 from cicd_acceptance.emulator.runs import RunRecord
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.workflows.model import Workflow
@@ -89,7 +89,7 @@ def _inputs_problem(workflow: Workflow | None, inputs: object) -> str | None:
 
 def _create_dispatched_runs(ctx: Ctx, path: str, ref: str, sha: str) -> RunRecord:
     state = ctx.state
-    faults = state.faults.take_all(ctx.request.method, _plain_path(ctx), kinds=RUN_KINDS)
+    faults = state.faults.take_all(ctx.request.method, split_api_prefix(ctx.request.path)[1], kinds=RUN_KINDS)
     delay = next((f.value for f in faults if f.kind == "visibility-delay" and f.value is not None),
                  state.config.timings.visibility_delay)
     info = state.github.require_workflow(path)
@@ -104,11 +104,6 @@ def _create_dispatched_runs(ctx: Ctx, path: str, ref: str, sha: str) -> RunRecor
     if any(f.kind == "reattempt" for f in faults):
         state.github.request_reattempt(run.id)
     return run
-
-
-def _plain_path(ctx: Ctx) -> str:
-    path = ctx.request.path
-    return path.removeprefix("/api/v3") if path.startswith("/api/v3/") else path
 
 
 def _run_filters(ctx: Ctx) -> list[Callable[[RunRecord], bool]]:
