@@ -12,6 +12,7 @@ marker PYTEST_DONT_REWRITE (this module has no asserts to rewrite) keeps pytest 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -250,11 +251,12 @@ class EvidenceSession:
         ev = build_evidence(context=run_context(settings, _redactor(self.config)), results=results,
                             verdict=verdict, api_budget=self.collector.api_budget(), started_at=self.started_at,
                             finished_at=utc_now())
-        parts: list[Callable[[], None]] = [lambda: self._actions(ev, settings.repo_dir if settings else Path.cwd())]
+        parts: list[Callable[[], None]] = []
         if settings is not None and settings.evidence_dir is not None:
-            parts.insert(0, lambda: self._bundle(ev, settings.evidence_dir))
+            parts.append(functools.partial(self._bundle, ev, settings.evidence_dir))
         if settings is not None and settings.execplan is not None:
-            parts.insert(1, lambda: self._execplan(ev, verdict, settings.execplan))
+            parts.append(functools.partial(self._execplan, ev, verdict, settings.execplan))
+        parts.append(functools.partial(self._actions, ev, settings.repo_dir if settings else Path.cwd()))
         ok = True
         for part in parts:
             try:
@@ -264,14 +266,11 @@ class EvidenceSession:
                 ok = False
         return ok
 
-    def _bundle(self, ev: Evidence, directory: Path | None) -> None:
-        if directory is not None:
-            written = write_bundle(directory, ev)
-            self._write(f"cicd-acceptance: evidence written to {', '.join(str(p) for p in written)}")
+    def _bundle(self, ev: Evidence, directory: Path) -> None:
+        written = write_bundle(directory, ev)
+        self._write(f"cicd-acceptance: evidence written to {', '.join(str(p) for p in written)}")
 
-    def _execplan(self, ev: Evidence, verdict: Verdict | None, path: Path | None) -> None:
-        if path is None:
-            return
+    def _execplan(self, ev: Evidence, verdict: Verdict | None, path: Path) -> None:
         if verdict is None:
             self._write(f"cicd-acceptance: no acceptance criterion ran; nothing recorded in {path}")
             return
