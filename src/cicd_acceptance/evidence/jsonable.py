@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
-from pathlib import PurePath
 from typing import Union
 
 from cicd_acceptance.secret import Secret
@@ -86,6 +85,4 @@ def to_jsonable(value: object, redact: Redactor, *, _depth: int = 0) -> JSON:
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value, redact, _depth=_depth + 1)
-    if isinstance(value, PurePath):
-        return redact(str(value))
-    return redact(str(value))
+    return redact(str(value))  # paths, and anything else, as their text
