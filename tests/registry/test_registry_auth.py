@@ -183,6 +183,12 @@ def test_plain_http_is_refused_for_a_non_loopback_registry() -> None:
         RegistryClient(registry="ghcr.io", scheme="http")
     assert RegistryClient(registry="127.0.0.1:5000", scheme="http").scheme == "http"
     assert RegistryClient(registry="localhost:5000", scheme="http").scheme == "http"
+    assert RegistryClient(registry="[::1]:5000", scheme="http").scheme == "http"
+
+
+def test_a_host_name_that_merely_starts_like_a_loopback_address_gets_no_plain_http() -> None:
+    with pytest.raises(ConfigError, match="plain http is allowed only for a loopback registry"):
+        RegistryClient(registry="127.example.com", scheme="http")
 
 
 @pytest.mark.parametrize("registry", ["https://ghcr.io", "ghcr.io/owner", "", "gh cr.io"])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from cicd_acceptance.config import is_loopback_host
 from cicd_acceptance.errors import RegistryAccessDenied, RegistryError
 from cicd_acceptance.registry.transport import retryable
 from cicd_acceptance.secret import Secret
@@ -42,12 +43,14 @@ _EXPIRY_MARGIN = 5.0
 _DEFAULT_USERNAME = "token"
 _PARAM_RE = re.compile(r'\s*([a-zA-Z_]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))\s*,?')
 _REPO_PATH_RE = re.compile(r"^/v2/(.+)/(?:manifests|blobs|tags)/")
-_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost (the only hosts where plain http is acceptable)."""
-    return host in _LOOPBACK or host.startswith("127.")
+    """True for 127.0.0.0/8, ::1 and localhost (the only hosts where plain http is acceptable).
+
+    The settings' rule, so the client and the settings agree (a prefix test let ``127.example.com`` pass).
+    """
+    return is_loopback_host(host)
 
 
 @dataclass(frozen=True)
