@@ -18,11 +18,11 @@ from cicd_acceptance.target import Target
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
-from cicd_acceptance.workflows.publication import BuildEvent, PublicationPlan, publication_plan
+from cicd_acceptance.workflows.publication import BUILD_PUSH_ACTION, BuildEvent, PublicationPlan, publication_plan
 
 __all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_step"]
 
-BUILD_ACTION = "docker/build-push-action"
+BUILD_ACTION = BUILD_PUSH_ACTION  # the rules and the publication walk must agree on which steps build
 _GO_LINE = re.compile(r"^go\s+(?P<version>\S+)\s*(?://.*)?$")
 _TOOLCHAIN_LINE = re.compile(r"^toolchain\s+go(?P<version>\S+)\s*(?://.*)?$")
 
