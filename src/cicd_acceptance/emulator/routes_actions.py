@@ -12,6 +12,7 @@ from cicd_acceptance.emulator.filters import created_predicate, paginate
 from cicd_acceptance.emulator.payloads_actions import job_body, run_body, workflow_body
 from cicd_acceptance.emulator.responses import Ctx, error, json_response, split_api_prefix, validation_error
 from cicd_acceptance.emulator.runs import RunRecord
+from cicd_acceptance.emulator.workflow_view import WorkflowInfo
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.workflows.model import Workflow
 
@@ -59,7 +60,7 @@ def dispatch(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
     sha = ctx.state.github.branch_sha(ref)
     if sha is None:
         return error(422, f"No ref found for: {body['ref']}", docs=docs)
-    run = _create_dispatched_runs(ctx, info.path, ref, sha)
+    run = _create_dispatched_runs(ctx, info, ref, sha)
     # API version 2026-03-10 always answers 200 with the run's details (GitHub changelog 2026-02-19).
     if details is True or ctx.request.headers.get("X-GitHub-Api-Version", "") >= "2026-03-10":
         api = f"{ctx.urls.api}/repos/{ctx.state.repository}/actions/runs/{run.id}"
@@ -87,12 +88,11 @@ def _inputs_problem(workflow: Workflow | None, inputs: object) -> str | None:
     return None
 
 
-def _create_dispatched_runs(ctx: Ctx, path: str, ref: str, sha: str) -> RunRecord:
+def _create_dispatched_runs(ctx: Ctx, info: WorkflowInfo, ref: str, sha: str) -> RunRecord:
     state = ctx.state
     faults = state.faults.take_all(ctx.request.method, split_api_prefix(ctx.request.path)[1], kinds=RUN_KINDS)
     delay = next((f.value for f in faults if f.kind == "visibility-delay" and f.value is not None),
                  state.config.timings.visibility_delay)
-    info = state.github.require_workflow(path)
     run = state.github.add_run(info, event="workflow_dispatch", branch=ref, head_sha=sha,
                                actor=ctx.token.login or state.identity.owner, created_at=ctx.now,
                                visibility_delay=delay)
