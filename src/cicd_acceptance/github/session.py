@@ -234,9 +234,9 @@ class ApiSession:
         free = response.status_code == 304
         headers = response.headers
         old = self._stats
-        self._stats = ClientStats(
-            requests=old.requests + 1, counted=old.counted + (0 if free else 1),
-            not_modified=old.not_modified + (1 if free else 0), retries=old.retries, waited_s=old.waited_s,
+        self._stats = replace(
+            old, requests=old.requests + 1, counted=old.counted + (0 if free else 1),
+            not_modified=old.not_modified + (1 if free else 0),
             rate_limit_remaining=_header_int(headers, "x-ratelimit-remaining", old.rate_limit_remaining),
             rate_limit_limit=_header_int(headers, "x-ratelimit-limit", old.rate_limit_limit),
             rate_limit_reset=_header_int(headers, "x-ratelimit-reset", old.rate_limit_reset),
@@ -268,10 +268,7 @@ class ApiSession:
 
     def _count_sleep(self, state: tenacity.RetryCallState) -> None:
         old = self._stats
-        self._stats = ClientStats(
-            requests=old.requests, counted=old.counted, not_modified=old.not_modified, retries=old.retries + 1,
-            waited_s=old.waited_s + state.upcoming_sleep, rate_limit_remaining=old.rate_limit_remaining,
-            rate_limit_limit=old.rate_limit_limit, rate_limit_reset=old.rate_limit_reset)
+        self._stats = replace(old, retries=old.retries + 1, waited_s=old.waited_s + state.upcoming_sleep)
 
     def _give_up(self, call: _Call, state: tenacity.RetryCallState) -> ApiResponse:
         exc = state.outcome.exception() if state.outcome else None
