@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import jsonschema.exceptions
+from typing import TYPE_CHECKING, Any
 
 from cicd_acceptance.errors import ToolError, ToolMissing
 from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file
+
+if TYPE_CHECKING:  # jsonschema costs ~80 ms to import; only schema validation needs it, so it loads there
+    import jsonschema.exceptions
+    import jsonschema.protocols
 
 __all__ = [
     "CREDENTIAL_ENV_VARS",
@@ -300,6 +301,8 @@ def _workflow_schema_validator() -> jsonschema.protocols.Validator:
     except (ModuleNotFoundError, FileNotFoundError, json.JSONDecodeError) as exc:
         raise ToolMissing(f"check-jsonschema's vendored github-workflows schema is unavailable: {exc}",
                           tool="check-jsonschema") from exc
+    import jsonschema.validators
+
     cls = jsonschema.validators.validator_for(schema)
     validator: jsonschema.protocols.Validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
     return validator

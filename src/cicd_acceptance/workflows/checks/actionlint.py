@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cicd_acceptance.tools import run_actionlint
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule
@@ -13,8 +14,6 @@ ID = "actionlint"
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    from cicd_acceptance.tools import run_actionlint  # lazy: tools imports jsonschema (startup time)
-
     results = run_actionlint(list(plan_workflows(ctx)), cwd=ctx.repo_dir)
     return [from_tool(result, ID, "no actionlint error") for result in results]
 

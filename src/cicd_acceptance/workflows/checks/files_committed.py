@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.tools import run_command
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
@@ -27,8 +28,6 @@ def _describe(code: str) -> str:
 
 def _first_changed_line(ctx: CheckContext, rel: str) -> int:
     """Line of the working-tree copy where the first difference from HEAD starts (0 when git cannot say)."""
-    from cicd_acceptance.tools import run_command  # lazy: tools imports jsonschema (startup time)
-
     try:
         result = run_command(["git", "diff", "--no-color", "--no-ext-diff", "-U0", "HEAD", "--",
                               ctx.target.git_path(rel)], cwd=ctx.target.git_root, timeout=30)

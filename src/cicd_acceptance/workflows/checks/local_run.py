@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from cicd_acceptance.tools import run_command
 from cicd_acceptance.workflows.checks.commands import working_directory
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
@@ -38,8 +39,6 @@ def _tail(text: str) -> str:
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    from cicd_acceptance.tools import run_command  # lazy: tools imports jsonschema (startup time)
-
     workflow, job = ctx.ci(), ctx.test_job()
     if job is None:
         return []  # ci-test-job reports the missing job

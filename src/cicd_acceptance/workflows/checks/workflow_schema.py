@@ -6,14 +6,10 @@ The schema is check-jsonschema's vendored copy of schemastore's ``github-workflo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from cicd_acceptance.tools import ToolFinding, validate_workflow_schema
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-
-if TYPE_CHECKING:
-    from cicd_acceptance.tools import ToolFinding
 
 __all__ = ["RULE", "from_tool"]
 
@@ -27,9 +23,6 @@ def from_tool(finding: ToolFinding, rule: str, what: str, *, blocking: bool = Tr
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    # Imported here: cicd_acceptance.tools pulls in jsonschema, which only the tool rules need (shorter startup).
-    from cicd_acceptance.tools import validate_workflow_schema
-
     paths = [ctx.repo_dir / rel for rel in plan_workflows(ctx)]
     results = validate_workflow_schema(paths, display_root=ctx.repo_dir)
     return [from_tool(result, ID, "a workflow valid under GitHub's schema") for result in results]

@@ -6,6 +6,7 @@ below the severity are returned too, marked not blocking, so that the report sho
 
 from __future__ import annotations
 
+from cicd_acceptance.tools import run_zizmor, zizmor_config_for
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule
@@ -17,8 +18,6 @@ ID = "zizmor"
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    from cicd_acceptance.tools import run_zizmor, zizmor_config_for  # lazy: tools imports jsonschema (startup time)
-
     severity = ctx.plan.zizmor_min_severity
     result = run_zizmor(list(plan_workflows(ctx)), config=zizmor_config_for(ctx.repo_dir), min_severity=severity,
                         cwd=ctx.repo_dir)
