@@ -84,8 +84,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO = sys.stdout, stde
     if stop is None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: done.set())
-    hostport = server.url.split("://", 1)[1]
-    line = {"api_url": server.url, "registry": hostport, "token": state.token.reveal(),
+    line = {"api_url": server.url, "registry": server.address, "token": state.token.reveal(),
             "repository": state.repository}
     print(json.dumps(line), file=stdout, flush=True)
     try:

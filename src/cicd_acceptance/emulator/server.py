@@ -66,10 +66,15 @@ class ThreadedServer:
         return int(self._server.server_address[1])
 
     @property
-    def url(self) -> str:
-        """``http(s)://host:port`` (IPv6 hosts in brackets)."""
+    def address(self) -> str:
+        """``host:port`` (IPv6 hosts in brackets): the registry's name in image references."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{'https' if self._tls else 'http'}://{host}:{self.port}"
+        return f"{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """``http(s)://host:port``."""
+        return f"{'https' if self._tls else 'http'}://{self.address}"
 
     def start(self) -> ThreadedServer:
         """Start serving in a daemon thread; returns self."""

@@ -58,7 +58,7 @@ class RunningEmulator:
 
     @property
     def registry(self) -> str:
-        return self.server.url.split("://", 1)[1]
+        return self.server.address
 
     def settings_for(self, settings: Settings) -> Settings:
         """``settings`` pointed at this emulator (API URL, registry, its token, its repository)."""
