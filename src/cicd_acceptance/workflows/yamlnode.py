@@ -55,14 +55,18 @@ def load_yaml_file(path: Path, *, display_path: str, root: Path | None = None) -
     must not make us read ``/etc/passwd``.
     """
     _check_location(path, display_path=display_path, root=root)
-    data = _read_bounded(path, display_path=display_path)
-    return load_yaml_text(_decode(data, display_path=display_path), display_path=display_path)
+    data = _read_bounded(path, display_path=display_path)  # bounded already: no need to measure the text again
+    return _load_mapping(_decode(data, display_path=display_path), display_path=display_path)
 
 
 def load_yaml_text(text: str, *, display_path: str) -> Node:
     """Load one YAML mapping document from ``text``; messages name ``display_path``."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise WorkflowLoadError(f"file is larger than {MAX_BYTES} bytes; refusing to parse it", path=display_path)
+    return _load_mapping(text, display_path=display_path)
+
+
+def _load_mapping(text: str, *, display_path: str) -> Node:
     node = compose(text, display_path=display_path)
     if node is None:
         raise WorkflowLoadError("the document is empty; expected a mapping", path=display_path, line=1)
