@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from cicd_acceptance.workflows.checks.context import BUILD_ACTION, CheckContext, build_jobs, first_step
+from cicd_acceptance.workflows.checks.context import CheckContext, first_builds
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.event import BuildEvent, github_context
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
@@ -53,12 +53,10 @@ def _check_login(ctx: CheckContext, workflow: Workflow, job: Job, login: Step) -
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.build()
     findings: list[Finding] = []
-    for job in build_jobs(workflow):
-        build = first_step(job, BUILD_ACTION)
-        logins = [s for s in job.steps_using(LOGIN_ACTION) if build is None or s.index < build.index]
+    for job, build in first_builds(workflow):
+        logins = [s for s in job.steps_using(LOGIN_ACTION) if s.index < build.index]
         if not logins:
-            line = build.line if build is not None else job.line
-            findings.append(Finding(workflow.path, line, 0, ID, expected(
+            findings.append(Finding(workflow.path, build.line, 0, ID, expected(
                 f"a {LOGIN_ACTION} step before the build", f"none in job '{job.id}'")))
             continue
         # One good login is enough; report the first one's problems only when none is good.

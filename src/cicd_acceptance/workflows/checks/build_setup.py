@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cicd_acceptance.workflows.checks.context import BUILD_ACTION, CheckContext, build_jobs, first_step
+from cicd_acceptance.workflows.checks.context import CheckContext, first_builds, first_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
 __all__ = ["RULE"]
@@ -14,10 +14,7 @@ SETUP_ACTIONS = ("docker/setup-qemu-action", "docker/setup-buildx-action")
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.build()
     findings: list[Finding] = []
-    for job in build_jobs(workflow):
-        build = first_step(job, BUILD_ACTION)
-        if build is None:  # build_jobs() only returns jobs with a build step
-            continue
+    for job, build in first_builds(workflow):
         for action in SETUP_ACTIONS:
             setup = first_step(job, action)
             if setup is None:

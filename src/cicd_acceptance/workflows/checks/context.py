@@ -20,7 +20,7 @@ from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
 from cicd_acceptance.workflows.publication import BUILD_PUSH_ACTION, BuildEvent, PublicationPlan, publication_plan
 
-__all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_step"]
+__all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_builds", "first_step"]
 
 BUILD_ACTION = BUILD_PUSH_ACTION  # the rules and the publication walk must agree on which steps build
 _GO_LINE = re.compile(r"^go\s+(?P<version>\S+)\s*(?://.*)?$")
@@ -127,6 +127,11 @@ class CheckContext:
 def build_jobs(workflow: Workflow) -> list[Job]:
     """Jobs of ``workflow`` that run docker/build-push-action."""
     return [job for job in workflow.jobs.values() if job.steps_using(BUILD_ACTION)]
+
+
+def first_builds(workflow: Workflow) -> list[tuple[Job, Step]]:
+    """Each job of ``workflow`` that runs docker/build-push-action, with its first build step."""
+    return [(job, job.steps_using(BUILD_ACTION)[0]) for job in build_jobs(workflow)]
 
 
 def first_step(job: Job, action: str) -> Step | None:
