@@ -24,7 +24,7 @@ from cicd_acceptance.errors import (
     RateLimited,
 )
 
-__all__ = ["RateLimitHint", "error_for", "github_message", "rate_limit_hint", "server_date"]
+__all__ = ["RateLimitHint", "error_for", "github_message", "is_transient", "rate_limit_hint", "server_date"]
 
 # With no header to go by, GitHub's guidance is "wait at least one minute" before retrying a secondary limit.
 SECONDARY_LIMIT_WAIT_S = 60.0
@@ -36,6 +36,11 @@ class RateLimitHint:
 
     wait_s: float
     source: str
+
+
+def is_transient(exc: GitHubAPIError) -> bool:
+    """No answer (network) or a 5xx: the request may have worked, and asking again may work. A 4xx is final."""
+    return exc.status_code is None or exc.status_code >= 500
 
 
 def github_message(response: httpx.Response) -> str:

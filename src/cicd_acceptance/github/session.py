@@ -21,7 +21,7 @@ import httpx
 import tenacity
 
 from cicd_acceptance.errors import ConfigError, GitHubAPIError, RateLimited
-from cicd_acceptance.github.failures import error_for, rate_limit_hint, server_date
+from cicd_acceptance.github.failures import error_for, is_transient, rate_limit_hint, server_date
 from cicd_acceptance.secret import Secret
 
 __all__ = ["ApiResponse", "ApiSession", "ClientStats"]
@@ -248,7 +248,7 @@ class ApiSession:
     def _retryable(call: _Call, exc: BaseException) -> bool:
         if isinstance(exc, RateLimited):
             return True
-        if isinstance(exc, GitHubAPIError) and (exc.status_code is None or exc.status_code >= 500):
+        if isinstance(exc, GitHubAPIError) and is_transient(exc):
             return call.idempotent and call.transient
         return False
 

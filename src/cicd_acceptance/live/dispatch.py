@@ -32,6 +32,7 @@ import httpx
 
 from cicd_acceptance.errors import CorrelationError, GitHubAPIError, GitHubNotFound, WaitTimeout
 from cicd_acceptance.github.client import GitHubClient, created_since
+from cicd_acceptance.github.failures import is_transient
 from cicd_acceptance.github.models import DispatchResponse, WorkflowRun
 from cicd_acceptance.polling import Clock, Sleep, wait_until
 
@@ -114,7 +115,7 @@ class _Search:
         try:
             runs = list(self._list(client))
         except GitHubAPIError as exc:
-            if exc.status_code is not None and exc.status_code < 500:
+            if not is_transient(exc):
                 raise
             # The dispatch went through; a transient API failure must not lose our run (or invite a re-dispatch).
             self.last_error = str(exc)
@@ -202,7 +203,7 @@ def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: _Tim
         except GitHubNotFound:
             return None  # the id can be ahead of the read replicas for a few seconds
         except GitHubAPIError as exc:
-            if exc.status_code is not None and exc.status_code < 500:
+            if not is_transient(exc):
                 raise
             return None  # transient: the run exists (we hold its id); keep looking until the deadline
 
@@ -251,7 +252,7 @@ def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, r
     try:
         response = _dispatch(client, t, inputs, details, notes)
     except GitHubAPIError as exc:
-        if exc.status_code is not None and exc.status_code < 500:
+        if not is_transient(exc):
             raise  # 4xx: refused, no run was created (401/403/404/422 say what to fix)
         return _after_ambiguous(client, t, known, expected, exc, notes, timing)
     if response.run_id is not None:

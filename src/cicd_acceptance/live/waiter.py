@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from cicd_acceptance.errors import GitHubAPIError, GitHubNotFound, RateLimited, WaitTimeout
 from cicd_acceptance.github.client import GitHubClient
+from cicd_acceptance.github.failures import is_transient
 from cicd_acceptance.github.models import WorkflowRun
 from cicd_acceptance.live.ci_status import RunVerdict, judge_run
 from cicd_acceptance.polling import Clock, Sleep, wait_by_value, wait_until
@@ -144,8 +145,7 @@ class _Watch:
 
         A build takes minutes; an API hiccup of a minute must not fail the acceptance (gh run watch just dies).
         """
-        transient = exc.status_code is None or exc.status_code >= 500
-        if not transient or isinstance(exc, RateLimited):
+        if not is_transient(exc) or isinstance(exc, RateLimited):
             raise exc
         now = self.clock()
         self.outage_since = now if self.outage_since is None else self.outage_since
