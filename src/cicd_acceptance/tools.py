@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,7 +92,6 @@ class CommandResult:
     returncode: int
     stdout: str
     stderr: str
-    duration_s: float
 
     @property
     def ok(self) -> bool:
@@ -162,7 +160,6 @@ def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEF
         exe = str(cwd / program) if os.sep in program else require(program)
         argv = [exe, *command[1:]]
     tool = Path(argv[0]).name
-    started = time.monotonic()
     try:
         proc = subprocess.run(argv, cwd=cwd, env=_child_env(env), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -170,7 +167,7 @@ def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEF
     except OSError as exc:
         raise ToolError(f"cannot run `{display}` in {cwd}: {exc.strerror or exc}", tool=tool) from exc
     return CommandResult(display, proc.returncode, proc.stdout.decode(errors="replace"),
-                         proc.stderr.decode(errors="replace"), time.monotonic() - started)
+                         proc.stderr.decode(errors="replace"))
 
 
 def _tail(text: str, lines: int = 5) -> str:
