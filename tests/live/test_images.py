@@ -64,6 +64,8 @@ def test_a_good_publication_passes_every_fact() -> None:
     assert record["digest"] == digest
     assert [p["revision"] for p in record["platforms"]] == [SHA, SHA]  # type: ignore[attr-defined]
     assert len(record["attestations"]) == 1  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"no image fact 'tag-exists' \(known: sha-tag-exists, latest-matches"):
+        verdict.fact("tag-exists")
 
 
 def test_snapshot_records_absence_and_latest() -> None:

@@ -101,7 +101,12 @@ class ImageVerdict:
 
     def fact(self, check: str) -> ImageFact:
         """The fact with id ``check`` (``sha-tag-exists``, ``latest-matches``, ``revision-label``, ``tag-is-new``)."""
-        return next(fact for fact in self.facts if fact.check == check)
+        for fact in self.facts:
+            if fact.check == check:
+                return fact
+        # A step naming a fact that does not exist is a harness bug: say which, not a bare StopIteration.
+        known = ", ".join(fact.check for fact in self.facts)
+        raise ConfigError(f"no image fact {check!r} (known: {known})", source="ImageVerdict.fact")
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready record for the evidence: facts, which digest is which, and the request count."""
