@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.evidence.jsonable import JSON
@@ -30,7 +30,7 @@ __all__ = [
 SCHEMA_VERSION = 1
 Outcome = Literal["passed", "failed", "skipped"]
 EVIDENCE_KINDS = ("findings", "run", "dispatch", "image", "api_budget", "note")
-_OUTCOMES = ("passed", "failed", "skipped")
+_OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 @dataclass(frozen=True)

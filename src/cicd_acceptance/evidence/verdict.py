@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import get_args
 
-from cicd_acceptance.evidence.model import ScenarioResult
+from cicd_acceptance.evidence.model import Outcome, ScenarioResult
 
 __all__ = ["Verdict", "decide"]
 
@@ -59,5 +60,5 @@ def decide(scenarios: Sequence[ScenarioResult], *, not_run: Sequence[str] = ()) 
     if not scenarios:
         return None
     by = {outcome: tuple(s.title for s in scenarios if s.outcome == outcome)
-          for outcome in ("passed", "failed", "skipped")}
+          for outcome in get_args(Outcome)}
     return Verdict(passed=by["passed"], failed=by["failed"], skipped=by["skipped"], not_run=tuple(not_run))
