@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from cicd_acceptance.workflows.checks.ci_permissions import describe_grants
 from cicd_acceptance.workflows.checks.finding import Finding, expected, sort_findings
 from cicd_acceptance.workflows.model import Workflow
 
@@ -54,13 +55,12 @@ def permissions_exactly(wf: Workflow, wanted: dict[str, str]) -> list[Finding]:
             findings.append(Finding(wf.path, job.line, 0, "least-privilege", expected(
                 "an explicit permissions block", "none (the repository's default token permissions apply)")))
             continue
-        granted = perms.preset or ", ".join(f"{k}: {v}" for k, v in sorted(perms.scopes.items())) or "{}"
+        granted = perms.preset or describe_grants(dict(sorted(perms.scopes.items()))) or "{}"
         broader = perms.broader_than(wanted)
         missing = {k: v for k, v in wanted.items() if perms.level(k) != v and k not in broader}
         if broader or missing:
-            want = ", ".join(f"{k}: {v}" for k, v in wanted.items())
             findings.append(Finding(wf.path, perms.line, 0, "least-privilege",
-                                    expected(f"exactly {want} for job {job.id}", granted)))
+                                    expected(f"exactly {describe_grants(wanted)} for job {job.id}", granted)))
     return sort_findings(findings)
 
 
