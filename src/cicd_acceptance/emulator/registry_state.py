@@ -175,7 +175,6 @@ class RegistryState:
                                       method="PUT", url=url, detail=missing[0])
             stored = StoredManifest(digest, refs.media_type, body)
             self._store_manifest(repo, stored)
-            self._link(repo, digest, body)
             if not is_valid_digest(reference):
                 repo.tags[reference] = digest
                 self._record_version(repo, digest)
@@ -206,8 +205,8 @@ class RegistryState:
     def upload_size(self, name: str, upload_id: str) -> int | None:
         """Bytes received so far by an upload session, or None when it is unknown."""
         with self._lock:
-            session = self._uploads.get(upload_id)
-            return len(session[1]) if session and session[0] == name else None
+            buffer = self._upload(name, upload_id)
+            return len(buffer) if buffer is not None else None
 
     def append_upload(self, name: str, upload_id: str, data: bytes, *, start: int | None = None) -> int:
         """Append a chunk (``start`` from Content-Range must equal the current size); returns the new size."""
@@ -241,8 +240,7 @@ class RegistryState:
     def cancel_upload(self, name: str, upload_id: str) -> bool:
         """Drop an upload session; False when it is unknown."""
         with self._lock:
-            session = self._uploads.get(upload_id)
-            if session is None or session[0] != name:
+            if self._upload(name, upload_id) is None:
                 return False
             del self._uploads[upload_id]
             return True
@@ -264,12 +262,17 @@ class RegistryState:
             repo.versions[digest] = (self._next_version_id, self._now())
             self._next_version_id += 1
 
-    def _session(self, name: str, upload_id: str, url: str) -> bytearray:
+    def _upload(self, name: str, upload_id: str) -> bytearray | None:
+        # An upload id is only valid in the repository it was opened in, as in distribution.
         session = self._uploads.get(upload_id)
-        if session is None or session[0] != name:
+        return session[1] if session is not None and session[0] == name else None
+
+    def _session(self, name: str, upload_id: str, url: str) -> bytearray:
+        buffer = self._upload(name, upload_id)
+        if buffer is None:
             raise RegistryRefused("upload unknown (finished, cancelled or never started)",
                                   code="BLOB_UPLOAD_UNKNOWN", method="PATCH", url=url, status_code=404)
-        return session[1]
+        return buffer
 
     def _commit_blob(self, name: str, digest: str, data: bytes, url: str) -> None:
         if not is_valid_digest(digest):
