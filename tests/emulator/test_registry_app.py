@@ -109,7 +109,10 @@ def test_anonymous_tokens_are_refused_for_push_unknown_and_private(client: httpx
     state.push_image("octo-org/private", ["v1"], labels={})
     state.set_public("octo-org/private", False)
 
-    _error(_token(client, scope), 401, "UNAUTHORIZED")
+    error = _error(_token(client, scope), 401, "UNAUTHORIZED")
+    _, name, actions = scope.split(":")
+    refused = "push" if "push" in actions else "pull"   # a public repository's pull is granted even so
+    assert error["detail"] == [{"Type": "repository", "Name": name, "Action": refused}]
 
 
 def test_basic_credentials_get_private_pull_and_push(client: httpx.Client, state: RegistryState) -> None:

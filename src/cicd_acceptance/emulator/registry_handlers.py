@@ -74,11 +74,10 @@ class RegistryHandlers:
             # The token protocol grants the permitted subset; the push itself then meets insufficient_scope.
             granted = [(n, a) for n, a in granted if a == "pull"]
         if credentials is None:
-            refused = [f"{n}:{a}" for n, a in granted if a != "pull" or not self._anonymous_pull(n)]
+            refused = [(n, a) for n, a in granted if a != "pull" or not self._anonymous_pull(n)]
             if refused:
                 return oci_error(401, "UNAUTHORIZED", "authentication required (private, unknown or push)",
-                                 [{"Type": "repository", "Name": r.rpartition(":")[0],
-                                   "Action": r.rpartition(":")[2]} for r in refused])
+                                 [{"Type": "repository", "Name": n, "Action": a} for n, a in refused])
         token = self._issuer.issue(granted)
         return _json({"token": token, "access_token": token, "expires_in": self._issuer.ttl_s,
                       "issued_at": rfc3339(self._now())})
