@@ -20,7 +20,7 @@ from cicd_acceptance.criteria import CRITERIA, CheckContext, Criterion, RuleResu
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
-from cicd_acceptance.testing.evidence_plugin import RecordEvidence
+from cicd_acceptance.testing.evidence_plugin import RecordEvidence, scenario_template
 from cicd_acceptance.testing.plugin import SETTINGS_KEY
 from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.tools import find_tool
@@ -32,15 +32,11 @@ _WHEN_PREFIX = "I check "
 
 
 def _selected_criteria(session: pytest.Session) -> set[str]:
-    """Criteria whose scenarios this session runs (read from pytest-bdd's scenario registry; all if unknown)."""
-    try:
-        from pytest_bdd.scenario import scenario_wrapper_template_registry
-    except ImportError:  # pragma: no cover - a future pytest-bdd without the registry: prefetch everything
-        return {c.id for c in CRITERIA}
+    """Criteria whose scenarios this session runs, read from their ``When I check <subject>`` steps."""
     subjects = {c.subject: c.id for c in CRITERIA}
     selected: set[str] = set()
     for item in session.items:
-        template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
+        template = scenario_template(item)
         for step in template.steps if template is not None else ():
             if step.name.startswith(_WHEN_PREFIX):
                 selected.add(subjects.get(step.name.removeprefix(_WHEN_PREFIX), ""))

@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -39,7 +40,10 @@ from cicd_acceptance.evidence.verdict import Verdict, decide
 from cicd_acceptance.secret import Secret
 from cicd_acceptance.testing.plugin import SETTINGS_KEY
 
-__all__ = ["SECRETS_KEY", "RecordEvidence", "add_secret", "record_evidence"]
+if TYPE_CHECKING:
+    from pytest_bdd.parser import ScenarioTemplate
+
+__all__ = ["SECRETS_KEY", "RecordEvidence", "add_secret", "record_evidence", "scenario_template"]
 
 RecordEvidence = Callable[[str, Mapping[str, object]], None]
 SECRETS_KEY = pytest.StashKey[list[Secret]]()
@@ -92,16 +96,24 @@ def record_evidence(request: pytest.FixtureRequest) -> RecordEvidence:
 # --- every process: tag scenario items, remember deselected criteria -------------------------------------------
 
 
-def _scenario_meta(item: pytest.Item) -> dict[str, object] | None:
-    """Feature and scenario of a pytest-bdd item, from pytest-bdd's registry (its docstring as a fallback)."""
+def scenario_template(item: pytest.Item) -> ScenarioTemplate | None:
+    """pytest-bdd's template (feature, name, steps) of the scenario ``item`` runs; None for any other item."""
     function = getattr(item, "function", None)
     if function is None:
         return None
     try:
         from pytest_bdd.scenario import scenario_wrapper_template_registry as registry
-        template = registry.get(function)
-    except ImportError:  # pragma: no cover - pytest-bdd is a dependency
-        template = None
+    except ImportError:  # pragma: no cover - pytest-bdd is a dependency; a version without the registry
+        return None
+    return registry.get(function)
+
+
+def _scenario_meta(item: pytest.Item) -> dict[str, object] | None:
+    """Feature and scenario of a pytest-bdd item, from pytest-bdd's registry (its docstring as a fallback)."""
+    function = getattr(item, "function", None)
+    if function is None:
+        return None
+    template = scenario_template(item)
     if template is not None:
         meta: dict[str, object] = {"feature": template.feature.name, "feature_file": template.feature.rel_filename,
                                    "scenario": template.name, "line": template.line_number}
