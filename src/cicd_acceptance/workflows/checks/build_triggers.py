@@ -9,6 +9,7 @@ from them, and so does one that admits tags (``tags: ['v*']``): the plan does no
 
 from __future__ import annotations
 
+from cicd_acceptance.workflows.checks.ci_no_schedule import schedule_finding
 from cicd_acceptance.workflows.checks.ci_triggers import describe_triggers
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
@@ -40,8 +41,7 @@ def _other_refs(ctx: CheckContext, path: str, push: Trigger) -> list[Finding]:
 
 def _other_trigger(ctx: CheckContext, path: str, trigger: Trigger) -> list[Finding]:
     if trigger.event == "schedule":
-        crons = ", ".join(trigger.crons) or "a schedule"
-        return [Finding(path, trigger.line, 0, ID, expected("no 'schedule' trigger", f"schedule: {crons}"))]
+        return [schedule_finding(path, trigger, ID)]
     if _pushes(ctx, trigger.event):
         return [Finding(path, trigger.line, 0, ID, expected(
             f"no publishing on '{trigger.event}' (only push to '{ctx.plan.default_branch}' and workflow_dispatch)",

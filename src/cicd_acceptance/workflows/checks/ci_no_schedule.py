@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.model import Trigger
 
-__all__ = ["RULE"]
+__all__ = ["RULE", "schedule_finding"]
 
 ID = "ci-no-schedule"
+
+
+def schedule_finding(path: str, trigger: Trigger, rule: str) -> Finding:
+    """``rule``'s finding for a ``schedule`` trigger (the build workflow may not have one either)."""
+    crons = ", ".join(trigger.crons) or "a schedule"
+    return Finding(path, trigger.line, 0, rule, expected("no 'schedule' trigger", f"schedule: {crons}"))
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.ci()
     trigger = workflow.triggers.get("schedule")
-    if trigger is None:
-        return []
-    crons = ", ".join(trigger.crons) or "a schedule"
-    return [Finding(workflow.path, trigger.line, 0, ID, expected("no 'schedule' trigger", f"schedule: {crons}"))]
+    return [] if trigger is None else [schedule_finding(workflow.path, trigger, ID)]
 
 
 RULE = Rule(ID, "it has no schedule", _check)
