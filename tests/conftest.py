@@ -11,8 +11,13 @@ _LEAKY = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GI
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the developer's or CI's GitHub credentials or ACCEPTANCE_* settings."""
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never see the developer's or CI's GitHub credentials or ACCEPTANCE_* settings.
+
+    That includes a logged-in GitHub CLI: config falls back to ``gh auth token``, so gh is pointed at an empty
+    configuration folder, and a child ``pytest features/`` cannot turn into a run against real GitHub.
+    """
+    monkeypatch.setenv("GH_CONFIG_DIR", str(tmp_path_factory.getbasetemp() / "empty-gh-config"))
     for name in list(os.environ):
         if name in _LEAKY or (name.startswith("ACCEPTANCE_") and name != "ACCEPTANCE_REQUIRE_TOOLS"):
             monkeypatch.delenv(name)

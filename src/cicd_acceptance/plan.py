@@ -66,6 +66,16 @@ class Plan:
         prefix = self.registry.lower() + "/"
         return full[len(prefix):] if full.startswith(prefix) else full
 
+    @property
+    def ci_workflow_file(self) -> str:
+        """The CI workflow's file name, which the REST API accepts as its id (``ci.yml``)."""
+        return self.ci_workflow.rsplit("/", 1)[-1]
+
+    @property
+    def build_workflow_file(self) -> str:
+        """The build workflow's file name, which the REST API accepts as its id (``build-images.yml``)."""
+        return self.build_workflow.rsplit("/", 1)[-1]
+
     def dockerfile_for(self, service: str) -> str:
         """Path (relative to the repository root) of the Dockerfile that builds ``service``."""
         return self.dockerfile_pattern.format(service=service)

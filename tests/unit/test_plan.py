@@ -18,6 +18,7 @@ def test_defaults_are_the_execplan() -> None:
     assert plan.image_path("worker", "acme/sm") == "acme/sm-worker"
     assert plan.sha_tags("0123456789abcdef") == ("sha-0123456", "sha-0123456789abcdef")
     assert plan.source_of("services") == "default (ExecPlan)"
+    assert (plan.ci_workflow_file, plan.build_workflow_file) == ("ci.yml", "build-images.yml")
 
 
 def test_file_overrides_with_sources(tmp_path: Path) -> None:

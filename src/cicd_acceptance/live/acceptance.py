@@ -75,9 +75,6 @@ class LiveSession:
     def short_sha(self) -> str:
         return self.head_sha[:7]
 
-    def _file(self, path: str) -> str:
-        return path.rsplit("/", 1)[-1]
-
     # -- criteria ----------------------------------------------------------------------------------------------
 
     def workflows_active(self) -> WorkflowsVerdict:
@@ -119,7 +116,7 @@ class LiveSession:
                                    appear_timeout_s=t.appear_timeout_s, policy=t.policy, on_change=self._on_change,
                                    sleep=t.sleep, clock=t.clock)
         try:
-            status = ci_status(self.github, self.target.repository, workflow=self._file(self.plan.ci_workflow),
+            status = ci_status(self.github, self.target.repository, workflow=self.plan.ci_workflow_file,
                                head_sha=sha, event=event, branch=branch, required_jobs=(self.plan.test_job,),
                                grace_s=t.appear_timeout_s, interval_s=t.interval_s, sleep=t.sleep, clock=t.clock,
                                settle=settle)

@@ -49,7 +49,7 @@ class BuildTarget:
 
     @property
     def workflow(self) -> str:
-        return self.plan.build_workflow.rsplit("/", 1)[-1]
+        return self.plan.build_workflow_file
 
     def image(self, service: str) -> str:
         return self.plan.image_for(service, self.repository, registry=self.registry_host)

@@ -153,7 +153,7 @@ def live_session(request: pytest.FixtureRequest, acceptance_settings: Settings,
     if live_emulator is not None:
         settings, timing = live_emulator.settings_for(settings), live_emulator.timing(settings)
         actor = live_emulator.state.identity.owner
-    progress, on_change = _progress(request.config, settings.plan.build_workflow.rsplit("/", 1)[-1])
+    progress, on_change = _progress(request.config, settings.plan.build_workflow_file)
     failure = ""
     try:
         session = open_live_session(settings, timing, transports=live_transports, actor=actor, on_change=on_change)
