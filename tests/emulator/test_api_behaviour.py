@@ -27,6 +27,9 @@ def test_github_headers_and_error_shape(client: httpx.Client) -> None:
     for header in ("date", "x-github-request-id", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used",
                    "x-ratelimit-reset", "x-ratelimit-resource"):
         assert header in response.headers, header
+    assert response.headers["x-github-api-version-selected"] == "2022-11-28"
+    newer = client.get(f"{REPO}/actions/runs/1", headers={"X-GitHub-Api-Version": "2026-03-10"})
+    assert newer.headers["x-github-api-version-selected"] == "2026-03-10"
 
 
 def test_bad_credentials_and_read_only_token(state: EmulatorState) -> None:

@@ -113,12 +113,21 @@ class GitHubApi:
         headers = response.headers
         headers["Date"] = format_datetime(self.state.now(), usegmt=True)
         headers["x-github-request-id"] = uuid.uuid4().hex[:8].upper() + ":" + uuid.uuid4().hex[:8].upper()
-        headers["x-github-api-version-selected"] = "2022-11-28"
+        headers["x-github-api-version-selected"] = _api_version(request)
         headers["x-github-media-type"] = "github.v3; format=json"
         if token is not None:
             for key, value in self.state.rate.peek(token).headers().items():
                 headers[key] = value
         return response
+
+
+_API_VERSIONS = ("2022-11-28", "2026-03-10")   # the versions GitHub serves (default first)
+
+
+def _api_version(request: Request) -> str:
+    """The API version GitHub would select: the requested one when it is served, else the default."""
+    asked = request.headers.get("X-GitHub-Api-Version", "").strip()
+    return asked if asked in _API_VERSIONS else _API_VERSIONS[0]
 
 
 def _if_none_match(request: Request) -> set[str]:
