@@ -41,7 +41,7 @@ def test_push_and_schedule_triggers_are_found(tmp_path: Path) -> None:
     wf = _load(tmp_path, text)
     assert [f.rule for f in manual_job.manual_only(wf)] == ["manual-only", "manual-only"]
     (schedule,) = manual_job.no_schedule(wf)
-    assert schedule.message == "expected no schedule, found 0 3 * * *"
+    assert schedule.message == "expected no 'schedule' trigger, found schedule: 0 3 * * *"
     assert schedule.line == text.splitlines().index("  schedule:") + 1
 
 

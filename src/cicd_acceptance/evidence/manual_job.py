@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from cicd_acceptance.workflows.checks.ci_no_schedule import schedule_finding
 from cicd_acceptance.workflows.checks.ci_permissions import describe_grants
 from cicd_acceptance.workflows.checks.finding import Finding, expected, sort_findings
 from cicd_acceptance.workflows.model import Workflow
@@ -40,10 +41,7 @@ def manual_only(wf: Workflow) -> list[Finding]:
 
 def no_schedule(wf: Workflow) -> list[Finding]:
     trigger = wf.triggers.get("schedule")
-    if trigger is None:
-        return []
-    crons = ", ".join(trigger.crons) or "a schedule"
-    return [Finding(wf.path, trigger.line, 0, "no-schedule", expected("no schedule", crons))]
+    return [] if trigger is None else [schedule_finding(wf.path, trigger, "no-schedule")]
 
 
 def permissions_exactly(wf: Workflow, wanted: dict[str, str]) -> list[Finding]:
