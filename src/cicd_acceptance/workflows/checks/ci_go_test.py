@@ -3,6 +3,7 @@ failure fails the job (no ``continue-on-error`` on the step or the job)."""
 
 from __future__ import annotations
 
+from cicd_acceptance.workflows.checks.ci_test_job import EVENTS
 from cicd_acceptance.workflows.checks.commands import CommandSite, find_command
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
@@ -11,7 +12,6 @@ from cicd_acceptance.workflows.model import Job, Workflow
 __all__ = ["RULE"]
 
 ID = "ci-go-test"
-EVENTS = ("pull_request", "push")
 
 
 def _not_run(workflow: Workflow, job: Job, command: str, found: list[CommandSite],

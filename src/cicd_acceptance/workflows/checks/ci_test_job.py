@@ -6,10 +6,10 @@ from __future__ import annotations
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
-__all__ = ["RULE"]
+__all__ = ["EVENTS", "RULE"]
 
 ID = "ci-test-job"
-EVENTS = ("pull_request", "push")
+EVENTS = ("pull_request", "push")  # the events the test job, and its test step, must run on
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
