@@ -9,7 +9,7 @@ character, ``[...]`` is a class, and a leading ``!`` in ``branches``/``tags`` re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cicd_acceptance.workflows.shapes import Shape
@@ -24,16 +24,16 @@ class Trigger:
 
     event: str
     line: int
-    branches: tuple[str, ...] | None
-    branches_ignore: tuple[str, ...] | None
-    tags: tuple[str, ...] | None
-    tags_ignore: tuple[str, ...] | None
-    paths: tuple[str, ...] | None
-    paths_ignore: tuple[str, ...] | None
-    types: tuple[str, ...] | None
-    crons: tuple[str, ...]
-    inputs: dict[str, Node]
-    node: Node | None
+    branches: tuple[str, ...] | None = None
+    branches_ignore: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
+    tags_ignore: tuple[str, ...] | None = None
+    paths: tuple[str, ...] | None = None
+    paths_ignore: tuple[str, ...] | None = None
+    types: tuple[str, ...] | None = None
+    crons: tuple[str, ...] = ()
+    inputs: dict[str, Node] = field(default_factory=dict)
+    node: Node | None = None
 
     def admits_branch(self, branch: str) -> bool:
         """Whether a push/pull_request on ``branch`` passes this trigger's branch filters (paths aside)."""
@@ -64,25 +64,21 @@ def parse_triggers(node: Node | None, shape: Shape, *, line: int) -> dict[str, T
     if node is None:
         return {}
     if node.is_string:
-        return {node.scalar_text(): _bare(node.scalar_text(), node.line)}
+        return {node.scalar_text(): Trigger(node.scalar_text(), node.line)}
     if node.is_sequence:
-        return {event: _bare(event, child.line)
+        return {event: Trigger(event, child.line)
                 for child in node.elements() for event in [shape.text(child, "an event in 'on'")]}
     shape.mapping(node, "'on'")
     return {event: _parse_event(event, value, shape, node.key_line(event)) for event, value in node.items()}
 
 
-def _bare(event: str, line: int) -> Trigger:
-    return Trigger(event, line, None, None, None, None, None, None, None, (), {}, None)
-
-
 def _parse_event(event: str, node: Node, shape: Shape, line: int) -> Trigger:
     if node.is_null:
-        return Trigger(event, line, None, None, None, None, None, None, None, (), {}, node)
+        return Trigger(event, line, node=node)
     if event == "schedule":
         shape.sequence(node, "'on.schedule'")
         crons = tuple(shape.text(entry.get("cron") or entry, "'cron'") for entry in node.elements())
-        return Trigger(event, line, None, None, None, None, None, None, None, crons, {}, node)
+        return Trigger(event, line, crons=crons, node=node)
     shape.mapping(node, f"'on.{event}'")
 
     def names(key: str) -> tuple[str, ...] | None:
@@ -90,9 +86,10 @@ def _parse_event(event: str, node: Node, shape: Shape, line: int) -> Trigger:
 
     inputs = node.get("inputs")
     return Trigger(
-        event, line, names("branches"), names("branches-ignore"), names("tags"), names("tags-ignore"),
-        names("paths"), names("paths-ignore"), names("types"), (),
-        shape.env(inputs, f"'on.{event}.inputs'") if inputs is not None else {}, node,
+        event, line, branches=names("branches"), branches_ignore=names("branches-ignore"), tags=names("tags"),
+        tags_ignore=names("tags-ignore"), paths=names("paths"), paths_ignore=names("paths-ignore"),
+        types=names("types"), inputs=shape.env(inputs, f"'on.{event}.inputs'") if inputs is not None else {},
+        node=node,
     )
 
 
