@@ -52,6 +52,12 @@ class Trigger:
             return not filter_matches(self.tags_ignore, tag)
         return self.branches is None and self.branches_ignore is None
 
+    def admits_path(self, path: str) -> bool:
+        """Whether a change to ``path`` passes this trigger's ``paths``/``paths-ignore`` filters."""
+        if self.paths is not None:
+            return filter_matches(self.paths, path)
+        return self.paths_ignore is None or not filter_matches(self.paths_ignore, path)
+
     def admits_ref(self, ref: str) -> bool:
         """Whether a push of ``refs/heads/x`` or ``refs/tags/x`` passes the filters."""
         if ref.startswith("refs/tags/"):

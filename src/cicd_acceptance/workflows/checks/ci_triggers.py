@@ -11,7 +11,6 @@ from __future__ import annotations
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.model import Trigger, Workflow
-from cicd_acceptance.workflows.triggers import filter_matches
 
 __all__ = ["RULE", "describe_triggers"]
 
@@ -37,11 +36,7 @@ def _branch_problem(trigger: Trigger, branch: str) -> str | None:
 
 
 def _paths_problem(trigger: Trigger) -> str | None:
-    def admitted(path: str) -> bool:
-        if trigger.paths is not None:
-            return filter_matches(trigger.paths, path)
-        return trigger.paths_ignore is None or not filter_matches(trigger.paths_ignore, path)
-    if any(admitted(path) for path in GO_CHANGES):
+    if any(trigger.admits_path(path) for path in GO_CHANGES):
         return None
     return f"paths: {list(trigger.paths)}" if trigger.paths is not None else f"paths-ignore: {trigger.paths_ignore}"
 
