@@ -23,7 +23,7 @@ plugin, the CLI) can turn any of them into one clear message without a raw trace
     ├── CorrelationError            the dispatched run could not be identified unambiguously
     └── WaitTimeout                 a bounded wait expired; names the phase it expired in
 
-Messages never contain a token: :class:`cicd_acceptance.config.Secret` keeps it out of ``str``/``repr`` and
+Messages never contain a token: :class:`cicd_acceptance.secret.Secret` keeps it out of ``str``/``repr`` and
 clients redact ``Authorization`` before building messages.
 """
 
