@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_acceptance import __version__
 from cicd_acceptance.config import Settings
 from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.evidence.files import write_atomic
 from cicd_acceptance.evidence.jsonable import JSON, Redactor, to_jsonable
 from cicd_acceptance.evidence.markdown import render_markdown
 from cicd_acceptance.evidence.model import Evidence, RunContext, ScenarioResult, evidence_to_json
@@ -55,25 +54,13 @@ def build_evidence(*, context: RunContext, results: Sequence[ScenarioResult], ve
                     api_budget=api_budget)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    # open(..., "x") rather than mkstemp: the bundle is shared, so it gets the mode a plain open() gives (umask),
-    # not mkstemp's 0600, without touching the process-wide umask.
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_bundle(directory: Path, ev: Evidence) -> list[Path]:
     """Write ``evidence.json`` and ``evidence.md`` into ``directory`` (created if needed); return their paths."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         written = []
         for name, text in (("evidence.json", evidence_to_json(ev)), ("evidence.md", render_markdown(ev))):
-            _write_atomic(directory / name, text)
+            write_atomic(directory / name, text.encode("utf-8"))
             written.append(directory / name)
     except OSError as exc:
         raise ConfigError(f"cannot write the evidence bundle: {exc.strerror}: {exc.filename}",

@@ -10,14 +10,13 @@ commit, verdict and run URLs) is already recorded, whatever the timestamp.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.evidence.files import write_atomic
 from cicd_acceptance.evidence.jsonable import JSON
 from cicd_acceptance.evidence.model import Evidence
 
@@ -208,16 +207,9 @@ def _insert_at(lines: list[str], body: tuple[int, int], newline: str) -> int:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
+        write_atomic(path, data, mode=path.stat().st_mode & 0o7777)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise ConfigError(f"cannot write the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
 
 
