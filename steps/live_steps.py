@@ -7,12 +7,11 @@ which names the failing job and step, or the service and the failing fact. A ski
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from cicd_acceptance.live.acceptance import LiveSession
 from cicd_acceptance.live.verdicts import (
     BuildAcceptance,
     CiVerdict,
@@ -22,6 +21,9 @@ from cicd_acceptance.live.verdicts import (
 )
 from cicd_acceptance.target import Target
 from cicd_acceptance.testing.evidence_plugin import RecordEvidence
+
+if TYPE_CHECKING:
+    from cicd_acceptance.live.acceptance import LiveSession  # the live_session fixture imports it when it runs
 
 
 def _not_met(message: str) -> NoReturn:

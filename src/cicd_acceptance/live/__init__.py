@@ -1,30 +1,12 @@
-"""Live acceptance logic over the GitHub client: CI status, dispatch + correlation, run waiting, progress.
+"""Live acceptance: what GitHub Actions and the registry say about the pinned commit.
 
-Image verification (``live.images``) is a separate module with its own owner and is imported from there.
+Modules: ``ci_status`` (is CI green for a commit and event), ``dispatch`` (dispatch once and find *that* run),
+``waiter`` (wait with conditional requests), ``progress`` (status lines), ``images`` (per-service image facts),
+``build`` (snapshot -> dispatch -> wait -> verify), ``acceptance`` (the session the steps use), ``verdicts``,
+``timing`` and ``emulated`` (wiring to the bundled emulator). Import from the modules: the package re-exports
+nothing, so loading one light module (the verdicts the step definitions name) does not load the HTTP clients.
 """
 
 from __future__ import annotations
 
-from cicd_acceptance.live.ci_status import CiStatus, JobFailure, RunVerdict, ci_status, judge_run, merged_pull_request
-from cicd_acceptance.live.dispatch import Correlation, DispatchOutcome, dispatch_and_find, supports_run_details
-from cicd_acceptance.live.progress import ProgressPrinter
-from cicd_acceptance.live.waiter import IntervalPolicy, RunChange, RunResult, settle_by_waiting, wait_for_run
-
-__all__ = [
-    "CiStatus",
-    "Correlation",
-    "DispatchOutcome",
-    "IntervalPolicy",
-    "JobFailure",
-    "ProgressPrinter",
-    "RunChange",
-    "RunResult",
-    "RunVerdict",
-    "ci_status",
-    "dispatch_and_find",
-    "judge_run",
-    "merged_pull_request",
-    "settle_by_waiting",
-    "supports_run_details",
-    "wait_for_run",
-]
+__all__: list[str] = []

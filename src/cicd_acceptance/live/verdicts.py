@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from cicd_acceptance.github.models import Job, PullRequest, WorkflowRun
-from cicd_acceptance.live.ci_status import CiStatus
-from cicd_acceptance.live.dispatch import DispatchOutcome
-from cicd_acceptance.live.images import ImageVerdict
-from cicd_acceptance.live.waiter import RunResult
+if TYPE_CHECKING:
+    # Annotations only: the step modules import these verdicts at start-up, and a run that selects only static
+    # criteria should not load the live clients for them.
+    from cicd_acceptance.github.models import Job, PullRequest, WorkflowRun
+    from cicd_acceptance.live.ci_status import CiStatus
+    from cicd_acceptance.live.dispatch import DispatchOutcome
+    from cicd_acceptance.live.images import ImageVerdict
+    from cicd_acceptance.live.waiter import RunResult
 
 __all__ = [
     "BuildAcceptance",

@@ -23,24 +23,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from cicd_acceptance.config import Settings
 from cicd_acceptance.errors import HarnessError
-from cicd_acceptance.live.acceptance import LiveSession
-from cicd_acceptance.live.emulated import (
-    EMULATOR_SPEED,
-    LiveTransports,
-    RunningEmulator,
-    open_live_session,
-    start_emulator,
-)
-from cicd_acceptance.live.progress import ProgressPrinter
-from cicd_acceptance.live.timing import LiveTiming
-from cicd_acceptance.live.waiter import RunChange
 from cicd_acceptance.testing.plugin import SETTINGS_KEY
+
+if TYPE_CHECKING:
+    # The live modules (clients, emulator wiring) are imported by the fixtures that use them, so a run that
+    # selects only static criteria does not pay for loading them at start-up.
+    from cicd_acceptance.live.acceptance import LiveSession
+    from cicd_acceptance.live.emulated import LiveTransports, RunningEmulator
+    from cicd_acceptance.live.progress import ProgressPrinter
+    from cicd_acceptance.live.waiter import RunChange
 
 __all__ = ["live_emulator", "live_emulator_speed", "live_session", "live_transports"]
 
@@ -79,12 +76,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 @pytest.fixture(scope="session")
 def live_transports() -> LiveTransports:
     """Transports of the live clients; the network by default."""
+    from cicd_acceptance.live.emulated import LiveTransports
+
     return LiveTransports()
 
 
 @pytest.fixture(scope="session")
 def live_emulator_speed() -> float:
     """How many emulated seconds pass per real second when the bundled emulator stands in for GitHub."""
+    from cicd_acceptance.live.emulated import EMULATOR_SPEED
+
     return EMULATOR_SPEED
 
 
@@ -103,6 +104,8 @@ def live_emulator(request: pytest.FixtureRequest, acceptance_settings: Settings,
     if settings.live_mode != "emulator":
         yield None
         return
+    from cicd_acceptance.live.emulated import start_emulator
+
     try:
         emulator = start_emulator(settings.repo_dir, repository=settings.repository, speed=live_emulator_speed)
     except HarnessError as exc:
@@ -120,6 +123,8 @@ def live_emulator(request: pytest.FixtureRequest, acceptance_settings: Settings,
 
 def _progress(config: pytest.Config, label: str) -> tuple[ProgressPrinter, Callable[[RunChange], None]]:
     """Progress lines on the real terminal while pytest captures output (a long build should not look hung)."""
+    from cicd_acceptance.live.progress import ProgressPrinter
+
     stream = sys.__stderr__ or sys.stderr
     printer = ProgressPrinter(stream, label=label)
     capture = config.pluginmanager.getplugin("capturemanager")
@@ -145,6 +150,9 @@ def _progress(config: pytest.Config, label: str) -> tuple[ProgressPrinter, Calla
 def live_session(request: pytest.FixtureRequest, acceptance_settings: Settings,
                  live_emulator: RunningEmulator | None, live_transports: LiveTransports) -> Iterator[LiveSession]:
     """The live session of this run (see the module docstring)."""
+    from cicd_acceptance.live.emulated import open_live_session
+    from cicd_acceptance.live.timing import LiveTiming
+
     settings = acceptance_settings
     if settings.live_mode == "off":
         _unavailable(settings)
