@@ -46,7 +46,8 @@ TOKEN_5XX = "GET /token:503x1"
 CLEAR_ERRORS = [
     ("GET /repos/*/actions/runs/*/jobs:503", r"jobs.* -> 503: .*gave up after 4 attempts"),
     # Holding the run's id, the dispatch rides out 5xx on reading it until the appear deadline, then says so.
-    ("GET /repos/*/actions/runs/*:503", r"timed out after \d+s waiting for run \d+ to appear"),
+    ("GET /repos/*/actions/runs/*:503",
+     r"timed out after \d+s waiting for run \d+ to appear: the last answer was an error: GET .* -> 503"),
     ("GET /repos/*/actions/runs/*:primaryx1", r"rate limited .*beyond the 900s cap"),
     ("POST /repos/*/dispatches:503x1", r"not dispatching again"),
     ("POST /repos/*/dispatches:resetx1", r"not dispatching again"),

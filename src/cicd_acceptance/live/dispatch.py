@@ -197,6 +197,8 @@ def _dispatch(client: GitHubClient, t: _Target, inputs: Mapping[str, str] | None
 
 
 def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: _Timing) -> WorkflowRun:
+    last_error: list[GitHubAPIError] = []
+
     def look() -> WorkflowRun | None:
         try:
             return client.get_run(t.repo, run_id)
@@ -205,10 +207,19 @@ def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: _Tim
         except GitHubAPIError as exc:
             if not is_transient(exc):
                 raise
+            last_error[:] = [exc]
             return None  # transient: the run exists (we hold its id); keep looking until the deadline
 
-    run = wait_until(look, done=lambda seen: seen is not None, phase=f"run {run_id} to appear",
-                     timeout_s=timing.timeout_s, interval_s=timing.interval_s, sleep=timing.sleep, clock=timing.clock)
+    try:
+        run = wait_until(look, done=lambda seen: seen is not None, phase=f"run {run_id} to appear",
+                         timeout_s=timing.timeout_s, interval_s=timing.interval_s, sleep=timing.sleep,
+                         clock=timing.clock)
+    except WaitTimeout as exc:
+        if not last_error:
+            raise
+        # "last seen: nothing yet" would hide why: the API kept failing while we held the run's id.
+        raise WaitTimeout(f"the last answer was an error: {last_error[0]}", phase=exc.phase,
+                          waited_s=exc.waited_s) from None
     if run is None:  # pragma: no cover - done() guarantees a run
         raise CorrelationError(f"run {run_id} never became visible")
     return run
