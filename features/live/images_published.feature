@@ -3,7 +3,7 @@ Feature: Every service image is published to the registry for the pinned commit
   (sha-<first 7 characters>), with "latest" moved to the same image, labelled with the commit it was built from on
   every platform, and built by this run rather than left over from an earlier one.
 
-  @live
+  @live @dispatch
   Scenario Outline: The <service> image is published for the pinned commit
     Given the repository on GitHub, with its default branch's latest commit pinned
     When the build I started for the pinned commit has finished

@@ -109,9 +109,9 @@ def _dispatching_scenarios() -> set[str]:
 
 @functools.cache
 def _collected(expression: str) -> frozenset[str]:
-    """Test names (without row ids) that ``pytest features/ -k expression`` would run ("" = no -k)."""
+    """Test names (without row ids) that ``pytest features/ -m expression`` would run ("" = no -m)."""
     argv = [sys.executable, "-m", "pytest", "features/", "--co", "-q", "-p", "no:cacheprovider"]
-    proc = subprocess.run([*argv, *(["-k", expression] if expression else [])], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([*argv, *(["-m", expression] if expression else [])], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return frozenset(line.split("::")[-1].split("[")[0] for line in proc.stdout.splitlines() if "::" in line)
