@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Completed", "TailBuffer", "run_bounded"]
+__all__ = ["Captured", "Completed", "TailBuffer", "capture_bounded", "run_bounded"]
 
 _CHUNK = 1 << 16
 _DRAIN_AFTER_EXIT_S = 2.0
@@ -104,3 +104,63 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
         stream.close()
         proc.wait()
     return Completed(None if timed_out else proc.returncode, timed_out, tail.getvalue(), tail.truncated)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A command's separate stdout and stderr, each at most the bound; ``overflow`` names a stream that went past it
+    (the command was then killed). ``returncode`` is None when the time bound killed it."""
+
+    returncode: int | None
+    timed_out: bool
+    stdout: bytes
+    stderr: bytes
+    overflow: str | None
+
+
+def capture_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s: float, max_bytes: int,
+                    clock: Callable[[], float] = time.monotonic) -> Captured:
+    """Run ``argv`` and keep its stdout and stderr apart (a tool's JSON and its messages), each up to ``max_bytes``.
+
+    A stream that grows past the bound stops the command: the caller gets what came before and ``overflow``.
+    Raises ``OSError`` when the program cannot be started.
+    """
+    proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True, close_fds=True)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    buffers = {"stdout": bytearray(), "stderr": bytearray()}
+    deadline = clock() + timeout_s
+    timed_out = False
+    overflow: str | None = None
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ, "stdout")
+            selector.register(proc.stderr, selectors.EVENT_READ, "stderr")
+            while selector.get_map() and overflow is None:
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                for key, _ in selector.select(timeout=min(remaining, 0.25)):
+                    chunk = os.read(key.fd, _CHUNK)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        continue
+                    buffer = buffers[key.data]
+                    buffer += chunk
+                    if len(buffer) > max_bytes:
+                        del buffer[max_bytes:]
+                        overflow = key.data
+        if not timed_out and overflow is None:
+            try:
+                proc.wait(timeout=max(deadline - clock(), 0.0))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+    finally:
+        _kill_group(proc.pid)
+        proc.stdout.close()
+        proc.stderr.close()
+        proc.wait()
+    code = None if timed_out else proc.returncode
+    return Captured(code, timed_out, bytes(buffers["stdout"]), bytes(buffers["stderr"]), overflow)

@@ -187,7 +187,9 @@ def _run_step(workflow: Workflow, job: Job, step: Step, state: _Job, runner: Job
     if condition is not None:
         decided = evaluate_if(condition, step_ctx)
         if isinstance(decided, Unknown):
-            state.findings.append(_undecided(workflow, step.line, "a step condition", decided))
+            node = step.node.get("if")
+            state.findings.append(_undecided(workflow, node.line if node else step.line, "a step condition",
+                                             decided))
             return None
         if not decided:
             return None
