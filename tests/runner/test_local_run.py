@@ -14,6 +14,7 @@ import pytest
 from cicd_acceptance.errors import ToolMissing
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import open_target
+from cicd_acceptance.tools import find_tool
 from cicd_acceptance.workflows.checks import local_run
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding
@@ -124,7 +125,8 @@ jobs:
         run: exit 1
 """)
     assert len(findings) == 1, messages(findings)
-    assert "vars.RUN_SLOW" in findings[0].message and "undecided" in findings[0].message
+    assert "vars.RUN_SLOW" in findings[0].message
+    assert "undecided" in findings[0].message
     assert findings[0].line == 19  # the if: line
 
 
@@ -137,7 +139,8 @@ jobs:
       - run: go test ./... -args -token "${{ secrets.API_TOKEN }}"
 """)
     assert len(findings) == 1
-    assert "${{ secrets.API_TOKEN }}" in findings[0].message and "undecided" in findings[0].message
+    assert "${{ secrets.API_TOKEN }}" in findings[0].message
+    assert "undecided" in findings[0].message
 
 
 def test_a_failing_step_stops_the_job_and_names_the_output(repo: Path) -> None:
@@ -150,12 +153,13 @@ jobs:
       - run: touch should-not-exist
 """)
     assert len(findings) == 1
-    assert "exit code 3" in findings[0].message and "this went wrong" in findings[0].message
+    assert "exit code 3" in findings[0].message
+    assert "this went wrong" in findings[0].message
     assert not (repo / "should-not-exist").exists()
 
 
 def test_a_go_line_newer_than_the_local_go_is_a_tool_problem(repo: Path) -> None:
-    go = local_run.find_tool("go")
+    go = find_tool("go")
     if go is None:
         pytest.skip("go is not installed")
     (repo / "go.mod").write_text("module github.com/example/stream-monitor\n\ngo 1.999\n", encoding="utf-8")
