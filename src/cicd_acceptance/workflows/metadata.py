@@ -178,8 +178,12 @@ class MetadataResult:
     outputs: MetadataOutputs | None = None
 
     def step_outputs(self) -> dict[str, Value]:
-        """``steps.<id>.outputs`` of this step (empty when the action would fail)."""
-        return self.outputs.outputs() if self.outputs is not None else {}
+        """``steps.<id>.outputs`` of this step; unknown when the action would fail (the job stops there)."""
+        if self.outputs is not None:
+            return self.outputs.outputs()
+        names = ("version", "tags", "tag-names", "labels", "annotations", "json", "bake-file-tags",
+                 "bake-file-labels", "bake-file-annotations", "bake-file")
+        return {name: Unknown(f"<{name}: docker/metadata-action fails>", template=True) for name in names}
 
 
 # --- the event as the action sees it -----------------------------------------------------------------------------

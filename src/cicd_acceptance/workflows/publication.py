@@ -258,7 +258,7 @@ class _Walk:
 
 
 def _outputs(result: MetadataResult) -> dict[str, Any]:
-    if result.outputs is not None:
+    if result.outputs is not None or result.tags == ():
         return {"outputs": result.step_outputs()}
     def joined(values: list[Value]) -> Value:
         if any(isinstance(value, Unknown) for value in values):
