@@ -152,9 +152,14 @@ CASES = [
     Case("tag-is-not-default", TAG, "type=raw,value=nb,enable={{is_default_branch}}", []),
     Case("base-ref-pr", PR, "type=raw,value=into-{{base_ref}}", ["into-main"]),
     Case("base-ref-tag-push", TAG, "type=raw,value=from-{{base_ref}}", ["from-main"]),
+    Case("base-ref-release", BuildEvent("release", "refs/tags/v1.4.2", SHA, "main", "acme/widget"),
+         "type=ref,event=tag\ntype=raw,value=from-{{base_ref}}", ["v1.4.2", "from-", "latest"]),
     Case("base-ref-branch-push", BRANCH, "type=raw,value=from-{{base_ref}}", ["from-"]),
     Case("branch-and-tag-globals", BRANCH, "type=raw,value={{branch}}-{{tag}}x", ["develop-x"]),
     Case("commit-date", BRANCH, "type=raw,value={{commit_date 'YYYY.MM.DD'}}", ["2026.03.06"]),
+    Case("commit-date-default-format", BRANCH, "type=raw,value={{commit_date YYYY-MM-DD}}", ["2026-03-06T08-05-00Z"]),
+    Case("date-default-format-zone", BRANCH, "type=raw,value={{date tz='Europe/Paris'}}",
+         ["2026-03-07T23-15-09-01-00"]),
     Case("date-words", BRANCH, "type=raw,value={{date 'dddd Do MMMM'}}", ["Saturday-7th-March"]),
     Case("handlebars-escapes", push("refs/heads/a&b"), "type=raw,value={{branch}}", ["a-amp-b"]),
     Case("empty-value-dropped", BRANCH, "type=raw,value={{tag}}\ntype=ref,event=branch", ["develop"]),
@@ -315,3 +320,19 @@ def test_unknown_enable_makes_a_conditional_tag_and_unknown_latest() -> None:
     assert "(if ${{ github.ref == 'refs/heads/x' }})" in outputs.tag_names[0].display()
     assert outputs.tag_names[1] == "v1.4.2"
     assert isinstance(outputs.latest, Unknown)
+
+
+def test_static_pull_request_target_without_its_number() -> None:
+    static = BuildEvent("pull_request_target", "refs/heads/main", SHA, "main", "acme/widget")
+    outputs = evaluate_metadata(MetadataInputs(tags="type=ref,event=pr\ntype=ref,event=branch"), static, {})
+    assert len(outputs.tag_names) == 1
+    assert isinstance(outputs.tag_names[0], Unknown)
+    assert outputs.tag_names[0].display() == "pr-${{ github.event.number }}"
+
+
+@pytest.mark.parametrize("wanted", ["true", "${{ vars.USE_HEAD }}"])
+def test_static_pull_request_head_sha_not_known(wanted: str) -> None:
+    static = BuildEvent("pull_request", "refs/pull/3/merge", SHA, "main", "acme/widget")
+    outputs = evaluate_metadata(MetadataInputs(tags="type=sha"), static, {"DOCKER_METADATA_PR_HEAD_SHA": wanted})
+    assert isinstance(outputs.tag_names[0], Unknown)
+    assert isinstance(outputs.labels["org.opencontainers.image.revision"], Unknown)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cicd_acceptance.errors import HarnessError, WorkflowLoadError
+from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expr_values import PartialObject
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, find_expressions
@@ -50,6 +50,17 @@ from cicd_acceptance.workflows.jsregex import (
     split_slashed,
 )
 from cicd_acceptance.workflows.listinput import input_text
+from cicd_acceptance.workflows.metadata_inputs import (
+    DEFAULT_TAGS,
+    MetadataError,
+    TagEntry,
+    input_list,
+    js_number,
+    parse_flavor,
+    parse_images,
+    parse_tag,
+    unknown_text,
+)
 from cicd_acceptance.workflows.model import Step
 from cicd_acceptance.workflows.moment import format_moment, in_zone
 from cicd_acceptance.workflows.semver import parse_pep440, parse_semver
@@ -59,20 +70,11 @@ __all__ = ["METADATA_ENV", "MetadataError", "MetadataInputs", "MetadataOutputs",
 
 Value = str | Unknown
 
-DEFAULT_TAGS = "type=schedule\ntype=ref,event=branch\ntype=ref,event=tag\ntype=ref,event=pr"
 METADATA_ENV = ("DOCKER_METADATA_PR_HEAD_SHA", "DOCKER_METADATA_SHORT_SHA_LENGTH",
                 "DOCKER_METADATA_ANNOTATIONS_LEVELS", "DOCKER_METADATA_SET_OUTPUT_ENV")
-_TYPES = ("schedule", "semver", "pep440", "match", "edge", "ref", "raw", "sha")
-_PRIORITY = {"schedule": "1000", "semver": "900", "pep440": "900", "match": "800", "edge": "700", "ref": "600",
-             "raw": "200", "sha": "100"}
 _INVALID_TAG_CHARS = re.compile(r"[^a-zA-Z0-9._-]+")
-_MAX_ENTRIES = 1000
 # ICU's root collation (what String.prototype.localeCompare uses) puts punctuation before digits before letters.
 _COLLATION = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-class MetadataError(HarnessError):
-    """docker/metadata-action itself would fail on these inputs (the step fails; nothing is tagged)."""
 
 
 @dataclass(frozen=True)
@@ -192,8 +194,8 @@ class MetadataResult:
 class _ActionContext:
     event: BuildEvent
     event_name: str
-    ref: str
-    sha: str
+    ref: str          # may hold ${{ github.event.number }} when a static run does not know the number
+    sha: Value
     env: Mapping[str, str]
     major: int
 
@@ -202,20 +204,20 @@ class _ActionContext:
         ref, sha = event.ref, event.sha
         if "pull_request_target" in event.event_name:
             # The action replaces the base branch's ref with the pull request's merge ref (payload.number).
-            ref = f"refs/pull/{event.pull_number if event.pull_number is not None else 'undefined'}/merge"
-        if re.search("true", env.get("DOCKER_METADATA_PR_HEAD_SHA", ""), re.IGNORECASE) and (
-                "pull_request" in event.event_name) and event.head_sha:
-            sha = event.head_sha
-        return cls(event, event.event_name, ref, sha, env, major)
+            number = str(event.pull_number) if event.pull_number is not None else "${{ github.event.number }}"
+            ref = f"refs/pull/{number}/merge"
+        return cls(event, event.event_name, ref, _pr_head_sha(event, env) or sha, env, major)
 
-    def short_sha(self, sha: str) -> Value:
+    def short_sha(self, sha: Value) -> Value:
+        if isinstance(sha, Unknown):
+            return Unknown(f"<short {sha.display()}>", template=True)
         raw = self.env.get("DOCKER_METADATA_SHORT_SHA_LENGTH", "")
         if not raw:
             length = 7.0
-        elif _unknown_text(raw):
+        elif unknown_text(raw):
             return Unknown(f"<{sha} shortened to DOCKER_METADATA_SHORT_SHA_LENGTH={raw}>", template=True)
         else:
-            length = _js_number(raw)
+            length = js_number(raw)
             if math.isnan(length):
                 raise MetadataError(f"DOCKER_METADATA_SHORT_SHA_LENGTH is not a valid number: {raw}")
         if length >= len(sha):
@@ -230,7 +232,7 @@ class _ActionContext:
 
     def base_ref(self) -> Value:
         if self.ref.startswith("refs/tags/"):
-            if self.event.payload_base_ref is None:
+            if self.event.payload_base_ref is None and self.event_name == "push":  # only push payloads carry it
                 return Unknown("<the push payload's base_ref>", template=True)
             if self.event.payload_base_ref:
                 return self.event.payload_base_ref.removeprefix("refs/heads/")
@@ -257,11 +259,15 @@ class _ActionContext:
                 if key != "tz":
                     raise MetadataError(f"Unknown {key} attribute")
                 tz = str(value)
-            pattern = str(args[0]) if args else ""
+            # moment's format() without a format (an unquoted word is a Handlebars lookup: undefined) is ISO 8601.
+            pattern = str(args[0]) if args and args[0] not in (None, "") else ""
             if when is None:
                 zone = f" tz='{tz}'" if named else ""
                 return Unknown(f"<{what} '{pattern}'{zone}>", template=True)
-            return format_moment(in_zone(when, tz), pattern)
+            moment = in_zone(when, tz)
+            if not pattern:
+                pattern = "YYYY-MM-DDTHH:mm:ss[Z]" if not moment.utcoffset() else "YYYY-MM-DDTHH:mm:ssZ"
+            return format_moment(moment, pattern)
         return helper
 
     def commit_date(self) -> datetime | None:
@@ -288,244 +294,6 @@ class _ActionContext:
                 "commit_date": self.date_helper(self.commit_date(), "commit_date")}
 
 
-# --- parsing the inputs ---------------------------------------------------------------------------------------------
-
-def _unknown_text(text: str) -> bool:
-    return "${{" in text
-
-
-def _js_number(text: str) -> float:
-    """JavaScript's ``Number(text)``."""
-    stripped = text.strip(" \t\n\r\x0b\x0c\xa0\ufeff\u2028\u2029")
-    if stripped == "":
-        return 0.0
-    if re.fullmatch(r"0[xX][0-9a-fA-F]+", stripped):
-        return float(int(stripped[2:], 16))
-    if re.fullmatch(r"0[oO][0-7]+", stripped):
-        return float(int(stripped[2:], 8))
-    if re.fullmatch(r"0[bB][01]+", stripped):
-        return float(int(stripped[2:], 2))
-    if re.fullmatch(r"[+-]?Infinity", stripped):
-        return -math.inf if stripped.startswith("-") else math.inf
-    if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", stripped):
-        return float(stripped)
-    return math.nan
-
-
-def _input_list(text: str, major: int) -> list[str]:
-    """``Util.getInputList(name, {ignoreComma: true, comment: '#'})``: one entry a line, blank lines and ``#``
-    comments dropped (v5 also cuts a ``#`` inside a line, as its CSV parser did; v6 only whole-line comments)."""
-    protected = _protect(text)
-    entries: list[str] = []
-    offset = 0
-    for line in protected.splitlines(keepends=True):
-        start, offset = offset, offset + len(line)
-        body = line.rstrip("\r\n")
-        if body.lstrip().startswith("#"):
-            continue
-        if major < 6:
-            body = _cut_comment(body)
-        entry = text[start:start + len(body)].strip()
-        if entry:
-            entries.append(entry)
-        if len(entries) > _MAX_ENTRIES:
-            raise MetadataError(f"more than {_MAX_ENTRIES} entries in one input")
-    return entries
-
-
-def _protect(text: str) -> str:
-    """``text`` with every ``${{ ... }}`` replaced by NULs of the same length (positions stay the same)."""
-    try:
-        spans = find_expressions(text)
-    except WorkflowLoadError:
-        return text
-    chars = list(text)
-    for start, end, _ in spans:
-        chars[start:end] = "\x00" * (end - start)
-    return "".join(chars)
-
-
-def _cut_comment(line: str) -> str:
-    in_quotes = False
-    for index, char in enumerate(line):
-        if char == '"':
-            in_quotes = not in_quotes
-        elif char == "#" and not in_quotes:
-            return line[:index]
-    return line
-
-
-def _csv_fields(entry: str, *, relax_quotes: bool = False) -> list[str]:
-    """One CSV record as csv-parse reads it (quotes only around a whole field, ``""`` inside quotes)."""
-    protected = _protect(entry)
-    fields: list[str] = []
-    index, length = 0, len(entry)
-    while True:
-        if index < length and protected[index] == '"':
-            end = index + 1
-            value: list[str] = []
-            while True:
-                if end >= length:
-                    raise MetadataError(f"Quote Not Closed: the parsing is finished with an opening quote in {entry!r}")
-                if protected[end] == '"':
-                    if end + 1 < length and protected[end + 1] == '"':
-                        value.append('"')
-                        end += 2
-                        continue
-                    break
-                value.append(entry[end])
-                end += 1
-            end += 1
-            if end < length and protected[end] != ",":
-                raise MetadataError(f"Invalid Closing Quote: got {protected[end]!r} after a quoted field in {entry!r}")
-            fields.append("".join(value))
-            index = end
-        else:
-            end = protected.find(",", index)
-            end = length if end == -1 else end
-            if '"' in protected[index:end] and not relax_quotes:
-                raise MetadataError(f"Invalid Opening Quote: a quote is found inside a field in {entry!r}")
-            fields.append(entry[index:end])
-            index = end
-        if index >= length:
-            return fields
-        index += 1  # the comma
-
-
-@dataclass
-class _Tag:
-    type: str
-    attrs: dict[str, str]
-    text: str
-
-    def has(self, key: str) -> bool:
-        return key in self.attrs
-
-
-def _parse_tag(entry: str) -> _Tag:
-    tag_type: str | None = None
-    attrs: dict[str, str] = {}
-    for raw_field in _csv_fields(entry):
-        key, sep, value = raw_field.partition("=")
-        if not sep or not key:
-            attrs["value"] = raw_field.strip()
-            continue
-        key, value = key.strip().lower(), value.strip()
-        if key == "type":
-            if value not in _TYPES:
-                raise MetadataError(f"Unknown tag type attribute: {value}")
-            tag_type = value
-        else:
-            attrs[key] = value
-    kind = tag_type or "raw"
-    defaults: dict[str, str] = {}
-    if kind == "schedule":
-        defaults = {"pattern": "nightly"}
-    elif kind in ("semver", "pep440", "match"):
-        if "pattern" not in attrs:
-            raise MetadataError(f"Missing pattern attribute for {entry}")
-        defaults = {"value": ""} | ({"group": "0"} if kind == "match" else {"match": ""})
-        if kind == "match" and math.isnan(_js_number(attrs.get("group", "0"))):
-            raise MetadataError(f"Invalid match group for {entry}")
-    elif kind == "edge":
-        defaults = {"branch": ""}
-    elif kind == "ref":
-        if "event" not in attrs:
-            raise MetadataError(f"Missing event attribute for {entry}")
-        if attrs["event"] not in ("branch", "tag", "pr"):
-            raise MetadataError(f"Invalid event for {entry}")
-        defaults = {"prefix": "pr-"} if attrs["event"] == "pr" else {}
-    elif kind == "raw" and "value" not in attrs:
-        raise MetadataError(f"Missing value attribute for {entry}")
-    elif kind == "sha":
-        defaults = {"prefix": "sha-", "format": "short"}
-        if attrs.get("format", "short") not in ("short", "long"):
-            raise MetadataError(f"Invalid format for {entry}")
-    attrs = defaults | attrs
-    attrs.setdefault("enable", "true")
-    attrs.setdefault("priority", _PRIORITY[kind])
-    return _Tag(kind, attrs, entry)
-
-
-@dataclass
-class _Flavor:
-    latest: str = "auto"
-    prefix: str = ""
-    prefix_latest: bool = False
-    suffix: str = ""
-    suffix_latest: bool = False
-
-
-def _parse_flavor(entries: list[str]) -> _Flavor:
-    flavor = _Flavor()
-    for entry in entries:
-        onlatest_for = ""
-        for raw_field in _csv_fields(entry):
-            parts = [part.strip() for part in raw_field.split("=")]
-            if len(parts) == 1:
-                raise MetadataError(f"Invalid flavor entry: {entry}")
-            key, value = parts[0].lower(), parts[1]
-            if key == "latest":
-                if value not in ("auto", "true", "false"):
-                    raise MetadataError(f"Invalid latest flavor entry: {entry}")
-                flavor.latest = value
-            elif key in ("prefix", "suffix"):
-                setattr(flavor, key, value)
-                onlatest_for = key
-            elif key == "onlatest":
-                if value not in ("true", "false"):
-                    raise MetadataError(f"Invalid value for onlatest attribute: {value}")
-                if onlatest_for:
-                    setattr(flavor, f"{onlatest_for}_latest", value == "true")
-            else:
-                raise MetadataError(f"Unknown flavor entry: {entry}")
-    return flavor
-
-
-def _parse_images(entries: list[str], notes: list[str]) -> list[Value]:
-    if len(entries) == 1:
-        fields = [[part.strip() for part in raw.split("=")] for raw in _csv_fields(entries[0])]
-        if all(len(parts) == 1 for parts in fields):
-            return [_image_name(parts[0]) for parts in fields if parts[0]]
-    images: list[Value] = []
-    for entry in entries:
-        name, enable = "", "true"
-        for raw_field in _csv_fields(entry):
-            parts = [part.strip() for part in raw_field.split("=")]
-            if len(parts) == 1:
-                name = parts[0]
-                continue
-            key, value = parts[0].lower(), parts[1]
-            if key == "name":
-                name = value
-            elif key == "enable":
-                if _unknown_text(value):
-                    enable = value
-                elif value not in ("true", "false"):
-                    raise MetadataError(f"Invalid enable attribute value: {entry}")
-                else:
-                    enable = value
-            else:
-                raise MetadataError(f"Unknown image attribute: {entry}")
-        if not name:
-            raise MetadataError(f"Image name attribute empty: {entry}")
-        if enable == "false":
-            continue
-        image = _image_name(name)
-        if _unknown_text(enable):
-            notes.append(f"image {name!r}: enable={enable} is not known statically")
-            image = Unknown(f"{_display(image)} (if {enable})", template=True)
-        images.append(image)
-    return images
-
-
-def _image_name(name: str) -> Value:
-    if _unknown_text(name):
-        parts = re.split(r"(\$\{\{.*?\}\})", name)
-        return Unknown("".join(part if part.startswith("${{") else part.lower() for part in parts), template=True)
-    return name.lower()
-
-
 # --- the engine ------------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -542,14 +310,14 @@ class _Engine:
         self.timeout = timeout
         self.notes: list[str] = []
         self.warnings: list[str] = []
-        self.flavor = _parse_flavor(_input_list(inputs.flavor, inputs.major_version))
+        self.flavor = parse_flavor(input_list(inputs.flavor, inputs.major_version))
         self.globals = ctx.globals()
 
     # Handlebars with ${{ }} parts kept opaque (they are unknown; their own braces are not Handlebars).
     def template(self, text: str, context: Mapping[str, Any] | None = None) -> Value:
         scope = dict(self.globals if context is None else context)
         source = text
-        if _unknown_text(text):
+        if unknown_text(text):
             try:
                 spans = find_expressions(text)
             except WorkflowLoadError:
@@ -566,7 +334,7 @@ class _Engine:
         except TemplateError as exc:
             raise MetadataError(f"{text!r}: {exc}") from None
 
-    def set_value(self, value: Value, tag: _Tag) -> Value:
+    def set_value(self, value: Value, tag: TagEntry) -> Value:
         prefix: Value = ""
         suffix: Value = ""
         if tag.has("prefix"):
@@ -583,7 +351,7 @@ class _Engine:
         return auto if self.flavor.latest == "auto" else self.flavor.latest == "true"
 
     def versions(self) -> list[_Produced]:
-        tags = [_parse_tag(entry) for entry in _input_list(self.inputs.tags, self.inputs.major_version)
+        tags = [parse_tag(entry) for entry in input_list(self.inputs.tags, self.inputs.major_version)
                 or DEFAULT_TAGS.split("\n")]
         tags.sort(key=lambda tag: -_priority(tag, self.notes))
         produced: list[_Produced] = []
@@ -606,22 +374,24 @@ class _Engine:
             produced.append(_Produced(value, result.latest, result.certain and not isinstance(value, Unknown)))
         return produced
 
-    def process(self, tag: _Tag) -> _Produced | None:
-        handler: dict[str, Callable[[_Tag], _Produced | None]] = {
+    def process(self, tag: TagEntry) -> _Produced | None:
+        handler: dict[str, Callable[[TagEntry], _Produced | None]] = {
             "schedule": self.schedule, "semver": self.semver, "pep440": self.pep440, "match": self.match,
             "ref": self.ref, "edge": self.edge, "raw": self.raw, "sha": self.sha}
         return handler[tag.type](tag)
 
     def known(self, value: Value, latest: bool | None) -> _Produced:
+        if isinstance(value, str) and unknown_text(value):  # from a ref holding ${{ github.event.number }}
+            value = Unknown(value, template=True)
         return _Produced(value, latest, not isinstance(value, Unknown))
 
-    def schedule(self, tag: _Tag) -> _Produced | None:
+    def schedule(self, tag: TagEntry) -> _Produced | None:
         if "schedule" not in self.ctx.event_name:
             return None
         value = self.set_value(self.template(tag.attrs["pattern"], self.ctx.dates_only()), tag)
         return self.known(value, self.latest_flag(False))
 
-    def tag_source(self, tag: _Tag) -> Value | None:
+    def tag_source(self, tag: TagEntry) -> Value | None:
         """The value a semver/pep440/match entry reads: ``value=`` or the git tag (None: not a tag push)."""
         if tag.attrs["value"]:
             return self.template(tag.attrs["value"])
@@ -629,7 +399,7 @@ class _Engine:
             return None
         return self.ctx.ref.removeprefix("refs/tags/")
 
-    def version_source(self, tag: _Tag) -> Value | None:
+    def version_source(self, tag: TagEntry) -> Value | None:
         """semver/pep440: the tag or ``value=``, through ``match=`` (v6) and with ``/`` made ``-``."""
         if not tag.attrs["value"] and not self.ctx.ref.startswith("refs/tags/"):
             return None
@@ -650,7 +420,7 @@ class _Engine:
             return source
         return source.replace("/", "-")
 
-    def semver(self, tag: _Tag) -> _Produced | None:
+    def semver(self, tag: TagEntry) -> _Produced | None:
         source = self.version_source(tag)
         if source is None:
             return None
@@ -667,7 +437,7 @@ class _Engine:
         rendered = self.template(pattern, version.fields())
         return self.known(self.set_value(rendered, tag), self.latest_flag(not version.prerelease))
 
-    def pep440(self, tag: _Tag) -> _Produced | None:
+    def pep440(self, tag: TagEntry) -> _Produced | None:
         source = self.version_source(tag)
         if source is None:
             return None
@@ -685,7 +455,7 @@ class _Engine:
         rendered = self.template(tag.attrs["pattern"], version.fields())
         return self.known(self.set_value(rendered, tag), self.latest_flag(True))
 
-    def match(self, tag: _Tag) -> _Produced | None:
+    def match(self, tag: TagEntry) -> _Produced | None:
         source = self.tag_source(tag)
         if source is None:
             return None
@@ -705,8 +475,8 @@ class _Engine:
             return None
         return self.known(self.set_value(matched, tag), self.latest_flag(True))
 
-    def run_regex(self, source: str, flags: str, subject: Value, tag: _Tag) -> list[str | None] | Unknown | None:
-        if isinstance(subject, Unknown) or _unknown_text(source) or _unknown_text(flags):
+    def run_regex(self, source: str, flags: str, subject: Value, tag: TagEntry) -> list[str | None] | Unknown | None:
+        if isinstance(subject, Unknown) or unknown_text(source) or unknown_text(flags):
             return Unknown(f"<{tag.text} applied to {_display(subject)}>", template=True)
         try:
             return js_string_match(subject, compile_js(source, flags), timeout=self.timeout)
@@ -716,7 +486,7 @@ class _Engine:
         except JsRegexError as exc:
             raise MetadataError(f"tag {tag.text!r}: {exc}") from None
 
-    def ref(self, tag: _Tag) -> _Produced | None:
+    def ref(self, tag: TagEntry) -> _Produced | None:
         ref, which = self.ctx.ref, tag.attrs["event"]
         if which == "branch" and ref.startswith("refs/heads/"):
             return self.known(self.set_value(ref.removeprefix("refs/heads/"), tag), self.latest_flag(False))
@@ -727,7 +497,7 @@ class _Engine:
             return self.known(self.set_value(number, tag), self.latest_flag(False))
         return None
 
-    def edge(self, tag: _Tag) -> _Produced | None:
+    def edge(self, tag: TagEntry) -> _Produced | None:
         if not self.ctx.ref.startswith("refs/heads/"):
             return None
         branch = tag.attrs["branch"] or self.ctx.event.default_branch
@@ -735,10 +505,10 @@ class _Engine:
             return None
         return self.known(self.set_value("edge", tag), self.latest_flag(False))
 
-    def raw(self, tag: _Tag) -> _Produced | None:
+    def raw(self, tag: TagEntry) -> _Produced | None:
         return self.known(self.set_value(self.template(tag.attrs["value"]), tag), self.latest_flag(False))
 
-    def sha(self, tag: _Tag) -> _Produced | None:
+    def sha(self, tag: TagEntry) -> _Produced | None:
         if not self.ctx.sha:
             return None
         value = self.ctx.short_sha(self.ctx.sha) if tag.attrs["format"] == "short" else self.ctx.sha
@@ -762,7 +532,7 @@ class _Engine:
             ("org.opencontainers.image.licenses", event.repo_license if event.repo_license is not None
              else Unknown("<the repository's license (SPDX id)>", template=True)),
         ]
-        for entry in _input_list(extra, self.inputs.major_version):
+        for entry in input_list(extra, self.inputs.major_version):
             rendered = self.template(entry)
             text = _display(rendered)
             key, sep, rest = text.partition("=")
@@ -775,8 +545,19 @@ class _Engine:
         return dict(sorted(merged.items(), key=lambda item: _collation_key(item[0])))
 
 
-def _priority(tag: _Tag, notes: list[str]) -> float:
-    number = _js_number(tag.attrs["priority"]) if not _unknown_text(tag.attrs["priority"]) else math.nan
+def _pr_head_sha(event: BuildEvent, env: Mapping[str, str]) -> Value | None:
+    """The pull request's head sha when ``DOCKER_METADATA_PR_HEAD_SHA`` asks for it (None: the event's sha)."""
+    wanted = env.get("DOCKER_METADATA_PR_HEAD_SHA", "")
+    if "pull_request" not in event.event_name or not (unknown_text(wanted) or re.search("true", wanted, re.I)):
+        return None
+    if event.head_sha is None or unknown_text(wanted):
+        choice = "the pull request's head sha" if not unknown_text(wanted) else f"head sha if {wanted}"
+        return Unknown(f"<{choice}>", template=True)
+    return event.head_sha or None
+
+
+def _priority(tag: TagEntry, notes: list[str]) -> float:
+    number = js_number(tag.attrs["priority"]) if not unknown_text(tag.attrs["priority"]) else math.nan
     if math.isnan(number):
         notes.append(f"tag {tag.text!r}: priority={tag.attrs['priority']} is not a number; sorted as 0")
         return 0.0
@@ -884,7 +665,7 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
     env = dict(env or {})
     ctx = _ActionContext.of(event, env, inputs.major_version)
     engine = _Engine(inputs, ctx, regex_timeout)
-    images = _parse_images(_input_list(inputs.images, inputs.major_version), engine.notes)
+    images = parse_images(input_list(inputs.images, inputs.major_version), engine.notes)
     produced = engine.versions()
     names = _dedupe([item.value for item in produced])
     version: Value = ""
@@ -966,7 +747,7 @@ def _dedupe(values: list[Value]) -> list[Value]:
 
 
 def _set_output_env(text: str) -> bool:
-    if not text or _unknown_text(text):
+    if not text or unknown_text(text):
         return True
     if text in ("1", "t", "T", "true", "TRUE", "True"):
         return True
