@@ -336,3 +336,46 @@ def test_static_pull_request_head_sha_not_known(wanted: str) -> None:
     outputs = evaluate_metadata(MetadataInputs(tags="type=sha"), static, {"DOCKER_METADATA_PR_HEAD_SHA": wanted})
     assert isinstance(outputs.tag_names[0], Unknown)
     assert isinstance(outputs.labels["org.opencontainers.image.revision"], Unknown)
+
+
+def test_static_flavor_latest_expression_leaves_latest_unknown() -> None:
+    outputs = evaluate_metadata(MetadataInputs(tags="type=semver,pattern={{version}}",
+                                               flavor="latest=${{ github.ref == 'refs/heads/main' }}"), TAG, {})
+    assert outputs.tag_names[0] == "1.4.2"
+    assert isinstance(outputs.latest, Unknown)
+    assert isinstance(outputs.tag_names[1], Unknown)
+
+
+def test_static_onlatest_expression() -> None:
+    outputs = evaluate_metadata(MetadataInputs(tags="type=ref,event=tag",
+                                               flavor="suffix=-slim,onlatest=${{ inputs.slim }}"), TAG, {})
+    assert outputs.tag_names[0] == "v1.4.2-slim"
+    assert isinstance(outputs.tag_names[1], Unknown)
+    assert "latest" in outputs.tag_names[1].display()
+
+
+def test_static_entry_whose_meaning_is_unknown() -> None:
+    outputs = evaluate_metadata(MetadataInputs(tags="type=ref,event=${{ inputs.kind }}\ntype=sha"), BRANCH, {})
+    assert isinstance(outputs.tag_names[0], Unknown)
+    assert outputs.tag_names[1] == "sha-4b8f1c2"
+    assert any("event=${{ inputs.kind }}" in note for note in outputs.notes)
+
+
+def test_static_image_enable_with_a_comparison() -> None:
+    inputs = MetadataInputs(images="name=ghcr.io/acme/w,enable=${{ github.event_name == 'push' }}\nacme/w",
+                            tags="type=sha")
+    outputs = evaluate_metadata(inputs, BRANCH, {})
+    assert isinstance(outputs.tags[0], Unknown)
+    assert "(if ${{ github.event_name == 'push' }})" in outputs.tags[0].display()
+    assert outputs.tags[1] == "acme/w:sha-4b8f1c2"
+
+
+def test_static_annotation_levels_and_separator() -> None:
+    outputs = evaluate_metadata(MetadataInputs(tags="type=sha", sep_tags="${{ inputs.sep }}"), BRANCH,
+                                {"DOCKER_METADATA_ANNOTATIONS_LEVELS": "${{ vars.LEVELS }}"})
+    assert all(isinstance(item, Unknown) for item in outputs.annotations)
+    assert isinstance(outputs.outputs()["annotations"], Unknown)
+    assert outputs.outputs()["tags"] == "sha-4b8f1c2"
+    two = evaluate_metadata(MetadataInputs(tags="type=sha\ntype=raw,value=x", sep_tags="${{ inputs.sep }}"),
+                            BRANCH, {})
+    assert isinstance(two.outputs()["tags"], Unknown)

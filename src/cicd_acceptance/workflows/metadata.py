@@ -348,6 +348,8 @@ class _Engine:
         return _join(prefix, value, suffix)
 
     def latest_flag(self, auto: bool | None) -> bool | None:
+        if self.flavor.latest not in ("auto", "true", "false"):
+            return None  # latest=${{ ... }}
         return auto if self.flavor.latest == "auto" else self.flavor.latest == "true"
 
     def versions(self) -> list[_Produced]:
@@ -375,6 +377,9 @@ class _Engine:
         return produced
 
     def process(self, tag: TagEntry) -> _Produced | None:
+        if tag.opaque:
+            self.notes.append(f"tag {tag.text!r}: {tag.opaque} is not known statically")
+            return _Produced(Unknown(f"<{tag.text}>", template=True), None, False)
         handler: dict[str, Callable[[TagEntry], _Produced | None]] = {
             "schedule": self.schedule, "semver": self.semver, "pep440": self.pep440, "match": self.match,
             "ref": self.ref, "edge": self.edge, "raw": self.raw, "sha": self.sha}
@@ -426,7 +431,7 @@ class _Engine:
             return None
         if isinstance(source, Unknown):
             return _Produced(Unknown(f"<semver {tag.attrs['pattern']} of {source.display()}>", template=True),
-                             None if self.flavor.latest == "auto" else self.flavor.latest == "true", False)
+                             self.latest_flag(None), False)
         version = parse_semver(source)
         if version is None:
             self.warnings.append(f"{source} is not a valid semver. More info: https://semver.org/")
@@ -443,7 +448,7 @@ class _Engine:
             return None
         if isinstance(source, Unknown):
             return _Produced(Unknown(f"<pep440 {tag.attrs['pattern']} of {source.display()}>", template=True),
-                             None if self.flavor.latest == "auto" else self.flavor.latest == "true", False)
+                             self.latest_flag(None), False)
         version = parse_pep440(source)
         if version is None:
             self.warnings.append(f"{source} does not conform to PEP 440. More info: "
@@ -611,7 +616,8 @@ def _pair(key: str, value: Value) -> Value:
 
 def _joined(values: Any, separator: str) -> Value:
     items = list(values)
-    return _join(*[piece for index, item in enumerate(items) for piece in ((separator, item) if index else (item,))])\
+    sep = _text_value(separator)
+    return _join(*[piece for index, item in enumerate(items) for piece in ((sep, item) if index else (item,))])\
         if items else ""
 
 
@@ -626,10 +632,10 @@ def _plain(value: Any) -> Any:
 
 
 def _has_unknown(value: Any) -> bool:
-    if isinstance(value, Unknown):
+    if isinstance(value, Unknown) or (isinstance(value, str) and unknown_text(value)):
         return True
     if isinstance(value, dict):
-        return any(_has_unknown(item) for item in value.values())
+        return any(_has_unknown(key) or _has_unknown(item) for key, item in value.items())
     if isinstance(value, list | tuple):
         return any(_has_unknown(item) for item in value)
     return False
@@ -675,8 +681,8 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
             template=True)
     latest = _latest(produced)
     flavor = engine.flavor
-    latest_name = _sanitize(f"{flavor.prefix if flavor.prefix_latest else ''}latest"
-                            f"{flavor.suffix if flavor.suffix_latest else ''}")
+    latest_name = _sanitize(_join(_on_latest(flavor.prefix, flavor.prefix_latest), "latest",
+                                  _on_latest(flavor.suffix, flavor.suffix_latest)))
     tag_names = list(names)
     if names and latest is True:
         tag_names.append(latest_name)
@@ -687,7 +693,7 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
     levels_text = env.get("DOCKER_METADATA_ANNOTATIONS_LEVELS") or "manifest"
     levels = tuple(levels_text.split(","))
     annotation_pairs = engine.oci(version, inputs.annotations)
-    annotations = tuple(_join(f"{level}:", _pair(key, value)) for level in levels
+    annotations = tuple(_join(_text_value(f"{level}:"), _pair(key, value)) for level in levels
                         for key, value in annotation_pairs.items())
     json_value: dict[str, Any] = {"tags": tags, "labels": labels, "annotations": list(annotations)}
     args: dict[str, Any] = {"DOCKER_META_IMAGES": _join(*_interleave(images, ",")) if images else ""}
@@ -712,6 +718,19 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
         bake_files=bake_files, bake_paths=bake_paths, inputs=inputs,
         set_output_env=_set_output_env(env.get("DOCKER_METADATA_SET_OUTPUT_ENV", "")),
         warnings=tuple(engine.warnings), notes=tuple(engine.notes))
+
+
+def _on_latest(text: str, wanted: bool | None) -> Value:
+    """The flavor's prefix or suffix on ``latest``: the action uses it as written (no Handlebars)."""
+    if wanted is None:
+        return Unknown(f"<{text} if onlatest>", template=True)
+    if not wanted:
+        return ""
+    return Unknown(text, template=True) if unknown_text(text) else text
+
+
+def _text_value(text: str) -> Value:
+    return Unknown(text, template=True) if unknown_text(text) else text
 
 
 def _interleave(values: list[Value], separator: str) -> list[Value]:

@@ -142,11 +142,25 @@ def _csv_fields(entry: str, *, relax_quotes: bool = False) -> list[str]:
         index += 1  # the comma
 
 
+def _split_equals(field: str, *, first_only: bool) -> list[str]:
+    """``field.split('=')`` (or at the first ``=`` only) where ``=`` inside ``${{ ... }}`` does not count."""
+    protected = _protect(field)
+    parts: list[str] = []
+    start = 0
+    for index, char in enumerate(protected):
+        if char == "=" and not (first_only and parts):
+            parts.append(field[start:index])
+            start = index + 1
+    parts.append(field[start:])
+    return parts
+
+
 @dataclass
 class TagEntry:
     type: str
     attrs: dict[str, str]
     text: str
+    opaque: str = ""   # an attribute that decides the entry's meaning is not known statically
 
     def has(self, key: str) -> bool:
         return key in self.attrs
@@ -155,18 +169,26 @@ class TagEntry:
 def parse_tag(entry: str) -> TagEntry:
     tag_type: str | None = None
     attrs: dict[str, str] = {}
+    opaque = ""
     for raw_field in _csv_fields(entry):
-        key, sep, value = raw_field.partition("=")
-        if not sep or not key:
+        split = _split_equals(raw_field, first_only=True)
+        if len(split) == 1 or not split[0]:
             attrs["value"] = raw_field.strip()
             continue
-        key, value = key.strip().lower(), value.strip()
+        key, value = split[0].strip().lower(), split[1].strip()
+        if key in ("type", "event", "format", "group") and unknown_text(value):
+            opaque = f"{key}={value}"
+            continue
         if key == "type":
             if value not in _TYPES:
                 raise MetadataError(f"Unknown tag type attribute: {value}")
             tag_type = value
         else:
             attrs[key] = value
+    if opaque:
+        return TagEntry(tag_type or "raw", attrs | {"enable": attrs.get("enable", "true"),
+                                                    "priority": attrs.get("priority", _PRIORITY.get(tag_type or "raw", "0"))},
+                        entry, opaque)
     kind = tag_type or "raw"
     defaults: dict[str, str] = {}
     if kind == "schedule":
@@ -199,11 +221,11 @@ def parse_tag(entry: str) -> TagEntry:
 
 @dataclass
 class Flavor:
-    latest: str = "auto"
+    latest: str = "auto"      # or the ${{ ... }} text when not known statically
     prefix: str = ""
-    prefix_latest: bool = False
+    prefix_latest: bool | None = False   # None: not known statically
     suffix: str = ""
-    suffix_latest: bool = False
+    suffix_latest: bool | None = False
 
 
 def parse_flavor(entries: list[str]) -> Flavor:
@@ -211,17 +233,22 @@ def parse_flavor(entries: list[str]) -> Flavor:
     for entry in entries:
         onlatest_for = ""
         for raw_field in _csv_fields(entry):
-            parts = [part.strip() for part in raw_field.split("=")]
+            parts = [part.strip() for part in _split_equals(raw_field, first_only=False)]
             if len(parts) == 1:
                 raise MetadataError(f"Invalid flavor entry: {entry}")
             key, value = parts[0].lower(), parts[1]
-            if key == "latest":
+            if key == "latest" and unknown_text(value):
+                flavor.latest = value  # not known statically: latest stays unknown
+            elif key == "latest":
                 if value not in ("auto", "true", "false"):
                     raise MetadataError(f"Invalid latest flavor entry: {entry}")
                 flavor.latest = value
             elif key in ("prefix", "suffix"):
                 setattr(flavor, key, value)
                 onlatest_for = key
+            elif key == "onlatest" and unknown_text(value):
+                if onlatest_for:
+                    setattr(flavor, f"{onlatest_for}_latest", None)  # not known statically
             elif key == "onlatest":
                 if value not in ("true", "false"):
                     raise MetadataError(f"Invalid value for onlatest attribute: {value}")
@@ -234,14 +261,14 @@ def parse_flavor(entries: list[str]) -> Flavor:
 
 def parse_images(entries: list[str], notes: list[str]) -> list[Value]:
     if len(entries) == 1:
-        fields = [[part.strip() for part in raw.split("=")] for raw in _csv_fields(entries[0])]
+        fields = [[part.strip() for part in _split_equals(raw, first_only=False)] for raw in _csv_fields(entries[0])]
         if all(len(parts) == 1 for parts in fields):
             return [_image_name(parts[0]) for parts in fields if parts[0]]
     images: list[Value] = []
     for entry in entries:
         name, enable = "", "true"
         for raw_field in _csv_fields(entry):
-            parts = [part.strip() for part in raw_field.split("=")]
+            parts = [part.strip() for part in _split_equals(raw_field, first_only=False)]
             if len(parts) == 1:
                 name = parts[0]
                 continue
