@@ -186,9 +186,8 @@ def parse_tag(entry: str) -> TagEntry:
         else:
             attrs[key] = value
     if opaque:
-        return TagEntry(tag_type or "raw", attrs | {"enable": attrs.get("enable", "true"),
-                                                    "priority": attrs.get("priority", _PRIORITY.get(tag_type or "raw", "0"))},
-                        entry, opaque)
+        defaults = {"enable": "true", "priority": _PRIORITY.get(tag_type or "raw", "0")}
+        return TagEntry(tag_type or "raw", defaults | attrs, entry, opaque)
     kind = tag_type or "raw"
     defaults: dict[str, str] = {}
     if kind == "schedule":
