@@ -186,8 +186,8 @@ def parse_tag(entry: str) -> TagEntry:
         else:
             attrs[key] = value
     if opaque:
-        defaults = {"enable": "true", "priority": _PRIORITY.get(tag_type or "raw", "0")}
-        return TagEntry(tag_type or "raw", defaults | attrs, entry, opaque)
+        fallback = {"enable": "true", "priority": _PRIORITY.get(tag_type or "raw", "0")}
+        return TagEntry(tag_type or "raw", fallback | attrs, entry, opaque)
     kind = tag_type or "raw"
     defaults: dict[str, str] = {}
     if kind == "schedule":
