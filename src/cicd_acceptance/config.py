@@ -218,9 +218,9 @@ def _resolve_plan(options: Options, target: Target, sources: dict[str, str]) -> 
         path = Path(options.plan).expanduser()
         return load_plan(path, origin="--plan"), path
     candidate = target.repo_dir / DEFAULT_PLAN_FILE
-    if candidate.is_file():
+    if candidate.is_symlink() or candidate.exists():  # a FIFO or a dangling link is refused, not ignored
         sources["plan"] = f"{DEFAULT_PLAN_FILE} in the target"
-        return load_plan(candidate, origin=DEFAULT_PLAN_FILE), candidate
+        return load_plan(candidate, origin=DEFAULT_PLAN_FILE, root=target.repo_dir), candidate
     sources["plan"] = "default (ExecPlan)"
     return Plan(), None
 
