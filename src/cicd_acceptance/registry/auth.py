@@ -96,13 +96,15 @@ class RegistryTokenAuth(httpx.Auth):
         registry_host: ``host[:port]`` of the registry; only a realm on this host may receive credentials.
         username / token: optional credentials for the token endpoint (HTTP Basic).
         clock: monotonic seconds, injectable so tests can expire cached tokens without sleeping.
+        withheld: why credentials were withheld from this registry; refusals repeat it.
     """
 
     requires_response_body = True
 
     def __init__(self, *, registry_host: str, username: str | None = None, token: Secret | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, withheld: str = "") -> None:
         self._registry_host = registry_host.lower()
+        self._withheld = withheld
         self._username = username
         self._token = token
         self._clock = clock
@@ -178,6 +180,8 @@ class RegistryTokenAuth(httpx.Auth):
             message = _refusal(with_credentials)
             if self._token is not None and not self._may_send_credentials(challenge):
                 message += f"; credentials are sent only to a realm on {self._registry_host}, not {challenge.realm}"
+            if self._withheld:
+                message += f"; {self._withheld}"
             raise _denied(request.url, response.status_code, message)
         if response.status_code != 200:
             raise RegistryError(f"token endpoint failed: {response.text[:200]!r}", method="GET",

@@ -62,18 +62,22 @@ class RegistryClient:
         transport: an httpx transport (``MockTransport``/``WSGITransport`` in tests); default: the network.
         scheme: ``https`` by default; ``http`` only for a loopback host.
         sleep / clock: injectable waiting and time for retries and token expiry.
+        withheld: why no token was given although the run has one (see :mod:`.credentials`); access-denied
+            messages repeat it.
     """
 
     def __init__(self, *, registry: str, username: str | None = None, token: Secret | None = None,
                  transport: httpx.BaseTransport | None = None, scheme: str | None = None,
                  timeout: float = 30.0, attempts: int = 3, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, withheld: str = "") -> None:
         self.registry = _check_registry(registry, scheme)
         self.scheme = scheme or "https"
         self.stats = RegistryStats()
         self._attempts = attempts
         self._sleep = sleep
-        auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock)
+        self._withheld = withheld
+        auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock,
+                                 withheld=withheld)
         self._http = httpx.Client(base_url=f"{self.scheme}://{self.registry}", transport=transport, auth=auth,
                                   event_hooks={"request": [RequestCounter(self.stats, self.registry)]},
                                   timeout=timeout, follow_redirects=False)
@@ -209,7 +213,9 @@ class RegistryClient:
             return RegistryError(f"rate limited (retry-after {wait}){detail}", method=method, url=url,
                                  status_code=status)
         if status in (401, 403):
-            return RegistryAccessDenied(f"{ACCESS_DENIED_HINT}{detail}", method=method, url=url, status_code=status)
+            withheld = f"; {self._withheld}" if self._withheld else ""
+            return RegistryAccessDenied(f"{ACCESS_DENIED_HINT}{detail}{withheld}", method=method, url=url,
+                                        status_code=status)
         if status == 404:
             return RegistryNotFound(f"{what} not found{detail}", method=method, url=url, status_code=status)
         return RegistryError(f"unexpected answer for {what}{detail}", method=method, url=url, status_code=status)
