@@ -225,7 +225,7 @@ def _denied(url: httpx.URL, status: int, message: str) -> RegistryAccessDenied:
 def _parse_token(url: httpx.URL, response: httpx.Response) -> Secret:
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     value = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value:
@@ -238,5 +238,5 @@ def _expires_in(response: httpx.Response) -> float:
     try:
         value = response.json().get("expires_in", DEFAULT_EXPIRES_IN)
         return float(value) if float(value) > 0 else DEFAULT_EXPIRES_IN
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return DEFAULT_EXPIRES_IN
