@@ -21,7 +21,8 @@ from pathlib import Path, PurePosixPath
 
 from cicd_acceptance.errors import WorkflowLoadError
 
-__all__ = ["DEFAULT_MAX_BYTES", "inside_repository", "is_target_file", "read_regular_file", "read_target_bytes", "read_target_text"]
+__all__ = ["DEFAULT_MAX_BYTES", "inside_repository", "is_target_file", "read_regular_file", "read_target_bytes",
+           "read_target_text"]
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 """1 MiB: far above any real workflow, go.mod, Dockerfile or plan file."""

@@ -43,7 +43,8 @@ def _leaked(registry: FakeRegistry) -> list[str]:
 def test_a_registry_named_by_the_target_gets_no_token(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "target", {"acceptance.toml": f'[images]\nregistry = "{EVIL}"\n'})
     settings = resolve_settings(Options(repo_dir=str(repo)), {"GITHUB_TOKEN": TOKEN}, gh_token=_no_gh)
-    assert settings.registry == EVIL and settings.live_mode == "github"
+    assert settings.registry == EVIL
+    assert settings.live_mode == "github"
     # The hostile registry hands out no anonymous token: it wants the Basic credentials.
     evil = FakeRegistry(host=EVIL, realm_scheme="http", private=True, password=TOKEN)
     client = registry_client_for(settings, transport=_transport(evil), timing=_timing())
@@ -53,8 +54,10 @@ def test_a_registry_named_by_the_target_gets_no_token(tmp_path: Path) -> None:
     assert all("authorization" not in r.headers or r.headers["authorization"].startswith("Bearer ")
                for r in evil.log)
     message = str(info.value)
-    assert "credentials withheld" in message and "acceptance.toml:images.registry" in message
-    assert f"--registry {EVIL}" in message and TOKEN not in message
+    assert "credentials withheld" in message
+    assert "acceptance.toml:images.registry" in message
+    assert f"--registry {EVIL}" in message
+    assert TOKEN not in message
 
 
 def test_the_operator_may_choose_the_same_registry(tmp_path: Path) -> None:

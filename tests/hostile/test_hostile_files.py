@@ -31,7 +31,7 @@ def _context(repo: Path) -> CheckContext:
 def test_go_mod_linked_to_dev_zero_is_refused_not_read_forever(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "t")
     (repo / "go.mod").symlink_to("/dev/zero")
-    with pytest.raises(WorkflowLoadError, match="go.mod: is a symlink that resolves outside the repository"):
+    with pytest.raises(WorkflowLoadError, match=r"go\.mod: is a symlink that resolves outside the repository"):
         _context(repo).go_mod()
 
 
@@ -61,7 +61,8 @@ def test_a_dotdot_path_is_not_reported_as_a_symlink(tmp_path: Path) -> None:
     (tmp_path / "outside.yml").write_text("on: push\njobs: {}\n")
     with pytest.raises(WorkflowLoadError) as info:
         load_workflow(repo, "../outside.yml")
-    assert "leaves the repository" in str(info.value) and "symlink" not in str(info.value)
+    assert "leaves the repository" in str(info.value)
+    assert "symlink" not in str(info.value)
     with pytest.raises(WorkflowLoadError, match="leaves the repository"):
         read_target_bytes(repo, "/etc/passwd")
 
@@ -112,7 +113,7 @@ def test_a_20_mb_test_command_is_refused_at_load_quickly(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="larger than"):
         load_plan(path)
     path.write_text('[ci]\ntest_command = "' + "go test " * 1000 + '"\n')
-    with pytest.raises(ConfigError, match=r"ci.test_command: expected at most 4096 characters"):
+    with pytest.raises(ConfigError, match=r"ci\.test_command: expected at most 4096 characters"):
         load_plan(path)
     assert time.monotonic() - started < 5
 
@@ -120,7 +121,7 @@ def test_a_20_mb_test_command_is_refused_at_load_quickly(tmp_path: Path) -> None
 def test_deeply_nested_toml_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "acceptance.toml"
     path.write_text("services = " + "[" * 5000 + "]" * 5000 + "\n")
-    with pytest.raises(ConfigError, match="acceptance.toml"):
+    with pytest.raises(ConfigError, match=r"acceptance\.toml"):
         load_plan(path)
     path.write_text("[a.b.c.d.e]\nx = 1\n")
     with pytest.raises(ConfigError, match=r"acceptance.toml:a.b: unknown key"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import tracemalloc
 import os
+import tracemalloc
 from pathlib import Path
 
 import pytest

@@ -41,7 +41,6 @@ MAX_PAGES = 100  # 10,000 items at per_page=100: far above what acceptance lists
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # decoded body; a page of 100 runs is about half a megabyte
 DEADLINE_S = 120.0  # one attempt, headers to last byte
 MAX_LIMIT_BACKOFF_S = 300.0
-_CHUNK = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -265,8 +264,9 @@ class ApiSession:
             body = _read_bounded(response, deadline=deadline, clock=self._clock, limit=self._max_response_bytes)
         except _BodyRefused as exc:
             call.transient = exc.transient
+            # A deadline is like a timeout (no answer: may be retried); a refused body is final.
             raise GitHubAPIError(exc.reason, method=call.method, url=call.url,
-                                 status_code=response.status_code) from None
+                                 status_code=None if exc.transient else response.status_code) from None
         finally:
             response.close()
         headers = [(k, v) for k, v in response.headers.multi_items()
@@ -381,7 +381,7 @@ def _read_bounded(response: httpx.Response, *, deadline: float, clock: Callable[
     decoder = _decompressor(response)
     chunks: list[bytes] = []
     size = 0
-    for raw in response.iter_raw(_CHUNK):
+    for raw in response.iter_raw():  # as received: a chunk size would wait for 16 KiB before the deadline check
         if clock() > deadline:
             raise _BodyRefused("no complete answer within the request's deadline (the server sends too slowly)",
                                transient=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.plan import Plan
-from cicd_acceptance.targetfiles import read_target_bytes
 from cicd_acceptance.target import Target
+from cicd_acceptance.targetfiles import read_target_bytes
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
