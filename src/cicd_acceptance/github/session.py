@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import time
-import zlib
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ import tenacity
 
 from cicd_acceptance.errors import ConfigError, GitHubAPIError, RateLimited
 from cicd_acceptance.github.failures import error_for, is_transient, rate_limit_hint, server_date
+from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, bounded_chunks
 from cicd_acceptance.secret import Secret
 
 __all__ = ["ApiResponse", "ApiSession", "ClientStats"]
@@ -157,7 +157,7 @@ class ApiSession:
         self._http = httpx.Client(
             base_url=base, transport=transport, auth=auth, timeout=timeout_s,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": api_version,
-                     "User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"})  # only what we decode, bounded
+                     "User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING})
 
     @property
     def base_url(self) -> str:
@@ -262,7 +262,7 @@ class ApiSession:
         response = self._http.send(request, follow_redirects=call.idempotent, stream=True)
         try:
             body = _read_bounded(response, deadline=deadline, clock=self._clock, limit=self._max_response_bytes)
-        except _BodyRefused as exc:
+        except BodyRefused as exc:
             call.transient = exc.transient
             # A deadline is like a timeout (no answer: may be retried); a refused body is final.
             raise GitHubAPIError(exc.reason, method=call.method, url=call.url,
@@ -350,59 +350,19 @@ class ApiSession:
         raise GitHubAPIError("request failed", method=call.method, url=call.url)  # pragma: no cover
 
 
-class _BodyRefused(Exception):  # private signal from _read_bounded to _receive
-    def __init__(self, reason: str, *, transient: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.transient = transient
-
-
-def _decompressor(response: httpx.Response) -> zlib._Decompress | None:
-    encoding = response.headers.get("content-encoding", "identity").strip().lower()
-    if encoding in ("", "identity"):
-        return None
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        return zlib.decompressobj()
-    raise _BodyRefused(f"response has Content-Encoding {encoding[:40]!r}, which was not asked for", transient=False)
-
-
 def _read_bounded(response: httpx.Response, *, deadline: float, clock: Callable[[], float], limit: int) -> bytes:
-    """The decoded body, read chunk by chunk: refused past ``limit`` bytes (after decompression) or ``deadline``."""
+    """The decoded body, read chunk by chunk as it arrives (:func:`cicd_acceptance.httpbounds.bounded_chunks`)."""
     try:
         content = response.content  # an in-memory transport's answer arrives read (and decoded) already
     except httpx.ResponseNotRead:
         pass
     else:
         if len(content) > limit:
-            raise _BodyRefused(f"response is larger than {limit} bytes (decoded); refused", transient=False)
+            raise BodyRefused(f"the answer is larger than {limit} bytes (decoded); refused", transient=False)
         return content
-    decoder = _decompressor(response)
-    chunks: list[bytes] = []
-    size = 0
-    for raw in response.iter_raw():  # as received: a chunk size would wait for 16 KiB before the deadline check
-        if clock() > deadline:
-            raise _BodyRefused("no complete answer within the request's deadline (the server sends too slowly)",
-                               transient=True)
-        pending = raw
-        while pending:
-            if decoder is None:
-                out, pending = pending, b""
-            else:
-                try:
-                    out = decoder.decompress(pending, limit + 1 - size)
-                except zlib.error:
-                    raise _BodyRefused("response body is not valid compressed data", transient=False) from None
-                pending = decoder.unconsumed_tail
-            size += len(out)
-            if size > limit:
-                raise _BodyRefused(f"response is larger than {limit} bytes (decoded); refused", transient=False)
-            chunks.append(out)
-    if clock() > deadline:
-        raise _BodyRefused("no complete answer within the request's deadline (the server sends too slowly)",
-                           transient=True)
-    return b"".join(chunks)
+    # iter_raw() without a chunk size yields what arrives: a chunk size would wait for 16 KiB between checks.
+    return b"".join(bounded_chunks(response.iter_raw(), encoding=response.headers.get("content-encoding", ""),
+                                   limit=limit, deadline=deadline, clock=clock))
 
 
 def _date(response: httpx.Response) -> datetime | None:

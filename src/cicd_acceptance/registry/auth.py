@@ -121,6 +121,9 @@ class RegistryTokenAuth(httpx.Auth):
         challenge = parse_bearer_challenge(response.headers.get("www-authenticate"))
         if response.status_code != 401 or challenge is None:
             return
+        if not _is_http_url(challenge.realm):
+            raise RegistryError(f"the WWW-Authenticate realm is not an http(s) URL: {challenge.realm[:100]!r}",
+                                method=request.method, url=str(request.url), status_code=401)
         scope = scope or challenge.scope
         self._cache.pop(scope or "", None)
         try:
@@ -204,6 +207,14 @@ class RegistryTokenAuth(httpx.Auth):
 
 class _TransientTokenAnswer(Exception):  # a private control-flow signal, never raised to callers
     """The token endpoint answered 5xx/429/408: end the auth flow and let the client retry."""
+
+
+def _is_http_url(text: str) -> bool:
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
 
 
 def _token_url(challenge: BearerChallenge, scope: str | None) -> httpx.URL:
