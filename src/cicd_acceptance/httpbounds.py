@@ -22,7 +22,7 @@ ACCEPT_ENCODING = "gzip, deflate"
 """The encodings :func:`bounded_chunks` decodes; clients send it so that servers use nothing else."""
 
 
-class BodyRefused(Exception):  # noqa: N818 - a signal the clients turn into their own HarnessError
+class BodyRefused(Exception):
     """The body broke a bound. ``transient``: the deadline (like a timeout, worth another try); else final."""
 
     def __init__(self, reason: str, *, transient: bool) -> None:

@@ -47,8 +47,8 @@ def test_duplicates_and_other_platforms_are_fetched_once_or_not_at_all() -> None
     amd, amd_size = registry.platform_manifest(NAME, "linux/amd64", {"a": "1"}, "2026-01-01T00:00:00Z")
     win, win_size = registry.platform_manifest(NAME, "windows/amd64", {}, "2026-01-01T00:00:00Z")
     entries: list[dict[str, object]] = [
-        {"mediaType": OCI_MANIFEST, "digest": amd, "size": amd_size, "platform": {"os": "linux", "architecture": "amd64"}}
-    ] * 50 + [
+        {"mediaType": OCI_MANIFEST, "digest": amd, "size": amd_size,
+         "platform": {"os": "linux", "architecture": "amd64"}}] * 50 + [
         {"mediaType": OCI_MANIFEST, "digest": win, "size": win_size,
          "platform": {"os": "windows", "architecture": "amd64"}}]
     _index(registry, entries)
