@@ -71,3 +71,16 @@ def test_a_zizmor_config_linked_out_of_the_repository_is_refused(sample_repo: Pa
     (sample_repo / ".github" / "zizmor.yml").symlink_to(config)
     findings = _findings(sample_repo, "workflow-security")
     assert any("resolves outside the repository" in str(f) for f in findings), findings
+
+
+def test_a_tag_no_registry_accepts_does_not_pass_the_publication(sample_repo: Path) -> None:
+    build = sample_repo / ".github" / "workflows" / "build-images.yml"
+    text = build.read_text(encoding="utf-8")
+    huge = "v" * 50_001
+    build.write_text(text.replace("            type=sha\n", f"            type=sha\n            type=raw,value={huge}\n"),
+                     encoding="utf-8")
+    findings = check_criterion("build-workflow", CheckContext(target_of(sample_repo), default_plan()))
+    tagged = [f for f in findings if f.rule == "build-publication" and "tags a registry accepts" in f.message]
+    assert tagged, findings
+    assert all(len(f.message) < 2000 for f in tagged)
+    assert "(50001 characters)" in tagged[0].message
