@@ -77,8 +77,8 @@ def test_a_tag_no_registry_accepts_does_not_pass_the_publication(sample_repo: Pa
     build = sample_repo / ".github" / "workflows" / "build-images.yml"
     text = build.read_text(encoding="utf-8")
     huge = "v" * 50_001
-    build.write_text(text.replace("            type=sha\n", f"            type=sha\n            type=raw,value={huge}\n"),
-                     encoding="utf-8")
+    extra = f"            type=sha\n            type=raw,value={huge}\n"
+    build.write_text(text.replace("            type=sha\n", extra), encoding="utf-8")
     findings = check_criterion("build-workflow", CheckContext(target_of(sample_repo), default_plan()))
     tagged = [f for f in findings if f.rule == "build-publication" and "tags a registry accepts" in f.message]
     assert tagged, findings
