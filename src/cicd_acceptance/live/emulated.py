@@ -21,6 +21,7 @@ from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
 from cicd_acceptance.live.timing import CompressedTime, LiveTiming
 from cicd_acceptance.live.waiter import RunChange
 from cicd_acceptance.registry.client import RegistryClient
+from cicd_acceptance.registry.credentials import registry_credential_policy
 from cicd_acceptance.secret import Secret
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
     # does not pay for loading the emulator (about 0.14 s of start-up).
     from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, ThreadedServer
 
-__all__ = ["EMULATOR_SPEED", "LiveTransports", "RunningEmulator", "open_live_session", "registry_scheme",
-           "start_emulator"]
+__all__ = ["EMULATOR_SPEED", "LiveTransports", "RunningEmulator", "open_live_session", "registry_client_for",
+           "registry_scheme", "start_emulator"]
 
 # One emulated minute per real second: the sample's 45-second build takes under a second, a 10-minute one ten.
 EMULATOR_SPEED = 60.0
@@ -95,6 +96,18 @@ def registry_scheme(registry: str) -> str:
     return "http" if is_loopback_host(host) else "https"
 
 
+def registry_client_for(settings: Settings, *, transport: httpx.BaseTransport | None,
+                        timing: LiveTiming) -> RegistryClient:
+    """The registry client of a run: the token goes only to a registry the operator chose or GitHub's own."""
+    policy = registry_credential_policy(settings.registry, api_url=settings.api_url,
+                                        operator_chosen=settings.registry_chosen_by_operator(),
+                                        chosen_by=settings.sources.get("registry", "the plan"))
+    token = settings.token if policy.allowed else None
+    return RegistryClient(registry=settings.registry, username=settings.registry_username if token else None,
+                          token=token, transport=transport, scheme=registry_scheme(settings.registry),
+                          sleep=timing.sleep, clock=timing.clock, withheld=policy.withheld)
+
+
 def open_live_session(settings: Settings, timing: LiveTiming, *, transports: LiveTransports | None = None,
                       actor: str | None = None,
                       on_change: Callable[[RunChange], None] | None = None) -> LiveSession:
@@ -102,9 +115,7 @@ def open_live_session(settings: Settings, timing: LiveTiming, *, transports: Liv
     chosen = transports or LiveTransports()
     token: Secret | None = settings.token
     github = GitHubClient(base_url=settings.api_url, token=token, transport=chosen.github, sleep=timing.sleep)
-    registry = RegistryClient(registry=settings.registry, username=settings.registry_username if token else None,
-                              token=token, transport=chosen.registry, scheme=registry_scheme(settings.registry),
-                              sleep=timing.sleep, clock=timing.clock)
+    registry = registry_client_for(settings, transport=chosen.registry, timing=timing)
     target = LiveTarget(settings.repository, settings.plan, settings.registry, actor)
     try:
         return LiveSession.open(github, registry, target, timing, on_change=on_change)
