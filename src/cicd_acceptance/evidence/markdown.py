@@ -62,8 +62,25 @@ def _live(ev: Evidence) -> str:
     if c.live_mode == "off":
         return f"off: {c.live_off_reason}"
     if c.live_mode == "emulator":
-        return "the bundled emulator stood in for GitHub and the registry"
+        return "rehearsal: the bundled emulator stood in for GitHub and the registry"
+    if ev.rehearsal:
+        return f"rehearsal: {c.api_url} answered as the bundled emulator, registry {c.registry}"
     return f"{c.api_url}, registry {c.registry}"
+
+
+_MEANING = {
+    "met": "every criterion of the plan ran and passed",
+    "partial": "every selected criterion passed, but some were left out on purpose: this does not accept the plan",
+    "not met": "a selected criterion failed, was skipped or did not finish",
+}
+
+
+def _proven(ev: Evidence) -> str:
+    if not ev.counts:
+        return "no acceptance criterion ran"
+    where = (" on the bundled emulator: a rehearsal, nothing is proven about GitHub and GHCR" if ev.rehearsal
+             else "")
+    return f"{_MEANING.get(ev.status, ev.status)}{where} (exit status {ev.exit_code})"
 
 
 def _summary(ev: Evidence) -> list[str]:
@@ -72,6 +89,7 @@ def _summary(ev: Evidence) -> list[str]:
         ("Target", f"{_code(c.repository)} at {_code(c.head_sha)} ({_code(c.repo_dir)}, branch {cell(c.branch)})"),
         ("Harness", f"cicd-acceptance {cell(ev.harness_version)}, evidence schema {ev.schema_version}"),
         ("Started / finished", f"{cell(ev.started_at)} / {cell(ev.finished_at)}"),
+        ("Verdict", cell(_proven(ev))),
         ("Live checks", cell(_live(ev))),
         ("API budget", cell(_budget(ev.api_budget))),
     ]
