@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
@@ -188,6 +189,40 @@ class ApiSession:
                 return
             # params=None: httpx 0.28 replaces the URL's query with `params` when given, dropping the cursor.
             page = self.request("GET", page.next_url, params=None)
+
+    @contextmanager
+    def stream_redirected(self, url: str, *, max_redirects: int = 3) -> Iterator[Iterator[bytes]]:
+        """GET ``url`` as a byte stream (no JSON, no cache, no retries), following redirects by hand: only the API
+        hop carries the token; the storage a log redirects to gets a request without it. The caller bounds what it
+        reads. Raises GitHubAPIError for a non-2xx answer or a network error."""
+        request = self._http.build_request("GET", url)
+        where = str(request.url)
+        try:
+            response = self._http.send(request, stream=True, follow_redirects=False)
+            self._record(response)
+            for _ in range(max_redirects):
+                if not response.is_redirect:
+                    break
+                target = response.url.join(response.headers.get("location", ""))
+                response.close()
+                if target.scheme != "https" and target.scheme != self._http.base_url.scheme:
+                    raise GitHubAPIError(f"refusing a redirect to {target.scheme}://{target.host}", method="GET",
+                                         url=where)
+                response = self._http.send(self._http.build_request("GET", target), auth=None, stream=True,
+                                           follow_redirects=False)
+        except httpx.RequestError as exc:
+            raise GitHubAPIError(f"network error: {self.redact(str(exc)) or type(exc).__name__}", method="GET",
+                                 url=where) from None
+        try:
+            if not 200 <= response.status_code < 300:
+                raise GitHubAPIError(f"answered {response.status_code}", method="GET", url=where,
+                                     status_code=response.status_code)
+            yield response.iter_bytes()
+        except httpx.RequestError as exc:
+            raise GitHubAPIError(f"network error while reading: {self.redact(str(exc)) or type(exc).__name__}",
+                                 method="GET", url=where) from None
+        finally:
+            response.close()
 
     # -- one attempt -------------------------------------------------------------------------------------
 
