@@ -19,6 +19,8 @@ from cicd_acceptance.workflows.checks import local_run
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding
 
+pytestmark = pytest.mark.tool  # bwrap or unshare
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "stream-monitor"
 HEADER = """name: CI

@@ -8,10 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cicd_acceptance.runner import JobWorkspace, Limits, Sandbox, StepSpec
 from cicd_acceptance.runner.process import TailBuffer, run_bounded
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.tool  # bwrap or unshare
 
 
 def test_a_timed_out_step_is_killed_with_its_background_children(workspace: Path, sandbox: Sandbox) -> None:

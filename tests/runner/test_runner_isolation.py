@@ -19,6 +19,8 @@ import pytest
 
 from cicd_acceptance.runner import BwrapSandbox, JobWorkspace, Limits, Sandbox, StepSpec, UnshareSandbox
 
+pytestmark = pytest.mark.tool  # bwrap or unshare
+
 ATTACK = r"""
 loot() {
   for f in /proc/$PPID/environ /proc/*/environ /proc/*/cmdline "$HARNESS_HOME/.config/gh/hosts.yml" \

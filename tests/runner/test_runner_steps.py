@@ -11,6 +11,8 @@ import pytest
 from cicd_acceptance.errors import ToolMissing
 from cicd_acceptance.runner import JobWorkspace, Limits, ShellError, StepSpec
 
+pytestmark = pytest.mark.tool  # bwrap or unshare
+
 
 def step(script: str, workspace: Path, *, using: str | None = None, env: dict[str, str] | None = None,
          own: frozenset[str] = frozenset()) -> StepSpec:
