@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +39,9 @@ _PROBE_TIMEOUT_S = 20.0
 # Emptied, not used: these are the folders where a harness's own files (and its credentials) live.
 _ALWAYS_HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/run/user", "/dev/shm")  # noqa: S108
 _MASKED_FILES = ("/etc/shadow", "/etc/gshadow")
+_CREDENTIALS = (".config/gh", ".docker", ".git-credentials", ".netrc", ".ssh", ".aws", ".azure", ".kube",
+                ".config/gcloud", ".npmrc", ".pypirc", ".config/hub")
+"""Credential files and folders under a home: hidden even when the home itself is writable (the workspace)."""
 _CONFIG_VARS = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "GH_CONFIG_DIR",
                 "DOCKER_CONFIG", "TMPDIR")
 
@@ -69,14 +73,39 @@ class Sandbox(ABC):
         return any(_inside(path, w) for w in writable) or not any(_inside(path, h) for h in self.hidden)
 
     @abstractmethod
-    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path]) -> list[str]:
+    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
+             covers: Mapping[Path, Path] | None = None) -> list[str]:
         """The argv that runs ``argv`` in ``cwd`` inside the sandbox, with ``writable`` folders writable.
 
-        The caller starts the result with the step's environment only (never the harness's).
+        ``covers`` maps a file inside the sandbox to a file whose content it shows instead, read-only (a copy of
+        ``.git/config`` without credentials). The caller starts the result with the step's environment only.
         """
+
+    def _mounts(self, writable: Sequence[Path], covers: Mapping[Path, Path] | None) -> _Mounts:
+        binds = [Path(w).resolve() for w in writable]
+        first, again = _layers(self.hidden, binds)
+        masked = [Path(m) for m in _MASKED_FILES if os.path.exists(m)]
+        for home in self.hidden:
+            for rel in _CREDENTIALS:
+                found = home / rel
+                if any(_inside(found, b) for b in binds) and (found.exists() or found.is_symlink()):
+                    (again if found.is_dir() and not found.is_symlink() else masked).append(found)
+        return _Mounts(first, binds, again, masked, dict(covers or {}))
 
     def describe(self) -> str:
         return self.name
+
+
+@dataclass(frozen=True)
+class _Mounts:
+    """In order: empty ``first``, bind ``binds`` writable, empty ``again``, mask ``masked`` files with /dev/null,
+    then show each ``covers`` source read-only at its target."""
+
+    first: list[Path]
+    binds: list[Path]
+    again: list[Path]
+    masked: list[Path]
+    covers: dict[Path, Path]
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -106,21 +135,22 @@ class BwrapSandbox(Sandbox):
         return (f"bwrap: PID/user/IPC/UTS namespaces, own /proc, read-only root, fresh "
                 f"{', '.join(map(str, self.hidden))}, uid {SANDBOX_UID}")
 
-    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path]) -> list[str]:
+    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
+             covers: Mapping[Path, Path] | None = None) -> list[str]:
         args = [self.bwrap, "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
                 "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "runner",
                 "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-        binds = [Path(w).resolve() for w in writable]
-        first, again = _layers(self.hidden, binds)
-        for folder in first:
+        mounts = self._mounts(writable, covers)
+        for folder in mounts.first:
             args += ["--tmpfs", str(folder)]
-        for masked in _MASKED_FILES:
-            if os.path.exists(masked):
-                args += ["--ro-bind", "/dev/null", masked]
-        for folder in binds:
+        for folder in mounts.binds:
             args += ["--bind", str(folder), str(folder)]
-        for folder in again:
+        for folder in mounts.again:
             args += ["--tmpfs", str(folder)]
+        for masked in mounts.masked:
+            args += ["--ro-bind", "/dev/null", str(masked)]
+        for target, source in mounts.covers.items():
+            args += ["--ro-bind", str(source), str(target)]
         return [*args, "--chdir", str(cwd), "--", *argv]
 
 
@@ -149,6 +179,10 @@ m=$1; shift
 j=0; while [ "$j" -lt "$m" ]; do mount -t tmpfs -o mode=0755 tmpfs "$1"; shift; j=$((j + 1)); done
 k=$1; shift
 j=0; while [ "$j" -lt "$k" ]; do mount --bind /dev/null "$1"; shift; j=$((j + 1)); done
+k=$1; shift
+j=0; while [ "$j" -lt "$k" ]; do
+  mount --bind "$1" "$2"; mount -o remount,bind,ro "$2"; shift 2; j=$((j + 1))
+done
 mount -o remount,bind,ro /
 cd "$1"; shift
 exec "$@"
@@ -163,14 +197,15 @@ exec "$@"
         return (f"unshare: PID/user/mount namespaces, own /proc, read-only root, fresh "
                 f"{', '.join(map(str, self.hidden))}")
 
-    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path]) -> list[str]:
-        binds = [Path(w).resolve() for w in writable]
-        first, again = _layers(self.hidden, binds)
-        masked = [m for m in _MASKED_FILES if os.path.exists(m)]
+    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
+             covers: Mapping[Path, Path] | None = None) -> list[str]:
+        m = self._mounts(writable, covers)
+        pairs = [str(p) for target, source in m.covers.items() for p in (source, target)]
         return [self.unshare, "--user", "--map-root-user", "--pid", "--fork", "--mount-proc", "--mount",
                 "--kill-child", "--", self.bash, "--noprofile", "--norc", "-c", self._PRELUDE, "sandbox",
-                str(len(binds)), *map(str, binds), str(len(first)), *map(str, first),
-                str(len(again)), *map(str, again), str(len(masked)), *masked, str(cwd), *argv]
+                str(len(m.binds)), *map(str, m.binds), str(len(m.first)), *map(str, m.first),
+                str(len(m.again)), *map(str, m.again), str(len(m.masked)), *map(str, m.masked),
+                str(len(m.covers)), *pairs, str(cwd), *argv]
 
 
 def _works(sandbox: Sandbox) -> str | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from cicd_acceptance.runner.filecommands import FileCommandError, parse_key_values, parse_path_lines, read_bounded
+from cicd_acceptance.runner.gitconfig import git_config_covers
 from cicd_acceptance.runner.process import run_bounded
 from cicd_acceptance.runner.sandbox import Sandbox, default_sandbox
 from cicd_acceptance.runner.shells import resolve_shell
@@ -51,6 +52,8 @@ class JobWorkspace:
         self.home = self._root / "home"
         self.runner_temp.mkdir()
         self.home.mkdir()
+        # Credentials a checkout left in .git/config (the harness's own token, in CI) are not the step's to read.
+        self.covers = git_config_covers(self.workspace, self._root)
         self._runner_env = {"CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux",
                             "GITHUB_WORKSPACE": str(self.workspace), **runner_env}
         self.env_added: dict[str, str] = {}
@@ -94,7 +97,7 @@ class JobWorkspace:
         shell = resolve_shell(step.shell, path=os.pathsep.join(seen))
         script = self.runner_temp / f"{key}{shell.extension}"
         script.write_text(step.script, encoding="utf-8")
-        argv = self.sandbox.wrap(shell.argv_for(str(script)), cwd=cwd, writable=writable)
+        argv = self.sandbox.wrap(shell.argv_for(str(script)), cwd=cwd, writable=writable, covers=self.covers)
         done = run_bounded(argv, cwd=cwd, env=env, timeout_s=self.limits.timeout_s,
                            output_bytes=self.limits.output_bytes)
         outputs, env_added, path_added, summary, errors = self._read_files(files)
