@@ -19,9 +19,9 @@ pytestmark = pytest.mark.tool  # bwrap or unshare
 
 def test_a_timed_out_step_is_killed_with_its_background_children(workspace: Path, sandbox: Sandbox) -> None:
     script = """
-( sleep 1; touch "$GITHUB_WORKSPACE/from-background" ) &
-setsid sh -c 'sleep 1; touch "$GITHUB_WORKSPACE/from-new-session"' &
-nohup sh -c 'sleep 1; touch "$GITHUB_WORKSPACE/from-nohup"' >/dev/null 2>&1 &
+( sleep 2; touch "$GITHUB_WORKSPACE/from-background" ) &
+setsid sh -c 'sleep 2; touch "$GITHUB_WORKSPACE/from-new-session"' &
+nohup sh -c 'sleep 2; touch "$GITHUB_WORKSPACE/from-nohup"' >/dev/null 2>&1 &
 echo started
 sleep 60
 """
@@ -34,16 +34,16 @@ sleep 60
     assert not result.ok
     assert "started" in result.output
     assert elapsed < 10
-    time.sleep(1.5)
+    time.sleep(2.5)
     assert sorted(p.name for p in workspace.iterdir()) == []
 
 
 def test_background_children_of_a_finished_step_do_not_outlive_it(workspace: Path, sandbox: Sandbox) -> None:
-    script = 'setsid sh -c \'sleep 1; touch "$GITHUB_WORKSPACE/late"\' >/dev/null 2>&1 &\necho done'
+    script = 'setsid sh -c \'sleep 2; touch "$GITHUB_WORKSPACE/late"\' >/dev/null 2>&1 &\necho done'
     with JobWorkspace(workspace, runner_env={}, limits=Limits(timeout_s=30), sandbox=sandbox) as job:
         result = job.run(StepSpec(script, None, workspace, {}))
     assert result.ok, result.output
-    time.sleep(1.5)
+    time.sleep(2.5)
     assert not (workspace / "late").exists()
 
 

@@ -96,12 +96,19 @@ def sandbox_cache_dir(repository: str) -> Path:
     Shared between runs of the same repository (a warm build cache), never with another repository's steps, nor
     with the harness's own Go caches (a hostile target may write there).
     """
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cicd-acceptance" / "local-run"
     key = hashlib.sha256((repository or "unknown").encode()).hexdigest()[:16]
-    folder = base / key
-    (folder / "gopath").mkdir(parents=True, exist_ok=True)
-    (folder / "go-build").mkdir(parents=True, exist_ok=True)
-    return folder
+    bases = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cicd-acceptance" / "local-run",
+             Path(tempfile.gettempdir()) / f"cicd-acceptance-local-run-{os.getuid()}"]
+    for base in bases:  # a read-only or missing home falls back to the temp folder
+        folder = base / key
+        try:
+            (folder / "gopath").mkdir(parents=True, exist_ok=True)
+            (folder / "go-build").mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        return folder
+    raise ToolError(f"no writable folder for the local run's Go caches (tried {', '.join(map(str, bases))})",
+                    tool="go")
 
 
 def _require_go_for(ctx: CheckContext) -> None:
