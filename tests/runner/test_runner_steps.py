@@ -161,3 +161,21 @@ def test_runner_temp_goes_away_with_the_job(workspace: Path, bwrap_sandbox: obje
         temp = job.runner_temp
         assert temp.is_dir()
     assert not temp.exists()
+
+
+def test_readable_folders_are_shown_read_only(workspace: Path, tmp_path: Path, sandbox: object) -> None:
+    from cicd_acceptance.runner import Sandbox
+
+    assert isinstance(sandbox, Sandbox)
+    tools = tmp_path / "tools"  # under /tmp: hidden unless named
+    tools.mkdir()
+    (tools / "stand-in").write_text("#!/bin/sh\necho stand-in ran\n")
+    (tools / "stand-in").chmod(0o755)
+    with JobWorkspace(workspace, runner_env={"PATH": f"{tools}:/usr/bin:/bin"}, limits=Limits(timeout_s=30),
+                      sandbox=sandbox, readable=[tools]) as job:
+        result = job.run(step("stand-in\ntouch \"$1\" 2>/dev/null || echo read-only", workspace,
+                              using="bash -e {0} " + str(tools / "new-file")))
+    assert result.ok, result.output
+    assert "stand-in ran" in result.output
+    assert "read-only" in result.output
+    assert not (tools / "new-file").exists()

@@ -74,15 +74,20 @@ class Sandbox(ABC):
 
     @abstractmethod
     def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
-             covers: Mapping[Path, Path] | None = None) -> list[str]:
+             covers: Mapping[Path, Path] | None = None, readable: Sequence[Path] = ()) -> list[str]:
         """The argv that runs ``argv`` in ``cwd`` inside the sandbox, with ``writable`` folders writable.
 
-        ``covers`` maps a file inside the sandbox to a file whose content it shows instead, read-only (a copy of
-        ``.git/config`` without credentials). The caller starts the result with the step's environment only.
+        ``readable`` folders are shown read-only even where a hidden folder would cover them (a tool folder under
+        /tmp, a read-only module cache). ``covers`` maps a file inside the sandbox to a file whose content it shows
+        instead, read-only (a copy of ``.git/config`` without credentials). The caller starts the result with the
+        step's environment only.
         """
 
-    def _mounts(self, writable: Sequence[Path], covers: Mapping[Path, Path] | None) -> _Mounts:
-        binds = [Path(w).resolve() for w in writable]
+    def _mounts(self, writable: Sequence[Path], covers: Mapping[Path, Path] | None,
+                readable: Sequence[Path] = ()) -> _Mounts:
+        writable_binds = [Path(w).resolve() for w in writable]
+        readonly = [r for r in dict.fromkeys(Path(p).resolve() for p in readable) if r not in writable_binds]
+        binds = [*writable_binds, *readonly]
         first, again = _layers(self.hidden, binds)
         masked = [Path(m) for m in _MASKED_FILES if os.path.exists(m)]
         for home in self.hidden:
@@ -90,7 +95,7 @@ class Sandbox(ABC):
                 found = home / rel
                 if any(_inside(found, b) for b in binds) and (found.exists() or found.is_symlink()):
                     (again if found.is_dir() and not found.is_symlink() else masked).append(found)
-        return _Mounts(first, binds, again, masked, dict(covers or {}))
+        return _Mounts(first, binds, again, masked, dict(covers or {}), readonly)
 
     def describe(self) -> str:
         return self.name
@@ -106,6 +111,8 @@ class _Mounts:
     again: list[Path]
     masked: list[Path]
     covers: dict[Path, Path]
+    readonly: list[Path]
+    """Those of ``binds`` that are read-only."""
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -136,15 +143,15 @@ class BwrapSandbox(Sandbox):
                 f"{', '.join(map(str, self.hidden))}, uid {SANDBOX_UID}")
 
     def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
-             covers: Mapping[Path, Path] | None = None) -> list[str]:
+             covers: Mapping[Path, Path] | None = None, readable: Sequence[Path] = ()) -> list[str]:
         args = [self.bwrap, "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
                 "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "runner",
                 "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-        mounts = self._mounts(writable, covers)
+        mounts = self._mounts(writable, covers, readable)
         for folder in mounts.first:
             args += ["--tmpfs", str(folder)]
         for folder in mounts.binds:
-            args += ["--bind", str(folder), str(folder)]
+            args += ["--ro-bind" if folder in mounts.readonly else "--bind", str(folder), str(folder)]
         for folder in mounts.again:
             args += ["--tmpfs", str(folder)]
         for masked in mounts.masked:
@@ -175,6 +182,8 @@ i=0; while [ "$i" -lt "$n" ]; do
   mount --no-canonicalize --bind "/proc/self/fd/$((i + 10))" "$d"; eval "exec $((i + 10))<&-"
   i=$((i + 1))
 done
+r=$1; shift
+j=0; while [ "$j" -lt "$r" ]; do mount -o remount,bind,ro "$1"; shift; j=$((j + 1)); done
 m=$1; shift
 j=0; while [ "$j" -lt "$m" ]; do mount -t tmpfs -o mode=0755 tmpfs "$1"; shift; j=$((j + 1)); done
 k=$1; shift
@@ -198,12 +207,13 @@ exec "$@"
                 f"{', '.join(map(str, self.hidden))}")
 
     def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
-             covers: Mapping[Path, Path] | None = None) -> list[str]:
-        m = self._mounts(writable, covers)
+             covers: Mapping[Path, Path] | None = None, readable: Sequence[Path] = ()) -> list[str]:
+        m = self._mounts(writable, covers, readable)
         pairs = [str(p) for target, source in m.covers.items() for p in (source, target)]
         return [self.unshare, "--user", "--map-root-user", "--pid", "--fork", "--mount-proc", "--mount",
                 "--kill-child", "--", self.bash, "--noprofile", "--norc", "-c", self._PRELUDE, "sandbox",
                 str(len(m.binds)), *map(str, m.binds), str(len(m.first)), *map(str, m.first),
+                str(len(m.readonly)), *map(str, m.readonly),
                 str(len(m.again)), *map(str, m.again), str(len(m.masked)), *map(str, m.masked),
                 str(len(m.covers)), *pairs, str(cwd), *argv]
 
