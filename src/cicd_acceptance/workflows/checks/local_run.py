@@ -14,7 +14,8 @@ needs one is left unset, and if the step then fails, the failure is reported as 
 
 A machine that cannot do the run is a tool problem, never a red of the target: no isolation available, no Go as
 new as go.mod's ``go`` line (nothing is downloaded: ``GOTOOLCHAIN=local``, ``GOPROXY=off``), or module
-dependencies missing from the sandbox's module cache. Those raise :class:`~cicd_acceptance.errors.ToolMissing`.
+dependencies missing from the module cache (the harness's own, shown read-only, else the run's). Those raise
+:class:`~cicd_acceptance.errors.ToolMissing`.
 """
 
 from __future__ import annotations
@@ -78,16 +79,32 @@ def limits_from_env(environ: Mapping[str, str] | None = None) -> Limits:
     return Limits(timeout_s=seconds, output_bytes=LOCAL_RUN_LIMITS.output_bytes)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
+def _go_env(go: str, name: str) -> str:
+    with tempfile.TemporaryDirectory(prefix="cicd-go-env-") as folder:
+        result = run_command([go, "env", name], cwd=Path(folder), timeout=60,
+                             env={"GOTOOLCHAIN": "local", "GOFLAGS": None, "GO111MODULE": None})
+    if not result.ok:
+        raise ToolError(f"`{go} env {name}` exited {result.returncode}: {result.stderr.strip()[-300:]}", tool="go")
+    return result.stdout.strip()
+
+
 def local_go_version(go: str) -> str:
     """``go env GOVERSION`` of the Go at ``go`` (``go1.19.8``), run outside any module."""
-    with tempfile.TemporaryDirectory(prefix="cicd-go-version-") as folder:
-        result = run_command([go, "env", "GOVERSION"], cwd=Path(folder), timeout=60,
-                             env={"GOTOOLCHAIN": "local", "GOFLAGS": None, "GO111MODULE": None})
-    if not result.ok or not result.stdout.strip():
-        raise ToolError(f"`{go} env GOVERSION` exited {result.returncode}: {result.stderr.strip()[-300:]}",
-                        tool="go")
-    return result.stdout.strip()
+    version = _go_env(go, "GOVERSION")
+    if not version:
+        raise ToolError(f"`{go} env GOVERSION` printed nothing", tool="go")
+    return version
+
+
+def harness_module_cache() -> Path | None:
+    """The harness's own Go module cache, when it has one: the steps may read it (never write it), so modules
+    already downloaded on this machine build without a download."""
+    go = find_tool("go")
+    if go is None:
+        return None
+    folder = _go_env(go, "GOMODCACHE")
+    return Path(folder) if folder and Path(folder).is_dir() else None
 
 
 def sandbox_cache_dir(repository: str) -> Path:
@@ -128,7 +145,7 @@ def _require_go_for(ctx: CheckContext) -> None:
                           "target's)", tool="go")
 
 
-def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path) -> dict[str, str]:
+def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path, modcache: Path) -> dict[str, str]:
     event = ctx.event("push")
     owner = event.repository.split("/", 1)[0]
     env = {
@@ -140,7 +157,7 @@ def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path) -> di
         "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64", "RUNNER_NAME": "cicd-acceptance", "RUNNER_ENVIRONMENT":
         "github-hosted", "PATH": os.environ.get("PATH", ""),
         # Go: caches the sandbox may write, and nothing downloaded (no toolchain, no module).
-        "GOPATH": str(cache / "gopath"), "GOMODCACHE": str(cache / "gopath" / "pkg" / "mod"),
+        "GOPATH": str(cache / "gopath"), "GOMODCACHE": str(modcache),
         "GOCACHE": str(cache / "go-build"), "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOSUMDB": "off",
     }
     env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
@@ -270,8 +287,11 @@ def _check(ctx: CheckContext) -> list[Finding]:
     except WorkflowLoadError as exc:
         return [Finding(workflow.path, exc.line or job.line, 0, ID, expected("env values that evaluate",
                                                                              exc.reason))]
-    with JobWorkspace(workspace, runner_env=_runner_env(ctx, job, workspace, cache), limits=limits_from_env(),
-                      sandbox=sandbox, writable=[cache]) as runner:
+    shared = harness_module_cache()
+    modcache = shared or cache / "gopath" / "pkg" / "mod"
+    with JobWorkspace(workspace, runner_env=_runner_env(ctx, job, workspace, cache, modcache),
+                      limits=limits_from_env(), sandbox=sandbox, writable=[cache],
+                      readable=[shared] if shared else []) as runner:
         for step in job.steps:
             if step.run is None:
                 continue  # actions (checkout, setup-go) are what the local checkout and Go stand in for
