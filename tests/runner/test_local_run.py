@@ -246,3 +246,30 @@ def test_modules_nowhere_on_this_machine_are_a_tool_problem(repo: Path, monkeypa
     monkeypatch.setattr(local_run, "harness_module_cache", lambda: None)
     with pytest.raises(ToolMissing, match="cannot be downloaded here"):
         run_rule(repo, _GO_TEST)
+
+
+def test_continue_on_error_and_timeout_minutes_are_honoured(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: exit 4
+        continue-on-error: true
+      - run: sleep 30
+        timeout-minutes: 0.01
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "sleep 30" in findings[0].message
+    assert "time bound" in findings[0].message
+
+
+def test_a_windows_job_is_not_run_as_linux(repo: Path) -> None:
+    with pytest.raises(ToolMissing, match="runs on windows-latest"):
+        run_rule(repo, """
+jobs:
+  test:
+    runs-on: windows-latest
+    steps:
+      - run: go test ./...
+""")

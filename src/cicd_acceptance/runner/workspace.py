@@ -104,7 +104,8 @@ class JobWorkspace:
         script.write_text(step.script, encoding="utf-8")
         argv = self.sandbox.wrap(shell.argv_for(str(script)), cwd=cwd, writable=writable, covers=self.covers,
                                  readable=self.readable)
-        done = run_bounded(argv, cwd=cwd, env=env, timeout_s=self.limits.timeout_s,
+        timeout = min(self.limits.timeout_s, step.timeout_s) if step.timeout_s else self.limits.timeout_s
+        done = run_bounded(argv, cwd=cwd, env=env, timeout_s=timeout,
                            output_bytes=self.limits.output_bytes)
         outputs, env_added, path_added, summary, errors = self._read_files(files)
         self.env_added.update(env_added)

@@ -37,7 +37,15 @@ from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expr_values import PartialObject
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate_if, interpolate, resolve, to_text
+from cicd_acceptance.workflows.expressions import (
+    ExprContext,
+    Unknown,
+    evaluate_if,
+    interpolate,
+    resolve,
+    to_text,
+    truthy,
+)
 from cicd_acceptance.workflows.goversions import parse_go_version
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
@@ -240,13 +248,41 @@ def _run_step(workflow: Workflow, job: Job, step: Step, state: _Job, runner: Job
         return None
     env, own, unknown = _step_env(_Job(step_ctx), step)
     state.unknown_env = unknown
-    spec = StepSpec(script, shell, cwd, env, name=step.label, step_env_keys=own)
+    minutes = _number(step.node.get("timeout-minutes"), step_ctx)
+    spec = StepSpec(script, shell, cwd, env, name=step.label, step_env_keys=own,
+                    timeout_s=minutes * 60 if minutes else None)
     try:
         return runner.run(spec)
     except ShellError as exc:
         state.findings.append(Finding(workflow.path, step.line, 0, ID, expected("a shell the runner knows",
                                                                                 str(exc))))
         return None
+
+
+def _number(node: Node | None, ctx: ExprContext) -> float | None:
+    """A positive number from ``timeout-minutes`` (None when absent, unknown or not a positive number)."""
+    value = resolve(node, ctx) if node is not None else None
+    try:
+        number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 < number < 1e6 else None
+
+
+def _continues(step: Step, ctx: ExprContext) -> bool | Unknown:
+    """``continue-on-error`` of the step: a failure then leaves the job green."""
+    node = step.node.get("continue-on-error")
+    if node is None:
+        return False
+    value = resolve(node, ctx)
+    return value if isinstance(value, Unknown) else truthy(value)
+
+
+def _linux(job: Job) -> bool:
+    """Whether the job runs on a Linux runner: no label of ``runs-on`` names Windows or macOS (a label from an
+    expression is unknown and does not count against it)."""
+    known = [label.lower() for label in job.runs_on if "${{" not in label]
+    return not any(label.startswith(("windows", "macos", "mac-", "osx")) for label in known)
 
 
 def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: dict[str, str]) -> Finding:
@@ -274,6 +310,9 @@ def _check(ctx: CheckContext) -> list[Finding]:
         return []  # ci-test-job reports the missing job
     if not any(step.run is not None for step in job.steps):
         return []
+    if not _linux(job):
+        raise ToolMissing(f"the test job runs on {', '.join(job.runs_on)}; this harness runs steps as a Linux "
+                          "runner only", tool="runner")
     _require_go_for(ctx)
     sandbox = default_sandbox()  # ToolMissing when this machine cannot isolate the target's commands
     workspace = ctx.repo_dir.resolve()
@@ -307,7 +346,14 @@ def _check(ctx: CheckContext) -> list[Finding]:
                 raise ToolMissing("the module's dependencies are not in the local run's module cache and cannot "
                                   f"be downloaded here: {_tail(result.output)}", tool="go")
             if not result.ok:
-                state.findings.append(_failure(workflow, step, result, state.unknown_env))
+                tolerated = _continues(step, state.ctx.with_env_nodes(step.env))
+                if tolerated is True:
+                    continue  # continue-on-error: the step failed, the job goes on green
+                finding = _failure(workflow, step, result, state.unknown_env)
+                if isinstance(tolerated, Unknown):
+                    finding = _undecided(workflow, step.line, f"continue-on-error (the step failed: "
+                                         f"{finding.message})", tolerated)
+                state.findings.append(finding)
                 break  # the job is red; steps that run after a failure cannot make it green
             if step.id:
                 state.ctx = state.ctx.with_step_outputs(step.id, {
