@@ -57,6 +57,7 @@ LOCAL_RUN_LIMITS = Limits(timeout_s=600.0, output_bytes=256 * 1024)
 """The bounds of each step of the local run (``ACCEPTANCE_LOCAL_RUN_TIMEOUT`` overrides the time, in seconds)."""
 TIMEOUT_ENV = "ACCEPTANCE_LOCAL_RUN_TIMEOUT"
 _OUTPUT_LINES = 8
+_LINE_CHARS = 400
 _QUIET = re.compile(r"^(\?|ok)\s+\S+\s")
 _STATUS_CALL = re.compile(r"\b(success|always|failure|cancelled)\s*\(", re.IGNORECASE)
 _MISSING_MODULES = re.compile(r"module lookup disabled by GOPROXY=off|GOPROXY=off|cannot find module providing")
@@ -187,7 +188,8 @@ def _setting(workflow: Workflow, job: Job, step: Step, key: str) -> Node | None:
 def _tail(text: str) -> str:
     # go test prints one line per passing or test-less package; only the failing part explains the failure.
     lines = [line for line in text.strip().splitlines() if line.strip() and not _QUIET.match(line)]
-    return " | ".join(lines[-_OUTPUT_LINES:]) or "no output"
+    kept = [line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..." for line in lines[-_OUTPUT_LINES:]]
+    return " | ".join(kept) or "no output"
 
 
 def _undecided(workflow: Workflow, line: int, what: str, value: Unknown) -> Finding:
