@@ -165,8 +165,8 @@ class UnshareSandbox(Sandbox):
     """util-linux unshare: user (mapped to the caller), PID and mount namespaces; fresh homes and temp dirs.
 
     The folders are rearranged by a small shell prelude inside the new mount namespace: each writable folder is
-    opened first, the hidden folders get empty tmpfs mounts, then the writable folders are bound back from their
-    open descriptors and the root is remounted read-only.
+    opened first, every mount is made read-only, the hidden folders get empty tmpfs mounts, then the writable
+    folders are bound back (writable) from their open descriptors.
     """
 
     name = "unshare"
@@ -175,11 +175,18 @@ set -e
 mount --make-rprivate /
 n=$1; shift
 i=0; while [ "$i" -lt "$n" ]; do eval "exec $((i + 10))<\"\$1\""; eval "w$i=\$1"; shift; i=$((i + 1)); done
+# Every mount of the host read-only (not only /), except the kernel's own file systems (a mount point whose
+# name mountinfo escapes, with a space in it, stays as it is).
+while read -r _ _ _ _ point _; do
+  case "$point" in /proc|/proc/*|/dev|/dev/pts|/dev/pts/*) continue ;; esac
+  mount -o remount,bind,ro "$point" 2>/dev/null || true
+done < /proc/self/mountinfo
 m=$1; shift
 j=0; while [ "$j" -lt "$m" ]; do mount -t tmpfs -o mode=0755 tmpfs "$1"; shift; j=$((j + 1)); done
 i=0; while [ "$i" -lt "$n" ]; do
   eval "d=\$w$i"; mkdir -p "$d"
   mount --no-canonicalize --bind "/proc/self/fd/$((i + 10))" "$d"; eval "exec $((i + 10))<&-"
+  mount -o remount,bind,rw "$d"  # the bind took the read-only flag of the mount it came from
   i=$((i + 1))
 done
 r=$1; shift
