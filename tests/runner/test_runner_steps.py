@@ -179,3 +179,21 @@ def test_readable_folders_are_shown_read_only(workspace: Path, tmp_path: Path, s
     assert "stand-in ran" in result.output
     assert "read-only" in result.output
     assert not (tools / "new-file").exists()
+
+
+def test_a_readable_parent_does_not_hide_the_writable_workspace(tmp_path: Path, sandbox: object) -> None:
+    from cicd_acceptance.runner import Sandbox
+
+    assert isinstance(sandbox, Sandbox)
+    parent = tmp_path / "repo"
+    inner = parent / "service"
+    inner.mkdir(parents=True)
+    (parent / "README").write_text("top level\n")
+    with JobWorkspace(inner, runner_env={"PATH": "/usr/bin:/bin"}, limits=Limits(timeout_s=30), sandbox=sandbox,
+                      readable=[parent]) as job:
+        result = job.run(step("cat ../README\necho built > out.txt\ntouch ../nope 2>/dev/null || echo parent-ro",
+                              inner))
+    assert result.ok, result.output
+    assert "top level" in result.output
+    assert "parent-ro" in result.output
+    assert (inner / "out.txt").read_text() == "built\n"

@@ -87,7 +87,8 @@ class Sandbox(ABC):
                 readable: Sequence[Path] = ()) -> _Mounts:
         writable_binds = [Path(w).resolve() for w in writable]
         readonly = [r for r in dict.fromkeys(Path(p).resolve() for p in readable) if r not in writable_binds]
-        binds = [*writable_binds, *readonly]
+        # Outer folders first: a folder bound later hides what an earlier bind put inside it.
+        binds = sorted([*writable_binds, *readonly], key=lambda p: len(p.parts))
         first, again = _layers(self.hidden, binds)
         masked = [Path(m) for m in _MASKED_FILES if os.path.exists(m)]
         for home in self.hidden:

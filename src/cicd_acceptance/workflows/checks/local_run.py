@@ -330,9 +330,10 @@ def _check(ctx: CheckContext) -> list[Finding]:
                                                                              exc.reason))]
     shared = harness_module_cache()
     modcache = shared or cache / "gopath" / "pkg" / "mod"
+    # A target folder inside a larger repository: its git history stays readable (git describe, VCS stamping).
+    readable = [p for p in (shared, ctx.target.git_root.resolve()) if p is not None and p != workspace]
     with JobWorkspace(workspace, runner_env=_runner_env(ctx, job, workspace, cache, modcache),
-                      limits=limits_from_env(), sandbox=sandbox, writable=[cache],
-                      readable=[shared] if shared else []) as runner:
+                      limits=limits_from_env(), sandbox=sandbox, writable=[cache], readable=readable) as runner:
         for step in job.steps:
             if step.run is None:
                 continue  # actions (checkout, setup-go) are what the local checkout and Go stand in for
