@@ -44,8 +44,8 @@ class JobWorkspace:
     def __init__(self, workspace: Path, *, runner_env: Mapping[str, str], limits: Limits,
                  sandbox: Sandbox | None = None, writable: Sequence[Path] = (),
                  readable: Sequence[Path] = ()) -> None:
-        if not workspace.is_absolute():
-            raise ValueError(f"workspace must be absolute, got {workspace}")
+        if not workspace.is_absolute() or workspace.resolve() == Path("/"):
+            raise ValueError(f"workspace must be an absolute folder other than /, got {workspace}")
         self.workspace = workspace.resolve()
         self.limits = limits
         self.sandbox = sandbox if sandbox is not None else default_sandbox()

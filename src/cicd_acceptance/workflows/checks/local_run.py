@@ -192,9 +192,14 @@ def _tail(text: str) -> str:
     return " | ".join(kept) or "no output"
 
 
+SETTLED_BY = "live: 'CI is green for the latest commit of the default branch'"
+"""The live scenario that settles what the local run cannot decide offline."""
+
+
 def _undecided(workflow: Workflow, line: int, what: str, value: Unknown) -> Finding:
     return Finding(workflow.path, line, 0, ID, expected(
-        f"{what} known offline", f"{value.display()}, which only a run on GitHub knows (undecided)"))
+        f"{what} known offline", f"{value.display()}, which only a run on GitHub knows (undecided; settled by "
+                                 f"{SETTLED_BY})"))
 
 
 def _text(value: Any) -> str | Unknown:
@@ -298,7 +303,8 @@ def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: di
     what = f"'{first_line[:120]}' to succeed"
     if unknown_env:
         names = ", ".join(f"{k}={v}" for k, v in sorted(unknown_env.items()))
-        found += f" (undecided: the step's env has values only a run on GitHub knows: {names})"
+        found += (f" (undecided: the step's env has values only a run on GitHub knows: {names}; settled by "
+                  f"{SETTLED_BY})")
     return Finding(workflow.path, step.line, 0, ID, expected(what, found))
 
 
