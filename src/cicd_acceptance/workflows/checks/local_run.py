@@ -88,19 +88,22 @@ def limits_from_env(environ: Mapping[str, str] | None = None) -> Limits:
     return Limits(timeout_s=seconds, output_bytes=LOCAL_RUN_LIMITS.output_bytes)
 
 
-@lru_cache(maxsize=8)
-def _go_env(go: str, name: str) -> str:
+@lru_cache(maxsize=4)
+def _go_env(go: str) -> tuple[str, str]:
+    """``GOVERSION`` and ``GOMODCACHE`` of the Go at ``go`` (one run, outside any module)."""
     with tempfile.TemporaryDirectory(prefix="cicd-go-env-") as folder:
-        result = run_command([go, "env", name], cwd=Path(folder), timeout=60,
+        result = run_command([go, "env", "GOVERSION", "GOMODCACHE"], cwd=Path(folder), timeout=60,
                              env={"GOTOOLCHAIN": "local", "GOFLAGS": None, "GO111MODULE": None})
-    if not result.ok:
-        raise ToolError(f"`{go} env {name}` exited {result.returncode}: {result.stderr.strip()[-300:]}", tool="go")
-    return result.stdout.strip()
+    lines = result.stdout.splitlines()
+    if not result.ok or len(lines) != 2:
+        raise ToolError(f"`{go} env GOVERSION GOMODCACHE` exited {result.returncode}: "
+                        f"{(result.stderr or result.stdout).strip()[-300:]}", tool="go")
+    return lines[0].strip(), lines[1].strip()
 
 
 def local_go_version(go: str) -> str:
-    """``go env GOVERSION`` of the Go at ``go`` (``go1.19.8``), run outside any module."""
-    version = _go_env(go, "GOVERSION")
+    """``go env GOVERSION`` of the Go at ``go`` (``go1.19.8``)."""
+    version = _go_env(go)[0]
     if not version:
         raise ToolError(f"`{go} env GOVERSION` printed nothing", tool="go")
     return version
@@ -112,7 +115,7 @@ def harness_module_cache() -> Path | None:
     go = find_tool("go")
     if go is None:
         return None
-    folder = _go_env(go, "GOMODCACHE")
+    folder = _go_env(go)[1]
     return Path(folder) if folder and Path(folder).is_dir() else None
 
 
