@@ -273,3 +273,18 @@ jobs:
     steps:
       - run: go test ./...
 """)
+
+
+def test_a_failure_with_an_env_value_only_github_knows_is_undecided(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    env:
+      API_KEY: ${{ secrets.API_KEY }}
+    steps:
+      - run: test -n "$API_KEY"
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "API_KEY=${{ secrets.API_KEY }}" in findings[0].message
+    assert "undecided" in findings[0].message
