@@ -90,3 +90,12 @@ def test_a_step_printing_600_mb_does_not_grow_the_harness(workspace: Path, bwrap
     assert figures["len"] == 1 << 20
     assert figures["end"] == "last line\n"
     assert figures["maxrss_kib"] < 64 * 1024, figures  # about 21 MiB measured; 15 MiB for the import alone
+
+
+def test_a_step_that_closes_its_output_still_runs_to_its_end(workspace: Path, bwrap_sandbox: Sandbox) -> None:
+    script = 'echo before\nexec >/dev/null 2>&1\nsleep 1\ntouch "$GITHUB_WORKSPACE/finished"\nexit 3'
+    with JobWorkspace(workspace, runner_env={}, limits=Limits(timeout_s=30), sandbox=bwrap_sandbox) as job:
+        result = job.run(StepSpec(script, None, workspace, {}))
+    assert result.exit_code == 3
+    assert (workspace / "finished").exists()
+    assert result.output == "before\n"
