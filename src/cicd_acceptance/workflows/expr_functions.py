@@ -115,6 +115,11 @@ def _js_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _json_int(digits: str) -> int | float:
+    # Long integers go through float() (Infinity past the largest double, as JSON.parse; no digit-count limit).
+    return exact(int(digits)) if len(digits) <= 20 else float(digits)
+
+
 def _json_depth_ok(text: str) -> bool:
     if text.count("[") + text.count("{") <= MAX_VALUE_DEPTH:
         return True
@@ -145,7 +150,7 @@ def _from_json(args: list[Any]) -> Any:
     if not _json_depth_ok(text):
         raise EvaluationError(f"fromJSON() got JSON nested deeper than {MAX_VALUE_DEPTH}")
     try:
-        value = json.loads(text, parse_int=lambda digits: exact(int(digits)), parse_constant=_reject_constant,
+        value = json.loads(text, parse_int=_json_int, parse_constant=_reject_constant,
                            object_pairs_hook=_js_object)
     except (ValueError, RecursionError) as exc:
         raise EvaluationError(f"fromJSON() got invalid JSON: {exc}") from None

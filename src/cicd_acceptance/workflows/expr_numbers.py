@@ -47,7 +47,12 @@ def parse_number(text: str) -> int | float:
 
 def exact(value: int) -> int | float:
     """An integer as GitHub holds it: exact up to 2**53, otherwise rounded to the nearest double."""
-    return value if abs(value) <= MAX_EXACT_INT else float(value)
+    if abs(value) <= MAX_EXACT_INT:
+        return value
+    try:
+        return float(value)
+    except OverflowError:  # past the largest double: JavaScript's Number() gives Infinity
+        return math.inf if value > 0 else -math.inf
 
 
 def number_text(value: float) -> str:
