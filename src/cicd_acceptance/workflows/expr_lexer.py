@@ -66,7 +66,9 @@ class Tokens:
 
 
 def tokenize(source: str, *, max_length: int | None = MAX_EXPRESSION_LENGTH) -> Tokens:
-    if max_length is not None and len(source) > max_length // 2 and utf16_length(source) > max_length:
+    # UTF-16 length >= len(): counting code units is needed only when len() alone does not decide.
+    if max_length is not None and (len(source) > max_length or (
+            len(source) > max_length // 2 and utf16_length(source) > max_length)):
         raise ExpressionSyntaxError(f"longer than GitHub's limit of {max_length} characters")
     tokens = Tokens(source)
     position, size = 0, len(source)
