@@ -214,6 +214,8 @@ _SEES_INSIDE = {"contains", "join", "tojson"}
 def call_function(name: str, args: list[Any], text: str) -> Any:
     """Call ``name`` (lowercase, already checked by the parser) with evaluated ``args``; ``text`` is the call as
     written, for an unknown result. Raises :class:`EvaluationError` where GitHub fails the evaluation."""
+    if name == "fromjson" and getattr(args[0], "parsed", None) is not None:
+        return args[0].parsed  # a partly unknown JSON text whose structure is known (metadata-action's json)
     if name == "hashfiles" or any(isinstance(arg, Unknown) for arg in args):
         return Unknown(text)
     check_memory(sum(utf16_length(arg) * 2 + 26 if isinstance(arg, str) else 24 for arg in args),
