@@ -88,12 +88,15 @@ def oracle(examples: int) -> None:
     start = time.perf_counter()
     collect()
     generated = time.perf_counter()
+    drawn = len(collected)
+    collected = list({(case.expr, repr(case.context)): case for case in collected}.values())
     mine = [ours(case) for case in collected]
     evaluated = time.perf_counter()
     theirs = run_oracle(node, collected)
     done = time.perf_counter()
     result = compare(collected, mine, theirs)
-    print(f"oracle: {result.compared} expressions compared ({sum('ok' in m for m in mine)} values, "
+    print(f"oracle: {result.compared} distinct (expression, context) pairs compared, of {drawn} drawn; "
+          f"{len({case.expr for case in collected})} distinct expressions ({sum('ok' in m for m in mine)} values, "
           f"{sum('error' in m for m in mine)} errors); generate {generated - start:.1f} s, evaluate here "
           f"{evaluated - generated:.2f} s, npm @actions/expressions (one node process) {done - evaluated:.2f} s")
     print(f"oracle: {len(result.differences)} differences; accepted deviations "

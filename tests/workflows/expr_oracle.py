@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expr_numbers import js_number_text
-from cicd_acceptance.workflows.expressions import evaluate_known
+from cicd_acceptance.workflows.expr_values import PartialObject, contains_unknown
+from cicd_acceptance.workflows.expressions import Unknown, evaluate_known, truthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / ".tools" / "node_modules" / "@actions" / "expressions"
@@ -129,6 +130,30 @@ def ours(case: Case) -> Outcome:
     except Exception as exc:  # anything else escaping is itself the finding
         return {"crash": f"{type(exc).__name__}: {exc}"}
     return {"ok": encode(value)}
+
+
+def guesses(case: Case, full: Outcome) -> str | None:
+    """Three-valued soundness: with part of the context unknown (``x`` entirely, ``matrix`` by half its keys), a
+    known answer must be the answer of the full context, and a known truthiness its truthiness. Returns what went
+    wrong, or None."""
+    contexts = decode(case.context)
+    matrix = contexts["matrix"]
+    contexts["x"] = Unknown("x")
+    contexts["matrix"] = PartialObject({key: matrix[key] for key in list(matrix)[::2]}, "matrix")
+    try:
+        value = evaluate_known(case.expr, contexts)
+    except WorkflowLoadError as exc:
+        return None if "error" in full else f"partial context fails ({exc}), full gives {full}"
+    if isinstance(value, Unknown):
+        if value.truthy is None or "ok" not in full:
+            return None
+        real = truthy(decode(full["ok"]))
+        return None if real == value.truthy else f"claims truthiness {value.truthy}, full gives {full}"
+    if contains_unknown(value):  # a partial object as the value: its identity is known, not its content
+        return None
+    if "ok" not in full or encode(value) != full["ok"]:
+        return f"claims {encode(value)}, full gives {full}"
+    return None
 
 
 def run_oracle(node: str, cases: list[Case], *, timeout: float = 300.0) -> list[Outcome]:
@@ -266,7 +291,8 @@ def _compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     )
 
 
-_expressions: st.SearchStrategy[str] = st.recursive(st.one_of(_literals, _names), _compound, max_leaves=10)
+# Half the leaves are literals, half contexts (.map keeps one_of from flattening the literal kinds into the draw).
+_expressions: st.SearchStrategy[str] = st.recursive(st.one_of(_literals.map(str), _names), _compound, max_leaves=10)
 
 _WRAPPERS = ("({})", "!{}", "format('{{0}}', {})", "toJSON({})", "({}).a", "({})[0]", "({}).*", "x[{}]",
              "join({}, ',')", "({} || null)", "({} && true)", "case(true, {}, 1)")
@@ -284,7 +310,23 @@ _soup = st.lists(st.sampled_from(SOUP), max_size=12).map("".join)
 _chains = st.tuples(st.lists(_expressions, min_size=2, max_size=8), st.sampled_from(OPERATORS)).map(
     lambda t: f" {t[1]} ".join(t[0]))
 
-expressions: st.SearchStrategy[str] = st.one_of(_expressions, _deep(), _soup, _chains)
+# && and || over contexts and decisive literals: where an unknown operand's truthiness can still be decided.
+_logic_leaf = st.one_of(_names, st.sampled_from(
+    ("true", "false", "0", "1", "''", "'a'", "null", "NaN", "x == 1", "x", "x.a", "x[0]", "matrix.a", "matrix.B")))
+_logic: st.SearchStrategy[str] = st.recursive(
+    _logic_leaf,
+    lambda inner: st.one_of(
+        st.tuples(st.lists(inner, min_size=2, max_size=4), st.sampled_from(("&&", "||"))).map(
+            lambda t: "(" + f" {t[1]} ".join(t[0]) + ")"),
+        inner.map(lambda e: f"!{e}"),
+        st.tuples(inner, inner, inner).map(lambda t: f"case({t[0]} == {t[1]}, {t[2]}, 0)"),
+    ),
+    max_leaves=8,
+)
+
+expressions: st.SearchStrategy[str] = st.one_of(_expressions, _deep(), _soup, _chains, _logic)
 # One context and several expressions per example: a context is the costly part to generate.
-batches = st.tuples(contexts(), st.lists(expressions, min_size=4, max_size=8)).map(
+# Hypothesis favours the simplest draws ('null' again and again): short expressions are kept to a few per batch.
+_varied = st.one_of(expressions.filter(lambda e: len(e) >= 12), expressions)
+batches = st.tuples(contexts(), st.lists(_varied, min_size=4, max_size=8, unique=True)).map(
     lambda pair: [Case(expr, pair[0]) for expr in pair[1]])
