@@ -351,11 +351,16 @@ def parse_expression(source: str, *, path: str = "<expression>", line: int | Non
     """
     names = CONTEXT_NAMES if contexts is None else frozenset(name.lower() for name in contexts)
     try:
+        if len(source) > _CACHED_LENGTH:  # a hostile file full of long expressions must not fill the cache
+            return parse_tokens(tokenize(source), contexts=names, workflow_functions=workflow_functions)
         return _parse_cached(source, names, workflow_functions)
     except ExpressionSyntaxError as exc:
         shown = source.strip()
         shown = shown if len(shown) <= 200 else f"{shown[:200]}..."
         raise WorkflowLoadError(f"invalid expression {shown!r}: {exc}", path=path, line=line) from None
+
+
+_CACHED_LENGTH = 1000
 
 
 @lru_cache(maxsize=1024)
