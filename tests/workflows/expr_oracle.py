@@ -15,17 +15,22 @@ import json
 import math
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expr_numbers import js_number_text
 from cicd_acceptance.workflows.expr_values import PartialObject, contains_unknown
 from cicd_acceptance.workflows.expressions import Unknown, evaluate_known, truthy
+
+# Hypothesis keeps caches (constants, Unicode tables) in ./.hypothesis by default: not in the repository.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "cicd-acceptance-hypothesis")
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / ".tools" / "node_modules" / "@actions" / "expressions"
