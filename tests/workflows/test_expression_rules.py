@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -187,3 +188,14 @@ def test_partial_contexts_never_guess_the_whole() -> None:
     assert evaluate("contains(fromJSON('[1, 2]'), 2)", ctx) is True
     assert isinstance(evaluate("contains(fromJSON('[1, 2]'), secrets.X)", ctx), Unknown)
     assert evaluate("format('{0}', github)", ctx) == "Object"
+
+
+def test_a_runner_supplies_the_workflow_functions() -> None:
+    functions: dict[str, Callable[..., Any]] = {
+        "success": lambda: False, "failure": lambda: True, "hashFiles": lambda *globs: f"h({','.join(globs)})"}
+    assert evaluate_known("failure() && !success()", CONTEXTS, functions=functions) is True
+    assert evaluate_known("hashFiles('go.sum', matrix.os)", CONTEXTS, functions=functions) == "h(go.sum,linux)"
+    with pytest.raises(WorkflowLoadError, match=r"always\(\) is not available here"):
+        evaluate_known("always()", CONTEXTS, functions=functions)
+    with pytest.raises(WorkflowLoadError, match="unknown function success"):
+        known("success()")  # GitHub's evaluator alone has no workflow functions

@@ -31,8 +31,11 @@ from cicd_acceptance.workflows import expr_lexer as lx
 from cicd_acceptance.workflows.expr_lexer import MAX_EXPRESSION_LENGTH, ExpressionSyntaxError, Tokens, tokenize
 
 __all__ = [
+    "BUILTIN_FUNCTIONS",
     "CONTEXT_NAMES",
     "MAX_DEPTH",
+    "MAX_EXPRESSION_LENGTH",
+    "WORKFLOW_FUNCTIONS",
     "Call",
     "Expr",
     "Index",
@@ -44,6 +47,7 @@ __all__ = [
     "Property",
     "Star",
     "parse_expression",
+    "parse_tokens",
 ]
 
 MAX_DEPTH = 50
@@ -375,5 +379,3 @@ def parse_tokens(tokens: Tokens, *, contexts: frozenset[str] = CONTEXT_NAMES, wo
     functions = {**BUILTIN_FUNCTIONS, **WORKFLOW_FUNCTIONS} if workflow_functions else BUILTIN_FUNCTIONS
     return _Parser(tokens, contexts, functions).parse()
 
-
-__all__ += ["MAX_EXPRESSION_LENGTH", "parse_tokens"]

@@ -24,6 +24,7 @@ from typing import Any
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expr_functions import call_function
 from cicd_acceptance.workflows.expr_parser import (
+    WORKFLOW_FUNCTIONS,
     Call,
     Expr,
     Index,
@@ -65,6 +66,7 @@ __all__ = [
 ]
 
 _STATUS = {"success": True, "always": True, "failure": False, "cancelled": False}
+_WORKFLOW_FUNCTIONS = frozenset(WORKFLOW_FUNCTIONS)
 
 
 @dataclass(frozen=True)
@@ -128,17 +130,21 @@ def evaluate(expr: str, ctx: ExprContext) -> Any:
     return _run(_Evaluator(ctx.context_value), tree, source, path=ctx.path, line=ctx.line)
 
 
-def evaluate_known(expr: str, contexts: Mapping[str, Any], *, path: str = "<expression>",
-                   line: int | None = None) -> Any:
+def evaluate_known(expr: str, contexts: Mapping[str, Any], *, path: str = "<expression>", line: int | None = None,
+                   functions: Mapping[str, Callable[..., Any]] | None = None) -> Any:
     """Evaluate with every context fully known (``contexts``: name -> value), exactly as GitHub's evaluator does:
-    only the named contexts and GitHub's own functions exist (no ``success()``/``hashFiles()``)."""
+    only the named contexts and GitHub's own functions exist. ``functions`` (lowercase name -> callable taking the
+    evaluated arguments) adds the workflow's own: ``success``, ``always``, ``failure``, ``cancelled``, ``hashfiles``
+    (a runner knows their answers; a workflow function not given is an error when called)."""
     source = _strip_braces(expr)
-    tree = parse_expression(source, path=path, line=line, contexts=contexts.keys(), workflow_functions=False)
+    tree = parse_expression(source, path=path, line=line, contexts=contexts.keys(),
+                            workflow_functions=functions is not None)
 
     def context_value(name: str, text: str) -> Any:
         return lookup(contexts, name)[1]
 
-    return _run(_Evaluator(context_value), tree, source, path=path, line=line)
+    evaluator = _Evaluator(context_value, functions={name.lower(): f for name, f in (functions or {}).items()})
+    return _run(evaluator, tree, source, path=path, line=line)
 
 
 def _run(evaluator: _Evaluator, tree: Expr, source: str, *, path: str, line: int | None) -> Any:
@@ -236,8 +242,10 @@ class _Evaluator:
     """Walks a tree. Recursion is bounded by the parser's depth limit; comparison chains (which GitHub does not
     count as depth) are folded in a loop."""
 
-    def __init__(self, context_value: Callable[[str, str], Any]) -> None:
+    def __init__(self, context_value: Callable[[str, str], Any], *,
+                 functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self.context_value = context_value
+        self.functions = functions  # None: the static plan's answers (status functions of a run that succeeds)
         self.contexts: dict[str, Any] = {}  # one object per context, so `matrix == matrix` holds as on GitHub
 
     def eval(self, expr: Expr) -> Any:
@@ -313,9 +321,13 @@ class _Evaluator:
 
     def call(self, expr: Call) -> Any:
         name = expr.function.lower()
-        if name in _STATUS:
+        if self.functions is None and name in _STATUS:
             return _STATUS[name]
         args = [self.eval(arg) for arg in expr.args]  # GitHub evaluates every argument, even case()'s
+        if self.functions is not None and name in _WORKFLOW_FUNCTIONS:
+            if name not in self.functions:
+                raise EvaluationError(f"{expr.function}() is not available here")
+            return self.functions[name](*args)
         if name == "case":
             return _case(args, expr.text)
         return call_function(name, args, expr.text)
