@@ -1,6 +1,6 @@
 """Expression parser and evaluator figures: long ``||`` chains, and the differential run against GitHub's evaluator.
 
-    .venv/bin/python benchmarks/expressions.py [--examples 400] [--skip-oracle]
+    .venv/bin/python benchmarks/expressions.py [--examples 250] [--skip-oracle]
 
 Chains: a chain of N ``env.Xi`` terms, parsed by the public path (GitHub refuses anything over 21,000 characters, so
 12,000 and 30,000 terms are refused at once) and by the parser alone with the length limit lifted (what a linear
@@ -107,7 +107,7 @@ def oracle(examples: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", type=int, default=400, help="generated contexts (4-8 expressions each)")
+    parser.add_argument("--examples", type=int, default=250, help="generated contexts (8-16 expressions each)")
     parser.add_argument("--skip-oracle", action="store_true")
     args = parser.parse_args()
     chains()

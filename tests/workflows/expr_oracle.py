@@ -333,5 +333,5 @@ expressions: st.SearchStrategy[str] = st.one_of(_expressions, _deep(), _soup, _c
 # One context and several expressions per example: a context is the costly part to generate.
 # Hypothesis favours the simplest draws ('null' again and again): short expressions are kept to a few per batch.
 _varied = st.one_of(expressions.filter(lambda e: len(e) >= 12), expressions)
-batches = st.tuples(contexts(), st.lists(_varied, min_size=4, max_size=8, unique=True)).map(
+batches = st.tuples(contexts(), st.lists(_varied, min_size=8, max_size=16, unique=True)).map(
     lambda pair: [Case(expr, pair[0]) for expr in pair[1]])

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from cicd_acceptance.testing.tooling import require_tool, tools_required
 from tests.workflows.expr_oracle import PACKAGE, Case, batches, compare, guesses, ours, run_oracle
 
-# Generated contexts per run, each with 4 to 8 expressions (ACCEPTANCE_ORACLE_EXAMPLES raises it for a longer hunt).
-EXAMPLES = int(os.environ.get("ACCEPTANCE_ORACLE_EXAMPLES", "300"))
+# Generated contexts per run, each with 8 to 16 expressions (ACCEPTANCE_ORACLE_EXAMPLES raises it for a longer hunt).
+EXAMPLES = int(os.environ.get("ACCEPTANCE_ORACLE_EXAMPLES", "250"))
 
 
 @functools.cache
@@ -45,7 +45,7 @@ def _generated_cases() -> list[Case]:
 
 
 def test_generated_expressions_never_escape_and_never_guess() -> None:
-    assert len(_generated_cases()) >= EXAMPLES * 4
+    assert len(_generated_cases()) >= EXAMPLES * 8
 
 
 def test_evaluator_agrees_with_githubs_evaluator() -> None:
@@ -56,7 +56,7 @@ def test_evaluator_agrees_with_githubs_evaluator() -> None:
             pytest.fail(f"{reason} (ACCEPTANCE_REQUIRE_TOOLS=1 makes a missing tool a failure)", pytrace=False)
         pytest.skip(reason)
     cases = list({(case.expr, repr(case.context)): case for case in _generated_cases()}.values())  # distinct pairs
-    assert len(cases) >= EXAMPLES * 3
+    assert len(cases) >= EXAMPLES * 6
     result = compare(cases, [ours(case) for case in cases], run_oracle(node, cases))
     shown = "\n".join(f"  {case.expr!r}\n    ours:   {mine}\n    GitHub: {theirs}"
                       for case, mine, theirs in result.differences[:15])
