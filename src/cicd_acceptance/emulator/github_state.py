@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cicd_acceptance.emulator.artifacts import ArtifactStore
 from cicd_acceptance.emulator.payloads_repo import RepoIdentity
 from cicd_acceptance.emulator.repo import Commit, RepoSnapshot
 from cicd_acceptance.emulator.runs import (
@@ -81,6 +82,7 @@ class GitHubState:
         self.on_complete: Callable[[RunRecord, Attempt], None] = lambda run, attempt: None
         self._now = now
         self.workflows = [read_workflow(snapshot.root, path) for path in snapshot.workflow_paths()]
+        self.artifacts = ArtifactStore()
         self.reset()
 
     def reset(self) -> None:
@@ -92,6 +94,7 @@ class GitHubState:
             self.planned: dict[int, list[PlannedOutcome]] = {}
             self._next_job_id = _FIRST_JOB_ID
             self._run_numbers: dict[int, int] = {}
+            self.artifacts.clear()
 
     # -- lookups -----------------------------------------------------------------------------------------
     def workflow(self, ref: str | int) -> WorkflowInfo | None:
