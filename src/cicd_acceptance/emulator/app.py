@@ -1,14 +1,14 @@
-"""``make_app(state)``: the emulator's one WSGI app (GitHub API, registry, control API, log downloads).
+"""``make_app(state)``: the emulator's one WSGI app (GitHub API, registry, control API, downloads).
 
 Layers, outermost first: the request log (everything but ``/_emulator/``), fault injection (per method and path,
 for the API and the registry alike), then dispatch by path: ``/v2/...`` and ``/token`` go to the registry half,
-``/_logs/...`` serves job logs, everything else is the GitHub API (at the root and under ``/api/v3``). The same app
-runs in-process (``httpx.WSGITransport``) and on a socket (:class:`~cicd_acceptance.emulator.server.ThreadedServer`).
+``/_logs/...`` and ``/_artifacts/...`` serve downloads (:mod:`~cicd_acceptance.emulator.downloads`), ``/graphql``
+the GraphQL API, everything else is the GitHub REST API (at the root and under ``/api/v3``). The same app runs
+in-process (``httpx.WSGITransport``) and on a socket (:class:`~cicd_acceptance.emulator.server.ThreadedServer`).
 """
 
 from __future__ import annotations
 
-import re
 import socket
 import struct
 from collections.abc import Callable, Iterable
@@ -16,15 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from cicd_acceptance.emulator.auth import ANONYMOUS
 from cicd_acceptance.emulator.control import ControlApi
+from cicd_acceptance.emulator.downloads import download_route, serve_download
 from cicd_acceptance.emulator.faults import Fault
 from cicd_acceptance.emulator.github_routes import GitHubApi
-from cicd_acceptance.emulator.payloads_repo import Urls
 from cicd_acceptance.emulator.registry_app import make_registry_app
 from cicd_acceptance.emulator.requestlog import RequestRecord
-from cicd_acceptance.emulator.responses import Ctx, error, split_api_prefix
-from cicd_acceptance.emulator.routes_actions import download_log
+from cicd_acceptance.emulator.responses import error, split_api_prefix
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -32,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["EmulatorApp", "WSGIApp", "make_app", "registry_route"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_LOG_PATH = re.compile(r"^/_logs/jobs/(\d+)$")
 _REGISTRY_KINDS = ("manifests", "blobs/uploads", "blobs", "tags")
 
 
@@ -101,10 +98,10 @@ class EmulatorApp:
         if _is_registry(path):
             faulted = _fault_response(fault, registry=True)
             return faulted or Response.from_app(self.registry, environ), registry_route(method, path), False
-        log = _LOG_PATH.match(path)
-        if log is not None:
+        download = download_route(path)
+        if download is not None:
             faulted = _fault_response(fault, registry=False)
-            return faulted or _log(state, request, int(log.group(1))), f"{method} /_logs/jobs/{{job_id}}", False
+            return faulted or serve_download(state, request), f"{method} {download}", False
         if fault is not None and fault.kind == "primary":
             token = self.github.token_for(request)
             if token is not None:
@@ -161,10 +158,3 @@ def _reset_connection(environ: dict[str, Any]) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.shutdown(socket.SHUT_RDWR)
     raise ConnectionResetError("connection reset by the emulator's fault injection")
-
-
-def _log(state: EmulatorState, request: Request, job_id: int) -> Response:
-    host = request.host_url.rstrip("/")
-    ctx = Ctx(state=state, request=request, urls=Urls(api=host, html=host), token=ANONYMOUS, now=state.now())
-    with state.github.lock:
-        return download_log(ctx, job_id)

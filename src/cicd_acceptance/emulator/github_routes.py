@@ -22,7 +22,11 @@ from cicd_acceptance.emulator.auth import ANONYMOUS, TokenInfo, parse_authorizat
 from cicd_acceptance.emulator.payloads_repo import Urls
 from cicd_acceptance.emulator.responses import DOCS, Ctx, error, split_api_prefix
 from cicd_acceptance.emulator.routes_actions import ACTIONS_ROUTES
+from cicd_acceptance.emulator.routes_commits import COMMIT_ROUTES
 from cicd_acceptance.emulator.routes_repos import REPO_ROUTES
+from cicd_acceptance.emulator.routes_run_control import RUN_CONTROL_ROUTES
+from cicd_acceptance.emulator.routes_run_files import RUN_FILE_ROUTES
+from cicd_acceptance.emulator.routes_user import USER_ROUTES
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -49,7 +53,9 @@ class GitHubApi:
         self.state = state
         self.handlers: dict[str, Callable[..., Response]] = {}
         rules = []
-        for path, (method, handler) in {**REPO_ROUTES, **ACTIONS_ROUTES}.items():
+        routes = {**USER_ROUTES, **REPO_ROUTES, **COMMIT_ROUTES, **ACTIONS_ROUTES, **RUN_CONTROL_ROUTES,
+                  **RUN_FILE_ROUTES}
+        for path, (method, handler) in routes.items():
             self.handlers[path] = handler
             rules.append(Rule(path, endpoint=path, methods=[method], strict_slashes=False))
         self.url_map = Map(rules, merge_slashes=False)

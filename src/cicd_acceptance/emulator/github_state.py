@@ -23,11 +23,14 @@ from cicd_acceptance.emulator.runs import (
     RunRecord,
     Timings,
     plan_attempt,
+    plan_rerun,
 )
 from cicd_acceptance.emulator.workflow_view import WorkflowInfo, read_workflow
 from cicd_acceptance.errors import ConfigError
 
-__all__ = ["GitHubState", "PlannedOutcome", "PullRecord"]
+__all__ = ["CommitStatus", "GitHubState", "PlannedOutcome", "PullRecord"]
+
+_STATUS_STATES = frozenset({"error", "failure", "pending", "success"})
 
 _FIRST_RUN_ID = 21_000_000_000
 _FIRST_JOB_ID = 58_000_000_000
@@ -53,6 +56,19 @@ class PullRecord:
     @property
     def state(self) -> str:
         return "closed" if self.merged_at is not None else "open"
+
+
+@dataclass(frozen=True)
+class CommitStatus:
+    """A commit status (what ``POST /repos/{owner}/{repo}/statuses/{sha}`` creates; not a check run)."""
+
+    status_id: int
+    sha: str
+    state: str
+    context: str
+    description: str | None
+    target_url: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,8 @@ class GitHubState:
             self.pulls: list[PullRecord] = []
             self.extra_commits: dict[str, Commit] = {}  # synthesized (the seeded pull's head, when needed)
             self.planned: dict[int, list[PlannedOutcome]] = {}
+            self.disabled: set[int] = set()  # workflow ids disabled through the API (``disabled_manually``)
+            self.statuses: list[CommitStatus] = []
             self._next_job_id = _FIRST_JOB_ID
             self._run_numbers: dict[int, int] = {}
             self.artifacts.clear()
@@ -170,15 +188,27 @@ class GitHubState:
             self.runs.append(run)
             return run
 
-    def _start_attempt(self, run: RunRecord, start: datetime, outcomes: list[PlannedOutcome]) -> None:
+    def _start_attempt(self, run: RunRecord, start: datetime, outcomes: list[PlannedOutcome],
+                       rerun: set[str] | None = None) -> Attempt:
+        """The one place an attempt starts (a new run, a re-attempt, every kind of re-run): ``rerun`` None runs
+        every job, else only those job ids (and what needs them), carrying the rest over from the last attempt."""
         run_level = next((o.conclusion for o in outcomes if o.job is None), None)
-        attempt = plan_attempt(len(run.attempts) + 1, start, run.workflow.jobs(), self.timings,
-                               next_job_id=self._next_job_id, outcome=run_level)
+        number = len(run.attempts) + 1
+        if rerun is None or not run.attempts:
+            attempt = plan_attempt(number, start, run.workflow.jobs(), self.timings,
+                                   next_job_id=self._next_job_id, outcome=run_level)
+        else:
+            previous = run.attempts[-1]
+            conclusions = {job.id: run.job_conclusion(job, start, previous) for job in previous.jobs}
+            attempt = plan_rerun(number, start, previous, rerun, self.timings, next_job_id=self._next_job_id,
+                                 conclusions=conclusions)
+            attempt.outcome = run_level
         self._next_job_id += max(len(attempt.jobs), 1) + 3
         run.attempts.append(attempt)
         for outcome in outcomes:
             if outcome.job is not None:
                 self._set_job(run, outcome)
+        return attempt
 
     def plan_outcome(self, workflow: str | int, outcome: PlannedOutcome) -> None:
         """Queue an outcome for the next run of ``workflow`` created after this call."""
@@ -208,6 +238,52 @@ class GitHubState:
             job.outcome = outcome.conclusion
             job.failing_step = outcome.step
 
+    def _next_outcomes(self, run: RunRecord) -> list[PlannedOutcome]:
+        queue = self.planned.get(run.workflow.workflow_id, [])
+        return [queue.pop(0)] if queue else []
+
+    def rerun(self, run_id: int, *, failed_only: bool = False, job_id: int | None = None) -> Attempt:
+        """Re-run a completed run now as a new attempt: every job, only the failed ones (and what needs them), or
+        one job (and what needs it). The workflow's next planned outcome applies to the new attempt.
+        Raises ConfigError when the run has not completed or the job is not one of its latest attempt."""
+        run = self.require_run(run_id)
+        now = self._now()
+        with self.lock:
+            if run.status(now) != "completed":
+                raise ConfigError(f"run {run_id} has not completed", source="rerun")
+            latest = run.latest(now)
+            rerun: set[str] | None = None
+            if job_id is not None:
+                job = next((job for job in latest.jobs if job.id == job_id), None)
+                if job is None:
+                    raise ConfigError(f"job {job_id} is not in the latest attempt of run {run_id}", source="rerun")
+                rerun = {job.plan.job_id}
+            elif failed_only:
+                rerun = {job.plan.job_id for job in latest.jobs
+                         if run.job_conclusion(job, now, latest) in {"failure", "cancelled", "timed_out"}}
+                if not rerun:
+                    raise ConfigError(f"run {run_id} has no failed jobs", source="rerun")
+            return self._start_attempt(run, now, self._next_outcomes(run), rerun)
+
+    def cancel(self, run_id: int) -> Attempt:
+        """Cancel the run's current attempt now (its unfinished jobs end ``cancelled``). ConfigError once completed."""
+        run = self.require_run(run_id)
+        now = self._now()
+        with self.lock:
+            if run.status(now, run.current) == "completed":
+                raise ConfigError(f"run {run_id} has already completed", source="cancel")
+            run.current.cancel(now)
+            return run.current
+
+    def set_enabled(self, workflow: WorkflowInfo, enabled: bool) -> None:
+        with self.lock:
+            (self.disabled.discard if enabled else self.disabled.add)(workflow.workflow_id)
+
+    def workflow_state(self, workflow: WorkflowInfo) -> str:
+        """``active`` or ``disabled_manually`` (the ``state`` of a workflow in the API)."""
+        with self.lock:
+            return "disabled_manually" if workflow.workflow_id in self.disabled else "active"
+
     def request_reattempt(self, run_id: int) -> None:
         """Re-run the run once after its current attempt completes (same id, ``run_attempt`` + 1)."""
         run = self.require_run(run_id)
@@ -227,6 +303,44 @@ class GitHubState:
                     if run.reattempts_pending and run.effects_done == len(run.attempts):
                         run.reattempts_pending -= 1
                         self._start_attempt(run, attempt.completed_at + timedelta(seconds=10), [])
+
+    # -- commit statuses ---------------------------------------------------------------------------------
+    def add_status(self, sha: str, state: str, *, context: str = "default", description: str | None = None,
+                   target_url: str | None = None) -> CommitStatus:
+        """Record a commit status for ``sha`` (a later one of the same context supersedes it)."""
+        if state not in _STATUS_STATES:
+            raise ConfigError(f"unknown status state {state!r} (allowed: {', '.join(sorted(_STATUS_STATES))})",
+                              source="status")
+        with self.lock:
+            status = CommitStatus(status_id=6_100_000_000 + len(self.statuses) + 1, sha=sha, state=state,
+                                  context=context, description=description, target_url=target_url,
+                                  created_at=self._now())
+            self.statuses.append(status)
+            return status
+
+    def latest_statuses(self, sha: str) -> list[CommitStatus]:
+        """The newest status per context for ``sha``, newest first (what the combined status lists)."""
+        with self.lock:
+            newest: dict[str, CommitStatus] = {}
+            for status in self.statuses:
+                if status.sha == sha:
+                    newest[status.context] = status
+        return sorted(newest.values(), key=lambda s: s.status_id, reverse=True)
+
+    def history(self, start: str) -> list[Commit]:
+        """Commits reachable from ``start`` (a sha or branch), newest first by committer date."""
+        first = self.commit(start)
+        if first is None:
+            return []
+        seen: dict[str, Commit] = {}
+        stack = [first]
+        while stack and len(seen) < 10_000:
+            commit = stack.pop()
+            if commit.sha in seen:
+                continue
+            seen[commit.sha] = commit
+            stack += [parent for sha in commit.parents if (parent := self.commit(sha)) is not None]
+        return sorted(seen.values(), key=lambda c: (c.committer_date, c.sha), reverse=True)
 
     # -- pulls -------------------------------------------------------------------------------------------
     def add_pull(self, pull: PullRecord) -> PullRecord:
