@@ -7,6 +7,7 @@ and hands them to ``on_complete`` (the workflow executor) exactly once, then sta
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from cicd_acceptance.errors import ConfigError
 
 __all__ = ["CommitStatus", "GitHubState", "PlannedOutcome", "PullRecord"]
 
+_HISTORY_CAP = 10_000
 _STATUS_STATES = frozenset({"error", "failure", "pending", "success"})
 
 _FIRST_RUN_ID = 21_000_000_000
@@ -328,19 +330,23 @@ class GitHubState:
         return sorted(newest.values(), key=lambda s: s.status_id, reverse=True)
 
     def history(self, start: str) -> list[Commit]:
-        """Commits reachable from ``start`` (a sha or branch), newest first by committer date."""
+        """Commits reachable from ``start`` (a sha or branch), walked as ``git log`` walks them: ``start`` first,
+        then repeatedly the newest (by committer date) parent of a listed commit."""
         first = self.commit(start)
         if first is None:
             return []
-        seen: dict[str, Commit] = {}
-        stack = [first]
-        while stack and len(seen) < 10_000:
-            commit = stack.pop()
-            if commit.sha in seen:
-                continue
-            seen[commit.sha] = commit
-            stack += [parent for sha in commit.parents if (parent := self.commit(sha)) is not None]
-        return sorted(seen.values(), key=lambda c: (c.committer_date, c.sha), reverse=True)
+        listed: list[Commit] = []
+        seen = {first.sha}
+        frontier = [(-first.committer_date.timestamp(), 0, first)]
+        while frontier and len(listed) < _HISTORY_CAP:
+            _key, _order, commit = heapq.heappop(frontier)
+            listed.append(commit)
+            for sha in commit.parents:
+                parent = self.commit(sha)
+                if parent is not None and parent.sha not in seen:
+                    seen.add(parent.sha)
+                    heapq.heappush(frontier, (-parent.committer_date.timestamp(), len(seen), parent))
+        return listed
 
     # -- pulls -------------------------------------------------------------------------------------------
     def add_pull(self, pull: PullRecord) -> PullRecord:
