@@ -23,6 +23,7 @@ from cicd_acceptance.emulator.github_routes import GitHubApi
 from cicd_acceptance.emulator.registry_app import make_registry_app
 from cicd_acceptance.emulator.requestlog import RequestRecord
 from cicd_acceptance.emulator.responses import error, split_api_prefix
+from cicd_acceptance.emulator.routes_graphql import GRAPHQL_PATHS, answer_graphql
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -110,7 +111,21 @@ class EmulatorApp:
         faulted = _fault_response(fault, registry=False)
         if faulted is not None:
             return faulted, self.github.route_for(request), False
+        if path in GRAPHQL_PATHS:
+            return self._graphql(request), f"{method} {path}", False
         return _guarded(state, self.github, request)
+
+    def _graphql(self, request: Request) -> Response:
+        token = self.github.token_for(request)
+        if token is None:
+            return self.github.finish(request, error(401, "Bad credentials", docs="https://docs.github.com/graphql"),
+                                      None)
+        try:
+            response = answer_graphql(self.state, request, token)
+        except Exception as exc:  # the server boundary, as in _guarded
+            self.state.internal_errors.append(f"{request.method} {request.path}: {exc!r}")
+            response = error(500, f"emulator error: {type(exc).__name__}")
+        return self.github.finish(request, response, token)
 
 
 def _guarded(state: EmulatorState, github: GitHubApi, request: Request) -> tuple[Response, str, bool]:

@@ -78,11 +78,11 @@ class GitHubApi:
         try:
             endpoint, args = adapter.match(path, method=request.method)
         except HTTPException:  # no such route, or a method it does not take: GitHub answers 404 for both
-            return self._finish(request, error(404, "Not Found", docs=DOCS), None), f"{request.method} (unknown)", False
+            return self.finish(request, error(404, "Not Found", docs=DOCS), None), f"{request.method} (unknown)", False
         route = f"{request.method} {route_template(str(endpoint))}"
         token = self.token_for(request)
         if token is None:
-            return self._finish(request, error(401, "Bad credentials", docs=DOCS), None), route, False
+            return self.finish(request, error(401, "Bad credentials", docs=DOCS), None), route, False
         response, counted = self._serve(request, urls, token, str(endpoint), args)
         return response, route, counted
 
@@ -98,7 +98,7 @@ class GitHubApi:
         if state.rate.peek(token).remaining == 0 and endpoint not in _UNCHARGED:
             message = f"API rate limit exceeded for user ID {token.user_id}."
             docs = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
-            return self._finish(request, error(403, message, docs=docs), token), False
+            return self.finish(request, error(403, message, docs=docs), token), False
         if "owner" in args and "repo" in args and f"{args['owner']}/{args['repo']}".lower() != state.repository.lower():
             response = error(404, "Not Found", docs=DOCS)
         else:
@@ -109,13 +109,13 @@ class GitHubApi:
             etag = 'W/"' + hashlib.sha256(response.get_data()).hexdigest() + '"'
             response.headers["ETag"] = etag
             if etag in _if_none_match(request):
-                return self._finish(request, Response(status=304, headers={"ETag": etag}), token), False
+                return self.finish(request, Response(status=304, headers={"ETag": etag}), token), False
         counted = endpoint not in _UNCHARGED
         if counted:
             state.rate.charge(token)
-        return self._finish(request, response, token), counted
+        return self.finish(request, response, token), counted
 
-    def _finish(self, request: Request, response: Response, token: TokenInfo | None) -> Response:
+    def finish(self, request: Request, response: Response, token: TokenInfo | None) -> Response:
         headers = response.headers
         headers["Date"] = format_datetime(self.state.now(), usegmt=True)
         headers["x-github-request-id"] = uuid.uuid4().hex[:8].upper() + ":" + uuid.uuid4().hex[:8].upper()

@@ -193,7 +193,8 @@ class GitHubState:
     def _start_attempt(self, run: RunRecord, start: datetime, outcomes: list[PlannedOutcome],
                        rerun: set[str] | None = None) -> Attempt:
         """The one place an attempt starts (a new run, a re-attempt, every kind of re-run): ``rerun`` None runs
-        every job, else only those job ids (and what needs them), carrying the rest over from the last attempt."""
+        every job, else only the jobs of those names (and what needs them), carrying the rest over from the last
+        attempt."""
         run_level = next((o.conclusion for o in outcomes if o.job is None), None)
         number = len(run.attempts) + 1
         if rerun is None or not run.attempts:
@@ -259,9 +260,9 @@ class GitHubState:
                 job = next((job for job in latest.jobs if job.id == job_id), None)
                 if job is None:
                     raise ConfigError(f"job {job_id} is not in the latest attempt of run {run_id}", source="rerun")
-                rerun = {job.plan.job_id}
+                rerun = {job.plan.name}
             elif failed_only:
-                rerun = {job.plan.job_id for job in latest.jobs
+                rerun = {job.plan.name for job in latest.jobs
                          if run.job_conclusion(job, now, latest) in {"failure", "cancelled", "timed_out"}}
                 if not rerun:
                     raise ConfigError(f"run {run_id} has no failed jobs", source="rerun")

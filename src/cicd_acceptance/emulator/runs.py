@@ -218,23 +218,24 @@ def plan_attempt(number: int, start: datetime, plans: list[JobPlan], timings: Ti
 
 def plan_rerun(number: int, start: datetime, previous: Attempt, rerun: set[str], timings: Timings, *,
                next_job_id: int, conclusions: Mapping[int, str | None]) -> Attempt:
-    """A re-run attempt: jobs whose ``job_id`` is in ``rerun`` (plus every job that needs one of them) run again;
-    the others are carried over with their times and ``conclusions`` (by old job id), as GitHub shows them."""
+    """A re-run attempt: jobs whose name is in ``rerun`` (plus every job that needs one of them) run again; the
+    others are carried over with their times and ``conclusions`` (by old job id), as GitHub shows them."""
     plans = [job.plan for job in previous.jobs]
     again = set(rerun)
     changed = True
     while changed:  # a job that needs a re-run job runs again too
         changed = False
+        ids = {plan.job_id for plan in plans if plan.name in again}
         for plan in plans:
-            if plan.job_id not in again and again & set(plan.needs):
-                again.add(plan.job_id)
+            if plan.name not in again and ids & set(plan.needs):
+                again.add(plan.name)
                 changed = True
-    fresh = plan_attempt(number, start, [p for p in plans if p.job_id in again], timings, next_job_id=next_job_id,
+    fresh = plan_attempt(number, start, [p for p in plans if p.name in again], timings, next_job_id=next_job_id,
                          outcome=None)
     by_plan = iter(fresh.jobs)
     jobs: list[JobRecord] = []
     for offset, old in enumerate(previous.jobs):
-        if old.plan.job_id in again:
+        if old.plan.name in again:
             jobs.append(next(by_plan))
             continue
         conclusion = conclusions.get(old.id) or "success"
