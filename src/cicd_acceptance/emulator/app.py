@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["EmulatorApp", "WSGIApp", "make_app", "registry_route"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_REGISTRY_KINDS = ("manifests", "blobs/uploads", "blobs", "tags")
+_REGISTRY_KINDS = ("manifests", "blobs/uploads", "blobs", "tags", "referrers")
 
 
 def registry_route(method: str, path: str) -> str:
@@ -42,7 +42,8 @@ def registry_route(method: str, path: str) -> str:
         marker = f"/{kind}/"
         if marker in path or path.endswith(f"/{kind}"):
             suffix = {"manifests": "/manifests/{reference}", "blobs": "/blobs/{digest}",
-                      "blobs/uploads": "/blobs/uploads/{upload}", "tags": "/tags/list"}[kind]
+                      "blobs/uploads": "/blobs/uploads/{upload}", "tags": "/tags/list",
+                      "referrers": "/referrers/{digest}"}[kind]
             return f"{method} /v2/{{name}}{suffix}"
     return f"{method} /v2/(unknown)"
 

@@ -12,7 +12,11 @@ Routes (all errors in the OCI envelope ``{"errors": [{"code", "message", "detail
   current client wants).
 * ``HEAD|GET /v2/<name>/blobs/<digest>`` and uploads: ``POST .../blobs/uploads/`` (``?digest=`` monolithic;
   ``?mount=`` answers 202 and starts a normal upload, as ghcr.io often does), ``PATCH`` (``Content-Range``
-  checked), ``PUT ...?digest=`` (digest verified), ``GET`` (status) and ``DELETE`` (cancel).
+  checked), ``PUT ...?digest=`` (digest verified), ``GET`` (status) and ``DELETE`` (cancel). A blob ``GET`` with
+  ``Range: bytes=...`` answers 206 with ``Content-Range`` (416 when unsatisfiable); every blob answer carries
+  ``Accept-Ranges: bytes``.
+* ``GET /v2/<name>/referrers/<digest>``: 404, as on ghcr.io, which has no referrers API; clients use the referrers
+  tag schema (``sha256-<hex>`` tags), stored like any tag.
 
 Choices where ghcr.io and distribution differ, and what is done here:
 
@@ -55,6 +59,7 @@ def _url_map() -> Map:
         Rule("/v2/<path:name>/blobs/uploads/<upload_id>", endpoint="upload",
              methods=["GET", "PATCH", "PUT", "DELETE"]),
         Rule("/v2/<path:name>/blobs/<digest>", endpoint="blob", methods=["GET", "HEAD", "DELETE"]),
+        Rule("/v2/<path:name>/referrers/<digest>", endpoint="referrers", methods=["GET"]),
     ], strict_slashes=False, merge_slashes=False)
 
 
