@@ -369,7 +369,8 @@ def _referrers(client: httpx.Client, name: str, subject_manifest: bytes, subject
     """An artifact manifest with a ``subject``, the referrers API, and the referrers tag schema index."""
     empty = b"{}"
     client.put(_with_digest(client.post(f"/v2/{name}/blobs/uploads/"), empty), content=empty)
-    artifact = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/vnd.example+json",
+    artifact = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                           "artifactType": "application/vnd.example+json",
                            "config": {"mediaType": "application/vnd.oci.empty.v1+json",
                                       "digest": compute_digest(empty), "size": 2},
                            "layers": [{"mediaType": "application/vnd.oci.empty.v1+json",
