@@ -71,7 +71,13 @@ class RegistryHandlers:
         if request.headers.get("Authorization") and (credentials is None or not self._check_basic(*credentials)):
             return oci_error(401, "UNAUTHORIZED", "bad credentials for the token endpoint")
         granted = [(s.name, a) for s in scopes for a in s.actions]
-        if credentials is not None and not self._can_push(*credentials):
+        if credentials is not None and self._can_push(*credentials):
+            # ghcr.io authorizes by the credentials behind a token, not by the actions asked for (its challenge
+            # names a placeholder scope, yet tokens got for it work on real repositories): a token got with
+            # write credentials may pull and push the repositories it names. Clients that keep the token of a
+            # first pull for a later push (oras-py) rely on it.
+            granted += [(s.name, a) for s in scopes for a in ("pull", "push") if a not in s.actions]
+        elif credentials is not None:
             # The token protocol grants the permitted subset; the push itself then meets insufficient_scope.
             granted = [(n, a) for n, a in granted if a == "pull"]
         if credentials is None:
