@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import oras.oci
 import oras.provider
@@ -70,7 +71,7 @@ def test_oras_attaches_with_subject_and_falls_back_to_the_tag_schema(
     assert api.status_code == 404
     # The client's side of the fallback: an index of referrers under the tag sha256-<hex>.
     body = json.dumps(referrer).encode()
-    index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
+    index: dict[str, Any] = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
         {"mediaType": OCI_MANIFEST, "digest": "sha256:" + hashlib.sha256(body).hexdigest(), "size": len(body)}]}
     tag = digest.replace(":", "-")
     put = client.do_request(f"http://{host}/v2/example/notes/manifests/{tag}", "PUT", data=json.dumps(index).encode(),
