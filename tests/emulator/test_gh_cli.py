@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from cicd_acceptance.emulator import EmulatorState, ThreadedServer, make_app
-from cicd_acceptance.emulator.graphql_schema import DEFAULT_SCHEMA_PATH
 from cicd_acceptance.emulator.server import tls_context
-from cicd_acceptance.testing.tooling import require_tool, tools_required
+from cicd_acceptance.testing.tooling import require_tool
 from tests.emulator.conftest import TOKEN
 
 REPO = "example/stream-monitor"
@@ -68,13 +67,8 @@ class Gh:
 
 
 @pytest.fixture
-def gh(state: EmulatorState, certificate: tuple[Path, Path], tmp_path: Path) -> Iterator[Gh]:
+def gh(state: EmulatorState, certificate: tuple[Path, Path], tmp_path: Path, graphql_schema: Path) -> Iterator[Gh]:
     executable = require_tool("gh", why="GitHub's CLI is one of the real clients the emulator must serve")
-    if not DEFAULT_SCHEMA_PATH.is_file():
-        reason = f"GitHub's GraphQL schema is not installed at {DEFAULT_SCHEMA_PATH} (run .ci/install-tools.sh)"
-        if tools_required():
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
     cert, key = certificate
     (tmp_path / "gh-config").mkdir()
     with ThreadedServer(make_app(state), ssl_context=tls_context(str(cert), str(key))) as server:
