@@ -147,6 +147,7 @@ def test_gh_auth_api_pulls_checks_and_workflows(gh: Gh, state: EmulatorState) ->
     status = gh("auth", "status")
     assert "Logged in to localhost" in status.stderr + status.stdout
     assert "as example" in status.stderr + status.stdout
+    assert "Token scopes: read:org, repo, workflow, write:packages" in status.stderr + status.stdout
     assert '"login":"example"' in gh("api", "user").stdout
     assert gh("pr", "list", "-R", REPO).stdout == ""  # the only pull request is merged
     listed = gh("pr", "list", "--state", "all", "-R", REPO).stdout

@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import struct
 from collections.abc import Callable, Iterable
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -76,12 +77,14 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         if request.path.startswith("/_emulator/") or request.path == "/_emulator":
-            return self.control.wsgi(environ, start_response)
+            return self.control.wsgi(environ, _with_date(start_response, self.state))
         self.state.github.refresh()
         response, route, counted = self._serve(request, environ)
         self.state.requests.record(RequestRecord(method=request.method, path=request.path, route=route,
                                                  status=response.status_code, counted=counted,
                                                  not_modified=response.status_code == 304))
+        if "Date" not in response.headers:  # the registry's answers and the downloads: emulated time too
+            response.headers["Date"] = format_datetime(self.state.now(), usegmt=True)
         result: Iterable[bytes] = response(environ, start_response)
         return result
 
@@ -127,6 +130,14 @@ class EmulatorApp:
             self.state.internal_errors.append(f"{request.method} {request.path}: {exc!r}")
             response = error(500, f"emulator error: {type(exc).__name__}")
         return self.github.finish(request, response, token)
+
+
+def _with_date(start_response: Callable[..., Any], state: EmulatorState) -> Callable[..., Any]:
+    def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+        if not any(name.lower() == "date" for name, _ in headers):
+            headers = [*headers, ("Date", format_datetime(state.now(), usegmt=True))]
+        return start_response(status, headers, *rest)
+    return start
 
 
 def _guarded(state: EmulatorState, github: GitHubApi, request: Request) -> tuple[Response, str, bool]:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["GitHubApi", "route_template"]
 
 _UNCHARGED = frozenset({"/rate_limit"})
+_PAT_SCOPES = "read:org, repo, workflow, write:packages"  # what gh needs (repo, read:org) and more
+_READ_ONLY_SCOPES = "read:packages"
 
 
 def route_template(rule: str) -> str:
@@ -124,6 +126,8 @@ class GitHubApi:
         if token is not None:
             for key, value in self.state.rate.peek(token).headers().items():
                 headers[key] = value
+            if token.kind == "pat":  # a classic token's scopes, which gh auth status reads (from GET /)
+                headers["X-OAuth-Scopes"] = _PAT_SCOPES if token.write else _READ_ONLY_SCOPES
         return response
 
 
