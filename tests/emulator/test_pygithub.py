@@ -76,7 +76,6 @@ def _zip_names(url: str) -> list[str]:
 def test_pygithub_reruns_cancels_and_reads_logs_artifacts_timing_statuses(gh: Github, state: EmulatorState) -> None:
     seeded = state.seed_run("build-images.yml", conclusion="failure", job="build (gateway)")
     state.github.artifacts.add(seeded.id, "coverage", {"cover.out": b"mode: set\n"}, now=state.now())
-    state.github.add_status(seeded.head_sha, "failure", context="ci/lint")
     repo = gh.get_repo("example/stream-monitor")
     assert gh.get_user().login == "example"
     run = repo.get_workflow_run(seeded.id)
@@ -96,7 +95,11 @@ def test_pygithub_reruns_cancels_and_reads_logs_artifacts_timing_statuses(gh: Gi
     location = gh.requester.requestBlobAndCheck("GET", artifact.archive_download_url)[0]["location"]
     assert _zip_names(location) == ["cover.out"]
     assert run.timing().run_duration_ms == 45_000
-    assert repo.get_commit(seeded.head_sha).get_combined_status().state == "failure"
+    commit = repo.get_commit(seeded.head_sha)
+    assert commit.get_combined_status().state == "pending"  # no statuses yet
+    created = commit.create_status("failure", target_url="https://ci.example/7", context="ci/lint")
+    assert (created.state, created.context) == ("failure", "ci/lint")
+    assert commit.get_combined_status().state == "failure"
     assert next(iter(repo.get_commits())).sha == seeded.head_sha
     assert run.rerun_failed_jobs() is True
     assert repo.get_workflow_run(seeded.id).run_attempt == 2

@@ -1,5 +1,6 @@
-"""Routes about commits and the checks on them: the commit list, a ref's combined status, and a check run with
-its annotations (every Actions job is a check run with the job's id; its annotations come from its log)."""
+"""Routes about commits and the checks on them: the commit list, commit statuses and a ref's combined status, and a
+check run with its annotations (every Actions job is a check run with the job's id; its annotations come from its
+log)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,27 @@ def combined_status(ctx: Ctx, owner: str, repo: str, ref: str) -> Response:
     return json_response(combined_status_body(ctx.urls, ctx.state.identity, commit.sha, statuses))
 
 
+def create_status(ctx: Ctx, owner: str, repo: str, sha: str) -> Response:
+    docs = "https://docs.github.com/rest/commits/statuses#create-a-commit-status"
+    if not ctx.token.write:
+        return error(403, "Resource not accessible by personal access token", docs=docs)
+    commit = ctx.state.github.commit(sha)
+    if commit is None:
+        return validation_error(f"No commit found for SHA: {sha}", field="sha")
+    body = ctx.json_body()
+    if not isinstance(body, dict):
+        return error(400, "Problems parsing JSON", docs=docs)
+    fields = {name: body.get(name) for name in ("target_url", "description", "context")}
+    if any(value is not None and not isinstance(value, str) for value in fields.values()):
+        return validation_error("target_url, description and context must be strings", field="context")
+    try:
+        status = ctx.state.github.add_status(commit.sha, str(body.get("state")), context=fields["context"] or "default",
+                                             description=fields["description"], target_url=fields["target_url"])
+    except ConfigError as exc:
+        return validation_error(str(exc), field="state")
+    return json_response(_status_body(ctx, status), 201)
+
+
 def get_check_run(ctx: Ctx, owner: str, repo: str, check_run_id: int) -> Response:
     github = ctx.state.github
     found = github.job(check_run_id, ctx.now)
@@ -105,6 +127,7 @@ def check_run_annotations(ctx: Ctx, owner: str, repo: str, check_run_id: int) ->
 COMMIT_ROUTES: dict[str, tuple[str, Callable[..., Response]]] = {
     "/repos/<owner>/<repo>/commits": ("GET", list_commits),
     "/repos/<owner>/<repo>/commits/<path:ref>/status": ("GET", combined_status),
+    "/repos/<owner>/<repo>/statuses/<sha>": ("POST", create_status),
     "/repos/<owner>/<repo>/check-runs/<int:check_run_id>": ("GET", get_check_run),
     "/repos/<owner>/<repo>/check-runs/<int:check_run_id>/annotations": ("GET", check_run_annotations),
 }
