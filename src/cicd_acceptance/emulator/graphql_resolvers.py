@@ -1,6 +1,7 @@
 """The objects ``/graphql`` answers from: the emulator's state seen as GitHub's GraphQL types.
 
-Each object is a mapping from a schema field name to its value, or to a callable taking the field's arguments.
+Each object is a mapping from a schema field name to its value, or to a callable taking the field's arguments
+(also used to build nested objects only when a query asks for them).
 :func:`resolve_field` looks a field up there and answers a field the emulator has no value for with a GraphQL
 error naming the type and field, so a query never gets an invented value. Abstract types (``Actor``,
 ``StatusCheckRollupContext``...) are resolved by the ``__typename`` each object carries.
@@ -138,8 +139,8 @@ class GraphObjects:
             "stargazerCount": 0, "forkCount": 0, "mergeCommitAllowed": True, "rebaseMergeAllowed": True,
             "squashMergeAllowed": True, "deleteBranchOnMerge": False, "sshUrl": f"git@{self.urls.registry_host}:"
             f"{identity.full_name}.git",
-            "defaultBranchRef": {"__typename": "Ref", "name": identity.default_branch, "prefix": "refs/heads/",
-                                 "target": self.commit(head)},
+            "defaultBranchRef": lambda: {"__typename": "Ref", "name": identity.default_branch,
+                                         "prefix": "refs/heads/", "target": lambda: self.commit(head)},
             "pullRequests": self._pull_requests, "pullRequest": self._pull_request,
         }
 
@@ -167,24 +168,24 @@ class GraphObjects:
         identity = self.state.identity
         merged = pull.merged_at is not None
         closed = iso(pull.merged_at) if pull.merged_at else None
-        head_commit = {"__typename": "PullRequestCommit", "commit": self.commit(pull.head_sha)}
+        head_commit = {"__typename": "PullRequestCommit", "commit": lambda: self.commit(pull.head_sha)}
         return {
             "__typename": "PullRequest", "id": node_id("PR", pull.pr_id), "databaseId": pull.pr_id,
             "number": pull.number, "title": pull.title, "body": "", "state": _pull_state(pull),
             "url": f"{self.urls.html}/{identity.full_name}/pull/{pull.number}",
             "headRefName": pull.head_ref, "headRefOid": pull.head_sha, "baseRefName": pull.base_ref,
-            "baseRefOid": pull.base_sha, "headRepositoryOwner": self.user(identity.owner),
-            "headRepository": self.repository(), "isCrossRepository": False, "isDraft": False,
+            "baseRefOid": pull.base_sha, "headRepositoryOwner": lambda: self.user(identity.owner),
+            "headRepository": self.repository, "isCrossRepository": False, "isDraft": False,
             "createdAt": iso(pull.created_at), "updatedAt": closed or iso(pull.created_at), "closedAt": closed,
             "mergedAt": closed, "closed": merged, "merged": merged, "author": self.user(pull.user),
             "maintainerCanModify": False, "mergeable": "UNKNOWN" if merged else "MERGEABLE",
             "additions": 1, "deletions": 0, "changedFiles": 1, "locked": False,
-            "mergeCommit": self.commit(pull.merge_commit_sha) if pull.merge_commit_sha else None,
+            "mergeCommit": lambda: self.commit(pull.merge_commit_sha) if pull.merge_commit_sha else None,
             "commits": lambda **page: connection([head_commit], **page),
             "reviewRequests": _empty, "reviews": _empty, "assignees": _empty, "labels": _empty,
             "projectCards": _empty, "comments": _empty, "latestReviews": _empty, "milestone": None,
             "reactionGroups": [], "reviewDecision": None,
-            "statusCheckRollup": self.status_rollup(pull.head_sha),
+            "statusCheckRollup": lambda: self.status_rollup(pull.head_sha),
         }
 
     def commit(self, sha: str) -> Obj:
@@ -196,7 +197,7 @@ class GraphObjects:
             "committedDate": iso(found.committer_date) if found else None,
             "authoredDate": iso(found.author_date) if found else None,
             "url": f"{self.urls.html}/{self.state.repository}/commit/{sha}",
-            "statusCheckRollup": self.status_rollup(sha),
+            "statusCheckRollup": lambda: self.status_rollup(sha),
         }
 
     def status_rollup(self, sha: str) -> Obj | None:
