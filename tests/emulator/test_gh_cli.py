@@ -128,6 +128,10 @@ def test_gh_reruns_failed_jobs_then_the_whole_run(gh: Gh, state: EmulatorState) 
     watched = gh.watch("run", "watch", str(run_id), "-R", REPO, "--exit-status", "-i", "1")
     assert watched.returncode != 0
     assert run.conclusion(state.now()) == "failure"
+    worker = next(job for job in run.current.jobs if job.plan.name == "build (worker)")
+    gh("run", "rerun", "--job", str(worker.id), "-R", REPO)
+    assert len(run.attempts) == 4
+    assert sorted(job.plan.name for job in run.current.jobs if not job.carried) == ["build (worker)"]
 
 
 @pytest.mark.tool
@@ -164,3 +168,8 @@ def test_gh_auth_api_pulls_checks_and_workflows(gh: Gh, state: EmulatorState) ->
     gh("workflow", "enable", "build-images.yml", "-R", REPO)
     assert state.github.workflow_state(info) == "active"
     gh("workflow", "run", "build-images.yml", "-R", REPO, "--ref", "main")
+    assert "Build images\tactive\t" in gh("workflow", "list", "-R", REPO).stdout
+    assert gh("api", "graphql", "-f", "query={viewer{login}}").stdout == '{"data":{"viewer":{"login":"example"}}}'
+    unanswered = gh("release", "list", "-R", REPO, ok=False)  # a query the emulator has no data for
+    assert unanswered.returncode != 0
+    assert "The emulator cannot answer the field 'Repository.releases'" in unanswered.stderr
