@@ -103,3 +103,18 @@ def test_a_json_body_without_content_type_is_read_as_json(client: httpx.Client, 
                            headers={"Content-Type": ""})
     assert response.status_code == 200, response.text
     assert state.github.require_run(response.json()["workflow_run_id"]).event == "workflow_dispatch"
+
+
+def test_the_control_api_stores_an_artifact_for_a_run(client: httpx.Client, state: EmulatorState) -> None:
+    run = state.seed_run("ci.yml")
+    stored = client.post(f"/_emulator/runs/{run.id}/artifacts",
+                         json={"name": "report", "files": {"summary.txt": "all green"}})
+    assert stored.status_code == 201, stored.text
+    listed = client.get(f"{REPO}/actions/runs/{run.id}/artifacts").json()["artifacts"]
+    assert [(a["id"], a["name"]) for a in listed] == [(stored.json()["id"], "report")]
+    zipped = client.get(f"{REPO}/actions/artifacts/{stored.json()['id']}/zip", follow_redirects=True)
+    with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+        assert archive.read("summary.txt") == b"all green"
+    refused = client.post(f"/_emulator/runs/{run.id}/artifacts", json={"name": "x", "files": {"../up": "no"}})
+    assert refused.status_code == 400
+    assert "inside the artifact" in refused.json()["message"]
