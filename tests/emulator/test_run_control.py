@@ -118,3 +118,14 @@ def test_the_control_api_stores_an_artifact_for_a_run(client: httpx.Client, stat
     refused = client.post(f"/_emulator/runs/{run.id}/artifacts", json={"name": "x", "files": {"../up": "no"}})
     assert refused.status_code == 400
     assert "inside the artifact" in refused.json()["message"]
+
+
+def test_job_ids_stay_unique_across_reruns(state: EmulatorState) -> None:
+    run = state.seed_run("build-images.yml", conclusion="failure", job="build (gateway)")
+    state.plan_outcome("build-images.yml", "failure", job="build (worker)")  # worker is carried: nothing to fail
+    state.github.rerun(run.id, failed_only=True)
+    state.advance(600)
+    other = state.seed_run("build-images.yml")
+    ids = [job.id for r in (run, other) for attempt in r.attempts for job in attempt.jobs]
+    assert len(ids) == len(set(ids))
+    assert run.conclusion(state.now()) == "success"

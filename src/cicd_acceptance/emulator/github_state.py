@@ -210,7 +210,8 @@ class GitHubState:
         run.attempts.append(attempt)
         for outcome in outcomes:
             if outcome.job is not None:
-                self._set_job(run, outcome)
+                # On a re-run, an outcome planned for a job that does not run again has nothing to apply to.
+                self._set_job(run, outcome, strict=rerun is None)
         return attempt
 
     def plan_outcome(self, workflow: str | int, outcome: PlannedOutcome) -> None:
@@ -232,9 +233,12 @@ class GitHubState:
             else:
                 self._set_job(run, outcome)
 
-    def _set_job(self, run: RunRecord, outcome: PlannedOutcome) -> None:
-        names = [job.plan.name for job in run.current.jobs]
-        matches = [job for job in run.current.jobs if outcome.job in {job.plan.name, job.plan.job_id}]
+    def _set_job(self, run: RunRecord, outcome: PlannedOutcome, *, strict: bool = True) -> None:
+        names = [job.plan.name for job in run.current.jobs if not job.carried]
+        matches = [job for job in run.current.jobs
+                   if not job.carried and outcome.job in {job.plan.name, job.plan.job_id}]
+        if not matches and not strict:
+            return
         if not matches:
             raise ConfigError(f"run {run.id} has no job {outcome.job!r} (jobs: {', '.join(names)})", source="outcome")
         for job in matches:

@@ -233,13 +233,14 @@ def plan_rerun(number: int, start: datetime, previous: Attempt, rerun: set[str],
     fresh = plan_attempt(number, start, [p for p in plans if p.name in again], timings, next_job_id=next_job_id,
                          outcome=None)
     by_plan = iter(fresh.jobs)
+    carried_id = next_job_id + len(fresh.jobs)  # ids stay within next_job_id + len(previous.jobs)
     jobs: list[JobRecord] = []
-    for offset, old in enumerate(previous.jobs):
+    for old in previous.jobs:
         if old.plan.name in again:
             jobs.append(next(by_plan))
             continue
         conclusion = conclusions.get(old.id) or "success"
-        jobs.append(JobRecord(next_job_id + len(fresh.jobs) + offset, old.plan, old.created_at, old.started_at,
-                              old.completed_at, outcome=conclusion, failing_step=old.failing_step,
-                              log_text=old.log_text, carried=True))
+        jobs.append(JobRecord(carried_id, old.plan, old.created_at, old.started_at, old.completed_at,
+                              outcome=conclusion, failing_step=old.failing_step, log_text=old.log_text, carried=True))
+        carried_id += 1
     return Attempt(number, start, fresh.completed_at, jobs)
