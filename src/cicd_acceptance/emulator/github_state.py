@@ -2,7 +2,8 @@
 
 All mutation goes through methods here (the HTTP control API and tests call the same ones). Runs follow the
 timeline of :mod:`cicd_acceptance.emulator.runs`; :meth:`GitHubState.refresh` notices attempts that completed
-and hands them to ``on_complete`` (the workflow executor) exactly once, then starts any pending re-attempt.
+(or were cancelled) and hands them to ``on_complete`` (the workflow executor) exactly once, then starts any pending
+re-attempt. Every attempt, first or re-run, starts in ``_start_attempt``.
 """
 
 from __future__ import annotations

@@ -71,8 +71,10 @@ def rerun_job(ctx: Ctx, owner: str, repo: str, job_id: int) -> Response:
     run, _attempt, _job = found
     try:
         ctx.state.github.rerun(run.id, job_id=job_id)
-    except ConfigError:
-        return error(403, "This workflow is already running", docs=_JOBS_DOCS)
+    except ConfigError as exc:
+        message = ("This workflow is already running" if "not completed" in str(exc)
+                   else "This job is not in the run's latest attempt and cannot be re-run")
+        return error(403, message, docs=_JOBS_DOCS)
     return json_response({}, 201)
 
 
