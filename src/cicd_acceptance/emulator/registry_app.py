@@ -23,6 +23,10 @@ Choices where ghcr.io and distribution differ, and what is done here:
 * The challenge on ``/v2/<name>/...`` names the real scope, ``repository:<name>:pull`` (``:pull,push`` for
   writes), as distribution does; ghcr.io sends a literal placeholder ``repository:user/image:pull``. Clients
   must build the scope from the name anyway, so the precise one is the more useful emulation.
+* A token got at ``/token`` with credentials that may push grants pull and push on the repositories it names,
+  whatever actions were asked for: ghcr.io authorizes by the credentials behind a token (its challenge's scope is a
+  placeholder), and clients that reuse a first pull token for a push (oras-py) depend on it. Anonymous tokens and
+  read-only credentials get exactly what they may have, as in distribution.
 * ``Location`` headers are relative (``/v2/...``) like ghcr.io's unless ``absolute_locations=True``, which
   builds them from the request's scheme and host as distribution does.
 """
