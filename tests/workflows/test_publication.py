@@ -107,9 +107,9 @@ def test_workflow_dispatch_on_a_feature_branch_has_no_latest() -> None:
 
 def test_pull_request_builds_without_pushing_and_is_noted() -> None:
     result = plan(SAMPLE, event("pull_request", "refs/pull/7/merge"))
-    assert all(entry.push is False for entry in result.entries)
-    assert result.pushed == ()
-    assert result.notes == (f"{PATH}: the workflow is not triggered by pull_request",)
+    assert result.entries == ()
+    assert result.no_run == "no run for this event: the workflow is not triggered by pull_request"
+    assert result.notes == (f"{PATH}: no run for this event: the workflow is not triggered by pull_request",)
 
 
 def test_explicit_tags_list_and_upper_case_owner_lowercased_by_metadata_only() -> None:
@@ -256,7 +256,7 @@ def test_symbolic_matrix_and_reusable_workflow_are_noted() -> None:
     assert entry.image == Unknown("ghcr.io/acme/${{ matrix.service }}", template=True)
     assert len(result.notes) == 2
     assert "calls acme/ci/.github/workflows/build.yml@v1" in result.notes[0]
-    assert "is an expression" in result.notes[1]
+    assert "is known only at run time" in result.notes[1]
 
 
 def test_inputs_default_feeds_expressions() -> None:
@@ -450,11 +450,12 @@ def test_other_ways_of_pushing_are_noted_not_ignored() -> None:
                   docker build -t ghcr.io/acme/x:1 .
                   docker push ghcr.io/acme/x:1
         """)
-    assert result.entries == ()
-    assert result.notes == (
-        f"{PATH}:6: docker/bake-action@v5 may push images; its tags are not computed",
-        f"{PATH}:7: a run: step may push images from the shell; not computed",
-    )
+    built, pushed = result.entries
+    assert (built.image, built.tags, built.push, built.line, built.via) == (
+        "ghcr.io/acme/x", ("1",), False, 8, "run: docker build")
+    assert (pushed.image, pushed.tags, pushed.push, pushed.line, pushed.dockerfile) == (
+        "ghcr.io/acme/x", ("1",), True, 9, "Dockerfile")
+    assert result.notes == (f"{PATH}:6: docker/bake-action@v5 may push images; its tags are not computed",)
 
 
 def test_match_type_on_tags() -> None:
@@ -480,13 +481,15 @@ def test_default_branch_idiom_through_the_event_payload() -> None:
     assert meta_tags(with_block, event("workflow_dispatch", "refs/heads/feature/x")) == []
 
 
-def test_a_broken_expression_names_the_file_and_line() -> None:
-    with pytest.raises(WorkflowLoadError, match=r"^\.github/workflows/build-images\.yml:7: unterminated"):
-        plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
-             "        with: {tags: 'a/b:${{ github.sha'}\n")
-    with pytest.raises(WorkflowLoadError, match=r"^\.github/workflows/build-images\.yml:7: invalid expression"):
-        plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
-             "        with: {push: '${{ github.sha == }}'}\n")
+def test_a_broken_expression_is_confined_to_its_value_and_names_the_file_and_line() -> None:
+    result = plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+                  "        with: {tags: 'a/b:${{ github.sha', push: true}\n")
+    assert isinstance(result.entries[0].image, Unknown)
+    assert result.notes[0].startswith(".github/workflows/build-images.yml:7: unterminated")
+    result = plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+                  "        with: {push: '${{ github.sha == }}', tags: a/b:1}\n")
+    assert isinstance(result.entries[0].push, Unknown)
+    assert "build-images.yml:7" in result.notes[0] and "invalid expression" in result.notes[0]
 
 
 DISPATCH_INPUTS = """\

@@ -28,6 +28,7 @@ __all__ = [
     "Trigger",
     "Workflow",
     "load_workflow",
+    "parse_steps",
     "parse_workflow",
     "split_uses",
 ]
@@ -192,11 +193,7 @@ def _parse_permissions(node: Node | None, shape: Shape, line: int) -> Permission
 
 def _parse_job(job_id: str, node: Node, shape: Shape, line: int) -> Job:
     shape.mapping(node, f"job {job_id!r}")
-    steps_node = node.get("steps")
-    steps: tuple[Step, ...] = ()
-    if steps_node is not None:
-        shape.sequence(steps_node, f"'steps' of job {job_id!r}")
-        steps = tuple(_parse_step(index, child, shape) for index, child in enumerate(steps_node.elements()))
+    steps = parse_steps(node.get("steps"), shape, f"'steps' of job {job_id!r}")
     strategy = node.get("strategy")
     matrix_node = strategy.get("matrix") if strategy is not None and strategy.is_mapping else None
     return Job(
@@ -227,6 +224,14 @@ def _runs_on(node: Node | None, shape: Shape) -> tuple[str, ...]:
     if node.is_mapping:  # {group: ..., labels: ...}
         return shape.text_list(node.get("labels"), "'runs-on.labels'")
     return shape.text_list(node, "'runs-on'")
+
+
+def parse_steps(node: Node | None, shape: Shape, what: str) -> tuple[Step, ...]:
+    """A ``steps:`` sequence (of a job, or of a composite action's ``runs``)."""
+    if node is None:
+        return ()
+    shape.sequence(node, what)
+    return tuple(_parse_step(index, child, shape) for index, child in enumerate(node.elements()))
 
 
 def _parse_step(index: int, node: Node, shape: Shape) -> Step:

@@ -17,6 +17,7 @@ from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
+from cicd_acceptance.workflows.localfiles import LocalFiles
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
 from cicd_acceptance.workflows.publication import BUILD_PUSH_ACTION, BuildEvent, PublicationPlan, publication_plan
 
@@ -47,6 +48,7 @@ class CheckContext:
         self._lock = threading.Lock()
         self._workflows: dict[str, Workflow | WorkflowLoadError] = {}
         self._plans: dict[tuple[str, str], PublicationPlan] = {}
+        self.files = LocalFiles(target.repo_dir)
 
     @property
     def repo_dir(self) -> Path:
@@ -82,7 +84,7 @@ class CheckContext:
         with self._lock:
             cached = self._plans.get(key)
         if cached is None:
-            cached = publication_plan(self.build(), event)
+            cached = publication_plan(self.build(), event, files=self.files)
             with self._lock:
                 self._plans[key] = cached
         return cached
