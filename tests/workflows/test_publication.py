@@ -525,3 +525,28 @@ def test_inputs_context_is_empty_on_push_and_required_inputs_stay_unknown() -> N
     required = DISPATCH_INPUTS.replace("x${{ inputs.channel }}", "${{ inputs.token }}${{ inputs.undeclared }}")
     assert only(plan(required, event("workflow_dispatch")).entries).tags == (
         Unknown("${{ inputs.token }}", template=True),)
+
+
+def test_an_unknown_value_is_shown_once_as_written_and_an_unrelated_env_error_is_confined() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - id: prep
+                run: echo "VERSION=$(date +%s)" >> "$GITHUB_OUTPUT"
+              - id: meta
+                uses: docker/metadata-action@v5
+                with:
+                  images: ghcr.io/a/b
+                  tags: type=raw,value=${{ steps.prep.outputs.VERSION }}
+              - run: echo checking
+                env:
+                  TAGS: ${{ fromJSON(steps.nothing.outputs.json).tags[0] }}
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "${{ steps.meta.outputs.tags }}"}
+        """)
+    entry = only(result.entries)
+    assert entry.image == "ghcr.io/a/b"
+    assert [str(tag) for tag in entry.tags] == ["${{ steps.prep.outputs.VERSION }}"]

@@ -33,7 +33,7 @@ _PRIORITY = {"schedule": 1000, "semver": 900, "pep440": 900, "match": 800, "edge
              "sha": 100}
 _DEFAULT_PREFIX = {"sha": "sha-"}
 _INVALID_TAG_CHARS = re.compile(r"[^a-zA-Z0-9._-]+")
-_GLOBAL = re.compile(r"\{\{\s*([a-z_]+)([^}]*)\}\}")
+_GLOBAL = re.compile(r"(?<!\$)\{\{\s*([a-z_]+)([^}]*)\}\}")
 
 Value = str | Unknown
 

@@ -65,6 +65,7 @@ class ImagePublication:
     by_digest: bool = False
     labels_from: str = ""
     build_args: dict[str, Value] = field(default_factory=dict)
+    labels_line: int = 0
 
 
 @dataclass
@@ -86,6 +87,7 @@ class _Built:
     labels: dict[str, Value]
     labels_from: str
     build_args: dict[str, Value]
+    labels_line: int = 0
 
 
 def safe_env(ctx: ExprContext, env: Mapping[str, Node], notes: list[str]) -> ExprContext:
@@ -190,7 +192,7 @@ class JobWalk:
                           split_items(_safe_input(step.with_.get("platforms"), ctx, notes) or "", commas=True))
         labels, labels_from = self.labels(step, ctx)
         build_args = _key_values(_safe_input(step.with_.get("build-args"), ctx, notes))
-        built = _Built(dockerfile, context, platforms, labels, labels_from, build_args)
+        built = _Built(dockerfile, context, platforms, labels, labels_from, build_args, _line_of(step, "labels"))
         references = self.references(step, ctx)
         if by_digest:
             names = _output_names(outputs or "") or [_split_reference(reference)[0] for reference in references]
@@ -217,7 +219,7 @@ class JobWalk:
             dockerfile=built.dockerfile, context=built.context, image=image, tags=tags,
             references=tuple(_join_reference(image, tag) for tag in tags), push=push, platforms=built.platforms,
             labels=built.labels, condition=condition, path=path, via=via, by_digest=by_digest,
-            labels_from=built.labels_from, build_args=built.build_args,
+            labels_from=built.labels_from, build_args=built.build_args, labels_line=built.labels_line,
         ))
 
     def references(self, step: Step, ctx: ExprContext) -> list[Value]:
@@ -308,7 +310,7 @@ class JobWalk:
         if isinstance(dockerfile, str):
             dockerfile = posixpath.normpath(dockerfile)
         built = _Built(dockerfile, context, command.platforms, dict(command.labels),
-                       "--label" if command.labels else "", {})
+                       "--label" if command.labels else "", {}, line)
         for tag in command.tags:
             self.built[str(tag)] = built
         if command.by_digest:
@@ -344,7 +346,8 @@ class JobWalk:
             return _unknown_build(image)
         platforms = tuple(dict.fromkeys(platform for entry in same for platform in entry.platforms))
         first = same[0]
-        return _Built(first.dockerfile, first.context, platforms, first.labels, first.labels_from, first.build_args)
+        return _Built(first.dockerfile, first.context, platforms, first.labels, first.labels_from, first.build_args,
+                      first.labels_line)
 
     def only_build(self) -> _Built | None:
         builds = list(dict.fromkeys(self.built.values()))
