@@ -340,7 +340,7 @@ class JobWalk:
     def digest_build(self, image: Value) -> _Built:
         """What the by-digest builds of ``image`` (in earlier jobs) were built from."""
         digests = [entry for entry in self.state.entries if entry.by_digest]
-        same = [entry for entry in digests if str(entry.image) == str(image)] or (
+        same = [entry for entry in digests if str(entry.image).lower() == str(image).lower()] or (
             digests if len({str(entry.image) for entry in digests}) == 1 else [])
         if not same:
             return _unknown_build(image)
@@ -350,8 +350,8 @@ class JobWalk:
                       first.labels_line)
 
     def only_build(self) -> _Built | None:
-        builds = list(dict.fromkeys(self.built.values()))
-        return builds[0] if len(builds) == 1 else None
+        builds = {id(built): built for built in self.built.values()}  # the same build under several names
+        return next(iter(builds.values())) if len(builds) == 1 else None
 
     # --- composite actions and other steps ----------------------------------------------------------------
     def composite(self, step: Step, ctx: ExprContext, depth: int, path: str) -> None:

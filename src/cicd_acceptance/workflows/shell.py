@@ -31,8 +31,9 @@ MAX_LINES = 2000
 MAX_WORDS = 2000
 _MARK = "\x01"
 _VAR = re.compile(r"\$(?:\{(?P<braced>[^}]{1,200})\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
-_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|:-|-|:\d+(?::\d+)?)?(?P<arg>.*)$", re.DOTALL)
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|:-|-|:\d*:\d+|:\d+)?(?P<arg>.*)$", re.DOTALL)
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_RUNNER_FILES = {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH"}
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time", "sudo",
              "exec", "command"}
@@ -238,6 +239,8 @@ class _Reader:
         return words.mark(Unknown(source, template=True))
 
     def variable(self, match: re.Match[str], words: _Words, *, quoted: bool) -> str:
+        if (match.group("plain") or match.group("braced") or "") in _RUNNER_FILES:
+            return match.group(0)  # kept as written: a redirection to it is recognised by name
         value = self.expand(match)
         if isinstance(value, str) and not quoted and _MARK not in value:
             return value  # unquoted: the shell splits it into words, so the text goes in as it is
@@ -262,7 +265,7 @@ class _Reader:
         if op == "^^":
             return value.upper()
         if op.startswith(":"):
-            numbers = [int(number) for number in op[1:].split(":")]
+            numbers = [int(number or "0") for number in op[1:].split(":")]
             start = numbers[0]
             return value[start:start + numbers[1]] if len(numbers) > 1 else value[start:]
         return value
@@ -460,8 +463,8 @@ def _imagetools(line_no: int, text: str, words: list[Value]) -> Imagetools | Non
     if any(name == "--dry-run" for name, _ in options):
         return None
     tags = tuple(value for name, value in options if name in {"-t", "--tag"})
-    # An unknown word may stand for flags (`$(... -t ...)`) as well as for sources: it makes the tags unknown.
-    unknown = tuple(word for word in positional if isinstance(word, Unknown))
+    # Without a -t, an unknown word may stand for the flags (`$(... -t ...)`): then the tags are unknown.
+    unknown = () if tags else tuple(word for word in positional if isinstance(word, Unknown))
     sources = tuple(word for word in positional if isinstance(word, str))
     return Imagetools(line_no, text, tags=tags + unknown, sources=sources)
 
