@@ -6,7 +6,6 @@ import textwrap
 
 import pytest
 
-from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.model import parse_workflow
 from cicd_acceptance.workflows.publication import BuildEvent, ImagePublication, PublicationPlan, publication_plan
@@ -489,7 +488,8 @@ def test_a_broken_expression_is_confined_to_its_value_and_names_the_file_and_lin
     result = plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
                   "        with: {push: '${{ github.sha == }}', tags: a/b:1}\n")
     assert isinstance(result.entries[0].push, Unknown)
-    assert "build-images.yml:7" in result.notes[0] and "invalid expression" in result.notes[0]
+    assert "build-images.yml:7" in result.notes[0]
+    assert "invalid expression" in result.notes[0]
 
 
 DISPATCH_INPUTS = """\

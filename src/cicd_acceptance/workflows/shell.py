@@ -351,23 +351,23 @@ def _commands(tokens: list[str]) -> list[tuple[list[str], list[str], str | None]
     redirect: str | None = None
     index = 0
     while index < len(tokens):
-        token = tokens[index]
-        if token and all(char in ";&|<>" for char in token):
-            if token in {">", ">>"} and index + 1 < len(tokens):
+        word = tokens[index]
+        if word and all(char in ";&|<>" for char in word):
+            if word in {">", ">>"} and index + 1 < len(tokens):
                 redirect = tokens[index + 1]
                 index += 2
                 continue
-            if token.startswith("<") and index + 1 < len(tokens):
-                if token == "<<<":
+            if word.startswith("<") and index + 1 < len(tokens):
+                if word == "<<<":
                     previous = [tokens[index + 1]]  # a here-string feeds standard input, like a pipe
                 index += 2  # an input redirection and its word are not arguments
                 continue
             if current:
                 out.append((current, previous, redirect))
-            previous = current if token == "|" else []
+            previous = current if word == "|" else []
             current, redirect = [], None
         else:
-            current.append(token)
+            current.append(word)
         index += 1
     if current:
         out.append((current, previous, redirect))
