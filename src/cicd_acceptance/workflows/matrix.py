@@ -160,5 +160,14 @@ def _size(axes: dict[str, tuple[Any, ...]]) -> int:
     return size
 
 
-def _value(item: Any, evaluate: Callable[[str], Any]) -> Any:
-    return evaluate(item) if isinstance(item, str) and "${{" in item else item
+def _value(item: Any, evaluate: Callable[[str], Any], depth: int = 0) -> Any:
+    """A matrix value with its expressions evaluated, inside objects and lists too (bounded depth)."""
+    if isinstance(item, str):
+        return evaluate(item) if "${{" in item else item
+    if depth > 16:
+        return item
+    if isinstance(item, dict):
+        return {key: _value(value, evaluate, depth + 1) for key, value in item.items()}
+    if isinstance(item, list):
+        return [_value(value, evaluate, depth + 1) for value in item]
+    return item

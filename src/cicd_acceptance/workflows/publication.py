@@ -80,7 +80,7 @@ def publication_plan(workflow: Workflow, event: BuildEvent, *, files: LocalFiles
     state = PlanState(files=files)
     inputs = _dispatch_inputs(workflow, event)
     ctx = ExprContext(github=github_context(event), inputs=inputs, inputs_complete=True, path=workflow.path)
-    _plan_jobs(workflow, event, safe_env(ctx, workflow.env, state.notes), state, depth=0, prefix="")
+    _plan_jobs(workflow, event, safe_env(ctx, workflow.env, state.notes), state, depth=0, prefix="", outer={})
     return PublicationPlan(event, tuple(state.entries), tuple(state.notes))
 
 
@@ -95,14 +95,16 @@ def _no_run(workflow: Workflow, event: BuildEvent) -> str | None:
 
 
 def _plan_jobs(workflow: Workflow, event: BuildEvent, ctx: ExprContext, state: PlanState, *, depth: int,
-               prefix: str) -> None:
+               prefix: str, outer: dict[str, Any]) -> None:
+    """Plan every job; ``prefix`` and ``outer`` (the calling job's id and matrix combination) name the entries of a
+    reusable workflow after the job that called it."""
     skipped: set[str] = set()
     for job in workflow.jobs.values():
         if _needs_skipped(job, skipped):
             skipped.add(job.id)
             state.notes.append(f"{workflow.where(job.line)}: job {job.id!r} is skipped: it needs a job that does "
                                f"not run")
-        elif not _plan_job(workflow, job, event, ctx, state, depth=depth, prefix=prefix):
+        elif not _plan_job(workflow, job, event, ctx, state, depth=depth, prefix=prefix, outer=outer):
             skipped.add(job.id)
 
 
@@ -147,7 +149,7 @@ def _input_value(value: Any, boolean: bool) -> Any:
 
 
 def _plan_job(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext, state: PlanState, *,
-              depth: int, prefix: str) -> bool:
+              depth: int, prefix: str, outer: dict[str, Any]) -> bool:
     """Add the job's entries; False when the job does not run at all."""
     job_ctx = ctx.with_matrix(None, known=False).at(job.line)
     runs = _safe_if(job.if_, job_ctx, workflow, state)
@@ -160,9 +162,10 @@ def _plan_job(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext,
     for combo in combos if combos is not None else (None,):
         combo_ctx = ctx.with_matrix(combo, known=combos is not None)
         if job.uses is not None:
-            _call(workflow, job, event, combo_ctx.at(job.line), state, depth=depth, prefix=prefix)
+            _call(workflow, job, event, combo_ctx.at(job.line), state, depth=depth, prefix=prefix,
+                  outer={**outer, **(combo or {})})
             continue
-        walk = JobWalk(workflow.path, f"{prefix}{job.id}", event, combo or {}, condition, state)
+        walk = JobWalk(workflow.path, f"{prefix}{job.id}", event, {**outer, **(combo or {})}, condition, state)
         walk.run(job.steps, safe_env(combo_ctx, job.env, state.notes), depth=depth)
     return True
 
@@ -203,7 +206,7 @@ def _safe_if(condition: str | None, ctx: ExprContext, workflow: Workflow, state:
 
 
 def _call(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext, state: PlanState, *, depth: int,
-          prefix: str) -> None:
+          prefix: str, outer: dict[str, Any]) -> None:
     """Expand a reusable workflow of the same repository: the callee sees the caller's event and its inputs."""
     uses = job.uses or ""
     where = workflow.where(job.line)
@@ -226,7 +229,7 @@ def _call(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext, sta
     inputs = _input_values(trigger.inputs, given)
     callee_ctx = ExprContext(github=ctx.github, inputs=inputs, inputs_complete=True, path=callee.path)
     _plan_jobs(callee, event, safe_env(callee_ctx, callee.env, state.notes), state, depth=depth + 1,
-               prefix=f"{prefix}{job.id}/")
+               prefix=f"{prefix}{job.id}/", outer=outer)
 
 
 def _safe_resolve(node: Node, ctx: ExprContext, workflow: Workflow, state: PlanState) -> Any:

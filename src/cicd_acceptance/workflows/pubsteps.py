@@ -273,12 +273,15 @@ class JobWalk:
         first = _script_line(step)
         self.notes.extend(f"{self.where(first, path)}: {note}" for note in script.notes)
         self.shell_commands(step, script, condition, path, first)
+        # What the shell computed stays unknown, shown (in later `${{ }}`) as the expression that reads it.
         if script.github_env:
-            ctx = ctx.with_env(script.github_env)
+            ctx = ctx.with_env({name: Unknown(f"env.{name}") if isinstance(value, Unknown) else value
+                                for name, value in script.github_env.items()})
         if step.id and script.github_output:
+            outputs = {name: Unknown(f"steps.{step.id}.outputs.{name}") if isinstance(value, Unknown) else value
+                       for name, value in script.github_output.items()}
             ctx = ctx.with_step_outputs(step.id, PartialObject(
-                {"outputs": PartialObject(dict(script.github_output), f"steps.{step.id}.outputs")},
-                f"steps.{step.id}"))
+                {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
         return ctx
 
     def shell_commands(self, step: Step, script: ShellScript, condition: Unknown | None, path: str,
