@@ -33,6 +33,7 @@ from cicd_acceptance.workflows.pubsteps import (
     METADATA_ACTION,
     ImagePublication,
     JobWalk,
+    LoginRecord,
     PlanState,
     safe_env,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "METADATA_ACTION",
     "BuildEvent",
     "ImagePublication",
+    "LoginRecord",
     "PublicationPlan",
     "Unknown",
     "publication_plan",
@@ -60,6 +62,7 @@ class PublicationPlan:
     entries: tuple[ImagePublication, ...]
     notes: tuple[str, ...] = field(default=())
     no_run: str | None = None
+    logins: tuple[LoginRecord, ...] = ()
 
     @property
     def pushed(self) -> tuple[ImagePublication, ...]:
@@ -81,7 +84,7 @@ def publication_plan(workflow: Workflow, event: BuildEvent, *, files: LocalFiles
     inputs = _dispatch_inputs(workflow, event)
     ctx = ExprContext(github=github_context(event), inputs=inputs, inputs_complete=True, path=workflow.path)
     _plan_jobs(workflow, event, safe_env(ctx, workflow.env, state.notes), state, depth=0, prefix="", outer={})
-    return PublicationPlan(event, tuple(state.entries), tuple(state.notes))
+    return PublicationPlan(event, tuple(state.entries), tuple(state.notes), logins=tuple(state.logins))
 
 
 def _no_run(workflow: Workflow, event: BuildEvent) -> str | None:

@@ -27,13 +27,15 @@ from cicd_acceptance.workflows.listinput import input_text, parse_attributes, sp
 from cicd_acceptance.workflows.localfiles import MAX_DEPTH, LocalFiles
 from cicd_acceptance.workflows.metadata import MetadataResult, compute_metadata
 from cicd_acceptance.workflows.model import Step
-from cicd_acceptance.workflows.shell import Build, Imagetools, Push, ShellScript, Tag, read_script
+from cicd_acceptance.workflows.shell import Build, Imagetools, Login, Push, ShellScript, Tag, read_script
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["BUILD_PUSH_ACTION", "METADATA_ACTION", "ImagePublication", "JobWalk", "PlanState", "safe_env"]
+__all__ = ["BUILD_PUSH_ACTION", "LOGIN_ACTION", "METADATA_ACTION", "ImagePublication", "JobWalk", "LoginRecord",
+           "PlanState", "safe_env"]
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 METADATA_ACTION = "docker/metadata-action"
+LOGIN_ACTION = "docker/login-action"
 
 Value = str | Unknown
 
@@ -66,15 +68,37 @@ class ImagePublication:
     labels_from: str = ""
     build_args: dict[str, Value] = field(default_factory=dict)
     labels_line: int = 0
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class LoginRecord:
+    """A registry login of a job (docker/login-action or ``docker login``); ``password`` is its source as written
+    (the input, or what is piped into ``--password-stdin``); ``order`` places it among the job's pushes."""
+
+    job_id: str
+    path: str
+    line: int
+    registry: Value
+    username: Value | None
+    password: str
+    via: str
+    order: int
 
 
 @dataclass
 class PlanState:
-    """What the walk accumulates across jobs: the entries, the notes, and the repository's own files."""
+    """What the walk accumulates across jobs: entries, logins, notes, and the repository's own files."""
 
     files: LocalFiles | None
     entries: list[ImagePublication] = field(default_factory=list)
+    logins: list[LoginRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    counter: int = 0
+
+    def next_order(self) -> int:
+        self.counter += 1
+        return self.counter
 
 
 @dataclass(frozen=True)
@@ -154,6 +178,8 @@ class JobWalk:
                 ctx = self.metadata_step(step, step_ctx, ctx)
             elif step.uses_action(BUILD_PUSH_ACTION):
                 self.build(step, step_ctx, condition, path)
+            elif step.uses_action(LOGIN_ACTION):
+                self.login(step, step_ctx, path)
             elif step.run is not None:
                 ctx = self.script(step, step_ctx, ctx, condition, path)
             elif step.uses is not None and step.uses.startswith("./"):
@@ -178,6 +204,15 @@ class JobWalk:
             ctx = ctx.with_step_outputs(step.id, PartialObject(
                 {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
         return ctx
+
+    # --- docker/login-action -----------------------------------------------------------------------------
+    def login(self, step: Step, ctx: ExprContext, path: str) -> None:
+        registry = _safe_input(step.with_.get("registry"), ctx, self.notes)
+        username = _safe_input(step.with_.get("username"), ctx, self.notes)
+        self.state.logins.append(LoginRecord(
+            self.job_id, path, step.line, text_or_unknown(registry) if registry else "docker.io",
+            text_or_unknown(username) if username else None, (step.with_text("password") or "").strip(),
+            LOGIN_ACTION, self.state.next_order()))
 
     # --- docker/build-push-action -------------------------------------------------------------------------
     def build(self, step: Step, ctx: ExprContext, condition: Unknown | None, path: str) -> None:
@@ -220,6 +255,7 @@ class JobWalk:
             references=tuple(_join_reference(image, tag) for tag in tags), push=push, platforms=built.platforms,
             labels=built.labels, condition=condition, path=path, via=via, by_digest=by_digest,
             labels_from=built.labels_from, build_args=built.build_args, labels_line=built.labels_line,
+            order=self.state.next_order(),
         ))
 
     def references(self, step: Step, ctx: ExprContext) -> list[Value]:
@@ -306,6 +342,10 @@ class JobWalk:
                              via="run: docker push")
             elif isinstance(command, Imagetools):
                 self.imagetools(step, command, condition, path, line)
+            elif isinstance(command, Login):
+                self.state.logins.append(LoginRecord(self.job_id, path, line, command.registry, command.username,
+                                                     command.password or "", "run: docker login",
+                                                     self.state.next_order()))
 
     def shell_build(self, step: Step, command: Build, condition: Unknown | None, path: str, line: int) -> None:
         context = command.context
@@ -326,9 +366,11 @@ class JobWalk:
         for tag in command.tags:
             image, bare = _split_reference(tag)
             by_image.setdefault(image, []).append(bare)
+        if not command.push:
+            return  # a local build publishes nothing; a later `docker push` of its tags does (and knows its origin)
         for image, tags in by_image.items():
-            self.add(step, path, built, image, tuple(tags), push=command.push, condition=condition, line=line,
-                     via="run: docker build")
+            self.add(step, path, built, image, tuple(tags), push=True, condition=condition, line=line,
+                     via="run: docker buildx build --push")
 
     def imagetools(self, step: Step, command: Imagetools, condition: Unknown | None, path: str, line: int) -> None:
         by_image: dict[Value, list[Value]] = {}

@@ -180,6 +180,8 @@ class _Reader:
         self.github_output: dict[str, Value] = {}
 
     def line(self, line_no: int, text: str) -> None:
+        if "docker" not in text and "=" not in text:
+            return  # neither a docker command nor an assignment: nothing this reader keeps
         words = _Words()
         prepared = self.substitute(text, words)
         try:

@@ -66,7 +66,9 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
         for label, candidates in ((f"{ctx.plan.sha_tag_prefix}<sha>", (short, long)), (latest, (latest,))):
             if known & set(candidates):
                 continue
-            if any(could_be(tag, candidate) for tag in unknown for candidate in candidates):
+            # One unknown tag can turn out to be one of the wanted tags, not two.
+            if len(open_) < len(unknown) and any(could_be(tag, candidate) for tag in unknown
+                                                 for candidate in candidates):
                 open_.append(label)
             else:
                 missing.append(label)
