@@ -32,11 +32,17 @@ def test_build_with_tags_file_context_and_push() -> None:
 
 def test_continuations_assignments_lowercase_and_tag_push() -> None:
     commands = _read('IMAGE=ghcr.io/${REPO,,}\ndocker build \\\n  -t "$IMAGE:1" .\n'
-                     'docker tag "$IMAGE:1" "$IMAGE:latest"\ndocker push --all-tags "$IMAGE"\n', env={"REPO": "Acme/Shop"})
+                     'docker tag "$IMAGE:1" "$IMAGE:latest"\ndocker push --all-tags "$IMAGE"\n',
+                     env={"REPO": "Acme/Shop"})
     build, tag, push = commands
-    assert isinstance(build, Build) and build.tags == ("ghcr.io/acme/shop:1",) and build.line == 1
-    assert isinstance(tag, Tag) and (tag.source, tag.target) == ("ghcr.io/acme/shop:1", "ghcr.io/acme/shop:latest")
-    assert isinstance(push, Push) and push.all_tags and push.line == 4
+    assert isinstance(build, Build)
+    assert build.tags == ("ghcr.io/acme/shop:1",)
+    assert build.line == 1
+    assert isinstance(tag, Tag)
+    assert (tag.source, tag.target) == ("ghcr.io/acme/shop:1", "ghcr.io/acme/shop:latest")
+    assert isinstance(push, Push)
+    assert push.all_tags
+    assert push.line == 4
 
 
 def test_what_the_shell_computes_is_unknown_and_shown_as_written() -> None:
@@ -44,15 +50,20 @@ def test_what_the_shell_computes_is_unknown_and_shown_as_written() -> None:
     assert isinstance(push, Push)
     assert push.reference == Unknown("ghcr.io/acme/api:$(git rev-parse --short HEAD)", template=True)
     (push,) = _read("docker push ghcr.io/acme/api:${{ steps.v.outputs.tag }}")
-    assert isinstance(push, Push) and str(push.reference) == "ghcr.io/acme/api:${{ steps.v.outputs.tag }}"
+    assert isinstance(push, Push)
+    assert str(push.reference) == "ghcr.io/acme/api:${{ steps.v.outputs.tag }}"
 
 
 def test_login_password_from_a_pipe_or_a_here_string() -> None:
     (login,) = _read('echo "${{ secrets.GITHUB_TOKEN }}" | docker login ghcr.io -u me --password-stdin')
-    assert isinstance(login, Login) and login.registry == "ghcr.io"
-    assert login.password is not None and "${{ secrets.GITHUB_TOKEN }}" in login.password
+    assert isinstance(login, Login)
+    assert login.registry == "ghcr.io"
+    assert login.password is not None
+    assert "${{ secrets.GITHUB_TOKEN }}" in login.password
     (login,) = _read('docker login ghcr.io --username me --password-stdin <<< "${{ github.token }}"')
-    assert isinstance(login, Login) and login.password is not None and "github.token" in login.password
+    assert isinstance(login, Login)
+    assert login.password is not None
+    assert "github.token" in login.password
 
 
 def test_imagetools_tags_from_the_metadata_json_idiom() -> None:
@@ -62,7 +73,8 @@ def test_imagetools_tags_from_the_metadata_json_idiom() -> None:
     assert isinstance(merge, Imagetools)
     assert merge.tags == ("ghcr.io/acme/api:latest", "ghcr.io/acme/api:sha-0123456")
     (merge,) = _read(script, tags=None)
-    assert isinstance(merge, Imagetools) and all(isinstance(tag, Unknown) for tag in merge.tags)
+    assert isinstance(merge, Imagetools)
+    assert all(isinstance(tag, Unknown) for tag in merge.tags)
     assert _read("docker buildx imagetools create --dry-run -t a/b:1 a/b@sha256:00") == []
 
 

@@ -62,7 +62,8 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
         unknown = [tag for tag in tags if isinstance(tag, Unknown)]
         shown = ", ".join(sorted(str(tag) for tag in tags)) or (
             "only a digest (push-by-digest) and no tags" if entries and not tagging else "none")
-        missing, open_ = [], []
+        missing: list[str] = []
+        open_: list[str] = []
         for label, candidates in ((f"{ctx.plan.sha_tag_prefix}<sha>", (short, long)), (latest, (latest,))):
             if known & set(candidates):
                 continue
