@@ -232,7 +232,7 @@ class JobWalk:
         if by_digest:
             names = _output_names(outputs or "") or [_split_reference(reference)[0] for reference in references]
             for name in dict.fromkeys(names):
-                self.add(step, path, built, name, (), push=True, condition=condition, by_digest=True,
+                self.add(step, path, built, name, (), push=push, condition=condition, by_digest=True,
                          line=_line_of(step, "outputs"))
             return
         by_image: dict[Value, list[Value]] = {}

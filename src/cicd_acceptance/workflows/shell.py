@@ -33,6 +33,7 @@ _MARK = "\x01"
 _VAR = re.compile(r"\$(?:\{(?P<braced>[^}]{1,200})\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
 _BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|:-|-|:\d*:\d+|:\d+)?(?P<arg>.*)$", re.DOTALL)
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_KEPT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|GITHUB_OUTPUT")
 _RUNNER_FILES = {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH"}
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time", "sudo",
@@ -180,7 +181,7 @@ class _Reader:
         self.github_output: dict[str, Value] = {}
 
     def line(self, line_no: int, text: str) -> None:
-        if "docker" not in text and "=" not in text:
+        if "docker" not in text and not _KEPT.search(text):
             return  # neither a docker command nor an assignment: nothing this reader keeps
         words = _Words()
         prepared = self.substitute(text, words)
