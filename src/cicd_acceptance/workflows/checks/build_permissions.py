@@ -18,6 +18,17 @@ ALLOWED = {"contents": "read", "packages": "write"}
 _WANTED = "contents: read and packages: write"
 
 
+def _callee_findings(ctx: CheckContext) -> list[Finding]:
+    """A reusable workflow's jobs get no more than their caller grants (GitHub refuses to start a run that asks
+    for more), so only a block they write themselves can be too broad."""
+    findings: list[Finding] = []
+    for workflow in ctx.build_workflows()[1:]:
+        for job in workflow.jobs.values():
+            if workflow.effective_permissions(job) is not None:
+                findings += grant_findings(workflow, job, ID, ALLOWED, limit=_WANTED, block=f"with {_WANTED}")
+    return findings
+
+
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.build()
     pushing = {job.id for job in build_jobs(workflow)}
@@ -34,7 +45,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
         if missing:
             findings.append(Finding(workflow.path, permissions.line, 0, ID,
                                     expected(f"{_WANTED} for job '{job.id}'", describe_grants(missing))))
-    return findings
+    return findings + _callee_findings(ctx)
 
 
 RULE = Rule(ID, "its permissions are contents: read and packages: write, nothing broader", _check)

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_acceptance.errors import WorkflowLoadError
+from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
 from cicd_acceptance.workflows.event import github_context
@@ -24,6 +24,7 @@ from cicd_acceptance.workflows.publication import BUILD_PUSH_ACTION, BuildEvent,
 __all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_builds", "first_step"]
 
 BUILD_ACTION = BUILD_PUSH_ACTION  # the rules and the publication walk must agree on which steps build
+_MAX_CALLEES = 16
 _GO_LINE = re.compile(r"^go\s+(?P<version>\S+)\s*(?://.*)?$")
 _TOOLCHAIN_LINE = re.compile(r"^toolchain\s+go(?P<version>\S+)\s*(?://.*)?$")
 
@@ -72,6 +73,24 @@ class CheckContext:
 
     def build(self) -> Workflow:
         return self.workflow(self.plan.build_workflow)
+
+    def build_workflows(self) -> list[Workflow]:
+        """The build workflow and the reusable workflows of the repository it calls (directly or not; bounded).
+        A callee that cannot be read is left out here: the publication plan notes it."""
+        found = {self.plan.build_workflow: self.build()}
+        queue = [self.build()]
+        while queue and len(found) < _MAX_CALLEES:
+            for job in queue.pop(0).jobs.values():
+                if job.uses is None or not job.uses.startswith("./"):
+                    continue
+                try:
+                    callee = self.files.workflow(job.uses)
+                except HarnessError:
+                    continue
+                if callee.path not in found:
+                    found[callee.path] = callee
+                    queue.append(callee)
+        return list(found.values())
 
     def test_job(self) -> Job | None:
         """The plan's test job of the CI workflow (None when absent: ``ci-test-job`` reports that)."""
