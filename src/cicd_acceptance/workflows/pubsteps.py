@@ -198,7 +198,8 @@ class JobWalk:
         self.notes.extend(f"{self.where(step.line, step_ctx.path)}: {note}" for note in result.notes)
         self.latest_metadata = result
         outputs = _outputs(result)
-        ctx = ctx.with_env({f"DOCKER_METADATA_OUTPUT_{name.upper()}": value for name, value in outputs.items()})
+        if result.outputs is not None:  # DOCKER_METADATA_OUTPUT_* reach later steps through GITHUB_ENV
+            ctx = ctx.with_env(result.outputs.env())
         if step.id:
             self.metadata[step.id] = result
             ctx = ctx.with_step_outputs(step.id, PartialObject(
@@ -459,6 +460,9 @@ def _unknown_build(reference: Value) -> _Built:
 
 
 def _outputs(result: MetadataResult) -> dict[str, Any]:
+    if result.outputs is not None or result.tags == ():
+        return dict(result.step_outputs())
+
     def joined(values: list[Value]) -> Value:
         if any(isinstance(value, Unknown) for value in values):
             return Unknown("\n".join(str(value) for value in values), template=True)

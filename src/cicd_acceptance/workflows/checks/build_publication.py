@@ -9,6 +9,8 @@ per image across the steps that publish it (a build pushed by digest gets its ta
 
 from __future__ import annotations
 
+import re
+
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.checks.undecided import IMAGES_SCENARIO, could_be
@@ -21,7 +23,9 @@ ID = "build-publication"
 OTHER_BRANCH = "feature/acceptance-probe"
 EVENTS = ("push", "workflow_dispatch")
 
-# (line, what was expected, what was found, undecided) -> the events it was seen for
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # the OCI distribution tag grammar
+
+# (path, line, what was expected, what was found, undecided) -> the events it was seen for
 _Problems = dict[tuple[str, int, str, str, bool], list[str]]
 
 
@@ -81,6 +85,16 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
             key = (_where(ctx, first), first.line, f"{image} tagged {' and '.join(open_)}", f"{image} tags: {shown}",
                    True)
             problems.setdefault(key, []).append(event)
+        invalid = sorted(str(tag) for tag in known if not _TAG_RE.fullmatch(tag))
+        if invalid:  # the push would fail: no registry takes such a tag, so it is not a publication
+            key = (_where(ctx, first), first.line,
+                   f"{image} tags a registry accepts ([A-Za-z0-9_][A-Za-z0-9._-], 1-128 characters)",
+                   ", ".join(_shorten(tag) for tag in invalid), False)
+            problems.setdefault(key, []).append(event)
+
+
+def _shorten(tag: str) -> str:
+    return repr(tag) if len(tag) <= 60 else f"{tag[:40]!r}... ({len(tag)} characters)"
 
 
 def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:
