@@ -21,6 +21,7 @@ from cicd_acceptance.workflows.triggers import Trigger, parse_triggers
 from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file
 
 __all__ = [
+    "ALL_SCOPES",
     "Job",
     "Matrix",
     "Permissions",
@@ -55,12 +56,12 @@ class Permissions:
 
     def broader_than(self, allowed: dict[str, str]) -> dict[str, str]:
         """Scopes granted above ``allowed`` (scope -> granted level); a preset is checked against every scope."""
-        scopes = set(self.scopes) | set(allowed) if self.preset is None else set(_ALL_SCOPES) | set(allowed)
+        scopes = set(self.scopes) | set(allowed) if self.preset is None else set(ALL_SCOPES) | set(allowed)
         return {scope: self.level(scope) for scope in sorted(scopes)
                 if _LEVELS.get(self.level(scope), 2) > _LEVELS.get(allowed.get(scope, "none"), 0)}
 
 
-_ALL_SCOPES = (
+ALL_SCOPES = (
     "actions", "attestations", "checks", "contents", "deployments", "discussions", "id-token", "issues", "models",
     "packages", "pages", "pull-requests", "repository-projects", "security-events", "statuses",
 )

@@ -153,6 +153,7 @@ class JobWalk:
         self.metadata: dict[str, MetadataResult] = {}
         self.latest_metadata: MetadataResult | None = None
         self.built: dict[str, _Built] = {}
+        self.names: dict[str, Value] = {}  # the references behind the keys of ``built``, known or not
 
     @property
     def notes(self) -> list[str]:
@@ -241,6 +242,7 @@ class JobWalk:
             image, tag = _split_reference(reference)
             by_image.setdefault(image, []).append(tag)
             self.built[str(reference)] = built
+            self.names[str(reference)] = reference
         if not by_image:
             self.notes.append(f"{self.where(step.line, path)}: the build step has no tags")
         for image, tags in by_image.items():
@@ -331,11 +333,13 @@ class JobWalk:
                 source = self.built.get(str(command.source)) or self.only_build()
                 if source is not None:
                     self.built[str(command.target)] = source
+                    self.names[str(command.target)] = command.target
             elif isinstance(command, Push):
                 references = [command.reference]
                 if command.all_tags:
                     image = _split_reference(command.reference)[0]
-                    references = [ref for ref in self.built if str(_split_reference(ref)[0]) == str(image)]
+                    references = [ref for ref in self.names.values()
+                                  if str(_split_reference(ref)[0]) == str(image)]
                 for reference in references:
                     built = self.built.get(str(reference)) or self.only_build() or _unknown_build(reference)
                     image, tag = _split_reference(reference)
@@ -357,6 +361,7 @@ class JobWalk:
                        "--label" if command.labels else "", {}, line)
         for tag in command.tags:
             self.built[str(tag)] = built
+            self.names[str(tag)] = tag
         if command.by_digest:
             names = list(command.output_names) or [_split_reference(tag)[0] for tag in command.tags]
             for name in dict.fromkeys(names):

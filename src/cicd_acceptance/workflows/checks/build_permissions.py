@@ -7,7 +7,9 @@ broad for the same reason as in ``ci-permissions``; the job that pushes must als
 
 from __future__ import annotations
 
+from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.checks.ci_permissions import describe_grants, grant_findings
+from cicd_acceptance.workflows.model import ALL_SCOPES
 from cicd_acceptance.workflows.checks.context import CheckContext, build_jobs
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
@@ -19,14 +21,39 @@ _WANTED = "contents: read and packages: write"
 
 
 def _callee_findings(ctx: CheckContext) -> list[Finding]:
-    """A reusable workflow's jobs get no more than their caller grants (GitHub refuses to start a run that asks
-    for more), so only a block they write themselves can be too broad."""
+    """A reusable workflow's jobs get no more than their caller grants, and GitHub refuses to start a run whose
+    callee asks for more: so a block the callee writes must fit the plan and the calling job's grant."""
     findings: list[Finding] = []
+    callers = _caller_grants(ctx)
     for workflow in ctx.build_workflows()[1:]:
         for job in workflow.jobs.values():
-            if workflow.effective_permissions(job) is not None:
-                findings += grant_findings(workflow, job, ID, ALLOWED, limit=_WANTED, block=f"with {_WANTED}")
+            permissions = workflow.effective_permissions(job)
+            if permissions is None:
+                continue
+            findings += grant_findings(workflow, job, ID, ALLOWED, limit=_WANTED, block=f"with {_WANTED}")
+            granted = callers.get(workflow.path)
+            broader = permissions.broader_than(granted[1]) if granted is not None else {}
+            if broader and not permissions.broader_than(ALLOWED):
+                findings.append(Finding(workflow.path, permissions.line, 0, ID, expected(
+                    f"permissions no broader than its caller's ({granted[0]})", describe_grants(broader))))
     return findings
+
+
+def _caller_grants(ctx: CheckContext) -> dict[str, tuple[str, dict[str, str]]]:
+    """callee path -> (the calling job, what its permissions grant per scope), for explicit grants only."""
+    grants: dict[str, tuple[str, dict[str, str]]] = {}
+    for workflow in ctx.build_workflows():
+        for job in workflow.jobs.values():
+            permissions = workflow.effective_permissions(job)
+            if job.uses is None or permissions is None:
+                continue
+            try:
+                callee = ctx.files.workflow(job.uses)
+            except HarnessError:
+                continue
+            levels = {scope: permissions.level(scope) for scope in ALL_SCOPES}
+            grants[callee.path] = (f"{workflow.path} job '{job.id}'", levels)
+    return grants
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
