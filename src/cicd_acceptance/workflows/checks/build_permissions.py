@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.checks.ci_permissions import describe_grants, grant_findings
-from cicd_acceptance.workflows.model import ALL_SCOPES
 from cicd_acceptance.workflows.checks.context import CheckContext, build_jobs
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.model import ALL_SCOPES
 
 __all__ = ["RULE"]
 
@@ -32,10 +32,13 @@ def _callee_findings(ctx: CheckContext) -> list[Finding]:
                 continue
             findings += grant_findings(workflow, job, ID, ALLOWED, limit=_WANTED, block=f"with {_WANTED}")
             granted = callers.get(workflow.path)
-            broader = permissions.broader_than(granted[1]) if granted is not None else {}
-            if broader and not permissions.broader_than(ALLOWED):
+            if granted is None or permissions.broader_than(ALLOWED):
+                continue  # no explicit grant to compare with, or already reported above
+            caller, levels = granted
+            broader = permissions.broader_than(levels)
+            if broader:
                 findings.append(Finding(workflow.path, permissions.line, 0, ID, expected(
-                    f"permissions no broader than its caller's ({granted[0]})", describe_grants(broader))))
+                    f"permissions no broader than its caller's ({caller})", describe_grants(broader))))
     return findings
 
 
