@@ -150,3 +150,79 @@ def test_a_tag_computed_by_the_shell_is_undecided_not_wrong(tmp_path: Path) -> N
                 if f.rule == "build-publication" and "tagged latest" in f.message]
     assert findings, "the unknown tag must be reported"
     assert all(f.undecided and "settled live by" in str(f) and "$(cat VERSION)" in f.message for f in findings)
+
+
+META_BUILD = HEAD + """jobs:
+  prep:
+    runs-on: ubuntu-latest
+    outputs:
+      prefix: ${{ steps.p.outputs.prefix }}
+    steps:
+      - id: p
+        run: echo "prefix=ghcr.io/${GITHUB_REPOSITORY,,}" >> "$GITHUB_OUTPUT"
+  build:
+    needs: prep
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        service: [api, worker]
+    steps:
+      - uses: docker/setup-qemu-action@v3
+      - uses: docker/setup-buildx-action@v3
+      - uses: docker/login-action@v3
+        with: {registry: ghcr.io, username: "${{ github.actor }}", password: "${{ secrets.GITHUB_TOKEN }}"}
+      - id: df
+        run: echo "path=Dockerfile.${{ matrix.service }}" >> "$GITHUB_OUTPUT"
+      - id: meta
+        uses: docker/metadata-action@v5
+        with:
+          images: IMAGES
+          tags: |
+            type=sha
+            type=raw,value=latest,enable={{is_default_branch}}
+      - uses: docker/build-push-action@v6
+        with:
+          file: FILE
+          push: true
+          tags: ${{ steps.meta.outputs.tags }}
+          labels: ${{ steps.meta.outputs.labels }}
+          cache-from: type=gha
+          cache-to: type=gha,mode=max
+      - name: Summary
+        env:
+          FIRST: ${{ fromJSON(steps.meta.outputs.json).tags[0] }}
+          OTHER: ${{ fromJSON(steps.nothing.outputs.json).tags[0] }}
+        run: echo "$FIRST" >> "$GITHUB_STEP_SUMMARY"
+"""
+IMAGES = "ghcr.io/${{ github.repository }}-${{ matrix.service }}"
+
+
+def test_an_unrelated_env_reading_fromjson_of_step_outputs_is_no_finding(tmp_path: Path) -> None:
+    workflow = META_BUILD.replace("IMAGES", IMAGES).replace("FILE", "Dockerfile.${{ matrix.service }}")
+    assert _shown(_findings(tmp_path, {".github/workflows/build.yml": workflow})) == []
+
+
+def test_an_image_prefix_from_a_job_output_is_undecided_and_shown_once_as_written(tmp_path: Path) -> None:
+    workflow = META_BUILD.replace("IMAGES", "${{ needs.prep.outputs.prefix }}-${{ matrix.service }}").replace(
+        "FILE", "Dockerfile.${{ matrix.service }}")
+    findings = _findings(tmp_path, {".github/workflows/build.yml": workflow})
+    assert findings
+    assert all(f.undecided for f in findings), _shown(findings)
+    assert "found ${{ needs.prep.outputs.prefix }}-api, ${{ needs.prep.outputs.prefix }}-worker" in str(findings[0])
+    assert "$${{" not in "\n".join(_shown(findings))
+
+
+def test_a_dockerfile_from_a_step_output_is_read_when_known_and_undecided_when_not(tmp_path: Path) -> None:
+    workflow = META_BUILD.replace("IMAGES", IMAGES).replace("FILE", "${{ steps.df.outputs.path }}")
+    assert _shown(_findings(tmp_path, {".github/workflows/build.yml": workflow})) == []  # echo of a known value
+    workflow = workflow.replace('echo "path=Dockerfile.${{ matrix.service }}"',
+                                'echo "path=$(ls Dockerfile.* | grep ${{ matrix.service }})"')
+    findings = _findings(tmp_path, {".github/workflows/build.yml": workflow})
+    assert [f.rule for f in findings] == ["build-matrix"] and findings[0].undecided, _shown(findings)
+    assert "no such file" not in str(findings[0])
+
+
+def test_a_dockerfile_path_outside_the_repository_is_a_finding(tmp_path: Path) -> None:
+    workflow = META_BUILD.replace("IMAGES", IMAGES).replace("FILE", "../../etc/Dockerfile.${{ matrix.service }}")
+    found = _shown(_findings(tmp_path, {".github/workflows/build.yml": workflow}))
+    assert any("no such file" in line for line in found), found
