@@ -31,9 +31,10 @@ MAX_LINES = 2000
 MAX_WORDS = 2000
 _MARK = "\x01"
 _VAR = re.compile(r"\$(?:\{(?P<braced>[^}]{1,200})\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
-_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|:-|-|:\d*:\d+|:\d+)?(?P<arg>.*)$", re.DOTALL)
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|@L|@U|:-|-|:\d*:\d+|:\d+)?(?P<arg>.*)$", re.DOTALL)
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _KEPT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|GITHUB_OUTPUT")
+_ASSIGNED = re.compile(r"(?:^|[\s;&|])[A-Za-z_][A-Za-z0-9_]*=$")
 _RUNNER_FILES = {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH"}
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time", "sudo",
@@ -221,7 +222,8 @@ class _Reader:
             elif quote != "'" and (text.startswith("$(", index) or char == "`"):
                 end = _substitution_end(text, index)
                 source = text[index:end]
-                out.append(self.command_substitution(source, words, quoted=quote == '"'))
+                assigned = _ASSIGNED.search("".join(out[-64:])) is not None
+                out.append(self.command_substitution(source, words, quoted=quote == '"', assigned=assigned))
                 index = end
                 continue
             elif quote != "'" and char == "$":
@@ -234,11 +236,14 @@ class _Reader:
             index += 1
         return "".join(out)
 
-    def command_substitution(self, source: str, words: _Words, *, quoted: bool) -> str:
-        if not quoted and "-t" in source and ("DOCKER_METADATA_OUTPUT_" in source or ".tags" in source):
+    def command_substitution(self, source: str, words: _Words, *, quoted: bool, assigned: bool) -> str:
+        if "-t" in source and ("DOCKER_METADATA_OUTPUT_" in source or ".tags" in source):
             tags = self.metadata_tags()
-            if tags:
+            if tags and not quoted and not assigned:
                 return " ".join(f"-t {words.mark(tag)}" for tag in tags)
+            if tags and assigned and all(isinstance(tag, str) for tag in tags):
+                # `tags=$(jq ...)` then `imagetools create $tags`: the variable holds the flags as one text
+                return words.mark(" ".join(f"-t {tag}" for tag in tags))
         return words.mark(Unknown(source, template=True))
 
     def variable(self, match: re.Match[str], words: _Words, *, quoted: bool) -> str:
@@ -263,9 +268,9 @@ class _Reader:
             return value if value is not None and (op == "-" or value != "") else arg
         if arg or value is None or isinstance(value, Unknown):
             return Unknown(written, template=True)
-        if op == ",,":
+        if op in {",,", "@L"}:
             return value.lower()
-        if op == "^^":
+        if op in {"^^", "@U"}:
             return value.upper()
         if op.startswith(":"):
             numbers = [int(number or "0") for number in op[1:].split(":")]
