@@ -83,5 +83,14 @@ def test_hostile_scripts_are_bounded_and_never_raise() -> None:
     assert _read("cat <<EOF\ndocker push a/b:1\nEOF\n") == []
     assert _read("docker push a/b:1 # a comment\n" + "x" * (MAX_SCRIPT + 10) + "\ndocker push c/d:1") != []
     assert _read("for s in a b; do docker push x/$s:1; done")[0] == Push(
-        0, "for s in a b; do docker push x/$s:1; done", reference=Unknown("x/$s:1", template=True))
+        0, "for s in a b; do docker push x/$s:1; done", reference=Unknown("x/$s:1", template=True), conditional=True)
     assert _read("echo docker push a/b:1; printf 'docker push'") == []
+
+
+def test_commands_inside_shell_conditions_are_marked_conditional() -> None:
+    script = ('if [[ "$GITHUB_REF" == refs/heads/main ]]; then\n  docker push a/b:latest\nfi\n'
+              "docker push a/b:1\n[ -n \"$X\" ] && docker push a/b:2\n")
+    inside, plain, chained = _read(script)
+    assert isinstance(inside, Push) and inside.conditional and inside.reference == "a/b:latest"
+    assert isinstance(plain, Push) and not plain.conditional
+    assert isinstance(chained, Push) and chained.conditional

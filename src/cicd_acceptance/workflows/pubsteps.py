@@ -327,6 +327,9 @@ class JobWalk:
                        first: int) -> None:
         for command in script.commands:
             line = first + command.line
+            if command.conditional and condition is None:
+                # Inside a shell `if`/loop or after `&&`: whether it runs is decided by the script at run time.
+                condition = Unknown(f"the shell condition around line {line}: {command.text}", template=True)
             if isinstance(command, Build):
                 self.shell_build(step, command, condition, path, line)
             elif isinstance(command, Tag):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cicd_acceptance.workflows.expr_values import Unknown
 
@@ -35,10 +35,13 @@ _BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|@L|@U|:-|
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _KEPT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|GITHUB_OUTPUT")
 _ASSIGNED = re.compile(r"(?:^|[\s;&|])[A-Za-z_][A-Za-z0-9_]*=$")
+_CONTROL = re.compile(r"\s*(?:if|elif|else|fi|case|esac|for|while|until|do|done)\b")
+_OPENS = {"if", "while", "until", "for", "case"}
+_CLOSES = {"fi", "done", "esac"}
 _RUNNER_FILES = {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH"}
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
-_KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time", "sudo",
-             "exec", "command"}
+_KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "!", "{",
+             "}", "time", "sudo", "exec", "command"}
 # docker build / buildx build options that take a value (the others are flags).
 _BUILD_VALUES = {
     "-t", "--tag", "-f", "--file", "--build-arg", "--cache-from", "--cache-to", "--target", "--secret", "--ssh",
@@ -57,6 +60,7 @@ class Command:
 
     line: int
     text: str
+    conditional: bool = field(default=False, kw_only=True)  # inside if/case/loop, or after && / ||
 
 
 @dataclass(frozen=True)
@@ -180,9 +184,10 @@ class _Reader:
         self.commands: list[Command] = []
         self.github_env: dict[str, Value] = {}
         self.github_output: dict[str, Value] = {}
+        self.depth = 0  # open if/case/loop blocks
 
     def line(self, line_no: int, text: str) -> None:
-        if "docker" not in text and not _KEPT.search(text):
+        if "docker" not in text and not _KEPT.search(text) and not _CONTROL.match(text):
             return  # neither a docker command nor an assignment: nothing this reader keeps
         words = _Words()
         prepared = self.substitute(text, words)
@@ -200,9 +205,9 @@ class _Reader:
             if "docker" in text:
                 self.notes.append(f"script line {line_no + 1}: not read as shell ({exc})")
             return
-        for command, piped_from, redirect in _commands(tokens):
+        for command, piped_from, redirect, chained in _commands(tokens):
             self.command(line_no, [words.resolve(word) for word in command],
-                         [words.resolve(word) for word in piped_from], redirect, text.strip())
+                         [words.resolve(word) for word in piped_from], redirect, text.strip(), chained=chained)
 
     def substitute(self, text: str, words: _Words) -> str:
         """``${{ }}`` first (the runner does it), then ``$(...)``/backticks and ``$VAR`` outside single quotes."""
@@ -279,9 +284,17 @@ class _Reader:
         return value
 
     def command(self, line_no: int, words: list[Value], piped_from: list[Value], redirect: str | None,
-                text: str) -> None:
+                text: str, *, chained: bool = False) -> None:
+        conditional = chained or self.depth > 0
         while words and words[0] in _KEYWORDS:
+            if words[0] in _OPENS:
+                self.depth += 1
+                conditional = True
+            elif words[0] in _CLOSES:
+                self.depth = max(0, self.depth - 1)
             words = words[1:]
+        if not words:
+            return
         assignments = 0
         for word in words:
             if isinstance(word, str) and _ASSIGN.match(word):
@@ -301,7 +314,7 @@ class _Reader:
         elif words[:1] == ["docker"]:
             parsed = _docker(line_no, text, words[1:], piped_from)
             if parsed is not None:
-                self.commands.append(parsed)
+                self.commands.append(replace(parsed, conditional=conditional) if conditional else parsed)
 
     def file_write(self, words: list[Value], redirect: str) -> None:
         target = self.github_env if "GITHUB_ENV" in redirect else (
@@ -351,12 +364,14 @@ def _substitution_end(text: str, start: int) -> int:
     return len(text)
 
 
-def _commands(tokens: list[str]) -> list[tuple[list[str], list[str], str | None]]:
-    """Simple commands of a line: (words, the words of the command piped into it, the ``>>`` target)."""
-    out: list[tuple[list[str], list[str], str | None]] = []
+def _commands(tokens: list[str]) -> list[tuple[list[str], list[str], str | None, bool]]:
+    """Simple commands of a line: (words, the words of the command piped into it, the ``>>`` target, whether it
+    follows ``&&`` or ``||`` and so runs only depending on the command before it)."""
+    out: list[tuple[list[str], list[str], str | None, bool]] = []
     current: list[str] = []
     previous: list[str] = []
     redirect: str | None = None
+    chained = False
     index = 0
     while index < len(tokens):
         word = tokens[index]
@@ -371,14 +386,15 @@ def _commands(tokens: list[str]) -> list[tuple[list[str], list[str], str | None]
                 index += 2  # an input redirection and its word are not arguments
                 continue
             if current:
-                out.append((current, previous, redirect))
+                out.append((current, previous, redirect, chained))
             previous = current if word == "|" else []
+            chained = word in {"&&", "||"} or (word == "|" and chained)
             current, redirect = [], None
         else:
             current.append(word)
         index += 1
     if current:
-        out.append((current, previous, redirect))
+        out.append((current, previous, redirect, chained))
     return out
 
 

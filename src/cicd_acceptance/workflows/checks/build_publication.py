@@ -101,12 +101,20 @@ def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:
     latest = ctx.plan.latest_tag
     entries = [entry for entry in ctx.publication("workflow_dispatch", OTHER_BRANCH).entries
                if entry.push is not False and latest in {str(tag) for tag in entry.tags}]
-    if not entries:
-        return []
-    images = ", ".join(sorted({str(entry.image) for entry in entries}))
-    return [Finding(_where(ctx, entries[0]), entries[0].line, 0, ID, expected(
-        f"no '{latest}' tag from a workflow_dispatch on another branch",
-        f"'{latest}' pushed from '{OTHER_BRANCH}' for {images}"))]
+    findings = []
+    # A push whose own condition only a run can decide (a step `if:` on an output, a shell `if`) is undecided.
+    for open_, group in ((False, [e for e in entries if e.condition is None]),
+                         (True, [e for e in entries if e.condition is not None])):
+        if not group:
+            continue
+        images = ", ".join(sorted({str(entry.image) for entry in group}))
+        found = f"'{latest}' pushed from '{OTHER_BRANCH}' for {images}"
+        if open_:
+            found += f" if {group[0].condition}"
+        findings.append(Finding(_where(ctx, group[0]), group[0].line, 0, ID, expected(
+            f"no '{latest}' tag from a workflow_dispatch on another branch", found), undecided=open_,
+            settled_by=IMAGES_SCENARIO if open_ else ""))
+    return findings
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
