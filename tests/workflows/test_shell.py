@@ -91,6 +91,7 @@ def test_commands_inside_shell_conditions_are_marked_conditional() -> None:
     script = ('if [[ "$GITHUB_REF" == refs/heads/main ]]; then\n  docker push a/b:latest\nfi\n'
               "docker push a/b:1\n[ -n \"$X\" ] && docker push a/b:2\n")
     inside, plain, chained = _read(script)
-    assert isinstance(inside, Push) and inside.conditional and inside.reference == "a/b:latest"
-    assert isinstance(plain, Push) and not plain.conditional
-    assert isinstance(chained, Push) and chained.conditional
+    assert inside == Push(1, "docker push a/b:latest", reference="a/b:latest", conditional=True)
+    assert plain == Push(3, "docker push a/b:1", reference="a/b:1")
+    assert isinstance(chained, Push)
+    assert chained.conditional
