@@ -11,7 +11,7 @@ import re
 
 from cicd_acceptance.workflows.checks.context import CheckContext, first_builds
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import IMAGES_SCENARIO
+from cicd_acceptance.workflows.checks.undecided import images_scenario
 from cicd_acceptance.workflows.event import BuildEvent, github_context
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
 from cicd_acceptance.workflows.model import Job, Step, Workflow
@@ -57,7 +57,7 @@ def _record_problems(ctx: CheckContext, login: LoginRecord) -> list[Finding]:
     findings: list[Finding] = []
     if isinstance(login.registry, Unknown):
         findings.append(Finding(login.path, login.line, 0, ID, expected(
-            f"registry: {ctx.plan.registry}", str(login.registry)), undecided=True, settled_by=IMAGES_SCENARIO))
+            f"registry: {ctx.plan.registry}", str(login.registry)), undecided=True, settled_by=images_scenario(ctx)))
     elif login.registry.lower() != ctx.plan.registry.lower():
         findings.append(Finding(login.path, login.line, 0, ID, expected(f"registry: {ctx.plan.registry}",
                                                                        login.registry)))

@@ -13,7 +13,7 @@ import re
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import IMAGES_SCENARIO, could_be
+from cicd_acceptance.workflows.checks.undecided import could_be, images_scenario
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.publication import ImagePublication
 
@@ -25,8 +25,8 @@ EVENTS = ("push", "workflow_dispatch")
 
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # the OCI distribution tag grammar
 
-# (path, line, what was expected, what was found, undecided) -> the events it was seen for
-_Problems = dict[tuple[str, int, str, str, bool], list[str]]
+# (path, line, what was expected, what was found, undecided, the image or '') -> the events it was seen for
+_Problems = dict[tuple[str, int, str, str, bool, str], list[str]]
 
 
 def _where(ctx: CheckContext, entry: ImagePublication) -> str:
@@ -46,10 +46,10 @@ def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
     first = min(entries, key=lambda entry: entry.line, default=None)
     path, line = (_where(ctx, first), first.line) if first else (ctx.build().path, ctx.build().node.key_line("jobs"))
     if set(known) - set(wanted) or foreign or (missing and not open_):
-        problems.setdefault((path, line, what, found, False), []).append(event)
+        problems.setdefault((path, line, what, found, False, ""), []).append(event)
     elif open_:
         entry = next(entry for entry in unknown)
-        problems.setdefault((_where(ctx, entry), entry.line, what, found, True), []).append(event)
+        problems.setdefault((_where(ctx, entry), entry.line, what, found, True, ""), []).append(event)
 
 
 def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
@@ -79,17 +79,17 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
                 missing.append(label)
         if missing:
             key = (_where(ctx, first), first.line, f"{image} tagged {' and '.join(missing)}", f"{image} tags: {shown}",
-                   False)
+                   False, image)
             problems.setdefault(key, []).append(event)
         elif open_:
             key = (_where(ctx, first), first.line, f"{image} tagged {' and '.join(open_)}", f"{image} tags: {shown}",
-                   True)
+                   True, image)
             problems.setdefault(key, []).append(event)
         invalid = sorted(str(tag) for tag in known if not _TAG_RE.fullmatch(tag))
         if invalid:  # the push would fail: no registry takes such a tag, so it is not a publication
             key = (_where(ctx, first), first.line,
                    f"{image} tags a registry accepts ([A-Za-z0-9_][A-Za-z0-9._-], 1-128 characters)",
-                   ", ".join(_shorten(tag) for tag in invalid), False)
+                   ", ".join(_shorten(tag) for tag in invalid), False, image)
             problems.setdefault(key, []).append(event)
 
 
@@ -113,7 +113,7 @@ def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:
             found += f" if {group[0].condition}"
         findings.append(Finding(_where(ctx, group[0]), group[0].line, 0, ID, expected(
             f"no '{latest}' tag from a workflow_dispatch on another branch", found), undecided=open_,
-            settled_by=IMAGES_SCENARIO if open_ else ""))
+            settled_by=images_scenario(ctx, group[0].image) if open_ else ""))
     return findings
 
 
@@ -125,10 +125,10 @@ def _check(ctx: CheckContext) -> list[Finding]:
         _images(ctx, event, problems)
         _tags(ctx, event, problems)
     findings = []
-    for (path, line, what, found, open_), events in problems.items():
+    for (path, line, what, found, open_, image), events in problems.items():
         message = expected(f"{what} on {' and '.join(events)}", found)
         findings.append(Finding(path, line, 0, ID, message, undecided=open_,
-                                settled_by=IMAGES_SCENARIO if open_ else ""))
+                                settled_by=images_scenario(ctx, image or None) if open_ else ""))
     return findings + _no_latest_elsewhere(ctx)
 
 

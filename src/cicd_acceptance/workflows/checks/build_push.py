@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import IMAGES_SCENARIO
+from cicd_acceptance.workflows.checks.undecided import images_scenario
 
 __all__ = ["RULE"]
 
@@ -28,7 +28,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
             elif entry.push is not True:
                 findings.append(Finding(entry.path or path, entry.line, 0, ID, expected(
                     f"push: true for {event} on '{branch}'", f"push: {entry.push}"), undecided=True,
-                    settled_by=IMAGES_SCENARIO))
+                    settled_by=images_scenario(ctx, entry.image)))
     return findings
 
 

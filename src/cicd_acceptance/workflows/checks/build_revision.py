@@ -13,7 +13,7 @@ import re
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import IMAGES_SCENARIO
+from cicd_acceptance.workflows.checks.undecided import images_scenario
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.publication import ImagePublication
 
@@ -79,7 +79,7 @@ def _problem(ctx: CheckContext, entry: ImagePublication) -> tuple[str, bool] | N
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    seen: dict[tuple[str, int, str, bool], list[str]] = {}
+    seen: dict[tuple[str, int, str, bool, str], list[str]] = {}
     for event in EVENTS:
         for entry in ctx.publication(event).entries:
             if entry.push is False or entry.via.endswith("imagetools create"):
@@ -88,15 +88,15 @@ def _check(ctx: CheckContext) -> list[Finding]:
             if problem is not None:
                 found, open_ = problem
                 line = entry.labels_line if LABEL in entry.labels and entry.labels_line else entry.line
-                key = (entry.path or ctx.build().path, line, f"{entry.image}: {found}", open_)
+                key = (entry.path or ctx.build().path, line, f"{entry.image}: {found}", open_, str(entry.image))
                 seen.setdefault(key, [])
                 if event not in seen[key]:
                     seen[key].append(event)
     return [Finding(path, line, 0, ID, expected(
         f"{LABEL} = the commit on every published image on {' and '.join(events)} (metadata-action's labels "
         f"output, a labels: input or a LABEL in the Dockerfile)", found), undecided=open_,
-        settled_by=IMAGES_SCENARIO if open_ else "")
-        for (path, line, found, open_), events in seen.items()]
+        settled_by=images_scenario(ctx, image) if open_ else "")
+        for (path, line, found, open_, image), events in seen.items()]
 
 
 RULE = Rule(ID, "every image it publishes carries the commit as its revision label", _check)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
+from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.expressions import Unknown
 
-__all__ = ["IMAGES_SCENARIO", "RUN_SCENARIO", "could_be", "shown"]
+__all__ = ["RUN_SCENARIO", "could_be", "images_scenario", "shown"]
 
-IMAGES_SCENARIO = "live: 'The <service> image is published for the pinned commit'"
+IMAGES_SCENARIO = "The {service} image is published for the pinned commit"
 RUN_SCENARIO = "live: 'The dispatched build run is found and completes green with every service built'"
 _HOLE = re.compile(r"\$\{\{.*?\}\}|\$\([^)]*\)?|\$\{[^}]*\}?|\$[A-Za-z_][A-Za-z0-9_]*|`[^`]*`?", re.DOTALL)
 MAX_TEXT = 2000
@@ -35,3 +36,14 @@ def could_be(value: str | Unknown, wanted: str) -> bool:
 def shown(value: str | Unknown) -> str:
     """A value as written in a message (an unknown shows its original text, once)."""
     return str(value)
+
+
+def images_scenario(ctx: CheckContext, image: str | Unknown | None = None) -> str:
+    """The live scenarios that settle a fact about ``image``: the one of its service when the image can be told
+    apart, else those of every service of the plan."""
+    services = ctx.plan.services
+    if image is not None:
+        matching = [service for service in services
+                    if could_be(image, ctx.plan.image_for(service, ctx.target.repository))]
+        services = tuple(matching) or services
+    return "live: " + ", ".join(f"'{IMAGES_SCENARIO.format(service=service)}'" for service in services)
