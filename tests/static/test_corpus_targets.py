@@ -28,7 +28,8 @@ TARGETS = {
     "digest-merge-jq": ("digest-merge-jq", ("api",), "PASSED", ""),
     "composite-build-action": ("composite-build-action", ("api", "worker"), "PASSED", ""),
     "needs-prefix-output": ("needs-prefix-output", ("api", "worker"), "SKIPPED",
-                            "undecided offline; settled live by: live: 'The api image is published for the pinned commit', 'The worker image"),
+                            "undecided offline; settled live by: live: 'The api image is published for the "
+                            "pinned commit', 'The worker image"),
     "digest-without-merge": ("digest-without-merge", ("api",), "FAILED",
                              "only a digest (push-by-digest) and no tags"),
 }
