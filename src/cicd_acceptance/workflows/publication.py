@@ -35,6 +35,7 @@ from cicd_acceptance.workflows.pubsteps import (
     JobWalk,
     LoginRecord,
     PlanState,
+    may_publish,
     safe_env,
 )
 from cicd_acceptance.workflows.yamlnode import Node
@@ -161,6 +162,8 @@ def _plan_job(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext,
                            f"({job.if_})")
         return False
     condition = runs if isinstance(runs, Unknown) else None
+    if job.uses is None and not any(may_publish(step) for step in job.steps):
+        return True  # lint, test...: nothing in it can build, log in or push, and its outputs are unknown anyway
     combos = _combinations(workflow, job, job_ctx, state)
     for combo in combos if combos is not None else (None,):
         combo_ctx = ctx.with_matrix(combo, known=combos is not None)

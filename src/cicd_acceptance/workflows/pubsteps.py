@@ -31,7 +31,7 @@ from cicd_acceptance.workflows.shell import Build, Imagetools, Login, Push, Shel
 from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = ["BUILD_PUSH_ACTION", "LOGIN_ACTION", "METADATA_ACTION", "ImagePublication", "JobWalk", "LoginRecord",
-           "PlanState", "safe_env"]
+           "PlanState", "may_publish", "safe_env"]
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 METADATA_ACTION = "docker/metadata-action"
@@ -112,6 +112,13 @@ class _Built:
     labels_from: str
     build_args: dict[str, Value]
     labels_line: int = 0
+
+
+def may_publish(step: Step) -> bool:
+    """Whether a step can matter to the plan: a docker action, a local action, or a script that runs docker."""
+    if step.uses is not None:
+        return step.uses.startswith("./") or (step.action or "").lower().startswith(("docker/", "redhat-actions/"))
+    return "docker" in (step.run or "")
 
 
 def safe_env(ctx: ExprContext, env: Mapping[str, Node], notes: list[str]) -> ExprContext:

@@ -39,6 +39,7 @@ _ASSIGNED = re.compile(r"(?:^|[\s;&|])[A-Za-z_][A-Za-z0-9_]*=$")
 _CONTROL = re.compile(r"\s*(?:if|elif|else|fi|case|esac|for|while|until|do|done)\b")
 _OPENS = {"if", "while", "until", "for", "case"}
 _CLOSES = {"fi", "done", "esac"}
+_SPECIAL = re.compile(r"['\"\\$`]")
 _RUNNER_FILES = {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH"}
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "!", "{",
@@ -216,6 +217,13 @@ class _Reader:
         out: list[str] = []
         index, quote = 0, ""
         while index < len(text):
+            special = _SPECIAL.search(text, index)  # jump over plain text in one step
+            if special is None:
+                out.append(text[index:])
+                break
+            if special.start() > index:
+                out.append(text[index:special.start()])
+                index = special.start()
             char = text[index]
             if char == "'" and quote != '"':
                 quote = "" if quote == "'" else "'"
