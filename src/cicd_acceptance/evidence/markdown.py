@@ -126,8 +126,10 @@ def _findings(scenarios: Sequence[ScenarioResult]) -> list[str]:
         for entry in s.entries("findings"):
             for f in finding_list(entry):
                 where = f"{f.get('path')}:{f.get('line')}" if f.get("line") else f.get("path")
-                rows.append((s.title, _code(where), f.get("rule"), f.get("message"),
-                             "yes" if f.get("blocking", True) else "no"))
+                blocking = "yes" if f.get("blocking", True) else "no"
+                if f.get("undecided"):  # only a run can decide it: say which live check does
+                    blocking = f"undecided, settled by {f.get('settled_by') or 'a live run'}"
+                rows.append((s.title, _code(where), f.get("rule"), f.get("message"), blocking))
     return _section("Static findings", ("Scenario", "Where", "Rule", "Message", "Blocking"), rows)
 
 
