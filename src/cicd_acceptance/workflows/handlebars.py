@@ -20,7 +20,8 @@ from typing import Any
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.expr_values import Unknown
 
-__all__ = ["Helper", "TemplateError", "TemplateUnsupported", "escape_html", "render", "statement_paths"]
+__all__ = ["Helper", "TemplateError", "TemplateLimit", "TemplateUnsupported", "escape_html", "render",
+           "statement_paths"]
 
 Helper = Callable[[list[Any], dict[str, Any]], Any]
 
@@ -33,6 +34,10 @@ _MAX_TEMPLATE = 10000
 
 class TemplateError(HarnessError):
     """The template does not compile or calls a helper that does not exist (the action fails the same way)."""
+
+
+class TemplateLimit(TemplateError):
+    """A template longer than the harness reads (not an error of the template itself)."""
 
 
 class TemplateUnsupported(TemplateError):
@@ -65,7 +70,7 @@ def statement_paths(template: str) -> list[str] | None:
 def _parse(template: str) -> list[tuple[str, str]]:
     """``[(kind, text)]`` with kind ``text``, ``escaped`` or ``raw``; comments are dropped."""
     if len(template) > _MAX_TEMPLATE:
-        raise TemplateError(f"template longer than {_MAX_TEMPLATE} characters")
+        raise TemplateLimit(f"template longer than {_MAX_TEMPLATE} characters")
     parts: list[tuple[str, str]] = []
     index = 0
     while index < len(template):

@@ -23,8 +23,8 @@ import regex
 
 from cicd_acceptance.errors import HarnessError
 
-__all__ = ["DEFAULT_TIMEOUT_S", "JsRegex", "JsRegexError", "JsRegexTimeout", "compile_js", "js_string_match",
-           "split_slashed"]
+__all__ = ["DEFAULT_TIMEOUT_S", "JsRegex", "JsRegexError", "JsRegexLimit", "JsRegexTimeout", "compile_js",
+           "js_string_match", "split_slashed"]
 
 DEFAULT_TIMEOUT_S = 0.5
 MAX_PATTERN_CHARS = 2000  # a workflow attribute; real tag patterns are a few dozen characters
@@ -43,7 +43,12 @@ class JsRegexError(HarnessError):
     """A pattern JavaScript itself would reject (``SyntaxError``), or one too large to run."""
 
 
-class JsRegexTimeout(JsRegexError):
+class JsRegexLimit(JsRegexError):
+    """The harness's own bound was reached (time, pattern or value size): JavaScript would not have failed, but
+    the answer is not known."""
+
+
+class JsRegexTimeout(JsRegexLimit):
     """Matching did not finish within the time bound (a catastrophic pattern on a crafted value)."""
 
 
@@ -83,7 +88,7 @@ def split_slashed(pattern: str) -> tuple[str, str] | None:
 def compile_js(source: str, flags: str = "") -> JsRegex:
     """``new RegExp(source, flags)`` as a time-boundable ``regex`` pattern."""
     if len(source) > MAX_PATTERN_CHARS:
-        raise JsRegexError(f"regular expression longer than {MAX_PATTERN_CHARS} characters")
+        raise JsRegexLimit(f"regular expression longer than {MAX_PATTERN_CHARS} characters")
     for flag in flags:
         if flag not in "dgimsuvy" or flags.count(flag) > 1:
             raise JsRegexError(f"Invalid flags supplied to RegExp constructor '{flags}'")
@@ -100,7 +105,7 @@ def js_string_match(subject: str, pattern: JsRegex, *, timeout: float = DEFAULT_
     """``subject.match(pattern)``: the match and its groups (``None`` for a group that did not take part), all
     matched strings with the ``g`` flag, or ``None`` when nothing matches."""
     if len(subject) > MAX_SUBJECT_CHARS:
-        raise JsRegexError(f"value longer than {MAX_SUBJECT_CHARS} characters")
+        raise JsRegexLimit(f"value longer than {MAX_SUBJECT_CHARS} characters")
     deadline = time.monotonic() + timeout
     if not pattern.is_global:
         found = _run(pattern, subject, 0, deadline, timeout)

@@ -40,10 +40,17 @@ from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expr_values import PartialObject
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, find_expressions
-from cicd_acceptance.workflows.handlebars import TemplateError, TemplateUnsupported, render, statement_paths
+from cicd_acceptance.workflows.handlebars import (
+    TemplateError,
+    TemplateLimit,
+    TemplateUnsupported,
+    render,
+    statement_paths,
+)
 from cicd_acceptance.workflows.jsregex import (
     DEFAULT_TIMEOUT_S,
     JsRegexError,
+    JsRegexLimit,
     JsRegexTimeout,
     compile_js,
     js_string_match,
@@ -53,6 +60,7 @@ from cicd_acceptance.workflows.listinput import input_text
 from cicd_acceptance.workflows.metadata_inputs import (
     DEFAULT_TAGS,
     MetadataError,
+    MetadataLimit,
     TagEntry,
     input_list,
     js_number,
@@ -65,8 +73,8 @@ from cicd_acceptance.workflows.model import Step
 from cicd_acceptance.workflows.moment import format_moment, in_zone
 from cicd_acceptance.workflows.semver import parse_pep440, parse_semver
 
-__all__ = ["METADATA_ENV", "MetadataError", "MetadataInputs", "MetadataOutputs", "MetadataResult", "PartialJSON",
-           "compute_metadata", "evaluate_metadata", "inputs_from_step"]
+__all__ = ["METADATA_ENV", "MetadataError", "MetadataInputs", "MetadataLimit", "MetadataOutputs", "MetadataResult",
+           "PartialJSON", "action_major_version", "compute_metadata", "evaluate_metadata", "inputs_from_step"]
 
 Value = str | Unknown
 
@@ -329,8 +337,11 @@ class _Engine:
         try:
             return render(source, scope)
         except TemplateUnsupported as exc:
-            self.notes.append(f"{text!r}: {exc} is not evaluated by this emulation")
+            self.notes.append(f"{text[:200]!r}: {exc} is not evaluated by this emulation")
             return Unknown(text, template=True)
+        except TemplateLimit as exc:
+            self.notes.append(f"{exc}; its value is not computed")
+            return Unknown("<a template too long to evaluate>", template=True)
         except TemplateError as exc:
             raise MetadataError(f"{text!r}: {exc}") from None
 
@@ -485,9 +496,10 @@ class _Engine:
             return Unknown(f"<{tag.text} applied to {_display(subject)}>", template=True)
         try:
             return js_string_match(subject, compile_js(source, flags), timeout=self.timeout)
-        except JsRegexTimeout as exc:
-            self.notes.append(f"tag {tag.text!r}: {exc}; the result is unknown")
-            return Unknown(f"<{tag.text}: regular expression timed out>", template=True)
+        except JsRegexLimit as exc:
+            self.notes.append(f"tag {tag.text[:200]!r}: {exc}; the result is unknown")
+            return Unknown(f"<{tag.text[:200]}: {'timed out' if isinstance(exc, JsRegexTimeout) else 'too large'}>",
+                           template=True)
         except JsRegexError as exc:
             raise MetadataError(f"tag {tag.text!r}: {exc}") from None
 
@@ -799,6 +811,8 @@ def compute_metadata(step: Step, event: BuildEvent, ctx: ExprContext) -> Metadat
     inputs, env = inputs_from_step(step, ctx)
     try:
         outputs = evaluate_metadata(inputs, event, env)
+    except MetadataLimit as exc:
+        return MetadataResult(step.id, step.line, (), (), (), {}, (f"docker/metadata-action not evaluated: {exc}",))
     except MetadataError as exc:
         return MetadataResult(step.id, step.line, (), (), (), {},
                               (f"docker/metadata-action would fail: {exc}",))

@@ -40,6 +40,10 @@ class MetadataError(HarnessError):
     """docker/metadata-action itself would fail on these inputs (the step fails; nothing is tagged)."""
 
 
+class MetadataLimit(MetadataError):
+    """An input passed one of the harness's own bounds; what the action would do is not computed."""
+
+
 def unknown_text(text: str) -> bool:
     return "${{" in text
 
@@ -79,7 +83,7 @@ def input_list(text: str, major: int) -> list[str]:
         if entry:
             entries.append(entry)
         if len(entries) > _MAX_ENTRIES:
-            raise MetadataError(f"more than {_MAX_ENTRIES} entries in one input")
+            raise MetadataLimit(f"more than {_MAX_ENTRIES} entries in one input")
     return entries
 
 
