@@ -765,7 +765,9 @@ def _latest(produced: list[_Produced]) -> bool | Unknown:
     deciding = produced[:_first_certain(produced) + 1]
     flags = {item.latest for item in deciding}
     if len(flags) == 1 and None not in flags:
-        return bool(flags.pop())
+        flag = bool(flags.pop())
+        if flag is False or any(item.certain for item in produced):
+            return flag  # (True with no certain entry: if none produces a value, there is no latest either)
     return Unknown("<latest=auto decided by an entry not known statically>", template=True)
 
 
