@@ -48,6 +48,13 @@ CASES: list[tuple[str, str, str, list[str | None] | None]] = [
     ("\U0001f600", r"\u{1F600}", "u", ["\U0001f600"]),
     ("a-b", r"[\w-]+", "", ["a-b"]),
     ("x9", r"x\9", "", ["x9"]),                                   # \9 with no group 9 is the digit 9
+    ("\u00e9", r"[^\W]", "", None),                                # \W inside a class is ASCII-based too
+    ("\u00e9", r"[\W]", "", ["\u00e9"]),
+    ("\u00a0", r"[\S]", "", None),
+    ("\u0663", r"[\D]", "", ["\u0663"]),
+    ("v12", r"(?<=v)\d+", "", ["12"]),
+    ("\u00c9", "\u00e9", "i", ["\u00c9"]),
+    ("a\u00f1b", r"\p{L}+", "u", ["a\u00f1b"]),
     ("abcabc", r"abc", "y", ["abc"]),
     ("zabc", r"abc", "y", None),                                  # sticky: only at the start
 ]

@@ -35,6 +35,13 @@ _WS = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u20
 _LINE_END = "\\n\\r\\u2028\\u2029"
 _WORD = "A-Za-z0-9_"
 _CLASS_ESCAPES = {"d": "0-9", "w": _WORD, "s": _WS}
+# The complements, written as ranges so that they can sit inside another [...] (Python's own \D \W \S are Unicode).
+_NEGATED_CLASS = {
+    "D": "\\x00-\\x2f\\x3a-\\U0010ffff",
+    "W": "\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\U0010ffff",
+    "S": ("\\x00-\\x08\\x0e-\\x1f\\x21-\\x9f\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e"
+          "\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\ufefe\\uff00-\\U0010ffff"),
+}
 _CONTROL = {"f": "\\x0c", "n": "\\n", "r": "\\r", "t": "\\t", "v": "\\x0b"}
 _QUANTIFIER_START = "*+?{"
 
@@ -371,7 +378,7 @@ class _Translator:
                 if escaped in "dws":
                     body.append(_CLASS_ESCAPES[escaped])
                 elif escaped in "DWS":
-                    body.append(f"\\{escaped}")  # Python's own (Unicode) negated class: close enough inside [...]
+                    body.append(_NEGATED_CLASS[escaped])
                 else:
                     body.append(self.literal_escape(escaped, in_class=True))
                 continue
