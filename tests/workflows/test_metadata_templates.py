@@ -87,6 +87,8 @@ INSTANT = datetime(2026, 1, 3, 21, 4, 5, 678000, tzinfo=UTC)
     ("[week] w [of] YYYY", "UTC", "week 1 of 2026"),
     ("YYYYMMDD", "Not/AZone", "20260103"),
     ("k A S SS", "UTC", "21 PM 6 67"),
+    ("LL [at] LT", "UTC", "January 3, 2026 at 9:04 PM"),
+    ("l", "UTC", "1/3/2026"),
 ])
 def test_moment_formats(pattern: str, tz: str, expected: str) -> None:
     assert format_moment(in_zone(INSTANT, tz), pattern) == expected

@@ -34,9 +34,17 @@ def in_zone(instant: datetime, tz: str) -> datetime:
     return aware.astimezone(zone)
 
 
+_LOCALIZED = {"LTS": "h:mm:ss A", "LT": "h:mm A", "L": "MM/DD/YYYY", "LL": "MMMM D, YYYY",
+              "LLL": "MMMM D, YYYY h:mm A", "LLLL": "dddd, MMMM D, YYYY h:mm A", "l": "M/D/YYYY",
+              "ll": "MMM D, YYYY", "lll": "MMM D, YYYY h:mm A", "llll": "ddd, MMM D, YYYY h:mm A"}
+_LOCALIZED_TOKENS = re.compile(r"(\[[^\[]*\])|(\\)?(LTS|LT|LL?L?L?|l{1,4})")
+
+
 def format_moment(moment: datetime, pattern: str) -> str:
     """``moment(moment).format(pattern)``; ``moment`` is timezone-aware (see :func:`in_zone`)."""
-    return "".join(_token(moment, token) for token in _TOKENS.findall(pattern))
+    expanded = _LOCALIZED_TOKENS.sub(
+        lambda found: found.group(0) if found.group(1) or found.group(2) else _LOCALIZED[found.group(3)], pattern)
+    return "".join(_token(moment, token) for token in _TOKENS.findall(expanded))
 
 
 def _ordinal(number: int) -> str:
