@@ -105,6 +105,8 @@ def compile_js(source: str, flags: str = "") -> JsRegex:
         compiled = regex.compile(translated, py_flags)
     except (regex.error, OverflowError, RecursionError) as exc:
         raise JsRegexError(f"Invalid regular expression: /{source}/: {exc}") from None
+    if compiled.groups != groups:  # the translation must keep JavaScript's group numbers
+        raise JsRegexError(f"Invalid regular expression: /{source}/: groups are not numbered as JavaScript does")
     return JsRegex(source, flags, compiled, groups)
 
 
@@ -155,7 +157,8 @@ class _Translator:
         self.pos = 0
         self.out: list[str] = []
         self.total_groups, self.names = _count_groups(source)
-        self.depth = 0
+        self.groups: list[str] = []   # the kinds of the groups open at this point
+        self.seen_names: set[str] = set()
 
     def error(self, message: str) -> JsRegexError:
         return JsRegexError(f"Invalid regular expression: /{self.src}/{self.flags}: {message}")
@@ -179,7 +182,7 @@ class _Translator:
                 can_repeat = False
                 continue
             can_repeat = self.atom(char)
-        if self.depth:
+        if self.groups:
             raise self.error("Unterminated group")
         return "".join(self.out), self.total_groups
 
@@ -188,6 +191,8 @@ class _Translator:
         char = self.src[pos]
         if char in "*+?":
             return pos + 1
+        if char != "{":
+            return None
         found = regex.match(r"\{(\d+)(,(\d*))?\}", self.src[pos:])
         if found is None:
             if self.unicode:
@@ -208,12 +213,13 @@ class _Translator:
             self.group_open()
             return False
         if char == ")":
-            if not self.depth:
+            if not self.groups:
                 raise self.error("Unmatched ')'")
-            self.depth -= 1
+            kind = self.groups.pop()
             self.out.append(")")
             self.pos += 1
-            return True
+            # A lookbehind can never be quantified, a lookahead only without the u flag (Annex B).
+            return kind not in ("lookbehind", "lookahead") or (kind == "lookahead" and not self.unicode)
         self.pos += 1
         if char == ".":
             self.out.append("(?s:.)" if "s" in self.flags else f"[^{_LINE_END}]")
@@ -234,29 +240,28 @@ class _Translator:
 
     def group_open(self) -> None:
         rest = self.src[self.pos:]
-        self.depth += 1
         if not rest.startswith("(?"):
+            self.groups.append("group")
             self.out.append("(")
             self.pos += 1
             return
-        for prefix in ("(?:", "(?=", "(?!", "(?<=", "(?<!"):
+        for prefix, kind in (("(?:", "group"), ("(?=", "lookahead"), ("(?!", "lookahead"), ("(?<=", "lookbehind"),
+                             ("(?<!", "lookbehind")):
             if rest.startswith(prefix):
+                self.groups.append(kind)
                 self.out.append(prefix)
                 self.pos += len(prefix)
                 return
         named = regex.match(r"\(\?<([A-Za-z_$][A-Za-z0-9_$]*)>", rest)
         if named is not None:
+            if named.group(1) in self.seen_names:
+                raise self.error("Duplicate capture group name")
+            self.seen_names.add(named.group(1))
+            self.groups.append("group")
             self.out.append(f"(?P<{named.group(1)}>")
             self.pos += named.end()
             return
-        modifiers = regex.match(r"\(\?([ims]*)(?:-([ims]*))?:", rest)
-        if modifiers is not None and (modifiers.group(1) or modifiers.group(2)):
-            # ES2025 modifiers; `s` and `m` change how this translator writes `.` `^` `$`, so only `i` is taken.
-            if set((modifiers.group(1) or "") + (modifiers.group(2) or "")) - {"i"}:
-                raise self.error("group modifiers other than i are not supported here")
-            self.out.append(modifiers.group(0))
-            self.pos += modifiers.end()
-            return
+        # Node 20, which runs the actions, has no (?i:...) modifiers (they came with ES2025): a SyntaxError there.
         raise self.error("Invalid group")
 
     def escape(self) -> bool:
@@ -324,6 +329,8 @@ class _Translator:
             if self.pos < len(self.src) and self.src[self.pos].isascii() and self.src[self.pos].isalpha():
                 self.pos += 1
                 return regex.escape(chr(ord(self.src[self.pos - 1]) % 32))
+            if self.unicode:
+                raise self.error("Invalid unicode escape")
             return "\\\\c"  # `\c` not followed by a letter is a backslash and a `c`
         if char in "pP" and self.unicode:
             found = regex.match(r"\{[A-Za-z_=]+\}", self.src[self.pos:])
@@ -331,12 +338,12 @@ class _Translator:
                 raise self.error("Invalid property name")
             self.pos += found.end()
             return f"\\{char}{found.group(0)}"
-        if self.unicode and char.isalnum():
-            raise self.error("Invalid escape")
         if in_class and char == "b":
             return "\\x08"
         if in_class and char == "-":
             return "\\-"
+        if self.unicode and char not in "^$\\.*+?()[]{}|/":
+            raise self.error("Invalid escape")  # with u, only syntax characters (and / ) escape themselves
         return regex.escape(char)  # an identity escape: `\/`, `\.`, and (without u) `\e` is just `e`
 
     def unicode_escape(self) -> str:
