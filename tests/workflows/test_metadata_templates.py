@@ -10,7 +10,7 @@ import pytest
 
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.handlebars import TemplateError, TemplateUnsupported, render, statement_paths
-from cicd_acceptance.workflows.moment import format_moment, in_zone
+from cicd_acceptance.workflows.moment import default_format, format_moment, in_zone
 from cicd_acceptance.workflows.semver import parse_pep440, parse_semver, semver_tag
 
 CONTEXT: dict[str, Any] = {
@@ -94,6 +94,20 @@ def test_moment_formats(pattern: str, tz: str, expected: str) -> None:
     assert format_moment(in_zone(INSTANT, tz), pattern) == expected
 
 
+@pytest.mark.parametrize(("tz", "expected"), [
+    ("UTC", "2026-01-03T21:04:05Z"), ("Europe/London", "2026-01-03T21:04:05Z"),
+    ("Asia/Tokyo", "2026-01-04T06:04:05+09:00"), ("Not/AZone", "2026-01-03T21:04:05+00:00"),
+])
+def test_moment_default_format(tz: str, expected: str) -> None:
+    moment = in_zone(INSTANT, tz)
+    assert format_moment(moment, default_format(moment)) == expected
+
+
+def test_zone_abbreviation() -> None:
+    assert format_moment(in_zone(INSTANT, "UTC"), "z") == "UTC"
+    assert format_moment(in_zone(INSTANT, "Not/AZone"), "z") == ""
+
+
 def test_locale_week_at_year_end() -> None:
     # 2025-12-28 is a Sunday: in the English locale it starts week 1 of 2026.
     assert format_moment(in_zone(datetime(2025, 12, 28, 12, tzinfo=UTC), "UTC"), "w gggg") == "1 2026"
@@ -128,7 +142,7 @@ def test_semver_tag_kept_for_the_first_api() -> None:
 
 @pytest.mark.parametrize(("text", "clean", "final"), [
     ("1.2.3", "1.2.3", True), ("v1.2.3", "1.2.3", True), ("1.2.3RC2", "1.2.3rc2", False),
-    ("1.2.3-post1", "1.2.3.post1", False), ("1.0-dev4", "1.0.dev4", False), ("1.2+local.7", "1.2+local.7", True),
+    ("1.2.3-post1", "1.2.3.post1", False), ("1.0-dev4", "1.0.dev4", False), ("1.2+local.7", "1.2+local,7", True),
     ("2!1.0", "2!1.0", True),
 ])
 def test_pep440(text: str, clean: str, final: bool) -> None:
@@ -137,6 +151,6 @@ def test_pep440(text: str, clean: str, final: bool) -> None:
     assert (version.clean, version.is_final) == (clean, final)
 
 
-@pytest.mark.parametrize("text", ["1.2.3.x", "one", "1.2-beta-gamma", ""])
+@pytest.mark.parametrize("text", ["1.2.3.x", "one", "1.2-beta-gamma", "", " 1.0 "])
 def test_pep440_invalid(text: str) -> None:
     assert parse_pep440(text) is None

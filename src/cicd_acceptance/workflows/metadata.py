@@ -70,7 +70,7 @@ from cicd_acceptance.workflows.metadata_inputs import (
     unknown_text,
 )
 from cicd_acceptance.workflows.model import Step
-from cicd_acceptance.workflows.moment import format_moment, in_zone
+from cicd_acceptance.workflows.moment import default_format, format_moment, in_zone
 from cicd_acceptance.workflows.semver import parse_pep440, parse_semver
 
 __all__ = ["METADATA_ENV", "MetadataError", "MetadataInputs", "MetadataLimit", "MetadataOutputs", "MetadataResult",
@@ -273,9 +273,7 @@ class _ActionContext:
                 zone = f" tz='{tz}'" if named else ""
                 return Unknown(f"<{what} '{pattern}'{zone}>", template=True)
             moment = in_zone(when, tz)
-            if not pattern:
-                pattern = "YYYY-MM-DDTHH:mm:ss[Z]" if not moment.utcoffset() else "YYYY-MM-DDTHH:mm:ssZ"
-            return format_moment(moment, pattern)
+            return format_moment(moment, pattern or default_format(moment))
         return helper
 
     def commit_date(self) -> datetime | None:
