@@ -14,18 +14,8 @@ from dataclasses import dataclass
 from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.workflows.expressions import Unknown, find_expressions
 
-__all__ = [
-    "DEFAULT_TAGS",
-    "Flavor",
-    "MetadataError",
-    "TagEntry",
-    "input_list",
-    "js_number",
-    "parse_flavor",
-    "parse_images",
-    "parse_tag",
-    "unknown_text",
-]
+__all__ = ["DEFAULT_TAGS", "Flavor", "MetadataError", "MetadataLimit", "TagEntry", "csv_fields", "input_list",
+           "js_number", "parse_flavor", "parse_images", "parse_tag", "unknown_text"]
 
 Value = str | Unknown
 
@@ -109,7 +99,7 @@ def _cut_comment(line: str) -> str:
     return line
 
 
-def _csv_fields(entry: str, *, relax_quotes: bool = False) -> list[str]:
+def csv_fields(entry: str, *, relax_quotes: bool = False) -> list[str]:
     """One CSV record as csv-parse reads it (quotes only around a whole field, ``""`` inside quotes)."""
     protected = _protect(entry)
     fields: list[str] = []
@@ -174,7 +164,7 @@ def parse_tag(entry: str) -> TagEntry:
     tag_type: str | None = None
     attrs: dict[str, str] = {}
     opaque = ""
-    for raw_field in _csv_fields(entry):
+    for raw_field in csv_fields(entry):
         split = _split_equals(raw_field, first_only=True)
         if len(split) == 1 or not split[0]:
             attrs["value"] = raw_field.strip()
@@ -235,7 +225,7 @@ def parse_flavor(entries: list[str]) -> Flavor:
     flavor = Flavor()
     for entry in entries:
         onlatest_for = ""
-        for raw_field in _csv_fields(entry):
+        for raw_field in csv_fields(entry):
             parts = [part.strip() for part in _split_equals(raw_field, first_only=False)]
             if len(parts) == 1:
                 raise MetadataError(f"Invalid flavor entry: {entry}")
@@ -264,13 +254,13 @@ def parse_flavor(entries: list[str]) -> Flavor:
 
 def parse_images(entries: list[str], notes: list[str]) -> list[Value]:
     if len(entries) == 1:
-        fields = [[part.strip() for part in _split_equals(raw, first_only=False)] for raw in _csv_fields(entries[0])]
+        fields = [[part.strip() for part in _split_equals(raw, first_only=False)] for raw in csv_fields(entries[0])]
         if all(len(parts) == 1 for parts in fields):
             return [_image_name(parts[0]) for parts in fields if parts[0]]
     images: list[Value] = []
     for entry in entries:
         name, enable = "", "true"
-        for raw_field in _csv_fields(entry):
+        for raw_field in csv_fields(entry):
             parts = [part.strip() for part in _split_equals(raw_field, first_only=False)]
             if len(parts) == 1:
                 name = parts[0]
