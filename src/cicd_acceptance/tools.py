@@ -33,8 +33,10 @@ if TYPE_CHECKING:  # jsonschema costs ~80 ms to import; only schema validation n
     import jsonschema.protocols
 
 __all__ = [
+    "ACTIONLINT_CONFIG_NAMES",
     "CREDENTIAL_ENV_VARS",
     "SEVERITIES",
+    "ZIZMOR_CONFIG_NAMES",
     "CommandResult",
     "ToolFinding",
     "ZizmorResult",
@@ -55,7 +57,8 @@ SEVERITIES = ("unknown", "informational", "low", "medium", "high")
 
 DEFAULT_TIMEOUT_S = 300.0
 _REPO_ROOT = Path(__file__).resolve().parents[2]
-_ZIZMOR_CONFIG_NAMES = (".github/zizmor.yml", ".github/zizmor.yaml", "zizmor.yml", "zizmor.yaml")
+ZIZMOR_CONFIG_NAMES = (".github/zizmor.yml", ".github/zizmor.yaml", "zizmor.yml", "zizmor.yaml")
+ACTIONLINT_CONFIG_NAMES = (".github/actionlint.yaml", ".github/actionlint.yml")
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,7 @@ def default_zizmor_config() -> Path:
 
 def zizmor_config_for(repo_dir: Path) -> Path:
     """The target's own zizmor configuration when it has one (where zizmor looks for it), else ours."""
-    for name in _ZIZMOR_CONFIG_NAMES:
+    for name in ZIZMOR_CONFIG_NAMES:
         if (repo_dir / name).is_file():
             return repo_dir / name
     return default_zizmor_config()
@@ -305,19 +308,21 @@ def _workflow_schema_validator() -> jsonschema.protocols.Validator:
     return validator
 
 
-def validate_workflow_schema(paths: Sequence[Path | str], *, display_root: Path | None = None) -> list[ToolFinding]:
+def validate_workflow_schema(paths: Sequence[Path | str], *, display_root: Path | None = None,
+                             root: Path | None = None) -> list[ToolFinding]:
     """Validate each workflow file against check-jsonschema's vendored ``github-workflows`` schema, in process.
 
     Files are loaded with :mod:`cicd_acceptance.workflows.yamlnode` (YAML 1.2 typing like GitHub and check-jsonschema,
     so ``on`` stays a string) and each schema error points at the line of the value it is about. A file that
-    cannot be loaded raises :class:`~cicd_acceptance.errors.WorkflowLoadError`. ``display_root`` shortens paths.
+    cannot be loaded raises :class:`~cicd_acceptance.errors.WorkflowLoadError`. ``display_root`` shortens paths;
+    with ``root`` given, a file outside it (through a symlink) is refused like any file of the target.
     """
     validator = _workflow_schema_validator()
     findings: list[ToolFinding] = []
     for path in map(Path, paths):
         shown = str(path.relative_to(display_root)) if display_root and path.is_relative_to(display_root) else str(path)
-        root = load_yaml_file(path, display_path=shown)
-        found = [_schema_finding(shown, root, error) for error in validator.iter_errors(root.plain())]
+        node = load_yaml_file(path, display_path=shown, root=root)
+        found = [_schema_finding(shown, node, error) for error in validator.iter_errors(node.plain())]
         findings += sorted(found, key=lambda f: (f.line, f.column, f.message))
     return findings
 
