@@ -3,13 +3,20 @@ PEP 440 validity."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from cicd_acceptance.workflows.expressions import Unknown
-from cicd_acceptance.workflows.handlebars import TemplateError, TemplateUnsupported, render, statement_paths
+from cicd_acceptance.workflows.handlebars import (
+    TemplateError,
+    TemplateLimit,
+    TemplateUnsupported,
+    render,
+    statement_paths,
+)
 from cicd_acceptance.workflows.moment import default_format, format_moment, in_zone
 from cicd_acceptance.workflows.semver import parse_pep440, parse_semver, semver_tag
 
@@ -154,3 +161,11 @@ def test_pep440(text: str, clean: str, final: bool) -> None:
 @pytest.mark.parametrize("text", ["1.2.3.x", "one", "1.2-beta-gamma", "", " 1.0 "])
 def test_pep440_invalid(text: str) -> None:
     assert parse_pep440(text) is None
+
+
+def test_a_crafted_template_is_bounded() -> None:
+    started = time.monotonic()
+    with pytest.raises(TemplateLimit):
+        render("{{branch}}-" * 150_000, CONTEXT)
+    assert render("v" * 60_000, CONTEXT) == "v" * 60_000
+    assert time.monotonic() - started < 5
