@@ -205,16 +205,15 @@ class _ActionContext:
     ref: str          # may hold ${{ github.event.number }} when a static run does not know the number
     sha: Value
     env: Mapping[str, str]
-    major: int
 
     @classmethod
-    def of(cls, event: BuildEvent, env: Mapping[str, str], major: int) -> _ActionContext:
+    def of(cls, event: BuildEvent, env: Mapping[str, str]) -> _ActionContext:
         ref, sha = event.ref, event.sha
         if "pull_request_target" in event.event_name:
             # The action replaces the base branch's ref with the pull request's merge ref (payload.number).
             number = str(event.pull_number) if event.pull_number is not None else "${{ github.event.number }}"
             ref = f"refs/pull/{number}/merge"
-        return cls(event, event.event_name, ref, _pr_head_sha(event, env) or sha, env, major)
+        return cls(event, event.event_name, ref, _pr_head_sha(event, env) or sha, env)
 
     def short_sha(self, sha: Value) -> Value:
         if isinstance(sha, Unknown):
@@ -696,7 +695,7 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
     paths are unknown. Raises :class:`MetadataError` where the action fails.
     """
     env = dict(env or {})
-    ctx = _ActionContext.of(event, env, inputs.major_version)
+    ctx = _ActionContext.of(event, env)
     engine = _Engine(inputs, ctx, regex_timeout)
     images = parse_images(input_list(inputs.images, inputs.major_version), engine.notes)
     produced = engine.versions()
