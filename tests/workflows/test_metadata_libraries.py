@@ -19,7 +19,7 @@ import pytest
 from cicd_acceptance.testing.tooling import REQUIRE_TOOLS_ENV, require_tool, tools_required
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.handlebars import TemplateError, render
-from cicd_acceptance.workflows.metadata_inputs import MetadataError, csv_fields
+from cicd_acceptance.workflows.metadata_inputs import MetadataError, csv_fields, input_list
 from cicd_acceptance.workflows.moment import default_format, format_moment, in_zone
 from cicd_acceptance.workflows.semver import parse_pep440, parse_semver
 
@@ -54,6 +54,9 @@ process.stdout.write(JSON.stringify({
   moment: cases.moment.map(([iso, format, tz]) => moment(new Date(iso)).tz(tz).format(format)),
   handlebars: cases.handlebars.map(t => guard(() => handlebars.compile(t)(helpers))),
   csv: cases.csv.map(s => guard(() => parse(s, {relaxColumnCount: true, skipEmptyLines: true})[0])),
+  list: cases.list.map(([s, noInfix]) => guard(() => parse(s, {columns: false, relaxQuotes: true, comment: '#',
+      comment_no_infix: noInfix, relaxColumnCount: true, skipEmptyLines: true}).map(r => r.join(',').trim())
+      .filter(item => item))),
 }));
 """
 
@@ -92,6 +95,11 @@ def _csv_cases() -> list[str]:
     return [case for case in cases if case]
 
 
+def _list_cases() -> list[str]:
+    parts = ["type=raw", '"value=a,b"', "value=a#b", " # note", 'say "hi"', '"x""y"', "#", "v=1 ", "p=\\d{8}"]
+    return [f"{first},{second}" for first in parts for second in parts] + parts
+
+
 def _require_libraries() -> str:
     node = require_tool("node", why="the differential test runs the action's own libraries")
     missing = [name for name in LIBRARIES if not (MODULES / name / "package.json").is_file()]
@@ -107,6 +115,7 @@ def _require_libraries() -> str:
 def library_answers() -> dict[str, Any]:
     node = _require_libraries()
     cases = {"semver": SEMVER, "pep440": PEP440, "handlebars": HANDLEBARS, "csv": _csv_cases(),
+             "list": [[line, no_infix] for line in _list_cases() for no_infix in (False, True)],
              "moment": [[iso, fmt, tz] for iso in INSTANTS for fmt in FORMATS for tz in ZONES]}
     completed = subprocess.run([node, "-e", NODE_SCRIPT], input=json.dumps(cases), capture_output=True, text=True,
                                timeout=120, check=True, env={"NODE_PATH": str(MODULES), "TZ": "UTC"})
@@ -162,6 +171,15 @@ def test_csv_fields_match_csv_parse(library_answers: dict[str, Any]) -> None:
         except MetadataError:
             got = {"error": "CsvError"}
         assert (isinstance(got, dict) and isinstance(want, dict)) or got == want, text
+
+
+def test_input_lists_match_the_toolkits_reading(library_answers: dict[str, Any]) -> None:
+    for (line, no_infix), want in zip(library_answers["cases"]["list"], library_answers["list"], strict=True):
+        try:
+            got: Any = input_list(line, 6 if no_infix else 5)
+        except MetadataError:
+            got = {"error": "CsvError"}
+        assert (isinstance(got, dict) and isinstance(want, dict)) or got == want, (line, no_infix)
 
 
 def _js_string(value: Any) -> str:

@@ -203,3 +203,9 @@ def test_at_run_time_every_output_is_known() -> None:
     assert all(isinstance(value, str) for value in result.env().values())
     assert all(isinstance(value, str) for value in result.bake_files.values())
     assert result.latest is True
+
+
+def test_labels_keep_inner_quotes_and_lose_surrounding_ones() -> None:
+    result = outputs(labels='org.opencontainers.image.description=a "good" one\n"maintainer=Ops, Platform"')
+    assert result.labels["org.opencontainers.image.description"] == 'a "good" one'
+    assert result.labels["maintainer"] == "Ops, Platform"

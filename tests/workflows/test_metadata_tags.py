@@ -176,7 +176,8 @@ CASES = [
     Case("v5-infix-comment", BRANCH, "type=raw,value=a#b", ["a"]),
     Case("v6-no-infix-comment", BRANCH, "type=raw,value=a#b", ["a-b"], major=6),
     Case("comment-lines", BRANCH, "# the branch\ntype=ref,event=branch\n  # done", ["develop"]),
-    Case("quoted-field", BRANCH, 'type=raw,"value=a,b"', ["a-b"]),
+    Case("quoted-field-loses-its-quotes", BRANCH, 'type=raw,"value=a,b"', ["b"]),
+    Case("quoted-pattern", TAG, 'type=match,"pattern=v(\\d+)\\.(\\d+)",group=2', ["4", "latest"]),
     # flavor, priority, de-duplication
     Case("flavor-prefix-suffix", TAG, "type=semver,pattern={{version}}", ["app-1.4.2-alpine", "latest"],
          flavor="prefix=app-\nsuffix=-alpine"),

@@ -58,18 +58,24 @@ def js_number(text: str) -> float:
 
 def input_list(text: str, major: int) -> list[str]:
     """``Util.getInputList(name, {ignoreComma: true, comment: '#'})``: one entry a line, blank lines and ``#``
-    comments dropped (v5 also cuts a ``#`` inside a line, as its CSV parser did; v6 only whole-line comments)."""
+    comments dropped (v5 also cuts a ``#`` inside a line, as its CSV parser did; v6 only whole-line comments).
+
+    The toolkit reads the whole input as CSV (quotes relaxed) and joins a line's fields again with ``,``: quotes
+    around a field are gone before the entry itself is parsed, so ``type=raw,"value=a,b"`` reaches the tag parser as
+    ``type=raw,value=a,b``."""
     protected = _protect(text)
     entries: list[str] = []
     offset = 0
     for line in protected.splitlines(keepends=True):
         start, offset = offset, offset + len(line)
         body = line.rstrip("\r\n")
-        if body.lstrip().startswith("#"):
+        if body.startswith("#"):  # a comment starts the line itself (v5 also cuts one later in the line, below)
             continue
         if major < 6:
             body = _cut_comment(body)
         entry = text[start:start + len(body)].strip()
+        if '"' in body:
+            entry = ",".join(csv_fields(entry, relax_quotes=True)).strip()
         if entry:
             entries.append(entry)
         if len(entries) > _MAX_ENTRIES:
