@@ -234,9 +234,11 @@ def download_log(ctx: Ctx, job_id: int) -> Response:
 
 
 def render_log(run: RunRecord, attempt_number: int, job_id: int, now: datetime) -> str:
-    """A job log: one group per step with timestamps; the build steps end with what the executor pushed."""
+    """A job log: the executed job's own log (GitHub's format); without an execution, one group per step."""
     attempt = run.attempts[attempt_number - 1]
     job = next(job for job in attempt.jobs if job.id == job_id)
+    if job.log_text is not None:
+        return job.log_text
     conclusion = run.job_conclusion(job, now, attempt)
     lines = []
     for step in job.steps(now, conclusion):
@@ -245,8 +247,6 @@ def render_log(run: RunRecord, attempt_number: int, job_id: int, now: datetime) 
         if step.conclusion == "failure":
             lines.append(f"{stamp} ##[error]Process completed with exit code 1.")
         lines.append(f"{stamp} ##[endgroup]")
-    end = job.completed_at.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
-    lines += [f"{end} {line}" for line in run.pushed.get(job.id, [])]
     return "\n".join(lines) + "\n"
 
 

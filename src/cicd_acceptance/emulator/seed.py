@@ -1,12 +1,15 @@
 """Seeded history, so a fresh emulator looks like a repository where the plan's work already landed.
 
-* The default branch's HEAD has a completed, successful run of every workflow triggered by a push to it
-  (event ``push``), except workflows that publish images: those have an *older* successful build (at HEAD's first
-  parent), whose pushes leave older images in the registry (``sha-<older>`` + ``latest``), so checks for new tags
-  after a dispatch are meaningful.
-* The pull request merged into HEAD has a completed, successful run of every ``pull_request`` workflow on its head
-  commit (HEAD's second parent when HEAD is a merge, else a synthesized commit); pulls-for-commit, pulls/get and
-  check-runs agree with it.
+* The default branch's HEAD has a completed run of every workflow triggered by a push to it (event ``push``),
+  except workflows that build images (a step uses docker/build-push-action or runs ``docker``): those have an
+  *older* build (labelled with HEAD's first parent, executing HEAD's files), whose pushes leave older images in the
+  registry (``sha-<older>`` + ``latest``), so checks for new tags after a dispatch are meaningful.
+* The pull request merged into HEAD has a completed run of every ``pull_request`` workflow on its head commit
+  (HEAD's second parent when HEAD is a merge, else a synthesized commit that executes HEAD's files);
+  pulls-for-commit, pulls/get and check-runs agree with it.
+
+Every seeded run is executed like any other (the target's tests decide its conclusion); which workflows count as
+image builds is read from their steps, never from the static publication plan.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from cicd_acceptance.emulator.github_state import PlannedOutcome, PullRecord
+from cicd_acceptance.emulator.github_state import PullRecord
 from cicd_acceptance.emulator.repo import Commit
+from cicd_acceptance.emulator.workflow_view import WorkflowInfo
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -59,6 +63,17 @@ def _older(state: EmulatorState, head: Commit) -> Commit:
     return commit
 
 
+_DOCKER_COMMAND = re.compile(r"(^|[\s;&|(])docker\s+(push|buildx|build)\b", re.MULTILINE)
+
+
+def builds_images(info: WorkflowInfo) -> bool:
+    """Whether a step of the workflow builds images (read from the steps, not from any plan)."""
+    if info.workflow is None:
+        return False
+    return any(step.uses_action("docker/build-push-action") or _DOCKER_COMMAND.search(step.run or "") is not None
+               for job in info.workflow.jobs.values() for step in job.steps)
+
+
 def seed_history(state: EmulatorState) -> None:
     """Seed pulls, runs and (through the executor) older images; see the module docstring."""
     github, identity = state.github, state.identity
@@ -76,7 +91,6 @@ def seed_history(state: EmulatorState) -> None:
         base_ref=branch,
         base_sha=head.parents[0] if head.parents else head.sha, merge_commit_sha=head.sha,
         created_at=now - timedelta(hours=4), merged_at=now - timedelta(hours=1)))
-    success = PlannedOutcome("success")
     older = _older(state, head)
     for info in github.workflows:
         if info.workflow is None:
@@ -85,9 +99,9 @@ def seed_history(state: EmulatorState) -> None:
         if "pull_request" in triggers and triggers["pull_request"].admits_branch(branch):
             github.add_run(info, event="pull_request", branch=pull.head_ref, head_sha=pr_head.sha,
                            actor=identity.owner, created_at=now - timedelta(hours=3), pull_requests=(pull.number,),
-                           outcome=success)
+                           tree_sha=None if pr_head.sha not in github.extra_commits else head.sha)
         if "push" in triggers and triggers["push"].admits_branch(branch):
-            publishes = state.executor.publishes(info)
+            publishes = builds_images(info)
             github.add_run(info, event="push", branch=branch, head_sha=older.sha if publishes else head.sha,
                            actor=identity.owner, created_at=now - timedelta(hours=48 if publishes else 1),
-                           outcome=success)
+                           tree_sha=head.sha)

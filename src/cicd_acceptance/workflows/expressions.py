@@ -83,6 +83,10 @@ class ExprContext:
     steps: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str = "<expression>"
     line: int | None = None
+    # Run time (the emulator executing a workflow): contexts known in full (a missing key is null, never unknown)
+    # and the job status the status functions report (None: the static plan, a run that succeeds).
+    contexts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    status: str | None = None
 
     def with_env(self, env: Mapping[str, Any]) -> ExprContext:
         """A context whose ``env`` has ``env`` layered on top (inner level wins)."""
@@ -215,6 +219,8 @@ class _Evaluator:
     def context(self, expr: Name) -> Any:
         name = expr.name.lower()
         ctx = self.ctx
+        if name in ctx.contexts:
+            return KnownObject(ctx.contexts[name], expr.text)
         if name == "matrix":
             if not ctx.matrix_known:
                 return Unknown(expr.text)
@@ -263,6 +269,8 @@ class _Evaluator:
     def call(self, expr: Call) -> Any:
         name = expr.function.lower()
         if name in _STATUS:
-            return _STATUS[name]
+            if self.ctx.status is None or name == "always":
+                return _STATUS[name]
+            return self.ctx.status == name
         args = [plain(self.eval(arg)) for arg in expr.args]
         return call_function(name, args, expr.text, path=self.ctx.path, line=self.ctx.line)
