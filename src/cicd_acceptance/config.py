@@ -104,6 +104,20 @@ class Settings:
     def repo_dir(self) -> Path:
         return self.target.repo_dir
 
+    def registry_chosen_by_operator(self) -> bool:
+        """True when the operator, not the target, chose the registry (``--registry``, the emulator, or a
+        ``--plan`` file from outside the target). The target's own ``acceptance.toml`` never counts."""
+        source = self.sources.get("registry", "")
+        if source in ("--registry", "emulator"):
+            return True
+        if self.plan_file is None or self.sources.get("plan") != "--plan":
+            return False
+        try:
+            inside = self.plan_file.resolve().is_relative_to(self.target.git_root.resolve())
+        except (OSError, RuntimeError):
+            inside = True
+        return not inside
+
     def with_emulator(self, *, api_url: str, registry: str, token: Secret, repository: str) -> Settings:
         """The same settings pointed at a running emulator."""
         sources = {**self.sources, "api_url": "emulator", "registry": "emulator", "token": "emulator",
@@ -132,8 +146,14 @@ class Settings:
             return (f"  live: the bundled emulator stands in for GitHub and {self.plan.registry} "
                     f"[{self.sources.get('live_mode')}]")
         if self.live_mode == "github":
+            from cicd_acceptance.registry.credentials import registry_credential_policy  # registry imports config
+
+            policy = registry_credential_policy(self.registry, api_url=self.api_url,
+                                                operator_chosen=self.registry_chosen_by_operator(),
+                                                chosen_by=self.sources.get("registry", "the plan"))
+            anonymous = f" (anonymous: {policy.withheld})" if not policy.allowed else ""
             return (f"  live: {self.api_url} [{self.sources.get('api_url')}], registry {self.registry} "
-                    f"[{self.sources.get('registry')}], token from {self.sources.get('token')}")
+                    f"[{self.sources.get('registry')}]{anonymous}, token from {self.sources.get('token')}")
         required = " (--require-live: they fail)" if self.require_live else ""
         return f"  live: off, @live scenarios skip{required}: {self.live_off_reason}"
 
@@ -218,9 +238,9 @@ def _resolve_plan(options: Options, target: Target, sources: dict[str, str]) -> 
         path = Path(options.plan).expanduser()
         return load_plan(path, origin="--plan"), path
     candidate = target.repo_dir / DEFAULT_PLAN_FILE
-    if candidate.is_file():
+    if candidate.is_symlink() or candidate.exists():  # a FIFO or a dangling link is refused, not ignored
         sources["plan"] = f"{DEFAULT_PLAN_FILE} in the target"
-        return load_plan(candidate, origin=DEFAULT_PLAN_FILE), candidate
+        return load_plan(candidate, origin=DEFAULT_PLAN_FILE, root=target.repo_dir), candidate
     sources["plan"] = "default (ExecPlan)"
     return Plan(), None
 

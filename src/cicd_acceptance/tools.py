@@ -15,7 +15,6 @@ import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cicd_acceptance.errors import ToolError, ToolMissing
+from cicd_acceptance.runner.process import capture_bounded
 from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file
 
 if TYPE_CHECKING:  # jsonschema costs ~80 ms to import; only schema validation needs it, so it loads there
@@ -33,8 +33,10 @@ if TYPE_CHECKING:  # jsonschema costs ~80 ms to import; only schema validation n
     import jsonschema.protocols
 
 __all__ = [
+    "ACTIONLINT_CONFIG_NAMES",
     "CREDENTIAL_ENV_VARS",
     "SEVERITIES",
+    "ZIZMOR_CONFIG_NAMES",
     "CommandResult",
     "ToolFinding",
     "ZizmorResult",
@@ -54,8 +56,11 @@ SEVERITIES = ("unknown", "informational", "low", "medium", "high")
 """zizmor's severities, lowest first; a finding blocks when it is at or above the chosen minimum."""
 
 DEFAULT_TIMEOUT_S = 300.0
+MAX_OUTPUT_BYTES = 32 << 20
+"""The most a tool may print on stdout or on stderr before it is stopped (zizmor's JSON for a big repository fits)."""
 _REPO_ROOT = Path(__file__).resolve().parents[2]
-_ZIZMOR_CONFIG_NAMES = (".github/zizmor.yml", ".github/zizmor.yaml", "zizmor.yml", "zizmor.yaml")
+ZIZMOR_CONFIG_NAMES = (".github/zizmor.yml", ".github/zizmor.yaml", "zizmor.yml", "zizmor.yaml")
+ACTIONLINT_CONFIG_NAMES = (".github/actionlint.yaml", ".github/actionlint.yml")
 
 
 @dataclass(frozen=True)
@@ -141,13 +146,16 @@ def _child_env(changes: Mapping[str, str | None] | None) -> dict[str, str]:
 
 
 def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEFAULT_TIMEOUT_S,
-                env: Mapping[str, str | None] | None = None) -> CommandResult:
-    """Run ``command`` in ``cwd`` and capture its output; a non-zero exit is a result, not an error.
+                env: Mapping[str, str | None] | None = None, max_output: int = MAX_OUTPUT_BYTES) -> CommandResult:
+    """Run one of the harness's own tools (git, go, actionlint...) in ``cwd`` and capture its output; a non-zero
+    exit is a result, not an error. The target's commands never come here: they run in :mod:`cicd_acceptance.runner`.
 
     ``env`` changes our environment for the child (``None`` removes a variable); credentials are always removed.
+    stdout and stderr are each kept up to ``max_output`` bytes; a tool that prints more is stopped and that is a
+    ToolError, as is the time bound (the whole process group is killed either way).
 
-    A string runs the way a GitHub-hosted Linux runner runs a ``run:`` step: ``bash --noprofile --norc -eo
-    pipefail -c``. A sequence is an argv. Missing executable -> ToolMissing; timeout or unstartable -> ToolError.
+    A string runs under ``bash --noprofile --norc -eo pipefail -c``; a sequence is an argv.
+    Missing executable -> ToolMissing; timeout, too much output or unstartable -> ToolError.
     """
     if isinstance(command, str):
         display, argv = command, [require("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", command]
@@ -160,14 +168,18 @@ def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEF
         exe = str(cwd / program) if os.sep in program else require(program)
         argv = [exe, *command[1:]]
     tool = Path(argv[0]).name
+    shown = display if len(display) <= 200 else display[:200] + "..."
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=_child_env(env), capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ToolError(f"`{display}` in {cwd} did not finish within {timeout:g}s", tool=tool) from exc
+        done = capture_bounded(argv, cwd=cwd, env=_child_env(env), timeout_s=timeout, max_bytes=max_output)
     except OSError as exc:
-        raise ToolError(f"cannot run `{display}` in {cwd}: {exc.strerror or exc}", tool=tool) from exc
-    return CommandResult(display, proc.returncode, proc.stdout.decode(errors="replace"),
-                         proc.stderr.decode(errors="replace"))
+        raise ToolError(f"cannot run `{shown}` in {cwd}: {exc.strerror or exc}", tool=tool) from exc
+    if done.timed_out or done.returncode is None:
+        raise ToolError(f"`{shown}` in {cwd} did not finish within {timeout:g}s", tool=tool)
+    if done.overflow:
+        raise ToolError(f"`{shown}` in {cwd} printed more than {max_output} bytes on {done.overflow}; stopped it",
+                        tool=tool)
+    return CommandResult(display, done.returncode, done.stdout.decode(errors="replace"),
+                         done.stderr.decode(errors="replace"))
 
 
 def _tail(text: str, lines: int = 5) -> str:
@@ -220,7 +232,7 @@ def default_zizmor_config() -> Path:
 
 def zizmor_config_for(repo_dir: Path) -> Path:
     """The target's own zizmor configuration when it has one (where zizmor looks for it), else ours."""
-    for name in _ZIZMOR_CONFIG_NAMES:
+    for name in ZIZMOR_CONFIG_NAMES:
         if (repo_dir / name).is_file():
             return repo_dir / name
     return default_zizmor_config()
@@ -305,19 +317,21 @@ def _workflow_schema_validator() -> jsonschema.protocols.Validator:
     return validator
 
 
-def validate_workflow_schema(paths: Sequence[Path | str], *, display_root: Path | None = None) -> list[ToolFinding]:
+def validate_workflow_schema(paths: Sequence[Path | str], *, display_root: Path | None = None,
+                             root: Path | None = None) -> list[ToolFinding]:
     """Validate each workflow file against check-jsonschema's vendored ``github-workflows`` schema, in process.
 
     Files are loaded with :mod:`cicd_acceptance.workflows.yamlnode` (YAML 1.2 typing like GitHub and check-jsonschema,
     so ``on`` stays a string) and each schema error points at the line of the value it is about. A file that
-    cannot be loaded raises :class:`~cicd_acceptance.errors.WorkflowLoadError`. ``display_root`` shortens paths.
+    cannot be loaded raises :class:`~cicd_acceptance.errors.WorkflowLoadError`. ``display_root`` shortens paths;
+    with ``root`` given, a file outside it (through a symlink) is refused like any file of the target.
     """
     validator = _workflow_schema_validator()
     findings: list[ToolFinding] = []
     for path in map(Path, paths):
         shown = str(path.relative_to(display_root)) if display_root and path.is_relative_to(display_root) else str(path)
-        root = load_yaml_file(path, display_path=shown)
-        found = [_schema_finding(shown, root, error) for error in validator.iter_errors(root.plain())]
+        node = load_yaml_file(path, display_path=shown, root=root)
+        found = [_schema_finding(shown, node, error) for error in validator.iter_errors(node.plain())]
         findings += sorted(found, key=lambda f: (f.line, f.column, f.message))
     return findings
 

@@ -95,6 +95,14 @@ def test_a_deleted_workflow_fails_the_criteria_that_need_it_and_no_other(sample_
 
 def test_a_tool_that_cannot_run_raises_instead_of_passing(sample_repo: Path) -> None:
     require_tool("zizmor")
-    seed(sample_repo, (Edit(".github/workflows/ci.yml", "jobs:\n", "jobs: [\n"),), commit=True)
+    # A configuration zizmor cannot use: the files pass the harness's own reading, so zizmor runs, and fails.
+    seed(sample_repo, (Edit(".github/zizmor.yml", None, "rules: 5\n"),), commit=True)
     with pytest.raises(ToolError, match="zizmor"):
         check_criterion("workflow-security", CheckContext(target_of(sample_repo), default_plan()))
+
+
+def test_a_file_the_harness_refuses_fails_the_tool_criterion_without_running_the_tool(sample_repo: Path) -> None:
+    seed(sample_repo, (Edit(".github/workflows/ci.yml", "jobs:\n", "jobs: [\n"),), commit=True)
+    findings = check_criterion("workflow-security", CheckContext(target_of(sample_repo), default_plan()))
+    assert findings
+    assert all("expected a readable workflow" in str(f) for f in findings)

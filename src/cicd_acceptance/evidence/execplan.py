@@ -4,21 +4,27 @@ The plan is a living document edited by people, so this writer is conservative: 
 refuses (changing nothing) when a section is missing or doubled or the Progress section holds something other than
 a ``- [x]``/``- [ ]`` checklist; it touches no other section; it keeps the file's line endings; it writes through a
 temporary file and ``os.replace`` so a crash never leaves half a plan; and it adds nothing when the same run (same
-commit, verdict and run URLs) is already recorded, whatever the timestamp.
+commit, verdict and run URLs) is already recorded, whatever the timestamp. Writers take an exclusive lock on a
+sidecar ``.<name>.lock`` around read-edit-replace, so concurrent runs lose no entry. A plan that is not a regular
+file (a FIFO), is read-only, or has several hard links is refused rather than replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.errors import ConfigError, WorkflowLoadError
 from cicd_acceptance.evidence.files import write_atomic
 from cicd_acceptance.evidence.jsonable import JSON
 from cicd_acceptance.evidence.model import Evidence
+from cicd_acceptance.targetfiles import read_regular_file
 
 __all__ = ["OUTCOMES_HEADING", "PROGRESS_HEADING", "ProgressEntry", "check_execplan", "progress_entry",
            "record_progress"]
@@ -27,6 +33,7 @@ PROGRESS_HEADING = "Progress"
 OUTCOMES_HEADING = "Outcomes & Retrospective"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _CHECK_ITEM = re.compile(r"^- \[[ xX]\] ")
+MAX_EXECPLAN_BYTES = 4 * 1024 * 1024
 _STAMP = re.compile(r"^(- \[[ xX]\] )\(\d{4}-\d{2}-\d{2} \d{2}:\d{2}Z\) |^- Outcome \(\d{4}-\d{2}-\d{2}\): ")
 
 
@@ -95,15 +102,18 @@ def progress_entry(ev: Evidence, *, verdict_reason: str) -> ProgressEntry:
     """
     sha = ev.context.head_sha or "an unknown commit"
     details = [*_run_phrases(ev), *_image_phrases(ev)]
-    rehearsal = ev.context.live_mode == "emulator"
+    rehearsal = ev.rehearsal or ev.context.live_mode == "emulator"
     if ev.met and rehearsal:
         text = (f"Rehearsal met at {sha} against the bundled emulator (not GitHub or GHCR; run the acceptance "
                 "against GitHub to check this item): " + ("; ".join(details) or "every criterion passed"))
     elif ev.met:
         text = f"Acceptance met at {sha}: " + ("; ".join(details) or "every criterion passed")
+    elif ev.status == "partial":
+        where = " (rehearsal against the bundled emulator)" if ev.rehearsal else ""
+        text = f"Partial acceptance at {sha}{where}: " + "; ".join([verdict_reason, *details])
     else:
-        where = " against the bundled emulator" if rehearsal else ""
-        text = f"Acceptance not met at {sha}{where}: " + "; ".join([verdict_reason, *details])
+        head, where = ("Rehearsal", " against the bundled emulator") if rehearsal else ("Acceptance", "")
+        text = f"{head} not met at {sha}{where}: " + "; ".join([verdict_reason, *details])
     text = " ".join(text.split()).rstrip(".") + "."
     return ProgressEntry(met=ev.met and not rehearsal, text=text, when=_parse_time(ev.finished_at))
 
@@ -125,15 +135,68 @@ class _Shape:
 
 
 def _read(path: Path) -> str:
+    # Bounded and non-blocking: a FIFO or /dev/zero given as --execplan is refused, not read forever.
     try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError("the ExecPlan file does not exist", source=f"--execplan {path}") from None
+        data = read_regular_file(path, display_path=str(path), max_bytes=MAX_EXECPLAN_BYTES)
+    except WorkflowLoadError as exc:
+        if exc.reason == "file not found":
+            raise ConfigError("the ExecPlan file does not exist", source=f"--execplan {path}") from None
+        raise ConfigError(f"cannot read the ExecPlan: {exc.reason}", source=f"--execplan {path}") from None
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text, so not an ExecPlan; refusing to edit it",
                           source=f"--execplan {path}") from None
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse a plan that replacing would silently change: read-only, or one of several hard links."""
+    try:
+        info = path.stat()
     except OSError as exc:
         raise ConfigError(f"cannot read the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
+    if not info.st_mode & 0o222:
+        raise ConfigError("the ExecPlan is read-only; refusing to replace it (make it writable to record runs)",
+                          source=f"--execplan {path}")
+    if info.st_nlink > 1:
+        raise ConfigError(f"the ExecPlan has {info.st_nlink} hard links; replacing it would split them, so it is "
+                          "left alone (pass one of them as a plain copy)", source=f"--execplan {path}")
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the sidecar ``.<name>.lock`` for a read-edit-replace of ``path``.
+
+    The plan itself cannot carry the lock: it is replaced by a rename, so a second writer would lock the old file.
+    The holder removes the sidecar before releasing it (no litter next to the plan); a writer that wakes up holding
+    a removed sidecar starts again on the new one.
+    """
+    lock = path.with_name(f".{path.name}.lock")
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            raise ConfigError(f"cannot lock the ExecPlan ({lock.name}): {exc.strerror}",
+                              source=f"--execplan {path}") from None
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if _same_file(fd, lock):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+        os.close(fd)  # closing releases the lock
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        named = path.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _headings(lines: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -187,6 +250,7 @@ def _shape(path: Path, text: str) -> _Shape:
 def check_execplan(path: Path) -> None:
     """Refuse early (before a run spends time) when ``path`` cannot take a progress entry."""
     _shape(path, _read(path))
+    _check_replaceable(path.resolve())
 
 
 def _unstamped(line: str) -> str:
@@ -216,7 +280,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def record_progress(path: Path, entry: ProgressEntry) -> bool:
     """Add ``entry`` to the plan at ``path``; False (file untouched) when this run is already recorded."""
     path = path.resolve()  # replace the file a symlink points to, not the symlink itself
+    with _locked(path):
+        return _record_locked(path, entry)
+
+
+def _record_locked(path: Path, entry: ProgressEntry) -> bool:
     shape = _shape(path, _read(path))
+    _check_replaceable(path)
     lines = list(shape.lines)
     additions = []
     for body, line in ((shape.outcomes, entry.outcome_line), (shape.progress, entry.progress_line)):

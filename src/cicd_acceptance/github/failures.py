@@ -47,6 +47,8 @@ def github_message(response: httpx.Response) -> str:
     """GitHub's ``message`` (plus ``errors[]`` of a 422) or a trimmed body when it is not the usual JSON."""
     try:
         body = json.loads(response.content or b"null")
+    except RecursionError:
+        return "(a JSON body nested too deeply to read)"
     except ValueError:
         return response.text[:200].strip() or "(empty body)"
     if not isinstance(body, dict):

@@ -8,12 +8,20 @@ Rules, all from GitHub's "best practices" page (see docs/reference API-FACTS.md)
 * tenacity retries 5xx and network errors only for idempotent requests (never a POST: a dispatch may have
   happened), and 403/429 rate limits for any method (a rate-limited request was not executed), waiting as the
   headers say, with a cap on total waiting after which :class:`RateLimited` is raised. Other 4xx never retry.
+  A limit that persists although its reset time has passed backs off exponentially (capped) instead of asking
+  again every second.
+* Every server is hostile input: each attempt has one overall deadline (a server dripping a byte every few
+  seconds cannot hold us), the body is streamed and counted after decompression (a small gzip bomb is refused
+  early), JSON nesting is bounded, and paging stops at a page cap, on a page seen before, or at a ``next`` link
+  to another origin (which is never followed).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
@@ -22,6 +30,7 @@ import tenacity
 
 from cicd_acceptance.errors import ConfigError, GitHubAPIError, RateLimited
 from cicd_acceptance.github.failures import error_for, is_transient, rate_limit_hint, server_date
+from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, bounded_chunks
 from cicd_acceptance.secret import Secret
 
 __all__ = ["ApiResponse", "ApiSession", "ClientStats"]
@@ -29,6 +38,10 @@ __all__ = ["ApiResponse", "ApiSession", "ClientStats"]
 Params = Mapping[str, str | int]
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 CACHE_ENTRIES = 2048  # ETag cache bound: far above one acceptance run, small enough for a long-lived client
+MAX_PAGES = 100  # 10,000 items at per_page=100: far above what acceptance lists, and a stop for endless paging
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # decoded body; a page of 100 runs is about half a megabyte
+DEADLINE_S = 120.0  # one attempt, headers to last byte
+MAX_LIMIT_BACKOFF_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -125,10 +138,17 @@ class ApiSession:
 
     def __init__(self, *, base_url: str, token: Secret | None, transport: httpx.BaseTransport | None,
                  sleep: Callable[[float], None], api_version: str, user_agent: str,
-                 max_attempts: int = 4, max_rate_limit_wait_s: float = 900.0, timeout_s: float = 30.0) -> None:
+                 max_attempts: int = 4, max_rate_limit_wait_s: float = 900.0, timeout_s: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic, deadline_s: float = DEADLINE_S,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES, max_pages: int = MAX_PAGES) -> None:
         base = _api_base(base_url)
+        self._origin = (base.raw_scheme, base.raw_host, base.port)
         self._token = token
         self._sleep = sleep
+        self._clock = clock
+        self._deadline_s = deadline_s
+        self._max_response_bytes = max_response_bytes
+        self._max_pages = max_pages
         self._max_attempts = max_attempts
         self._max_rate_limit_wait_s = max_rate_limit_wait_s
         self._cache: dict[str, _CacheEntry] = {}
@@ -138,7 +158,7 @@ class ApiSession:
         self._http = httpx.Client(
             base_url=base, transport=transport, auth=auth, timeout=timeout_s,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": api_version,
-                     "User-Agent": user_agent})
+                     "User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING})
 
     @property
     def base_url(self) -> str:
@@ -176,8 +196,12 @@ class ApiSession:
         return result
 
     def paginate(self, url: str, *, params: Params | None, key: str | None) -> Iterator[object]:
-        """Yield the items of every page, following ``Link: rel="next"`` (``key`` picks the list in an object)."""
+        """Yield the items of every page, following ``Link: rel="next"`` (``key`` picks the list in an object).
+
+        At most ``max_pages`` pages; a page seen before (a loop) or a ``next`` link to another origin is an error.
+        """
         page = self.request("GET", url, params=params)
+        seen = {page.url}
         while True:
             items = page.body.get(key) if key and isinstance(page.body, dict) else page.body
             if not isinstance(items, list):
@@ -186,8 +210,61 @@ class ApiSession:
             yield from items
             if not page.next_url:
                 return
+            next_url = self._next_page(page, seen)
+            seen.add(next_url)
             # params=None: httpx 0.28 replaces the URL's query with `params` when given, dropping the cursor.
-            page = self.request("GET", page.next_url, params=None)
+            page = self.request("GET", next_url, params=None)
+
+    def _next_page(self, page: ApiResponse, seen: set[str]) -> str:
+        try:
+            target = httpx.URL(page.url).join(page.next_url or "")
+        except httpx.InvalidURL:
+            raise GitHubAPIError(f"Link rel=next is not a URL: {page.next_url!r:.200}", method="GET",
+                                 url=page.url, status_code=page.status_code) from None
+        if (target.raw_scheme, target.raw_host, target.port) != self._origin:
+            raise GitHubAPIError(f"Link rel=next points to another origin ({target.scheme}://{target.netloc.decode()}"
+                                 f"); not followed", method="GET", url=page.url, status_code=page.status_code)
+        if str(target) in seen:
+            raise GitHubAPIError("Link rel=next points to a page already read (a paging loop); stopped",
+                                 method="GET", url=page.url, status_code=page.status_code)
+        if len(seen) >= self._max_pages:
+            raise GitHubAPIError(f"more than {self._max_pages} pages; stopped (the listing never ends)",
+                                 method="GET", url=page.url, status_code=page.status_code)
+        return str(target)
+
+    @contextmanager
+    def stream_redirected(self, url: str, *, max_redirects: int = 3) -> Iterator[Iterator[bytes]]:
+        """GET ``url`` as a byte stream (no JSON, no cache, no retries), following redirects by hand: only the API
+        hop carries the token; the storage a log redirects to gets a request without it. The caller bounds what it
+        reads. Raises GitHubAPIError for a non-2xx answer or a network error."""
+        request = self._http.build_request("GET", url)
+        where = str(request.url)
+        try:
+            response = self._http.send(request, stream=True, follow_redirects=False)
+            self._record(response)
+            for _ in range(max_redirects):
+                if not response.is_redirect:
+                    break
+                target = response.url.join(response.headers.get("location", ""))
+                response.close()
+                if target.scheme != "https" and target.scheme != self._http.base_url.scheme:
+                    raise GitHubAPIError(f"refusing a redirect to {target.scheme}://{target.host}", method="GET",
+                                         url=where)
+                response = self._http.send(self._http.build_request("GET", target), auth=None, stream=True,
+                                           follow_redirects=False)
+        except httpx.RequestError as exc:
+            raise GitHubAPIError(f"network error: {self.redact(str(exc)) or type(exc).__name__}", method="GET",
+                                 url=where) from None
+        try:
+            if not 200 <= response.status_code < 300:
+                raise GitHubAPIError(f"answered {response.status_code}", method="GET", url=where,
+                                     status_code=response.status_code)
+            yield response.iter_bytes()
+        except httpx.RequestError as exc:
+            raise GitHubAPIError(f"network error while reading: {self.redact(str(exc)) or type(exc).__name__}",
+                                 method="GET", url=where) from None
+        finally:
+            response.close()
 
     # -- one attempt -------------------------------------------------------------------------------------
 
@@ -196,7 +273,7 @@ class ApiSession:
         if cached is not None:
             request.headers["If-None-Match"] = cached.etag
         try:
-            response = self._http.send(request, follow_redirects=call.idempotent)
+            response = self._receive(call, request)
         except httpx.RequestError as exc:
             # Connection/timeout errors may pass; a redirect loop or an undecodable body will not.
             call.transient = isinstance(exc, httpx.TransportError)
@@ -214,9 +291,30 @@ class ApiSession:
             raise error_for(response, method=call.method, url=call.url, redact=self.redact, consecutive=consecutive)
         return self._decode(call, response)
 
+    def _receive(self, call: _Call, request: httpx.Request) -> httpx.Response:
+        """Send one attempt and read its body within the deadline and the size cap (decoded size)."""
+        deadline = self._clock() + self._deadline_s
+        response = self._http.send(request, follow_redirects=call.idempotent, stream=True)
+        try:
+            body = _read_bounded(response, deadline=deadline, clock=self._clock, limit=self._max_response_bytes)
+        except BodyRefused as exc:
+            call.transient = exc.transient
+            # A deadline is like a timeout (no answer: may be retried); a refused body is final.
+            raise GitHubAPIError(exc.reason, method=call.method, url=call.url,
+                                 status_code=None if exc.transient else response.status_code) from None
+        finally:
+            response.close()
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=body, request=response.request,
+                              extensions=response.extensions)
+
     def _decode(self, call: _Call, response: httpx.Response) -> ApiResponse:
         try:
             body = json.loads(response.content) if response.content.strip() else None
+        except RecursionError:
+            raise GitHubAPIError("response JSON is nested too deeply", method=call.method, url=call.url,
+                                 status_code=response.status_code) from None
         except ValueError:
             raise GitHubAPIError("response is not JSON", method=call.method, url=call.url,
                                  status_code=response.status_code) from None
@@ -256,7 +354,10 @@ class ApiSession:
     def _wait(call: _Call, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            return exc.retry_after
+            # A limit still in force after the wait GitHub named (a reset time in the past, a clock far off):
+            # back off exponentially rather than ask again every second until the cap.
+            backoff = min(2.0 ** (state.attempt_number - 1), MAX_LIMIT_BACKOFF_S) if state.attempt_number > 1 else 0.0
+            return max(exc.retry_after, backoff)
         call.consecutive_limits = 0
         return float(min(2 ** (state.attempt_number - 1), 30))
 
@@ -282,6 +383,21 @@ class ApiSession:
             raise type(exc)(f"{exc.reason} (gave up after {state.attempt_number} attempts)",
                             method=exc.method, url=exc.url, status_code=exc.status_code)
         raise GitHubAPIError("request failed", method=call.method, url=call.url)  # pragma: no cover
+
+
+def _read_bounded(response: httpx.Response, *, deadline: float, clock: Callable[[], float], limit: int) -> bytes:
+    """The decoded body, read chunk by chunk as it arrives (:func:`cicd_acceptance.httpbounds.bounded_chunks`)."""
+    try:
+        content = response.content  # an in-memory transport's answer arrives read (and decoded) already
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        if len(content) > limit:
+            raise BodyRefused(f"the answer is larger than {limit} bytes (decoded); refused", transient=False)
+        return content
+    # iter_raw() without a chunk size yields what arrives: a chunk size would wait for 16 KiB between checks.
+    return b"".join(bounded_chunks(response.iter_raw(), encoding=response.headers.get("content-encoding", ""),
+                                   limit=limit, deadline=deadline, clock=clock))
 
 
 def _date(response: httpx.Response) -> datetime | None:

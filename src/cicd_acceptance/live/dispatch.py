@@ -14,9 +14,9 @@
 4. An ambiguous POST failure (network error, 5xx) may have created a run: we look for it (step 3, with the local
    clock) and never dispatch again; if none shows up, the error says so.
 
-On ``actor``: ``GET /user`` is outside our API subset and a ``GITHUB_TOKEN`` has no user, so the actor is an
-input (the login the token acts as; ``github-actions[bot]`` for an Actions token). Without it, a foreign dispatch
-of the same commit in the same window makes two candidates and a clear error, never a wrong pick.
+On ``actor``: the login the token acts as, from ``GET /user`` (``live.server.token_login``); an Actions
+``GITHUB_TOKEN`` has no user, so it is None there. Without it, a foreign dispatch of the same commit in the same
+window makes two candidates and a clear error, never a wrong pick.
 """
 
 from __future__ import annotations
@@ -268,7 +268,7 @@ def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, r
         return _after_ambiguous(client, t, known, expected, exc, notes, timing)
     if response.run_id is not None:
         run = _get_visible_run(client, t, response.run_id, timing)
-        _check_pinned(run, t)
+        _check_pinned(run, t, known)
         return DispatchOutcome(run, Correlation("return_run_details", response.status_code, notes=tuple(notes)),
                                expected)
     moment = response.server_date or datetime.now(UTC)
@@ -294,7 +294,14 @@ def _after_ambiguous(client: GitHubClient, t: _Target, known: frozenset[int], ex
                            expected)
 
 
-def _check_pinned(run: WorkflowRun, t: _Target) -> None:
+def _check_pinned(run: WorkflowRun, t: _Target, known: frozenset[int]) -> None:
+    # The returned id is the server's word: a run that is not of this dispatch at all is not "the branch moved".
+    foreign = ("it existed before the dispatch" if run.id in known else
+               f"it is a run of another workflow ({run.path})" if run.workflow_id not in (None, t.workflow) else
+               f"it was started by {run.event!r}, not by a dispatch" if run.event != "workflow_dispatch" else "")
+    if foreign:
+        raise CorrelationError(f"the dispatch answer named run {run.id}, which is not the dispatched run: {foreign}; "
+                               "not trusting it (re-run the acceptance)")
     if run.head_sha != t.head_sha:
         raise CorrelationError(f"run {run.id} (ours, from return_run_details) builds {run.head_sha[:7]} but the "
                                f"pinned commit is {t.head_sha[:7]}: {t.ref} moved during the acceptance; re-run it")

@@ -18,9 +18,11 @@ import httpx
 from cicd_acceptance.config import Settings, is_loopback_host
 from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
+from cicd_acceptance.live.server import TokenLogin, classify_server, token_login
 from cicd_acceptance.live.timing import CompressedTime, LiveTiming
 from cicd_acceptance.live.waiter import RunChange
 from cicd_acceptance.registry.client import RegistryClient
+from cicd_acceptance.registry.credentials import registry_credential_policy
 from cicd_acceptance.secret import Secret
 
 if TYPE_CHECKING:
@@ -28,8 +30,8 @@ if TYPE_CHECKING:
     # does not pay for loading the emulator (about 0.14 s of start-up).
     from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, ThreadedServer
 
-__all__ = ["EMULATOR_SPEED", "LiveTransports", "RunningEmulator", "open_live_session", "registry_scheme",
-           "start_emulator"]
+__all__ = ["EMULATOR_SPEED", "LiveTransports", "RunningEmulator", "open_live_session", "registry_client_for",
+           "registry_scheme", "start_emulator"]
 
 # One emulated minute per real second: the sample's 45-second build takes under a second, a 10-minute one ten.
 EMULATOR_SPEED = 60.0
@@ -95,19 +97,37 @@ def registry_scheme(registry: str) -> str:
     return "http" if is_loopback_host(host) else "https"
 
 
+def registry_client_for(settings: Settings, *, transport: httpx.BaseTransport | None,
+                        timing: LiveTiming) -> RegistryClient:
+    """The registry client of a run: the token goes only to a registry the operator chose or GitHub's own."""
+    policy = registry_credential_policy(settings.registry, api_url=settings.api_url,
+                                        operator_chosen=settings.registry_chosen_by_operator(),
+                                        chosen_by=settings.sources.get("registry", "the plan"))
+    token = settings.token if policy.allowed else None
+    return RegistryClient(registry=settings.registry, username=settings.registry_username if token else None,
+                          token=token, transport=transport, scheme=registry_scheme(settings.registry),
+                          sleep=timing.sleep, clock=timing.clock, withheld=policy.withheld)
+
+
 def open_live_session(settings: Settings, timing: LiveTiming, *, transports: LiveTransports | None = None,
-                      actor: str | None = None,
+                      actor: str | None = None, started_emulator: bool = False,
                       on_change: Callable[[RunChange], None] | None = None) -> LiveSession:
-    """Build both clients for ``settings`` and open the session (pins the commit; may raise a HarnessError)."""
+    """Build both clients for ``settings`` and open the session (pins the commit; may raise a HarnessError).
+
+    The session learns who answers (:func:`~cicd_acceptance.live.server.classify_server`: ``started_emulator``, or
+    the server's own answer) and, when no ``actor`` is given, the token's login from ``GET /user``.
+    """
     chosen = transports or LiveTransports()
+    server = classify_server(settings.api_url, started_emulator=started_emulator, transport=chosen.github)
     token: Secret | None = settings.token
     github = GitHubClient(base_url=settings.api_url, token=token, transport=chosen.github, sleep=timing.sleep)
-    registry = RegistryClient(registry=settings.registry, username=settings.registry_username if token else None,
-                              token=token, transport=chosen.registry, scheme=registry_scheme(settings.registry),
-                              sleep=timing.sleep, clock=timing.clock)
-    target = LiveTarget(settings.repository, settings.plan, settings.registry, actor)
+    registry = registry_client_for(settings, transport=chosen.registry, timing=timing)
     try:
-        return LiveSession.open(github, registry, target, timing, on_change=on_change)
+        login = TokenLogin(actor, "given") if actor or token is None else token_login(github)
+        target = LiveTarget(settings.repository, settings.plan, settings.registry, login.login)
+        session = LiveSession.open(github, registry, target, timing, on_change=on_change)
+        session.server, session.actor_source = server, login.source
+        return session
     except BaseException:
         github.close()
         registry.close()

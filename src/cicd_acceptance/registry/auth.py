@@ -96,13 +96,15 @@ class RegistryTokenAuth(httpx.Auth):
         registry_host: ``host[:port]`` of the registry; only a realm on this host may receive credentials.
         username / token: optional credentials for the token endpoint (HTTP Basic).
         clock: monotonic seconds, injectable so tests can expire cached tokens without sleeping.
+        withheld: why credentials were withheld from this registry; refusals repeat it.
     """
 
     requires_response_body = True
 
     def __init__(self, *, registry_host: str, username: str | None = None, token: Secret | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, withheld: str = "") -> None:
         self._registry_host = registry_host.lower()
+        self._withheld = withheld
         self._username = username
         self._token = token
         self._clock = clock
@@ -119,6 +121,9 @@ class RegistryTokenAuth(httpx.Auth):
         challenge = parse_bearer_challenge(response.headers.get("www-authenticate"))
         if response.status_code != 401 or challenge is None:
             return
+        if not _is_http_url(challenge.realm):
+            raise RegistryError(f"the WWW-Authenticate realm is not an http(s) URL: {challenge.realm[:100]!r}",
+                                method=request.method, url=str(request.url), status_code=401)
         scope = scope or challenge.scope
         self._cache.pop(scope or "", None)
         try:
@@ -178,6 +183,8 @@ class RegistryTokenAuth(httpx.Auth):
             message = _refusal(with_credentials)
             if self._token is not None and not self._may_send_credentials(challenge):
                 message += f"; credentials are sent only to a realm on {self._registry_host}, not {challenge.realm}"
+            if self._withheld:
+                message += f"; {self._withheld}"
             raise _denied(request.url, response.status_code, message)
         if response.status_code != 200:
             raise RegistryError(f"token endpoint failed: {response.text[:200]!r}", method="GET",
@@ -202,6 +209,14 @@ class _TransientTokenAnswer(Exception):  # a private control-flow signal, never 
     """The token endpoint answered 5xx/429/408: end the auth flow and let the client retry."""
 
 
+def _is_http_url(text: str) -> bool:
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
 def _token_url(challenge: BearerChallenge, scope: str | None) -> httpx.URL:
     params = {key: value for key, value in (("service", challenge.service), ("scope", scope)) if value}
     return httpx.URL(challenge.realm).copy_merge_params(params)
@@ -221,7 +236,7 @@ def _denied(url: httpx.URL, status: int, message: str) -> RegistryAccessDenied:
 def _parse_token(url: httpx.URL, response: httpx.Response) -> Secret:
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     value = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value:
@@ -234,5 +249,5 @@ def _expires_in(response: httpx.Response) -> float:
     try:
         value = response.json().get("expires_in", DEFAULT_EXPIRES_IN)
         return float(value) if float(value) > 0 else DEFAULT_EXPIRES_IN
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return DEFAULT_EXPIRES_IN

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import TracebackType
 
 import httpx
 import tenacity
 
 from cicd_acceptance.errors import ConfigError, RegistryAccessDenied, RegistryError, RegistryNotFound
+from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, bounded_response_hook
 from cicd_acceptance.registry.auth import ACCESS_DENIED_HINT, RegistryTokenAuth, is_loopback
 from cicd_acceptance.registry.manifests import image_config, parse_manifest, platform_image, verify_digest
 from cicd_acceptance.registry.models import (
     MANIFEST_ACCEPT,
+    Descriptor,
     ImageInfo,
     Manifest,
     ManifestRef,
@@ -51,6 +53,12 @@ __all__ = ["RegistryClient"]
 
 _REGISTRY_RE = re.compile(r"(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\])(?::[0-9]{1,5})?")
 _MAX_TAG_PAGES = 10_000
+MAX_INDEX_ENTRIES = 256
+"""Largest image index verified: a multi-platform build with attestations has a handful of entries."""
+MAX_PLATFORMS = 32
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+"""Largest body read (decoded): OCI manifests are at most 4 MiB, and an image config is far smaller."""
+DEADLINE_S = 120.0
 
 
 class RegistryClient:
@@ -62,20 +70,30 @@ class RegistryClient:
         transport: an httpx transport (``MockTransport``/``WSGITransport`` in tests); default: the network.
         scheme: ``https`` by default; ``http`` only for a loopback host.
         sleep / clock: injectable waiting and time for retries and token expiry.
+        max_response_bytes / deadline_s: bounds of every body (decoded size; headers to last byte).
+        withheld: why no token was given although the run has one (see :mod:`.credentials`); access-denied
+            messages repeat it.
     """
 
     def __init__(self, *, registry: str, username: str | None = None, token: Secret | None = None,
                  transport: httpx.BaseTransport | None = None, scheme: str | None = None,
                  timeout: float = 30.0, attempts: int = 3, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, withheld: str = "",
+                 max_response_bytes: int = MAX_RESPONSE_BYTES, deadline_s: float = DEADLINE_S) -> None:
         self.registry = _check_registry(registry, scheme)
         self.scheme = scheme or "https"
         self.stats = RegistryStats()
         self._attempts = attempts
         self._sleep = sleep
-        auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock)
+        self._withheld = withheld
+        auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock,
+                                 withheld=withheld)
+        bounds = bounded_response_hook(limit=max_response_bytes, deadline_s=deadline_s, on_refused=_refused,
+                                       clock=clock)
         self._http = httpx.Client(base_url=f"{self.scheme}://{self.registry}", transport=transport, auth=auth,
-                                  event_hooks={"request": [RequestCounter(self.stats, self.registry)]},
+                                  event_hooks={"request": [RequestCounter(self.stats, self.registry)],
+                                               "response": [bounds]},
+                                  headers={"Accept-Encoding": ACCEPT_ENCODING},
                                   timeout=timeout, follow_redirects=False)
 
     def __enter__(self) -> RegistryClient:
@@ -130,18 +148,41 @@ class RegistryClient:
         verify_digest(response.content, [digest], url=self.url(path))
         return image_config(response.content, url=self.url(path))
 
-    def image_info(self, name: str, reference: str) -> ImageInfo:
-        """Every platform image ``reference`` points to, each with its own config labels; attestations apart."""
+    def image_info(self, name: str, reference: str, *, platforms: Collection[str] | None = None) -> ImageInfo:
+        """Every platform image ``reference`` points to, each with its own config labels; attestations apart.
+
+        An index is hostile input too: more than :data:`MAX_INDEX_ENTRIES` entries is refused, each digest is
+        fetched once, and only the platforms that matter are verified: ``platforms`` when given (``linux/amd64``),
+        else every ``linux/...`` platform. At most :data:`MAX_PLATFORMS` distinct images are fetched.
+        """
         top = self.get_manifest(name, reference)
         if not top.is_index:
             platform = self._platform_image(name, top, None)
             return ImageInfo(reference=reference, digest=top.digest, media_type=top.media_type,
                              platforms=(platform,))
+        wanted = self._wanted_entries(name, top, platforms)
         attestations = tuple(d for d in top.manifests if d.is_attestation)
-        platforms = tuple(self._platform_image(name, self.get_manifest(name, d.digest), d.platform)
-                          for d in top.manifests if not d.is_attestation)
+        found = tuple(self._platform_image(name, self.get_manifest(name, d.digest), d.platform) for d in wanted)
         return ImageInfo(reference=reference, digest=top.digest, media_type=top.media_type,
-                         platforms=platforms, attestations=attestations)
+                         platforms=found, attestations=attestations)
+
+    def _wanted_entries(self, name: str, index: Manifest, platforms: Collection[str] | None) -> list[Descriptor]:
+        url = self.url(_manifest_path(name, index.digest))
+        if len(index.manifests) > MAX_INDEX_ENTRIES:
+            raise RegistryError(f"the index lists {len(index.manifests)} manifests, more than the "
+                                f"{MAX_INDEX_ENTRIES} a build's image may have; not verified", method="GET", url=url)
+        chosen = set(platforms) if platforms is not None else None
+        wanted: dict[str, Descriptor] = {}
+        for entry in index.manifests:
+            if entry.is_attestation or entry.digest in wanted:
+                continue
+            platform = entry.platform or ""
+            if (platform in chosen) if chosen is not None else (platform.startswith("linux/") or not platform):
+                wanted[entry.digest] = entry
+        if len(wanted) > MAX_PLATFORMS:
+            raise RegistryError(f"the index names {len(wanted)} distinct platform images, more than "
+                                f"{MAX_PLATFORMS}; not verified", method="GET", url=url)
+        return list(wanted.values())
 
     def list_tags(self, name: str, *, page_size: int | None = None) -> list[str]:
         """Every tag of ``name``, following ``Link: <...>; rel="next"``; a request per page, so only on demand."""
@@ -194,7 +235,11 @@ class RegistryClient:
         link = response.links.get("next", {}).get("url")
         if not link:
             return None
-        target = response.request.url.join(link)
+        try:
+            target = response.request.url.join(link)
+        except httpx.InvalidURL:
+            raise RegistryError(f"Link rel=next is not a URL: {link[:100]!r}", method="GET",
+                                url=str(response.request.url), status_code=response.status_code) from None
         if target.netloc.decode("ascii") != self.registry or target.scheme != self.scheme:
             # Our bearer token would follow the link: refuse to send it to another origin.
             raise RegistryError(f"Link rel=next points to another origin: {target}", method="GET",
@@ -209,10 +254,17 @@ class RegistryClient:
             return RegistryError(f"rate limited (retry-after {wait}){detail}", method=method, url=url,
                                  status_code=status)
         if status in (401, 403):
-            return RegistryAccessDenied(f"{ACCESS_DENIED_HINT}{detail}", method=method, url=url, status_code=status)
+            withheld = f"; {self._withheld}" if self._withheld else ""
+            return RegistryAccessDenied(f"{ACCESS_DENIED_HINT}{detail}{withheld}", method=method, url=url,
+                                        status_code=status)
         if status == 404:
             return RegistryNotFound(f"{what} not found{detail}", method=method, url=url, status_code=status)
         return RegistryError(f"unexpected answer for {what}{detail}", method=method, url=url, status_code=status)
+
+
+def _refused(response: httpx.Response, exc: BodyRefused) -> RegistryError:
+    return RegistryError(exc.reason, method=response.request.method, url=str(response.request.url),
+                         status_code=response.status_code)
 
 
 def _check_registry(registry: str, scheme: str | None) -> str:

@@ -49,6 +49,8 @@ def verify_digest(body: bytes, expected: Sequence[str], *, url: str) -> str:
 def _json_object(body: bytes, what: str, url: str) -> dict[str, object]:
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise _bad(f"{what} is JSON nested too deeply to read", url) from None
     except ValueError as exc:
         raise _bad(f"{what} is not JSON: {exc}", url) from None
     if not isinstance(data, dict):

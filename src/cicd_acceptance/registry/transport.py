@@ -93,7 +93,7 @@ def tags_of(response: httpx.Response) -> list[str]:
     """The ``tags`` of a ``tags/list`` page (``null`` means none)."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     tags = body.get("tags") if isinstance(body, dict) else "missing"
     if tags is None:
@@ -109,6 +109,8 @@ def oci_errors(response: httpx.Response) -> str:
     try:
         errors = response.json().get("errors")
         text = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors if isinstance(e, dict))
+    except RecursionError:
+        text = "a JSON body nested too deeply to read"
     except (ValueError, AttributeError, TypeError):
         text = response.text[:200].strip() if response.request.method != "HEAD" else ""
     return f" ({text})" if text else ""

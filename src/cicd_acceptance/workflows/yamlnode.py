@@ -31,6 +31,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cicd_acceptance.errors import WorkflowLoadError
+from cicd_acceptance.targetfiles import read_regular_file, read_target_bytes
 from cicd_acceptance.workflows.yamlcompose import MAX_ALIAS_NODES, MAX_DEPTH, compose
 from cicd_acceptance.workflows.yamltree import Node, NodeValue
 
@@ -52,10 +53,9 @@ def load_yaml_file(path: Path, *, display_path: str, root: Path | None = None) -
     """Load one YAML mapping document from ``path``; messages name ``display_path``.
 
     With ``root`` given, the file (after following symlinks) must lie inside ``root``: a symlink in a checkout
-    must not make us read ``/etc/passwd``.
+    must not make us read ``/etc/passwd``. Either way only a regular file is read (:mod:`cicd_acceptance.targetfiles`).
     """
-    _check_location(path, display_path=display_path, root=root)
-    data = _read_bounded(path, display_path=display_path)  # bounded already: no need to measure the text again
+    data = _read_checked(path, display_path=display_path, root=root)  # bounded: no need to measure the text again
     return _load_mapping(_decode(data, display_path=display_path), display_path=display_path)
 
 
@@ -76,31 +76,14 @@ def _load_mapping(text: str, *, display_path: str) -> Node:
     return node
 
 
-def _check_location(path: Path, *, display_path: str, root: Path | None) -> None:
+def _read_checked(path: Path, *, display_path: str, root: Path | None) -> bytes:
+    if root is None:
+        return read_regular_file(path, display_path=display_path, max_bytes=MAX_BYTES)
     try:
-        resolved = path.resolve()
-        if root is not None and not resolved.is_relative_to(root.resolve()):
-            raise WorkflowLoadError(f"is a symlink that resolves outside the repository ({resolved})",
-                                    path=display_path)
-        exists, is_file = path.exists(), path.is_file()
-    except (OSError, RuntimeError) as exc:  # a symlink loop is RuntimeError on 3.11/3.12, OSError on 3.13
-        raise WorkflowLoadError(f"cannot resolve the path: {exc}", path=display_path) from None
-    if not exists:
-        raise WorkflowLoadError("file not found", path=display_path)
-    if not is_file:
-        raise WorkflowLoadError("is not a regular file", path=display_path)
-
-
-def _read_bounded(path: Path, *, display_path: str) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            # Read one byte past the limit rather than trusting stat(): FIFOs and /proc files lie about size.
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise WorkflowLoadError(f"cannot read file: {exc.strerror or exc}", path=display_path) from None
-    if len(data) > MAX_BYTES:
-        raise WorkflowLoadError(f"file is larger than {MAX_BYTES} bytes; refusing to parse it", path=display_path)
-    return data
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = str(path)  # absolute and elsewhere: inside_repository refuses it
+    return read_target_bytes(root, rel, display_path=display_path, max_bytes=MAX_BYTES)
 
 
 def _decode(data: bytes, *, display_path: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cicd_acceptance.tools import run_actionlint
+from cicd_acceptance.toolinputs import staged_inputs
+from cicd_acceptance.tools import ACTIONLINT_CONFIG_NAMES, run_actionlint
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule
@@ -14,7 +15,9 @@ ID = "actionlint"
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    results = run_actionlint(list(plan_workflows(ctx)), cwd=ctx.repo_dir)
+    # actionlint reads copies of the files the harness accepted, never the target's paths (symlinks).
+    with staged_inputs(ctx.repo_dir, plan_workflows(ctx), configs=ACTIONLINT_CONFIG_NAMES) as staged:
+        results = run_actionlint(list(staged.workflows), cwd=staged.root)
     return [from_tool(result, ID, "no actionlint error") for result in results]
 
 

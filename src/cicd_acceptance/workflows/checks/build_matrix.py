@@ -8,6 +8,7 @@ repository but forgotten in the workflow is exactly what this catches).
 
 from __future__ import annotations
 
+from cicd_acceptance.targetfiles import is_target_file
 from cicd_acceptance.workflows.checks.context import CheckContext, build_jobs
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
@@ -26,7 +27,8 @@ def _matrix_line(ctx: CheckContext) -> int:
 
 def _repo_dockerfiles(ctx: CheckContext) -> set[str]:
     pattern = ctx.plan.dockerfile_pattern.format(service="*")
-    return {str(p.relative_to(ctx.repo_dir)) for p in ctx.repo_dir.glob(pattern) if p.is_file()}
+    found = (str(p.relative_to(ctx.repo_dir)) for p in ctx.repo_dir.glob(pattern))
+    return {rel for rel in found if is_target_file(ctx.repo_dir, rel)}
 
 
 def _norm(path: str) -> str:
@@ -45,7 +47,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if missing:
         findings.append(Finding(path, line, 0, ID, expected(f"an entry for {', '.join(missing)}", found)))
     for dockerfile, entry in sorted(built.items()):
-        if not (ctx.repo_dir / dockerfile).is_file():
+        if not is_target_file(ctx.repo_dir, dockerfile):
             findings.append(Finding(path, entry.line, 0, ID, expected(
                 f"{dockerfile} to exist in the repository", "no such file")))
         elif dockerfile not in wanted:

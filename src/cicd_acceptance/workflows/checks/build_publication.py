@@ -8,6 +8,8 @@ on another branch: no image is tagged ``latest``. A problem seen for both defaul
 
 from __future__ import annotations
 
+import re
+
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
@@ -16,6 +18,8 @@ __all__ = ["RULE"]
 ID = "build-publication"
 OTHER_BRANCH = "feature/acceptance-probe"
 EVENTS = ("push", "workflow_dispatch")
+
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # the OCI distribution tag grammar
 
 # (line, what was expected, what was found) -> the events it was seen for
 _Problems = dict[tuple[int, str, str], list[str]]
@@ -42,6 +46,15 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
         if missing:
             key = (entry.line, f"{entry.image} tagged {' and '.join(missing)}", shown)
             problems.setdefault(key, []).append(event)
+        invalid = sorted(str(tag) for tag in entry.tags if isinstance(tag, str) and not _TAG_RE.fullmatch(tag))
+        if invalid:  # the push would fail: no registry takes such a tag, so it is not a publication
+            key = (entry.line, f"{entry.image} tags a registry accepts ([A-Za-z0-9_][A-Za-z0-9._-], 1-128 characters)",
+                   ", ".join(_shorten(tag) for tag in invalid))
+            problems.setdefault(key, []).append(event)
+
+
+def _shorten(tag: str) -> str:
+    return repr(tag) if len(tag) <= 60 else f"{tag[:40]!r}... ({len(tag)} characters)"
 
 
 def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:

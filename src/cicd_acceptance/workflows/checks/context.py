@@ -15,6 +15,7 @@ from pathlib import Path
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
+from cicd_acceptance.targetfiles import read_target_bytes
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
@@ -109,11 +110,13 @@ class CheckContext:
 
     def go_mod(self) -> GoMod | None:
         """The versions in the target's ``go.mod`` (None when it has none)."""
-        path = self.repo_dir / "go.mod"
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
+            data = read_target_bytes(self.repo_dir, "go.mod")
+        except WorkflowLoadError as exc:
+            if exc.reason == "file not found":
+                return None
+            raise  # a go.mod that is a FIFO, /dev/zero or outside the repository is the rule's finding
+        text = data.decode("utf-8", errors="replace")
         go = toolchain = None
         go_line = toolchain_line = 0
         for number, line in enumerate(text.splitlines(), start=1):

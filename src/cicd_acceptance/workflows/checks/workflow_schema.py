@@ -24,7 +24,7 @@ def from_tool(finding: ToolFinding, rule: str, what: str, *, blocking: bool = Tr
 
 def _check(ctx: CheckContext) -> list[Finding]:
     paths = [ctx.repo_dir / rel for rel in plan_workflows(ctx)]
-    results = validate_workflow_schema(paths, display_root=ctx.repo_dir)
+    results = validate_workflow_schema(paths, display_root=ctx.repo_dir, root=ctx.repo_dir)
     return [from_tool(result, ID, "a workflow valid under GitHub's schema") for result in results]
 
 

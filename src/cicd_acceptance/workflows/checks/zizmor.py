@@ -6,7 +6,8 @@ below the severity are returned too, marked not blocking, so that the report sho
 
 from __future__ import annotations
 
-from cicd_acceptance.tools import run_zizmor, zizmor_config_for
+from cicd_acceptance.toolinputs import staged_inputs
+from cicd_acceptance.tools import ZIZMOR_CONFIG_NAMES, default_zizmor_config, run_zizmor
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule
@@ -19,8 +20,10 @@ ID = "zizmor"
 
 def _check(ctx: CheckContext) -> list[Finding]:
     severity = ctx.plan.zizmor_min_severity
-    result = run_zizmor(list(plan_workflows(ctx)), config=zizmor_config_for(ctx.repo_dir), min_severity=severity,
-                        cwd=ctx.repo_dir)
+    # zizmor reads copies of the files the harness accepted, never the target's paths (symlinks).
+    with staged_inputs(ctx.repo_dir, plan_workflows(ctx), configs=ZIZMOR_CONFIG_NAMES) as staged:
+        config = next(iter(staged.configs.values()), None) or default_zizmor_config()
+        result = run_zizmor(list(staged.workflows), config=config, min_severity=severity, cwd=staged.root)
     blocking = set(result.blocking)
     what = f"no zizmor finding at or above '{severity}'"
     return [from_tool(f, ID, what, blocking=f in blocking) for f in result.findings]

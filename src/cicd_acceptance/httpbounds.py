@@ -1,0 +1,113 @@
+"""Reading an HTTP body from a hostile server: a size cap counted after decompression, and a deadline.
+
+httpx bounds each network read with a timeout, but a server that drips one byte every few seconds never trips it,
+and httpx inflates a gzip body without a limit, so a 1 MB answer can become 1 GB in memory. Both clients (GitHub
+and the registry) read bodies through :func:`bounded_chunks`: it decodes ``gzip``/``deflate`` itself with a cap on
+each step's output, counts the decoded bytes, and checks the deadline as every chunk arrives.
+:func:`bounded_response_hook` applies the same to every response an ``httpx.Client`` receives (auth-flow and
+redirect hops included) by replacing the response's stream before httpx reads it.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+
+import httpx
+
+__all__ = ["ACCEPT_ENCODING", "BodyRefused", "bounded_chunks", "bounded_response_hook"]
+
+ACCEPT_ENCODING = "gzip, deflate"
+"""The encodings :func:`bounded_chunks` decodes; clients send it so that servers use nothing else."""
+
+
+class BodyRefused(Exception):
+    """The body broke a bound. ``transient``: the deadline (like a timeout, worth another try); else final."""
+
+    def __init__(self, reason: str, *, transient: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+
+
+def _decompressor(encoding: str) -> zlib._Decompress | None:
+    name = encoding.strip().lower()
+    if name in ("", "identity"):
+        return None
+    if name in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if name == "deflate":
+        return zlib.decompressobj()
+    raise BodyRefused(f"the answer has Content-Encoding {name[:40]!r}, which was not asked for", transient=False)
+
+
+def _too_slow() -> BodyRefused:
+    return BodyRefused("no complete answer within the request's deadline (the server sends too slowly)",
+                       transient=True)
+
+
+def bounded_chunks(raw: Iterable[bytes], *, encoding: str, limit: int, deadline: float,
+                   clock: Callable[[], float]) -> Iterator[bytes]:
+    """Decoded chunks of ``raw``; :class:`BodyRefused` past ``limit`` decoded bytes or after ``deadline``."""
+    decoder = _decompressor(encoding)
+    size = 0
+    for chunk in raw:
+        if clock() > deadline:
+            raise _too_slow()
+        pending = chunk
+        while pending:
+            if decoder is None:
+                out, pending = pending, b""
+            else:
+                try:
+                    out = decoder.decompress(pending, limit + 1 - size)
+                except zlib.error:
+                    raise BodyRefused("the body is not valid compressed data", transient=False) from None
+                pending = decoder.unconsumed_tail
+            size += len(out)
+            if size > limit:
+                raise BodyRefused(f"the answer is larger than {limit} bytes (decoded); refused", transient=False)
+            if out:
+                yield out
+    if clock() > deadline:
+        raise _too_slow()
+
+
+class _BoundedStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, chunks: Iterator[bytes]) -> None:
+        self._inner = inner
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._chunks
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def bounded_response_hook(*, limit: int, deadline_s: float, on_refused: Callable[[httpx.Response, BodyRefused],
+                                                                                Exception],
+                          clock: Callable[[], float] = time.monotonic) -> Callable[[httpx.Response], None]:
+    """An httpx ``response`` event hook bounding every body; ``on_refused`` makes the error to raise."""
+
+    def hook(response: httpx.Response) -> None:
+        stream = response.stream
+        if not isinstance(stream, httpx.SyncByteStream):
+            return
+        encoding = response.headers.get("content-encoding", "")
+        deadline = clock() + deadline_s
+        if encoding:
+            # We decode, so httpx must not decode again; the length no longer describes the body.
+            del response.headers["content-encoding"]
+            response.headers.pop("content-length", None)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from bounded_chunks(stream, encoding=encoding, limit=limit, deadline=deadline, clock=clock)
+            except BodyRefused as exc:
+                raise on_refused(response, exc) from None
+
+        response.stream = _BoundedStream(stream, chunks())
+
+    return hook
