@@ -12,6 +12,7 @@ At most ``MAX_WORKERS`` runs execute at once; jobs of one run execute one after 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -55,10 +56,17 @@ def registry_name(image: str) -> str:
     return image
 
 
+def _cache_base() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cicd-acceptance"
+
+
 def _go_cache() -> Path:
     # Shared between runs (setup-go caches too); never the harness's own GOCACHE, so nothing leaks back.
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "cicd-acceptance" / "go"
+    return _cache_base() / "go"
+
+
+def _work_base(root: Path) -> Path:
+    return _cache_base() / "runners" / hashlib.sha256(str(root).encode()).hexdigest()[:12]
 
 
 class Executor:
@@ -77,7 +85,7 @@ class Executor:
     # -- hooks called by GitHubState ------------------------------------------------------------------------
     def on_start(self, run: RunRecord, attempt: Attempt) -> None:
         """Begin executing ``attempt`` (called once, under the GitHub state's lock, when its jobs are due)."""
-        execution = Execution(run.id, attempt.number)
+        execution = Execution(run.id, attempt.number, started_at=self.state.now())
         attempt.execution = execution
         for job in attempt.jobs:
             job.ready = execution.done
@@ -108,7 +116,8 @@ class Executor:
         return Services(root=state.snapshot.root, prefix=self._prefix, repository=state.identity.full_name,
                         default_branch=state.identity.default_branch, server_url=state.config.html_base.rstrip("/"),
                         api_url="https://api.github.com", registry=state.registry, tokens=state.tokens,
-                        scopes=self.scopes, now=state.now, limits=self.limits, go_cache=_go_cache())
+                        scopes=self.scopes, now=state.now, limits=self.limits, go_cache=_go_cache(),
+                        work_base=_work_base(state.snapshot.root))
 
     def _tree(self, run: RunRecord) -> str:
         """The commit whose files the run executes: its own, else (a synthesized commit) the checkout's HEAD."""
@@ -246,7 +255,10 @@ class Executor:
                     if execution.errors:
                         job.log_text = "".join(f"##[error]{error}\n" for error in execution.errors)
             finished = self.state.now()
-            if finished > attempt.completed_at:
+            # Only an execution that started in time and outlasted the planned end moves the end (a stepped clock
+            # that jumped past the end before the execution started is catching up, not late).
+            started = execution.started_at or finished
+            if started < attempt.completed_at < finished:
                 late = finished - attempt.completed_at
                 for job in attempt.jobs:
                     if job.completed_at >= attempt.completed_at - timedelta(seconds=1):

@@ -173,4 +173,6 @@ class EmulatorState:
             self.requests.reset()
             self.rate.reset()
             if self.config.seed:
-                self._seed()
+                seed_history(self)
+        # Outside the lock: the seeded runs' executions record their results under it.
+        self.github.settle()

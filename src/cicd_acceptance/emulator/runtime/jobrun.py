@@ -7,20 +7,20 @@ just before each step with the contexts as they are then (earlier steps' outputs
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cicd_acceptance.emulator.runtime.contexts import runner_env
 from cicd_acceptance.emulator.runtime.logs import JobLog
 from cicd_acceptance.emulator.runtime.results import JobResult, StepRecord
 from cicd_acceptance.emulator.runtime.services import Services
 from cicd_acceptance.emulator.runtime.values import condition, resolve_tree, text
+from cicd_acceptance.emulator.runtime.workdirs import WorkDir
 from cicd_acceptance.errors import HarnessError
-from cicd_acceptance.runner import JobWorkspace, Limits, StepSpec
+from cicd_acceptance.runner import JobWorkspace, StepSpec
 from cicd_acceptance.workflows.expressions import ExprContext
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
@@ -28,7 +28,6 @@ from cicd_acceptance.workflows.yamlnode import Node
 __all__ = ["ActionResult", "JobRun", "JobSpec", "StepCall"]
 
 _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-_MAX_STEP_TIMEOUT_S = 900.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,8 @@ class JobRun:
         self.services = services
         self.actions = actions
         self.stopping = stopping
-        self.root = Path(tempfile.mkdtemp(prefix="emulator-job-"))
+        self.workdir = WorkDir(services.work_base)
+        self.root = self.workdir.path
         name = services.repository.partition("/")[2]
         self.workspace = self.root / "work" / name / name
         self.temp = self.root / "temp"
@@ -118,7 +118,6 @@ class JobRun:
                            contexts=contexts, status=self.status, path=self.spec.workflow.path)
 
     def runner_env(self) -> dict[str, str]:
-        from cicd_acceptance.emulator.runtime.contexts import runner_env
         go_cache = self.services.go_cache
         extra = {"RUNNER_TEMP": str(self.temp), "RUNNER_TOOL_CACHE": str(self.root / "toolcache"),
                  "GOCACHE": str(go_cache / "build"), "GOMODCACHE": str(go_cache / "mod"), "GOPROXY": "off",
@@ -131,7 +130,7 @@ class JobRun:
         try:
             return self._execute()
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            self.workdir.close()
 
     def _execute(self) -> JobResult:
         spec = self.spec
@@ -145,9 +144,22 @@ class JobRun:
         self.log.write(f"Job is about to start running on the runner: {spec.name}")
         for hook in self.on_start:
             hook(self)
-        workspace = JobWorkspace(self.workspace, runner_env=self.runner_env(), limits=self.services.limits)
+        try:
+            workspace = JobWorkspace(self.workspace, runner_env=self.runner_env(), limits=self.services.limits,
+                                     writable=(self.services.go_cache, self.root))
+        except HarnessError as exc:  # no isolation on this machine: the target's commands are not run
+            self.log.error(str(exc))
+            return JobResult(spec.job.id, spec.name, dict(spec.matrix), "failure",
+                             [*records[:1], self._record("Complete job", len(steps) + 2, "failure", spec.started_at,
+                                                         span)], {}, self.log.text(), list(self.log.annotations))
+        with workspace:
+            return self._steps(workspace, records, span)
+
+    def _steps(self, workspace: JobWorkspace, records: list[StepRecord], span: timedelta) -> JobResult:
+        spec = self.spec
+        steps = spec.job.steps
         job_env = dict(spec.env)
-        failing_step = spec.override[1] if spec.override and spec.override[0] in {"failure", "timed_out"} else None
+        injected_at = _injected_index(spec)
         for index, step in enumerate(steps):
             start = spec.started_at + span * (index + 1)
             self.moment = start
@@ -159,12 +171,11 @@ class JobRun:
                 self.status = "cancelled"
                 continue
             try:
-                conclusion = self._step(step, name, ctx, workspace, job_env, injected=failing_step == name
-                                        or (failing_step is not None and index == len(steps) - 1
-                                            and failing_step not in {_default_name(s) for s in steps}))
+                conclusion = self._step(step, name, ctx, workspace, job_env, injected=index == injected_at)
             except HarnessError as exc:
                 self.log.error(str(exc), path=spec.workflow.path, line=step.line)
                 conclusion = "failure"
+                self.status = "failure"
             records.append(self._record(name, index + 2, conclusion, start, span,
                                         emulated=name not in self.not_emulated))
         end = spec.completed_at - span
@@ -198,7 +209,7 @@ class JobRun:
             self.status = "failure"
             return "failure"
         if step.run is not None:
-            ok, outputs = self._run(step, name, ctx, workspace, {**job_env, **self.env, **step_env})
+            ok, outputs = self._run(step, name, ctx, workspace, {**job_env, **self.env, **step_env}, set(step_env))
         else:
             ok, outputs = self._uses(step, name, ctx, step_env)
         outcome = "success" if ok else "failure"
@@ -214,7 +225,7 @@ class JobRun:
             self.steps_ctx[step.id] = {"outputs": dict(outputs), "outcome": outcome, "conclusion": conclusion}
 
     def _run(self, step: Step, name: str, ctx: ExprContext, workspace: JobWorkspace,
-             env: dict[str, str]) -> tuple[bool, dict[str, str]]:
+             env: dict[str, str], own: set[str]) -> tuple[bool, dict[str, str]]:
         script = text(step.node.get("run"), ctx)
         shell = self._default("shell", step, ctx)
         directory = self._directory(self._default("working-directory", step, ctx))
@@ -226,32 +237,19 @@ class JobRun:
             for key, value in env.items():
                 self.log.write(f"  {key}: {value}")
         self.log.endgroup()
-        limits = replace(self.services.limits, timeout_s=self._timeout(step, ctx))
-        result = JobWorkspace.run(workspace, StepSpec(script=script, shell=shell or None,
-                                                      working_directory=directory, env=env, name=name)) \
-            if limits == self.services.limits else self._run_bounded(workspace, limits, script, shell, directory,
-                                                                     env, name)
+        result = workspace.run(StepSpec(script=script, shell=shell or None, working_directory=directory, env=env,
+                                        name=name, step_env_keys=frozenset(own)))
         self.log.output(result.output)
         if result.truncated:
             self.log.warning("the step's output was truncated to its last part")
+        for problem in result.errors:
+            self.log.error(problem)
         self.env.update(result.env_added)
         if result.timed_out:
-            self.log.error(f"The action '{name}' has timed out after {limits.timeout_s:g} seconds.")
+            self.log.error(f"The action '{name}' has timed out after {self.services.limits.timeout_s:g} seconds.")
         elif not result.ok:
             self.log.error(f"Process completed with exit code {result.exit_code}.")
         return result.ok, dict(result.outputs)
-
-    def _run_bounded(self, workspace: JobWorkspace, limits: Limits, script: str, shell: str, directory: Path,
-                     env: dict[str, str], name: str) -> Any:
-        bounded = JobWorkspace(self.workspace, runner_env={**self.runner_env(), **self.env}, limits=limits)
-        return bounded.run(StepSpec(script=script, shell=shell or None, working_directory=directory, env=env,
-                                    name=name))
-
-    def _timeout(self, step: Step, ctx: ExprContext) -> float:
-        minutes = resolve_tree(step.node.get("timeout-minutes"), ctx)
-        if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes > 0:
-            return min(float(minutes) * 60, _MAX_STEP_TIMEOUT_S, self.services.limits.timeout_s)
-        return self.services.limits.timeout_s
 
     def _default(self, key: str, step: Step, ctx: ExprContext) -> str:
         own = step.node.get(key)
@@ -312,6 +310,17 @@ class JobRun:
             except HarnessError as exc:
                 self.log.warning(f"job output {key!r}: {exc}")
         return found
+
+
+def _injected_index(spec: JobSpec) -> int | None:
+    """The step an injected failure happens at: the named one, else the last (as the timeline view shows it)."""
+    if spec.override is None or spec.override[0] not in {"failure", "timed_out"} or not spec.job.steps:
+        return None
+    wanted = spec.override[1]
+    for step in spec.job.steps:
+        if wanted is not None and wanted in {step.name, _default_name(step)}:
+            return step.index
+    return len(spec.job.steps) - 1
 
 
 def _default_name(step: Step) -> str:

@@ -52,4 +52,5 @@ class Execution:
     errors: list[str] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
     stop: threading.Event = field(default_factory=threading.Event)
+    started_at: datetime | None = None
     finished_at: datetime | None = None

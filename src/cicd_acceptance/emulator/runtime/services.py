@@ -48,6 +48,7 @@ class Services:
     now: Callable[[], datetime]
     limits: Limits
     go_cache: Path
+    work_base: Path  # runner directories (stable paths, see workdirs)
     registry_hosts: frozenset[str] = frozenset({GHCR})
     secrets: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str] = field(default_factory=dict)
