@@ -31,8 +31,9 @@ def test_no_emulator_module_names_a_static_module() -> None:
     offenders = []
     for path in sorted((SRC / "emulator").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             offenders += [f"{path.relative_to(SRC)}:{node.lineno} imports {name}" for name in names
                           if name.startswith(FORBIDDEN)]
     assert offenders == []

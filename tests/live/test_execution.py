@@ -132,7 +132,8 @@ def test_a_step_output_written_to_github_output_feeds_later_steps_and_jobs(tmp_p
     state.advance(600)
     assert run.conclusion(state.now()) == "success"
     version, report = run.current.jobs
-    assert version.log_text is not None and report.log_text is not None
+    assert version.log_text is not None
+    assert report.log_text is not None
     assert "building 1.42.0 of example/stream-monitor" in version.log_text
     assert "released 1.42.0" in report.log_text
     assert [step.conclusion for step in report.executed_steps] == ["success", "success", "success"]
@@ -145,9 +146,11 @@ def test_the_sample_publishes_exactly_what_a_runner_would() -> None:
     head = emu.state.snapshot.head
     for service in SERVICES:
         tags = emu.state.registry.tags(emu.image_name(service))
-        assert f"sha-{head[:7]}" in tags and "latest" in tags
+        assert f"sha-{head[:7]}" in tags
+        assert "latest" in tags
         assert all(tag == "latest" or tag.startswith("sha-") for tag in tags)
     assert emu.state.registry.repositories() == sorted(emu.image_name(service) for service in SERVICES)
     [test] = jobs_of(emu, ".github/workflows/ci.yml", "push")
     assert test.executed == "success"
-    assert test.log_text is not None and "ok  \tgithub.com/example/stream-monitor/internal/api" in test.log_text
+    assert test.log_text is not None
+    assert "ok  \tgithub.com/example/stream-monitor/internal/api" in test.log_text

@@ -18,7 +18,8 @@ from cicd_acceptance.errors import HarnessError
 __all__ = ["MAX_DOCKERFILE_BYTES", "BuildError", "DockerfileFacts", "read_dockerfile"]
 
 MAX_DOCKERFILE_BYTES = 1 << 20
-_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+_VARIABLE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
 
 
 class BuildError(HarnessError):

@@ -7,7 +7,6 @@ where its result goes (``deliver``), so this module knows nothing of the API's r
 
 from __future__ import annotations
 
-import secrets as random_secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 from cicd_acceptance.emulator.runtime.contexts import RunEvent, RunIdentity, github_values, runner_values
 from cicd_acceptance.emulator.runtime.jobrun import Action, JobRun, JobSpec
+from cicd_acceptance.emulator.runtime.logs import JobLog
 from cicd_acceptance.emulator.runtime.results import Execution, JobResult, StepRecord
 from cicd_acceptance.emulator.runtime.services import Services
 from cicd_acceptance.emulator.runtime.values import condition, expand_matrix, resolve_tree, text
@@ -23,7 +23,7 @@ from cicd_acceptance.workflows.expressions import ExprContext, to_text
 from cicd_acceptance.workflows.model import Job, Workflow, load_workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["MAX_CALL_DEPTH", "DEFAULT_PERMISSIONS", "JobSlot", "RunPlan", "execute_run"]
+__all__ = ["DEFAULT_PERMISSIONS", "MAX_CALL_DEPTH", "JobSlot", "RunPlan", "execute_run"]
 
 MAX_CALL_DEPTH = 4  # GitHub allows four levels of reusable workflows
 # The GITHUB_TOKEN of a workflow without a permissions block: GitHub's restricted default (read contents and
@@ -100,7 +100,8 @@ class _Executor:
         self.services = services
         self.execution = execution
 
-    def base_contexts(self, workflow: Workflow, inputs: Mapping[str, Any], secrets: Mapping[str, str]) -> dict[str, Any]:
+    def base_contexts(self, workflow: Workflow, inputs: Mapping[str, Any],
+                      secrets: Mapping[str, str]) -> dict[str, Any]:
         github = github_values(self.plan.event, self.plan.identity, job="", workspace="", token="")
         return {"github": github, "vars": dict(self.services.variables), "inputs": dict(inputs),
                 "secrets": dict(secrets), "runner": runner_values("/home/runner/work/_temp", "/opt/hostedtoolcache")}
@@ -160,10 +161,8 @@ class _Executor:
             if result.conclusion == "success":
                 outputs.update({key: value for key, value in result.outputs.items() if value})
         conclusions = {result.conclusion for result in results}
-        verdict = next((c for c in ("failure", "cancelled") if c in conclusions), None)
-        if verdict is None:
-            verdict = "success" if "success" in conclusions or not conclusions else "skipped"
-        return _Summary(verdict, outputs)
+        verdict = next((c for c in ("failure", "cancelled") if c in conclusions), "")
+        return _Summary(verdict or ("success" if "success" in conclusions or not conclusions else "skipped"), outputs)
 
     def job_name(self, job: Job, combo: dict[str, Any], contexts: dict[str, Any], workflow: Workflow,
                  prefix: str) -> str:
@@ -191,7 +190,7 @@ class _Executor:
         try:
             env = {**contexts["env"], **{key: text(node, ctx.at(node.line)) for key, node in job.env.items()}}
         except HarnessError as exc:
-            return self.fail(job, name, str(exc), combo=combo, deliver=True)
+            return self.failed(job, name, str(exc), combo)
         spec = JobSpec(workflow=workflow, job=job, name=name, matrix=combo, contexts=job_contexts, env=env,
                        token=token, source=self.plan.source, started_at=slot.started_at,
                        completed_at=slot.completed_at, override=slot.override)
@@ -215,19 +214,21 @@ class _Executor:
             StepRecord("Set up job", 1, "skipped", slot.started_at, slot.started_at)]))
         return _Summary(conclusion, {})
 
-    def fail(self, job: Job, name: str, message: str, *, combo: dict[str, Any] | None = None,
-             deliver: bool = True) -> _Summary:
-        slot = self.plan.slot(job.id, name, combo or {})
-        from cicd_acceptance.emulator.runtime.logs import JobLog
+    def fail(self, job: Job, name: str, message: str) -> _Summary:
+        self.failed(job, name, message, {})
+        return _Summary("failure", {})
+
+    def failed(self, job: Job, name: str, message: str, combo: dict[str, Any]) -> JobResult:
+        """A job that fails before its steps (a condition, matrix or env that cannot be evaluated)."""
+        slot = self.plan.slot(job.id, name, combo)
         log = JobLog(name)
         log.at(slot.started_at)
         log.error(message)
-        result = JobResult(job.id, name, combo or {}, "failure", [
+        result = JobResult(job.id, name, combo, "failure", [
             StepRecord("Set up job", 1, "failure", slot.started_at, slot.completed_at)], log_text=log.text(),
             annotations=list(log.annotations))
-        if deliver:
-            self.plan.deliver(result)
-        return _Summary("failure", {})
+        self.plan.deliver(result)
+        return result
 
     def call(self, workflow: Workflow, job: Job, contexts: dict[str, Any], base: ExprContext, display: str,
              depth: int) -> _Summary:
@@ -301,4 +302,3 @@ def execute_run(plan: RunPlan, services: Services, execution: Execution) -> None
         executor.run_workflow(plan.workflow, plan.inputs, secrets, prefix="", depth=0)
     except HarnessError as exc:
         execution.errors.append(str(exc))
-    _ = random_secrets  # tokens are minted by the caller (plan.mint)
