@@ -132,12 +132,16 @@ def build_push(call: StepCall) -> ActionResult:
         except HarnessError as exc:
             run.log.error(f"buildx failed with: ERROR: failed to push {target.host}/{target.name}: {exc}")
             return ActionResult(ok=False)
-        run.log.write("pushing layers")
+        reference = f"{target.host}/{target.name}"
+        run.log.write("#1 pushing layers done")
         for tag in target.tags:
-            run.log.write(f"pushed {target.host}/{target.name}:{tag}")
-            run.pushed.append(f"{target.host}/{target.name}:{tag}")
+            run.log.write(f"#1 pushing manifest for {reference}:{tag}@{digest} done")
+            run.log.write(f"pushed {reference}:{tag}")
+            run.pushed.append(f"{reference}:{tag}")
         if not target.tags:
-            run.pushed.append(f"{target.host}/{target.name}@{digest}")
+            run.log.write(f"#1 pushing manifest for {reference}@{digest} done")
+            run.pushed.append(f"{reference}@{digest}")
+        run.log.write(f"#1 exporting manifest list {digest} done")
         run.log.write(f"digest: {digest}")
     meta = {"containerimage.digest": digest, "image.name": ",".join(f"{t.host}/{t.name}" for t in targets)}
     return ActionResult(outputs={"digest": digest, "imageid": digest, "metadata": json.dumps(meta)})
