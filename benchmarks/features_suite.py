@@ -50,7 +50,8 @@ def main() -> int:
     print(f"pytest features/ (whole process, workflows executed)  wall median {median:6.3f} s "
           f"(min {min(walls):.3f}, max {max(walls):.3f})   cpu median {statistics.median(cpus):6.3f} s   "
           f"({len(walls)} runs)")
-    print(f"before execution: {BEFORE_S:.1f} s; goal: under {GOAL_S:.1f} s -> {'met' if median < GOAL_S else 'NOT met'}")
+    verdict = "met" if median < GOAL_S else "NOT met"
+    print(f"before execution: {BEFORE_S:.1f} s; goal: under {GOAL_S:.1f} s -> {verdict}")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     return 0
 

@@ -16,7 +16,7 @@ import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +137,7 @@ class Executor:
                                source=checkout.path, inputs=self._inputs(run),
                                slot=lambda job_id, name, matrix: self._slot(run, attempt, job_id, name, matrix),
                                deliver=lambda result: self._deliver(attempt, result), mint=self._mint,
-                               actions=NATIVE_ACTIONS)
+                               actions=NATIVE_ACTIONS, commit_date=self._commit_date(run))
                 execute_run(plan, services, execution)
         except HarnessError as exc:
             execution.errors.append(str(exc))
@@ -145,6 +145,10 @@ class Executor:
             execution.errors.append(f"executor failed: {type(exc).__name__}: {exc}")
         finally:
             self._finish(attempt, execution)
+
+    def _commit_date(self, run: RunRecord) -> datetime | None:
+        commit = self.state.github.commit(run.head_sha)
+        return commit.committer_date if commit is not None else None
 
     def _mint(self, permissions: dict[str, str]) -> str:
         token = self.state.add_workflow_token(write=permissions.get("packages") == "write")

@@ -55,6 +55,7 @@ class RunPlan:
     deliver: Callable[[JobResult], None]
     mint: Callable[[dict[str, str]], str]  # permissions -> a fresh GITHUB_TOKEN
     actions: Mapping[str, Action] = field(default_factory=dict)
+    commit_date: datetime | None = None
 
 
 @dataclass
@@ -193,7 +194,7 @@ class _Executor:
             return self.failed(job, name, str(exc), combo)
         spec = JobSpec(workflow=workflow, job=job, name=name, matrix=combo, contexts=job_contexts, env=env,
                        token=token, source=self.plan.source, started_at=slot.started_at,
-                       completed_at=slot.completed_at, override=slot.override)
+                       completed_at=slot.completed_at, override=slot.override, commit_date=self.plan.commit_date)
         if slot.override is not None and slot.override[0] in {"cancelled", "skipped"}:
             result = JobResult(job.id, name, combo, slot.override[0])
         else:

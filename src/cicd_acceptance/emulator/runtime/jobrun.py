@@ -47,6 +47,7 @@ class JobSpec:
     started_at: datetime
     completed_at: datetime
     override: tuple[str, str | None] | None = None  # injected (conclusion, step) from the control API
+    commit_date: datetime | None = None  # the run's commit's committer date
 
 
 @dataclass

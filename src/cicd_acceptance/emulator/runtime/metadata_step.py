@@ -1,70 +1,62 @@
-"""docker/metadata-action at run time: the project's emulation of the action (:mod:`workflows.metadata`) with the
-run's concrete event, and every output the action sets (``tags``, ``labels``, ``annotations``, ``json``,
-``version``, ``bake-file*``) plus the ``DOCKER_METADATA_OUTPUT_*`` environment variables."""
+"""docker/metadata-action at run time: the project's emulation of the action
+(:func:`cicd_acceptance.workflows.metadata.evaluate_metadata`) with the run's concrete event (its time, the
+commit's date, the pull request), every output it sets, the ``DOCKER_METADATA_OUTPUT_*`` variables later steps
+see, and the bake files written to ``RUNNER_TEMP``."""
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
-from cicd_acceptance.emulator.clock import iso
 from cicd_acceptance.emulator.runtime.jobrun import ActionResult, StepCall
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expressions import Unknown
-from cicd_acceptance.workflows.metadata import compute_metadata
+from cicd_acceptance.workflows.metadata import MetadataInputs, evaluate_metadata
 
 __all__ = ["metadata"]
 
 
 def _event(call: StepCall) -> BuildEvent:
     github = call.run.github
+    payload: dict[str, Any] = github["event"]
+    pull = payload.get("pull_request") or {}
     return BuildEvent(event_name=str(github["event_name"]), ref=str(github["ref"]), sha=str(github["sha"]),
                       default_branch=call.run.services.default_branch, repository=str(github["repository"]),
-                      actor=str(github["actor"]), inputs=github["event"].get("inputs"))
-
-
-def _label_value(key: str, value: str | Unknown, created: str) -> str:
-    if not isinstance(value, Unknown):
-        return value
-    if key == "org.opencontainers.image.created":
-        return created
-    # The repository's description and license: the emulated repository has neither.
-    return ""
+                      actor=str(github["actor"]), inputs=payload.get("inputs"),
+                      pull_number=pull.get("number"), head_ref=(pull.get("head") or {}).get("ref"),
+                      head_sha=(pull.get("head") or {}).get("sha"), base_ref=(pull.get("base") or {}).get("ref"),
+                      base_sha=(pull.get("base") or {}).get("sha"), payload_base_ref=payload.get("base_ref"),
+                      commit_date=call.run.spec.commit_date, event_time=call.run.moment, repo_description="",
+                      repo_license="", server_url=call.run.services.server_url)
 
 
 def metadata(call: StepCall) -> ActionResult:
     run = call.run
+    major = int(call.step.ref[1]) if call.step.ref and call.step.ref[:1] == "v" and call.step.ref[1:2].isdigit() else 5
     try:
-        result = compute_metadata(call.step, _event(call), call.ctx)
+        result = evaluate_metadata(MetadataInputs.from_with(call.inputs, major_version=major), _event(call),
+                                   {**call.ctx.env}, bake_dir=str(run.temp))
     except HarnessError as exc:
         run.log.error(str(exc))
         return ActionResult(ok=False)
-    unknown = [value.display() for value in (*result.tags, *result.versions) if isinstance(value, Unknown)]
+    outputs = result.outputs()
+    unknown = [f"{name}: {value.display()}" for name, value in outputs.items() if isinstance(value, Unknown)]
     if unknown:
-        run.log.error(f"cannot compute {', '.join(unknown)} offline")
+        run.log.warning("cannot compute offline: " + "; ".join(unknown))
         return ActionResult(emulated=False)
-    created = iso(run.moment)
-    labels = {key: _label_value(key, value, created) for key, value in result.labels.items()}
-    tags = [str(tag) for tag in result.tags]
-    version = str(result.versions[0]) if result.versions else ""
-    annotations = [f"manifest:{key}={value}" for key, value in labels.items()]
+    for warning in result.warnings:
+        run.log.warning(warning)
+    for name, text in result.bake_files.items():
+        path = result.bake_paths[name]
+        if isinstance(path, str) and isinstance(text, str):
+            (run.temp / path.rsplit("/", 1)[-1]).write_text(text, encoding="utf-8")
     run.log.group("Docker tags")
-    for tag in tags:
-        run.log.write(tag)
+    for tag in result.tags:
+        run.log.write(str(tag))
     run.log.endgroup()
     run.log.group("Docker labels")
-    for key, value in labels.items():
+    for key, value in result.labels.items():
         run.log.write(f"{key}={value}")
     run.log.endgroup()
-    outputs = {
-        "version": version,
-        "tags": "\n".join(tags),
-        "tag-names": "\n".join(str(v) for v in result.versions),
-        "labels": "\n".join(f"{key}={value}" for key, value in labels.items()),
-        "annotations": "\n".join(annotations),
-        "json": json.dumps({"tags": tags, "labels": labels, "annotations": annotations}),
-        "bake-file": "", "bake-file-tags": "", "bake-file-labels": "", "bake-file-annotations": "",
-    }
-    env = {f"DOCKER_METADATA_OUTPUT_{key.upper().replace('-', '_')}": value for key, value in outputs.items()
-           if not key.startswith("bake-file")}
-    return ActionResult(outputs=outputs, env=env)
+    env = {key: str(value) for key, value in result.env().items()}
+    return ActionResult(outputs={key: str(value) for key, value in outputs.items()}, env=env)
