@@ -62,7 +62,9 @@ def _cache_base() -> Path:
 
 def _go_cache() -> Path:
     # Shared between runs (setup-go caches too); never the harness's own GOCACHE, so nothing leaks back.
-    return _cache_base() / "go"
+    path = _cache_base() / "go"
+    path.mkdir(parents=True, exist_ok=True)  # the sandbox binds it, so it must exist
+    return path
 
 
 def _work_base(root: Path) -> Path:
