@@ -20,6 +20,9 @@
 =================================  =========================================================================
 
 Bad input answers 400 with ``{"message": ...}`` naming the field; the control API needs no token (loopback use).
+Outcomes (``outcomes``, ``runs/<id>/outcome`` and the ``conclusion`` of a seeded run) are fault injection for tests:
+runs are executed and their conclusions come from the execution unless an outcome is injected, which wins (an
+injected job failure fails the job at the named step, or its last, and nothing after it runs).
 """
 
 from __future__ import annotations
