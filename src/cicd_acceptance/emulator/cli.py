@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repository", help="OWNER/NAME (default: the checkout's origin, else example/stream-monitor)")
     parser.add_argument("--old-ghes", action="store_true",
                         help="behave like GHES 3.20: /meta installed_version 3.20.0, return_run_details refused")
+    parser.add_argument("--graphql-schema", type=Path,
+                        help="GitHub's schema.graphql for /graphql (default: the one .ci/install-tools.sh installs)")
     parser.add_argument("--visibility-delay", type=float, default=Timings.visibility_delay,
                         help="emulated seconds before a dispatched run is listed")
     parser.add_argument("--queue-seconds", type=float, default=Timings.queued, help="emulated seconds queued")
@@ -61,7 +63,7 @@ def _state(args: argparse.Namespace) -> EmulatorState:
         raise HarnessError("--tls-cert and --tls-key go together")
     faults = [parse_fault_spec(spec) for spec in args.fault]
     config = EmulatorConfig(repository=args.repository, token=args.token, read_only_token=args.read_only_token,
-                            old_ghes=args.old_ghes, speed=args.speed,
+                            old_ghes=args.old_ghes, speed=args.speed, graphql_schema=args.graphql_schema,
                             timings=Timings(args.visibility_delay, args.queue_seconds, args.job_seconds))
     state = EmulatorState(args.repo_dir, config)
     for fault in faults:

@@ -213,7 +213,7 @@ class Executor:
             override = (record.outcome, record.failing_step) if record.outcome is not None else None
             if attempt.outcome in {"cancelled", "skipped", "timed_out"}:
                 override = (attempt.outcome if attempt.outcome != "timed_out" else "cancelled", None)
-            return JobSlot(record.started_at, record.completed_at, override)
+            return JobSlot(record.started_at, record.completed_at, override, carried=record.carried)
 
     def _record(self, attempt: Attempt, job_id: str, name: str, matrix: dict[str, Any]) -> JobRecord:
         """The attempt's record for a job, matched by name, then by job id and matrix; a job the static view did
@@ -241,6 +241,8 @@ class Executor:
                            and job.id in attempt.claimed), None)
             if record is None:
                 record = self._record(attempt, result.job_id, result.name, result.matrix)
+            if record.carried:
+                return
             record.executed = result.conclusion
             record.executed_steps = list(result.steps)
             record.log_text = result.log_text

@@ -40,6 +40,7 @@ class JobSlot:
     started_at: datetime
     completed_at: datetime
     override: tuple[str, str | None] | None = None
+    carried: bool = False  # kept from the previous attempt (a re-run of failed jobs): not executed again
 
 
 @dataclass
@@ -195,6 +196,8 @@ class _Executor:
         spec = JobSpec(workflow=workflow, job=job, name=name, matrix=combo, contexts=job_contexts, env=env,
                        token=token, source=self.plan.source, started_at=slot.started_at,
                        completed_at=slot.completed_at, override=slot.override, commit_date=self.plan.commit_date)
+        if slot.carried and slot.override is not None:
+            return JobResult(job.id, name, combo, slot.override[0])  # its record keeps the earlier result
         if slot.override is not None and slot.override[0] in {"cancelled", "skipped"}:
             result = JobResult(job.id, name, combo, slot.override[0])
         else:
