@@ -119,7 +119,7 @@ class Executor:
                         default_branch=state.identity.default_branch, server_url=state.config.html_base.rstrip("/"),
                         api_url="https://api.github.com", registry=state.registry, tokens=state.tokens,
                         scopes=self.scopes, now=state.now, limits=self.limits, go_cache=_go_cache(),
-                        work_base=_work_base(state.snapshot.root))
+                        work_base=_work_base(state.snapshot.root), artifacts=state.github.artifacts)
 
     def _tree(self, run: RunRecord) -> str:
         """The commit whose files the run executes: its own, else (a synthesized commit) the checkout's HEAD."""

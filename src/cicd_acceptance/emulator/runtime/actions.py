@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from functools import lru_cache
 
+from cicd_acceptance.emulator.runtime.artifact_steps import download_artifact, upload_artifact
 from cicd_acceptance.emulator.runtime.build import build_push
 from cicd_acceptance.emulator.runtime.jobrun import Action, ActionResult, StepCall
 from cicd_acceptance.emulator.runtime.metadata_step import metadata
@@ -106,6 +107,8 @@ NATIVE_ACTIONS: dict[str, Action] = {
     "actions/checkout": checkout,
     "actions/setup-go": setup_go,
     "actions/cache": cache,
+    "actions/upload-artifact": upload_artifact,
+    "actions/download-artifact": download_artifact,
     "docker/setup-qemu-action": setup_qemu,
     "docker/setup-buildx-action": setup_buildx,
     "docker/login-action": login,

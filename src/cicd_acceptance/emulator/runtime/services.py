@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from cicd_acceptance.runner import Limits
 
 if TYPE_CHECKING:
+    from cicd_acceptance.emulator.artifacts import ArtifactStore
     from cicd_acceptance.emulator.auth import TokenStore
     from cicd_acceptance.emulator.registry_state import RegistryState
 
@@ -52,3 +53,4 @@ class Services:
     registry_hosts: frozenset[str] = frozenset({GHCR})
     secrets: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str] = field(default_factory=dict)
+    artifacts: ArtifactStore | None = None

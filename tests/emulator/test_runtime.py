@@ -1,0 +1,170 @@
+"""The emulator's runtime on small workflows: matrices from expressions, reusable workflows, artifacts, actions it
+does not know, workflow commands, masks and job tokens. Each workflow is committed to a sample repository and
+dispatched; the assertions read the executed job records and the artifact store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
+from cicd_acceptance.emulator.runs import JobRecord, RunRecord
+from tests.emulator.sample_repo import git, make_sample_repo, write_files
+
+MATRIX_YML = """\
+name: Matrix
+on: workflow_dispatch
+jobs:
+  plan:
+    runs-on: ubuntu-latest
+    outputs:
+      targets: ${{ steps.list.outputs.targets }}
+    steps:
+      - id: list
+        run: echo 'targets=["amd64","arm64"]' >> "$GITHUB_OUTPUT"
+  build:
+    needs: plan
+    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: true
+      matrix:
+        arch: ${{ fromJSON(needs.plan.outputs.targets) }}
+        include:
+          - arch: arm64
+            slow: true
+    steps:
+      - run: echo "arch=${{ matrix.arch }} slow=${{ matrix.slow || false }} index=${{ strategy.job-index }}"
+  after-failure:
+    needs: build
+    if: failure()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo never
+"""
+
+REUSABLE_YML = """\
+name: Release
+on: workflow_dispatch
+jobs:
+  call:
+    uses: ./.github/workflows/reusable.yml
+    with:
+      greeting: hello
+  use:
+    needs: call
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "got ${{ needs.call.outputs.said }}"
+"""
+
+CALLED_YML = """\
+name: Reusable
+on:
+  workflow_call:
+    inputs:
+      greeting:
+        type: string
+      who:
+        type: string
+        default: world
+    outputs:
+      said:
+        value: ${{ jobs.say.outputs.text }}
+jobs:
+  say:
+    runs-on: ubuntu-latest
+    outputs:
+      text: ${{ steps.s.outputs.text }}
+    steps:
+      - id: s
+        run: echo "text=${{ inputs.greeting }} ${{ inputs.who }}" >> "$GITHUB_OUTPUT"
+"""
+
+ARTIFACTS_YML = """\
+name: Artifacts
+on: workflow_dispatch
+permissions:
+  contents: read
+jobs:
+  make:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p out && echo built > out/app.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: app
+          path: out/
+      - uses: some-org/unknown-action@v1
+      - run: |
+          echo "::add-mask::s3cr3t-value"
+          echo "the value is s3cr3t-value"
+          echo "::error file=main.go,line=7::something is wrong"
+          echo "token ${{ secrets.GITHUB_TOKEN }}"
+  use:
+    needs: make
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: app
+          path: got
+      - run: cat got/app.txt
+"""
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = make_sample_repo(tmp_path_factory.mktemp("runtime-repo"))
+    write_files(repo, {".github/workflows/matrix.yml": MATRIX_YML, ".github/workflows/release.yml": REUSABLE_YML,
+                       ".github/workflows/reusable.yml": CALLED_YML, ".github/workflows/artifacts.yml": ARTIFACTS_YML})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "More workflows")
+    return repo
+
+
+def executed(repo: Path, workflow: str) -> tuple[EmulatorState, RunRecord]:
+    state = EmulatorState(repo, EmulatorConfig(speed=0, seed=False))
+    run = state.dispatch(workflow, visibility_delay=0)
+    state.advance(3600)
+    assert state.executor.errors == []
+    return state, run
+
+
+def job(run: RunRecord, name: str) -> JobRecord:
+    found = [record for record in run.current.jobs if record.plan.name == name]
+    assert found, f"no job {name!r} in {[record.plan.name for record in run.current.jobs]}"
+    return found[0]
+
+
+def test_a_matrix_from_a_job_output_with_include_and_a_failure_condition(repo: Path) -> None:
+    state, run = executed(repo, "matrix.yml")
+    assert run.conclusion(state.now()) == "success"
+    assert "arch=amd64 slow=false index=0" in job(run, "build (amd64)").log_text
+    assert "arch=arm64 slow=true index=1" in job(run, "build (arm64, true)").log_text
+    assert job(run, "after-failure").executed == "skipped"
+
+
+def test_a_reusable_workflow_of_the_repository_runs_with_its_inputs_and_outputs(repo: Path) -> None:
+    state, run = executed(repo, "release.yml")
+    assert run.conclusion(state.now()) == "success"
+    assert job(run, "call / say").executed == "success"
+    assert "got hello world" in job(run, "use").log_text
+
+
+def test_artifacts_unknown_actions_workflow_commands_and_masks(repo: Path) -> None:
+    state, run = executed(repo, "artifacts.yml")
+    assert run.conclusion(state.now()) == "success"
+    make, use = job(run, "make"), job(run, "use")
+    [artifact] = state.github.artifacts.for_run(run.id)
+    assert artifact.name == "app"
+    assert "built" in use.log_text  # downloaded by the next job
+    assert make.not_emulated == ["Run some-org/unknown-action@v1"]
+    assert "some-org/unknown-action@v1 is not emulated" in make.log_text
+    assert "the value is ***" in make.log_text
+    # As on GitHub, the script is logged before it runs (and before the mask exists); its output is masked.
+    assert not any(line.endswith("Z the value is s3cr3t-value") for line in make.log_text.splitlines())
+    assert "token ***" in make.log_text
+    levels = {(a.level, a.path, a.line, a.message) for a in make.annotations}
+    assert ("failure", "main.go", 7, "something is wrong") in levels
+    assert any(a.level == "warning" and "not emulated" in a.message for a in make.annotations)
