@@ -4,6 +4,7 @@ dispatched; the assertions read the executed job records and the artifact store.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,63 @@ def test_artifacts_unknown_actions_workflow_commands_and_masks(repo: Path) -> No
     levels = {(a.level, a.path, a.line, a.message) for a in make.annotations}
     assert ("failure", "main.go", 7, "something is wrong") in levels
     assert any(a.level == "warning" and "not emulated" in a.message for a in make.annotations)
+
+
+DOCKER_YML = """\
+name: Docker in run steps
+on: workflow_dispatch
+permissions:
+  contents: read
+  packages: write
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        platform: [linux/amd64, linux/arm64]
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "${{ secrets.GITHUB_TOKEN }}" | docker login ghcr.io -u "${{ github.actor }}" --password-stdin
+      - id: build
+        run: |
+          docker buildx build --platform ${{ matrix.platform }} -f Dockerfile.gateway \\
+            --label org.opencontainers.image.revision=${{ github.sha }} \\
+            --output type=image,name=ghcr.io/${{ github.repository }}-gateway,push-by-digest=true,push=true . \\
+            | tee build.log
+          echo "digest=$(sed -n 's/^digest: digest: //p' build.log)" >> "$GITHUB_OUTPUT"
+      - run: mkdir -p digests && touch "digests/${{ steps.build.outputs.digest }}"
+      - uses: actions/upload-artifact@v4
+        with:
+          name: digests-${{ strategy.job-index }}
+          path: digests/*
+  merge:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          path: digests
+      - run: echo "${{ secrets.GITHUB_TOKEN }}" | docker login ghcr.io -u "${{ github.actor }}" --password-stdin
+      - run: |
+          docker buildx imagetools create -t ghcr.io/${{ github.repository }}-gateway:sha-${{ github.sha }} \\
+            $(for d in digests/*/*; do echo "ghcr.io/${{ github.repository }}-gateway@$(basename "$d")"; done)
+"""
+
+
+def test_docker_in_run_steps_pushes_by_digest_and_merges_an_index(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    write_files(repo, {".github/workflows/docker.yml": DOCKER_YML})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Docker workflow")
+    state, run = executed(repo, "docker.yml")
+    logs = "\n".join(record.log_text for record in run.current.jobs)
+    assert run.conclusion(state.now()) == "success", logs
+    head = state.snapshot.head
+    name = "example/stream-monitor-gateway"
+    assert state.registry.tags(name) == [f"sha-{head}"]
+    index = state.registry.manifest(name, f"sha-{head}")
+    assert index is not None
+    entries = json.loads(index.body)["manifests"]
+    platforms = {(entry.get("platform") or {}).get("architecture") for entry in entries}
+    assert {"amd64", "arm64"} <= platforms
+    assert "Login Succeeded" in logs

@@ -35,6 +35,7 @@ from cicd_acceptance.emulator.runtime import (
     execute_run,
     tree_prefix,
 )
+from cicd_acceptance.emulator.runtime.docker_cli import DockerService
 from cicd_acceptance.emulator.workflow_view import JobPlan
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.runner import Limits
@@ -71,6 +72,12 @@ def _work_base(root: Path) -> Path:
     return _cache_base() / "runners" / hashlib.sha256(str(root).encode()).hexdigest()[:12]
 
 
+def _serve_loopback(app: Any) -> Any:
+    from cicd_acceptance.emulator.server import ThreadedServer  # the server module needs the app's module
+
+    return ThreadedServer(app, "127.0.0.1", 0).start()
+
+
 class Executor:
     """Executes attempts; ``errors`` keeps what could not be executed at all (not failing steps)."""
 
@@ -83,6 +90,7 @@ class Executor:
         self._prefix: str | None = None
         self._active: list[Execution] = []
         self._lock = threading.Lock()
+        self.docker = DockerService(_serve_loopback)
 
     # -- hooks called by GitHubState ------------------------------------------------------------------------
     def on_start(self, run: RunRecord, attempt: Attempt) -> None:
@@ -119,7 +127,8 @@ class Executor:
                         default_branch=state.identity.default_branch, server_url=state.config.html_base.rstrip("/"),
                         api_url="https://api.github.com", registry=state.registry, tokens=state.tokens,
                         scopes=self.scopes, now=state.now, limits=self.limits, go_cache=_go_cache(),
-                        work_base=_work_base(state.snapshot.root), artifacts=state.github.artifacts)
+                        work_base=_work_base(state.snapshot.root), artifacts=state.github.artifacts,
+                        docker=self.docker)
 
     def _tree(self, run: RunRecord) -> str:
         """The commit whose files the run executes: its own, else (a synthesized commit) the checkout's HEAD."""

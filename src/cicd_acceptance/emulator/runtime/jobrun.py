@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_acceptance.emulator.runtime.contexts import runner_env
+from cicd_acceptance.emulator.runtime.docker_standin import STAND_IN
 from cicd_acceptance.emulator.runtime.logs import JobLog
 from cicd_acceptance.emulator.runtime.results import JobResult, StepRecord
 from cicd_acceptance.emulator.runtime.services import Services
@@ -104,6 +105,8 @@ class JobRun:
         self.steps_ctx: dict[str, dict[str, Any]] = {}
         self.status = "success"
         self.moment = spec.started_at  # the emulated time of the step being executed
+        self._docker_session = ""
+        self._docker_url = ""
         self.on_start: list[Callable[[JobRun], None]] = []
 
     # -- contexts --------------------------------------------------------------------------------------------
@@ -123,6 +126,8 @@ class JobRun:
         extra = {"RUNNER_TEMP": str(self.temp), "RUNNER_TOOL_CACHE": str(self.root / "toolcache"),
                  "GOCACHE": str(go_cache / "build"), "GOMODCACHE": str(go_cache / "mod"), "GOPROXY": "off",
                  "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod", "DOCKER_CONFIG": str(self.root / "docker")}
+        if self._docker_session:
+            extra.update(EMULATOR_DOCKER_URL=self._docker_url, EMULATOR_DOCKER_SESSION=self._docker_session)
         return runner_env(self.github, path=f"{self.tool_bin}:{_SYSTEM_PATH}", home=str(self.root / "home"),
                           extra=extra)
 
@@ -131,6 +136,8 @@ class JobRun:
         try:
             return self._execute()
         finally:
+            if self.services.docker is not None and self._docker_session:
+                self.services.docker.close(self._docker_session)
             self.workdir.close()
 
     def _execute(self) -> JobResult:
@@ -145,6 +152,12 @@ class JobRun:
         self.log.write(f"Job is about to start running on the runner: {spec.name}")
         for hook in self.on_start:
             hook(self)
+        if self.services.docker is not None and any("docker" in (step.run or "") for step in spec.job.steps):
+            self._docker_session = self.services.docker.open(self)
+            self._docker_url = self.services.docker.start()
+            stand_in = self.tool_bin / "docker"
+            stand_in.write_text(STAND_IN, encoding="utf-8")
+            stand_in.chmod(0o755)
         try:
             workspace = JobWorkspace(self.workspace, runner_env=self.runner_env(), limits=self.services.limits,
                                      writable=(self.services.go_cache, self.root))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from cicd_acceptance.emulator.artifacts import ArtifactStore
     from cicd_acceptance.emulator.auth import TokenStore
     from cicd_acceptance.emulator.registry_state import RegistryState
+    from cicd_acceptance.emulator.runtime.docker_cli import DockerService
 
 __all__ = ["GHCR", "Services", "TokenScopes"]
 
@@ -54,3 +55,4 @@ class Services:
     secrets: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str] = field(default_factory=dict)
     artifacts: ArtifactStore | None = None
+    docker: DockerService | None = None  # the loopback endpoint of the docker stand-in
