@@ -229,3 +229,48 @@ def test_docker_in_run_steps_pushes_by_digest_and_merges_an_index(tmp_path: Path
     platforms = {(entry.get("platform") or {}).get("architecture") for entry in entries}
     assert {"amd64", "arm64"} <= platforms
     assert "Login Succeeded" in logs
+
+
+COMPOSITE_ACTION = """\
+name: Greet
+inputs:
+  who:
+    description: whom to greet
+    default: world
+outputs:
+  greeting:
+    value: ${{ steps.say.outputs.text }}
+runs:
+  using: composite
+  steps:
+    - id: say
+      shell: bash
+      run: echo "text=hello ${{ inputs.who }}" >> "$GITHUB_OUTPUT"
+"""
+
+COMPOSITE_YML = """\
+name: Composite
+on: workflow_dispatch
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: greet
+        uses: ./.github/actions/greet
+        with:
+          who: octocat
+      - run: echo "said ${{ steps.greet.outputs.greeting }}"
+"""
+
+
+def test_a_local_composite_action_runs_its_steps_with_inputs_and_outputs(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    write_files(repo, {".github/workflows/composite.yml": COMPOSITE_YML,
+                       ".github/actions/greet/action.yml": COMPOSITE_ACTION})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Composite action")
+    state, run = executed(repo, "composite.yml")
+    [greet] = run.current.jobs
+    assert run.conclusion(state.now()) == "success", greet.log_text
+    assert "said hello octocat" in greet.log_text

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cicd_acceptance.emulator.runtime.composite import MAX_COMPOSITE_DEPTH, load_composite, run_composite
 from cicd_acceptance.emulator.runtime.contexts import runner_env
 from cicd_acceptance.emulator.runtime.docker_standin import STAND_IN
 from cicd_acceptance.emulator.runtime.logs import JobLog
@@ -107,6 +108,10 @@ class JobRun:
         self.moment = spec.started_at  # the emulated time of the step being executed
         self._docker_session = ""
         self._docker_url = ""
+        self.inputs_override: dict[str, Any] | None = None  # a composite action's inputs while its steps run
+        self._depth = 0
+        self._workspace: JobWorkspace | None = None
+        self._job_env: dict[str, str] = {}
         self.on_start: list[Callable[[JobRun], None]] = []
 
     # -- contexts --------------------------------------------------------------------------------------------
@@ -118,6 +123,8 @@ class JobRun:
     def context(self, extra_env: Mapping[str, str] | None = None) -> ExprContext:
         env = {**self.spec.env, **self.env, **(extra_env or {})}
         contexts = {**self.spec.contexts, "env": env, "steps": self.steps_ctx, "matrix": self.spec.matrix}
+        if self.inputs_override is not None:
+            contexts["inputs"] = self.inputs_override
         return ExprContext(github=self.github, env=env, matrix=self.spec.matrix, steps=self.steps_ctx,
                            contexts=contexts, status=self.status, path=self.spec.workflow.path)
 
@@ -174,6 +181,7 @@ class JobRun:
         steps = spec.job.steps
         job_env = dict(spec.env)
         injected_at = _injected_index(spec)
+        self._workspace, self._job_env = workspace, job_env
         for index, step in enumerate(steps):
             start = spec.started_at + span * (index + 1)
             self.moment = start
@@ -298,6 +306,8 @@ class JobRun:
             for line in lines[1:]:
                 self.log.write(f"  {line}")
         self.log.endgroup()
+        if (step.uses or "").startswith("./"):
+            return self._composite(step, name, ctx, inputs)
         action = self.actions.get((step.action or "").lower())
         if action is None:
             return self._not_emulated(step, name)
@@ -306,6 +316,27 @@ class JobRun:
             return self._not_emulated(step, name)
         self.env.update(result.env)
         return result.ok, result.outputs
+
+    def _composite(self, step: Step, name: str, ctx: ExprContext,
+                   inputs: dict[str, str]) -> tuple[bool, dict[str, str]]:
+        if self._depth >= MAX_COMPOSITE_DEPTH:
+            raise HarnessError(f"{step.uses}: composite actions nest deeper than {MAX_COMPOSITE_DEPTH}")
+        action = load_composite(self.workspace, step.uses or "")
+        if action is None:
+            return self._not_emulated(step, name)
+        workspace = self._workspace
+        assert workspace is not None
+
+        def invoke(inner: Step) -> bool:
+            inner_ctx = self.context().at(inner.line, action.path)
+            inner_name = text(inner.node.get("name"), inner_ctx) if inner.name else _default_name(inner)
+            return self._step(inner, inner_name, inner_ctx, workspace, self._job_env, injected=False) != "failure"
+
+        self._depth += 1
+        try:
+            return run_composite(self, action, inputs, ctx, invoke)
+        finally:
+            self._depth -= 1
 
     def _not_emulated(self, step: Step, name: str) -> tuple[bool, dict[str, str]]:
         self.not_emulated.append(name)
