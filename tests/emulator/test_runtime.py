@@ -274,3 +274,17 @@ def test_a_local_composite_action_runs_its_steps_with_inputs_and_outputs(tmp_pat
     [greet] = run.current.jobs
     assert run.conclusion(state.now()) == "success", greet.log_text
     assert "said hello octocat" in greet.log_text
+
+
+def test_path_filters_decide_whether_the_seeded_push_runs(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    docs_only = "name: Docs\non:\n  push:\n    branches: [main]\n    paths: ['docs/**']\njobs:\n  d:\n" \
+                "    runs-on: ubuntu-latest\n    steps:\n      - run: echo docs\n"
+    any_yaml = docs_only.replace("Docs", "Workflows").replace("'docs/**'", "'.github/**'")
+    write_files(repo, {".github/workflows/docs.yml": docs_only, ".github/workflows/workflows.yml": any_yaml})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Docs and workflow checks")
+    state = EmulatorState(repo, EmulatorConfig(speed=0))
+    seeded = {run.workflow.file_name for run in state.github.runs if run.event == "push"}
+    assert "workflows.yml" in seeded  # the push changed .github/ files
+    assert "docs.yml" not in seeded  # and nothing under docs/: GitHub starts no run

@@ -161,4 +161,6 @@ class ControlApi:
         return {"id": run.id, "workflow": run.workflow.path, "event": run.event, "branch": run.head_branch,
                 "head_sha": run.head_sha, "actor": run.actor, "run_attempt": len(run.attempts),
                 "created_at": iso(run.created_at), "visible": run.visible(now), "status": run.status(now),
-                "conclusion": run.conclusion(now), "jobs": [job.plan.name for job in run.current.jobs]}
+                "conclusion": run.conclusion(now), "jobs": [job.plan.name for job in run.current.jobs],
+                # steps whose action the emulator did not run (treated as passed): a rehearsal cannot vouch for them
+                "not_emulated": [f"{job.plan.name}: {step}" for job in run.current.jobs for step in job.not_emulated]}

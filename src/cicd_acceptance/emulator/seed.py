@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from cicd_acceptance.emulator.github_state import PullRecord
 from cicd_acceptance.emulator.repo import Commit
 from cicd_acceptance.emulator.workflow_view import WorkflowInfo
+from cicd_acceptance.workflows.triggers import Trigger
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -31,6 +33,7 @@ __all__ = ["SEEDED_PULL_BRANCH", "SEEDED_PULL_NUMBER", "seed_history"]
 
 SEEDED_PULL_NUMBER = 12
 SEEDED_PULL_BRANCH = "ci-cd-build-automation"
+_MAX_CHANGED = 10_000
 # GitHub's merge-commit subject: the pull's number and head branch when HEAD was merged through the web UI.
 _MERGE_SUBJECT = re.compile(r"^Merge pull request #(?P<number>\d+) from [^/\s]+/(?P<branch>\S+)")
 
@@ -74,6 +77,30 @@ def builds_images(info: WorkflowInfo) -> bool:
                for job in info.workflow.jobs.values() for step in job.steps)
 
 
+def _changed_paths(state: EmulatorState, head: Commit) -> list[str] | None:
+    """Files the push of HEAD changed (relative to the checkout folder); None when git cannot tell."""
+    if not head.parents:
+        return list(state.snapshot.files)
+    try:
+        done = subprocess.run(["git", "diff", "--name-only", "--relative", "-z", head.parents[0], head.sha],
+                              cwd=state.snapshot.root, capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return [path for path in done.stdout.decode("utf-8", errors="replace").split("\0") if path][:_MAX_CHANGED]
+
+
+def _push_runs(trigger: Trigger, branch: str, changed: list[str] | None) -> bool:
+    """Whether GitHub starts a run for the push of ``branch``: branch filters, then path filters (a run when at
+    least one changed path passes them)."""
+    if not trigger.admits_branch(branch):
+        return False
+    if changed is None or (trigger.paths is None and trigger.paths_ignore is None):
+        return True
+    return any(trigger.admits_path(path) for path in changed)
+
+
 def seed_history(state: EmulatorState) -> None:
     """Seed pulls, runs and (through the executor) older images; see the module docstring."""
     github, identity = state.github, state.identity
@@ -92,6 +119,7 @@ def seed_history(state: EmulatorState) -> None:
         base_sha=head.parents[0] if head.parents else head.sha, merge_commit_sha=head.sha,
         created_at=now - timedelta(hours=4), merged_at=now - timedelta(hours=1)))
     older = _older(state, head)
+    changed = _changed_paths(state, head)
     for info in github.workflows:
         if info.workflow is None:
             continue
@@ -100,7 +128,7 @@ def seed_history(state: EmulatorState) -> None:
             github.add_run(info, event="pull_request", branch=pull.head_ref, head_sha=pr_head.sha,
                            actor=identity.owner, created_at=now - timedelta(hours=3), pull_requests=(pull.number,),
                            tree_sha=None if pr_head.sha not in github.extra_commits else head.sha)
-        if "push" in triggers and triggers["push"].admits_branch(branch):
+        if "push" in triggers and _push_runs(triggers["push"], branch, changed):
             publishes = builds_images(info)
             github.add_run(info, event="push", branch=branch, head_sha=older.sha if publishes else head.sha,
                            actor=identity.owner, created_at=now - timedelta(hours=48 if publishes else 1),
