@@ -263,9 +263,12 @@ class Executor:
             taken = attempt.claimed
             expanded = {job.plan.job_id for job in attempt.jobs if job.id in taken}
             leftovers = [job for job in attempt.jobs if job.id not in taken]
+            stopped = execution.stop.is_set()
             for job in leftovers:
-                if job.plan.job_id in expanded or any(other.plan.name.startswith(f"{job.plan.name} / ")
-                                                      for other in attempt.jobs):
+                if job.carried or job.outcome is not None:
+                    continue  # kept from an earlier attempt, or ended by a cancel / an injected outcome
+                if not stopped and (job.plan.job_id in expanded or any(
+                        other.plan.name.startswith(f"{job.plan.name} / ") for other in attempt.jobs)):
                     attempt.jobs.remove(job)  # stood for jobs the execution named differently
                 elif job.executed is None:
                     job.executed = "failure" if execution.errors else "skipped"

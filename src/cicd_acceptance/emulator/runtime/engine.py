@@ -133,7 +133,7 @@ class _Executor:
         base = self.ctx(contexts, workflow, status, job.line)
         display = f"{prefix}{job.name or job.id}"
         if self.execution.stop.is_set():
-            return self.skip(job, display, "cancelled")
+            return _Summary("cancelled", {})  # the attempt was cancelled: its records say so already
         try:
             runs = condition(job.if_, base)
             strategy = job.node.get("strategy")

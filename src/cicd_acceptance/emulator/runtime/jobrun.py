@@ -225,8 +225,8 @@ class JobRun:
         if injected:
             self.log.group(f"Run {step.uses or name}")
             self.log.endgroup()
-            self.log.error("Process completed with exit code 1. (failure injected through the emulator's "
-                           "outcome override)")
+            self.log.write("(a failure injected through the emulator's outcome override: the step was not run)")
+            self.log.error("Process completed with exit code 1.")
             self._set_step(step, {}, "failure", "failure")
             self.status = "failure"
             return "failure"
