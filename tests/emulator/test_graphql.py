@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
+from cicd_acceptance.emulator.graphql_schema import load_schema, preload_schema
 from tests.emulator.conftest import TOKEN
 
 PULL_CHECKS = """query($n: Int!) { repository(owner: "example", name: "stream-monitor") {
@@ -99,3 +100,11 @@ def test_without_the_schema_every_query_says_how_to_install_it(sample_repo: Path
     assert response.status_code == 501
     assert "install-tools.sh" in response.json()["message"]
     assert "none.graphql" in response.json()["message"]
+
+
+def test_preloading_builds_the_one_schema_queries_use(graphql_schema: Path, tmp_path: Path) -> None:
+    preload_schema(graphql_schema).join(timeout=120)
+    assert load_schema(graphql_schema) is load_schema(graphql_schema)
+    missing = preload_schema(tmp_path / "absent.graphql")
+    missing.join(timeout=10)
+    assert not missing.is_alive()  # nothing raised in the thread; the first query reports it

@@ -44,9 +44,10 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def job(workspace: Path, bwrap_sandbox: Sandbox) -> Iterator[JobWorkspace]:
+def job(workspace: Path, sandbox: Sandbox) -> Iterator[JobWorkspace]:
+    """A job in each sandbox this machine offers."""
     with JobWorkspace(workspace, runner_env={"PATH": os.environ.get("PATH", "")}, limits=Limits(timeout_s=30),
-                      sandbox=bwrap_sandbox) as job:
+                      sandbox=sandbox) as job:
         yield job
 
 

@@ -5,8 +5,10 @@ Each test writes a CI workflow into a copy of the sample and runs the local-test
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ from cicd_acceptance.tools import find_tool
 from cicd_acceptance.workflows.checks import local_run
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding
+
+pytestmark = pytest.mark.tool  # bwrap or unshare
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "stream-monitor"
@@ -187,3 +191,100 @@ jobs:
     monkeypatch.setenv(local_run.TIMEOUT_ENV, "soon")
     with pytest.raises(Exception, match="not a number"):
         local_run.limits_from_env()
+
+
+def _module_cache(where: Path) -> Path:
+    """A Go module cache holding example.com/dep v1.0.0, filled from a file proxy (no network)."""
+    proxy = where / "proxy" / "example.com" / "dep" / "@v"
+    proxy.mkdir(parents=True)
+    with zipfile.ZipFile(proxy / "v1.0.0.zip", "w") as archive:
+        archive.writestr("example.com/dep@v1.0.0/go.mod", "module example.com/dep\n\ngo 1.18\n")
+        archive.writestr("example.com/dep@v1.0.0/dep.go", 'package dep\n\nfunc Hello() string { return "hi" }\n')
+    (proxy / "v1.0.0.mod").write_text("module example.com/dep\n\ngo 1.18\n")
+    (proxy / "v1.0.0.info").write_text('{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}')
+    (proxy / "list").write_text("v1.0.0\n")
+    cache = where / "modcache"
+    env = {**os.environ, "GOPROXY": f"file://{where / 'proxy'}", "GOSUMDB": "off", "GOMODCACHE": str(cache),
+           "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+    subprocess.run(["go", "mod", "download", "example.com/dep@v1.0.0"], cwd=where, env=env, check=True,
+                   capture_output=True)
+    return cache
+
+
+def _with_dependency(repo: Path) -> None:
+    (repo / "go.mod").write_text("module github.com/example/stream-monitor\n\ngo 1.19\n\n"
+                                 "require example.com/dep v1.0.0\n", encoding="utf-8")
+    (repo / "internal" / "usesdep").mkdir()
+    (repo / "internal" / "usesdep" / "dep_test.go").write_text(
+        'package usesdep\n\nimport (\n\t"testing"\n\n\t"example.com/dep"\n)\n\n'
+        'func TestDep(t *testing.T) {\n\tif dep.Hello() != "hi" {\n\t\tt.Fatal("no")\n\t}\n}\n')
+
+
+_GO_TEST = """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: go test -mod=mod ./...
+"""
+
+
+def test_modules_in_the_harness_module_cache_build_without_a_download(repo: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    if find_tool("go") is None:
+        pytest.skip("go is not installed")
+    cache = _module_cache(tmp_path / "dep")
+    _with_dependency(repo)
+    monkeypatch.setattr(local_run, "harness_module_cache", lambda: cache)
+    assert run_rule(repo, _GO_TEST) == []
+
+
+def test_modules_nowhere_on_this_machine_are_a_tool_problem(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if find_tool("go") is None:
+        pytest.skip("go is not installed")
+    _with_dependency(repo)
+    monkeypatch.setattr(local_run, "harness_module_cache", lambda: None)
+    with pytest.raises(ToolMissing, match="cannot be downloaded here"):
+        run_rule(repo, _GO_TEST)
+
+
+def test_continue_on_error_and_timeout_minutes_are_honoured(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: exit 4
+        continue-on-error: true
+      - run: sleep 30
+        timeout-minutes: 0.01
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "sleep 30" in findings[0].message
+    assert "time bound" in findings[0].message
+
+
+def test_a_windows_job_is_not_run_as_linux(repo: Path) -> None:
+    with pytest.raises(ToolMissing, match="runs on windows-latest"):
+        run_rule(repo, """
+jobs:
+  test:
+    runs-on: windows-latest
+    steps:
+      - run: go test ./...
+""")
+
+
+def test_a_failure_with_an_env_value_only_github_knows_is_undecided(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    env:
+      API_KEY: ${{ secrets.API_KEY }}
+    steps:
+      - run: test -n "$API_KEY"
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "API_KEY=${{ secrets.API_KEY }}" in findings[0].message
+    assert "undecided" in findings[0].message

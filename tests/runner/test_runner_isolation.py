@@ -19,6 +19,8 @@ import pytest
 
 from cicd_acceptance.runner import BwrapSandbox, JobWorkspace, Limits, Sandbox, StepSpec, UnshareSandbox
 
+pytestmark = pytest.mark.tool  # bwrap or unshare
+
 ATTACK = r"""
 loot() {
   for f in /proc/$PPID/environ /proc/*/environ /proc/*/cmdline "$HARNESS_HOME/.config/gh/hosts.yml" \
@@ -93,3 +95,41 @@ def test_a_step_cannot_read_the_harness_credentials(harness_home: tuple[Path, st
     assert not leaked(returned.encode(), canary)
     assert not any(leaked(data, canary) for data in files)
     assert not any(leaked(p.read_bytes(), canary) for p in workspace.rglob("*") if p.is_file())
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def test_credentials_a_checkout_left_in_git_config_are_not_readable(workspace: Path, sandbox: Sandbox) -> None:
+    canary = "ghs_" + secrets.token_hex(18)
+    basic = base64.b64encode(f"x-access-token:{canary}".encode()).decode()
+    _git(workspace, "init", "-q", "-b", "main")
+    _git(workspace, "config", "http.https://github.com/.extraheader", f"AUTHORIZATION: basic {basic}")
+    _git(workspace, "remote", "add", "origin", f"https://x-access-token:{canary}@github.com/o/r.git")
+    _git(workspace, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty",
+         "-m", "first")
+    with JobWorkspace(workspace, runner_env={"PATH": os.environ["PATH"]}, limits=Limits(timeout_s=60),
+                      sandbox=_sandboxes(sandbox.name, sandbox)) as job:
+        result = job.run(StepSpec("cat .git/config; git config --list; git remote -v; git rev-parse HEAD",
+                                  None, workspace, {}))
+    assert result.ok, result.output
+    assert "github.com/o/r.git" in result.output  # git still works, the remote is there
+    assert not leaked(result.output.encode(), canary)
+    assert f"x-access-token:{canary}" in (workspace / ".git" / "config").read_text() or basic in (
+        workspace / ".git" / "config").read_text()  # the checkout itself is untouched
+
+
+def test_credentials_in_a_home_that_is_the_workspace_stay_hidden(workspace: Path, sandbox: Sandbox,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    canary = "gho_" + secrets.token_hex(18)
+    (workspace / ".config" / "gh").mkdir(parents=True)
+    (workspace / ".config" / "gh" / "hosts.yml").write_text(f"github.com:\n    oauth_token: {canary}\n")
+    (workspace / ".git-credentials").write_text(f"https://me:{canary}@github.com\n")
+    monkeypatch.setenv("HOME", str(workspace))
+    with JobWorkspace(workspace, runner_env={"PATH": os.environ["PATH"]}, limits=Limits(timeout_s=60),
+                      sandbox=_sandboxes(sandbox.name, sandbox)) as job:
+        result = job.run(StepSpec("cat .config/gh/hosts.yml .git-credentials 2>&1 || true; echo done", None,
+                                  workspace, {}))
+    assert "done" in result.output
+    assert not leaked(result.output.encode(), canary)

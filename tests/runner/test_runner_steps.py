@@ -11,6 +11,8 @@ import pytest
 from cicd_acceptance.errors import ToolMissing
 from cicd_acceptance.runner import JobWorkspace, Limits, ShellError, StepSpec
 
+pytestmark = pytest.mark.tool  # bwrap or unshare
+
 
 def step(script: str, workspace: Path, *, using: str | None = None, env: dict[str, str] | None = None,
          own: frozenset[str] = frozenset()) -> StepSpec:
@@ -159,3 +161,39 @@ def test_runner_temp_goes_away_with_the_job(workspace: Path, bwrap_sandbox: obje
         temp = job.runner_temp
         assert temp.is_dir()
     assert not temp.exists()
+
+
+def test_readable_folders_are_shown_read_only(workspace: Path, tmp_path: Path, sandbox: object) -> None:
+    from cicd_acceptance.runner import Sandbox
+
+    assert isinstance(sandbox, Sandbox)
+    tools = tmp_path / "tools"  # under /tmp: hidden unless named
+    tools.mkdir()
+    (tools / "stand-in").write_text("#!/bin/sh\necho stand-in ran\n")
+    (tools / "stand-in").chmod(0o755)
+    with JobWorkspace(workspace, runner_env={"PATH": f"{tools}:/usr/bin:/bin"}, limits=Limits(timeout_s=30),
+                      sandbox=sandbox, readable=[tools]) as job:
+        result = job.run(step("stand-in\ntouch \"$1\" 2>/dev/null || echo read-only", workspace,
+                              using="bash -e {0} " + str(tools / "new-file")))
+    assert result.ok, result.output
+    assert "stand-in ran" in result.output
+    assert "read-only" in result.output
+    assert not (tools / "new-file").exists()
+
+
+def test_a_readable_parent_does_not_hide_the_writable_workspace(tmp_path: Path, sandbox: object) -> None:
+    from cicd_acceptance.runner import Sandbox
+
+    assert isinstance(sandbox, Sandbox)
+    parent = tmp_path / "repo"
+    inner = parent / "service"
+    inner.mkdir(parents=True)
+    (parent / "README").write_text("top level\n")
+    with JobWorkspace(inner, runner_env={"PATH": "/usr/bin:/bin"}, limits=Limits(timeout_s=30), sandbox=sandbox,
+                      readable=[parent]) as job:
+        result = job.run(step("cat ../README\necho built > out.txt\ntouch ../nope 2>/dev/null || echo parent-ro",
+                              inner))
+    assert result.ok, result.output
+    assert "top level" in result.output
+    assert "parent-ro" in result.output
+    assert (inner / "out.txt").read_text() == "built\n"

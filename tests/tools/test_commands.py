@@ -129,6 +129,6 @@ def test_a_tool_printing_without_end_is_stopped_not_buffered(tmp_path: Path) -> 
 
 def test_a_timed_out_tool_takes_its_background_children_with_it(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match=r"did not finish within 0\.3s"):
-        run_command(["sh", "-c", "(sleep 1; touch late) & sleep 30"], cwd=tmp_path, timeout=0.3)
-    time.sleep(1.5)
+        run_command(["sh", "-c", "(sleep 2; touch late) & sleep 30"], cwd=tmp_path, timeout=0.3)
+    time.sleep(2.5)
     assert not (tmp_path / "late").exists()

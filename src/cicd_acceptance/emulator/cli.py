@@ -17,6 +17,7 @@ from typing import NoReturn, TextIO
 
 from cicd_acceptance.emulator.app import make_app
 from cicd_acceptance.emulator.faults import parse_fault_spec
+from cicd_acceptance.emulator.graphql_schema import preload_schema
 from cicd_acceptance.emulator.runs import Timings
 from cicd_acceptance.emulator.server import ThreadedServer, tls_context
 from cicd_acceptance.emulator.state import EmulatorConfig, EmulatorState
@@ -79,6 +80,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO = sys.stdout, stde
         state = _state(args)
         context = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
         server = ThreadedServer(make_app(state), args.host, args.port, ssl_context=context).start()
+        preload_schema(state.config.graphql_schema)
     except HarnessError as exc:
         print(f"{PROG}: error: {exc}", file=stderr)
         return 2

@@ -10,18 +10,20 @@ serves it, without those checks; queries are still validated against it in full.
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 
 from graphql import GraphQLSchema, build_schema
 
 from cicd_acceptance.errors import ToolMissing
 
-__all__ = ["DEFAULT_SCHEMA_PATH", "load_schema"]
+__all__ = ["DEFAULT_SCHEMA_PATH", "load_schema", "preload_schema"]
 
 DEFAULT_SCHEMA_PATH = (Path(__file__).resolve().parents[3] / ".tools" / "node_modules" / "@octokit"
                        / "graphql-schema" / "schema.graphql")
 _MAX_SCHEMA_BYTES = 32 << 20
 _PACKAGE = "npm @octokit/graphql-schema"
+_BUILDING = threading.Lock()  # one build at a time: a preload and a first query must not both pay for it
 
 
 def load_schema(path: Path | None = None) -> GraphQLSchema:
@@ -30,7 +32,22 @@ def load_schema(path: Path | None = None) -> GraphQLSchema:
     if not chosen.is_file():
         raise ToolMissing(f"GitHub's GraphQL schema is not at {chosen} (run .ci/install-tools.sh, which installs "
                           "it into .tools/, or give the emulator --graphql-schema PATH)", tool=_PACKAGE)
-    return _build(chosen, chosen.stat().st_mtime_ns)
+    with _BUILDING:
+        return _build(chosen, chosen.stat().st_mtime_ns)
+
+
+def preload_schema(path: Path | None = None) -> threading.Thread:
+    """Build the schema in a daemon thread (a server calls this at start, so gh's first query does not wait ~2 s
+    for it); a missing schema is left for the first query to report."""
+    def build() -> None:
+        try:
+            load_schema(path)
+        except ToolMissing:
+            return
+
+    thread = threading.Thread(target=build, name="graphql-schema", daemon=True)
+    thread.start()
+    return thread
 
 
 @functools.lru_cache(maxsize=2)

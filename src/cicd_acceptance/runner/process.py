@@ -77,6 +77,7 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
     deadline = clock() + timeout_s
     timed_out = False
     exited_at: float | None = None
+    eof = False
     try:
         with selectors.DefaultSelector() as selector:
             selector.register(stream, selectors.EVENT_READ)
@@ -90,15 +91,22 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
                     _kill_group(proc.pid)
                     proc.wait()
                     exited_at = now
+                if eof and exited_at is not None:
+                    break
                 limit = deadline if exited_at is None else exited_at + _DRAIN_AFTER_EXIT_S
                 if now >= limit:
                     break
-                events = selector.select(timeout=min(0.25, max(limit - now, 0.0)))
-                if events:
+                if eof:  # the output is closed (exec >/dev/null) but the command still runs: wait for it
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=min(0.25, limit - now))
+                    continue
+                if selector.select(timeout=min(0.25, max(limit - now, 0.0))):
                     chunk = os.read(stream.fileno(), _CHUNK)
-                    if not chunk:
-                        break
-                    tail.write(chunk)
+                    if chunk:
+                        tail.write(chunk)
+                    else:
+                        eof = True
+                        selector.unregister(stream)
     finally:
         _kill_group(proc.pid)
         stream.close()

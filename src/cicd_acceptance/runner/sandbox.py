@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +39,9 @@ _PROBE_TIMEOUT_S = 20.0
 # Emptied, not used: these are the folders where a harness's own files (and its credentials) live.
 _ALWAYS_HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/run/user", "/dev/shm")  # noqa: S108
 _MASKED_FILES = ("/etc/shadow", "/etc/gshadow")
+_CREDENTIALS = (".config/gh", ".docker", ".git-credentials", ".netrc", ".ssh", ".aws", ".azure", ".kube",
+                ".config/gcloud", ".npmrc", ".pypirc", ".config/hub")
+"""Credential files and folders under a home: hidden even when the home itself is writable (the workspace)."""
 _CONFIG_VARS = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "GH_CONFIG_DIR",
                 "DOCKER_CONFIG", "TMPDIR")
 
@@ -69,14 +73,47 @@ class Sandbox(ABC):
         return any(_inside(path, w) for w in writable) or not any(_inside(path, h) for h in self.hidden)
 
     @abstractmethod
-    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path]) -> list[str]:
+    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
+             covers: Mapping[Path, Path] | None = None, readable: Sequence[Path] = ()) -> list[str]:
         """The argv that runs ``argv`` in ``cwd`` inside the sandbox, with ``writable`` folders writable.
 
-        The caller starts the result with the step's environment only (never the harness's).
+        ``readable`` folders are shown read-only even where a hidden folder would cover them (a tool folder under
+        /tmp, a read-only module cache). ``covers`` maps a file inside the sandbox to a file whose content it shows
+        instead, read-only (a copy of ``.git/config`` without credentials). The caller starts the result with the
+        step's environment only.
         """
+
+    def _mounts(self, writable: Sequence[Path], covers: Mapping[Path, Path] | None,
+                readable: Sequence[Path] = ()) -> _Mounts:
+        writable_binds = [Path(w).resolve() for w in writable]
+        readonly = [r for r in dict.fromkeys(Path(p).resolve() for p in readable) if r not in writable_binds]
+        # Outer folders first: a folder bound later hides what an earlier bind put inside it.
+        binds = sorted([*writable_binds, *readonly], key=lambda p: len(p.parts))
+        first, again = _layers(self.hidden, binds)
+        masked = [Path(m) for m in _MASKED_FILES if os.path.exists(m)]
+        for home in self.hidden:
+            for rel in _CREDENTIALS:
+                found = home / rel
+                if any(_inside(found, b) for b in binds) and (found.exists() or found.is_symlink()):
+                    (again if found.is_dir() and not found.is_symlink() else masked).append(found)
+        return _Mounts(first, binds, again, masked, dict(covers or {}), readonly)
 
     def describe(self) -> str:
         return self.name
+
+
+@dataclass(frozen=True)
+class _Mounts:
+    """In order: empty ``first``, bind ``binds`` writable, empty ``again``, mask ``masked`` files with /dev/null,
+    then show each ``covers`` source read-only at its target."""
+
+    first: list[Path]
+    binds: list[Path]
+    again: list[Path]
+    masked: list[Path]
+    covers: dict[Path, Path]
+    readonly: list[Path]
+    """Those of ``binds`` that are read-only."""
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -106,21 +143,22 @@ class BwrapSandbox(Sandbox):
         return (f"bwrap: PID/user/IPC/UTS namespaces, own /proc, read-only root, fresh "
                 f"{', '.join(map(str, self.hidden))}, uid {SANDBOX_UID}")
 
-    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path]) -> list[str]:
+    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
+             covers: Mapping[Path, Path] | None = None, readable: Sequence[Path] = ()) -> list[str]:
         args = [self.bwrap, "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
                 "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "runner",
                 "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-        binds = [Path(w).resolve() for w in writable]
-        first, again = _layers(self.hidden, binds)
-        for folder in first:
+        mounts = self._mounts(writable, covers, readable)
+        for folder in mounts.first:
             args += ["--tmpfs", str(folder)]
-        for masked in _MASKED_FILES:
-            if os.path.exists(masked):
-                args += ["--ro-bind", "/dev/null", masked]
-        for folder in binds:
-            args += ["--bind", str(folder), str(folder)]
-        for folder in again:
+        for folder in mounts.binds:
+            args += ["--ro-bind" if folder in mounts.readonly else "--bind", str(folder), str(folder)]
+        for folder in mounts.again:
             args += ["--tmpfs", str(folder)]
+        for masked in mounts.masked:
+            args += ["--ro-bind", "/dev/null", str(masked)]
+        for target, source in mounts.covers.items():
+            args += ["--ro-bind", str(source), str(target)]
         return [*args, "--chdir", str(cwd), "--", *argv]
 
 
@@ -128,8 +166,8 @@ class UnshareSandbox(Sandbox):
     """util-linux unshare: user (mapped to the caller), PID and mount namespaces; fresh homes and temp dirs.
 
     The folders are rearranged by a small shell prelude inside the new mount namespace: each writable folder is
-    opened first, the hidden folders get empty tmpfs mounts, then the writable folders are bound back from their
-    open descriptors and the root is remounted read-only.
+    opened first, every mount is made read-only, the hidden folders get empty tmpfs mounts, then the writable
+    folders are bound back (writable) from their open descriptors.
     """
 
     name = "unshare"
@@ -138,17 +176,30 @@ set -e
 mount --make-rprivate /
 n=$1; shift
 i=0; while [ "$i" -lt "$n" ]; do eval "exec $((i + 10))<\"\$1\""; eval "w$i=\$1"; shift; i=$((i + 1)); done
+# Every mount of the host read-only (not only /), except the kernel's own file systems (a mount point whose
+# name mountinfo escapes, with a space in it, stays as it is).
+while read -r _ _ _ _ point _; do
+  case "$point" in /proc|/proc/*|/dev|/dev/pts|/dev/pts/*) continue ;; esac
+  mount -o remount,bind,ro "$point" 2>/dev/null || true
+done < /proc/self/mountinfo
 m=$1; shift
 j=0; while [ "$j" -lt "$m" ]; do mount -t tmpfs -o mode=0755 tmpfs "$1"; shift; j=$((j + 1)); done
 i=0; while [ "$i" -lt "$n" ]; do
   eval "d=\$w$i"; mkdir -p "$d"
   mount --no-canonicalize --bind "/proc/self/fd/$((i + 10))" "$d"; eval "exec $((i + 10))<&-"
+  mount -o remount,bind,rw "$d"  # the bind took the read-only flag of the mount it came from
   i=$((i + 1))
 done
+r=$1; shift
+j=0; while [ "$j" -lt "$r" ]; do mount -o remount,bind,ro "$1"; shift; j=$((j + 1)); done
 m=$1; shift
 j=0; while [ "$j" -lt "$m" ]; do mount -t tmpfs -o mode=0755 tmpfs "$1"; shift; j=$((j + 1)); done
 k=$1; shift
 j=0; while [ "$j" -lt "$k" ]; do mount --bind /dev/null "$1"; shift; j=$((j + 1)); done
+k=$1; shift
+j=0; while [ "$j" -lt "$k" ]; do
+  mount --bind "$1" "$2"; mount -o remount,bind,ro "$2"; shift 2; j=$((j + 1))
+done
 mount -o remount,bind,ro /
 cd "$1"; shift
 exec "$@"
@@ -163,14 +214,16 @@ exec "$@"
         return (f"unshare: PID/user/mount namespaces, own /proc, read-only root, fresh "
                 f"{', '.join(map(str, self.hidden))}")
 
-    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path]) -> list[str]:
-        binds = [Path(w).resolve() for w in writable]
-        first, again = _layers(self.hidden, binds)
-        masked = [m for m in _MASKED_FILES if os.path.exists(m)]
+    def wrap(self, argv: Sequence[str], *, cwd: Path, writable: Sequence[Path],
+             covers: Mapping[Path, Path] | None = None, readable: Sequence[Path] = ()) -> list[str]:
+        m = self._mounts(writable, covers, readable)
+        pairs = [str(p) for target, source in m.covers.items() for p in (source, target)]
         return [self.unshare, "--user", "--map-root-user", "--pid", "--fork", "--mount-proc", "--mount",
                 "--kill-child", "--", self.bash, "--noprofile", "--norc", "-c", self._PRELUDE, "sandbox",
-                str(len(binds)), *map(str, binds), str(len(first)), *map(str, first),
-                str(len(again)), *map(str, again), str(len(masked)), *masked, str(cwd), *argv]
+                str(len(m.binds)), *map(str, m.binds), str(len(m.first)), *map(str, m.first),
+                str(len(m.readonly)), *map(str, m.readonly),
+                str(len(m.again)), *map(str, m.again), str(len(m.masked)), *map(str, m.masked),
+                str(len(m.covers)), *pairs, str(cwd), *argv]
 
 
 def _works(sandbox: Sandbox) -> str | None:

@@ -40,6 +40,8 @@ class StepSpec:
     name: str = ""
     step_env_keys: frozenset[str] = frozenset()
     """Keys of ``env`` set by the step's own ``env:``: those win over earlier steps' GITHUB_ENV, as on a runner."""
+    timeout_s: float | None = None
+    """The step's own ``timeout-minutes`` in seconds; the shorter of it and :attr:`Limits.timeout_s` applies."""
 
 
 @dataclass(frozen=True)

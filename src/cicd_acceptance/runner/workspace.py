@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from cicd_acceptance.runner.filecommands import FileCommandError, parse_key_values, parse_path_lines, read_bounded
+from cicd_acceptance.runner.gitconfig import git_config_covers
 from cicd_acceptance.runner.process import run_bounded
 from cicd_acceptance.runner.sandbox import Sandbox, default_sandbox
 from cicd_acceptance.runner.shells import resolve_shell
@@ -34,23 +35,29 @@ class JobWorkspace:
 
     ``runner_env`` is what a runner sets (``CI``, ``GITHUB_ACTIONS``, ``GITHUB_WORKSPACE``, ``GITHUB_SHA``, ...);
     ``PATH`` in it is the step's starting PATH (default :data:`DEFAULT_PATH`). ``writable`` names extra folders the
-    steps may write (build caches). ``sandbox`` defaults to :func:`default_sandbox`, which raises
-    :class:`~cicd_acceptance.errors.ToolMissing` on a machine with no isolation.
+    steps may write (build caches), ``readable`` folders they may only read; both are needed for a folder the
+    sandbox would otherwise hide (anything under /tmp, /root, /home or the harness's HOME). ``sandbox`` defaults to
+    :func:`default_sandbox`, which raises :class:`~cicd_acceptance.errors.ToolMissing` on a machine with no
+    isolation.
     """
 
     def __init__(self, workspace: Path, *, runner_env: Mapping[str, str], limits: Limits,
-                 sandbox: Sandbox | None = None, writable: Sequence[Path] = ()) -> None:
-        if not workspace.is_absolute():
-            raise ValueError(f"workspace must be absolute, got {workspace}")
+                 sandbox: Sandbox | None = None, writable: Sequence[Path] = (),
+                 readable: Sequence[Path] = ()) -> None:
+        if not workspace.is_absolute() or workspace.resolve() == Path("/"):
+            raise ValueError(f"workspace must be an absolute folder other than /, got {workspace}")
         self.workspace = workspace.resolve()
         self.limits = limits
         self.sandbox = sandbox if sandbox is not None else default_sandbox()
         self.writable = tuple(Path(w).resolve() for w in writable)
+        self.readable = tuple(Path(r).resolve() for r in readable)
         self._root = Path(tempfile.mkdtemp(prefix="cicd-runner-"))
         self.runner_temp = self._root / "temp"
         self.home = self._root / "home"
         self.runner_temp.mkdir()
         self.home.mkdir()
+        # Credentials a checkout left in .git/config (the harness's own token, in CI) are not the step's to read.
+        self.covers = git_config_covers(self.workspace, self._root)
         self._runner_env = {"CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux",
                             "GITHUB_WORKSPACE": str(self.workspace), **runner_env}
         self.env_added: dict[str, str] = {}
@@ -90,12 +97,15 @@ class JobWorkspace:
         env = self.step_environment(step, files)
         writable = [self.workspace, self._root, *self.writable]
         # The shell is looked up on the PATH entries that exist inside the sandbox too.
-        seen = [d for d in env["PATH"].split(os.pathsep) if d and self.sandbox.visible(Path(d), writable)]
+        shown = [*writable, *self.readable]
+        seen = [d for d in env["PATH"].split(os.pathsep) if d and self.sandbox.visible(Path(d), shown)]
         shell = resolve_shell(step.shell, path=os.pathsep.join(seen))
         script = self.runner_temp / f"{key}{shell.extension}"
         script.write_text(step.script, encoding="utf-8")
-        argv = self.sandbox.wrap(shell.argv_for(str(script)), cwd=cwd, writable=writable)
-        done = run_bounded(argv, cwd=cwd, env=env, timeout_s=self.limits.timeout_s,
+        argv = self.sandbox.wrap(shell.argv_for(str(script)), cwd=cwd, writable=writable, covers=self.covers,
+                                 readable=self.readable)
+        timeout = min(self.limits.timeout_s, step.timeout_s) if step.timeout_s else self.limits.timeout_s
+        done = run_bounded(argv, cwd=cwd, env=env, timeout_s=timeout,
                            output_bytes=self.limits.output_bytes)
         outputs, env_added, path_added, summary, errors = self._read_files(files)
         self.env_added.update(env_added)

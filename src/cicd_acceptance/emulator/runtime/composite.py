@@ -16,7 +16,7 @@ from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file, load_yaml_t
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.runtime.jobrun import JobRun
-    from cicd_acceptance.workflows.expressions import ExprContext
+    from cicd_acceptance.emulator.runtime.values import RunContext
 
 __all__ = ["MAX_COMPOSITE_DEPTH", "CompositeAction", "load_composite"]
 
@@ -64,7 +64,7 @@ def load_composite(workspace: Path, uses: str) -> CompositeAction | None:
         if outputs is not None and outputs.is_mapping else {})
 
 
-def run_composite(run: JobRun, action: CompositeAction, given: dict[str, str], ctx: ExprContext,
+def run_composite(run: JobRun, action: CompositeAction, given: dict[str, str], ctx: RunContext,
                   invoke: Any) -> tuple[bool, dict[str, str]]:
     """Run the action's steps in ``run`` (``invoke(step, inner_ctx_provider)`` runs one); returns ok and outputs."""
     inputs: dict[str, Any] = {}

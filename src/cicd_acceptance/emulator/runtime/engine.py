@@ -17,9 +17,9 @@ from cicd_acceptance.emulator.runtime.jobrun import Action, JobRun, JobSpec
 from cicd_acceptance.emulator.runtime.logs import JobLog
 from cicd_acceptance.emulator.runtime.results import Execution, JobResult, StepRecord
 from cicd_acceptance.emulator.runtime.services import Services
-from cicd_acceptance.emulator.runtime.values import condition, expand_matrix, resolve_tree, text
+from cicd_acceptance.emulator.runtime.values import RunContext, condition, expand_matrix, resolve_tree, text
 from cicd_acceptance.errors import HarnessError
-from cicd_acceptance.workflows.expressions import ExprContext, to_text
+from cicd_acceptance.workflows.expressions import to_text
 from cicd_acceptance.workflows.model import Job, Workflow, load_workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
@@ -118,10 +118,9 @@ class _Executor:
         return summaries
 
     def ctx(self, contexts: dict[str, Any], workflow: Workflow, status: str | None, line: int,
-            matrix: dict[str, Any] | None = None) -> ExprContext:
-        merged = {**contexts, "matrix": matrix or {}}
-        return ExprContext(github=contexts["github"], env=contexts.get("env", {}), matrix=matrix or {},
-                           contexts=merged, status=status, path=workflow.path, line=line)
+            matrix: dict[str, Any] | None = None) -> RunContext:
+        merged = {"env": {}, "needs": {}, "strategy": {}, "job": {}, "steps": {}, **contexts, "matrix": matrix or {}}
+        return RunContext(merged, status=status or "success", path=workflow.path, line=line)
 
     def run_job(self, workflow: Workflow, job: Job, needs: dict[str, _Summary], inputs: Mapping[str, Any],
                 secrets: Mapping[str, str], *, prefix: str, depth: int) -> _Summary:
@@ -234,7 +233,7 @@ class _Executor:
         self.plan.deliver(result)
         return result
 
-    def call(self, workflow: Workflow, job: Job, contexts: dict[str, Any], base: ExprContext, display: str,
+    def call(self, workflow: Workflow, job: Job, contexts: dict[str, Any], base: RunContext, display: str,
              depth: int) -> _Summary:
         """A reusable workflow of the same repository, its jobs named ``caller / callee``."""
         uses = job.uses or ""
@@ -267,7 +266,7 @@ def _call_node(called: Workflow) -> Node | None:
     return node if node is not None and node.is_mapping else None
 
 
-def _call_inputs(called: Workflow, given: dict[str, Any], base: ExprContext) -> dict[str, Any]:
+def _call_inputs(called: Workflow, given: dict[str, Any], base: RunContext) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
     node = _call_node(called)
     declared = node.get("inputs") if node is not None else None

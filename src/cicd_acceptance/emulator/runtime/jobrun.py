@@ -19,11 +19,10 @@ from cicd_acceptance.emulator.runtime.docker_standin import STAND_IN
 from cicd_acceptance.emulator.runtime.logs import JobLog
 from cicd_acceptance.emulator.runtime.results import JobResult, StepRecord
 from cicd_acceptance.emulator.runtime.services import Services
-from cicd_acceptance.emulator.runtime.values import condition, resolve_tree, text
+from cicd_acceptance.emulator.runtime.values import RunContext, condition, resolve_tree, text
 from cicd_acceptance.emulator.runtime.workdirs import WorkDir
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.runner import JobWorkspace, StepSpec
-from cicd_acceptance.workflows.expressions import ExprContext
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
@@ -59,7 +58,7 @@ class StepCall:
     step: Step
     name: str
     inputs: dict[str, str]
-    ctx: ExprContext
+    ctx: RunContext
     run: JobRun
 
     def flag(self, key: str, default: bool = False) -> bool:
@@ -120,13 +119,13 @@ class JobRun:
         github: dict[str, Any] = self.spec.contexts["github"]
         return github
 
-    def context(self, extra_env: Mapping[str, str] | None = None) -> ExprContext:
+    def context(self, extra_env: Mapping[str, str] | None = None) -> RunContext:
         env = {**self.spec.env, **self.env, **(extra_env or {})}
-        contexts = {**self.spec.contexts, "env": env, "steps": self.steps_ctx, "matrix": self.spec.matrix}
+        contexts = {"needs": {}, "strategy": {}, **self.spec.contexts, "env": env, "steps": self.steps_ctx,
+                    "matrix": self.spec.matrix}
         if self.inputs_override is not None:
             contexts["inputs"] = self.inputs_override
-        return ExprContext(github=self.github, env=env, matrix=self.spec.matrix, steps=self.steps_ctx,
-                           contexts=contexts, status=self.status, path=self.spec.workflow.path)
+        return RunContext(contexts, status=self.status, workspace=self.workspace, path=self.spec.workflow.path)
 
     def runner_env(self) -> dict[str, str]:
         go_cache = self.services.go_cache
@@ -215,7 +214,7 @@ class JobRun:
             return StepRecord(name, number, conclusion, start, start, emulated)
         return StepRecord(name, number, conclusion, start, start + span, emulated)
 
-    def _step(self, step: Step, name: str, ctx: ExprContext, workspace: JobWorkspace, job_env: dict[str, str],
+    def _step(self, step: Step, name: str, ctx: RunContext, workspace: JobWorkspace, job_env: dict[str, str],
               *, injected: bool) -> str:
         step_env = {key: text(node, ctx.at(node.line)) for key, node in step.env.items()}
         ctx = self.context(step_env).at(step.line)
@@ -246,7 +245,7 @@ class JobRun:
         if step.id:
             self.steps_ctx[step.id] = {"outputs": dict(outputs), "outcome": outcome, "conclusion": conclusion}
 
-    def _run(self, step: Step, name: str, ctx: ExprContext, workspace: JobWorkspace,
+    def _run(self, step: Step, name: str, ctx: RunContext, workspace: JobWorkspace,
              env: dict[str, str], own: set[str]) -> tuple[bool, dict[str, str]]:
         script = text(step.node.get("run"), ctx)
         shell = self._default("shell", step, ctx)
@@ -273,7 +272,7 @@ class JobRun:
             self.log.error(f"Process completed with exit code {result.exit_code}.")
         return result.ok, dict(result.outputs)
 
-    def _default(self, key: str, step: Step, ctx: ExprContext) -> str:
+    def _default(self, key: str, step: Step, ctx: RunContext) -> str:
         own = step.node.get(key)
         if own is not None:
             return text(own, ctx)
@@ -295,7 +294,7 @@ class JobRun:
             raise HarnessError(f"working-directory {relative!r} does not exist in the workspace")
         return target
 
-    def _uses(self, step: Step, name: str, ctx: ExprContext, step_env: dict[str, str]) -> tuple[bool, dict[str, str]]:
+    def _uses(self, step: Step, name: str, ctx: RunContext, step_env: dict[str, str]) -> tuple[bool, dict[str, str]]:
         inputs = {key: text(node, ctx.at(node.line)) for key, node in step.with_.items()}
         self.log.group(f"Run {step.uses}")
         if inputs:
@@ -317,7 +316,7 @@ class JobRun:
         self.env.update(result.env)
         return result.ok, result.outputs
 
-    def _composite(self, step: Step, name: str, ctx: ExprContext,
+    def _composite(self, step: Step, name: str, ctx: RunContext,
                    inputs: dict[str, str]) -> tuple[bool, dict[str, str]]:
         if self._depth >= MAX_COMPOSITE_DEPTH:
             raise HarnessError(f"{step.uses}: composite actions nest deeper than {MAX_COMPOSITE_DEPTH}")

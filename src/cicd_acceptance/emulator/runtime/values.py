@@ -1,27 +1,97 @@
 """Evaluating workflow values at run time: whole YAML subtrees, ``if:`` conditions, and matrices.
 
-The project's evaluator (:mod:`cicd_acceptance.workflows.expressions`) does the expressions; this module walks
-YAML nodes, applies GitHub's implicit ``success() &&`` to conditions without a status function, and expands an
-evaluated ``strategy.matrix`` the way GitHub does (product of the axes, ``exclude``, then ``include``).
+Expressions go to the project's evaluator with every context known (:func:`evaluate_known`, GitHub's semantics);
+this module walks YAML nodes, keeps a lone ``${{ x }}``'s type, applies GitHub's implicit ``success() &&`` to
+conditions without a status function, and expands an evaluated ``strategy.matrix`` the way GitHub does (product of
+the axes, ``exclude``, then ``include``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from cicd_acceptance.errors import WorkflowLoadError
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate_if, resolve, to_text
+from cicd_acceptance.workflows.expressions import evaluate_known, find_expressions, to_text, truthy
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["MAX_COMBINATIONS", "condition", "expand_matrix", "resolve_tree", "text"]
+__all__ = ["MAX_COMBINATIONS", "RunContext", "condition", "expand_matrix", "resolve_tree", "text"]
 
 MAX_COMBINATIONS = 256  # GitHub's limit of jobs a matrix may generate
 _STATUS_CALL = re.compile(r"\b(success|failure|always|cancelled)\s*\(", re.IGNORECASE)
+_MAX_HASHED_FILES = 10_000
 
 
-def resolve_tree(node: Node | None, ctx: ExprContext) -> Any:
+@dataclass(frozen=True)
+class RunContext:
+    """Every context of one point of a run (name -> value), the job status the status functions report, the
+    workspace ``hashFiles()`` reads, and ``path:line`` for messages."""
+
+    contexts: Mapping[str, Any]
+    status: str = "success"
+    workspace: Path | None = None
+    path: str = "<expression>"
+    line: int | None = None
+
+    @property
+    def env(self) -> Mapping[str, Any]:
+        env: Mapping[str, Any] = self.contexts.get("env", {})
+        return env
+
+    def at(self, line: int | None, path: str | None = None) -> RunContext:
+        return replace(self, line=line, path=path or self.path)
+
+    def evaluate(self, source: str) -> Any:
+        status = self.status
+        functions: dict[str, Callable[..., Any]] = {
+            "success": lambda: status == "success", "failure": lambda: status == "failure",
+            "cancelled": lambda: status == "cancelled", "always": lambda: True,
+            "hashfiles": lambda *patterns: _hash_files(self.workspace, patterns)}
+        return evaluate_known(source, self.contexts, path=self.path, line=self.line, functions=functions)
+
+
+def _hash_files(workspace: Path | None, patterns: tuple[Any, ...]) -> str:
+    """hashFiles(): sha256 over the sha256 of each matching file in the workspace ('' when none matches)."""
+    if workspace is None:
+        return ""
+    root = workspace.resolve()
+    files: set[Path] = set()
+    for pattern in patterns:
+        text_pattern = str(pattern)
+        negate = text_pattern.startswith("!")
+        matched = {path for path in root.glob(text_pattern.lstrip("!")) if path.is_file()
+                   and not path.is_symlink() and path.resolve().is_relative_to(root)}
+        files = files - matched if negate else files | matched
+        if len(files) > _MAX_HASHED_FILES:
+            raise WorkflowLoadError(f"hashFiles() matched more than {_MAX_HASHED_FILES} files", path=str(pattern))
+    if not files:
+        return ""
+    outer = hashlib.sha256()
+    for path in sorted(files):
+        outer.update(hashlib.sha256(path.read_bytes()).digest())
+    return outer.hexdigest()
+
+
+def _value(raw: str, ctx: RunContext) -> Any:
+    found = find_expressions(raw, path=ctx.path, line=ctx.line)
+    if not found:
+        return raw
+    if len(found) == 1 and found[0][0] == 0 and found[0][1] == len(raw):
+        return ctx.evaluate(found[0][2])
+    pieces, position = [], 0
+    for start, end, source in found:
+        pieces += [raw[position:start], to_text(ctx.evaluate(source))]
+        position = end
+    pieces.append(raw[position:])
+    return "".join(pieces)
+
+
+def resolve_tree(node: Node | None, ctx: RunContext) -> Any:
     """A YAML subtree with every expression evaluated (a lone ``${{ x }}`` keeps x's type)."""
     if node is None:
         return None
@@ -29,35 +99,30 @@ def resolve_tree(node: Node | None, ctx: ExprContext) -> Any:
         return {key: resolve_tree(child, ctx.at(child.line)) for key, child in node.items()}
     if node.is_sequence:
         return [resolve_tree(child, ctx.at(child.line)) for child in node.elements()]
-    return _known(resolve(node, ctx.at(node.line)), ctx)
+    if not node.is_string:
+        return node.plain()
+    return _value(node.scalar_text(), ctx.at(node.line))
 
 
-def text(node: Node | str | None, ctx: ExprContext) -> str:
-    """A value as the string an action input or an ``env:`` entry receives ('' when absent)."""
+def text(node: Node | str | None, ctx: RunContext) -> str:
+    """A value as the string an action input or an ``env:`` entry receives ('' when absent or null)."""
     if node is None:
         return ""
-    value = _known(resolve(node, ctx), ctx)
-    if value is None:
-        return ""
-    return to_text(value)
+    value = resolve_tree(node, ctx) if isinstance(node, Node) else _value(node, ctx)
+    return "" if value is None else to_text(value)
 
 
-def condition(source: str | None, ctx: ExprContext) -> bool:
+def condition(source: str | None, ctx: RunContext) -> bool:
     """A job/step ``if:``; without a status function it is ``success() && (...)``, as on GitHub."""
     if source is None or not source.strip():
-        return ctx.status in {None, "success"}
-    if not _STATUS_CALL.search(source) and ctx.status not in {None, "success"}:
+        return ctx.status == "success"
+    if not _STATUS_CALL.search(source) and ctx.status != "success":
         return False
-    value = evaluate_if(source, ctx)
-    if isinstance(value, Unknown):
-        raise WorkflowLoadError(f"the condition {source!r} could not be evaluated", path=ctx.path, line=ctx.line)
-    return value
-
-
-def _known(value: Any, ctx: ExprContext) -> Any:
-    if isinstance(value, Unknown):
-        raise WorkflowLoadError(f"{value.display()} could not be evaluated", path=ctx.path, line=ctx.line)
-    return value
+    stripped = source.strip()
+    found = find_expressions(stripped, path=ctx.path, line=ctx.line)
+    if not found:
+        return truthy(ctx.evaluate(stripped))
+    return truthy(_value(stripped, ctx))
 
 
 def expand_matrix(value: Any, *, where: str) -> list[dict[str, Any]]:

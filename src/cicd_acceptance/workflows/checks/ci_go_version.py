@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cicd_acceptance.errors import WorkflowLoadError
+from cicd_acceptance.targetfiles import read_target_text
 from cicd_acceptance.workflows.checks.context import CheckContext, GoMod, first_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.goversions import GoVersion, VersionRange, parse_go_version, parse_setup_go_spec
@@ -63,20 +65,10 @@ def _setup_go_major(step: Step) -> int | None:
 
 def _read_inside(repo_dir: Path, rel: str) -> tuple[str | None, str]:
     """The text of ``rel`` if it is a regular file inside the repository (bounded), else None and why not."""
-    root = repo_dir.resolve()
     try:
-        path = (repo_dir / rel).resolve()
-        if not path.is_relative_to(root):
-            return None, "outside the repository"
-        if not path.is_file():
-            return None, "not a file in the repository"
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_FILE_BYTES + 1)
-    except (OSError, RuntimeError) as exc:
-        return None, f"unreadable ({exc})"
-    if len(data) > _MAX_FILE_BYTES:
-        return None, f"larger than {_MAX_FILE_BYTES} bytes"
-    return data.decode("utf-8", errors="replace"), ""
+        return read_target_text(repo_dir, rel, max_bytes=_MAX_FILE_BYTES), ""
+    except WorkflowLoadError as exc:
+        return None, exc.reason
 
 
 def spec_from_file(name: str, text: str, *, toolchain_first: bool) -> str | None:

@@ -14,7 +14,8 @@ needs one is left unset, and if the step then fails, the failure is reported as 
 
 A machine that cannot do the run is a tool problem, never a red of the target: no isolation available, no Go as
 new as go.mod's ``go`` line (nothing is downloaded: ``GOTOOLCHAIN=local``, ``GOPROXY=off``), or module
-dependencies missing from the sandbox's module cache. Those raise :class:`~cicd_acceptance.errors.ToolMissing`.
+dependencies missing from the module cache (the harness's own, shown read-only, else the run's). Those raise
+:class:`~cicd_acceptance.errors.ToolMissing`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,15 @@ from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expr_values import PartialObject
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate_if, interpolate, resolve, to_text
+from cicd_acceptance.workflows.expressions import (
+    ExprContext,
+    Unknown,
+    evaluate_if,
+    interpolate,
+    resolve,
+    to_text,
+    truthy,
+)
 from cicd_acceptance.workflows.goversions import parse_go_version
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
@@ -48,6 +57,7 @@ LOCAL_RUN_LIMITS = Limits(timeout_s=600.0, output_bytes=256 * 1024)
 """The bounds of each step of the local run (``ACCEPTANCE_LOCAL_RUN_TIMEOUT`` overrides the time, in seconds)."""
 TIMEOUT_ENV = "ACCEPTANCE_LOCAL_RUN_TIMEOUT"
 _OUTPUT_LINES = 8
+_LINE_CHARS = 400
 _QUIET = re.compile(r"^(\?|ok)\s+\S+\s")
 _STATUS_CALL = re.compile(r"\b(success|always|failure|cancelled)\s*\(", re.IGNORECASE)
 _MISSING_MODULES = re.compile(r"module lookup disabled by GOPROXY=off|GOPROXY=off|cannot find module providing")
@@ -79,15 +89,34 @@ def limits_from_env(environ: Mapping[str, str] | None = None) -> Limits:
 
 
 @lru_cache(maxsize=4)
-def local_go_version(go: str) -> str:
-    """``go env GOVERSION`` of the Go at ``go`` (``go1.19.8``), run outside any module."""
-    with tempfile.TemporaryDirectory(prefix="cicd-go-version-") as folder:
-        result = run_command([go, "env", "GOVERSION"], cwd=Path(folder), timeout=60,
+def _go_env(go: str) -> tuple[str, str]:
+    """``GOVERSION`` and ``GOMODCACHE`` of the Go at ``go`` (one run, outside any module)."""
+    with tempfile.TemporaryDirectory(prefix="cicd-go-env-") as folder:
+        result = run_command([go, "env", "GOVERSION", "GOMODCACHE"], cwd=Path(folder), timeout=60,
                              env={"GOTOOLCHAIN": "local", "GOFLAGS": None, "GO111MODULE": None})
-    if not result.ok or not result.stdout.strip():
-        raise ToolError(f"`{go} env GOVERSION` exited {result.returncode}: {result.stderr.strip()[-300:]}",
-                        tool="go")
-    return result.stdout.strip()
+    lines = result.stdout.splitlines()
+    if not result.ok or len(lines) != 2:
+        raise ToolError(f"`{go} env GOVERSION GOMODCACHE` exited {result.returncode}: "
+                        f"{(result.stderr or result.stdout).strip()[-300:]}", tool="go")
+    return lines[0].strip(), lines[1].strip()
+
+
+def local_go_version(go: str) -> str:
+    """``go env GOVERSION`` of the Go at ``go`` (``go1.19.8``)."""
+    version = _go_env(go)[0]
+    if not version:
+        raise ToolError(f"`{go} env GOVERSION` printed nothing", tool="go")
+    return version
+
+
+def harness_module_cache() -> Path | None:
+    """The harness's own Go module cache, when it has one: the steps may read it (never write it), so modules
+    already downloaded on this machine build without a download."""
+    go = find_tool("go")
+    if go is None:
+        return None
+    folder = _go_env(go)[1]
+    return Path(folder) if folder and Path(folder).is_dir() else None
 
 
 def sandbox_cache_dir(repository: str) -> Path:
@@ -96,12 +125,19 @@ def sandbox_cache_dir(repository: str) -> Path:
     Shared between runs of the same repository (a warm build cache), never with another repository's steps, nor
     with the harness's own Go caches (a hostile target may write there).
     """
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cicd-acceptance" / "local-run"
     key = hashlib.sha256((repository or "unknown").encode()).hexdigest()[:16]
-    folder = base / key
-    (folder / "gopath").mkdir(parents=True, exist_ok=True)
-    (folder / "go-build").mkdir(parents=True, exist_ok=True)
-    return folder
+    bases = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cicd-acceptance" / "local-run",
+             Path(tempfile.gettempdir()) / f"cicd-acceptance-local-run-{os.getuid()}"]
+    for base in bases:  # a read-only or missing home falls back to the temp folder
+        folder = base / key
+        try:
+            (folder / "gopath").mkdir(parents=True, exist_ok=True)
+            (folder / "go-build").mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        return folder
+    raise ToolError(f"no writable folder for the local run's Go caches (tried {', '.join(map(str, bases))})",
+                    tool="go")
 
 
 def _require_go_for(ctx: CheckContext) -> None:
@@ -121,7 +157,7 @@ def _require_go_for(ctx: CheckContext) -> None:
                           "target's)", tool="go")
 
 
-def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path) -> dict[str, str]:
+def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path, modcache: Path) -> dict[str, str]:
     event = ctx.event("push")
     owner = event.repository.split("/", 1)[0]
     env = {
@@ -133,7 +169,7 @@ def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path) -> di
         "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64", "RUNNER_NAME": "cicd-acceptance", "RUNNER_ENVIRONMENT":
         "github-hosted", "PATH": os.environ.get("PATH", ""),
         # Go: caches the sandbox may write, and nothing downloaded (no toolchain, no module).
-        "GOPATH": str(cache / "gopath"), "GOMODCACHE": str(cache / "gopath" / "pkg" / "mod"),
+        "GOPATH": str(cache / "gopath"), "GOMODCACHE": str(modcache),
         "GOCACHE": str(cache / "go-build"), "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOSUMDB": "off",
     }
     env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
@@ -155,12 +191,18 @@ def _setting(workflow: Workflow, job: Job, step: Step, key: str) -> Node | None:
 def _tail(text: str) -> str:
     # go test prints one line per passing or test-less package; only the failing part explains the failure.
     lines = [line for line in text.strip().splitlines() if line.strip() and not _QUIET.match(line)]
-    return " | ".join(lines[-_OUTPUT_LINES:]) or "no output"
+    kept = [line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..." for line in lines[-_OUTPUT_LINES:]]
+    return " | ".join(kept) or "no output"
+
+
+SETTLED_BY = "live: 'CI is green for the latest commit of the default branch'"
+"""The live scenario that settles what the local run cannot decide offline."""
 
 
 def _undecided(workflow: Workflow, line: int, what: str, value: Unknown) -> Finding:
     return Finding(workflow.path, line, 0, ID, expected(
-        f"{what} known offline", f"{value.display()}, which only a run on GitHub knows (undecided)"))
+        f"{what} known offline", f"{value.display()}, which only a run on GitHub knows (undecided; settled by "
+                                 f"{SETTLED_BY})"))
 
 
 def _text(value: Any) -> str | Unknown:
@@ -216,13 +258,41 @@ def _run_step(workflow: Workflow, job: Job, step: Step, state: _Job, runner: Job
         return None
     env, own, unknown = _step_env(_Job(step_ctx), step)
     state.unknown_env = unknown
-    spec = StepSpec(script, shell, cwd, env, name=step.label, step_env_keys=own)
+    minutes = _number(step.node.get("timeout-minutes"), step_ctx)
+    spec = StepSpec(script, shell, cwd, env, name=step.label, step_env_keys=own,
+                    timeout_s=minutes * 60 if minutes else None)
     try:
         return runner.run(spec)
     except ShellError as exc:
         state.findings.append(Finding(workflow.path, step.line, 0, ID, expected("a shell the runner knows",
                                                                                 str(exc))))
         return None
+
+
+def _number(node: Node | None, ctx: ExprContext) -> float | None:
+    """A positive number from ``timeout-minutes`` (None when absent, unknown or not a positive number)."""
+    value = resolve(node, ctx) if node is not None else None
+    try:
+        number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 < number < 1e6 else None
+
+
+def _continues(step: Step, ctx: ExprContext) -> bool | Unknown:
+    """``continue-on-error`` of the step: a failure then leaves the job green."""
+    node = step.node.get("continue-on-error")
+    if node is None:
+        return False
+    value = resolve(node, ctx)
+    return value if isinstance(value, Unknown) else truthy(value)
+
+
+def _linux(job: Job) -> bool:
+    """Whether the job runs on a Linux runner: no label of ``runs-on`` names Windows or macOS (a label from an
+    expression is unknown and does not count against it)."""
+    known = [label.lower() for label in job.runs_on if "${{" not in label]
+    return not any(label.startswith(("windows", "macos", "mac-", "osx")) for label in known)
 
 
 def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: dict[str, str]) -> Finding:
@@ -236,7 +306,8 @@ def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: di
     what = f"'{first_line[:120]}' to succeed"
     if unknown_env:
         names = ", ".join(f"{k}={v}" for k, v in sorted(unknown_env.items()))
-        found += f" (undecided: the step's env has values only a run on GitHub knows: {names})"
+        found += (f" (undecided: the step's env has values only a run on GitHub knows: {names}; settled by "
+                  f"{SETTLED_BY})")
     return Finding(workflow.path, step.line, 0, ID, expected(what, found))
 
 
@@ -250,6 +321,9 @@ def _check(ctx: CheckContext) -> list[Finding]:
         return []  # ci-test-job reports the missing job
     if not any(step.run is not None for step in job.steps):
         return []
+    if not _linux(job):
+        raise ToolMissing(f"the test job runs on {', '.join(job.runs_on)}; this harness runs steps as a Linux "
+                          "runner only", tool="runner")
     _require_go_for(ctx)
     sandbox = default_sandbox()  # ToolMissing when this machine cannot isolate the target's commands
     workspace = ctx.repo_dir.resolve()
@@ -263,8 +337,12 @@ def _check(ctx: CheckContext) -> list[Finding]:
     except WorkflowLoadError as exc:
         return [Finding(workflow.path, exc.line or job.line, 0, ID, expected("env values that evaluate",
                                                                              exc.reason))]
-    with JobWorkspace(workspace, runner_env=_runner_env(ctx, job, workspace, cache), limits=limits_from_env(),
-                      sandbox=sandbox, writable=[cache]) as runner:
+    shared = harness_module_cache()
+    modcache = shared or cache / "gopath" / "pkg" / "mod"
+    # A target folder inside a larger repository: its git history stays readable (git describe, VCS stamping).
+    readable = [p for p in (shared, ctx.target.git_root.resolve()) if p is not None and p != workspace]
+    with JobWorkspace(workspace, runner_env=_runner_env(ctx, job, workspace, cache, modcache),
+                      limits=limits_from_env(), sandbox=sandbox, writable=[cache], readable=readable) as runner:
         for step in job.steps:
             if step.run is None:
                 continue  # actions (checkout, setup-go) are what the local checkout and Go stand in for
@@ -280,7 +358,14 @@ def _check(ctx: CheckContext) -> list[Finding]:
                 raise ToolMissing("the module's dependencies are not in the local run's module cache and cannot "
                                   f"be downloaded here: {_tail(result.output)}", tool="go")
             if not result.ok:
-                state.findings.append(_failure(workflow, step, result, state.unknown_env))
+                tolerated = _continues(step, state.ctx.with_env_nodes(step.env))
+                if tolerated is True:
+                    continue  # continue-on-error: the step failed, the job goes on green
+                finding = _failure(workflow, step, result, state.unknown_env)
+                if isinstance(tolerated, Unknown):
+                    finding = _undecided(workflow, step.line, f"continue-on-error (the step failed: "
+                                         f"{finding.message})", tolerated)
+                state.findings.append(finding)
                 break  # the job is red; steps that run after a failure cannot make it green
             if step.id:
                 state.ctx = state.ctx.with_step_outputs(step.id, {
