@@ -8,6 +8,7 @@ where its result goes (``deliver``), so this module knows nothing of the API's r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = ["DEFAULT_PERMISSIONS", "MAX_CALL_DEPTH", "JobSlot", "RunPlan", "execute_run"]
 
+MAX_PARALLEL_JOBS = 3
 MAX_CALL_DEPTH = 4  # GitHub allows four levels of reusable workflows
 # The GITHUB_TOKEN of a workflow without a permissions block: GitHub's restricted default (read contents and
 # packages), the setting of repositories created since February 2023.
@@ -150,15 +152,23 @@ class _Executor:
             return self.call(workflow, job, contexts, base, display, depth)
         results: list[JobResult] = []
         outputs: dict[str, str] = {}
-        for index, combo in enumerate(combos):
-            name = self.job_name(job, combo, contexts, workflow, prefix)
+        names = [self.job_name(job, combo, contexts, workflow, prefix) for combo in combos]
+
+        def one(index: int) -> JobResult:
             strategy_ctx = {"fail-fast": fail_fast is not False, "job-index": index, "job-total": len(combos),
                             "max-parallel": len(combos)}
-            if fail_fast is not False and any(result.conclusion == "failure" for result in results):
-                result = self.cancelled(job, name, combo)
-            else:
-                result = self.one(workflow, job, name, combo, {**contexts, "strategy": strategy_ctx}, status)
-            results.append(result)
+            return self.one(workflow, job, names[index], combos[index], {**contexts, "strategy": strategy_ctx},
+                            status)
+
+        if fail_fast is False and len(combos) > 1:
+            # Independent matrix jobs run side by side, as on GitHub (bounded: the machine is small).
+            with ThreadPoolExecutor(max_workers=min(len(combos), MAX_PARALLEL_JOBS)) as pool:
+                results = list(pool.map(one, range(len(combos))))
+        else:
+            for index, combo in enumerate(combos):
+                failed = any(result.conclusion == "failure" for result in results)
+                results.append(self.cancelled(job, names[index], combo) if failed else one(index))
+        for result in results:
             if result.conclusion == "success":
                 outputs.update({key: value for key, value in result.outputs.items() if value})
         conclusions = {result.conclusion for result in results}
