@@ -11,7 +11,8 @@ Decisions where the ExecPlan leaves room (each documented again in its rule's mo
   a ``push`` trigger that admits other branches or tags publishes from them and fails;
 * the published images must be exactly the plan's; tags must include ``sha-<sha>`` (short or long) and ``latest``
   on the default branch, and may include more ("the image tags will include ...");
-* a Go version matrix passes when it includes go.mod's version;
+* the Go version passes when what actions/setup-go would install (the newest release its spec admits) is at least
+  go.mod's ``go`` line; in a matrix every entry must be;
 * zizmor findings below the plan's severity do not block but are listed in the report.
 
 Usage::

@@ -233,10 +233,12 @@ class ApiSession:
         return str(target)
 
     @contextmanager
-    def stream_redirected(self, url: str, *, max_redirects: int = 3) -> Iterator[Iterator[bytes]]:
+    def stream_redirected(self, url: str, *, limit: int, timeout_s: float,
+                          max_redirects: int = 3) -> Iterator[Iterator[bytes]]:
         """GET ``url`` as a byte stream (no JSON, no cache, no retries), following redirects by hand: only the API
-        hop carries the token; the storage a log redirects to gets a request without it. The caller bounds what it
-        reads. Raises GitHubAPIError for a non-2xx answer or a network error."""
+        hop carries the token; the storage a log redirects to gets a request without it. The body is decoded in
+        bounded steps and refused past ``limit`` decoded bytes or ``timeout_s`` (the caller stops earlier, at its
+        own bounds). Raises GitHubAPIError for a non-2xx answer, a refused body or a network error."""
         request = self._http.build_request("GET", url)
         where = str(request.url)
         try:
@@ -259,7 +261,9 @@ class ApiSession:
             if not 200 <= response.status_code < 300:
                 raise GitHubAPIError(f"answered {response.status_code}", method="GET", url=where,
                                      status_code=response.status_code)
-            yield response.iter_bytes()
+            yield _body_chunks(response, limit=limit, deadline=self._clock() + timeout_s, clock=self._clock)
+        except BodyRefused as exc:
+            raise GitHubAPIError(str(exc), method="GET", url=where) from None
         except httpx.RequestError as exc:
             raise GitHubAPIError(f"network error while reading: {self.redact(str(exc)) or type(exc).__name__}",
                                  method="GET", url=where) from None
@@ -383,6 +387,17 @@ class ApiSession:
             raise type(exc)(f"{exc.reason} (gave up after {state.attempt_number} attempts)",
                             method=exc.method, url=exc.url, status_code=exc.status_code)
         raise GitHubAPIError("request failed", method=call.method, url=call.url)  # pragma: no cover
+
+
+def _body_chunks(response: httpx.Response, *, limit: int, deadline: float,
+                 clock: Callable[[], float]) -> Iterator[bytes]:
+    """The decoded body as it arrives, bounded; an in-memory transport's answer arrives read (and decoded)."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        return bounded_chunks(response.iter_raw(), encoding=response.headers.get("content-encoding", ""),
+                              limit=limit, deadline=deadline, clock=clock)
+    return bounded_chunks([content], encoding="", limit=limit, deadline=deadline, clock=clock)
 
 
 def _read_bounded(response: httpx.Response, *, deadline: float, clock: Callable[[], float], limit: int) -> bytes:
