@@ -130,7 +130,8 @@ jobs:
 """)
     assert len(findings) == 1, messages(findings)
     assert "vars.RUN_SLOW" in findings[0].message
-    assert "undecided" in findings[0].message
+    assert findings[0].undecided
+    assert "CI is green" in findings[0].settled_by
     assert findings[0].line == 19  # the if: line
 
 
@@ -144,7 +145,8 @@ jobs:
 """)
     assert len(findings) == 1
     assert "${{ secrets.API_TOKEN }}" in findings[0].message
-    assert "undecided" in findings[0].message
+    assert findings[0].undecided
+    assert "CI is green" in findings[0].settled_by
 
 
 def test_a_failing_step_stops_the_job_and_names_the_output(repo: Path) -> None:
@@ -287,4 +289,5 @@ jobs:
 """)
     assert len(findings) == 1, messages(findings)
     assert "API_KEY=${{ secrets.API_KEY }}" in findings[0].message
-    assert "undecided" in findings[0].message
+    assert findings[0].undecided
+    assert "CI is green" in findings[0].settled_by

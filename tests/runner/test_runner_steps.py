@@ -197,3 +197,22 @@ def test_a_readable_parent_does_not_hide_the_writable_workspace(tmp_path: Path, 
     assert "top level" in result.output
     assert "parent-ro" in result.output
     assert (inner / "out.txt").read_text() == "built\n"
+
+
+@pytest.mark.parametrize("attack", [
+    'printf "A=b\\0c\\n" >> "$GITHUB_ENV"',
+    'rm "$GITHUB_OUTPUT"; mkdir "$GITHUB_OUTPUT"',
+])
+def test_hostile_file_commands_fail_the_step_without_breaking_the_job(job: JobWorkspace, workspace: Path,
+                                                                      attack: str) -> None:
+    result = job.run(step(attack, workspace))
+    assert not result.ok
+    assert result.errors
+    assert job.run(step("echo next step runs", workspace)).ok
+
+
+def test_env_names_no_process_can_hold_are_left_out(job: JobWorkspace, workspace: Path) -> None:
+    result = job.run(step("env", workspace, env={"A=B": "x", "": "y", "NUL": "a\0b", "GOOD": "yes"}))
+    assert result.ok, result.output
+    assert "GOOD=yes" in result.output
+    assert "NUL=" not in result.output

@@ -15,6 +15,7 @@ import pytest
 
 from cicd_acceptance.workflows.checks import ci_go_version
 from cicd_acceptance.workflows.checks.context import CheckContext
+from cicd_acceptance.workflows.checks.finding import Finding
 from cicd_acceptance.workflows.goversions import parse_go_version, parse_setup_go_spec
 from tests.static.repos import GOLDEN_DIR, default_plan, normalise, target_of
 
@@ -70,10 +71,16 @@ FAIL = [
     Case("version-file-older", "go 1.24.0", "go-version-file: .go-version", {".go-version": "1.22.1\n"}),
     Case("tool-versions-without-golang", "go 1.24.0", "go-version-file: .tool-versions",
          {".tool-versions": "nodejs 20.11.0\n"}),
-    Case("oldstable-above-what-is-known", "go 1.26.0", "go-version: oldstable"),
     Case("matrix-with-an-older-entry", "go 1.24.0", "go-version: ${{ matrix.go }}", matrix='["1.23", "1.24"]'),
     Case("toolchain-older-than-go-line-in-v6", "go 1.24.0\ntoolchain go1.22.0", "go-version-file: go.mod",
          action="actions/setup-go@v6"),
+]
+
+
+UNDECIDED = [
+    Case("oldstable-above-what-is-known", "go 1.26.0", "go-version: oldstable"),
+    Case("version-from-a-variable", "go 1.24.0", "go-version: ${{ vars.GO_VERSION }}"),
+    Case("version-from-an-input", "go 1.24.0", "go-version: ${{ inputs.go || '1.24' }}"),
 ]
 
 
@@ -90,22 +97,14 @@ def _apply(repo: Path, case: Case) -> None:
     (repo / CI).write_text(ci, encoding="utf-8")
 
 
-def _findings(repo: Path, case: Case) -> str:
+def _findings(repo: Path, case: Case) -> list[Finding]:
     _apply(repo, case)
-    ctx = CheckContext(target_of(repo), default_plan())
-    return normalise(ci_go_version.RULE(ctx), ctx.target)
+    return ci_go_version.RULE(CheckContext(target_of(repo), default_plan()))
 
 
-@pytest.mark.parametrize("case", PASS, ids=[c.name for c in PASS])
-def test_what_setup_go_resolves_at_or_above_the_go_line_passes(case: Case, sample_repo: Path) -> None:
-    assert _findings(sample_repo, case) == ""
-
-
-@pytest.mark.parametrize("case", FAIL, ids=[c.name for c in FAIL])
-def test_an_older_go_or_an_invalid_spec_fails_with_its_golden_message(case: Case, sample_repo: Path) -> None:
-    actual = _findings(sample_repo, case)
-    assert actual, f"{case.name} must fail"
-    golden = GOLDEN_DIR / "go-version" / f"{case.name}.out"
+def _golden(name: str, findings: list[Finding], repo: Path) -> None:
+    actual = normalise(findings, target_of(repo))
+    golden = GOLDEN_DIR / "go-version" / f"{name}.out"
     if os.environ.get("UPDATE_GOLDEN") == "1":
         golden.write_text(actual, encoding="utf-8")
         return
@@ -113,8 +112,29 @@ def test_an_older_go_or_an_invalid_spec_fails_with_its_golden_message(case: Case
     assert actual == golden.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("case", PASS, ids=[c.name for c in PASS])
+def test_what_setup_go_resolves_at_or_above_the_go_line_passes(case: Case, sample_repo: Path) -> None:
+    assert _findings(sample_repo, case) == []
+
+
+@pytest.mark.parametrize("case", FAIL, ids=[c.name for c in FAIL])
+def test_an_older_go_or_an_invalid_spec_fails_with_its_golden_message(case: Case, sample_repo: Path) -> None:
+    findings = _findings(sample_repo, case)
+    assert findings, f"{case.name} must fail"
+    assert not any(f.undecided for f in findings)
+    _golden(case.name, findings, sample_repo)
+
+
+@pytest.mark.parametrize("case", UNDECIDED, ids=[c.name for c in UNDECIDED])
+def test_what_only_a_run_knows_is_undecided_not_wrong(case: Case, sample_repo: Path) -> None:
+    findings = _findings(sample_repo, case)
+    assert findings, f"{case.name} must be reported"
+    assert all(f.undecided and "CI is green" in f.settled_by for f in findings)
+    _golden(case.name, findings, sample_repo)
+
+
 def test_every_go_version_golden_file_has_a_case() -> None:
-    names = {c.name for c in FAIL}
+    names = {c.name for c in [*FAIL, *UNDECIDED]}
     assert sorted(p.stem for p in (GOLDEN_DIR / "go-version").glob("*.out") if p.stem not in names) == []
 
 

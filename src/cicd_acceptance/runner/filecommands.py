@@ -76,13 +76,15 @@ def parse_key_values(text: str, *, file: str) -> dict[str, str]:
             raise FileCommandError(f"{file}: invalid format {_show(line)}")
         if not name:
             raise FileCommandError(f"{file}: invalid format {_show(line)}: the name is empty")
+        if "\0" in name or "\0" in value:
+            raise FileCommandError(f"{file}: {_show(name)} holds a NUL character")
         values[name] = value
     return values
 
 
 def parse_path_lines(text: str) -> list[str]:
-    """Directories appended to GITHUB_PATH, in the order written (blank lines ignored)."""
-    return [line for line in _lines(text) if line.strip()]
+    """Directories appended to GITHUB_PATH, in the order written (blank lines, and lines with NUL, ignored)."""
+    return [line for line in _lines(text) if line.strip() and "\0" not in line]
 
 
 def _show(text: str, limit: int = 80) -> str:

@@ -9,6 +9,7 @@ files for each step, read back afterwards. The command runs in the sandbox, boun
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from cicd_acceptance.errors import ToolError
 from cicd_acceptance.runner.filecommands import FileCommandError, parse_key_values, parse_path_lines, read_bounded
 from cicd_acceptance.runner.gitconfig import git_config_covers
 from cicd_acceptance.runner.process import run_bounded
@@ -28,6 +30,18 @@ __all__ = ["DEFAULT_PATH", "JobWorkspace"]
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _FILE_COMMANDS = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")
+
+
+def _valid(env: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k and "=" not in k and "\0" not in k and "\0" not in v}
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 class JobWorkspace:
@@ -75,7 +89,13 @@ class JobWorkspace:
         shutil.rmtree(self._root, ignore_errors=True)
 
     def step_environment(self, step: StepSpec, files: Mapping[str, Path]) -> dict[str, str]:
-        """The environment the step's process starts with (and nothing of the harness's)."""
+        """The environment the step's process starts with (and nothing of the harness's).
+
+        Names and values no process environment can hold (empty, ``=`` in a name, NUL anywhere) are left out.
+        """
+        return _valid(self._build_environment(step, files))
+
+    def _build_environment(self, step: StepSpec, files: Mapping[str, Path]) -> dict[str, str]:
         env = {**self._runner_env}
         env.update({k: v for k, v in step.env.items() if k not in self.env_added or k in step.step_env_keys})
         env.update({k: v for k, v in self.env_added.items() if k not in step.step_env_keys})
@@ -105,8 +125,11 @@ class JobWorkspace:
         argv = self.sandbox.wrap(shell.argv_for(str(script)), cwd=cwd, writable=writable, covers=self.covers,
                                  readable=self.readable)
         timeout = min(self.limits.timeout_s, step.timeout_s) if step.timeout_s else self.limits.timeout_s
-        done = run_bounded(argv, cwd=cwd, env=env, timeout_s=timeout,
-                           output_bytes=self.limits.output_bytes)
+        try:
+            done = run_bounded(argv, cwd=cwd, env=env, timeout_s=timeout, output_bytes=self.limits.output_bytes)
+        except OSError as exc:
+            raise ToolError(f"cannot start the step's sandbox ({self.sandbox.name}): {exc.strerror or exc}",
+                            tool=self.sandbox.name) from exc
         outputs, env_added, path_added, summary, errors = self._read_files(files)
         self.env_added.update(env_added)
         for entry in path_added:
@@ -114,7 +137,7 @@ class JobWorkspace:
                 self.path_added.remove(entry)
             self.path_added.insert(0, entry)
         for path in [*files.values(), script]:
-            path.unlink(missing_ok=True)
+            _remove(path)  # the step may have replaced a file with a folder
         return StepResult(exit_code=done.returncode, timed_out=done.timed_out,
                           output=done.output.decode("utf-8", errors="replace"), truncated=done.truncated,
                           outputs=outputs, env_added=env_added, path_added=tuple(path_added), summary=summary,

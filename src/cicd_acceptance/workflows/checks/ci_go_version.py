@@ -7,7 +7,8 @@ A red means what setup-go would install is older than the ``go`` line (or the sp
 ``go-version-file`` as in setup-go. The file may be ``go.mod``/``go.work`` (its ``toolchain`` line from setup-go v6,
 else the ``go`` line), ``.tool-versions`` (the ``golang`` line) or a file holding just the version (``.go-version``).
 ``${{ matrix.x }}`` and ``${{ env.X }}`` come from the job; each matrix entry installs its own Go, so each is checked.
-``oldstable`` above the newest release known offline cannot be decided here: it is reported as undecided.
+``oldstable`` above the newest release known offline, and a version from an expression only GitHub knows
+(``${{ vars.GO }}``), are undecided: the live CI check settles them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.targetfiles import read_target_text
 from cicd_acceptance.workflows.checks.context import CheckContext, GoMod, first_step
-from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
 from cicd_acceptance.workflows.goversions import GoVersion, VersionRange, parse_go_version, parse_setup_go_spec
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
@@ -32,6 +33,7 @@ _GO_DIRECTIVE = re.compile(r"^go\s+(?P<version>\S+)\s*(?://.*)?$")
 _TOOLCHAIN = re.compile(r"^toolchain\s+go(?P<version>\S+)\s*(?://.*)?$")
 _TOOL_VERSIONS = re.compile(r"^golang\s+(?P<version>[^\s#]+)")
 _MAX_FILE_BYTES = 256 * 1024
+SETTLED_BY = "live: 'CI is green for the latest commit of the default branch'"
 
 
 def _as_github_text(node: Node) -> str:
@@ -93,16 +95,27 @@ def _wanted(mod: GoMod) -> GoVersion | None:
     return parse_go_version(mod.go) if mod.go else None
 
 
-def _judge(spec: str, wanted: GoVersion, mod: GoMod, where: str) -> str | None:
-    """None when setup-go installs ``wanted`` or newer; else why not (as the 'found' half of a message)."""
+def _judge(spec: str, wanted: GoVersion, mod: GoMod, where: str) -> tuple[bool | None, str]:
+    """(True, "") when setup-go installs ``wanted`` or newer; (False, why) when it does not; (None, why) when only
+    a run can tell (an expression only GitHub knows, ``oldstable`` above the releases known offline)."""
+    if "${{" in spec:
+        return None, f"{where} '{spec}', which only a run on GitHub knows"
     found: VersionRange | None = parse_setup_go_spec(spec)
     if found is None:
-        return f"{where} '{spec}', which setup-go cannot resolve to a Go release"
+        return False, f"{where} '{spec}', which setup-go cannot resolve to a Go release"
     verdict = found.admits_at_least(wanted)
     if verdict is None:
-        return (f"{where} '{spec}' ({found.describe()}; whether that reaches go {mod.go} depends on the Go "
-                "releases of the day: undecided offline)")
-    return None if verdict else f"{where} '{spec}', which installs {found.describe()}"
+        return None, (f"{where} '{spec}' ({found.describe()}; whether that reaches go {mod.go} depends on the Go "
+                      "releases of the day)")
+    return verdict, "" if verdict else f"{where} '{spec}', which installs {found.describe()}"
+
+
+def _finding(path: str, line: int, goal: str, verdict: bool | None, why: str) -> list[Finding]:
+    if verdict is True:
+        return []
+    if verdict is None:
+        return [undecided(path, line, ID, expected(goal, why), SETTLED_BY)]
+    return [Finding(path, line, 0, ID, expected(goal, why))]
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
@@ -121,9 +134,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if version_node is not None and version_node.scalar_text().strip():
         findings = []
         for spec in _versions(version_node, workflow, job):
-            why = _judge(spec, wanted, mod, "go-version")
-            if why is not None:
-                findings.append(Finding(workflow.path, version_node.line, 0, ID, expected(goal, why)))
+            findings += _finding(workflow.path, version_node.line, goal, *_judge(spec, wanted, mod, "go-version"))
         return findings
     file_node = step.with_.get("go-version-file")
     if file_node is None or not file_node.scalar_text().strip():
@@ -139,8 +150,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if from_file is None:
         return [Finding(workflow.path, file_node.line, 0, ID,
                         expected("a go-version-file that names a Go version", f"none in '{name}'"))]
-    why = _judge(from_file, wanted, mod, f"go-version-file '{name}' with")
-    return [] if why is None else [Finding(workflow.path, file_node.line, 0, ID, expected(goal, why))]
+    return _finding(workflow.path, file_node.line, goal,
+                    *_judge(from_file, wanted, mod, f"go-version-file '{name}' with"))
 
 
 RULE = Rule(ID, "the Go version follows go.mod", _check)

@@ -34,7 +34,7 @@ from cicd_acceptance.errors import ToolError, ToolMissing, WorkflowLoadError
 from cicd_acceptance.runner import JobWorkspace, Limits, ShellError, StepResult, StepSpec, default_sandbox
 from cicd_acceptance.tools import find_tool, run_command
 from cicd_acceptance.workflows.checks.context import CheckContext
-from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expr_values import PartialObject
 from cicd_acceptance.workflows.expressions import (
@@ -200,9 +200,9 @@ SETTLED_BY = "live: 'CI is green for the latest commit of the default branch'"
 
 
 def _undecided(workflow: Workflow, line: int, what: str, value: Unknown) -> Finding:
-    return Finding(workflow.path, line, 0, ID, expected(
-        f"{what} known offline", f"{value.display()}, which only a run on GitHub knows (undecided; settled by "
-                                 f"{SETTLED_BY})"))
+    return undecided(workflow.path, line, ID, expected(f"{what} known offline",
+                                                       f"{value.display()}, which only a run on GitHub knows"),
+                     SETTLED_BY)
 
 
 def _text(value: Any) -> str | Unknown:
@@ -306,8 +306,8 @@ def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: di
     what = f"'{first_line[:120]}' to succeed"
     if unknown_env:
         names = ", ".join(f"{k}={v}" for k, v in sorted(unknown_env.items()))
-        found += (f" (undecided: the step's env has values only a run on GitHub knows: {names}; settled by "
-                  f"{SETTLED_BY})")
+        found += f" (the step's env has values only a run on GitHub knows: {names})"
+        return undecided(workflow.path, step.line, ID, expected(what, found), SETTLED_BY)
     return Finding(workflow.path, step.line, 0, ID, expected(what, found))
 
 
@@ -363,8 +363,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
                     continue  # continue-on-error: the step failed, the job goes on green
                 finding = _failure(workflow, step, result, state.unknown_env)
                 if isinstance(tolerated, Unknown):
-                    finding = _undecided(workflow, step.line, f"continue-on-error (the step failed: "
-                                         f"{finding.message})", tolerated)
+                    finding = undecided(workflow.path, step.line, ID, f"{finding.message}; whether that fails the "
+                                        f"job depends on continue-on-error: {tolerated.display()}", SETTLED_BY)
                 state.findings.append(finding)
                 break  # the job is red; steps that run after a failure cannot make it green
             if step.id:
