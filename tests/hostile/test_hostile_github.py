@@ -174,3 +174,47 @@ def test_a_rate_limit_reset_in_the_past_backs_off_exponentially() -> None:
     assert sleeps[:4] == [1.0, 2.0, 4.0, 8.0]
     assert max(sleeps) <= 300.0
     assert sum(sleeps) <= 900.0
+
+
+def test_a_real_loopback_server_dripping_bytes_times_out() -> None:
+    """The same through a real socket: each byte arrives well within the read timeout, the whole never does."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                try:
+                    while not stop.is_set():
+                        conn.sendall(b" ")
+                        time.sleep(0.05)
+                except OSError:
+                    continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    session = ApiSession(base_url=f"http://127.0.0.1:{port}", token=None, transport=None, sleep=lambda s: None,
+                         api_version="2022-11-28", user_agent="t", deadline_s=0.5, max_attempts=1, timeout_s=5.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(GitHubAPIError, match="deadline"):
+            session.request("GET", "rate_limit")
+    finally:
+        stop.set()
+        server.close()
+        session.close()
+        thread.join(5)
+    assert time.monotonic() - started < 5
