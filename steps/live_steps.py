@@ -42,6 +42,9 @@ def _(live_session: LiveSession, acceptance_target: Target, record_evidence: Rec
     record_evidence("note", {"text": f"{live_session.target.repository}: {live_session.plan.default_branch} is "
                                      f"pinned at {live_session.head_sha}{differs}",
                              "pinned": live_session.head_sha, "local_head": local})
+    if live_session.server is not None:
+        record_evidence("server", {**live_session.server.as_evidence(), "actor": live_session.target.actor,
+                                   "actor_source": live_session.actor_source})
     return live_session
 
 
@@ -63,6 +66,8 @@ def _record_ci(verdict: CiVerdict, live: LiveSession, record_evidence: RecordEvi
     run = verdict.run_evidence()
     if run is not None:
         record_evidence("run", run)
+    for log in verdict.logs:
+        record_evidence("log", log)
     record_evidence("note", {"text": verdict.reason, **verdict.as_dict()})
     _budget(live, record_evidence)
     return verdict
@@ -95,6 +100,8 @@ def _(live: LiveSession, record_evidence: RecordEvidence) -> BuildAcceptance:
                                                       ref=live.plan.default_branch))
     if run is not None:
         record_evidence("run", run)
+    for log in build.failure_logs:
+        record_evidence("log", log)
     record_evidence("note", {"text": build.run.how_found(), **build.run.as_dict()})
     _budget(live, record_evidence)
     return build
@@ -133,6 +140,9 @@ def _fact(build: BuildAcceptance, service: str, fact: str) -> None:
 @then(parsers.parse("the {service} image has a tag made of \"sha-\" and the pinned commit's short SHA"))
 def _(build: BuildAcceptance, service: str, record_evidence: RecordEvidence) -> None:
     record_evidence("image", image_evidence(build.image(service)))
+    pushed = build.push_log(service)
+    if pushed is not None:
+        record_evidence("log", pushed)
     _fact(build, service, "sha-tag-exists")
 
 

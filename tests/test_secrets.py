@@ -122,7 +122,7 @@ def test_the_canary_never_appears_in_anything_the_harness_writes(tmp_path: Path,
             "--evidence-dir", str(out / "evidence"), "--basetemp", str(tmp_path / "basetemp"), *workers]
     proc = subprocess.run(argv, cwd=ROOT, env=_env(tmp_path, canary), capture_output=True, timeout=900,
                           check=False)
-    assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")[-3000:]
+    assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")[-3000:]  # 0: REHEARSAL MET
     found = leaks(canary, {"stdout": proc.stdout, "stderr": proc.stderr},
                   [out, tmp_path / "basetemp", tmp_path / "home", tmp_path / "tmp"])
     assert found == [], f"the token leaked into: {found}"
@@ -140,7 +140,9 @@ def test_the_canary_never_appears_in_anything_the_harness_writes(tmp_path: Path,
         assert (out / name).is_file(), name
     assert (out / "junit.xml").stat().st_size > 0
     assert (out / "summary.md").stat().st_size > 0
-    assert proc.stdout.decode().splitlines()[-1].startswith("ACCEPTANCE ")
+    # An emulator started on its own and addressed by --github-api-url is recognised: a rehearsal, not acceptance.
+    assert proc.stdout.decode().splitlines()[-1].startswith("REHEARSAL ")
+    assert evidence["verdict"]["rehearsal"] is True
 
 
 def test_the_scan_finds_a_leak(tmp_path: Path, canary: str) -> None:

@@ -12,8 +12,7 @@ Feature: Every service image is published to the registry for the pinned commit
     And every platform of the <service> image says it was built from the pinned commit
     And the <service> image was pushed by this build, not left over from an earlier one
 
-    Examples:
-      | service      |
-      | gateway      |
-      | worker       |
-      | webhook-demo |
+    # The rows are the plan's services (acceptance.toml's `services`, else the ExecPlan's), filled in when the
+    # scenarios are collected.
+    Examples: the services of the plan
+      | service |

@@ -78,7 +78,7 @@ def test_a_run_against_the_emulator_is_an_unchecked_rehearsal() -> None:
         f"- [ ] (2026-11-27 14:05Z) Rehearsal met at {SHA} against the bundled emulator (not GitHub or GHCR; ")
     assert "CI run #101 (push) green; build-images run #202 (workflow_dispatch) green" in entry.text  # ids, not ports
     failed = progress_entry(dataclasses.replace(ev, met=False), verdict_reason="1 failed (x), 0 skipped")
-    assert failed.text.startswith(f"Acceptance not met at {SHA} against the bundled emulator: 1 failed (x)")
+    assert failed.text.startswith(f"Rehearsal not met at {SHA} against the bundled emulator: 1 failed (x)")
 
 
 def test_appends_to_both_sections_and_touches_nothing_else(plan: Path) -> None:

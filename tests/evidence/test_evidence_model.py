@@ -12,8 +12,8 @@ import pytest
 
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.evidence.jsonable import Redactor, to_jsonable
-from cicd_acceptance.evidence.model import SCHEMA_VERSION, evidence_from_json, evidence_to_json
-from cicd_acceptance.evidence.verdict import decide
+from cicd_acceptance.evidence.model import SCHEMA_VERSION, EvidenceEntry, evidence_from_json, evidence_to_json
+from cicd_acceptance.evidence.verdict import EXIT_MET, EXIT_NOT_MET, EXIT_PARTIAL, decide, is_rehearsal
 from cicd_acceptance.secret import Secret
 from tests.evidence.evidence_samples import evidence, scenarios
 
@@ -26,7 +26,7 @@ def test_round_trip_is_lossless_and_stable() -> None:
     again = evidence_from_json(text)
     assert again == original
     assert evidence_to_json(again) == text
-    assert json.loads(text)["schema_version"] == SCHEMA_VERSION == 1
+    assert json.loads(text)["schema_version"] == SCHEMA_VERSION == 2
 
 
 def test_documented_top_level_fields() -> None:
@@ -41,7 +41,8 @@ def test_documented_top_level_fields() -> None:
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d.update(schema_version=2), "schema_version 2 is not supported"),
+    (lambda d: d.update(schema_version=1), "schema_version 1 is not supported"),
+    (lambda d: d["verdict"].update(status="fine"), "$.verdict.status: expected met or not met or partial"),
     (lambda d: d.pop("verdict"), "$.verdict: missing"),
     (lambda d: d["verdict"].update(met="yes"), "$.verdict.met: expected bool"),
     (lambda d: d["scenarios"][0].update(outcome="green"), "$.scenarios[0].outcome: expected passed or failed"),
@@ -112,7 +113,41 @@ def test_verdict_not_met_names_failed_and_skipped() -> None:
 def test_verdict_counts_deselected_criteria_as_not_run() -> None:
     verdict = decide(scenarios(), not_run=["Build images [worker]"])
     assert verdict is not None
-    assert verdict.line == "ACCEPTANCE NOT MET: 0 failed, 0 skipped, 1 not run (Build images [worker])"
+    assert verdict.line == "PARTIAL: 2 of 3 criteria met, 1 not run (Build images [worker])"
+    assert (verdict.status, verdict.exit_code, verdict.met) == ("partial", EXIT_PARTIAL, False)
+    rehearsal = decide(scenarios(), not_run=["Build images [worker]"], rehearsal=True)
+    assert rehearsal is not None
+    assert rehearsal.line == ("PARTIAL: 2 of 3 criteria met, 1 not run (Build images [worker]) "
+                              "(rehearsal: the live checks ran on the bundled emulator)")
+    failed = decide(scenarios(failed=True), not_run=["Build images [worker]"])
+    assert failed is not None
+    assert failed.line == ("ACCEPTANCE NOT MET: 1 failed (CI workflow runs go test), 0 skipped, "
+                           "1 not run (Build images [worker])")
+    assert failed.exit_code == EXIT_NOT_MET
+
+
+def test_a_rehearsal_never_says_acceptance() -> None:
+    met = decide(scenarios(), rehearsal=True)
+    assert met is not None
+    assert (met.line, met.met, met.accepted, met.exit_code) == ("REHEARSAL MET", True, False, EXIT_MET)
+    red = decide(scenarios(skipped=True), rehearsal=True)
+    assert red is not None
+    assert red.line == "REHEARSAL NOT MET: 0 failed, 1 skipped (Images [gateway])"
+    unfinished = decide(scenarios(), unfinished=["Images [worker]"])
+    assert unfinished is not None
+    assert unfinished.line == "ACCEPTANCE NOT MET: 0 failed, 0 skipped, 1 not finished (Images [worker])"
+
+
+def test_rehearsal_comes_from_the_settings_or_from_the_server_never_the_other_way() -> None:
+    live = scenarios()
+    assert is_rehearsal("emulator", live)
+    assert not is_rehearsal("github", live)
+    static_only = [s for s in live if "live" not in s.markers]
+    assert not is_rehearsal("emulator", static_only)  # -m static: the emulator never started
+    said = dataclasses.replace(live[0], evidence=(EvidenceEntry("server", {"kind": "emulator"}),))
+    assert is_rehearsal("github", [said])
+    denied = dataclasses.replace(live[1], evidence=(EvidenceEntry("server", {"kind": "github"}),))
+    assert is_rehearsal("emulator", [denied])  # a server saying "github" cannot undo what the settings know
 
 
 def test_no_criterion_no_verdict_and_long_lists_are_cut() -> None:

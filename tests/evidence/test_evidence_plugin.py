@@ -80,7 +80,9 @@ markers = ["static: static", "live: live"]
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    # A token makes the live mode "github" (no live plugin is loaded, so nothing is sent): ACCEPTANCE lines.
+    monkeypatch.setenv("GITHUB_TOKEN", "evidence-plugin-test-token")
     pytester.makefile(".toml", pyproject=PYPROJECT)
     (pytester.path / "features").mkdir()
     (pytester.path / "features" / "demo.feature").write_text(FEATURE)
@@ -123,7 +125,9 @@ def test_failed_and_skipped_criteria_make_the_last_line_not_met(project: pytest.
     assert result.outlines[-1] == NOT_MET
     doc = _evidence(project)
     assert _summary(doc) == EXPECTED
-    assert doc["verdict"] == {"met": False, "line": NOT_MET}
+    assert doc["verdict"] == {"met": False, "line": NOT_MET, "status": "not met", "rehearsal": False,
+                              "accepted": False, "exit_code": 1,
+                              "counts": {"passed": 2, "failed": 1, "skipped": 1, "not_run": 0, "unfinished": 0}}
     assert doc["scenarios"][0]["markers"] == ["static"]
     assert doc["scenarios"][0]["feature"] == "Demo criteria"
     assert doc["api_budget"] == {"requests": 4, "counted": 3, "not_modified": 1, "rate_limit_remaining": 996,
@@ -151,7 +155,32 @@ def test_no_criterion_ran_prints_no_verdict(project: pytest.Pytester) -> None:
 def test_deselected_criteria_are_not_run(project: pytest.Pytester) -> None:
     _steps(project, failing="none")
     result = project.runpytest("features", *PLUGINS, "-m", "static")
-    assert result.outlines[-1] == "ACCEPTANCE NOT MET: 0 failed, 0 skipped, 1 not run (Images were pushed)"
+    assert result.outlines[-1] == "PARTIAL: 3 of 4 criteria met, 1 not run (Images were pushed)"
+    assert result.ret == 6
+
+
+def test_without_a_token_the_bundled_sample_is_a_rehearsal(project: pytest.Pytester,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN")
+    _steps(project, failing="none", live="")
+    result = project.runpytest("features", *PLUGINS, "--evidence-dir", "ev")
+    assert result.outlines[-1] == "REHEARSAL MET"
+    assert result.ret == 0
+    doc = _evidence(project)
+    assert doc["verdict"]["rehearsal"] is True
+    assert doc["verdict"]["accepted"] is False
+    md = (project.path / "ev" / "evidence.md").read_text()
+    assert md.startswith("# REHEARSAL MET\n")
+    assert "a rehearsal, nothing is proven about GitHub and GHCR" in md
+    static_only = project.runpytest("features", *PLUGINS, "-m", "static")
+    assert static_only.outlines[-1] == "PARTIAL: 3 of 4 criteria met, 1 not run (Images were pushed)"
+
+
+def test_a_skipped_criterion_fails_the_exit_status(project: pytest.Pytester) -> None:
+    _steps(project, failing="none")
+    result = project.runpytest("features", *PLUGINS)
+    assert result.outlines[-1] == "ACCEPTANCE NOT MET: 0 failed, 1 skipped (Images were pushed)"
+    assert result.ret == 1
 
 
 def test_expected_failure_is_not_met(project: pytest.Pytester) -> None:
@@ -265,7 +294,7 @@ def test_a_run_stopped_early_is_not_met(project: pytest.Pytester) -> None:
     _steps(project, failing="gateway", live="")
     result = project.runpytest("features", *PLUGINS, "-x")
     assert result.outlines[-1] == ("ACCEPTANCE NOT MET: 1 failed (Service gateway builds), 0 skipped, "
-                                   "1 not run (Service worker builds)")
+                                   "1 not finished (Service worker builds)")
 
 
 def test_a_run_stopped_early_under_xdist_is_not_met(project: pytest.Pytester) -> None:

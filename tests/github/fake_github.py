@@ -25,6 +25,7 @@ REPO = "octo/stream-monitor"
 API = "https://api.github.com"
 EPOCH = datetime(2026, 11, 27, 8, 0, 0, tzinfo=UTC)
 SHA = "a" * 40
+STORAGE_HOST = "results-receiver.actions.example.net"
 OTHER_SHA = "c" * 40
 
 
@@ -88,6 +89,10 @@ class FakeGitHub:
     dispatches: int = 0
     on_dispatch: Callable[[FakeGitHub], None] | None = None
     next_id: int = 1000
+    user_login: str | None = "octocat"          # None: an Actions GITHUB_TOKEN, for which GET /user is refused
+    job_logs: dict[int, bytes] = field(default_factory=dict)          # job id -> log served from "storage"
+    annotations: dict[int, list[dict[str, object]]] = field(default_factory=dict)  # check run id -> annotations
+    storage_requests: list[httpx.Request] = field(default_factory=list)
 
     workflows: ClassVar[dict[str, int]] = {"ci.yml": 1, "build-images.yml": 2}
 
@@ -140,6 +145,10 @@ class FakeGitHub:
     # -- HTTP -------------------------------------------------------------------------------------------------
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == STORAGE_HOST:  # where a job log's download redirects to (signed URL, no token)
+            self.storage_requests.append(request)
+            log = self.job_logs.get(int(request.url.path.rsplit("/", 1)[-1]))
+            return httpx.Response(200, content=log) if log is not None else httpx.Response(404)
         self.requests.append(request)
         response = self.route(request)
         if response.status_code == 200 and request.method == "GET":
@@ -158,9 +167,19 @@ class FakeGitHub:
             return httpx.Response(200, json={"verifiable_password_authentication": False,
                                              **({"installed_version": self.installed_version}
                                                 if self.installed_version else {})})
+        if path == "/user":
+            if self.user_login is None:
+                return httpx.Response(403, json={"message": "Resource not accessible by integration"})
+            return httpx.Response(200, json={"login": self.user_login, "id": 1, "type": "User"})
         if not path.startswith(prefix):
             return httpx.Response(404, json={"message": "Not Found"})
         parts = path.removeprefix(prefix).split("/")
+        if parts[:2] == ["actions", "jobs"] and len(parts) == 4 and parts[3] == "logs":
+            if int(parts[2]) not in self.job_logs:
+                return httpx.Response(404, json={"message": "Not Found"})
+            return httpx.Response(302, headers={"location": f"https://{STORAGE_HOST}/logs/{parts[2]}?sig=signed"})
+        if parts[:1] == ["check-runs"] and len(parts) == 3 and parts[2] == "annotations":
+            return httpx.Response(200, json=self.annotations.get(int(parts[1]), []))
         if parts[:2] == ["actions", "workflows"] and len(parts) >= 3:
             name = self.workflow_name(parts[2])
             if name is None:

@@ -121,6 +121,21 @@ def test_a_failing_matrix_job_is_named_with_its_step(emulated: Emulated) -> None
     assert "'Build and push'" in build.run.reason
     assert failed_facts(build, "worker") == list(FACTS)  # nothing was pushed for it
     assert failed_facts(build, "gateway") == []  # the other services are judged on their own
+    # The evidence quotes the red job from its log: job, step, the ##[error] line, the tail, the annotations' fate.
+    [failure] = build.failure_logs
+    assert (failure["job"], failure["step"], failure["conclusion"]) == ("build (worker)", "Build and push", "failure")
+    errors, tail = failure["errors"], failure["tail"]
+    assert isinstance(errors, list)
+    assert isinstance(tail, list)
+    assert any(str(line).startswith("##[error]") for line in errors), failure
+    assert tail
+    assert "annotations" in failure
+    pushed = build.push_log("gateway")
+    assert pushed is not None
+    assert pushed["pushed_in_log"] is True
+    worker = build.push_log("worker")
+    assert worker is not None
+    assert (worker["lines"], worker["pushed_in_log"]) == ([], False)
 
 
 @pytest.mark.parametrize("conclusion", ["cancelled", "startup_failure", "timed_out", "skipped"])
@@ -355,6 +370,9 @@ def test_a_red_ci_run_still_in_progress_is_waited_for_and_names_the_job_and_step
     assert "job 'test' failure at step" in verdict.reason
     assert repr(step) in verdict.reason
     assert "newest of 2 runs" in verdict.reason
+    [failure] = verdict.logs
+    assert (failure["purpose"], failure["job"], failure["step"]) == ("failure", "test", step)
+    assert any(str(line).startswith("##[error]") for line in failure["errors"])  # type: ignore[attr-defined]
 
 
 def test_a_build_longer_than_the_run_timeout_names_the_phase(made: list[Emulated]) -> None:

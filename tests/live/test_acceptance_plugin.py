@@ -7,6 +7,7 @@ in-process emulator (no network), and reports how many runs the emulator created
 
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 
@@ -28,6 +29,7 @@ markers = {_MARKERS!r}
 """
 
 CONFTEST = f"""
+import os
 from pathlib import Path
 
 import pytest
@@ -43,9 +45,22 @@ STATE = EmulatorState(Path({str(SAMPLE)!r}), EmulatorConfig(token={TOKEN!r}, spe
                       timings=Timings(visibility_delay=0, queued=5, job=40)))
 
 
+def github_like(app):
+    # The emulator's GitHub API and registry without its control API: a GitHub-like server that does not say
+    # it is the emulator (what any other server, GitHub included, answers on /_emulator/ is a 404).
+    def serve(environ, start_response):
+        if environ.get("PATH_INFO", "").startswith("/_emulator"):
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b'{{"message": "Not Found"}}']
+        return app(environ, start_response)
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_transports():
     app = make_app(STATE)
+    if os.environ.get("HIDE_EMULATOR") == "1":
+        app = github_like(app)
     return LiveTransports(github=EmulatorTransport(app), registry=EmulatorTransport(app))
 
 
@@ -73,7 +88,30 @@ def test_github_mode_uses_the_settings_and_the_injected_transports(project: pyte
     assert "live: https://api.github.com [default], registry ghcr.io" in output
     result.assert_outcomes(passed=7)
     assert "DISPATCHED_RUNS=1" in output
-    assert "ACCEPTANCE MET" in output
+    # The API answers the emulator's control endpoint, so this is a rehearsal, whatever the settings say.
+    assert output.splitlines()[-1] == "REHEARSAL MET"
+    assert result.ret == 0
+    assert TOKEN not in output + result.stderr.str()
+
+
+def test_a_github_like_server_that_is_not_the_emulator_gives_acceptance(project: pytest.Pytester,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("HIDE_EMULATOR", "1")
+    result = project.runpytest_subprocess("features/", "-p", "no:cacheprovider", "--repo-dir", str(SAMPLE), "-rfEs",
+                                          "--evidence-dir", "ev")
+    output = result.stdout.str()
+    result.assert_outcomes(passed=7)
+    assert output.splitlines()[-1] == "ACCEPTANCE MET", output
+    assert result.ret == 0
+    doc = json.loads((project.path / "ev" / "evidence.json").read_text())
+    assert (doc["verdict"]["status"], doc["verdict"]["rehearsal"], doc["verdict"]["accepted"]) == (
+        "met", False, True)
+    servers = [e["data"] for s in doc["scenarios"] for e in s["evidence"] if e["kind"] == "server"]
+    assert {server["kind"] for server in servers} == {"github"}
+    # The emulator has no GET /user yet: the refusal is documented in the evidence, correlation goes on.
+    assert {server["actor_source"].split(":")[0] for server in servers} <= {"GET /user",
+                                                                            "GET /user refused (404)"}
     assert TOKEN not in output + result.stderr.str()
 
 

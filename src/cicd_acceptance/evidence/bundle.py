@@ -48,10 +48,15 @@ def run_context(settings: Settings | None, redact: Redactor) -> RunContext:
 def build_evidence(*, context: RunContext, results: Sequence[ScenarioResult], verdict: Verdict | None,
                    api_budget: dict[str, JSON] | None, started_at: str, finished_at: str) -> Evidence:
     """The :class:`Evidence` of a run; with no verdict (no criterion ran) the line says so."""
-    line = verdict.line if verdict else "ACCEPTANCE NOT MET: no acceptance criterion ran"
+    if verdict is None:
+        return Evidence(harness_version=__version__, started_at=started_at, finished_at=finished_at,
+                        context=context, scenarios=tuple(results),
+                        verdict_line="ACCEPTANCE NOT MET: no acceptance criterion ran", met=False,
+                        api_budget=api_budget)
     return Evidence(harness_version=__version__, started_at=started_at, finished_at=finished_at, context=context,
-                    scenarios=tuple(results), verdict_line=line, met=bool(verdict and verdict.met),
-                    api_budget=api_budget)
+                    scenarios=tuple(results), verdict_line=verdict.line, met=verdict.met, api_budget=api_budget,
+                    status=verdict.status, rehearsal=verdict.rehearsal, exit_code=verdict.exit_code,
+                    counts=verdict.counts())
 
 
 def write_bundle(directory: Path, ev: Evidence) -> list[Path]:

@@ -102,15 +102,18 @@ def progress_entry(ev: Evidence, *, verdict_reason: str) -> ProgressEntry:
     """
     sha = ev.context.head_sha or "an unknown commit"
     details = [*_run_phrases(ev), *_image_phrases(ev)]
-    rehearsal = ev.context.live_mode == "emulator"
+    rehearsal = ev.rehearsal or ev.context.live_mode == "emulator"
     if ev.met and rehearsal:
         text = (f"Rehearsal met at {sha} against the bundled emulator (not GitHub or GHCR; run the acceptance "
                 "against GitHub to check this item): " + ("; ".join(details) or "every criterion passed"))
     elif ev.met:
         text = f"Acceptance met at {sha}: " + ("; ".join(details) or "every criterion passed")
+    elif ev.status == "partial":
+        where = " (rehearsal against the bundled emulator)" if ev.rehearsal else ""
+        text = f"Partial acceptance at {sha}{where}: " + "; ".join([verdict_reason, *details])
     else:
-        where = " against the bundled emulator" if rehearsal else ""
-        text = f"Acceptance not met at {sha}{where}: " + "; ".join([verdict_reason, *details])
+        head, where = ("Rehearsal", " against the bundled emulator") if rehearsal else ("Acceptance", "")
+        text = f"{head} not met at {sha}{where}: " + "; ".join([verdict_reason, *details])
     text = " ".join(text.split()).rstrip(".") + "."
     return ProgressEntry(met=ev.met and not rehearsal, text=text, when=_parse_time(ev.finished_at))
 

@@ -6,6 +6,7 @@ a ``|``, a newline or HTML in it can neither break the layout nor inject markup 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from cicd_acceptance.evidence.jsonable import JSON
@@ -62,8 +63,25 @@ def _live(ev: Evidence) -> str:
     if c.live_mode == "off":
         return f"off: {c.live_off_reason}"
     if c.live_mode == "emulator":
-        return "the bundled emulator stood in for GitHub and the registry"
+        return "rehearsal: the bundled emulator stood in for GitHub and the registry"
+    if ev.rehearsal:
+        return f"rehearsal: {c.api_url} answered as the bundled emulator, registry {c.registry}"
     return f"{c.api_url}, registry {c.registry}"
+
+
+_MEANING = {
+    "met": "every criterion of the plan ran and passed",
+    "partial": "every selected criterion passed, but some were left out on purpose: this does not accept the plan",
+    "not met": "a selected criterion failed, was skipped or did not finish",
+}
+
+
+def _proven(ev: Evidence) -> str:
+    if not ev.counts:
+        return "no acceptance criterion ran"
+    where = (" on the bundled emulator: a rehearsal, nothing is proven about GitHub and GHCR" if ev.rehearsal
+             else "")
+    return f"{_MEANING.get(ev.status, ev.status)}{where} (exit status {ev.exit_code})"
 
 
 def _summary(ev: Evidence) -> list[str]:
@@ -72,6 +90,7 @@ def _summary(ev: Evidence) -> list[str]:
         ("Target", f"{_code(c.repository)} at {_code(c.head_sha)} ({_code(c.repo_dir)}, branch {cell(c.branch)})"),
         ("Harness", f"cicd-acceptance {cell(ev.harness_version)}, evidence schema {ev.schema_version}"),
         ("Started / finished", f"{cell(ev.started_at)} / {cell(ev.finished_at)}"),
+        ("Verdict", cell(_proven(ev))),
         ("Live checks", cell(_live(ev))),
         ("API budget", cell(_budget(ev.api_budget))),
     ]
@@ -146,6 +165,51 @@ def _images(scenarios: Sequence[ScenarioResult]) -> list[str]:
     return lines + (_table(("Service", "", "Fact", "Observed"), facts) if facts else [])
 
 
+def _block(lines: Sequence[JSON]) -> list[str]:
+    """A quoted block of log lines: a fence longer than any backtick run inside, so nothing can close it early."""
+    text = [str(line).replace("\r", "") for line in lines if line is not None]
+    longest = max((len(run) for line in text for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + "text", *text, fence, ""]
+
+
+def _log_head(log: Mapping[str, JSON]) -> str:
+    purpose = log.get("purpose")
+    if purpose == "push":
+        digest = log.get("registry_digest")
+        shown = "the log shows it" if log.get("digest_in_log") else "not found in the log"
+        reference = f"{log.get('image')}:{log.get('tag')}"
+        return (f"### push: {cell(log.get('service'))}: {_code(reference)} (run {cell(log.get('run_id'))}, "
+                f"jobs {cell(log.get('jobs'))}); registry digest {_code(digest)}: {shown}")
+    step = f", step {cell(log.get('step'))}" if log.get("step") else ""
+    return f"### {cell(purpose)}: job {cell(log.get('job'))} (run {cell(log.get('run_id'))}{step})"
+
+
+def _log(log: Mapping[str, JSON]) -> list[str]:
+    lines = [_log_head(log), ""]
+    if log.get("error"):
+        lines += [f"- {cell(log.get('error'))}", ""]
+    quoted = _list_of_text(log.get("lines")) or _list_of_text(log.get("errors"))
+    if log.get("purpose") == "failure":
+        quoted = [*_list_of_text(log.get("errors")), "...", *_list_of_text(log.get("tail"))]
+    lines += _block(quoted) if quoted else ["- nothing to quote: no matching line in the log", ""]
+    if not log.get("complete", True):
+        lines += ["- the log was read only up to its size or time bound", ""]
+    for a in _list(log.get("annotations")):
+        lines.append(f"- annotation {cell(a.get('level'))} {_code(a.get('path'))}:{cell(a.get('line'))}: "
+                     f"{cell(a.get('title'))} {cell(a.get('message'))}")
+    return lines if not log.get("annotations") else [*lines, ""]
+
+
+def _list_of_text(value: JSON) -> list[JSON]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _logs(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    logs = [log for s in scenarios for log in s.entries("log")]
+    return ["## Quoted from the job logs", "", *(line for log in logs for line in _log(log))] if logs else []
+
+
 def _notes(scenarios: Sequence[ScenarioResult]) -> list[str]:
     notes = [f"- {cell(s.title)}: {cell(n.get('text', n))}" for s in scenarios for n in s.entries("note")]
     return ["## Notes", "", *notes, ""] if notes else []
@@ -155,6 +219,7 @@ def render_markdown(ev: Evidence) -> str:
     """The whole ``evidence.md``; its first line is the verdict."""
     sections = [
         [f"# {ev.verdict_line}", ""], _summary(ev), _plan(ev), _criteria(ev.scenarios), _findings(ev.scenarios),
-        _runs(ev.scenarios), _dispatches(ev.scenarios), _images(ev.scenarios), _notes(ev.scenarios),
+        _runs(ev.scenarios), _dispatches(ev.scenarios), _images(ev.scenarios), _logs(ev.scenarios),
+        _notes(ev.scenarios),
     ]
     return "\n".join(line for section in sections for line in section).rstrip("\n") + "\n"

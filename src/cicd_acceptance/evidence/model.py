@@ -1,4 +1,4 @@
-"""The evidence of one acceptance run, as frozen dataclasses with a stable JSON form (``schema_version`` 1).
+"""The evidence of one acceptance run, as frozen dataclasses with a stable JSON form (``schema_version`` 2).
 
 The JSON form is documented field by field in ``docs/evidence.md``; :func:`evidence_from_json` reads it back and
 refuses, with a message naming the file and the field, anything that is not that shape, so tools built on the
@@ -27,9 +27,10 @@ __all__ = [
     "evidence_to_json",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Outcome = Literal["passed", "failed", "skipped"]
-EVIDENCE_KINDS = ("findings", "run", "dispatch", "image", "api_budget", "note")
+EVIDENCE_KINDS = ("findings", "run", "dispatch", "image", "api_budget", "note", "server", "log")
+_STATUSES = ("met", "not met", "partial")
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
@@ -97,6 +98,15 @@ class Evidence:
     met: bool
     api_budget: Mapping[str, JSON] | None = None
     schema_version: int = SCHEMA_VERSION
+    status: str = "not met"          # met | not met | partial
+    rehearsal: bool = False          # the live half ran on the bundled emulator
+    exit_code: int = 1
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> bool:
+        """``ACCEPTANCE MET``: every criterion passed, against GitHub."""
+        return self.met and not self.rehearsal
 
 
 def _entry_json(entry: EvidenceEntry) -> dict[str, JSON]:
@@ -129,7 +139,8 @@ def evidence_to_json(ev: Evidence) -> str:
         "harness": {"name": "cicd-acceptance", "version": ev.harness_version},
         "started_at": ev.started_at, "finished_at": ev.finished_at,
         **_context_json(ev.context),
-        "verdict": {"met": ev.met, "line": ev.verdict_line},
+        "verdict": {"met": ev.met, "line": ev.verdict_line, "status": ev.status, "rehearsal": ev.rehearsal,
+                    "accepted": ev.accepted, "exit_code": ev.exit_code, "counts": dict(ev.counts)},
         "scenarios": [_scenario_json(s) for s in ev.scenarios],
         "api_budget": dict(ev.api_budget) if ev.api_budget is not None else None,
     }
@@ -215,11 +226,16 @@ def evidence_from_json(text: str, *, source: str = "evidence.json") -> Evidence:
     harness = r.obj(r.get(doc, "harness", dict, "$"), "$.harness")
     verdict = r.obj(r.get(doc, "verdict", dict, "$"), "$.verdict")
     scenarios = r.get(doc, "scenarios", list, "$")
+    status = r.get(verdict, "status", str, "$.verdict")
+    if status not in _STATUSES:
+        raise r.fail("$.verdict.status", " or ".join(_STATUSES), status)
     return Evidence(
         harness_version=r.get(harness, "version", str, "$.harness"),
         started_at=r.get(doc, "started_at", str, "$"), finished_at=r.get(doc, "finished_at", str, "$"),
         context=_read_context(r, doc),
         scenarios=tuple(_read_scenario(r, s, f"$.scenarios[{i}]") for i, s in enumerate(scenarios)),
         verdict_line=r.get(verdict, "line", str, "$.verdict"), met=r.get(verdict, "met", bool, "$.verdict"),
-        api_budget=r.get(doc, "api_budget", (dict, type(None)), "$"),
+        api_budget=r.get(doc, "api_budget", (dict, type(None)), "$"), status=status,
+        rehearsal=r.get(verdict, "rehearsal", bool, "$.verdict"),
+        exit_code=r.get(verdict, "exit_code", int, "$.verdict"), counts=r.get(verdict, "counts", dict, "$.verdict"),
     )

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Protocol, Self, TypeVar
 from urllib.parse import quote
 
@@ -28,6 +30,7 @@ import httpx
 
 from cicd_acceptance.errors import ConfigError, GitHubAPIError
 from cicd_acceptance.github.models import (
+    Annotation,
     Branch,
     CheckRun,
     Commit,
@@ -152,6 +155,25 @@ class GitHubClient:
 
     def get_meta(self) -> Meta:
         return self._one(Meta, "meta")
+
+    def get_user_login(self) -> str:
+        """The login of the token's user (``GET /user``); GitHub refuses it (403) for an Actions or app token."""
+        response = self._get("user")
+        login = response.body.get("login") if isinstance(response.body, Mapping) else None
+        if not isinstance(login, str) or not login:
+            raise GitHubAPIError("unexpected response: no login", method="GET", url=response.url,
+                                 status_code=response.status_code)
+        return login
+
+    def job_log(self, repo: str, job_id: int) -> AbstractContextManager[Iterator[bytes]]:
+        """The job's log as it downloads (``GET .../actions/jobs/{id}/logs``, whose redirect to storage is followed
+        without the token); the caller bounds what it reads."""
+        return self._session.stream_redirected(f"{_repo(repo)}/actions/jobs/{int(job_id)}/logs")
+
+    def list_annotations(self, repo: str, check_run_id: int, *, limit: int = 50) -> list[Annotation]:
+        """The first ``limit`` annotations of a check run (a job's id is its check run's id)."""
+        path = f"{_repo(repo)}/check-runs/{int(check_run_id)}/annotations"
+        return list(islice(self._many(Annotation, path, {"per_page": min(limit, 100)}, None), limit))
 
     def get_rate_limit(self) -> RateLimit:
         return self._one(RateLimit, "rate_limit")

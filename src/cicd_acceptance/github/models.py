@@ -30,6 +30,7 @@ from cicd_acceptance.github.decode import (
 __all__ = [
     "GREEN_CONCLUSION",
     "TERMINAL_STATUS",
+    "Annotation",
     "Branch",
     "CheckRun",
     "Commit",
@@ -294,6 +295,24 @@ class CheckRun:
         return cls(id=req_int(data, "id", m), name=req_str(data, "name", m), head_sha=req_str(data, "head_sha", m),
                    status=req_str(data, "status", m), conclusion=opt_str(data, "conclusion", m),
                    html_url=opt_str(data, "html_url", m) or "")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A check run annotation (``GET .../check-runs/{id}/annotations``): what the run's page shows beside a job."""
+
+    path: str
+    start_line: int | None
+    level: str
+    title: str
+    message: str
+
+    @classmethod
+    def from_api(cls, data: Payload) -> Self:
+        m = cls.__name__
+        return cls(path=opt_str(data, "path", m) or "", start_line=opt_int(data, "start_line", m),
+                   level=opt_str(data, "annotation_level", m) or "", title=opt_str(data, "title", m) or "",
+                   message=opt_str(data, "message", m) or "")
 
 
 @dataclass(frozen=True)

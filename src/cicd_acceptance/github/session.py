@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
@@ -230,6 +231,40 @@ class ApiSession:
             raise GitHubAPIError(f"more than {self._max_pages} pages; stopped (the listing never ends)",
                                  method="GET", url=page.url, status_code=page.status_code)
         return str(target)
+
+    @contextmanager
+    def stream_redirected(self, url: str, *, max_redirects: int = 3) -> Iterator[Iterator[bytes]]:
+        """GET ``url`` as a byte stream (no JSON, no cache, no retries), following redirects by hand: only the API
+        hop carries the token; the storage a log redirects to gets a request without it. The caller bounds what it
+        reads. Raises GitHubAPIError for a non-2xx answer or a network error."""
+        request = self._http.build_request("GET", url)
+        where = str(request.url)
+        try:
+            response = self._http.send(request, stream=True, follow_redirects=False)
+            self._record(response)
+            for _ in range(max_redirects):
+                if not response.is_redirect:
+                    break
+                target = response.url.join(response.headers.get("location", ""))
+                response.close()
+                if target.scheme != "https" and target.scheme != self._http.base_url.scheme:
+                    raise GitHubAPIError(f"refusing a redirect to {target.scheme}://{target.host}", method="GET",
+                                         url=where)
+                response = self._http.send(self._http.build_request("GET", target), auth=None, stream=True,
+                                           follow_redirects=False)
+        except httpx.RequestError as exc:
+            raise GitHubAPIError(f"network error: {self.redact(str(exc)) or type(exc).__name__}", method="GET",
+                                 url=where) from None
+        try:
+            if not 200 <= response.status_code < 300:
+                raise GitHubAPIError(f"answered {response.status_code}", method="GET", url=where,
+                                     status_code=response.status_code)
+            yield response.iter_bytes()
+        except httpx.RequestError as exc:
+            raise GitHubAPIError(f"network error while reading: {self.redact(str(exc)) or type(exc).__name__}",
+                                 method="GET", url=where) from None
+        finally:
+            response.close()
 
     # -- one attempt -------------------------------------------------------------------------------------
 

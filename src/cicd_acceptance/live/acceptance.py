@@ -21,8 +21,11 @@ from dataclasses import dataclass
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.github.client import GitHubClient
-from cicd_acceptance.live.build import BuildTarget, run_build_acceptance
-from cicd_acceptance.live.ci_status import ci_status, merged_pull_request
+from cicd_acceptance.live.build import BuildTarget, quote_build_logs, run_build_acceptance
+from cicd_acceptance.live.ci_status import CiStatus, ci_status, merged_pull_request
+from cicd_acceptance.live.logs import LogLimits
+from cicd_acceptance.live.quotes import failure_quotes, go_test_quotes
+from cicd_acceptance.live.server import ServerKind
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.live.verdicts import BuildAcceptance, CiVerdict, WorkflowsVerdict
 from cicd_acceptance.live.waiter import RunChange, settle_by_waiting
@@ -57,6 +60,10 @@ class LiveSession:
         self._lock = threading.Lock()
         self._build: BuildAcceptance | None = None
         self.dispatches = 0
+        self.logs = LogLimits()
+        # Who answered (set by the opener): the emulator makes this run a rehearsal.
+        self.server: ServerKind | None = None
+        self.actor_source = "given" if target.actor else "none"
 
     @classmethod
     def open(cls, github: GitHubClient, registry: RegistryClient, target: LiveTarget,
@@ -122,7 +129,17 @@ class LiveSession:
                                settle=settle)
         except HarnessError as exc:
             return CiVerdict(False, f"CI status of {sha[:7]} ({event}) unknown: {exc}", sha, event)
-        return CiVerdict(status.green, status.reason, sha, event, status)
+        return CiVerdict(status.green, status.reason, sha, event, status, logs=self._ci_logs(status))
+
+    def _ci_logs(self, status: CiStatus) -> tuple[dict[str, object], ...]:
+        """The test job's ``go test`` lines of a green run; the failing jobs' log tails of a red one."""
+        verdict = status.verdict
+        if verdict is None or not verdict.run.completed:
+            return ()
+        repo, run_id = self.target.repository, verdict.run.id
+        if status.green:
+            return tuple(go_test_quotes(self.github, repo, run_id, verdict.jobs, self.plan.test_job, self.logs))
+        return tuple(failure_quotes(self.github, repo, run_id, verdict.jobs, self.logs))
 
     def build_acceptance(self) -> BuildAcceptance:
         """Snapshot, dispatch, find, wait, verify, at most once per session (the result is cached)."""
@@ -131,8 +148,9 @@ class LiveSession:
                 self.dispatches += 1
                 target = BuildTarget(self.target.repository, self.plan, self.head_sha, self.target.registry_host,
                                      self.target.actor)
-                self._build = run_build_acceptance(self.github, self.registry, target, self.timing,
-                                                   on_change=self._on_change)
+                self._build = quote_build_logs(
+                    self.github, target, run_build_acceptance(self.github, self.registry, target, self.timing,
+                                                              on_change=self._on_change), self.logs)
             return self._build
 
     # -- evidence ----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cicd_acceptance.errors import HarnessError
@@ -25,13 +25,15 @@ from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find
 from cicd_acceptance.live.images import ImageSnapshot, snapshot_before, verify_published
+from cicd_acceptance.live.logs import LogLimits
+from cicd_acceptance.live.quotes import PushTarget, failure_quotes, push_quotes
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.live.verdicts import BuildAcceptance, BuildRunVerdict, ServiceImage
 from cicd_acceptance.live.waiter import RunChange, RunResult, wait_for_run
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.registry.client import RegistryClient
 
-__all__ = ["BuildTarget", "missing_service_jobs", "run_build_acceptance"]
+__all__ = ["BuildTarget", "missing_service_jobs", "quote_build_logs", "run_build_acceptance"]
 
 # Builder clocks (runners) and GitHub's clock are NTP-synced; allow a little skew when judging "created after".
 CREATED_SKEW = timedelta(seconds=10)
@@ -142,3 +144,25 @@ def run_build_acceptance(github: GitHubClient, registry: RegistryClient, target:
     if dispatched_at is None:  # pragma: no cover - GitHub always sends created_at and Date
         return BuildAcceptance(run, _not_checked(target, "the dispatch time is unknown"), None)
     return BuildAcceptance(run, _verify(registry, target, before, dispatched_at), dispatched_at)
+
+
+def quote_build_logs(github: GitHubClient, target: BuildTarget, build: BuildAcceptance,
+                     limits: LogLimits | None = None) -> BuildAcceptance:
+    """``build`` with the evidence quoted from its run's logs: per service the push lines beside the registry's
+    digest; for a red run the failing jobs' log tails and annotations. Nothing when no run completed."""
+    result = build.run.result
+    if result is None or not result.verdict.run.completed:
+        return build
+    run_id, jobs = result.verdict.run.id, result.verdict.jobs
+    targets = [PushTarget(image.service, target.plan.image_path(image.service, target.repository),
+                          _pushed_tag(image, target), image.verdict.digest if image.verdict else None)
+               for image in build.images]
+    pushes = push_quotes(github, target.repository, run_id, jobs, targets, limits)
+    failures = () if result.green else tuple(failure_quotes(github, target.repository, run_id, jobs, limits))
+    return replace(build, push_logs=pushes, failure_logs=failures)
+
+
+def _pushed_tag(image: ServiceImage, target: BuildTarget) -> str:
+    """The sha tag the registry holds (short or long form), else the short one the plan expects."""
+    found = image.verdict.tag if image.verdict else None
+    return found or target.plan.sha_tags(target.head_sha)[0]

@@ -14,9 +14,9 @@
 4. An ambiguous POST failure (network error, 5xx) may have created a run: we look for it (step 3, with the local
    clock) and never dispatch again; if none shows up, the error says so.
 
-On ``actor``: ``GET /user`` is outside our API subset and a ``GITHUB_TOKEN`` has no user, so the actor is an
-input (the login the token acts as; ``github-actions[bot]`` for an Actions token). Without it, a foreign dispatch
-of the same commit in the same window makes two candidates and a clear error, never a wrong pick.
+On ``actor``: the login the token acts as, from ``GET /user`` (``live.server.token_login``); an Actions
+``GITHUB_TOKEN`` has no user, so it is None there. Without it, a foreign dispatch of the same commit in the same
+window makes two candidates and a clear error, never a wrong pick.
 """
 
 from __future__ import annotations

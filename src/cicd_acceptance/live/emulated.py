@@ -18,6 +18,7 @@ import httpx
 from cicd_acceptance.config import Settings, is_loopback_host
 from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
+from cicd_acceptance.live.server import TokenLogin, classify_server, token_login
 from cicd_acceptance.live.timing import CompressedTime, LiveTiming
 from cicd_acceptance.live.waiter import RunChange
 from cicd_acceptance.registry.client import RegistryClient
@@ -109,16 +110,24 @@ def registry_client_for(settings: Settings, *, transport: httpx.BaseTransport | 
 
 
 def open_live_session(settings: Settings, timing: LiveTiming, *, transports: LiveTransports | None = None,
-                      actor: str | None = None,
+                      actor: str | None = None, started_emulator: bool = False,
                       on_change: Callable[[RunChange], None] | None = None) -> LiveSession:
-    """Build both clients for ``settings`` and open the session (pins the commit; may raise a HarnessError)."""
+    """Build both clients for ``settings`` and open the session (pins the commit; may raise a HarnessError).
+
+    The session learns who answers (:func:`~cicd_acceptance.live.server.classify_server`: ``started_emulator``, or
+    the server's own answer) and, when no ``actor`` is given, the token's login from ``GET /user``.
+    """
     chosen = transports or LiveTransports()
+    server = classify_server(settings.api_url, started_emulator=started_emulator, transport=chosen.github)
     token: Secret | None = settings.token
     github = GitHubClient(base_url=settings.api_url, token=token, transport=chosen.github, sleep=timing.sleep)
     registry = registry_client_for(settings, transport=chosen.registry, timing=timing)
-    target = LiveTarget(settings.repository, settings.plan, settings.registry, actor)
     try:
-        return LiveSession.open(github, registry, target, timing, on_change=on_change)
+        login = TokenLogin(actor, "given") if actor or token is None else token_login(github)
+        target = LiveTarget(settings.repository, settings.plan, settings.registry, login.login)
+        session = LiveSession.open(github, registry, target, timing, on_change=on_change)
+        session.server, session.actor_source = server, login.source
+        return session
     except BaseException:
         github.close()
         registry.close()

@@ -8,7 +8,8 @@ and ``image``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,7 @@ class CiVerdict:
     event: str
     status: CiStatus | None = None
     pull: PullRequest | None = None
+    logs: tuple[dict[str, object], ...] = ()   # evidence kind ``log``: go test lines, or the failure's tail
 
     def run_evidence(self) -> dict[str, object] | None:
         """The judged run (kind ``run``), None when no run was found."""
@@ -181,6 +183,12 @@ class BuildAcceptance:
     run: BuildRunVerdict
     images: tuple[ServiceImage, ...]
     dispatched_at: datetime | None
+    push_logs: Mapping[str, dict[str, object]] = field(default_factory=dict)  # per service, kind ``log``
+    failure_logs: tuple[dict[str, object], ...] = ()                          # a red run's failing jobs
+
+    def push_log(self, service: str) -> dict[str, object] | None:
+        """The push lines quoted from the build's logs for ``service`` (None when no log was read)."""
+        return self.push_logs.get(service)
 
     def image(self, service: str) -> ServiceImage:
         """The image of ``service``; a service the plan does not name is reported as not checked."""

@@ -36,7 +36,7 @@ from cicd_acceptance.evidence.execplan import check_execplan, progress_entry, re
 from cicd_acceptance.evidence.jsonable import Redactor, to_jsonable
 from cicd_acceptance.evidence.markdown import render_markdown
 from cicd_acceptance.evidence.model import EVIDENCE_KINDS, Evidence, ScenarioResult
-from cicd_acceptance.evidence.verdict import Verdict, decide
+from cicd_acceptance.evidence.verdict import Verdict, decide, is_rehearsal
 from cicd_acceptance.secret import Secret
 from cicd_acceptance.testing.plugin import SETTINGS_KEY
 
@@ -244,11 +244,18 @@ class EvidenceSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, object, object]:
         # Outermost wrapper: the terminal reporter's summary and stats print inside, so our lines come last.
         result = yield
+        if self.config.option.collectonly:
+            return result  # nothing ran, nothing to judge
         deselected: set[str] = self.config.stash.get(_NOT_RUN_KEY, set())
         self.collector.add_not_run(deselected)
-        self.collector.add_not_run(self.collector.missing())  # interrupted (Ctrl-C, -x, a crashed worker)
         results = self.collector.results()
-        verdict = decide(results, not_run=sorted(self.collector.not_run))
+        settings = self.config.stash.get(SETTINGS_KEY, None)
+        rehearsal = is_rehearsal(settings.live_mode if settings else "off", results)
+        # Missing results: the run stopped early (Ctrl-C, -x, a crashed worker); not left out on purpose.
+        verdict = decide(results, not_run=sorted(self.collector.not_run), unfinished=self.collector.missing(),
+                         rehearsal=rehearsal)
+        if verdict is not None and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = verdict.exit_code  # only ever raised: a failing harness test stays a failure
         if not self._report(results, verdict) and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # evidence asked for but not written is a failure
         if verdict is not None:

@@ -164,7 +164,8 @@ def live_session(request: pytest.FixtureRequest, acceptance_settings: Settings,
     progress, on_change = _progress(request.config, settings.plan.build_workflow_file)
     failure = ""
     try:
-        session = open_live_session(settings, timing, transports=live_transports, actor=actor, on_change=on_change)
+        session = open_live_session(settings, timing, transports=live_transports, actor=actor,
+                                    started_emulator=live_emulator is not None, on_change=on_change)
     except HarnessError as exc:
         failure = f"cannot open the live session: {exc}"
     if failure:  # failed outside the except block, so the report shows one line, not the exception chain

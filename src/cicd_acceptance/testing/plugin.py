@@ -14,6 +14,7 @@ from cicd_acceptance.config import Options, Settings, resolve_settings
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
+from cicd_acceptance.testing.outlines import EXAMPLE_PARAMETER, plan_examples
 
 __all__ = ["SETTINGS_KEY", "get_settings"]
 
@@ -66,6 +67,24 @@ def pytest_configure(config: pytest.Config) -> None:
 def get_settings(config: pytest.Config) -> Settings:
     """The settings resolved for this run."""
     return config.stash[SETTINGS_KEY]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Outlines whose Examples come from the plan get one row per planned value (see ``testing.outlines``)."""
+    settings = metafunc.config.stash.get(SETTINGS_KEY, None)
+    if settings is None or EXAMPLE_PARAMETER not in metafunc.fixturenames:
+        return
+    from pytest_bdd.scenario import scenario_wrapper_template_registry as registry
+
+    template = registry.get(metafunc.function)
+    if template is None:
+        return
+    try:
+        rows = plan_examples(template, settings.plan)
+    except ValueError as exc:
+        raise pytest.UsageError(f"cicd-acceptance: {exc}") from None
+    if rows is not None:
+        metafunc.parametrize(EXAMPLE_PARAMETER, rows, ids=["-".join(row.values()) for row in rows])
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cicd_acceptance.workflows.expr_values import PartialObject
@@ -21,6 +22,17 @@ class BuildEvent:
     """A run trigger: ``BuildEvent("push", "refs/heads/main", sha, "main", "Acme/stream-monitor")``.
 
     ``inputs`` are the ``workflow_dispatch`` inputs given; the others take their defaults.
+
+    The remaining fields are what the event's payload and the repository say beyond the ref, for actions that read
+    them (docker/metadata-action). ``None`` means *not known* (a static run), never "absent"; an empty string
+    means known to be absent:
+
+    * ``pull_number``, ``head_ref``/``head_sha``, ``base_ref``/``base_sha``: the pull request (``pull_request`` and
+      ``pull_request_target``); ``base_ref`` is the base branch's name, as ``github.base_ref``.
+    * ``payload_base_ref``: the ``base_ref`` of a push payload (a tag push names the branch, ``refs/heads/main``).
+    * ``commit_date``: the commit's committer date (the checkout knows it); ``event_time``: when the build's steps
+      run (the emulator knows it at run time; unknown statically).
+    * ``repo_description``, ``repo_license`` (SPDX id), ``server_url``: what the repository API would say.
     """
 
     event_name: str
@@ -30,6 +42,17 @@ class BuildEvent:
     repository: str
     actor: str = ""
     inputs: Mapping[str, Any] | None = None
+    pull_number: int | None = None
+    head_ref: str | None = None
+    head_sha: str | None = None
+    base_ref: str | None = None
+    base_sha: str | None = None
+    payload_base_ref: str | None = None
+    commit_date: datetime | None = None
+    event_time: datetime | None = None
+    repo_description: str | None = None
+    repo_license: str | None = None
+    server_url: str = "https://github.com"
 
     @property
     def owner(self) -> str:
@@ -50,9 +73,17 @@ class BuildEvent:
 
     @property
     def pr_number(self) -> str | None:
-        """``2`` for ``refs/pull/2/merge``."""
+        """``2`` for ``refs/pull/2/merge``, or the payload's number for a ``pull_request*`` event."""
         parts = self.ref.split("/")
-        return parts[2] if len(parts) >= 4 and parts[:2] == ["refs", "pull"] else None
+        if len(parts) >= 4 and parts[:2] == ["refs", "pull"]:
+            return parts[2]
+        if self.pull_number is not None and self.event_name.startswith("pull_request"):
+            return str(self.pull_number)
+        return None
+
+    @property
+    def is_pull_request(self) -> bool:
+        return self.event_name in ("pull_request", "pull_request_target")
 
     @property
     def ref_name(self) -> str:
@@ -91,4 +122,20 @@ def github_context(event: BuildEvent) -> PartialObject:
     if event.actor:
         values["actor"] = event.actor
         values["triggering_actor"] = event.actor
+    if not event.is_pull_request:
+        values["base_ref"] = values["head_ref"] = ""  # GitHub sets them for pull request events only
+    else:
+        pull: dict[str, Any] = {}
+        if event.pull_number is not None:
+            pull["number"] = event.pull_number
+            values["event"]["number"] = event.pull_number
+        if event.base_ref is not None:
+            values["base_ref"] = event.base_ref
+            pull["base"] = PartialObject({"ref": event.base_ref} | ({"sha": event.base_sha} if event.base_sha else {}),
+                                         "github.event.pull_request.base")
+        if event.head_ref is not None:
+            values["head_ref"] = event.head_ref
+            pull["head"] = PartialObject({"ref": event.head_ref} | ({"sha": event.head_sha} if event.head_sha else {}),
+                                         "github.event.pull_request.head")
+        values["event"]["pull_request"] = PartialObject(pull, "github.event.pull_request")
     return PartialObject(values, "github")

@@ -96,6 +96,8 @@ def call_function(name: str, args: list[Any], text: str, *, path: str, line: int
     function, fewest, most = _FUNCTIONS[name]
     if not fewest <= len(args) <= most:
         raise WorkflowLoadError(f"wrong number of arguments in {text!r}", path=path, line=line)
+    if name == "fromjson" and getattr(args[0], "parsed", None) is not None:
+        return args[0].parsed  # a partly unknown JSON text whose structure is known (metadata-action's json)
     if any(isinstance(arg, Unknown) for arg in args):
         return Unknown(text)
     try:

@@ -184,6 +184,8 @@ class _Walk:
                 if step.id:
                     self.metadata[step.id] = result
                     ctx = ctx.with_step_outputs(step.id, _outputs(result))
+                if result.outputs is not None:  # DOCKER_METADATA_OUTPUT_* reach later steps through GITHUB_ENV
+                    ctx = ctx.with_env(result.outputs.env())
             elif step.uses_action(BUILD_PUSH_ACTION):
                 entries.extend(self.build(step, step_ctx, condition))
             else:
@@ -256,6 +258,8 @@ class _Walk:
 
 
 def _outputs(result: MetadataResult) -> dict[str, Any]:
+    if result.outputs is not None or result.tags == ():
+        return {"outputs": result.step_outputs()}
     def joined(values: list[Value]) -> Value:
         if any(isinstance(value, Unknown) for value in values):
             return Unknown("\n".join(str(value) for value in values), template=True)
