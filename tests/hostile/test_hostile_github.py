@@ -218,3 +218,17 @@ def test_a_real_loopback_server_dripping_bytes_times_out() -> None:
         session.close()
         thread.join(5)
     assert time.monotonic() - started < 5
+
+
+def test_a_gzip_job_log_is_decoded_in_bounded_steps() -> None:
+    """A log the caller cuts itself: one small gzip chunk never becomes one huge buffer."""
+    bomb = gzip_bomb(256)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-encoding": "gzip"}, stream=_Chunks(bomb))
+
+    client, _ = _client(handler)
+    with client.job_log(REPO, 7) as chunks:
+        sizes = [len(chunk) for chunk, _ in zip(chunks, range(40), strict=False)]
+    assert max(sizes) <= 1024 * 1024
+    assert sum(sizes) >= 16 * 1024 * 1024

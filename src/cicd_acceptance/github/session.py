@@ -19,6 +19,7 @@ Rules, all from GitHub's "best practices" page (see docs/reference API-FACTS.md)
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ import tenacity
 
 from cicd_acceptance.errors import ConfigError, GitHubAPIError, RateLimited
 from cicd_acceptance.github.failures import error_for, is_transient, rate_limit_hint, server_date
-from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, bounded_chunks
+from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, body_chunks, bounded_chunks
 from cicd_acceptance.secret import Secret
 
 __all__ = ["ApiResponse", "ApiSession", "ClientStats"]
@@ -259,12 +260,21 @@ class ApiSession:
             if not 200 <= response.status_code < 300:
                 raise GitHubAPIError(f"answered {response.status_code}", method="GET", url=where,
                                      status_code=response.status_code)
-            yield response.iter_bytes()
+            yield self._decoded_stream(response, where)
         except httpx.RequestError as exc:
             raise GitHubAPIError(f"network error while reading: {self.redact(str(exc)) or type(exc).__name__}",
                                  method="GET", url=where) from None
         finally:
             response.close()
+
+    def _decoded_stream(self, response: httpx.Response, where: str) -> Iterator[bytes]:
+        """The body decoded in bounded steps (a small gzip chunk never becomes a huge buffer); the caller stops."""
+        raw, encoding = body_chunks(response)
+        try:
+            yield from bounded_chunks(raw, encoding=encoding, limit=sys.maxsize, deadline=float("inf"),
+                                      clock=self._clock)
+        except BodyRefused as exc:
+            raise GitHubAPIError(exc.reason, method="GET", url=where, status_code=response.status_code) from None
 
     # -- one attempt -------------------------------------------------------------------------------------
 
@@ -387,17 +397,8 @@ class ApiSession:
 
 def _read_bounded(response: httpx.Response, *, deadline: float, clock: Callable[[], float], limit: int) -> bytes:
     """The decoded body, read chunk by chunk as it arrives (:func:`cicd_acceptance.httpbounds.bounded_chunks`)."""
-    try:
-        content = response.content  # an in-memory transport's answer arrives read (and decoded) already
-    except httpx.ResponseNotRead:
-        pass
-    else:
-        if len(content) > limit:
-            raise BodyRefused(f"the answer is larger than {limit} bytes (decoded); refused", transient=False)
-        return content
-    # iter_raw() without a chunk size yields what arrives: a chunk size would wait for 16 KiB between checks.
-    return b"".join(bounded_chunks(response.iter_raw(), encoding=response.headers.get("content-encoding", ""),
-                                   limit=limit, deadline=deadline, clock=clock))
+    raw, encoding = body_chunks(response)
+    return b"".join(bounded_chunks(raw, encoding=encoding, limit=limit, deadline=deadline, clock=clock))
 
 
 def _date(response: httpx.Response) -> datetime | None:
