@@ -232,3 +232,25 @@ def test_a_gzip_job_log_is_decoded_in_bounded_steps() -> None:
         sizes = [len(chunk) for chunk, _ in zip(chunks, range(40), strict=False)]
     assert max(sizes) <= 1024 * 1024
     assert sum(sizes) >= 16 * 1024 * 1024
+
+
+def test_a_redirect_with_a_gzip_bomb_body_is_refused() -> None:
+    bomb = gzip_bomb(1024)
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(302, headers={"location": f"{API}/rate_limit?x=1", "content-encoding": "gzip"},
+                              stream=_Chunks(bomb))
+
+    clock = ManualClock()
+    session = _session(handler, clock)
+    tracemalloc.start()
+    try:
+        with pytest.raises(GitHubAPIError, match="redirect: the answer is larger than"):
+            session.request("GET", "rate_limit")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 * 1024
+    assert len(seen) == 1
