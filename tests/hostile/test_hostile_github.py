@@ -254,3 +254,12 @@ def test_a_redirect_with_a_gzip_bomb_body_is_refused() -> None:
         tracemalloc.stop()
     assert peak < 32 * 1024 * 1024
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize("location", ["http://[::1", "https://a:b:c", "https://[zz]/"])
+def test_a_garbage_location_is_a_clear_error(location: str) -> None:
+    client, _ = _client(lambda r: httpx.Response(302, headers={"location": location}))
+    with pytest.raises(GitHubAPIError), client.job_log(REPO, 7) as chunks:
+        list(chunks)
+    with pytest.raises(GitHubAPIError):
+        client.get_rate_limit()
