@@ -136,3 +136,12 @@ def test_valid_plans_still_load(tmp_path: Path) -> None:
     assert plan.dockerfile_for("api") == "docker/api/Dockerfile"
     assert plan.image_for("api", "o/r") == "127.0.0.1:5000/o/api"
     assert plan.sha_tags("0" * 40)[0] == "0000000"
+
+
+def test_a_multi_line_test_command_is_allowed_but_not_a_nul(tmp_path: Path) -> None:
+    path = tmp_path / "acceptance.toml"
+    path.write_text('[ci]\ntest_command = """\ngo vet ./...\ngo test ./...\n"""\n')
+    assert "go test ./..." in load_plan(path).test_command
+    path.write_text('[ci]\ntest_command = "go test\\u0000 ./..."\n')
+    with pytest.raises(ConfigError, match=r"ci\.test_command: expected text without NUL"):
+        load_plan(path)
