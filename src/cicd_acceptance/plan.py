@@ -182,6 +182,9 @@ def _pattern(required: set[str], *, path: bool = False) -> Any:
         if unknown or missing:
             raise ValueError(f"placeholders must include {sorted(required)} and only {sorted(_PATTERN_FIELDS)}, "
                              f"found {sorted(names)}")
+        if path and any(ch in text for ch in "*?[]"):
+            # The Dockerfile rule globs the pattern: a '**' could walk a symlinked '/' for ever.
+            raise ValueError(f"a path pattern takes no glob characters (*?[]), found {text!r}")
         return _relative(text) if path else text
     return check
 

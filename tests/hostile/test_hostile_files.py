@@ -83,6 +83,7 @@ def test_the_target_plan_file_goes_through_the_same_reader(tmp_path: Path) -> No
 @pytest.mark.parametrize(("text", "key", "why"), [
     ('dockerfile_pattern = "../../../../etc/{service}"\n', "dockerfile_pattern", "inside the repository"),
     ('dockerfile_pattern = "/etc/{service}"\n', "dockerfile_pattern", "inside the repository"),
+    ('dockerfile_pattern = "**/Dockerfile.{service}"\n', "dockerfile_pattern", "no glob characters"),
     ('[workflows]\nci = ".github/workflows/../../../etc/x.yml"\n', "workflows.ci", "inside the repository"),
     ('[tags]\nsha_prefix = ["a", {b=1}]\n', "tags.sha_prefix", "expected a string, found a TOML list"),
     ('[tags]\nlatest = "' + "x" * 50_001 + '"\n', "tags.latest", "at most"),
