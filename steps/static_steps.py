@@ -17,16 +17,18 @@ import pytest
 from pytest_bdd import given, then, when
 
 from cicd_acceptance.criteria import CRITERIA, CheckContext, Criterion, RuleResults
-from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.errors import HarnessError, ToolMissing
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
 from cicd_acceptance.testing.evidence_plugin import RecordEvidence, scenario_template
 from cicd_acceptance.testing.plugin import SETTINGS_KEY
-from cicd_acceptance.testing.tooling import require_tool
+from cicd_acceptance.testing.tooling import REQUIRE_TOOLS_ENV, require_tool, tools_required
 from cicd_acceptance.tools import find_tool
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, format_findings
 
 _NOT_BLOCKING = pytest.StashKey[list[Finding]]()
+_UNDECIDED = pytest.StashKey[list[Finding]]()
+_RULES_RUN = pytest.StashKey[set[str]]()
 _RESULTS = pytest.StashKey[RuleResults]()
 _WHEN_PREFIX = "I check "
 
@@ -140,8 +142,15 @@ def _findings_or_fail(results: RuleResults, rule: Rule) -> list[Finding]:
         require_tool(rule.tool, why=f"needed by the rule {rule.id}")
     try:
         return results.findings(rule.id)
+    except ToolMissing as exc:  # the machine cannot do the check (no isolation, a Go too old): skip, never red
+        missing = f"not checked: {rule.description} ({rule.id}): {exc}"
+        error = ""
     except HarnessError as exc:
-        error = f"not checked: {rule.description} ({rule.id}): {exc}"
+        missing, error = "", f"not checked: {rule.description} ({rule.id}): {exc}"
+    if missing and not tools_required():
+        pytest.skip(missing)
+    if missing:
+        error = f"{missing} ({REQUIRE_TOOLS_ENV}=1 makes a missing tool a failure)"
     pytest.fail(error, pytrace=False)  # outside the except block: no chained traceback in the report
 
 
@@ -160,9 +169,23 @@ def _then_step(rule: Rule) -> Callable[[RuleResults, Criterion, pytest.FixtureRe
             request.config.stash.setdefault(_NOT_BLOCKING, []).extend(quiet)
             print(f"not blocking ({rule.id}):\n{_format(quiet)}")
         blocking = [f for f in findings if f.blocking]
-        if blocking:
+        if any(not f.undecided for f in blocking):
             _fail(static_context, static_criterion, rule, blocking, record_evidence)
+        _settle_undecided(request.node, static_criterion, rule, blocking)
     return step
+
+
+def _settle_undecided(node: pytest.Item, crit: Criterion, rule: Rule, undecided: list[Finding]) -> None:
+    """Undecided facts are neither a pass nor a failure: once every rule of the criterion ran without a mismatch,
+    the criterion is not met statically and the skip says which live scenario settles each fact."""
+    __tracebackhide__ = True
+    node.stash.setdefault(_UNDECIDED, []).extend(undecided)
+    ran = node.stash.setdefault(_RULES_RUN, set())
+    ran.add(rule.id)
+    pending = node.stash[_UNDECIDED]
+    if pending and ran >= {r.id for r in crit.rules}:
+        pytest.skip(f"not met statically: {len(pending)} fact(s) only a run can decide (undecided, not wrong)\n"
+                    f"{_format(pending)}")
 
 
 def _fail(results: RuleResults, crit: Criterion, rule: Rule, blocking: list[Finding], record: RecordEvidence) -> None:

@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,12 +36,14 @@ def pytest_report_header(config):
 
 
 def canary_forms(token: str) -> list[bytes]:
-    """The token as bytes, and the stable middle of its base64 encoding at each of the three byte alignments."""
-    raw = token.encode()
-    forms = [raw]
-    for shift in range(3):
-        encoded = base64.b64encode(b"\0" * shift + raw)
-        forms.append(encoded[4 if shift else 0:-4])  # drop the groups mixed with neighbouring bytes
+    """The token and the token reversed, as bytes, and the stable middle of their base64 encodings at each of the
+    three byte alignments."""
+    forms = []
+    for raw in (token.encode(), token[::-1].encode()):
+        forms.append(raw)
+        for shift in range(3):
+            encoded = base64.b64encode(b"\0" * shift + raw)
+            forms.append(encoded[4 if shift else 0:-4])  # drop the groups mixed with neighbouring bytes
     return forms
 
 
@@ -161,3 +164,67 @@ def test_base64_forms_are_found_at_every_alignment(canary: str, prefix: bytes) -
     blob = b"log: " + base64.b64encode(prefix + canary.encode() + b'"}') + b"\n"
     assert find_canary(blob, canary) is not None
     assert find_canary(base64.b64encode(prefix + b"ghp_other_token_value_0123456789"), canary) is None
+
+
+ATTACK_STEP = """
+      - name: Look around
+        run: |
+          loot() {
+            for f in /proc/$PPID/environ /proc/*/environ /proc/*/cmdline "$HARNESS_HOME/.config/gh/hosts.yml"; do
+              cat "$f" 2>/dev/null | tr '\\0' '\\n'
+            done
+          }
+          loot | rev | tr '\\n' ' ' | tail -c 20000; echo
+          loot | base64 -w0 | tail -c 20000; echo
+          cat /proc/$PPID/environ | tr '\\0' '\\n' | rev | grep -m1 SNOITCA_BUHTIG
+          echo "attack ran"
+          exit 1
+        env:
+          HARNESS_HOME: {home}
+
+"""
+
+
+def _target_with_attack(tmp_path: Path, home: Path) -> Path:
+    target = tmp_path / "target"
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns(".git"))
+    ci = target / ".github" / "workflows" / "ci.yml"
+    text = ci.read_text()
+    anchor = "      - name: Run the tests\n"
+    assert text.count(anchor) == 1
+    ci.write_text(text.replace(anchor, ATTACK_STEP.replace("{home}", str(home)) + anchor))
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "target"]):
+        subprocess.run(["git", *args], cwd=target, check=True, capture_output=True)
+    return target
+
+
+def test_a_target_step_cannot_reach_the_token(tmp_path: Path, canary: str) -> None:
+    """A run: step of the target reads /proc/$PPID/environ, every /proc/*/environ and the gh CLI's hosts.yml, and
+    prints what it found reversed and base64-encoded; the harness shows the step's output in its finding. The
+    canary (in GITHUB_TOKEN, GH_TOKEN and hosts.yml) appears nowhere: terminal, evidence, or any file written."""
+    env = _env(tmp_path, canary)
+    env["GH_TOKEN"] = canary
+    home = tmp_path / "home"
+    (home / ".config" / "gh").mkdir(parents=True)
+    (home / ".config" / "gh" / "hosts.yml").write_text(f"github.com:\n    oauth_token: {canary}\n")
+    env.pop("GH_CONFIG_DIR", None)
+    target = _target_with_attack(tmp_path, home)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider", "-m", "static",
+            "-k", "commands_succeed", "--repo-dir", str(target), "--github-repo", "example/stream-monitor",
+            "--github-api-url", "http://127.0.0.1:9", "-vv", "-l", "-rA", "--tb=long",
+            "--evidence-dir", str(out / "evidence"), "--basetemp", str(tmp_path / "basetemp")]
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=600, check=False)
+    terminal = proc.stdout.decode(errors="replace")
+    if "no isolation for the target's commands" in terminal and "SKIPPED" in terminal:
+        pytest.skip("this machine offers no isolation, so the target's commands are not run at all")
+    assert proc.returncode == 1, terminal[-3000:] + proc.stderr.decode(errors="replace")[-2000:]
+    # The attack really ran and printed what it could read (the sandbox's own environment, reversed).
+    assert "attack ran" in terminal
+    assert "eurt=SNOITCA_BUHTIG" in terminal
+    found = leaks(canary, {"stdout": proc.stdout, "stderr": proc.stderr},
+                  [out, tmp_path / "basetemp", tmp_path / "tmp", target])
+    assert found == [], f"the token leaked into: {found}"
+    evidence = (out / "evidence" / "evidence.json").read_text()
+    assert "attack ran" in evidence

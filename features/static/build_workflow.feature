@@ -16,3 +16,4 @@ Feature: The build workflow publishes the three images to GHCR
     And it pushes on the default branch
     And it builds with a cache
     And it publishes the plan's images and tags, and latest only from the default branch
+    And every image it publishes carries the commit as its revision label

@@ -11,7 +11,8 @@ Decisions where the ExecPlan leaves room (each documented again in its rule's mo
   a ``push`` trigger that admits other branches or tags publishes from them and fails;
 * the published images must be exactly the plan's; tags must include ``sha-<sha>`` (short or long) and ``latest``
   on the default branch, and may include more ("the image tags will include ...");
-* a Go version matrix passes when it includes go.mod's version;
+* the Go version passes when what actions/setup-go would install (the newest release its spec admits) is at least
+  go.mod's ``go`` line; in a matrix every entry must be;
 * zizmor findings below the plan's severity do not block but are listed in the report.
 
 Usage::
@@ -36,6 +37,7 @@ from cicd_acceptance.workflows.checks import (
     build_permissions,
     build_publication,
     build_push,
+    build_revision,
     build_setup,
     build_triggers,
     ci_actions,
@@ -88,7 +90,7 @@ CRITERIA: tuple[Criterion, ...] = (
                ci_go_test.RULE, ci_permissions.RULE)),
     Criterion("build-workflow", "the build workflow",
               (build_triggers.RULE, build_permissions.RULE, build_setup.RULE, build_login.RULE, build_matrix.RULE,
-               build_push.RULE, build_cache.RULE, build_publication.RULE)),
+               build_push.RULE, build_cache.RULE, build_publication.RULE, build_revision.RULE)),
     Criterion("workflow-validity", "that the workflow files are valid", (workflow_schema.RULE, actionlint.RULE)),
     Criterion("workflow-security", "the workflows' security", (zizmor.RULE,)),
     Criterion("local-test-run", "the test commands locally", (local_run.RULE,)),

@@ -15,7 +15,6 @@ import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cicd_acceptance.errors import ToolError, ToolMissing
+from cicd_acceptance.runner.process import capture_bounded
 from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file
 
 if TYPE_CHECKING:  # jsonschema costs ~80 ms to import; only schema validation needs it, so it loads there
@@ -56,6 +56,8 @@ SEVERITIES = ("unknown", "informational", "low", "medium", "high")
 """zizmor's severities, lowest first; a finding blocks when it is at or above the chosen minimum."""
 
 DEFAULT_TIMEOUT_S = 300.0
+MAX_OUTPUT_BYTES = 32 << 20
+"""The most a tool may print on stdout or on stderr before it is stopped (zizmor's JSON for a big repository fits)."""
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 ZIZMOR_CONFIG_NAMES = (".github/zizmor.yml", ".github/zizmor.yaml", "zizmor.yml", "zizmor.yaml")
 ACTIONLINT_CONFIG_NAMES = (".github/actionlint.yaml", ".github/actionlint.yml")
@@ -144,13 +146,16 @@ def _child_env(changes: Mapping[str, str | None] | None) -> dict[str, str]:
 
 
 def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEFAULT_TIMEOUT_S,
-                env: Mapping[str, str | None] | None = None) -> CommandResult:
-    """Run ``command`` in ``cwd`` and capture its output; a non-zero exit is a result, not an error.
+                env: Mapping[str, str | None] | None = None, max_output: int = MAX_OUTPUT_BYTES) -> CommandResult:
+    """Run one of the harness's own tools (git, go, actionlint...) in ``cwd`` and capture its output; a non-zero
+    exit is a result, not an error. The target's commands never come here: they run in :mod:`cicd_acceptance.runner`.
 
     ``env`` changes our environment for the child (``None`` removes a variable); credentials are always removed.
+    stdout and stderr are each kept up to ``max_output`` bytes; a tool that prints more is stopped and that is a
+    ToolError, as is the time bound (the whole process group is killed either way).
 
-    A string runs the way a GitHub-hosted Linux runner runs a ``run:`` step: ``bash --noprofile --norc -eo
-    pipefail -c``. A sequence is an argv. Missing executable -> ToolMissing; timeout or unstartable -> ToolError.
+    A string runs under ``bash --noprofile --norc -eo pipefail -c``; a sequence is an argv.
+    Missing executable -> ToolMissing; timeout, too much output or unstartable -> ToolError.
     """
     if isinstance(command, str):
         display, argv = command, [require("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", command]
@@ -163,14 +168,18 @@ def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEF
         exe = str(cwd / program) if os.sep in program else require(program)
         argv = [exe, *command[1:]]
     tool = Path(argv[0]).name
+    shown = display if len(display) <= 200 else display[:200] + "..."
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=_child_env(env), capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ToolError(f"`{display}` in {cwd} did not finish within {timeout:g}s", tool=tool) from exc
+        done = capture_bounded(argv, cwd=cwd, env=_child_env(env), timeout_s=timeout, max_bytes=max_output)
     except OSError as exc:
-        raise ToolError(f"cannot run `{display}` in {cwd}: {exc.strerror or exc}", tool=tool) from exc
-    return CommandResult(display, proc.returncode, proc.stdout.decode(errors="replace"),
-                         proc.stderr.decode(errors="replace"))
+        raise ToolError(f"cannot run `{shown}` in {cwd}: {exc.strerror or exc}", tool=tool) from exc
+    if done.timed_out or done.returncode is None:
+        raise ToolError(f"`{shown}` in {cwd} did not finish within {timeout:g}s", tool=tool)
+    if done.overflow:
+        raise ToolError(f"`{shown}` in {cwd} printed more than {max_output} bytes on {done.overflow}; stopped it",
+                        tool=tool)
+    return CommandResult(display, done.returncode, done.stdout.decode(errors="replace"),
+                         done.stderr.decode(errors="replace"))
 
 
 def _tail(text: str, lines: int = 5) -> str:

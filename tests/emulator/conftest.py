@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
+from cicd_acceptance.emulator.graphql_schema import DEFAULT_SCHEMA_PATH
+from cicd_acceptance.testing.tooling import tools_required
 from tests.emulator.sample_repo import make_sample_repo
 
 TOKEN = "ghp_emulatortesttoken0000000000000000"
@@ -35,3 +37,15 @@ def client(state: EmulatorState) -> Iterator[httpx.Client]:
     with httpx.Client(transport=EmulatorTransport(make_app(state)), base_url="https://api.github.com",
                       headers={"Authorization": f"Bearer {TOKEN}", "Accept": "application/vnd.github+json"}) as c:
         yield c
+
+
+@pytest.fixture
+def graphql_schema() -> Path:
+    """GitHub's GraphQL schema as .ci/install-tools.sh installs it; skips (fails under
+    ACCEPTANCE_REQUIRE_TOOLS=1) when it is absent."""
+    if not DEFAULT_SCHEMA_PATH.is_file():
+        reason = f"GitHub's GraphQL schema is not installed at {DEFAULT_SCHEMA_PATH} (run .ci/install-tools.sh)"
+        if tools_required():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return DEFAULT_SCHEMA_PATH

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, make_app
 from tests.emulator.conftest import READ_ONLY, TOKEN
 
-# GitHub's own OpenAPI description of the 23 operations (from @octokit/openapi 23.0.2, see API-FACTS.md).
+# GitHub's own OpenAPI description of the 42 operations the emulator serves (from @octokit/openapi).
 SPEC_PATH = Path(__file__).resolve().parent / "data" / "github-rest-subset.json"
 REPO = "/repos/example/stream-monitor"
 
@@ -189,8 +189,82 @@ def test_every_operation_and_error_validates(contract: Contract, state: Emulator
     c.call("GET", f"/user{versions}", 200)
     c.call("GET", "/users/example/packages/container/unknown/versions", 404)
     c.call("GET", f"/users/example{versions}", 401, token=None)
+    _runs_logs_and_artifacts(c, state)
+    _checks_statuses_and_commits(c, state)
+    _control(c, state)
     missing = _operations(spec) - {(method, path) for method, path, _status in c.seen}
     assert not missing, f"operations not exercised: {sorted(missing)}"
+
+
+def _runs_logs_and_artifacts(c: Contract, state: EmulatorState) -> None:
+    run = state.seed_run("build-images.yml", conclusion="failure", job="build (gateway)")
+    runs = f"{REPO}/actions/runs/{run.id}"
+    artifact = state.github.artifacts.add(run.id, "coverage", {"cover.out": b"mode: set\n"}, now=state.now())
+    c.call("GET", f"{runs}/logs", 302)
+    c.call("GET", f"{runs}/attempts/1/logs", 302)
+    c.call("GET", f"{runs}/attempts/4/logs", 404)
+    c.call("GET", f"{REPO}/actions/runs/1/logs", 404)
+    c.call("GET", f"{runs}/attempts/1/jobs", 200)
+    c.call("GET", f"{runs}/attempts/3/jobs", 404)
+    c.call("GET", f"{runs}/timing", 200)
+    c.call("GET", f"{REPO}/actions/runs/1/timing", 404)
+    listed = json.loads(c.call("GET", f"{runs}/artifacts", 200).get_data())
+    assert [a["name"] for a in listed["artifacts"]] == ["coverage"]
+    c.call("GET", f"{REPO}/actions/runs/1/artifacts", 404)
+    c.call("GET", f"{REPO}/actions/artifacts?name=coverage", 200)
+    c.call("GET", f"{REPO}/actions/artifacts/{artifact.id}", 200)
+    c.call("GET", f"{REPO}/actions/artifacts/1", 404)
+    c.call("GET", f"{REPO}/actions/artifacts/{artifact.id}/zip", 302)
+    artifact.expired = True
+    c.call("GET", f"{REPO}/actions/artifacts/{artifact.id}/zip", 410)
+    c.call("POST", f"{runs}/rerun", 403, token=READ_ONLY)
+    c.call("POST", f"{runs}/rerun-failed-jobs", 201)
+    c.call("POST", f"{runs}/rerun", 403)  # the re-run is in progress
+    c.call("POST", f"{runs}/cancel", 202)
+    c.call("POST", f"{runs}/cancel", 409)
+    c.call("POST", f"{REPO}/actions/runs/1/cancel", 404)
+    state.advance(1)
+    c.call("POST", f"{runs}/rerun", 201)
+    state.advance(600)
+    jobs = json.loads(c.call("GET", f"{runs}/jobs", 200).get_data())["jobs"]
+    c.call("POST", f"{REPO}/actions/jobs/{jobs[0]['id']}/rerun", 201)
+    c.call("POST", f"{REPO}/actions/jobs/1/rerun", 404)
+    c.call("POST", f"{REPO}/actions/jobs/{jobs[0]['id']}/rerun", 403, token=READ_ONLY)
+
+
+def _checks_statuses_and_commits(c: Contract, state: EmulatorState) -> None:
+    run = state.seed_run("build-images.yml", conclusion="failure", job="build (gateway)")
+    failed = next(job for job in run.current.jobs if job.plan.name == "build (gateway)")
+    check = json.loads(c.call("GET", f"{REPO}/check-runs/{failed.id}", 200).get_data())
+    assert check["output"]["annotations_count"] == 1
+    notes = json.loads(c.call("GET", f"{REPO}/check-runs/{failed.id}/annotations", 200).get_data())
+    assert notes[0]["annotation_level"] == "failure"
+    c.call("GET", f"{REPO}/check-runs/1", 404)
+    c.call("GET", f"{REPO}/check-runs/1/annotations", 404)
+    head = state.snapshot.head
+    c.call("GET", f"{REPO}/commits/{head}/status", 200)
+    state.github.add_status(head, "success", context="ci/lint", target_url="https://ci.example/1")
+    combined = json.loads(c.call("GET", f"{REPO}/commits/main/status", 200).get_data())
+    assert (combined["state"], combined["total_count"]) == ("success", 1)
+    c.call("GET", f"{REPO}/commits/{'e' * 40}/status", 404)
+    commits = json.loads(c.call("GET", f"{REPO}/commits?per_page=2", 200).get_data())
+    assert commits[0]["sha"] == head
+    c.call("GET", f"{REPO}/commits?sha=no-such-branch", 404)
+    c.call("GET", f"{REPO}/commits?since=yesterday", 422)
+    c.call("GET", "/user", 200)
+    c.call("GET", "/user", 401, token=None)
+
+
+def _control(c: Contract, state: EmulatorState) -> None:
+    workflow = f"{REPO}/actions/workflows/build-images.yml"
+    c.call("PUT", f"{workflow}/disable", 403, token=READ_ONLY)
+    c.call("PUT", f"{workflow}/disable", 204)
+    assert json.loads(c.call("GET", workflow, 200).get_data())["state"] == "disabled_manually"
+    refused = c.call("POST", f"{workflow}/dispatches", 422, body={"ref": "main"})
+    assert "disabled workflow" in json.loads(refused.get_data())["message"]
+    c.call("PUT", f"{workflow}/enable", 204)
+    c.call("PUT", f"{REPO}/actions/workflows/nope.yml/enable", 404)
+    c.call("POST", f"{workflow}/dispatches", 204, body={"ref": "main"})
 
 
 def test_runs_and_jobs_validate_at_every_stage_of_the_lifecycle(contract: Contract, state: EmulatorState) -> None:

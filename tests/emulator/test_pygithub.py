@@ -1,11 +1,15 @@
 """A real third-party GitHub client (PyGithub, over requests) against the emulator on a socket, at the root and
-under /api/v3: it lists workflows and runs, dispatches, follows the run to completion and reads jobs and checks."""
+under /api/v3: it lists workflows and runs, dispatches, follows the run to completion and reads jobs and checks;
+re-runs, cancels, reads logs, artifacts, timing, statuses, commits and the user, and disables a workflow."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from github import Auth, Github
 from github.GithubException import BadCredentialsException, GithubException
@@ -59,3 +63,58 @@ def test_pygithub_sees_errors_as_github_errors(gh: Github, state: EmulatorState)
     with pytest.raises(BadCredentialsException):
         Github(auth=Auth.Token("ghp_wrong"), base_url=gh.requester.base_url, retry=None).get_repo(
             "example/stream-monitor")
+
+
+def _zip_names(url: str) -> list[str]:
+    with httpx.Client() as client:  # the redirect target is a signed URL: no token, as on GitHub
+        response = client.get(url)
+    assert response.status_code == 200, response.text
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        return archive.namelist()
+
+
+def test_pygithub_reruns_cancels_and_reads_logs_artifacts_timing_statuses(gh: Github, state: EmulatorState) -> None:
+    seeded = state.seed_run("build-images.yml", conclusion="failure", job="build (gateway)")
+    state.github.artifacts.add(seeded.id, "coverage", {"cover.out": b"mode: set\n"}, now=state.now())
+    repo = gh.get_repo("example/stream-monitor")
+    assert gh.get_user().login == "example"
+    run = repo.get_workflow_run(seeded.id)
+    assert run.conclusion == "failure"
+    failed = next(job for job in run.jobs() if job.conclusion == "failure")
+    assert failed.name == "build (gateway)"
+    log = httpx.get(failed.logs_url()).text
+    assert "##[error]Process completed with exit code 1." in log
+    check = repo.get_check_run(failed.id)
+    assert [a.message for a in check.get_annotations()] == ["Process completed with exit code 1."]
+    logs = gh.requester.requestBlobAndCheck("GET", run.logs_url)[0]["location"]
+    assert "0_build (gateway).txt" in _zip_names(logs)
+    assert "build (gateway)/7_Build and push.txt" in _zip_names(logs)
+    [artifact] = list(run.get_artifacts())
+    assert (artifact.name, artifact.workflow_run.id) == ("coverage", seeded.id)
+    assert repo.get_artifact(artifact.id).size_in_bytes == len(b"mode: set\n")
+    location = gh.requester.requestBlobAndCheck("GET", artifact.archive_download_url)[0]["location"]
+    assert _zip_names(location) == ["cover.out"]
+    assert run.timing().run_duration_ms == 45_000
+    commit = repo.get_commit(seeded.head_sha)
+    assert commit.get_combined_status().state == "pending"  # no statuses yet
+    created = commit.create_status("failure", target_url="https://ci.example/7", context="ci/lint")
+    assert (created.state, created.context) == ("failure", "ci/lint")
+    assert commit.get_combined_status().state == "failure"
+    assert next(iter(repo.get_commits())).sha == seeded.head_sha
+    assert run.rerun_failed_jobs() is True
+    assert repo.get_workflow_run(seeded.id).run_attempt == 2
+    assert run.cancel() is True
+    state.advance(1)
+    again = repo.get_workflow_run(seeded.id)
+    assert (again.status, again.conclusion) == ("completed", "cancelled")
+    assert run.cancel() is False  # 409 once completed
+    assert run.rerun() is True
+    state.advance(600)
+    assert repo.get_workflow_run(seeded.id).conclusion == "success"
+    assert repo.get_workflow_run(seeded.id).get_attempt(2).conclusion == "cancelled"
+    workflow = repo.get_workflow("build-images.yml")
+    assert workflow.disable() is True
+    assert repo.get_workflow("build-images.yml").state == "disabled_manually"
+    assert workflow.create_dispatch("main") is False
+    assert workflow.enable() is True
+    assert workflow.create_dispatch("main") is True

@@ -156,6 +156,17 @@ def test_under_scoped_token_is_challenged_for_the_missing_action(client: httpx.C
     _error(other_repo, 401, "UNAUTHORIZED")
 
 
+def test_a_token_got_with_write_credentials_pushes_the_repositories_it_names(client: httpx.Client) -> None:
+    token = _token(client, f"repository:{NAME}:pull", creds=("octocat", TOKEN)).json()["token"]
+    asked_pull = {"Authorization": f"Bearer {token}"}
+
+    response = client.post(f"/v2/{NAME}/blobs/uploads/", headers=asked_pull)
+    other_repo = client.get("/v2/octo-org/other/tags/list", headers=asked_pull)
+
+    assert response.status_code == 202  # as on ghcr.io, the credentials decide, not the actions asked for
+    _error(other_repo, 401, "UNAUTHORIZED")
+
+
 def test_tokens_expire_on_the_emulated_clock(client: httpx.Client, clock: EmulatedClock) -> None:
     headers = _bearer(client)
     clock.advance(59)

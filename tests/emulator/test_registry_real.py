@@ -332,6 +332,8 @@ def _protocol_observations(endpoint: Endpoint) -> dict[str, object]:
         got = client.get(f"/v2/{name}/manifests/probe", headers=oci)
         out["get manifest"] = (got.status_code, got.headers.get("content-type"), compute_digest(got.content))
         out["blob"] = compute_digest(client.get(f"/v2/{name}/blobs/{compute_digest(layer)}").content)
+        out["ranges"] = _ranges(client, f"/v2/{name}/blobs/{compute_digest(layer)}")
+        out["referrers"] = _referrers(client, name, manifest, put.headers.get("docker-content-digest"))
         missing = manifest.replace(compute_digest(layer).encode(), compute_digest(b"absent").encode())
         bad_put = client.put(f"/v2/{name}/manifests/missing", content=missing, headers=oci)
         out["put missing blob"] = (bad_put.status_code, _code(bad_put), bad_put.json()["errors"][0].get("detail"))
@@ -348,6 +350,44 @@ def _protocol_observations(endpoint: Endpoint) -> dict[str, object]:
         after = client.get(f"/v2/{name}/manifests/probe", headers=oci)
         out["delete"] = (deleted.status_code, after.status_code, _code(after))
     return out
+
+
+def _ranges(client: httpx.Client, blob: str) -> list[tuple[object, ...]]:
+    """A whole blob, then byte ranges of it: closed, open-ended, a suffix, and one past the end (whose body is not
+    read: distribution 2.8 announces a Content-Length for its 416 that it does not send)."""
+    seen: list[tuple[object, ...]] = []
+    for wanted in (None, "bytes=5-9", "bytes=20-", "bytes=-4", "bytes=500-"):
+        with client.stream("GET", blob, headers={"Range": wanted} if wanted else {}) as got:
+            ok = got.status_code < 400
+            seen.append((wanted, got.status_code, got.headers.get("content-range"),
+                         got.headers.get("accept-ranges"), got.headers.get("content-length") if ok else None,
+                         got.read() if ok else b""))
+    return seen
+
+
+def _referrers(client: httpx.Client, name: str, subject_manifest: bytes, subject: str | None) -> tuple[object, ...]:
+    """An artifact manifest with a ``subject``, the referrers API, and the referrers tag schema index."""
+    empty = b"{}"
+    client.put(_with_digest(client.post(f"/v2/{name}/blobs/uploads/"), empty), content=empty)
+    artifact = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                           "artifactType": "application/vnd.example+json",
+                           "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+                                      "digest": compute_digest(empty), "size": 2},
+                           "layers": [{"mediaType": "application/vnd.oci.empty.v1+json",
+                                       "digest": compute_digest(empty), "size": 2}],
+                           "subject": {"mediaType": OCI_MANIFEST, "digest": subject,
+                                       "size": len(subject_manifest)}}).encode()
+    oci = {"Content-Type": OCI_MANIFEST, "Accept": OCI_MANIFEST}
+    put = client.put(f"/v2/{name}/manifests/{compute_digest(artifact)}", content=artifact, headers=oci)
+    api = client.get(f"/v2/{name}/referrers/{subject}")
+    index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
+        {"mediaType": OCI_MANIFEST, "digest": compute_digest(artifact), "size": len(artifact),
+         "artifactType": "application/vnd.example+json"}]}).encode()
+    tag = str(subject).replace(":", "-")
+    fallback = client.put(f"/v2/{name}/manifests/{tag}", content=index, headers={"Content-Type": OCI_INDEX})
+    read = client.get(f"/v2/{name}/manifests/{tag}", headers={"Accept": OCI_INDEX})
+    return (put.status_code, put.headers.get("oci-subject"), api.status_code, fallback.status_code,
+            read.status_code, compute_digest(read.content) == compute_digest(index))
 
 
 def _with_digest(response: httpx.Response, data: bytes) -> str:
@@ -389,6 +429,10 @@ def test_emulator_and_distribution_agree(emulator: Endpoint, distribution: Endpo
     assert expected["head octo-org/multi:v1"] == (200, multi.index_digest, OCI_INDEX,
                                                   str(len(multi.manifests[multi.index_digest][1])))
     assert expected_protocol["put missing blob"] == (400, "MANIFEST_BLOB_UNKNOWN", compute_digest(b"absent"))
+    ranges = expected_protocol["ranges"]
+    assert isinstance(ranges, list)
+    assert ranges[1][1:5] == (206, "bytes 5-9/30", "bytes", "5")
+    assert expected_protocol["referrers"] == (201, None, 404, 201, 200, True)
 
 
 # -- the registry mounted in the whole emulator -----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from cicd_acceptance.evidence.actions import (
 )
 from cicd_acceptance.evidence.bundle import write_bundle
 from cicd_acceptance.evidence.markdown import cell, render_markdown
-from cicd_acceptance.evidence.model import evidence_from_json
+from cicd_acceptance.evidence.model import Evidence, EvidenceEntry, evidence_from_json
 from tests.evidence.evidence_samples import BUILD_URL, SHA, evidence, scenarios
 
 
@@ -122,3 +123,44 @@ def test_bundle_files_get_the_usual_mode(tmp_path: Path) -> None:
         os.umask(old)
     assert [oct(p.stat().st_mode & 0o777) for p in paths] == ["0o644", "0o644"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence.json", "evidence.md"]  # no temp files left
+
+
+def _with(*entries: EvidenceEntry) -> Evidence:
+    ev = evidence()
+    first = dataclasses.replace(ev.scenarios[0], evidence=entries)
+    return dataclasses.replace(ev, scenarios=(first, *ev.scenarios[1:]))
+
+
+def test_quoted_logs_are_short_fenced_blocks_that_no_line_can_close() -> None:
+    go = EvidenceEntry("log", {"purpose": "go test", "run_id": 101, "job": "test", "complete": True,
+                               "lines": ["ok  \tgithub.com/acme/stream-monitor/internal/api\t0.01s",
+                                         "```` <b>not markup</b>"]})
+    md = render_markdown(_with(go))
+    block = md.split("### go test: job test (run 101)\n\n", 1)[1]
+    assert block.startswith("`````text\nok  \tgithub.com/acme/stream-monitor/internal/api\t0.01s\n"
+                            "```` <b>not markup</b>\n`````\n")
+
+
+def test_a_red_runs_quote_shows_the_step_the_error_the_tail_and_the_annotations() -> None:
+    failure = EvidenceEntry("log", {
+        "purpose": "failure", "run_id": 7, "job": "test", "step": "Run go test ./...", "conclusion": "failure",
+        "complete": False, "errors": ["##[error]Process completed with exit code 1."],
+        "tail": ["FAIL", "##[error]Process completed with exit code 1."],
+        "annotations": [{"path": ".github", "line": 1, "level": "failure", "title": "",
+                         "message": "Process completed with exit code 1."}]})
+    md = render_markdown(_with(failure))
+    assert "### failure: job test (run 7, step Run go test ./...)" in md
+    assert "```text\n##[error]Process completed with exit code 1.\n...\nFAIL\n" in md
+    assert "- the log was read only up to its size or time bound" in md
+    assert "- annotation failure `.github`:1: - Process completed with exit code 1." in md
+
+
+def test_the_summary_names_a_rehearsal_and_the_correlation_actor() -> None:
+    server = EvidenceEntry("server", {"kind": "github", "actor": None,
+                                      "actor_source": "GET /user refused (403): not a user's token"})
+    ev = dataclasses.replace(_with(server), rehearsal=True, status="met", verdict_line="REHEARSAL MET", exit_code=0,
+                             counts={"passed": 2})
+    md = render_markdown(ev)
+    assert md.startswith("# REHEARSAL MET\n")
+    assert "a rehearsal, nothing is proven about GitHub and GHCR (exit status 0)" in md
+    assert "| Correlation actor | none: GET /user refused (403): not a user's token |" in md

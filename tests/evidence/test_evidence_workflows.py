@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import os
 import re
 import subprocess
 import sys
@@ -126,3 +128,43 @@ def test_without_dispatch_leaves_out_exactly_the_criteria_that_start_the_build(r
     kept = _collected(expression)
     assert kept
     assert _collected("") - kept == wanted
+
+
+_GATE_CASES = [
+    # exit status, verdict status, accepted, rehearsal, dispatch-build input -> the step passes?
+    (0, "met", True, False, "true", True),
+    (6, "partial", False, False, "false", True),     # no-dispatch mode: a clean partial passes, with a warning
+    (6, "partial", False, False, "true", False),     # asked to dispatch, yet partial
+    (0, "met", False, True, "true", False),          # a rehearsal never accepts
+    (6, "partial", False, True, "false", False),
+    (1, "not met", False, False, "true", False),
+    (1, "not met", False, False, "false", False),
+    (0, None, False, False, "true", False),          # no bundle written
+]
+
+
+@pytest.mark.parametrize("rel", [".github/workflows/acceptance.yml", "docs/acceptance-template.yml"])
+@pytest.mark.parametrize(("code", "status", "accepted", "rehearsal", "dispatch", "passes"), _GATE_CASES)
+def test_the_acceptance_step_passes_only_acceptance_or_a_clean_partial_without_dispatch(
+        rel: str, code: int, status: str | None, accepted: bool, rehearsal: bool, dispatch: str, passes: bool,
+        tmp_path: Path) -> None:
+    job = next(iter(_load(rel)["jobs"].values()))
+    script = next(str(s["run"]) for s in job["steps"] if "python3 tasks.py accept" in s.get("run", ""))
+    # The harness is replaced by its exit status; the evidence bundle by a verdict of the given shape.
+    script = script.replace('python3 tasks.py accept "${args[@]}"', f"(exit {code})")
+    work = tmp_path / "harness"
+    work.mkdir()
+    evidence_dir = tmp_path / "evidence" if "../evidence" in script else work / "evidence"
+    evidence_dir.mkdir()
+    if status is not None:
+        verdict = {"status": status, "accepted": accepted, "rehearsal": rehearsal}
+        (evidence_dir / "evidence.json").write_text(json.dumps({"verdict": verdict}))
+    env = {"PATH": os.environ["PATH"], "DISPATCH_BUILD": dispatch, "WITHOUT_DISPATCH": "not dispatch",
+           "TARGET_REPOSITORY": "acme/shop", "GITHUB_REPOSITORY": "acme/shop"}
+    proc = subprocess.run(["bash", "-e", "-c", script], cwd=work, env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert (proc.returncode == 0) is passes, proc.stdout + proc.stderr
+    if not passes:
+        assert "::error title=Acceptance not met::" in proc.stdout
+    elif status == "partial":
+        assert "::warning title=Partial acceptance::" in proc.stdout

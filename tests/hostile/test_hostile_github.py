@@ -228,7 +228,7 @@ def test_a_gzip_job_log_is_decoded_in_bounded_steps() -> None:
         return httpx.Response(200, headers={"content-encoding": "gzip"}, stream=_Chunks(bomb))
 
     client, _ = _client(handler)
-    with client.job_log(REPO, 7) as chunks:
+    with client.job_log(REPO, 7, limit=1 << 30, timeout_s=60.0) as chunks:
         sizes = [len(chunk) for chunk, _ in zip(chunks, range(40), strict=False)]
     assert max(sizes) <= 1024 * 1024
     assert sum(sizes) >= 16 * 1024 * 1024
@@ -259,7 +259,7 @@ def test_a_redirect_with_a_gzip_bomb_body_is_refused() -> None:
 @pytest.mark.parametrize("location", ["http://[::1", "https://a:b:c", "https://[zz]/"])
 def test_a_garbage_location_is_a_clear_error(location: str) -> None:
     client, _ = _client(lambda r: httpx.Response(302, headers={"location": location}))
-    with pytest.raises(GitHubAPIError), client.job_log(REPO, 7) as chunks:
+    with pytest.raises(GitHubAPIError), client.job_log(REPO, 7, limit=1 << 30, timeout_s=60.0) as chunks:
         list(chunks)
     with pytest.raises(GitHubAPIError):
         client.get_rate_limit()

@@ -61,6 +61,8 @@ def test_with_no_configuration_the_emulator_accepts_the_bundled_sample(tmp_path:
     assert isinstance(verdict, dict)
     assert (verdict["status"], verdict["rehearsal"], verdict["accepted"]) == ("partial", True, False)
     assert {str(server["kind"]) for server in entries(doc, "server")} == {"emulator"}
+    go_tests = [log for log in entries(doc, "log") if log["purpose"] == "go test"]
+    assert sorted(str(log["job"]) for log in go_tests) == ["test", "test"], go_tests  # push run and PR run
     pushes = {str(log["service"]): log for log in entries(doc, "log") if log["purpose"] == "push"}
     assert sorted(pushes) == ["gateway", "webhook-demo", "worker"]
     short = str(images[0]["tag"])
@@ -139,8 +141,12 @@ def test_the_default_run_is_a_rehearsal_that_quotes_go_test_and_push_lines(tmp_p
     assert result.returncode == 0, output
     doc = evidence(tmp_path)
     logs = entries(doc, "log")
-    go_lines = [str(line) for log in logs if log["purpose"] == "go test" for line in log["lines"]]  # type: ignore[attr-defined]
-    assert any(re.match(r"ok\s+github\.com/example/stream-monitor/internal/", line) for line in go_lines), logs
+    go_tests = [log for log in logs if log["purpose"] == "go test"]
+    assert len(go_tests) == 2, logs  # the push run of HEAD and the pull request's run
+    for log in go_tests:
+        lines = log["lines"]
+        assert isinstance(lines, list)
+        assert any(re.match(r"ok\s+github\.com/example/stream-monitor/internal/", str(line)) for line in lines), log
     short = str(entries(doc, "image")[0]["tag"])
     assert re.fullmatch(r"sha-[0-9a-f]{7}", short)
     md = (tmp_path / "evidence.md").read_text()

@@ -228,3 +228,22 @@ def test_the_emulator_is_recognised_by_its_answer_and_a_server_can_only_downgrad
         raise httpx.ConnectError("refused", request=request)
 
     assert _probe(httpx.MockTransport(down)) == "github"
+
+
+class _EndlessStream(httpx.SyncByteStream):
+    def __iter__(self) -> Iterator[bytes]:
+        return _endless(f"{T}ok  \tgithub.com/octo/x\t0.1s\n".encode() * 100)
+
+
+def test_an_endless_download_through_the_client_stops_at_the_bound_and_keeps_the_quote() -> None:
+    def serve(request: httpx.Request) -> httpx.Response:
+        if request.url.host == STORAGE_HOST:
+            return httpx.Response(200, stream=_EndlessStream())
+        return httpx.Response(302, headers={"location": f"https://{STORAGE_HOST}/logs/5?sig=s"})
+
+    github = GitHubClient(base_url=API, token=Secret(TOKEN), transport=httpx.MockTransport(serve))
+    quote = read_job_log(github, REPO, 5, "test", is_go_test_result, LogLimits(max_bytes=1 << 20, max_quoted=3))
+    assert quote.error is None
+    assert not quote.complete
+    assert (1 << 20) <= quote.bytes_read < (1 << 20) + 10000
+    assert quote.lines == ("ok  \tgithub.com/octo/x\t0.1s",) * 3

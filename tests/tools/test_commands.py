@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,15 @@ def test_a_relative_program_path_is_relative_to_cwd(tmp_path: Path) -> None:
     assert run_command(["bin/hello"], cwd=tmp_path).stdout == f"hello from {tmp_path}\n"
     with pytest.raises(ToolError, match="cannot run `bin/absent`"):
         run_command(["bin/absent"], cwd=tmp_path)
+
+
+def test_a_tool_printing_without_end_is_stopped_not_buffered(tmp_path: Path) -> None:
+    with pytest.raises(ToolError, match=r"printed more than 1000000 bytes on stdout; stopped it"):
+        run_command(["sh", "-c", "yes"], cwd=tmp_path, max_output=1_000_000)
+
+
+def test_a_timed_out_tool_takes_its_background_children_with_it(tmp_path: Path) -> None:
+    with pytest.raises(ToolError, match=r"did not finish within 0\.3s"):
+        run_command(["sh", "-c", "(sleep 2; touch late) & sleep 30"], cwd=tmp_path, timeout=0.3)
+    time.sleep(2.5)
+    assert not (tmp_path / "late").exists()

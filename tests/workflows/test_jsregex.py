@@ -11,6 +11,9 @@ from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.jsregex import JsRegexError, JsRegexTimeout, compile_js, js_string_match, split_slashed
 from cicd_acceptance.workflows.metadata import MetadataInputs, evaluate_metadata
+from cicd_acceptance.workflows.model import parse_workflow
+from cicd_acceptance.workflows.publication import publication_plan
+from cicd_acceptance.workflows.yamlnode import load_yaml_text
 
 
 def match(subject: str, source: str, flags: str = "") -> list[str | None] | None:
@@ -48,6 +51,13 @@ CASES: list[tuple[str, str, str, list[str | None] | None]] = [
     ("\U0001f600", r"\u{1F600}", "u", ["\U0001f600"]),
     ("a-b", r"[\w-]+", "", ["a-b"]),
     ("x9", r"x\9", "", ["x9"]),                                   # \9 with no group 9 is the digit 9
+    ("\u00e9", r"[^\W]", "", None),                                # \W inside a class is ASCII-based too
+    ("\u00e9", r"[\W]", "", ["\u00e9"]),
+    ("\u00a0", r"[\S]", "", None),
+    ("\u0663", r"[\D]", "", ["\u0663"]),
+    ("v12", r"(?<=v)\d+", "", ["12"]),
+    ("\u00c9", "\u00e9", "i", ["\u00c9"]),
+    ("a\u00f1b", r"\p{L}+", "u", ["a\u00f1b"]),
     ("abcabc", r"abc", "y", ["abc"]),
     ("zabc", r"abc", "y", None),                                  # sticky: only at the start
 ]
@@ -103,3 +113,40 @@ def test_hostile_match_pattern_in_a_workflow_does_not_hang_the_harness() -> None
     assert isinstance(result.tags[0], Unknown)
     assert result.tags[1] == "ghcr.io/acme/widget:sha-0000000"
     assert any("did not finish" in note for note in result.notes)
+
+
+HOSTILE_WORKFLOW = """\
+on:
+  push:
+    tags: ['*']
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - id: meta
+        uses: docker/metadata-action@v5
+        with:
+          images: ghcr.io/acme/widget
+          tags: |
+            type=match,pattern=(a+)+$
+            type=match,pattern=/(a|aa)+$/i,priority=850
+            type=sha
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          tags: ${{ steps.meta.outputs.tags }}
+"""
+
+
+def test_hostile_pattern_in_a_static_run_ends_with_unknown_tags_and_a_note() -> None:
+    path = ".github/workflows/image.yml"
+    workflow = parse_workflow(load_yaml_text(HOSTILE_WORKFLOW, display_path=path), path=path)
+    crafted = BuildEvent("push", "refs/tags/" + "a" * 3000 + "!", "0" * 40, "main", "acme/widget")
+    started = time.monotonic()
+    plan = publication_plan(workflow, crafted)
+    assert time.monotonic() - started < 10  # two patterns at a 0.5 s CPU bound each, on a loaded machine
+    references = [reference for entry in plan.entries for reference in entry.references]
+    assert "ghcr.io/acme/widget:sha-0000000" in references
+    unknown = [str(reference) for reference in references if isinstance(reference, Unknown)]
+    assert len(unknown) == 3  # the two timed-out entries, and latest (decided by whether they produce a tag)
+    assert sum("did not finish" in note for note in plan.notes) == 2

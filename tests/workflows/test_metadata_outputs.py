@@ -193,3 +193,19 @@ def test_compute_metadata_reports_a_failing_action() -> None:
     workflow = parse_workflow(load_yaml_text(text, display_path=path), path=path)
     plan = publication_plan(workflow, BuildEvent("push", "refs/heads/trunk", SHA, "trunk", "acme/widget"))
     assert any("docker/metadata-action would fail: Unknown tag type attribute: shaa" in note for note in plan.notes)
+
+
+def test_at_run_time_every_output_is_known() -> None:
+    """What the emulator's executor gets: concrete strings for every output and variable, and bake files to write."""
+    result = outputs(labels="built.by={{branch}}{{tag}}", annotations="vendor=Acme", major_version=6,
+                     env={"DOCKER_METADATA_ANNOTATIONS_LEVELS": "index,manifest"})
+    assert all(isinstance(value, str) for value in result.outputs().values())
+    assert all(isinstance(value, str) for value in result.env().values())
+    assert all(isinstance(value, str) for value in result.bake_files.values())
+    assert result.latest is True
+
+
+def test_labels_keep_inner_quotes_and_lose_surrounding_ones() -> None:
+    result = outputs(labels='org.opencontainers.image.description=a "good" one\n"maintainer=Ops, Platform"')
+    assert result.labels["org.opencontainers.image.description"] == 'a "good" one'
+    assert result.labels["maintainer"] == "Ops, Platform"

@@ -11,7 +11,7 @@ import pytest
 
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expressions import Unknown
-from cicd_acceptance.workflows.metadata import MetadataError, MetadataInputs, evaluate_metadata
+from cicd_acceptance.workflows.metadata import MetadataError, MetadataInputs, MetadataLimit, evaluate_metadata
 
 SHA = "4b8f1c2d9e7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c"
 HEAD = "9d1e0f3a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
@@ -176,7 +176,8 @@ CASES = [
     Case("v5-infix-comment", BRANCH, "type=raw,value=a#b", ["a"]),
     Case("v6-no-infix-comment", BRANCH, "type=raw,value=a#b", ["a-b"], major=6),
     Case("comment-lines", BRANCH, "# the branch\ntype=ref,event=branch\n  # done", ["develop"]),
-    Case("quoted-field", BRANCH, 'type=raw,"value=a,b"', ["a-b"]),
+    Case("quoted-field-loses-its-quotes", BRANCH, 'type=raw,"value=a,b"', ["b"]),
+    Case("quoted-pattern", TAG, 'type=match,"pattern=v(\\d+)\\.(\\d+)",group=2', ["4", "latest"]),
     # flavor, priority, de-duplication
     Case("flavor-prefix-suffix", TAG, "type=semver,pattern={{version}}", ["app-1.4.2-alpine", "latest"],
          flavor="prefix=app-\nsuffix=-alpine"),
@@ -379,3 +380,12 @@ def test_static_annotation_levels_and_separator() -> None:
     two = evaluate_metadata(MetadataInputs(tags="type=sha\ntype=raw,value=x", sep_tags="${{ inputs.sep }}"),
                             BRANCH, {})
     assert isinstance(two.outputs()["tags"], Unknown)
+
+
+def test_harness_bounds_are_not_reported_as_the_action_failing() -> None:
+    many = "\n".join(f"type=raw,value=t{index}" for index in range(1500))
+    with pytest.raises(MetadataLimit):
+        evaluate_metadata(MetadataInputs(tags=many), BRANCH, {})
+    huge = evaluate_metadata(MetadataInputs(tags="type=match,pattern=" + "a" * 3000 + ",value=x"), BRANCH, {})
+    assert isinstance(huge.tag_names[0], Unknown)
+    assert any("longer than" in note for note in huge.notes)

@@ -3,14 +3,21 @@ PEP 440 validity."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from cicd_acceptance.workflows.expressions import Unknown
-from cicd_acceptance.workflows.handlebars import TemplateError, TemplateUnsupported, render, statement_paths
-from cicd_acceptance.workflows.moment import format_moment, in_zone
+from cicd_acceptance.workflows.handlebars import (
+    TemplateError,
+    TemplateLimit,
+    TemplateUnsupported,
+    render,
+    statement_paths,
+)
+from cicd_acceptance.workflows.moment import default_format, format_moment, in_zone
 from cicd_acceptance.workflows.semver import parse_pep440, parse_semver, semver_tag
 
 CONTEXT: dict[str, Any] = {
@@ -87,9 +94,25 @@ INSTANT = datetime(2026, 1, 3, 21, 4, 5, 678000, tzinfo=UTC)
     ("[week] w [of] YYYY", "UTC", "week 1 of 2026"),
     ("YYYYMMDD", "Not/AZone", "20260103"),
     ("k A S SS", "UTC", "21 PM 6 67"),
+    ("LL [at] LT", "UTC", "January 3, 2026 at 9:04 PM"),
+    ("l", "UTC", "1/3/2026"),
 ])
 def test_moment_formats(pattern: str, tz: str, expected: str) -> None:
     assert format_moment(in_zone(INSTANT, tz), pattern) == expected
+
+
+@pytest.mark.parametrize(("tz", "expected"), [
+    ("UTC", "2026-01-03T21:04:05Z"), ("Europe/London", "2026-01-03T21:04:05Z"),
+    ("Asia/Tokyo", "2026-01-04T06:04:05+09:00"), ("Not/AZone", "2026-01-03T21:04:05+00:00"),
+])
+def test_moment_default_format(tz: str, expected: str) -> None:
+    moment = in_zone(INSTANT, tz)
+    assert format_moment(moment, default_format(moment)) == expected
+
+
+def test_zone_abbreviation() -> None:
+    assert format_moment(in_zone(INSTANT, "UTC"), "z") == "UTC"
+    assert format_moment(in_zone(INSTANT, "Not/AZone"), "z") == ""
 
 
 def test_locale_week_at_year_end() -> None:
@@ -126,7 +149,7 @@ def test_semver_tag_kept_for_the_first_api() -> None:
 
 @pytest.mark.parametrize(("text", "clean", "final"), [
     ("1.2.3", "1.2.3", True), ("v1.2.3", "1.2.3", True), ("1.2.3RC2", "1.2.3rc2", False),
-    ("1.2.3-post1", "1.2.3.post1", False), ("1.0-dev4", "1.0.dev4", False), ("1.2+local.7", "1.2+local.7", True),
+    ("1.2.3-post1", "1.2.3.post1", False), ("1.0-dev4", "1.0.dev4", False), ("1.2+local.7", "1.2+local,7", True),
     ("2!1.0", "2!1.0", True),
 ])
 def test_pep440(text: str, clean: str, final: bool) -> None:
@@ -135,6 +158,14 @@ def test_pep440(text: str, clean: str, final: bool) -> None:
     assert (version.clean, version.is_final) == (clean, final)
 
 
-@pytest.mark.parametrize("text", ["1.2.3.x", "one", "1.2-beta-gamma", ""])
+@pytest.mark.parametrize("text", ["1.2.3.x", "one", "1.2-beta-gamma", "", " 1.0 "])
 def test_pep440_invalid(text: str) -> None:
     assert parse_pep440(text) is None
+
+
+def test_a_crafted_template_is_bounded() -> None:
+    started = time.monotonic()
+    with pytest.raises(TemplateLimit):
+        render("{{branch}}-" * 150_000, CONTEXT)
+    assert render("v" * 60_000, CONTEXT) == "v" * 60_000
+    assert time.monotonic() - started < 5

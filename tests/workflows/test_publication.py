@@ -6,7 +6,6 @@ import textwrap
 
 import pytest
 
-from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.model import parse_workflow
 from cicd_acceptance.workflows.publication import BuildEvent, ImagePublication, PublicationPlan, publication_plan
@@ -107,9 +106,9 @@ def test_workflow_dispatch_on_a_feature_branch_has_no_latest() -> None:
 
 def test_pull_request_builds_without_pushing_and_is_noted() -> None:
     result = plan(SAMPLE, event("pull_request", "refs/pull/7/merge"))
-    assert all(entry.push is False for entry in result.entries)
-    assert result.pushed == ()
-    assert result.notes == (f"{PATH}: the workflow is not triggered by pull_request",)
+    assert result.entries == ()
+    assert result.no_run == "no run for this event: the workflow is not triggered by pull_request"
+    assert result.notes == (f"{PATH}: no run for this event: the workflow is not triggered by pull_request",)
 
 
 def test_explicit_tags_list_and_upper_case_owner_lowercased_by_metadata_only() -> None:
@@ -256,7 +255,7 @@ def test_symbolic_matrix_and_reusable_workflow_are_noted() -> None:
     assert entry.image == Unknown("ghcr.io/acme/${{ matrix.service }}", template=True)
     assert len(result.notes) == 2
     assert "calls acme/ci/.github/workflows/build.yml@v1" in result.notes[0]
-    assert "is an expression" in result.notes[1]
+    assert "is known only at run time" in result.notes[1]
 
 
 def test_inputs_default_feeds_expressions() -> None:
@@ -450,11 +449,10 @@ def test_other_ways_of_pushing_are_noted_not_ignored() -> None:
                   docker build -t ghcr.io/acme/x:1 .
                   docker push ghcr.io/acme/x:1
         """)
-    assert result.entries == ()
-    assert result.notes == (
-        f"{PATH}:6: docker/bake-action@v5 may push images; its tags are not computed",
-        f"{PATH}:7: a run: step may push images from the shell; not computed",
-    )
+    pushed = only(result.entries)  # the local build publishes nothing; its push does
+    assert (pushed.image, pushed.tags, pushed.push, pushed.line, pushed.dockerfile, pushed.via) == (
+        "ghcr.io/acme/x", ("1",), True, 9, "Dockerfile", "run: docker push")
+    assert result.notes == (f"{PATH}:6: docker/bake-action@v5 may push images; its tags are not computed",)
 
 
 def test_match_type_on_tags() -> None:
@@ -480,13 +478,16 @@ def test_default_branch_idiom_through_the_event_payload() -> None:
     assert meta_tags(with_block, event("workflow_dispatch", "refs/heads/feature/x")) == []
 
 
-def test_a_broken_expression_names_the_file_and_line() -> None:
-    with pytest.raises(WorkflowLoadError, match=r"^\.github/workflows/build-images\.yml:7: unterminated"):
-        plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
-             "        with: {tags: 'a/b:${{ github.sha'}\n")
-    with pytest.raises(WorkflowLoadError, match=r"^\.github/workflows/build-images\.yml:7: invalid expression"):
-        plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
-             "        with: {push: '${{ github.sha == }}'}\n")
+def test_a_broken_expression_is_confined_to_its_value_and_names_the_file_and_line() -> None:
+    result = plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+                  "        with: {tags: 'a/b:${{ github.sha', push: true}\n")
+    assert isinstance(result.entries[0].image, Unknown)
+    assert result.notes[0].startswith(".github/workflows/build-images.yml:7: unterminated")
+    result = plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+                  "        with: {push: '${{ github.sha == }}', tags: a/b:1}\n")
+    assert isinstance(result.entries[0].push, Unknown)
+    assert "build-images.yml:7" in result.notes[0]
+    assert "invalid expression" in result.notes[0]
 
 
 DISPATCH_INPUTS = """\
@@ -522,3 +523,28 @@ def test_inputs_context_is_empty_on_push_and_required_inputs_stay_unknown() -> N
     required = DISPATCH_INPUTS.replace("x${{ inputs.channel }}", "${{ inputs.token }}${{ inputs.undeclared }}")
     assert only(plan(required, event("workflow_dispatch")).entries).tags == (
         Unknown("${{ inputs.token }}", template=True),)
+
+
+def test_an_unknown_value_is_shown_once_as_written_and_an_unrelated_env_error_is_confined() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - id: prep
+                run: echo "VERSION=$(date +%s)" >> "$GITHUB_OUTPUT"
+              - id: meta
+                uses: docker/metadata-action@v5
+                with:
+                  images: ghcr.io/a/b
+                  tags: type=raw,value=${{ steps.prep.outputs.VERSION }}
+              - run: echo checking
+                env:
+                  TAGS: ${{ fromJSON(steps.nothing.outputs.json).tags[0] }}
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "${{ steps.meta.outputs.tags }}"}
+        """)
+    entry = only(result.entries)
+    assert entry.image == "ghcr.io/a/b"
+    assert [str(tag) for tag in entry.tags] == ["${{ steps.prep.outputs.VERSION }}"]

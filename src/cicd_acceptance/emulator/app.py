@@ -1,30 +1,30 @@
-"""``make_app(state)``: the emulator's one WSGI app (GitHub API, registry, control API, log downloads).
+"""``make_app(state)``: the emulator's one WSGI app (GitHub API, registry, control API, downloads).
 
 Layers, outermost first: the request log (everything but ``/_emulator/``), fault injection (per method and path,
 for the API and the registry alike), then dispatch by path: ``/v2/...`` and ``/token`` go to the registry half,
-``/_logs/...`` serves job logs, everything else is the GitHub API (at the root and under ``/api/v3``). The same app
-runs in-process (``httpx.WSGITransport``) and on a socket (:class:`~cicd_acceptance.emulator.server.ThreadedServer`).
+``/_logs/...`` and ``/_artifacts/...`` serve downloads (:mod:`~cicd_acceptance.emulator.downloads`), ``/graphql``
+the GraphQL API, everything else is the GitHub REST API (at the root and under ``/api/v3``). The same app runs
+in-process (``httpx.WSGITransport``) and on a socket (:class:`~cicd_acceptance.emulator.server.ThreadedServer`).
 """
 
 from __future__ import annotations
 
-import re
 import socket
 import struct
 from collections.abc import Callable, Iterable
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from cicd_acceptance.emulator.auth import ANONYMOUS
 from cicd_acceptance.emulator.control import ControlApi
+from cicd_acceptance.emulator.downloads import download_route, serve_download
 from cicd_acceptance.emulator.faults import Fault
 from cicd_acceptance.emulator.github_routes import GitHubApi
-from cicd_acceptance.emulator.payloads_repo import Urls
 from cicd_acceptance.emulator.registry_app import make_registry_app
 from cicd_acceptance.emulator.requestlog import RequestRecord
-from cicd_acceptance.emulator.responses import Ctx, error, split_api_prefix
-from cicd_acceptance.emulator.routes_actions import download_log
+from cicd_acceptance.emulator.responses import error, split_api_prefix
+from cicd_acceptance.emulator.routes_graphql import GRAPHQL_PATHS, answer_graphql
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -32,8 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["EmulatorApp", "WSGIApp", "make_app", "registry_route"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_LOG_PATH = re.compile(r"^/_logs/jobs/(\d+)$")
-_REGISTRY_KINDS = ("manifests", "blobs/uploads", "blobs", "tags")
+_REGISTRY_KINDS = ("manifests", "blobs/uploads", "blobs", "tags", "referrers")
 
 
 def registry_route(method: str, path: str) -> str:
@@ -44,7 +43,8 @@ def registry_route(method: str, path: str) -> str:
         marker = f"/{kind}/"
         if marker in path or path.endswith(f"/{kind}"):
             suffix = {"manifests": "/manifests/{reference}", "blobs": "/blobs/{digest}",
-                      "blobs/uploads": "/blobs/uploads/{upload}", "tags": "/tags/list"}[kind]
+                      "blobs/uploads": "/blobs/uploads/{upload}", "tags": "/tags/list",
+                      "referrers": "/referrers/{digest}"}[kind]
             return f"{method} /v2/{{name}}{suffix}"
     return f"{method} /v2/(unknown)"
 
@@ -77,12 +77,14 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         if request.path.startswith("/_emulator/") or request.path == "/_emulator":
-            return self.control.wsgi(environ, start_response)
+            return self.control.wsgi(environ, _with_date(start_response, self.state))
         self.state.github.refresh()
         response, route, counted = self._serve(request, environ)
         self.state.requests.record(RequestRecord(method=request.method, path=request.path, route=route,
                                                  status=response.status_code, counted=counted,
                                                  not_modified=response.status_code == 304))
+        if "Date" not in response.headers:  # the registry's answers and the downloads: emulated time too
+            response.headers["Date"] = format_datetime(self.state.now(), usegmt=True)
         result: Iterable[bytes] = response(environ, start_response)
         return result
 
@@ -101,10 +103,10 @@ class EmulatorApp:
         if _is_registry(path):
             faulted = _fault_response(fault, registry=True)
             return faulted or Response.from_app(self.registry, environ), registry_route(method, path), False
-        log = _LOG_PATH.match(path)
-        if log is not None:
+        download = download_route(path)
+        if download is not None:
             faulted = _fault_response(fault, registry=False)
-            return faulted or _log(state, request, int(log.group(1))), f"{method} /_logs/jobs/{{job_id}}", False
+            return faulted or serve_download(state, request), f"{method} {download}", False
         if fault is not None and fault.kind == "primary":
             token = self.github.token_for(request)
             if token is not None:
@@ -113,7 +115,29 @@ class EmulatorApp:
         faulted = _fault_response(fault, registry=False)
         if faulted is not None:
             return faulted, self.github.route_for(request), False
+        if path in GRAPHQL_PATHS:
+            return self._graphql(request), f"{method} {path}", False
         return _guarded(state, self.github, request)
+
+    def _graphql(self, request: Request) -> Response:
+        token = self.github.token_for(request)
+        if token is None:
+            return self.github.finish(request, error(401, "Bad credentials", docs="https://docs.github.com/graphql"),
+                                      None)
+        try:
+            response = answer_graphql(self.state, request, token)
+        except Exception as exc:  # the server boundary, as in _guarded
+            self.state.internal_errors.append(f"{request.method} {request.path}: {exc!r}")
+            response = error(500, f"emulator error: {type(exc).__name__}")
+        return self.github.finish(request, response, token)
+
+
+def _with_date(start_response: Callable[..., Any], state: EmulatorState) -> Callable[..., Any]:
+    def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+        if not any(name.lower() == "date" for name, _ in headers):
+            headers = [*headers, ("Date", format_datetime(state.now(), usegmt=True))]
+        return start_response(status, headers, *rest)
+    return start
 
 
 def _guarded(state: EmulatorState, github: GitHubApi, request: Request) -> tuple[Response, str, bool]:
@@ -161,10 +185,3 @@ def _reset_connection(environ: dict[str, Any]) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.shutdown(socket.SHUT_RDWR)
     raise ConnectionResetError("connection reset by the emulator's fault injection")
-
-
-def _log(state: EmulatorState, request: Request, job_id: int) -> Response:
-    host = request.host_url.rstrip("/")
-    ctx = Ctx(state=state, request=request, urls=Urls(api=host, html=host), token=ANONYMOUS, now=state.now())
-    with state.github.lock:
-        return download_log(ctx, job_id)

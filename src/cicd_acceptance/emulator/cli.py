@@ -17,6 +17,7 @@ from typing import NoReturn, TextIO
 
 from cicd_acceptance.emulator.app import make_app
 from cicd_acceptance.emulator.faults import parse_fault_spec
+from cicd_acceptance.emulator.graphql_schema import preload_schema
 from cicd_acceptance.emulator.runs import Timings
 from cicd_acceptance.emulator.server import ThreadedServer, tls_context
 from cicd_acceptance.emulator.state import EmulatorConfig, EmulatorState
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repository", help="OWNER/NAME (default: the checkout's origin, else example/stream-monitor)")
     parser.add_argument("--old-ghes", action="store_true",
                         help="behave like GHES 3.20: /meta installed_version 3.20.0, return_run_details refused")
+    parser.add_argument("--graphql-schema", type=Path,
+                        help="GitHub's schema.graphql for /graphql (default: the one .ci/install-tools.sh installs)")
     parser.add_argument("--visibility-delay", type=float, default=Timings.visibility_delay,
                         help="emulated seconds before a dispatched run is listed")
     parser.add_argument("--queue-seconds", type=float, default=Timings.queued, help="emulated seconds queued")
@@ -61,7 +64,7 @@ def _state(args: argparse.Namespace) -> EmulatorState:
         raise HarnessError("--tls-cert and --tls-key go together")
     faults = [parse_fault_spec(spec) for spec in args.fault]
     config = EmulatorConfig(repository=args.repository, token=args.token, read_only_token=args.read_only_token,
-                            old_ghes=args.old_ghes, speed=args.speed,
+                            old_ghes=args.old_ghes, speed=args.speed, graphql_schema=args.graphql_schema,
                             timings=Timings(args.visibility_delay, args.queue_seconds, args.job_seconds))
     state = EmulatorState(args.repo_dir, config)
     for fault in faults:
@@ -77,6 +80,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO = sys.stdout, stde
         state = _state(args)
         context = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
         server = ThreadedServer(make_app(state), args.host, args.port, ssl_context=context).start()
+        preload_schema(state.config.graphql_schema)
     except HarnessError as exc:
         print(f"{PROG}: error: {exc}", file=stderr)
         return 2

@@ -62,6 +62,7 @@ class ControlApi:
             Rule("/_emulator/runs", endpoint="runs", methods=["GET", "POST"]),
             Rule("/_emulator/runs/<int:run_id>/outcome", endpoint="run_outcome", methods=["POST"]),
             Rule("/_emulator/runs/<int:run_id>/reattempt", endpoint="reattempt", methods=["POST"]),
+            Rule("/_emulator/runs/<int:run_id>/artifacts", endpoint="artifacts", methods=["POST"]),
             Rule("/_emulator/dispatch", endpoint="dispatch", methods=["POST"]),
             Rule("/_emulator/images", endpoint="images", methods=["POST"]),
         ])
@@ -119,6 +120,13 @@ class ControlApi:
     def _reattempt(self, request: Request, body: Json, run_id: int) -> Response:
         self.state.github.request_reattempt(run_id)
         return self._run_summary(run_id)
+
+    def _artifacts(self, request: Request, body: Json, run_id: int) -> Response:
+        """Store an artifact for a run, as upload-artifact would: ``{"name": ..., "files": {path: text}}``."""
+        run = self.state.github.require_run(run_id)
+        files = {str(path): str(text).encode() for path, text in dict(body["files"]).items()}
+        artifact = self.state.github.artifacts.add(run.id, str(body["name"]), files, now=self.state.now())
+        return _reply({"id": artifact.id, "name": artifact.name, "size_in_bytes": artifact.size_in_bytes}, 201)
 
     def _dispatch(self, request: Request, body: Json) -> Response:
         run = self.state.dispatch(body["workflow"], ref=body.get("ref"), actor=body.get("actor"))

@@ -22,7 +22,11 @@ from cicd_acceptance.emulator.auth import ANONYMOUS, TokenInfo, parse_authorizat
 from cicd_acceptance.emulator.payloads_repo import Urls
 from cicd_acceptance.emulator.responses import DOCS, Ctx, error, split_api_prefix
 from cicd_acceptance.emulator.routes_actions import ACTIONS_ROUTES
+from cicd_acceptance.emulator.routes_commits import COMMIT_ROUTES
 from cicd_acceptance.emulator.routes_repos import REPO_ROUTES
+from cicd_acceptance.emulator.routes_run_control import RUN_CONTROL_ROUTES
+from cicd_acceptance.emulator.routes_run_files import RUN_FILE_ROUTES
+from cicd_acceptance.emulator.routes_user import USER_ROUTES
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -30,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["GitHubApi", "route_template"]
 
 _UNCHARGED = frozenset({"/rate_limit"})
+_PAT_SCOPES = "read:org, repo, workflow, write:packages"  # what gh needs (repo, read:org) and more
+_READ_ONLY_SCOPES = "read:packages"
 
 
 def route_template(rule: str) -> str:
@@ -49,7 +55,9 @@ class GitHubApi:
         self.state = state
         self.handlers: dict[str, Callable[..., Response]] = {}
         rules = []
-        for path, (method, handler) in {**REPO_ROUTES, **ACTIONS_ROUTES}.items():
+        routes = {**USER_ROUTES, **REPO_ROUTES, **COMMIT_ROUTES, **ACTIONS_ROUTES, **RUN_CONTROL_ROUTES,
+                  **RUN_FILE_ROUTES}
+        for path, (method, handler) in routes.items():
             self.handlers[path] = handler
             rules.append(Rule(path, endpoint=path, methods=[method], strict_slashes=False))
         self.url_map = Map(rules, merge_slashes=False)
@@ -72,11 +80,11 @@ class GitHubApi:
         try:
             endpoint, args = adapter.match(path, method=request.method)
         except HTTPException:  # no such route, or a method it does not take: GitHub answers 404 for both
-            return self._finish(request, error(404, "Not Found", docs=DOCS), None), f"{request.method} (unknown)", False
+            return self.finish(request, error(404, "Not Found", docs=DOCS), None), f"{request.method} (unknown)", False
         route = f"{request.method} {route_template(str(endpoint))}"
         token = self.token_for(request)
         if token is None:
-            return self._finish(request, error(401, "Bad credentials", docs=DOCS), None), route, False
+            return self.finish(request, error(401, "Bad credentials", docs=DOCS), None), route, False
         response, counted = self._serve(request, urls, token, str(endpoint), args)
         return response, route, counted
 
@@ -92,7 +100,7 @@ class GitHubApi:
         if state.rate.peek(token).remaining == 0 and endpoint not in _UNCHARGED:
             message = f"API rate limit exceeded for user ID {token.user_id}."
             docs = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
-            return self._finish(request, error(403, message, docs=docs), token), False
+            return self.finish(request, error(403, message, docs=docs), token), False
         if "owner" in args and "repo" in args and f"{args['owner']}/{args['repo']}".lower() != state.repository.lower():
             response = error(404, "Not Found", docs=DOCS)
         else:
@@ -103,13 +111,13 @@ class GitHubApi:
             etag = 'W/"' + hashlib.sha256(response.get_data()).hexdigest() + '"'
             response.headers["ETag"] = etag
             if etag in _if_none_match(request):
-                return self._finish(request, Response(status=304, headers={"ETag": etag}), token), False
+                return self.finish(request, Response(status=304, headers={"ETag": etag}), token), False
         counted = endpoint not in _UNCHARGED
         if counted:
             state.rate.charge(token)
-        return self._finish(request, response, token), counted
+        return self.finish(request, response, token), counted
 
-    def _finish(self, request: Request, response: Response, token: TokenInfo | None) -> Response:
+    def finish(self, request: Request, response: Response, token: TokenInfo | None) -> Response:
         headers = response.headers
         headers["Date"] = format_datetime(self.state.now(), usegmt=True)
         headers["x-github-request-id"] = uuid.uuid4().hex[:8].upper() + ":" + uuid.uuid4().hex[:8].upper()
@@ -118,6 +126,8 @@ class GitHubApi:
         if token is not None:
             for key, value in self.state.rate.peek(token).headers().items():
                 headers[key] = value
+            if token.kind == "pat":  # a classic token's scopes, which gh auth status reads (from GET /)
+                headers["X-OAuth-Scopes"] = _PAT_SCOPES if token.write else _READ_ONLY_SCOPES
         return response
 
 

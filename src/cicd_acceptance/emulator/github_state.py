@@ -2,16 +2,19 @@
 
 All mutation goes through methods here (the HTTP control API and tests call the same ones). Runs follow the
 timeline of :mod:`cicd_acceptance.emulator.runs`; :meth:`GitHubState.refresh` notices attempts that completed
-and hands them to ``on_complete`` (the workflow executor) exactly once, then starts any pending re-attempt.
+(or were cancelled) and hands them to ``on_complete`` (the workflow executor) exactly once, then starts any pending
+re-attempt. Every attempt, first or re-run, starts in ``_start_attempt``.
 """
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cicd_acceptance.emulator.artifacts import ArtifactStore
 from cicd_acceptance.emulator.payloads_repo import RepoIdentity
 from cicd_acceptance.emulator.repo import Commit, RepoSnapshot
 from cicd_acceptance.emulator.runs import (
@@ -22,11 +25,15 @@ from cicd_acceptance.emulator.runs import (
     RunRecord,
     Timings,
     plan_attempt,
+    plan_rerun,
 )
 from cicd_acceptance.emulator.workflow_view import WorkflowInfo, read_workflow
 from cicd_acceptance.errors import ConfigError
 
-__all__ = ["GitHubState", "PlannedOutcome", "PullRecord"]
+__all__ = ["CommitStatus", "GitHubState", "PlannedOutcome", "PullRecord"]
+
+_HISTORY_CAP = 10_000
+_STATUS_STATES = frozenset({"error", "failure", "pending", "success"})
 
 _FIRST_RUN_ID = 21_000_000_000
 _FIRST_JOB_ID = 58_000_000_000
@@ -52,6 +59,19 @@ class PullRecord:
     @property
     def state(self) -> str:
         return "closed" if self.merged_at is not None else "open"
+
+
+@dataclass(frozen=True)
+class CommitStatus:
+    """A commit status (what ``POST /repos/{owner}/{repo}/statuses/{sha}`` creates; not a check run)."""
+
+    status_id: int
+    sha: str
+    state: str
+    context: str
+    description: str | None
+    target_url: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,7 @@ class GitHubState:
         self.on_complete: Callable[[RunRecord, Attempt], None] = lambda run, attempt: None
         self._now = now
         self.workflows = [read_workflow(snapshot.root, path) for path in snapshot.workflow_paths()]
+        self.artifacts = ArtifactStore()
         self.reset()
 
     def reset(self) -> None:
@@ -90,8 +111,11 @@ class GitHubState:
             self.pulls: list[PullRecord] = []
             self.extra_commits: dict[str, Commit] = {}  # synthesized (the seeded pull's head, when needed)
             self.planned: dict[int, list[PlannedOutcome]] = {}
+            self.disabled: set[int] = set()  # workflow ids disabled through the API (``disabled_manually``)
+            self.statuses: list[CommitStatus] = []
             self._next_job_id = _FIRST_JOB_ID
             self._run_numbers: dict[int, int] = {}
+            self.artifacts.clear()
 
     # -- lookups -----------------------------------------------------------------------------------------
     def workflow(self, ref: str | int) -> WorkflowInfo | None:
@@ -167,15 +191,29 @@ class GitHubState:
             self.runs.append(run)
             return run
 
-    def _start_attempt(self, run: RunRecord, start: datetime, outcomes: list[PlannedOutcome]) -> None:
+    def _start_attempt(self, run: RunRecord, start: datetime, outcomes: list[PlannedOutcome],
+                       rerun: set[str] | None = None) -> Attempt:
+        """The one place an attempt starts (a new run, a re-attempt, every kind of re-run): ``rerun`` None runs
+        every job, else only the jobs of those names (and what needs them), carrying the rest over from the last
+        attempt."""
         run_level = next((o.conclusion for o in outcomes if o.job is None), None)
-        attempt = plan_attempt(len(run.attempts) + 1, start, run.workflow.jobs(), self.timings,
-                               next_job_id=self._next_job_id, outcome=run_level)
+        number = len(run.attempts) + 1
+        if rerun is None or not run.attempts:
+            attempt = plan_attempt(number, start, run.workflow.jobs(), self.timings,
+                                   next_job_id=self._next_job_id, outcome=run_level)
+        else:
+            previous = run.attempts[-1]
+            conclusions = {job.id: run.job_conclusion(job, start, previous) for job in previous.jobs}
+            attempt = plan_rerun(number, start, previous, rerun, self.timings, next_job_id=self._next_job_id,
+                                 conclusions=conclusions)
+            attempt.outcome = run_level
         self._next_job_id += max(len(attempt.jobs), 1) + 3
         run.attempts.append(attempt)
         for outcome in outcomes:
             if outcome.job is not None:
-                self._set_job(run, outcome)
+                # On a re-run, an outcome planned for a job that does not run again has nothing to apply to.
+                self._set_job(run, outcome, strict=rerun is None)
+        return attempt
 
     def plan_outcome(self, workflow: str | int, outcome: PlannedOutcome) -> None:
         """Queue an outcome for the next run of ``workflow`` created after this call."""
@@ -196,14 +234,63 @@ class GitHubState:
             else:
                 self._set_job(run, outcome)
 
-    def _set_job(self, run: RunRecord, outcome: PlannedOutcome) -> None:
-        names = [job.plan.name for job in run.current.jobs]
-        matches = [job for job in run.current.jobs if outcome.job in {job.plan.name, job.plan.job_id}]
+    def _set_job(self, run: RunRecord, outcome: PlannedOutcome, *, strict: bool = True) -> None:
+        names = [job.plan.name for job in run.current.jobs if not job.carried]
+        matches = [job for job in run.current.jobs
+                   if not job.carried and outcome.job in {job.plan.name, job.plan.job_id}]
+        if not matches and not strict:
+            return
         if not matches:
             raise ConfigError(f"run {run.id} has no job {outcome.job!r} (jobs: {', '.join(names)})", source="outcome")
         for job in matches:
             job.outcome = outcome.conclusion
             job.failing_step = outcome.step
+
+    def _next_outcomes(self, run: RunRecord) -> list[PlannedOutcome]:
+        queue = self.planned.get(run.workflow.workflow_id, [])
+        return [queue.pop(0)] if queue else []
+
+    def rerun(self, run_id: int, *, failed_only: bool = False, job_id: int | None = None) -> Attempt:
+        """Re-run a completed run now as a new attempt: every job, only the failed ones (and what needs them), or
+        one job (and what needs it). The workflow's next planned outcome applies to the new attempt.
+        Raises ConfigError when the run has not completed or the job is not one of its latest attempt."""
+        run = self.require_run(run_id)
+        now = self._now()
+        with self.lock:
+            if run.status(now) != "completed":
+                raise ConfigError(f"run {run_id} has not completed", source="rerun")
+            latest = run.latest(now)
+            rerun: set[str] | None = None
+            if job_id is not None:
+                job = next((job for job in latest.jobs if job.id == job_id), None)
+                if job is None:
+                    raise ConfigError(f"job {job_id} is not in the latest attempt of run {run_id}", source="rerun")
+                rerun = {job.plan.name}
+            elif failed_only:
+                rerun = {job.plan.name for job in latest.jobs
+                         if run.job_conclusion(job, now, latest) in {"failure", "cancelled", "timed_out"}}
+                if not rerun:
+                    raise ConfigError(f"run {run_id} has no failed jobs", source="rerun")
+            return self._start_attempt(run, now, self._next_outcomes(run), rerun)
+
+    def cancel(self, run_id: int) -> Attempt:
+        """Cancel the run's current attempt now (its unfinished jobs end ``cancelled``). ConfigError once completed."""
+        run = self.require_run(run_id)
+        now = self._now()
+        with self.lock:
+            if run.status(now, run.current) == "completed":
+                raise ConfigError(f"run {run_id} has already completed", source="cancel")
+            run.current.cancel(now)
+            return run.current
+
+    def set_enabled(self, workflow: WorkflowInfo, enabled: bool) -> None:
+        with self.lock:
+            (self.disabled.discard if enabled else self.disabled.add)(workflow.workflow_id)
+
+    def workflow_state(self, workflow: WorkflowInfo) -> str:
+        """``active`` or ``disabled_manually`` (the ``state`` of a workflow in the API)."""
+        with self.lock:
+            return "disabled_manually" if workflow.workflow_id in self.disabled else "active"
 
     def request_reattempt(self, run_id: int) -> None:
         """Re-run the run once after its current attempt completes (same id, ``run_attempt`` + 1)."""
@@ -224,6 +311,48 @@ class GitHubState:
                     if run.reattempts_pending and run.effects_done == len(run.attempts):
                         run.reattempts_pending -= 1
                         self._start_attempt(run, attempt.completed_at + timedelta(seconds=10), [])
+
+    # -- commit statuses ---------------------------------------------------------------------------------
+    def add_status(self, sha: str, state: str, *, context: str = "default", description: str | None = None,
+                   target_url: str | None = None) -> CommitStatus:
+        """Record a commit status for ``sha`` (a later one of the same context supersedes it)."""
+        if state not in _STATUS_STATES:
+            raise ConfigError(f"unknown status state {state!r} (allowed: {', '.join(sorted(_STATUS_STATES))})",
+                              source="status")
+        with self.lock:
+            status = CommitStatus(status_id=6_100_000_000 + len(self.statuses) + 1, sha=sha, state=state,
+                                  context=context, description=description, target_url=target_url,
+                                  created_at=self._now())
+            self.statuses.append(status)
+            return status
+
+    def latest_statuses(self, sha: str) -> list[CommitStatus]:
+        """The newest status per context for ``sha``, newest first (what the combined status lists)."""
+        with self.lock:
+            newest: dict[str, CommitStatus] = {}
+            for status in self.statuses:
+                if status.sha == sha:
+                    newest[status.context] = status
+        return sorted(newest.values(), key=lambda s: s.status_id, reverse=True)
+
+    def history(self, start: str) -> list[Commit]:
+        """Commits reachable from ``start`` (a sha or branch), walked as ``git log`` walks them: ``start`` first,
+        then repeatedly the newest (by committer date) parent of a listed commit."""
+        first = self.commit(start)
+        if first is None:
+            return []
+        listed: list[Commit] = []
+        seen = {first.sha}
+        frontier = [(-first.committer_date.timestamp(), 0, first)]
+        while frontier and len(listed) < _HISTORY_CAP:
+            _key, _order, commit = heapq.heappop(frontier)
+            listed.append(commit)
+            for sha in commit.parents:
+                parent = self.commit(sha)
+                if parent is not None and parent.sha not in seen:
+                    seen.add(parent.sha)
+                    heapq.heappush(frontier, (-parent.committer_date.timestamp(), len(seen), parent))
+        return listed
 
     # -- pulls -------------------------------------------------------------------------------------------
     def add_pull(self, pull: PullRecord) -> PullRecord:

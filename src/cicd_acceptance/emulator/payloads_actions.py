@@ -7,8 +7,9 @@ Shapes follow ``github-rest-subset.json``; the contract tests validate every bod
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from cicd_acceptance.emulator.artifacts import Artifact
 from cicd_acceptance.emulator.clock import iso
 from cicd_acceptance.emulator.github_state import PullRecord
 from cicd_acceptance.emulator.payloads_repo import RepoIdentity, Urls, node_id, repository_body, user_body
@@ -16,8 +17,9 @@ from cicd_acceptance.emulator.repo import Commit
 from cicd_acceptance.emulator.runs import Attempt, JobRecord, RunRecord
 from cicd_acceptance.emulator.workflow_view import WorkflowInfo
 
-__all__ = ["check_run_body", "job_body", "package_version_body", "pull_body", "pull_minimal_body",
-           "pull_simple_body", "run_body", "workflow_body"]
+__all__ = ["JsonDict", "annotation_body", "artifact_body", "check_run_body", "combined_status_body", "job_body",
+           "package_version_body", "pull_body", "pull_minimal_body", "pull_simple_body", "run_body", "usage_body",
+           "workflow_body"]
 
 JsonDict = dict[str, object]
 
@@ -27,13 +29,13 @@ def actor_id(login: str) -> int:
     return 5_000_000 + int(hashlib.sha256(login.encode()).hexdigest()[:8], 16) % 1_000_000
 
 
-def workflow_body(urls: Urls, repo: RepoIdentity, info: WorkflowInfo) -> JsonDict:
-    """A ``workflow``."""
+def workflow_body(urls: Urls, repo: RepoIdentity, info: WorkflowInfo, *, state: str = "active") -> JsonDict:
+    """A ``workflow`` (``state`` ``active`` or ``disabled_manually``)."""
     api = f"{urls.api}/repos/{repo.full_name}/actions/workflows/{info.workflow_id}"
     html = f"{urls.html}/{repo.full_name}"
     return {
         "id": info.workflow_id, "node_id": node_id("W", info.workflow_id), "name": info.name, "path": info.path,
-        "state": "active", "created_at": iso(repo.created_at), "updated_at": iso(repo.pushed_at), "url": api,
+        "state": state, "created_at": iso(repo.created_at), "updated_at": iso(repo.pushed_at), "url": api,
         "html_url": f"{html}/blob/{repo.default_branch}/{info.path}",
         "badge_url": f"{html}/workflows/{info.file_name}/badge.svg",
     }
@@ -115,7 +117,7 @@ def job_body(urls: Urls, repo: RepoIdentity, run: RunRecord, attempt: Attempt, j
 
 
 def check_run_body(urls: Urls, repo: RepoIdentity, run: RunRecord, job: JobRecord, now: datetime,
-                   pulls: list[PullRecord]) -> JsonDict:
+                   pulls: list[PullRecord], *, annotations: int = 0) -> JsonDict:
     """A ``check-run``: on GitHub every Actions job is a check run with the same id."""
     api = f"{urls.api}/repos/{repo.full_name}"
     status = job.status(now)
@@ -126,7 +128,7 @@ def check_run_body(urls: Urls, repo: RepoIdentity, run: RunRecord, job: JobRecor
         "details_url": f"{urls.html}/{repo.full_name}/actions/runs/{run.id}/job/{job.id}", "status": status,
         "conclusion": run.job_conclusion(job, now), "started_at": iso(job.started_at) if status != "queued" else None,
         "completed_at": iso(job.completed_at) if status == "completed" else None,
-        "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
+        "output": {"title": None, "summary": None, "text": None, "annotations_count": annotations,
                    "annotations_url": f"{api}/check-runs/{job.id}/annotations"},
         "name": job.plan.name, "check_suite": {"id": run.check_suite_id},
         "app": {"id": 15368, "slug": "github-actions", "node_id": node_id("A", 15368), "owner": owner,
@@ -197,3 +199,45 @@ def package_version_body(urls: Urls, *, owner: str, owner_kind: str, package: st
         "created_at": iso(created_at), "updated_at": iso(created_at),
         "metadata": {"package_type": "container", "container": {"tags": list(tags)}},
     }
+
+
+def artifact_body(urls: Urls, repo: RepoIdentity, artifact: Artifact, run: RunRecord | None) -> JsonDict:
+    """An ``artifact`` (kept 90 days, GitHub's default retention)."""
+    api = f"{urls.api}/repos/{repo.full_name}/actions/artifacts/{artifact.id}"
+    workflow_run = None if run is None else {
+        "id": run.id, "repository_id": repo.repo_id, "head_repository_id": repo.repo_id,
+        "head_branch": run.head_branch, "head_sha": run.head_sha}
+    digest = "sha256:" + hashlib.sha256(artifact.content).hexdigest()
+    return {
+        "id": artifact.id, "node_id": node_id("ART", artifact.id), "name": artifact.name,
+        "size_in_bytes": artifact.size_in_bytes, "url": api, "archive_download_url": f"{api}/zip",
+        "expired": artifact.expired, "created_at": iso(artifact.created_at),
+        "updated_at": iso(artifact.created_at), "expires_at": iso(artifact.created_at + timedelta(days=90)),
+        "digest": digest, "workflow_run": workflow_run,
+    }
+
+
+def usage_body(run: RunRecord, attempt: Attempt, now: datetime) -> JsonDict:
+    """A ``workflow-run-usage``: public repositories are not billed, so ``billable`` is empty, as on GitHub;
+    ``run_duration_ms`` is the attempt's wall time so far."""
+    end = min(now, attempt.completed_at)
+    return {"billable": {}, "run_duration_ms": max(int((end - attempt.started_at).total_seconds() * 1000), 0)}
+
+
+def annotation_body(urls: Urls, repo: RepoIdentity, run: RunRecord, level: str, message: str) -> JsonDict:
+    """A ``check-annotation`` of a job's log line (GitHub puts them on ``.github`` at line 1)."""
+    return {"path": ".github", "blob_href": f"{urls.html}/{repo.full_name}/blob/{run.head_sha}/.github",
+            "start_line": 1, "end_line": 1, "start_column": None, "end_column": None, "annotation_level": level,
+            "title": "", "message": message, "raw_details": ""}
+
+
+def combined_status_body(urls: Urls, repo: RepoIdentity, sha: str, statuses: list[JsonDict]) -> JsonDict:
+    """A ``combined-commit-status``: ``failure`` if any status failed or errored, ``pending`` if any is pending or
+    there are none, else ``success`` (GitHub's rule)."""
+    states = {str(status["state"]) for status in statuses}
+    state = "failure" if states & {"failure", "error"} else ("pending" if not states or "pending" in states
+                                                             else "success")
+    api = f"{urls.api}/repos/{repo.full_name}"
+    return {"state": state, "statuses": statuses, "sha": sha, "total_count": len(statuses),
+            "repository": repository_body(urls, repo), "commit_url": f"{api}/commits/{sha}",
+            "url": f"{api}/commits/{sha}/status"}

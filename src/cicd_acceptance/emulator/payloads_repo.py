@@ -15,8 +15,9 @@ from datetime import datetime
 from cicd_acceptance.emulator.clock import iso
 from cicd_acceptance.emulator.repo import Commit, RepoFile
 
-__all__ = ["RepoIdentity", "Urls", "branch_body", "commit_body", "content_entry_body", "content_file_body",
-           "full_repository_body", "meta_body", "node_id", "rate_limit_body", "repository_body", "user_body"]
+__all__ = ["RepoIdentity", "Urls", "api_root_body", "branch_body", "commit_body", "content_entry_body",
+           "content_file_body", "full_repository_body", "meta_body", "node_id", "private_user_body", "rate_limit_body",
+           "repository_body", "user_body"]
 
 JsonDict = dict[str, object]
 
@@ -199,3 +200,29 @@ def meta_body(*, installed_version: str | None) -> JsonDict:
 def rate_limit_body(core: Mapping[str, int], search: Mapping[str, int]) -> JsonDict:
     """``GET /rate_limit``: ``rate`` mirrors ``resources.core`` (GitHub keeps it for compatibility)."""
     return {"resources": {"core": dict(core), "search": dict(search)}, "rate": dict(core)}
+
+
+def private_user_body(urls: Urls, login: str, user_id: int, *, created_at: datetime) -> JsonDict:
+    """A ``private-user`` (``GET /user`` for the token's owner)."""
+    body = user_body(urls, login, user_id)
+    body.update({
+        "user_view_type": "private", "name": login, "company": None, "blog": "", "location": None, "email": None,
+        "notification_email": None, "hireable": None, "bio": None, "twitter_username": None, "public_repos": 1,
+        "public_gists": 0, "followers": 0, "following": 0, "created_at": iso(created_at),
+        "updated_at": iso(created_at), "private_gists": 0, "total_private_repos": 0, "owned_private_repos": 0,
+        "disk_usage": 0, "collaborators": 0, "two_factor_authentication": True,
+        "plan": {"name": "free", "space": 976562499, "collaborators": 0, "private_repos": 10000},
+    })
+    return body
+
+
+def api_root_body(urls: Urls) -> JsonDict:
+    """``GET /`` (``/api/v3/`` on GHES): the hypermedia index of the API."""
+    api = urls.api
+    return {
+        "current_user_url": f"{api}/user", "authorizations_url": f"{api}/authorizations",
+        "emails_url": f"{api}/user/emails", "events_url": f"{api}/events",
+        "rate_limit_url": f"{api}/rate_limit", "repository_url": f"{api}/repos/{{owner}}/{{repo}}",
+        "user_url": f"{api}/users/{{user}}", "organization_url": f"{api}/orgs/{{org}}",
+        "current_user_repositories_url": f"{api}/user/repos{{?type,page,per_page,sort}}",
+    }

@@ -12,13 +12,21 @@ Routes (all errors in the OCI envelope ``{"errors": [{"code", "message", "detail
   current client wants).
 * ``HEAD|GET /v2/<name>/blobs/<digest>`` and uploads: ``POST .../blobs/uploads/`` (``?digest=`` monolithic;
   ``?mount=`` answers 202 and starts a normal upload, as ghcr.io often does), ``PATCH`` (``Content-Range``
-  checked), ``PUT ...?digest=`` (digest verified), ``GET`` (status) and ``DELETE`` (cancel).
+  checked), ``PUT ...?digest=`` (digest verified), ``GET`` (status) and ``DELETE`` (cancel). A blob ``GET`` with
+  ``Range: bytes=...`` answers 206 with ``Content-Range`` (416 when unsatisfiable); every blob answer carries
+  ``Accept-Ranges: bytes``.
+* ``GET /v2/<name>/referrers/<digest>``: 404, as on ghcr.io, which has no referrers API; clients use the referrers
+  tag schema (``sha256-<hex>`` tags), stored like any tag.
 
 Choices where ghcr.io and distribution differ, and what is done here:
 
 * The challenge on ``/v2/<name>/...`` names the real scope, ``repository:<name>:pull`` (``:pull,push`` for
   writes), as distribution does; ghcr.io sends a literal placeholder ``repository:user/image:pull``. Clients
   must build the scope from the name anyway, so the precise one is the more useful emulation.
+* A token got at ``/token`` with credentials that may push grants pull and push on the repositories it names,
+  whatever actions were asked for: ghcr.io authorizes by the credentials behind a token (its challenge's scope is a
+  placeholder), and clients that reuse a first pull token for a push (oras-py) depend on it. Anonymous tokens and
+  read-only credentials get exactly what they may have, as in distribution.
 * ``Location`` headers are relative (``/v2/...``) like ghcr.io's unless ``absolute_locations=True``, which
   builds them from the request's scheme and host as distribution does.
 """
@@ -55,6 +63,7 @@ def _url_map() -> Map:
         Rule("/v2/<path:name>/blobs/uploads/<upload_id>", endpoint="upload",
              methods=["GET", "PATCH", "PUT", "DELETE"]),
         Rule("/v2/<path:name>/blobs/<digest>", endpoint="blob", methods=["GET", "HEAD", "DELETE"]),
+        Rule("/v2/<path:name>/referrers/<digest>", endpoint="referrers", methods=["GET"]),
     ], strict_slashes=False, merge_slashes=False)
 
 

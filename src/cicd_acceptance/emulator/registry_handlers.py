@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.registry_auth import Grant, TokenIssuer, parse_basic, parse_scopes
@@ -70,7 +71,13 @@ class RegistryHandlers:
         if request.headers.get("Authorization") and (credentials is None or not self._check_basic(*credentials)):
             return oci_error(401, "UNAUTHORIZED", "bad credentials for the token endpoint")
         granted = [(s.name, a) for s in scopes for a in s.actions]
-        if credentials is not None and not self._can_push(*credentials):
+        if credentials is not None and self._can_push(*credentials):
+            # ghcr.io authorizes by the credentials behind a token, not by the actions asked for (its challenge
+            # names a placeholder scope, yet tokens got for it work on real repositories): a token got with
+            # write credentials may pull and push the repositories it names. Clients that keep the token of a
+            # first pull for a later push (oras-py) rely on it.
+            granted += [(s.name, a) for s in scopes for a in ("pull", "push") if a not in s.actions]
+        elif credentials is not None:
             # The token protocol grants the permitted subset; the push itself then meets insufficient_scope.
             granted = [(n, a) for n, a in granted if a == "pull"]
         if credentials is None:
@@ -142,8 +149,24 @@ class RegistryHandlers:
         data = self._registry.blob(name, digest)
         if data is None:
             return oci_error(404, "BLOB_UNKNOWN", "blob unknown to registry", digest)
-        return Response(data, content_type="application/octet-stream",
-                        headers={**_API_VERSION, "Docker-Content-Digest": digest, "ETag": f'"{digest}"'})
+        response = Response(data, content_type="application/octet-stream",
+                            headers={**_API_VERSION, "Docker-Content-Digest": digest, "ETag": f'"{digest}"'})
+        # A single byte range (``Range: bytes=a-b``, ``a-``, ``-n``) answers 206 with Content-Range, one that
+        # cannot be satisfied 416, as ghcr.io and distribution do (resumed pulls rely on it).
+        try:
+            return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+        except RequestedRangeNotSatisfiable:
+            return Response(b"invalid range: failed to overlap\n", status=416, content_type="text/plain; charset=utf-8",
+                            headers={**_API_VERSION, "Content-Range": f"bytes */{len(data)}"})
+
+    def referrers(self, request: Request, name: str, digest: str) -> Response:
+        """``GET /v2/<name>/referrers/<digest>``: ghcr.io does not implement the OCI 1.1 referrers API and answers
+        404, so clients fall back to the referrers tag schema (an index tagged ``sha256-<hex>``), which the
+        manifest routes store like any other tag. A manifest with a ``subject`` is accepted without the
+        ``OCI-Subject`` header, which is how a client learns it must maintain that tag itself."""
+        if (denied := self._require(request, name, "pull")) is not None:
+            return denied
+        return oci_error(404, "NOT_FOUND", "404 page not found", {"name": name, "digest": digest})
 
     def upload_start(self, request: Request, name: str) -> Response:
         """``POST /v2/<name>/blobs/uploads/``: monolithic with ``?digest=``, otherwise open a session (202)."""

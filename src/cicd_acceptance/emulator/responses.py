@@ -24,6 +24,7 @@ __all__ = ["API_PREFIX", "DOCS", "Ctx", "error", "json_response", "split_api_pre
 
 DOCS = "https://docs.github.com/rest"
 API_PREFIX = "/api/v3"
+_MAX_JSON_BODY = 1 << 20  # request bodies the API reads (dispatch inputs are at most 65,535 characters)
 
 
 def split_api_prefix(path: str) -> tuple[str, str]:
@@ -47,6 +48,19 @@ class Ctx:
     def repository(self) -> dict[str, object]:
         """The ``repository`` body, built once per request (a list of runs embeds it twice per run)."""
         return repository_body(self.urls, self.state.identity)
+
+    def json_body(self) -> object:
+        """The request body as JSON whatever its ``Content-Type`` says (GitHub reads a body without one, as curl
+        ``-d`` and some clients send it, as JSON); None when empty or not JSON."""
+        if (self.request.content_length or 0) > _MAX_JSON_BODY:
+            return None
+        data = self.request.get_data(cache=True)
+        if not data.strip():
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
 
     def arg(self, name: str) -> str | None:
         """A query parameter (None when absent or empty)."""

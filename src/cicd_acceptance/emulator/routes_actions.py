@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from werkzeug.wrappers import Response
 
+from cicd_acceptance.emulator.downloads import signed_url
 from cicd_acceptance.emulator.faults import RUN_KINDS
 from cicd_acceptance.emulator.filters import created_predicate, paginate
 from cicd_acceptance.emulator.payloads_actions import job_body, run_body, workflow_body
 from cicd_acceptance.emulator.responses import Ctx, error, json_response, split_api_prefix, validation_error
-from cicd_acceptance.emulator.runs import RunRecord
+from cicd_acceptance.emulator.runs import Attempt, RunRecord
 from cicd_acceptance.emulator.workflow_view import WorkflowInfo
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.workflows.model import Workflow
@@ -26,7 +26,7 @@ def list_workflows(ctx: Ctx, owner: str, repo: str) -> Response:
     items, link = paginate(ctx.state.github.workflows, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                            base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
     body = {"total_count": len(ctx.state.github.workflows),
-            "workflows": [workflow_body(ctx.urls, ctx.state.identity, info) for info in items]}
+            "workflows": [_workflow(ctx, info) for info in items]}
     return json_response(body, headers={"Link": link} if link else None)
 
 
@@ -34,7 +34,11 @@ def get_workflow(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
     info = ctx.state.github.workflow(workflow_id)
     if info is None:
         return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflows#get-a-workflow")
-    return json_response(workflow_body(ctx.urls, ctx.state.identity, info))
+    return json_response(_workflow(ctx, info))
+
+
+def _workflow(ctx: Ctx, info: WorkflowInfo) -> dict[str, object]:
+    return workflow_body(ctx.urls, ctx.state.identity, info, state=ctx.state.github.workflow_state(info))
 
 
 def dispatch(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
@@ -45,7 +49,7 @@ def dispatch(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
     info = ctx.state.github.workflow(workflow_id)
     if info is None:
         return error(404, "Not Found", docs=docs)
-    body = ctx.request.get_json(silent=True)
+    body = ctx.json_body()
     if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
         return error(422, "Invalid request.\n\n\"ref\" wasn't supplied.", docs=docs)
     details = body.get("return_run_details")
@@ -53,6 +57,8 @@ def dispatch(ctx: Ctx, owner: str, repo: str, workflow_id: str) -> Response:
         return error(400, "return_run_details is not a permitted key.", docs=docs)
     if not info.dispatchable:
         return error(422, "Workflow does not have 'workflow_dispatch' trigger", docs=docs)
+    if ctx.state.github.workflow_state(info) != "active":
+        return error(422, "Cannot trigger a 'workflow_dispatch' on a disabled workflow", docs=docs)
     problem = _inputs_problem(info.workflow, body.get("inputs"))
     if problem:
         return error(422, problem, docs=docs)
@@ -195,6 +201,17 @@ def list_jobs(ctx: Ctx, owner: str, repo: str, run_id: int) -> Response:
     if which not in {"latest", "all"}:
         return validation_error(f"filter must be 'latest' or 'all', got {which!r}", field="filter")
     attempts = run.started_attempts(ctx.now) if which == "all" else [run.latest(ctx.now)]
+    return _jobs(ctx, run, attempts)
+
+
+def list_attempt_jobs(ctx: Ctx, owner: str, repo: str, run_id: int, attempt_number: int) -> Response:
+    run = _visible_run(ctx, run_id)
+    if run is None or not 1 <= attempt_number <= len(run.started_attempts(ctx.now)):
+        return error(404, "Not Found", docs="https://docs.github.com/rest/actions/workflow-jobs")
+    return _jobs(ctx, run, [run.attempts[attempt_number - 1]])
+
+
+def _jobs(ctx: Ctx, run: RunRecord, attempts: list[Attempt]) -> Response:
     jobs = [job_body(ctx.urls, ctx.state.identity, run, attempt, job, ctx.now)
             for attempt in reversed(attempts) for job in attempt.jobs]
     try:
@@ -218,36 +235,8 @@ def job_logs(ctx: Ctx, owner: str, repo: str, job_id: int) -> Response:
     docs = "https://docs.github.com/rest/actions/workflow-jobs#download-job-logs-for-a-workflow-run"
     if found is None or found[2].status(ctx.now) != "completed":
         return error(404, "Not Found", docs=docs)
-    expires = int(ctx.now.timestamp()) + 60
-    location = f"{ctx.urls.html}/_logs/jobs/{job_id}?expires={expires}"
+    location = signed_url(ctx.urls.html, f"/_logs/jobs/{job_id}", ctx.now)
     return Response(status=302, headers={"Location": location})
-
-
-def download_log(ctx: Ctx, job_id: int) -> Response:
-    """The short-lived log URL the logs endpoint redirects to (no token needed, like a signed URL)."""
-    found = ctx.state.github.job(job_id, ctx.now)
-    expires = ctx.arg("expires") or "0"
-    if found is None or not expires.isdigit() or int(expires) < int(ctx.now.timestamp()):
-        return Response(b"<Error><Code>AuthenticationFailed</Code></Error>", status=403, content_type="application/xml")
-    run, attempt, job = found
-    return Response(render_log(run, attempt.number, job.id, ctx.now).encode(), content_type="text/plain; charset=utf-8")
-
-
-def render_log(run: RunRecord, attempt_number: int, job_id: int, now: datetime) -> str:
-    """A job log: one group per step with timestamps; the build steps end with what the executor pushed."""
-    attempt = run.attempts[attempt_number - 1]
-    job = next(job for job in attempt.jobs if job.id == job_id)
-    conclusion = run.job_conclusion(job, now, attempt)
-    lines = []
-    for step in job.steps(now, conclusion):
-        stamp = (step.started_at or job.started_at).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
-        lines.append(f"{stamp} ##[group]{step.name}")
-        if step.conclusion == "failure":
-            lines.append(f"{stamp} ##[error]Process completed with exit code 1.")
-        lines.append(f"{stamp} ##[endgroup]")
-    end = job.completed_at.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
-    lines += [f"{end} {line}" for line in run.pushed.get(job.id, [])]
-    return "\n".join(lines) + "\n"
 
 
 ACTIONS_ROUTES: dict[str, tuple[str, Callable[..., Response]]] = {
@@ -259,6 +248,7 @@ ACTIONS_ROUTES: dict[str, tuple[str, Callable[..., Response]]] = {
     "/repos/<owner>/<repo>/actions/runs/<int:run_id>": ("GET", get_run),
     "/repos/<owner>/<repo>/actions/runs/<int:run_id>/attempts/<int:attempt_number>": ("GET", get_attempt),
     "/repos/<owner>/<repo>/actions/runs/<int:run_id>/jobs": ("GET", list_jobs),
+    "/repos/<owner>/<repo>/actions/runs/<int:run_id>/attempts/<int:attempt_number>/jobs": ("GET", list_attempt_jobs),
     "/repos/<owner>/<repo>/actions/jobs/<int:job_id>": ("GET", get_job),
     "/repos/<owner>/<repo>/actions/jobs/<int:job_id>/logs": ("GET", job_logs),
 }

@@ -8,13 +8,15 @@ read time from the planned outcomes, so an outcome set after the run was created
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cicd_acceptance.emulator.workflow_view import JobPlan, WorkflowInfo
 from cicd_acceptance.errors import ConfigError
 
-__all__ = ["JOB_OUTCOMES", "RUN_OUTCOMES", "Attempt", "JobRecord", "RunRecord", "StepView", "Timings", "plan_attempt"]
+__all__ = ["JOB_OUTCOMES", "RUN_OUTCOMES", "Attempt", "JobRecord", "RunRecord", "StepView", "Timings", "plan_attempt",
+           "plan_rerun"]
 
 RUN_OUTCOMES = frozenset({"success", "failure", "cancelled", "timed_out", "startup_failure", "skipped"})
 JOB_OUTCOMES = frozenset({"success", "failure", "cancelled", "timed_out", "skipped"})
@@ -57,6 +59,8 @@ class JobRecord:
     completed_at: datetime
     outcome: str | None = None
     failing_step: str | None = None
+    log_text: str = ""  # the job's log as the workflow executor wrote it ("" = not executed: rendered from steps)
+    carried: bool = False  # copied unchanged from the previous attempt (a re-run of failed jobs only)
 
     def status(self, now: datetime) -> str:
         if now >= self.completed_at:
@@ -101,6 +105,17 @@ class Attempt:
     completed_at: datetime
     jobs: list[JobRecord]
     outcome: str | None = None
+    cancelled_at: datetime | None = None  # set by a cancel request; the attempt ended then
+
+    def cancel(self, now: datetime) -> None:
+        """End the attempt at ``now``: jobs still queued or running end then, ``cancelled``."""
+        self.cancelled_at = now
+        self.completed_at = now
+        for job in self.jobs:
+            if job.completed_at > now:
+                job.started_at = min(job.started_at, now)
+                job.completed_at = now
+                job.outcome = "cancelled"
 
 
 @dataclass
@@ -163,6 +178,8 @@ class RunRecord:
         chosen = attempt or self.latest(now)
         if self.status(now, chosen) != "completed":
             return None
+        if chosen.cancelled_at is not None:
+            return "cancelled"
         if chosen.outcome is not None and chosen.outcome != "failure":
             return chosen.outcome
         conclusions = {self.job_conclusion(job, now, chosen) for job in chosen.jobs}
@@ -197,3 +214,33 @@ def plan_attempt(number: int, start: datetime, plans: list[JobPlan], timings: Ti
         jobs.append(job)
     end = max([queued_end, *(job.completed_at for job in jobs)])
     return Attempt(number, start, end, jobs, outcome)
+
+
+def plan_rerun(number: int, start: datetime, previous: Attempt, rerun: set[str], timings: Timings, *,
+               next_job_id: int, conclusions: Mapping[int, str | None]) -> Attempt:
+    """A re-run attempt: jobs whose name is in ``rerun`` (plus every job that needs one of them) run again; the
+    others are carried over with their times and ``conclusions`` (by old job id), as GitHub shows them."""
+    plans = [job.plan for job in previous.jobs]
+    again = set(rerun)
+    changed = True
+    while changed:  # a job that needs a re-run job runs again too
+        changed = False
+        ids = {plan.job_id for plan in plans if plan.name in again}
+        for plan in plans:
+            if plan.name not in again and ids & set(plan.needs):
+                again.add(plan.name)
+                changed = True
+    fresh = plan_attempt(number, start, [p for p in plans if p.name in again], timings, next_job_id=next_job_id,
+                         outcome=None)
+    by_plan = iter(fresh.jobs)
+    carried_id = next_job_id + len(fresh.jobs)  # ids stay within next_job_id + len(previous.jobs)
+    jobs: list[JobRecord] = []
+    for old in previous.jobs:
+        if old.plan.name in again:
+            jobs.append(next(by_plan))
+            continue
+        conclusion = conclusions.get(old.id) or "success"
+        jobs.append(JobRecord(carried_id, old.plan, old.created_at, old.started_at, old.completed_at,
+                              outcome=conclusion, failing_step=old.failing_step, log_text=old.log_text, carried=True))
+        carried_id += 1
+    return Attempt(number, start, fresh.completed_at, jobs)

@@ -28,6 +28,13 @@ class _QuietHandler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
         return None
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # http.server adds a Date of the real clock; the app sends its own, of the emulated clock, and a client
+        # must not see both (gh and others read the first).
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
 
 def tls_context(cert: str, key: str) -> ssl.SSLContext:
     """A server TLS context from PEM files; a bad pair raises ConfigError naming the files."""

@@ -51,6 +51,7 @@ class EmulatorConfig:
     workflow_token_limit: int = WORKFLOW_TOKEN_LIMIT
     seed: bool = True
     html_base: str = "https://github.com"
+    graphql_schema: Path | None = None  # GitHub's schema.graphql (None: where .ci/install-tools.sh puts it)
 
 
 def _split_repository(value: str) -> tuple[str, str]:

@@ -65,7 +65,7 @@ def _run_phrases(ev: Evidence) -> list[str]:
     seen: dict[str, tuple[bool, str]] = {}
     # An emulator's URLs name a port that is gone after the run; its run ids are stable, so the entry uses those
     # (and the same rehearsal is recognised as already recorded).
-    by_id = ev.context.live_mode == "emulator"
+    by_id = ev.context.live_mode == "emulator" or ev.rehearsal
     for s in ev.scenarios:
         for run in s.entries("run"):
             key = f"#{run.get('id')}" if by_id else str(run.get("url") or run.get("id"))

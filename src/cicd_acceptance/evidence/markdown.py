@@ -84,6 +84,16 @@ def _proven(ev: Evidence) -> str:
     return f"{_MEANING.get(ev.status, ev.status)}{where} (exit status {ev.exit_code})"
 
 
+def _actor(scenarios: Sequence[ScenarioResult]) -> str:
+    """Whose dispatches count as ours, and how that login was learnt (from the first ``server`` entry)."""
+    for s in scenarios:
+        for server in s.entries("server"):
+            login = server.get("actor")
+            source = server.get("actor_source") or "unknown"
+            return f"{login} ({source})" if login else f"none: {source}"
+    return ""
+
+
 def _summary(ev: Evidence) -> list[str]:
     c = ev.context
     rows = [
@@ -92,6 +102,7 @@ def _summary(ev: Evidence) -> list[str]:
         ("Started / finished", f"{cell(ev.started_at)} / {cell(ev.finished_at)}"),
         ("Verdict", cell(_proven(ev))),
         ("Live checks", cell(_live(ev))),
+        ("Correlation actor", cell(_actor(ev.scenarios))),
         ("API budget", cell(_budget(ev.api_budget))),
     ]
     return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
@@ -115,8 +126,10 @@ def _findings(scenarios: Sequence[ScenarioResult]) -> list[str]:
         for entry in s.entries("findings"):
             for f in finding_list(entry):
                 where = f"{f.get('path')}:{f.get('line')}" if f.get("line") else f.get("path")
-                rows.append((s.title, _code(where), f.get("rule"), f.get("message"),
-                             "yes" if f.get("blocking", True) else "no"))
+                blocking = "yes" if f.get("blocking", True) else "no"
+                if f.get("undecided"):  # only a run can decide it: say which live check does
+                    blocking = f"undecided, settled by {f.get('settled_by') or 'a live run'}"
+                rows.append((s.title, _code(where), f.get("rule"), f.get("message"), blocking))
     return _section("Static findings", ("Scenario", "Where", "Rule", "Message", "Blocking"), rows)
 
 

@@ -165,10 +165,12 @@ class GitHubClient:
                                  status_code=response.status_code)
         return login
 
-    def job_log(self, repo: str, job_id: int) -> AbstractContextManager[Iterator[bytes]]:
+    def job_log(self, repo: str, job_id: int, *, limit: int,
+                timeout_s: float) -> AbstractContextManager[Iterator[bytes]]:
         """The job's log as it downloads (``GET .../actions/jobs/{id}/logs``, whose redirect to storage is followed
-        without the token); the caller bounds what it reads."""
-        return self._session.stream_redirected(f"{_repo(repo)}/actions/jobs/{int(job_id)}/logs")
+        without the token), refused past ``limit`` decoded bytes or ``timeout_s``."""
+        return self._session.stream_redirected(f"{_repo(repo)}/actions/jobs/{int(job_id)}/logs", limit=limit,
+                                               timeout_s=timeout_s)
 
     def list_annotations(self, repo: str, check_run_id: int, *, limit: int = 50) -> list[Annotation]:
         """The first ``limit`` annotations of a check run (a job's id is its check run's id)."""

@@ -19,7 +19,6 @@ Rules, all from GitHub's "best practices" page (see docs/reference API-FACTS.md)
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
@@ -245,10 +244,12 @@ class ApiSession:
         return str(target)
 
     @contextmanager
-    def stream_redirected(self, url: str, *, max_redirects: int = 3) -> Iterator[Iterator[bytes]]:
+    def stream_redirected(self, url: str, *, limit: int, timeout_s: float,
+                          max_redirects: int = 3) -> Iterator[Iterator[bytes]]:
         """GET ``url`` as a byte stream (no JSON, no cache, no retries), following redirects by hand: only the API
-        hop carries the token; the storage a log redirects to gets a request without it. The caller bounds what it
-        reads. Raises GitHubAPIError for a non-2xx answer or a network error."""
+        hop carries the token; the storage a log redirects to gets a request without it. The body is decoded in
+        bounded steps and refused past ``limit`` decoded bytes or ``timeout_s`` (the caller stops earlier, at its
+        own bounds). Raises GitHubAPIError for a non-2xx answer, a refused body or a network error."""
         request = self._http.build_request("GET", url)
         where = str(request.url)
         try:
@@ -271,21 +272,14 @@ class ApiSession:
             if not 200 <= response.status_code < 300:
                 raise GitHubAPIError(f"answered {response.status_code}", method="GET", url=where,
                                      status_code=response.status_code)
-            yield self._decoded_stream(response, where)
+            yield _body_chunks(response, limit=limit, deadline=self._clock() + timeout_s, clock=self._clock)
+        except BodyRefused as exc:
+            raise GitHubAPIError(str(exc), method="GET", url=where) from None
         except httpx.RequestError as exc:
             raise GitHubAPIError(f"network error while reading: {self.redact(str(exc)) or type(exc).__name__}",
                                  method="GET", url=where) from None
         finally:
             response.close()
-
-    def _decoded_stream(self, response: httpx.Response, where: str) -> Iterator[bytes]:
-        """The body decoded in bounded steps (a small gzip chunk never becomes a huge buffer); the caller stops."""
-        raw, encoding = body_chunks(response)
-        try:
-            yield from bounded_chunks(raw, encoding=encoding, limit=sys.maxsize, deadline=float("inf"),
-                                      clock=self._clock)
-        except BodyRefused as exc:
-            raise GitHubAPIError(exc.reason, method="GET", url=where, status_code=response.status_code) from None
 
     # -- one attempt -------------------------------------------------------------------------------------
 
@@ -409,6 +403,17 @@ class ApiSession:
 def _redirect_refused(response: httpx.Response, exc: BodyRefused) -> GitHubAPIError:
     return GitHubAPIError(f"redirect: {exc.reason}", method=response.request.method, url=str(response.request.url),
                           status_code=None if exc.transient else response.status_code)
+
+
+def _body_chunks(response: httpx.Response, *, limit: int, deadline: float,
+                 clock: Callable[[], float]) -> Iterator[bytes]:
+    """The decoded body as it arrives, bounded; an in-memory transport's answer arrives read (and decoded)."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        return bounded_chunks(response.iter_raw(), encoding=response.headers.get("content-encoding", ""),
+                              limit=limit, deadline=deadline, clock=clock)
+    return bounded_chunks([content], encoding="", limit=limit, deadline=deadline, clock=clock)
 
 
 def _read_bounded(response: httpx.Response, *, deadline: float, clock: Callable[[], float], limit: int) -> bytes:

@@ -114,7 +114,7 @@ class LiveSession:
                                     f"{self.short_sha} (was it pushed directly?)", self.head_sha, "pull_request")
         verdict = self._ci(pull.head_sha, "pull_request", None)
         reason = f"pull request #{pull.number} (head {pull.head_sha[:7]}): {verdict.reason}"
-        return CiVerdict(verdict.passed, reason, verdict.head_sha, verdict.event, verdict.status, pull)
+        return CiVerdict(verdict.passed, reason, verdict.head_sha, verdict.event, verdict.status, pull, verdict.logs)
 
     def _ci(self, sha: str, event: str, branch: str | None) -> CiVerdict:
         t = self.timing

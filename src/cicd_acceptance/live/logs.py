@@ -113,7 +113,8 @@ def read_job_log(github: GitHubClient, repo: str, job_id: int, job: str, select:
     """Download job ``job_id``'s log within ``limits`` and keep what ``select`` picks, the errors and the tail."""
     chosen = limits or LogLimits()
     try:
-        with github.job_log(repo, job_id) as chunks:
+        # The transport's own bounds sit above ours, so ours stop the read first and keep what was quoted.
+        with github.job_log(repo, job_id, limit=2 * chosen.max_bytes, timeout_s=chosen.timeout_s + 30) as chunks:
             lines, errors, tail, read, complete = scan_log(chunks, select, chosen, clock=clock)
     except GitHubAPIError as exc:
         return LogQuote(job_id, job, error=f"cannot read the log: {exc}")

@@ -1,252 +1,381 @@
-"""Tokenizer and precedence-climbing parser for GitHub Actions expressions (the part inside ``${{ }}``).
+"""Parser for GitHub Actions expressions (the part inside ``${{ }}``), with GitHub's grammar and limits.
 
 Grammar, lowest precedence first (GitHub's operator table)::
 
-    or      := and ('||' and)*
-    and     := equal ('&&' equal)*
+    or      := and ('||' and)*                  -> one Logical node for the whole chain
+    and     := equal ('&&' equal)*              -> one Logical node
     equal   := compare (('==' | '!=') compare)*
     compare := unary (('<' | '<=' | '>' | '>=') unary)*
     unary   := '!' unary | postfix
-    postfix := primary ('.' NAME | '.' '*' | '[' or ']')*
-    primary := literal | NAME '(' args ')' | NAME | '(' or ')'
+    postfix := (NAME | call | '(' or ')') ('.' NAME | '.' '*' | '[' '*' ']' | '[' or ']')*
+    primary := literal | postfix
 
-Every AST node keeps its source ``text`` so that whatever stays unknown can be shown as the author wrote it.
-A syntax error is a :class:`WorkflowLoadError` naming the caller's ``path`` and ``line`` (GitHub rejects such a
-workflow before running anything).
+GitHub's limits and checks apply here, before anything is evaluated: at most 21,000 characters, nesting at most 50
+deep (counted as GitHub counts it: each group, argument, ``!``, property access and operator chain), a known context
+name, a known function with an allowed number of arguments (on every branch, even one that would never run), a
+comma between arguments. Nesting deeper than 50 is refused before Python's own stack is in danger, and an operator
+chain is one node, so no input can exhaust the stack. A node keeps the source and its offsets, never a copy of its
+text: ``text`` slices on demand (only an unknown value needs it), so parsing is linear in the input's size.
+
+A syntax error is a :class:`WorkflowLoadError` naming the caller's ``path`` and ``line``.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from cicd_acceptance.errors import WorkflowLoadError
+from cicd_acceptance.workflows import expr_lexer as lx
+from cicd_acceptance.workflows.expr_lexer import MAX_EXPRESSION_LENGTH, ExpressionSyntaxError, Tokens, tokenize
 
 __all__ = [
+    "BUILTIN_FUNCTIONS",
+    "CONTEXT_NAMES",
+    "MAX_DEPTH",
+    "MAX_EXPRESSION_LENGTH",
+    "WORKFLOW_FUNCTIONS",
     "Call",
     "Expr",
     "Index",
     "Literal",
+    "Logical",
     "Name",
     "Not",
     "Operator",
     "Property",
     "Star",
     "parse_expression",
+    "parse_tokens",
 ]
 
+MAX_DEPTH = 50
 
-class ExpressionSyntaxError(Exception):
-    """Internal: raised deep in the parser, turned into ``WorkflowLoadError`` by :func:`parse_expression`."""
+# Every context a workflow expression may name (which ones a given key allows is the workflow model's business).
+CONTEXT_NAMES = frozenset(
+    {"github", "env", "vars", "secrets", "inputs", "matrix", "strategy", "needs", "steps", "job", "jobs", "runner"})
 
-
-@dataclass(frozen=True)
-class Literal:
-    text: str
-    value: str | int | float | bool | None
-
-
-@dataclass(frozen=True)
-class Name:
-    text: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Property:
-    text: str
-    target: Expr
-    name: str
+# name (lowercase) -> (fewest, most) arguments. GitHub's own functions, then the ones a workflow adds.
+BUILTIN_FUNCTIONS: dict[str, tuple[int, int]] = {
+    "case": (3, 1 << 31), "contains": (2, 2), "endswith": (2, 2), "format": (1, 255), "fromjson": (1, 1),
+    "join": (1, 2), "startswith": (2, 2), "tojson": (1, 1),
+}
+WORKFLOW_FUNCTIONS: dict[str, tuple[int, int]] = {
+    "success": (0, 0), "always": (0, 0), "failure": (0, 0), "cancelled": (0, 0), "hashfiles": (1, 255),
+}
 
 
-@dataclass(frozen=True)
-class Star:
-    """``x.*``: the object filter (values of every element / property)."""
+class Expr:
+    """A node: the whole source and this node's span in it (``text`` is sliced when asked for)."""
 
-    text: str
-    target: Expr
+    __slots__ = ("end", "source", "start")
 
+    def __init__(self, source: str, start: int, end: int) -> None:
+        self.source = source
+        self.start = start
+        self.end = end
 
-@dataclass(frozen=True)
-class Index:
-    text: str
-    target: Expr
-    index: Expr
+    @property
+    def text(self) -> str:
+        return self.source[self.start:self.end]
 
-
-@dataclass(frozen=True)
-class Call:
-    text: str
-    function: str
-    args: tuple[Expr, ...]
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.text!r})"
 
 
-@dataclass(frozen=True)
-class Not:
-    text: str
-    operand: Expr
+class Literal(Expr):
+    __slots__ = ("value",)
+
+    def __init__(self, source: str, start: int, end: int, value: str | int | float | bool | None) -> None:
+        super().__init__(source, start, end)
+        self.value = value
 
 
-@dataclass(frozen=True)
-class Operator:
-    text: str
-    op: str
-    left: Expr
-    right: Expr
+class Name(Expr):
+    """A context: ``github``, ``matrix``..."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, source: str, start: int, end: int, name: str) -> None:
+        super().__init__(source, start, end)
+        self.name = name
 
 
-Expr = Literal | Name | Property | Star | Index | Call | Not | Operator
+class Property(Expr):
+    """``target.name``."""
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<string>'(?:[^']|'')*')
-    | (?P<number>0x[0-9a-fA-F]+|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
-    | (?P<name>[A-Za-z_][A-Za-z0-9_-]*)
-    | (?P<op>==|!=|<=|>=|&&|\|\||[<>!()\[\].,*])
-    )""",
-    re.VERBOSE,
-)
-_BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4}
-_KEYWORDS: dict[str, str | int | float | bool | None] = {"true": True, "false": False, "null": None}
+    __slots__ = ("name", "target")
+
+    def __init__(self, source: str, start: int, end: int, target: Expr, name: str) -> None:
+        super().__init__(source, start, end)
+        self.target = target
+        self.name = name
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    start: int
-    end: int
+class Star(Expr):
+    """``x.*`` or ``x[*]``: the object filter (values of every element / property)."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, source: str, start: int, end: int, target: Expr) -> None:
+        super().__init__(source, start, end)
+        self.target = target
 
 
-def _tokenize(source: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    position = 0
-    while position < len(source):
-        if source[position:].strip() == "":
-            break
-        match = _TOKEN.match(source, position)
-        if match is None or match.lastgroup is None:
-            rest = source[position:].lstrip()
-            raise ExpressionSyntaxError(f"unexpected {rest[:1]!r} at position {len(source) - len(rest) + 1}")
-        kind = match.lastgroup
-        tokens.append(_Token(kind, match.group(kind), match.start(kind), match.end(kind)))
-        position = match.end()
-    return tokens
+class Index(Expr):
+    """``target[index]``."""
+
+    __slots__ = ("index", "target")
+
+    def __init__(self, source: str, start: int, end: int, target: Expr, index: Expr) -> None:
+        super().__init__(source, start, end)
+        self.target = target
+        self.index = index
+
+
+class Call(Expr):
+    __slots__ = ("args", "function")
+
+    def __init__(self, source: str, start: int, end: int, function: str, args: tuple[Expr, ...]) -> None:
+        super().__init__(source, start, end)
+        self.function = function
+        self.args = args
+
+
+class Not(Expr):
+    __slots__ = ("operand",)
+
+    def __init__(self, source: str, start: int, end: int, operand: Expr) -> None:
+        super().__init__(source, start, end)
+        self.operand = operand
+
+
+class Operator(Expr):
+    """A comparison: ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=`` (a chain nests to the left)."""
+
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, source: str, start: int, end: int, op: str, left: Expr, right: Expr) -> None:
+        super().__init__(source, start, end)
+        self.op = op
+        self.left = left
+        self.right = right
+
+
+class Logical(Expr):
+    """A whole ``a && b && c`` or ``a || b || c`` chain: one node, evaluated left to right."""
+
+    __slots__ = ("args", "op")
+
+    def __init__(self, source: str, start: int, end: int, op: str, args: tuple[Expr, ...]) -> None:
+        super().__init__(source, start, end)
+        self.op = op
+        self.args = args
+
+
+_COMPARE = {lx.EQ: "==", lx.NE: "!=", lx.LT: "<", lx.LE: "<=", lx.GT: ">", lx.GE: ">="}
 
 
 class _Parser:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.tokens = _tokenize(source)
+    """GitHub's recursive descent, depth counted where GitHub counts it (the count bounds the recursion)."""
+
+    def __init__(self, tokens: Tokens, contexts: frozenset[str], functions: dict[str, tuple[int, int]]) -> None:
+        self.tokens = tokens
+        self.kinds = tokens.kinds
+        self.source = tokens.source
         self.position = 0
+        self.depth = 0
+        self.contexts = contexts
+        self.functions = functions
 
-    def peek(self) -> _Token | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
+    # --- token helpers ---------------------------------------------------------------------------------------
+    def check(self, kind: int) -> bool:
+        return self.kinds[self.position] == kind
 
-    def take(self, text: str | None = None) -> _Token:
-        token = self.peek()
-        if token is None:
-            raise ExpressionSyntaxError(f"unexpected end of expression{f', expected {text!r}' if text else ''}")
-        if text is not None and token.text != text:
-            raise ExpressionSyntaxError(f"expected {text!r} at position {token.start + 1}, found {token.text!r}")
-        self.position += 1
-        return token
+    def match(self, *kinds: int) -> bool:
+        if self.kinds[self.position] in kinds and self.kinds[self.position] != lx.EOF:
+            self.position += 1
+            return True
+        return False
 
-    def span(self, start: int) -> str:
-        return self.source[start:self.tokens[self.position - 1].end]
+    def expect(self, kind: int, what: str) -> None:
+        if not self.match(kind):
+            raise self.unexpected(self.position, f"expected {what}")
 
+    def unexpected(self, index: int, hint: str = "") -> ExpressionSyntaxError:
+        if self.kinds[index] == lx.EOF:
+            return ExpressionSyntaxError(f"unexpected end of expression{f', {hint}' if hint else ''}")
+        where = f"at position {self.tokens.starts[index] + 1}"
+        return ExpressionSyntaxError(f"unexpected {self.tokens.describe(index)} {where}{f', {hint}' if hint else ''}")
+
+    def last_end(self) -> int:
+        return self.tokens.ends[self.position - 1]
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionSyntaxError(f"nested deeper than GitHub's limit of {MAX_DEPTH}")
+
+    # --- grammar ---------------------------------------------------------------------------------------------
     def parse(self) -> Expr:
-        if not self.tokens:
+        if self.check(lx.EOF):
             raise ExpressionSyntaxError("empty expression")
-        expr = self.binary(1)
-        token = self.peek()
-        if token is not None:
-            raise ExpressionSyntaxError(f"unexpected {token.text!r} at position {token.start + 1}")
+        expr = self.expression()
+        if not self.check(lx.EOF):
+            raise self.unexpected(self.position)
         return expr
 
-    def binary(self, min_precedence: int) -> Expr:
-        start = self.tokens[self.position].start if self.peek() else len(self.source)
-        left = self.unary()
-        while (token := self.peek()) is not None and _BINARY.get(token.text, 0) >= min_precedence:
-            self.take()
-            right = self.binary(_BINARY[token.text] + 1)  # every binary operator is left-associative
-            left = Operator(self.span(start), token.text, left, right)
-        return left
+    def expression(self) -> Expr:
+        self.deeper()
+        expr = self.logical(lx.OR)
+        self.depth -= 1
+        return expr
+
+    def logical(self, kind: int) -> Expr:
+        operand = self.logical_and if kind == lx.OR else self.equality
+        start = self.tokens.starts[self.position]  # a leading '(' belongs to the chain's text
+        expr = operand()
+        if not self.check(kind):
+            return expr
+        self.deeper()
+        args = [expr]
+        while self.match(kind):
+            args.append(operand())
+        self.depth -= 1
+        return Logical(self.source, start, self.last_end(), "||" if kind == lx.OR else "&&", tuple(args))
+
+    def logical_and(self) -> Expr:
+        return self.logical(lx.AND)
+
+    def equality(self) -> Expr:
+        return self.binary(self.comparison, (lx.EQ, lx.NE))
+
+    def comparison(self) -> Expr:
+        return self.binary(self.unary, (lx.LT, lx.LE, lx.GT, lx.GE))
+
+    def binary(self, operand: Any, kinds: tuple[int, ...]) -> Expr:
+        start = self.tokens.starts[self.position]
+        expr: Expr = operand()
+        while self.match(*kinds):
+            op = _COMPARE[self.kinds[self.position - 1]]
+            right: Expr = operand()
+            expr = Operator(self.source, start, self.last_end(), op, expr, right)
+        return expr
 
     def unary(self) -> Expr:
-        token = self.peek()
-        if token is not None and token.text == "!":
-            self.take()
+        if self.match(lx.BANG):
+            start = self.tokens.starts[self.position - 1]
+            self.deeper()
             operand = self.unary()
-            return Not(self.span(token.start), operand)
+            self.depth -= 1
+            return Not(self.source, start, self.last_end(), operand)
         return self.postfix()
 
     def postfix(self) -> Expr:
-        start = self.tokens[self.position].start if self.peek() else len(self.source)
-        expr = self.primary()
-        while (token := self.peek()) is not None and token.text in {".", "["}:
-            self.take()
-            if token.text == "[":
-                index = self.binary(1)
-                self.take("]")
-                expr = Index(self.span(start), expr, index)
-            elif (name := self.take()).text == "*":
-                expr = Star(self.span(start), expr)
-            elif name.kind == "name" or (name.kind == "number" and name.text.isdigit()):
-                expr = Property(self.span(start), expr, name.text)
+        start = self.tokens.starts[self.position]
+        expr, accessible = self.primary()
+        if not accessible:  # GitHub indexes only a context, a call or a parenthesised group
+            return expr
+        added = 0
+        while True:
+            if self.match(lx.LBRACKET):
+                star = self.match(lx.STAR)
+                index = None if star else self.expression()
+                self.expect(lx.RBRACKET, "']'")
+                self.deeper()
+                added += 1
+                end = self.last_end()
+                expr = Star(self.source, start, end, expr) if index is None else Index(
+                    self.source, start, end, expr, index)
+            elif self.match(lx.DOT):
+                self.deeper()
+                added += 1
+                if self.match(lx.IDENT):
+                    name = self.source[self.tokens.starts[self.position - 1]:self.last_end()]
+                    expr = Property(self.source, start, self.last_end(), expr, name)
+                elif self.match(lx.STAR):
+                    expr = Star(self.source, start, self.last_end(), expr)
+                else:
+                    raise self.unexpected(self.position, "expected a property name")
             else:
-                raise ExpressionSyntaxError(f"expected a property name at position {name.start + 1}")
+                break
+        self.depth -= added
         return expr
 
-    def primary(self) -> Expr:
-        token = self.take()
-        if token.kind == "string":
-            return Literal(token.text, token.text[1:-1].replace("''", "'"))
-        if token.kind == "number":
-            return Literal(token.text, _number(token.text))
-        if token.text == "(":
-            inner = self.binary(1)
-            self.take(")")
-            return inner
-        if token.kind != "name":
-            raise ExpressionSyntaxError(f"unexpected {token.text!r} at position {token.start + 1}")
-        if token.text in _KEYWORDS:
-            return Literal(token.text, _KEYWORDS[token.text])
-        if token.text in {"NaN", "Infinity"}:
-            return Literal(token.text, float(token.text.lower().replace("infinity", "inf")))
-        nxt = self.peek()
-        if nxt is not None and nxt.text == "(":
-            return self.call(token)
-        return Name(token.text, token.text)
+    def primary(self) -> tuple[Expr, bool]:
+        index = self.position
+        kind = self.kinds[index]
+        start, end = self.tokens.starts[index], self.tokens.ends[index]
+        if kind == lx.IDENT:
+            self.position += 1
+            name = self.source[start:end]
+            if self.match(lx.LPAREN):
+                return self.call(name, start), True
+            if name.lower() not in self.contexts:
+                raise ExpressionSyntaxError(f"unrecognized named-value {name!r} at position {start + 1}")
+            return Name(self.source, start, end, name), True
+        if kind in (lx.TRUE, lx.FALSE, lx.NULL, lx.NUMBER, lx.STRING):
+            self.position += 1
+            value: Any = self.tokens.values[index]
+            return Literal(self.source, start, end, value), False
+        if self.match(lx.LPAREN):
+            inner = self.expression()
+            self.expect(lx.RPAREN, "')'")
+            return inner, True
+        raise self.unexpected(index)
 
-    def call(self, name: _Token) -> Call:
-        self.take("(")
+    def call(self, name: str, start: int) -> Call:
         args: list[Expr] = []
-        while (token := self.peek()) is not None and token.text != ")":
-            args.append(self.binary(1))
-            if (token := self.peek()) is not None and token.text == ",":
-                self.take()
-        self.take(")")
-        return Call(self.span(name.start), name.text, tuple(args))
+        while not self.match(lx.RPAREN):
+            args.append(self.expression())
+            if not self.check(lx.RPAREN):
+                self.expect(lx.COMMA, "',' between arguments")
+        self.check_function(name, len(args))
+        return Call(self.source, start, self.last_end(), name, tuple(args))
+
+    def check_function(self, name: str, count: int) -> None:
+        arity = self.functions.get(name.lower())
+        if arity is None:
+            raise ExpressionSyntaxError(f"unknown function {name}()")
+        fewest, most = arity
+        if count < fewest or count > most:
+            many = "few" if count < fewest else "many"
+            raise ExpressionSyntaxError(f"wrong number of arguments: too {many} for {name}()")
+        if name.lower() == "case" and count % 2 == 0:
+            raise ExpressionSyntaxError("wrong number of arguments: case() takes an odd number")
 
 
-def _number(text: str) -> int | float:
-    if text.lower().startswith("0x"):
-        return int(text, 16)
-    value = float(text)
-    return int(value) if value.is_integer() and not any(c in text for c in ".eE") else value
+def parse_expression(source: str, *, path: str = "<expression>", line: int | None = None,
+                     contexts: Iterable[str] | None = None, workflow_functions: bool = True) -> Expr:
+    """Parse one expression (without the ``${{ }}``); a syntax error names ``path:line`` and the expression.
 
-
-def parse_expression(source: str, *, path: str = "<expression>", line: int | None = None) -> Expr:
-    """Parse one expression (without the ``${{ }}``); a syntax error names ``path:line`` and the expression."""
+    ``contexts`` are the names an expression may use (default: every context a workflow has);
+    ``workflow_functions`` allows ``success()``, ``always()``, ``failure()``, ``cancelled()`` and ``hashFiles()``.
+    """
+    names = CONTEXT_NAMES if contexts is None else frozenset(name.lower() for name in contexts)
     try:
-        return _parse_cached(source)
+        if len(source) > _CACHED_LENGTH:  # a hostile file full of long expressions must not fill the cache
+            return parse_tokens(tokenize(source), contexts=names, workflow_functions=workflow_functions)
+        return _parse_cached(source, names, workflow_functions)
     except ExpressionSyntaxError as exc:
-        raise WorkflowLoadError(f"invalid expression {source.strip()!r}: {exc}", path=path, line=line) from None
+        shown = source.strip()
+        shown = shown if len(shown) <= 200 else f"{shown[:200]}..."
+        raise WorkflowLoadError(f"invalid expression {shown!r}: {exc}", path=path, line=line) from None
+
+
+_CACHED_LENGTH = 1000
 
 
 @lru_cache(maxsize=1024)
-def _parse_cached(source: str) -> Expr:
+def _parse_cached(source: str, contexts: frozenset[str], workflow_functions: bool) -> Expr:
     # The same few expressions are evaluated once per matrix combination and per event: parse each once.
-    return _Parser(source).parse()
+    return parse_tokens(tokenize(source), contexts=contexts, workflow_functions=workflow_functions)
+
+
+def parse_tokens(tokens: Tokens, *, contexts: frozenset[str] = CONTEXT_NAMES, workflow_functions: bool = True) -> Expr:
+    """The tree of already cut tokens (:func:`tokenize` with ``max_length=None`` lets a benchmark go past GitHub's
+    length limit to measure the parser alone)."""
+    functions = {**BUILTIN_FUNCTIONS, **WORKFLOW_FUNCTIONS} if workflow_functions else BUILTIN_FUNCTIONS
+    return _Parser(tokens, contexts, functions).parse()
+

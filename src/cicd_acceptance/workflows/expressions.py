@@ -6,9 +6,10 @@ levels layered with :meth:`ExprContext.with_env`, inner wins), the ``github`` va
 ``runner``...) are :class:`Unknown`, as is a ``github``/``env``/``inputs`` key the context does not hold: nothing
 is guessed. An :class:`Unknown` remembers the source text, so a report can show ``${{ secrets.REGISTRY }}``.
 
-Semantics follow GitHub's documentation ("Expressions"): ``&&``/``||`` return an operand, not a boolean; ``==``
-compares strings case-insensitively and coerces mismatched types to numbers (null -> 0, booleans -> 1/0, strings
-parsed, arrays/objects -> NaN); falsy values are ``false``, ``0``, ``-0``, ``""``, ``null`` and ``NaN``. An
+Semantics are GitHub's evaluator's (``expr_values`` has the rules; a differential test holds them to GitHub's own
+npm package ``@actions/expressions``): ``&&``/``||`` return an operand, not a boolean; ``==`` compares strings
+case-insensitively and coerces mismatched primitives to numbers (null -> 0, booleans -> 1/0, strings parsed);
+arrays and objects equal only themselves; falsy values are ``false``, ``0``, ``-0``, ``""``, ``null`` and ``NaN``. An
 unknown operand short-circuits correctly: ``false && secrets.X`` is ``false``, ``secrets.X || true`` is unknown
 but known to be truthy (:attr:`Unknown.truthy`), which is all an ``if:`` needs. Status functions (``success()``,
 ``always()``) are true and ``failure()``/``cancelled()`` false: the static plan is the plan of a run that succeeds.
@@ -16,17 +17,19 @@ but known to be truthy (:attr:`Unknown.truthy`), which is all an ``if:`` needs. 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expr_functions import call_function
 from cicd_acceptance.workflows.expr_parser import (
+    WORKFLOW_FUNCTIONS,
     Call,
     Expr,
     Index,
     Literal,
+    Logical,
     Name,
     Not,
     Operator,
@@ -35,14 +38,14 @@ from cicd_acceptance.workflows.expr_parser import (
     parse_expression,
 )
 from cicd_acceptance.workflows.expr_values import (
+    EvaluationError,
     KnownObject,
     PartialObject,
     Unknown,
     compare,
     index_value,
+    lookup,
     loose_equal,
-    plain,
-    property_value,
     star_values,
     to_text,
     truthy,
@@ -54,6 +57,7 @@ __all__ = [
     "Unknown",
     "evaluate",
     "evaluate_if",
+    "evaluate_known",
     "find_expressions",
     "interpolate",
     "resolve",
@@ -62,6 +66,7 @@ __all__ = [
 ]
 
 _STATUS = {"success": True, "always": True, "failure": False, "cancelled": False}
+_WORKFLOW_FUNCTIONS = frozenset(WORKFLOW_FUNCTIONS)
 
 
 @dataclass(frozen=True)
@@ -102,12 +107,54 @@ class ExprContext:
         """The same knowledge, with ``path:line`` for error messages."""
         return replace(self, line=line, path=path or self.path)
 
+    def context_value(self, name: str, text: str) -> Any:
+        """The value of context ``name`` (lowercase) as far as it is known; ``text`` names it in an unknown."""
+        if name == "matrix":
+            if not self.matrix_known:
+                return Unknown(text)
+            return KnownObject(self.matrix or {}, text)
+        if name == "inputs" and self.inputs is not None and self.inputs_complete:
+            return KnownObject(self.inputs, text)
+        known: dict[str, Mapping[str, Any] | None] = {
+            "github": self.github, "env": self.env, "inputs": self.inputs, "steps": self.steps,
+        }
+        if name in known and known[name] is not None:
+            return PartialObject(known[name] or {}, text)
+        return Unknown(text)  # secrets, vars, needs, runner, job, strategy...: not knowable offline
+
 
 def evaluate(expr: str, ctx: ExprContext) -> Any:
     """Evaluate one expression (with or without its ``${{ }}``) to a value or an :class:`Unknown`."""
     source = _strip_braces(expr)
     tree = parse_expression(source, path=ctx.path, line=ctx.line)
-    return _Evaluator(ctx).eval(tree)
+    return _run(_Evaluator(ctx.context_value), tree, source, path=ctx.path, line=ctx.line)
+
+
+def evaluate_known(expr: str, contexts: Mapping[str, Any], *, path: str = "<expression>", line: int | None = None,
+                   functions: Mapping[str, Callable[..., Any]] | None = None) -> Any:
+    """Evaluate with every context fully known (``contexts``: name -> value), exactly as GitHub's evaluator does:
+    only the named contexts and GitHub's own functions exist. ``functions`` (lowercase name -> callable taking the
+    evaluated arguments) adds the workflow's own: ``success``, ``always``, ``failure``, ``cancelled``, ``hashfiles``
+    (a runner knows their answers; a workflow function not given is an error when called)."""
+    source = _strip_braces(expr)
+    tree = parse_expression(source, path=path, line=line, contexts=contexts.keys(),
+                            workflow_functions=functions is not None)
+
+    def context_value(name: str, text: str) -> Any:
+        return lookup(contexts, name)[1]
+
+    evaluator = _Evaluator(context_value, functions={name.lower(): f for name, f in (functions or {}).items()})
+    return _run(evaluator, tree, source, path=path, line=line)
+
+
+def _run(evaluator: _Evaluator, tree: Expr, source: str, *, path: str, line: int | None) -> Any:
+    try:
+        return evaluator.eval(tree)
+    except (EvaluationError, RecursionError, ArithmeticError) as exc:
+        shown = source.strip()
+        shown = shown if len(shown) <= 200 else f"{shown[:200]}..."
+        raise WorkflowLoadError(f"expression {shown!r} fails: {exc or type(exc).__name__}", path=path,
+                                line=line) from None
 
 
 def interpolate(text: str, ctx: ExprContext) -> str | Unknown:
@@ -192,8 +239,14 @@ def _strip_braces(expr: str) -> str:
 
 
 class _Evaluator:
-    def __init__(self, ctx: ExprContext) -> None:
-        self.ctx = ctx
+    """Walks a tree. Recursion is bounded by the parser's depth limit; comparison chains (which GitHub does not
+    count as depth) are folded in a loop."""
+
+    def __init__(self, context_value: Callable[[str, str], Any], *,
+                 functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        self.context_value = context_value
+        self.functions = functions  # None: the static plan's answers (status functions of a run that succeeds)
+        self.contexts: dict[str, Any] = {}  # one object per context, so `matrix == matrix` holds as on GitHub
 
     def eval(self, expr: Expr) -> Any:
         if isinstance(expr, Literal):
@@ -201,32 +254,26 @@ class _Evaluator:
         if isinstance(expr, Name):
             return self.context(expr)
         if isinstance(expr, Property):
-            return property_value(self.eval(expr.target), expr.name, expr.text)
+            return index_value(self.eval(expr.target), expr.name, expr.text)
         if isinstance(expr, Index):
-            return index_value(self.eval(expr.target), self.eval(expr.index), expr.text)
+            index = self.eval(expr.index)  # GitHub evaluates the index first
+            return index_value(self.eval(expr.target), index, expr.text)
         if isinstance(expr, Star):
             return star_values(self.eval(expr.target), expr.text)
         if isinstance(expr, Not):
             return self.negate(expr)
+        if isinstance(expr, Logical):
+            return self.logical(expr)
         if isinstance(expr, Operator):
-            return self.operator(expr)
+            return self.comparison(expr)
+        assert isinstance(expr, Call)
         return self.call(expr)
 
     def context(self, expr: Name) -> Any:
         name = expr.name.lower()
-        ctx = self.ctx
-        if name == "matrix":
-            if not ctx.matrix_known:
-                return Unknown(expr.text)
-            return KnownObject(ctx.matrix or {}, expr.text)
-        if name == "inputs" and ctx.inputs is not None and ctx.inputs_complete:
-            return KnownObject(ctx.inputs, expr.text)
-        known: dict[str, Mapping[str, Any] | None] = {
-            "github": ctx.github, "env": ctx.env, "inputs": ctx.inputs, "steps": ctx.steps,
-        }
-        if name in known and known[name] is not None:
-            return PartialObject(known[name] or {}, expr.text)
-        return Unknown(expr.text)  # secrets, vars, needs, runner, job, strategy...: not knowable offline
+        if name not in self.contexts:
+            self.contexts[name] = self.context_value(name, expr.text)
+        return self.contexts[name]
 
     def negate(self, expr: Not) -> Any:
         value = self.eval(expr.operand)
@@ -234,35 +281,66 @@ class _Evaluator:
             return Unknown(expr.text, truthy=None if value.truthy is None else not value.truthy)
         return not truthy(value)
 
-    def operator(self, expr: Operator) -> Any:
-        left = self.eval(expr.left)
-        if expr.op in {"&&", "||"}:
-            return self.logical(expr, left)
-        right = self.eval(expr.right)
-        if isinstance(left, Unknown) or isinstance(right, Unknown):
-            return Unknown(expr.text)
-        if expr.op in {"==", "!="}:
-            return loose_equal(left, right) == (expr.op == "==")
-        return compare(expr.op, left, right)
+    def comparison(self, expr: Operator) -> Any:
+        chain: list[Operator] = []
+        node: Expr = expr
+        while isinstance(node, Operator):
+            chain.append(node)
+            node = node.left
+        value = self.eval(node)
+        for link in reversed(chain):
+            right = self.eval(link.right)
+            if isinstance(value, Unknown) or isinstance(right, Unknown):
+                value = Unknown(link.text)
+            elif link.op in {"==", "!="}:
+                value = loose_equal(value, right) == (link.op == "==")
+            else:
+                value = compare(link.op, value, right)
+        return value
 
-    def logical(self, expr: Operator, left: Any) -> Any:
+    def logical(self, expr: Logical) -> Any:
+        """``a && b && c`` / ``a || b || c``: the first operand that decides, else the last. An operand whose
+        truthiness is unknown leaves the answer open; a later operand may still settle its truthiness."""
         is_and = expr.op == "&&"
-        left_truth = left.truthy if isinstance(left, Unknown) else truthy(left)
-        if left_truth is not None:  # decided by the left operand's truthiness, even when its value is unknown
-            if left_truth != is_and:  # false && x -> left; true || x -> left
-                return plain(left)
-            return plain(self.eval(expr.right))
-        right = self.eval(expr.right)
-        right_truth = right.truthy if isinstance(right, Unknown) else truthy(right)
-        if is_and:
-            truth = False if right_truth is False else (left.truthy if right_truth else None)
-        else:
-            truth = True if right_truth is True else (left.truthy if right_truth is False else None)
-        return Unknown(expr.text, truthy=truth)
+        undecided = False
+        value: Any = None
+        for arg in expr.args:
+            if undecided:
+                try:
+                    value = self.eval(arg)
+                except EvaluationError:  # GitHub may never get here (the unknown operand may decide first)
+                    return Unknown(expr.text)
+            else:
+                value = self.eval(arg)
+            truth = value.truthy if isinstance(value, Unknown) else truthy(value)
+            if truth is None:
+                undecided = True
+            elif truth != is_and:  # false && ..., true || ...: decided
+                return Unknown(expr.text, truthy=truth) if undecided else value
+        return Unknown(expr.text) if undecided else value
 
     def call(self, expr: Call) -> Any:
         name = expr.function.lower()
-        if name in _STATUS:
+        if self.functions is None and name in _STATUS:
             return _STATUS[name]
-        args = [plain(self.eval(arg)) for arg in expr.args]
-        return call_function(name, args, expr.text, path=self.ctx.path, line=self.ctx.line)
+        args = [self.eval(arg) for arg in expr.args]  # GitHub evaluates every argument, even case()'s
+        if self.functions is not None and name in _WORKFLOW_FUNCTIONS:
+            if name not in self.functions:
+                raise EvaluationError(f"{expr.function}() is not available here")
+            return self.functions[name](*args)
+        if name == "case":
+            return _case(args, expr.text)
+        return call_function(name, args, expr.text)
+
+
+def _case(args: list[Any], text: str) -> Any:
+    """``case(pred1, value1, ..., default)``: the value of the first true predicate (each must be a boolean)."""
+    for position in range(0, len(args) - 1, 2):
+        predicate = args[position]
+        if isinstance(predicate, Unknown):
+            return Unknown(text)
+        if not isinstance(predicate, bool):
+            raise EvaluationError(f"case() predicate {position // 2 + 1} is not a boolean")
+        if predicate:
+            return args[position + 1]
+    return args[-1]

@@ -20,7 +20,8 @@ from typing import Any
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.expr_values import Unknown
 
-__all__ = ["Helper", "TemplateError", "TemplateUnsupported", "escape_html", "render", "statement_paths"]
+__all__ = ["Helper", "TemplateError", "TemplateLimit", "TemplateUnsupported", "escape_html", "render",
+           "statement_paths"]
 
 Helper = Callable[[list[Any], dict[str, Any]], Any]
 
@@ -28,11 +29,16 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"
 _ARG = re.compile(
     r"""\s*(?:(?P<key>[^\s=}'"()]+)=)?(?:'(?P<sq>(?:\\.|[^'\\])*)'|"(?P<dq>(?:\\.|[^"\\])*)"|(?P<word>[^\s=}'"()]+))""")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_MAX_TEMPLATE = 10000
+_MAX_TEMPLATE = 1 << 20  # the size cap of a workflow file: a value can be no longer
+_MAX_STATEMENTS = 1000   # real patterns hold a handful; bounds the work a crafted value can cause
 
 
 class TemplateError(HarnessError):
     """The template does not compile or calls a helper that does not exist (the action fails the same way)."""
+
+
+class TemplateLimit(TemplateError):
+    """A template longer than the harness reads (not an error of the template itself)."""
 
 
 class TemplateUnsupported(TemplateError):
@@ -65,7 +71,7 @@ def statement_paths(template: str) -> list[str] | None:
 def _parse(template: str) -> list[tuple[str, str]]:
     """``[(kind, text)]`` with kind ``text``, ``escaped`` or ``raw``; comments are dropped."""
     if len(template) > _MAX_TEMPLATE:
-        raise TemplateError(f"template longer than {_MAX_TEMPLATE} characters")
+        raise TemplateLimit(f"template longer than {_MAX_TEMPLATE} characters")
     parts: list[tuple[str, str]] = []
     index = 0
     while index < len(template):
@@ -73,14 +79,16 @@ def _parse(template: str) -> list[tuple[str, str]]:
         if start == -1:
             parts.append(("text", template[index:]))
             break
-        if start > index and template[start - 1] == "\\" and not template[:start].endswith("\\\\"):
+        if start > index and template[start - 1] == "\\" and template[max(0, start - 2):start] != "\\\\":
             end = template.find("{{", start + 2)  # an escaped mustache runs as text up to the next one
             stop = len(template) if end == -1 else end
             parts.append(("text", template[index:start - 1] + template[start:stop]))
             index = stop
             continue
-        doubled = template[:start].endswith("\\\\")  # `\\{{`: a literal backslash, then a real mustache
+        doubled = template[max(0, start - 2):start] == "\\\\"  # `\\{{`: a literal backslash, then a real mustache
         parts.append(("text", template[index:start - 1] if doubled else template[index:start]))
+        if len(parts) > 2 * _MAX_STATEMENTS:
+            raise TemplateLimit(f"template with more than {_MAX_STATEMENTS} {{{{...}}}} statements")
         index = _statement(template, start, parts)
     return _strip_whitespace(parts)
 

@@ -23,8 +23,8 @@ import regex
 
 from cicd_acceptance.errors import HarnessError
 
-__all__ = ["DEFAULT_TIMEOUT_S", "JsRegex", "JsRegexError", "JsRegexTimeout", "compile_js", "js_string_match",
-           "split_slashed"]
+__all__ = ["DEFAULT_TIMEOUT_S", "JsRegex", "JsRegexError", "JsRegexLimit", "JsRegexTimeout", "compile_js",
+           "js_string_match", "split_slashed"]
 
 DEFAULT_TIMEOUT_S = 0.5
 MAX_PATTERN_CHARS = 2000  # a workflow attribute; real tag patterns are a few dozen characters
@@ -35,6 +35,13 @@ _WS = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u20
 _LINE_END = "\\n\\r\\u2028\\u2029"
 _WORD = "A-Za-z0-9_"
 _CLASS_ESCAPES = {"d": "0-9", "w": _WORD, "s": _WS}
+# The complements, written as ranges so that they can sit inside another [...] (Python's own \D \W \S are Unicode).
+_NEGATED_CLASS = {
+    "D": "\\x00-\\x2f\\x3a-\\U0010ffff",
+    "W": "\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\U0010ffff",
+    "S": ("\\x00-\\x08\\x0e-\\x1f\\x21-\\x9f\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e"
+          "\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\ufefe\\uff00-\\U0010ffff"),
+}
 _CONTROL = {"f": "\\x0c", "n": "\\n", "r": "\\r", "t": "\\t", "v": "\\x0b"}
 _QUANTIFIER_START = "*+?{"
 
@@ -43,7 +50,12 @@ class JsRegexError(HarnessError):
     """A pattern JavaScript itself would reject (``SyntaxError``), or one too large to run."""
 
 
-class JsRegexTimeout(JsRegexError):
+class JsRegexLimit(JsRegexError):
+    """The harness's own bound was reached (time, pattern or value size): JavaScript would not have failed, but
+    the answer is not known."""
+
+
+class JsRegexTimeout(JsRegexLimit):
     """Matching did not finish within the time bound (a catastrophic pattern on a crafted value)."""
 
 
@@ -83,7 +95,7 @@ def split_slashed(pattern: str) -> tuple[str, str] | None:
 def compile_js(source: str, flags: str = "") -> JsRegex:
     """``new RegExp(source, flags)`` as a time-boundable ``regex`` pattern."""
     if len(source) > MAX_PATTERN_CHARS:
-        raise JsRegexError(f"regular expression longer than {MAX_PATTERN_CHARS} characters")
+        raise JsRegexLimit(f"regular expression longer than {MAX_PATTERN_CHARS} characters")
     for flag in flags:
         if flag not in "dgimsuvy" or flags.count(flag) > 1:
             raise JsRegexError(f"Invalid flags supplied to RegExp constructor '{flags}'")
@@ -93,6 +105,8 @@ def compile_js(source: str, flags: str = "") -> JsRegex:
         compiled = regex.compile(translated, py_flags)
     except (regex.error, OverflowError, RecursionError) as exc:
         raise JsRegexError(f"Invalid regular expression: /{source}/: {exc}") from None
+    if compiled.groups != groups:  # the translation must keep JavaScript's group numbers
+        raise JsRegexError(f"Invalid regular expression: /{source}/: groups are not numbered as JavaScript does")
     return JsRegex(source, flags, compiled, groups)
 
 
@@ -100,7 +114,7 @@ def js_string_match(subject: str, pattern: JsRegex, *, timeout: float = DEFAULT_
     """``subject.match(pattern)``: the match and its groups (``None`` for a group that did not take part), all
     matched strings with the ``g`` flag, or ``None`` when nothing matches."""
     if len(subject) > MAX_SUBJECT_CHARS:
-        raise JsRegexError(f"value longer than {MAX_SUBJECT_CHARS} characters")
+        raise JsRegexLimit(f"value longer than {MAX_SUBJECT_CHARS} characters")
     deadline = time.monotonic() + timeout
     if not pattern.is_global:
         found = _run(pattern, subject, 0, deadline, timeout)
@@ -143,7 +157,8 @@ class _Translator:
         self.pos = 0
         self.out: list[str] = []
         self.total_groups, self.names = _count_groups(source)
-        self.depth = 0
+        self.groups: list[str] = []   # the kinds of the groups open at this point
+        self.seen_names: set[str] = set()
 
     def error(self, message: str) -> JsRegexError:
         return JsRegexError(f"Invalid regular expression: /{self.src}/{self.flags}: {message}")
@@ -167,7 +182,7 @@ class _Translator:
                 can_repeat = False
                 continue
             can_repeat = self.atom(char)
-        if self.depth:
+        if self.groups:
             raise self.error("Unterminated group")
         return "".join(self.out), self.total_groups
 
@@ -176,6 +191,8 @@ class _Translator:
         char = self.src[pos]
         if char in "*+?":
             return pos + 1
+        if char != "{":
+            return None
         found = regex.match(r"\{(\d+)(,(\d*))?\}", self.src[pos:])
         if found is None:
             if self.unicode:
@@ -196,12 +213,13 @@ class _Translator:
             self.group_open()
             return False
         if char == ")":
-            if not self.depth:
+            if not self.groups:
                 raise self.error("Unmatched ')'")
-            self.depth -= 1
+            kind = self.groups.pop()
             self.out.append(")")
             self.pos += 1
-            return True
+            # A lookbehind can never be quantified, a lookahead only without the u flag (Annex B).
+            return kind not in ("lookbehind", "lookahead") or (kind == "lookahead" and not self.unicode)
         self.pos += 1
         if char == ".":
             self.out.append("(?s:.)" if "s" in self.flags else f"[^{_LINE_END}]")
@@ -222,29 +240,28 @@ class _Translator:
 
     def group_open(self) -> None:
         rest = self.src[self.pos:]
-        self.depth += 1
         if not rest.startswith("(?"):
+            self.groups.append("group")
             self.out.append("(")
             self.pos += 1
             return
-        for prefix in ("(?:", "(?=", "(?!", "(?<=", "(?<!"):
+        for prefix, kind in (("(?:", "group"), ("(?=", "lookahead"), ("(?!", "lookahead"), ("(?<=", "lookbehind"),
+                             ("(?<!", "lookbehind")):
             if rest.startswith(prefix):
+                self.groups.append(kind)
                 self.out.append(prefix)
                 self.pos += len(prefix)
                 return
         named = regex.match(r"\(\?<([A-Za-z_$][A-Za-z0-9_$]*)>", rest)
         if named is not None:
+            if named.group(1) in self.seen_names:
+                raise self.error("Duplicate capture group name")
+            self.seen_names.add(named.group(1))
+            self.groups.append("group")
             self.out.append(f"(?P<{named.group(1)}>")
             self.pos += named.end()
             return
-        modifiers = regex.match(r"\(\?([ims]*)(?:-([ims]*))?:", rest)
-        if modifiers is not None and (modifiers.group(1) or modifiers.group(2)):
-            # ES2025 modifiers; `s` and `m` change how this translator writes `.` `^` `$`, so only `i` is taken.
-            if set((modifiers.group(1) or "") + (modifiers.group(2) or "")) - {"i"}:
-                raise self.error("group modifiers other than i are not supported here")
-            self.out.append(modifiers.group(0))
-            self.pos += modifiers.end()
-            return
+        # Node 20, which runs the actions, has no (?i:...) modifiers (they came with ES2025): a SyntaxError there.
         raise self.error("Invalid group")
 
     def escape(self) -> bool:
@@ -312,6 +329,8 @@ class _Translator:
             if self.pos < len(self.src) and self.src[self.pos].isascii() and self.src[self.pos].isalpha():
                 self.pos += 1
                 return regex.escape(chr(ord(self.src[self.pos - 1]) % 32))
+            if self.unicode:
+                raise self.error("Invalid unicode escape")
             return "\\\\c"  # `\c` not followed by a letter is a backslash and a `c`
         if char in "pP" and self.unicode:
             found = regex.match(r"\{[A-Za-z_=]+\}", self.src[self.pos:])
@@ -319,12 +338,12 @@ class _Translator:
                 raise self.error("Invalid property name")
             self.pos += found.end()
             return f"\\{char}{found.group(0)}"
-        if self.unicode and char.isalnum():
-            raise self.error("Invalid escape")
         if in_class and char == "b":
             return "\\x08"
         if in_class and char == "-":
             return "\\-"
+        if self.unicode and char not in "^$\\.*+?()[]{}|/":
+            raise self.error("Invalid escape")  # with u, only syntax characters (and / ) escape themselves
         return regex.escape(char)  # an identity escape: `\/`, `\.`, and (without u) `\e` is just `e`
 
     def unicode_escape(self) -> str:
@@ -366,7 +385,7 @@ class _Translator:
                 if escaped in "dws":
                     body.append(_CLASS_ESCAPES[escaped])
                 elif escaped in "DWS":
-                    body.append(f"\\{escaped}")  # Python's own (Unicode) negated class: close enough inside [...]
+                    body.append(_NEGATED_CLASS[escaped])
                 else:
                     body.append(self.literal_escape(escaped, in_class=True))
                 continue

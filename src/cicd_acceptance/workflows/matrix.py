@@ -14,13 +14,17 @@ statically: :attr:`Matrix.symbolic` then lists the expressions and :meth:`Matrix
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cicd_acceptance.workflows.shapes import Shape
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["Matrix", "parse_matrix"]
+__all__ = ["MAX_COMBINATIONS", "Matrix", "evaluated_combinations", "parse_matrix"]
+
+MAX_COMBINATIONS = 256
+"""GitHub's own limit of jobs per matrix: a bigger one is not expanded."""
 
 Combination = dict[str, Any]
 
@@ -118,3 +122,52 @@ def _apply_includes(combos: list[Combination], original: tuple[str, ...],
         if not targets:
             result.append(dict(entry))
     return result
+
+
+def evaluated_combinations(matrix: Matrix, evaluate: Callable[[str], Any],
+                           unknown: Callable[[Any], bool]) -> tuple[Combination, ...] | None:
+    """The combinations with every ``${{ }}`` evaluated (the whole matrix, an axis, ``include``/``exclude`` or a
+    single value, as GitHub evaluates them before expanding); ``None`` when a needed value is unknown offline."""
+    axes: dict[str, tuple[Any, ...]] = {}
+    include: tuple[Combination, ...] = ()
+    exclude: tuple[Combination, ...] = ()
+    source = matrix.node.plain() if not matrix.node.is_string else evaluate(matrix.node.scalar_text())
+    if unknown(source) or not isinstance(source, dict):
+        return None
+    for key, value in source.items():
+        if isinstance(value, str) and "${{" in value:
+            value = evaluate(value)
+            if unknown(value):
+                return None
+        if key in {"include", "exclude"}:
+            entries = tuple(entry for entry in (value or []) if isinstance(entry, dict)) if isinstance(
+                value, list) else ()
+            include, exclude = (entries, exclude) if key == "include" else (include, entries)
+        elif isinstance(value, list):
+            axes[key] = tuple(value)
+        else:
+            return None
+    if _size(axes) > MAX_COMBINATIONS:
+        return None
+    combos = Matrix(matrix.line, axes, include, exclude, matrix.node).combinations() or ()
+    return tuple({key: _value(item, evaluate) for key, item in combo.items()} for combo in combos)
+
+
+def _size(axes: dict[str, tuple[Any, ...]]) -> int:
+    size = 1
+    for values in axes.values():
+        size *= max(len(values), 1)
+    return size
+
+
+def _value(item: Any, evaluate: Callable[[str], Any], depth: int = 0) -> Any:
+    """A matrix value with its expressions evaluated, inside objects and lists too (bounded depth)."""
+    if isinstance(item, str):
+        return evaluate(item) if "${{" in item else item
+    if depth > 16:
+        return item
+    if isinstance(item, dict):
+        return {key: _value(value, evaluate, depth + 1) for key, value in item.items()}
+    if isinstance(item, list):
+        return [_value(value, evaluate, depth + 1) for value in item]
+    return item

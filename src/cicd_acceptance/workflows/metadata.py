@@ -40,10 +40,17 @@ from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expr_values import PartialObject
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, find_expressions
-from cicd_acceptance.workflows.handlebars import TemplateError, TemplateUnsupported, render, statement_paths
+from cicd_acceptance.workflows.handlebars import (
+    TemplateError,
+    TemplateLimit,
+    TemplateUnsupported,
+    render,
+    statement_paths,
+)
 from cicd_acceptance.workflows.jsregex import (
     DEFAULT_TIMEOUT_S,
     JsRegexError,
+    JsRegexLimit,
     JsRegexTimeout,
     compile_js,
     js_string_match,
@@ -53,6 +60,7 @@ from cicd_acceptance.workflows.listinput import input_text
 from cicd_acceptance.workflows.metadata_inputs import (
     DEFAULT_TAGS,
     MetadataError,
+    MetadataLimit,
     TagEntry,
     input_list,
     js_number,
@@ -62,11 +70,11 @@ from cicd_acceptance.workflows.metadata_inputs import (
     unknown_text,
 )
 from cicd_acceptance.workflows.model import Step
-from cicd_acceptance.workflows.moment import format_moment, in_zone
+from cicd_acceptance.workflows.moment import default_format, format_moment, in_zone
 from cicd_acceptance.workflows.semver import parse_pep440, parse_semver
 
-__all__ = ["METADATA_ENV", "MetadataError", "MetadataInputs", "MetadataOutputs", "MetadataResult", "PartialJSON",
-           "compute_metadata", "evaluate_metadata", "inputs_from_step"]
+__all__ = ["METADATA_ENV", "MetadataError", "MetadataInputs", "MetadataLimit", "MetadataOutputs", "MetadataResult",
+           "PartialJSON", "action_major_version", "compute_metadata", "evaluate_metadata", "inputs_from_step"]
 
 Value = str | Unknown
 
@@ -185,7 +193,7 @@ class MetadataResult:
             return self.outputs.outputs()
         names = ("version", "tags", "tag-names", "labels", "annotations", "json", "bake-file-tags",
                  "bake-file-labels", "bake-file-annotations", "bake-file")
-        return {name: Unknown(f"<{name}: docker/metadata-action fails>", template=True) for name in names}
+        return {name: _opaque(f"{name}: docker/metadata-action fails") for name in names}
 
 
 # --- the event as the action sees it -----------------------------------------------------------------------------
@@ -197,25 +205,24 @@ class _ActionContext:
     ref: str          # may hold ${{ github.event.number }} when a static run does not know the number
     sha: Value
     env: Mapping[str, str]
-    major: int
 
     @classmethod
-    def of(cls, event: BuildEvent, env: Mapping[str, str], major: int) -> _ActionContext:
+    def of(cls, event: BuildEvent, env: Mapping[str, str]) -> _ActionContext:
         ref, sha = event.ref, event.sha
         if "pull_request_target" in event.event_name:
             # The action replaces the base branch's ref with the pull request's merge ref (payload.number).
             number = str(event.pull_number) if event.pull_number is not None else "${{ github.event.number }}"
             ref = f"refs/pull/{number}/merge"
-        return cls(event, event.event_name, ref, _pr_head_sha(event, env) or sha, env, major)
+        return cls(event, event.event_name, ref, _pr_head_sha(event, env) or sha, env)
 
     def short_sha(self, sha: Value) -> Value:
         if isinstance(sha, Unknown):
-            return Unknown(f"<short {sha.display()}>", template=True)
+            return _opaque(f"short {sha.display()}")
         raw = self.env.get("DOCKER_METADATA_SHORT_SHA_LENGTH", "")
         if not raw:
             length = 7.0
         elif unknown_text(raw):
-            return Unknown(f"<{sha} shortened to DOCKER_METADATA_SHORT_SHA_LENGTH={raw}>", template=True)
+            return _opaque(f"{sha} shortened to DOCKER_METADATA_SHORT_SHA_LENGTH={raw}")
         else:
             length = js_number(raw)
             if math.isnan(length):
@@ -233,7 +240,7 @@ class _ActionContext:
     def base_ref(self) -> Value:
         if self.ref.startswith("refs/tags/"):
             if self.event.payload_base_ref is None and self.event_name == "push":  # only push payloads carry it
-                return Unknown("<the push payload's base_ref>", template=True)
+                return Unknown("${{ github.event.base_ref }}", template=True)
             if self.event.payload_base_ref:
                 return self.event.payload_base_ref.removeprefix("refs/heads/")
         if self.ref.startswith("refs/pull/"):
@@ -263,11 +270,9 @@ class _ActionContext:
             pattern = str(args[0]) if args and args[0] not in (None, "") else ""
             if when is None:
                 zone = f" tz='{tz}'" if named else ""
-                return Unknown(f"<{what} '{pattern}'{zone}>", template=True)
+                return _opaque(f"{what} '{pattern}'{zone}")
             moment = in_zone(when, tz)
-            if not pattern:
-                pattern = "YYYY-MM-DDTHH:mm:ss[Z]" if not moment.utcoffset() else "YYYY-MM-DDTHH:mm:ssZ"
-            return format_moment(moment, pattern)
+            return format_moment(moment, pattern or default_format(moment))
         return helper
 
     def commit_date(self) -> datetime | None:
@@ -329,8 +334,11 @@ class _Engine:
         try:
             return render(source, scope)
         except TemplateUnsupported as exc:
-            self.notes.append(f"{text!r}: {exc} is not evaluated by this emulation")
-            return Unknown(text, template=True)
+            self.notes.append(f"{text[:200]!r}: {exc} is not evaluated by this emulation")
+            return _opaque(text)
+        except TemplateLimit as exc:
+            self.notes.append(f"{exc}; its value is not computed")
+            return _opaque("a template too long to evaluate")
         except TemplateError as exc:
             raise MetadataError(f"{text!r}: {exc}") from None
 
@@ -379,7 +387,7 @@ class _Engine:
     def process(self, tag: TagEntry) -> _Produced | None:
         if tag.opaque:
             self.notes.append(f"tag {tag.text!r}: {tag.opaque} is not known statically")
-            return _Produced(Unknown(f"<{tag.text}>", template=True), None, False)
+            return _Produced(_opaque(f"{tag.text}"), None, False)
         handler: dict[str, Callable[[TagEntry], _Produced | None]] = {
             "schedule": self.schedule, "semver": self.semver, "pep440": self.pep440, "match": self.match,
             "ref": self.ref, "edge": self.edge, "raw": self.raw, "sha": self.sha}
@@ -430,7 +438,7 @@ class _Engine:
         if source is None:
             return None
         if isinstance(source, Unknown):
-            return _Produced(Unknown(f"<semver {tag.attrs['pattern']} of {source.display()}>", template=True),
+            return _Produced(_opaque(f"semver {tag.attrs['pattern']} of {source.display()}"),
                              self.latest_flag(None), False)
         version = parse_semver(source)
         if version is None:
@@ -447,7 +455,7 @@ class _Engine:
         if source is None:
             return None
         if isinstance(source, Unknown):
-            return _Produced(Unknown(f"<pep440 {tag.attrs['pattern']} of {source.display()}>", template=True),
+            return _Produced(_opaque(f"pep440 {tag.attrs['pattern']} of {source.display()}"),
                              self.latest_flag(None), False)
         version = parse_pep440(source)
         if version is None:
@@ -482,12 +490,12 @@ class _Engine:
 
     def run_regex(self, source: str, flags: str, subject: Value, tag: TagEntry) -> list[str | None] | Unknown | None:
         if isinstance(subject, Unknown) or unknown_text(source) or unknown_text(flags):
-            return Unknown(f"<{tag.text} applied to {_display(subject)}>", template=True)
+            return _opaque(f"{tag.text} applied to {_display(subject)}")
         try:
             return js_string_match(subject, compile_js(source, flags), timeout=self.timeout)
-        except JsRegexTimeout as exc:
-            self.notes.append(f"tag {tag.text!r}: {exc}; the result is unknown")
-            return Unknown(f"<{tag.text}: regular expression timed out>", template=True)
+        except JsRegexLimit as exc:
+            self.notes.append(f"tag {tag.text[:200]!r}: {exc}; the result is unknown")
+            return _opaque(f"{tag.text[:200]}: {'timed out' if isinstance(exc, JsRegexTimeout) else 'too large'}")
         except JsRegexError as exc:
             raise MetadataError(f"tag {tag.text!r}: {exc}") from None
 
@@ -523,8 +531,7 @@ class _Engine:
         """The OCI annotations the action sets, then ``extra`` entries (``key=value``) overriding them, by key."""
         event = self.ctx.event
         html_url = f"{event.server_url.rstrip('/')}/{event.repository}"
-        created: Value = _iso(event.event_time) if event.event_time is not None else Unknown(
-            "<the build time>", template=True)
+        created: Value = _iso(event.event_time) if event.event_time is not None else _opaque("the build time")
         pairs: list[tuple[str, Value]] = [
             ("org.opencontainers.image.title", event.name),
             ("org.opencontainers.image.description", event.repo_description if event.repo_description is not None
@@ -535,7 +542,7 @@ class _Engine:
             ("org.opencontainers.image.created", created),
             ("org.opencontainers.image.revision", self.ctx.sha),
             ("org.opencontainers.image.licenses", event.repo_license if event.repo_license is not None
-             else Unknown("<the repository's license (SPDX id)>", template=True)),
+             else _opaque("the repository's license (SPDX id)")),
         ]
         for entry in input_list(extra, self.inputs.major_version):
             rendered = self.template(entry)
@@ -555,9 +562,10 @@ def _pr_head_sha(event: BuildEvent, env: Mapping[str, str]) -> Value | None:
     wanted = env.get("DOCKER_METADATA_PR_HEAD_SHA", "")
     if "pull_request" not in event.event_name or not (unknown_text(wanted) or re.search("true", wanted, re.I)):
         return None
-    if event.head_sha is None or unknown_text(wanted):
-        choice = "the pull request's head sha" if not unknown_text(wanted) else f"head sha if {wanted}"
-        return Unknown(f"<{choice}>", template=True)
+    if unknown_text(wanted):
+        return _opaque(f"the pull request's head sha if {wanted}, else {event.sha}")
+    if event.head_sha is None:
+        return Unknown("${{ github.event.pull_request.head.sha }}", template=True)
     return event.head_sha or None
 
 
@@ -592,6 +600,16 @@ def _iso(when: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _opaque(description: str) -> Unknown:
+    """An unknown value whose text says what it stands for, written inside ``${{ }}`` like every other unknown part
+    (readers of the text, such as an image reference split at its ``:``, then see it is unknown)."""
+    text = re.sub(r"\$\{\{(.*?)\}\}", r"$(\1)", description)
+    text = text.replace("{{", "{ {").replace("}}", "} }")
+    if text.count("'") % 2:
+        text = text.replace("'", '"')
+    return Unknown("${{ " + text + " }}", template=True)
+
+
 def _display(value: Value) -> str:
     return value.display() if isinstance(value, Unknown) else value
 
@@ -604,9 +622,17 @@ def _join(*parts: Value) -> Value:
 def _sanitize(value: Value) -> Value:
     if isinstance(value, Unknown):
         # Sanitize the known text around the unknown parts; the unknown parts keep their text.
-        parts = re.split(r"(\$\{\{.*?\}\}|<[^<>]*>)", value.text)
-        return Unknown("".join(part if part.startswith(("${{", "<")) else _INVALID_TAG_CHARS.sub("-", part)
-                               for part in parts), template=True)
+        try:
+            spans = find_expressions(value.text)
+        except WorkflowLoadError:
+            return value
+        pieces: list[str] = []
+        position = 0
+        for start, end, _ in spans:
+            pieces += [_INVALID_TAG_CHARS.sub("-", value.text[position:start]), value.text[start:end]]
+            position = end
+        pieces.append(_INVALID_TAG_CHARS.sub("-", value.text[position:]))
+        return Unknown("".join(pieces), template=True)
     return _INVALID_TAG_CHARS.sub("-", value)
 
 
@@ -669,16 +695,15 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
     paths are unknown. Raises :class:`MetadataError` where the action fails.
     """
     env = dict(env or {})
-    ctx = _ActionContext.of(event, env, inputs.major_version)
+    ctx = _ActionContext.of(event, env)
     engine = _Engine(inputs, ctx, regex_timeout)
     images = parse_images(input_list(inputs.images, inputs.major_version), engine.notes)
     produced = engine.versions()
     names = _dedupe([item.value for item in produced])
     version: Value = ""
     if produced:
-        version = produced[0].value if produced[0].certain else Unknown(
-            "<one of: " + ", ".join(_display(item.value) for item in produced[:_first_certain(produced) + 1]) + ">",
-            template=True)
+        version = produced[0].value if produced[0].certain else _opaque(
+            "one of: " + ", ".join(_display(item.value) for item in produced[:_first_certain(produced) + 1]))
     latest = _latest(produced)
     flavor = engine.flavor
     latest_name = _sanitize(_join(_on_latest(flavor.prefix, flavor.prefix_latest), "latest",
@@ -711,7 +736,7 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
         bake_files[name] = _json_value({"target": {inputs.bake_target: content}}, indent=2)
         file_name = f"docker-metadata-action-bake{'-' + suffix if suffix else ''}.json"
         bake_paths[name] = (f"{bake_dir.rstrip('/')}/{file_name}" if bake_dir is not None else
-                            Unknown(f"<RUNNER_TEMP>/docker-actions-toolkit-<random>/{file_name}", template=True))
+                            Unknown(f"${{{{ runner.temp }}}}/docker-actions-toolkit-XXXXXX/{file_name}", template=True))
     return MetadataOutputs(
         images=tuple(images), version=version, tags=tuple(tags), tag_names=tuple(tag_names), latest=latest,
         labels=labels, annotations=annotations, annotation_levels=levels, json_value=json_value,
@@ -723,7 +748,7 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
 def _on_latest(text: str, wanted: bool | None) -> Value:
     """The flavor's prefix or suffix on ``latest``: the action uses it as written (no Handlebars)."""
     if wanted is None:
-        return Unknown(f"<{text} if onlatest>", template=True)
+        return _opaque(f"{text} if onlatest")
     if not wanted:
         return ""
     return Unknown(text, template=True) if unknown_text(text) else text
@@ -753,8 +778,10 @@ def _latest(produced: list[_Produced]) -> bool | Unknown:
     deciding = produced[:_first_certain(produced) + 1]
     flags = {item.latest for item in deciding}
     if len(flags) == 1 and None not in flags:
-        return bool(flags.pop())
-    return Unknown("<latest=auto decided by an entry not known statically>", template=True)
+        flag = bool(flags.pop())
+        if flag is False or any(item.certain for item in produced):
+            return flag  # (True with no certain entry: if none produces a value, there is no latest either)
+    return _opaque("latest=auto decided by an entry not known statically")
 
 
 def _dedupe(values: list[Value]) -> list[Value]:
@@ -799,6 +826,8 @@ def compute_metadata(step: Step, event: BuildEvent, ctx: ExprContext) -> Metadat
     inputs, env = inputs_from_step(step, ctx)
     try:
         outputs = evaluate_metadata(inputs, event, env)
+    except MetadataLimit as exc:
+        return MetadataResult(step.id, step.line, (), (), (), {}, (f"docker/metadata-action not evaluated: {exc}",))
     except MetadataError as exc:
         return MetadataResult(step.id, step.line, (), (), (), {},
                               (f"docker/metadata-action would fail: {exc}",))

@@ -14,18 +14,8 @@ from dataclasses import dataclass
 from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.workflows.expressions import Unknown, find_expressions
 
-__all__ = [
-    "DEFAULT_TAGS",
-    "Flavor",
-    "MetadataError",
-    "TagEntry",
-    "input_list",
-    "js_number",
-    "parse_flavor",
-    "parse_images",
-    "parse_tag",
-    "unknown_text",
-]
+__all__ = ["DEFAULT_TAGS", "Flavor", "MetadataError", "MetadataLimit", "TagEntry", "csv_fields", "input_list",
+           "js_number", "parse_flavor", "parse_images", "parse_tag", "unknown_text"]
 
 Value = str | Unknown
 
@@ -38,6 +28,10 @@ _MAX_ENTRIES = 1000
 
 class MetadataError(HarnessError):
     """docker/metadata-action itself would fail on these inputs (the step fails; nothing is tagged)."""
+
+
+class MetadataLimit(MetadataError):
+    """An input passed one of the harness's own bounds; what the action would do is not computed."""
 
 
 def unknown_text(text: str) -> bool:
@@ -64,22 +58,28 @@ def js_number(text: str) -> float:
 
 def input_list(text: str, major: int) -> list[str]:
     """``Util.getInputList(name, {ignoreComma: true, comment: '#'})``: one entry a line, blank lines and ``#``
-    comments dropped (v5 also cuts a ``#`` inside a line, as its CSV parser did; v6 only whole-line comments)."""
+    comments dropped (v5 also cuts a ``#`` inside a line, as its CSV parser did; v6 only whole-line comments).
+
+    The toolkit reads the whole input as CSV (quotes relaxed) and joins a line's fields again with ``,``: quotes
+    around a field are gone before the entry itself is parsed, so ``type=raw,"value=a,b"`` reaches the tag parser as
+    ``type=raw,value=a,b``."""
     protected = _protect(text)
     entries: list[str] = []
     offset = 0
     for line in protected.splitlines(keepends=True):
         start, offset = offset, offset + len(line)
         body = line.rstrip("\r\n")
-        if body.lstrip().startswith("#"):
+        if body.startswith("#"):  # a comment starts the line itself (v5 also cuts one later in the line, below)
             continue
         if major < 6:
             body = _cut_comment(body)
         entry = text[start:start + len(body)].strip()
+        if '"' in body:
+            entry = ",".join(csv_fields(entry, relax_quotes=True)).strip()
         if entry:
             entries.append(entry)
         if len(entries) > _MAX_ENTRIES:
-            raise MetadataError(f"more than {_MAX_ENTRIES} entries in one input")
+            raise MetadataLimit(f"more than {_MAX_ENTRIES} entries in one input")
     return entries
 
 
@@ -105,7 +105,7 @@ def _cut_comment(line: str) -> str:
     return line
 
 
-def _csv_fields(entry: str, *, relax_quotes: bool = False) -> list[str]:
+def csv_fields(entry: str, *, relax_quotes: bool = False) -> list[str]:
     """One CSV record as csv-parse reads it (quotes only around a whole field, ``""`` inside quotes)."""
     protected = _protect(entry)
     fields: list[str] = []
@@ -170,7 +170,7 @@ def parse_tag(entry: str) -> TagEntry:
     tag_type: str | None = None
     attrs: dict[str, str] = {}
     opaque = ""
-    for raw_field in _csv_fields(entry):
+    for raw_field in csv_fields(entry):
         split = _split_equals(raw_field, first_only=True)
         if len(split) == 1 or not split[0]:
             attrs["value"] = raw_field.strip()
@@ -231,7 +231,7 @@ def parse_flavor(entries: list[str]) -> Flavor:
     flavor = Flavor()
     for entry in entries:
         onlatest_for = ""
-        for raw_field in _csv_fields(entry):
+        for raw_field in csv_fields(entry):
             parts = [part.strip() for part in _split_equals(raw_field, first_only=False)]
             if len(parts) == 1:
                 raise MetadataError(f"Invalid flavor entry: {entry}")
@@ -260,13 +260,13 @@ def parse_flavor(entries: list[str]) -> Flavor:
 
 def parse_images(entries: list[str], notes: list[str]) -> list[Value]:
     if len(entries) == 1:
-        fields = [[part.strip() for part in _split_equals(raw, first_only=False)] for raw in _csv_fields(entries[0])]
+        fields = [[part.strip() for part in _split_equals(raw, first_only=False)] for raw in csv_fields(entries[0])]
         if all(len(parts) == 1 for parts in fields):
             return [_image_name(parts[0]) for parts in fields if parts[0]]
     images: list[Value] = []
     for entry in entries:
         name, enable = "", "true"
-        for raw_field in _csv_fields(entry):
+        for raw_field in csv_fields(entry):
             parts = [part.strip() for part in _split_equals(raw_field, first_only=False)]
             if len(parts) == 1:
                 name = parts[0]

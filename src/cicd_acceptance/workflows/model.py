@@ -21,6 +21,7 @@ from cicd_acceptance.workflows.triggers import Trigger, parse_triggers
 from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file
 
 __all__ = [
+    "ALL_SCOPES",
     "Job",
     "Matrix",
     "Permissions",
@@ -28,6 +29,7 @@ __all__ = [
     "Trigger",
     "Workflow",
     "load_workflow",
+    "parse_steps",
     "parse_workflow",
     "split_uses",
 ]
@@ -54,12 +56,12 @@ class Permissions:
 
     def broader_than(self, allowed: dict[str, str]) -> dict[str, str]:
         """Scopes granted above ``allowed`` (scope -> granted level); a preset is checked against every scope."""
-        scopes = set(self.scopes) | set(allowed) if self.preset is None else set(_ALL_SCOPES) | set(allowed)
+        scopes = set(self.scopes) | set(allowed) if self.preset is None else set(ALL_SCOPES) | set(allowed)
         return {scope: self.level(scope) for scope in sorted(scopes)
                 if _LEVELS.get(self.level(scope), 2) > _LEVELS.get(allowed.get(scope, "none"), 0)}
 
 
-_ALL_SCOPES = (
+ALL_SCOPES = (
     "actions", "attestations", "checks", "contents", "deployments", "discussions", "id-token", "issues", "models",
     "packages", "pages", "pull-requests", "repository-projects", "security-events", "statuses",
 )
@@ -192,11 +194,7 @@ def _parse_permissions(node: Node | None, shape: Shape, line: int) -> Permission
 
 def _parse_job(job_id: str, node: Node, shape: Shape, line: int) -> Job:
     shape.mapping(node, f"job {job_id!r}")
-    steps_node = node.get("steps")
-    steps: tuple[Step, ...] = ()
-    if steps_node is not None:
-        shape.sequence(steps_node, f"'steps' of job {job_id!r}")
-        steps = tuple(_parse_step(index, child, shape) for index, child in enumerate(steps_node.elements()))
+    steps = parse_steps(node.get("steps"), shape, f"'steps' of job {job_id!r}")
     strategy = node.get("strategy")
     matrix_node = strategy.get("matrix") if strategy is not None and strategy.is_mapping else None
     return Job(
@@ -227,6 +225,14 @@ def _runs_on(node: Node | None, shape: Shape) -> tuple[str, ...]:
     if node.is_mapping:  # {group: ..., labels: ...}
         return shape.text_list(node.get("labels"), "'runs-on.labels'")
     return shape.text_list(node, "'runs-on'")
+
+
+def parse_steps(node: Node | None, shape: Shape, what: str) -> tuple[Step, ...]:
+    """A ``steps:`` sequence (of a job, or of a composite action's ``runs``)."""
+    if node is None:
+        return ()
+    shape.sequence(node, what)
+    return tuple(_parse_step(index, child, shape) for index, child in enumerate(node.elements()))
 
 
 def _parse_step(index: int, node: Node, shape: Shape) -> Step:

@@ -8,10 +8,10 @@ UTC (moment logs an error and keeps the runner's zone, which is UTC on GitHub's 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["format_moment", "in_zone"]
+__all__ = ["default_format", "format_moment", "in_zone"]
 
 _TOKENS = re.compile(
     r"\[[^\[]*\]|\\.|Hmmss|Hmm|hmmss|hmm|Mo|MMMM|MMM|MM|M|Do|DDDo|DDDD|DDD|DD|D|dddd|ddd|dd|do|d|wo|ww|w|Wo|WW|W"
@@ -21,6 +21,7 @@ _TOKENS = re.compile(
 )
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
+_NO_ZONE = timezone(timedelta(0), "")  # moment without zone data: offset 0, and `z` prints nothing
 _DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
 
@@ -28,15 +29,31 @@ def in_zone(instant: datetime, tz: str) -> datetime:
     """``instant`` in zone ``tz`` (UTC when the zone is unknown, as moment-timezone leaves it)."""
     aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
     try:
-        zone = ZoneInfo(tz) if tz.upper() != "UTC" else UTC
+        zone: ZoneInfo | timezone = ZoneInfo(tz) if tz.upper() != "UTC" else UTC
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        zone = UTC
+        zone = _NO_ZONE
     return aware.astimezone(zone)
+
+
+_LOCALIZED = {"LTS": "h:mm:ss A", "LT": "h:mm A", "L": "MM/DD/YYYY", "LL": "MMMM D, YYYY",
+              "LLL": "MMMM D, YYYY h:mm A", "LLLL": "dddd, MMMM D, YYYY h:mm A", "l": "M/D/YYYY",
+              "ll": "MMM D, YYYY", "lll": "MMM D, YYYY h:mm A", "llll": "ddd, MMM D, YYYY h:mm A"}
+_LOCALIZED_TOKENS = re.compile(r"(\[[^\[]*\])|(\\)?(LTS|LT|LL?L?L?|l{1,4})")
+
+
+def default_format(moment: datetime) -> str:
+    """What ``format()`` with no format uses: ``Z`` in a zone at offset 0, else the offset (``+00:00`` when moment
+    had no data for the zone and stayed in the runner's local time)."""
+    if moment.tzinfo is not _NO_ZONE and not moment.utcoffset():
+        return "YYYY-MM-DDTHH:mm:ss[Z]"
+    return "YYYY-MM-DDTHH:mm:ssZ"
 
 
 def format_moment(moment: datetime, pattern: str) -> str:
     """``moment(moment).format(pattern)``; ``moment`` is timezone-aware (see :func:`in_zone`)."""
-    return "".join(_token(moment, token) for token in _TOKENS.findall(pattern))
+    expanded = _LOCALIZED_TOKENS.sub(
+        lambda found: found.group(0) if found.group(1) or found.group(2) else _LOCALIZED[found.group(3)], pattern)
+    return "".join(_token(moment, token) for token in _TOKENS.findall(expanded))
 
 
 def _ordinal(number: int) -> str:
@@ -112,7 +129,7 @@ def _token(m: datetime, token: str) -> str:
         "Hmm": f"{m.hour}{m.minute:02d}", "Hmmss": f"{m.hour}{m.minute:02d}{m.second:02d}",
         "hmm": f"{hour12}{m.minute:02d}", "hmmss": f"{hour12}{m.minute:02d}{m.second:02d}",
         "X": str(int(m.timestamp())), "x": str(int(m.timestamp() * 1000)),
-        "Z": _offset(m, ":"), "ZZ": _offset(m, ""), "z": m.tzname() or "UTC", "zz": m.tzname() or "UTC",
+        "Z": _offset(m, ":"), "ZZ": _offset(m, ""), "z": m.tzname() or "", "zz": m.tzname() or "",
     }
     if token in simple:
         return simple[token]

@@ -1,11 +1,16 @@
 """What a build workflow would push for a given event, computed statically.
 
-:func:`publication_plan` walks every job whose ``if:`` can be true for the event (job ``if:`` is evaluated without
-a matrix, as GitHub does), every matrix combination, and every step in order: ``docker/metadata-action`` steps are
-computed (:mod:`.metadata`) and their outputs offered to later steps through ``steps.<id>.outputs``; each
-``docker/build-push-action`` step whose ``if:`` can be true yields one :class:`ImagePublication` per image it
-tags. Values that cannot be known offline are kept as :class:`Unknown` and shown as written; when a condition is
-unknown the entry is kept and :attr:`ImagePublication.condition` says why it might not run.
+:func:`publication_plan` first asks whether the event runs the workflow at all (its trigger and, for ``push``,
+the branch/tag filters): when not, the plan says so (:attr:`PublicationPlan.no_run`) and has no entries. Then it
+walks every job whose ``if:`` can be true for the event (job ``if:`` is evaluated without a matrix, as GitHub
+does), every matrix combination (``${{ }}`` in the matrix evaluated; one from ``fromJSON(needs.x.outputs...)`` is
+unknown), and every step in order (:mod:`.pubsteps`). A job that calls a reusable workflow of the same repository
+(``uses: ./.github/workflows/x.yml``) is expanded with the callee's inputs (the caller's ``with:``, else the
+callee's defaults) and the caller's event; local composite actions are expanded likewise. Nesting is bounded.
+
+Values that cannot be known offline are kept as :class:`Unknown` and shown as written; when a condition is
+unknown the entry is kept and :attr:`ImagePublication.condition` says why it might not run. An expression that
+cannot be evaluated makes that one value unknown (and adds a note), never the whole workflow unreadable.
 
 ``tags`` are bare tags of ``image`` (``sha-0123abc``, ``latest``); ``references`` are the full ``image:tag``.
 build-push-action defaults: ``push`` false; ``context`` is the checkout (shown as ``.``); ``file`` is
@@ -14,16 +19,25 @@ build-push-action defaults: ``push`` false; ``context`` is the checkout (shown a
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.event import BuildEvent, github_context
-from cicd_acceptance.workflows.expr_parser import Name, Property, parse_expression
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate_if, find_expressions
-from cicd_acceptance.workflows.listinput import input_text, split_items, text_or_unknown
-from cicd_acceptance.workflows.metadata import MetadataResult, compute_metadata
-from cicd_acceptance.workflows.model import Job, Step, Workflow
+from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate_if, resolve
+from cicd_acceptance.workflows.localfiles import MAX_DEPTH, LocalFiles
+from cicd_acceptance.workflows.matrix import evaluated_combinations
+from cicd_acceptance.workflows.model import Job, Workflow
+from cicd_acceptance.workflows.pubsteps import (
+    BUILD_PUSH_ACTION,
+    METADATA_ACTION,
+    ImagePublication,
+    JobWalk,
+    LoginRecord,
+    PlanState,
+    may_publish,
+    safe_env,
+)
 from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = [
@@ -31,72 +45,71 @@ __all__ = [
     "METADATA_ACTION",
     "BuildEvent",
     "ImagePublication",
+    "LoginRecord",
     "PublicationPlan",
     "Unknown",
     "publication_plan",
 ]
 
-BUILD_PUSH_ACTION = "docker/build-push-action"
-METADATA_ACTION = "docker/metadata-action"
-
-Value = str | Unknown
-
-
-@dataclass(frozen=True)
-class ImagePublication:
-    """One image that one build step pushes (or builds, when ``push`` is false) in one matrix combination."""
-
-    job_id: str
-    matrix: dict[str, Any]
-    line: int
-    step_name: str
-    dockerfile: Value
-    context: Value
-    image: Value
-    tags: tuple[Value, ...]
-    references: tuple[Value, ...]
-    push: bool | Unknown
-    platforms: tuple[Value, ...]
-    labels: dict[str, Value]
-    condition: Unknown | None = None
-
 
 @dataclass(frozen=True)
 class PublicationPlan:
-    """Every image the workflow would build for ``event``, and notes on what could not be decided."""
+    """Every image the workflow would build for ``event``, and notes on what could not be decided.
+
+    ``no_run`` is set (and ``entries`` is empty) when the event does not run the workflow at all.
+    """
 
     event: BuildEvent
     entries: tuple[ImagePublication, ...]
     notes: tuple[str, ...] = field(default=())
+    no_run: str | None = None
+    logins: tuple[LoginRecord, ...] = ()
 
     @property
     def pushed(self) -> tuple[ImagePublication, ...]:
         """Entries that push (``push`` true or unknown); a plain build with ``push: false`` publishes nothing."""
         return tuple(entry for entry in self.entries if entry.push is not False)
 
+    @property
+    def runs(self) -> bool:
+        return self.no_run is None
 
-def publication_plan(workflow: Workflow, event: BuildEvent) -> PublicationPlan:
-    """The images and tags ``workflow`` would push when run for ``event``."""
-    inputs = _inputs(workflow, event)
-    ctx = ExprContext(github=github_context(event), inputs=inputs, inputs_complete=inputs is not None,
-                      path=workflow.path)
-    ctx = ctx.with_env_nodes(workflow.env)
-    entries: list[ImagePublication] = []
-    notes: list[str] = []
-    if event.event_name not in workflow.triggers:
-        notes.append(f"{workflow.path}: the workflow is not triggered by {event.event_name}")
+
+def publication_plan(workflow: Workflow, event: BuildEvent, *, files: LocalFiles | None = None) -> PublicationPlan:
+    """The images and tags ``workflow`` would push when run for ``event``; ``files`` reads the repository's own
+    reusable workflows and composite actions (without it, calls to them are noted, not expanded)."""
+    no_run = _no_run(workflow, event)
+    if no_run is not None:
+        return PublicationPlan(event, (), (f"{workflow.path}: {no_run}",), no_run)
+    state = PlanState(files=files)
+    inputs = _dispatch_inputs(workflow, event)
+    ctx = ExprContext(github=github_context(event), inputs=inputs, inputs_complete=True, path=workflow.path)
+    _plan_jobs(workflow, event, safe_env(ctx, workflow.env, state.notes), state, depth=0, prefix="", outer={})
+    return PublicationPlan(event, tuple(state.entries), tuple(state.notes), logins=tuple(state.logins))
+
+
+def _no_run(workflow: Workflow, event: BuildEvent) -> str | None:
+    """Why ``event`` does not start ``workflow`` (``None`` when it does)."""
+    trigger = workflow.triggers.get(event.event_name)
+    if trigger is None:
+        return f"no run for this event: the workflow is not triggered by {event.event_name}"
+    if event.event_name == "push" and not trigger.admits_ref(event.ref):
+        return f"no run for this event: the push filters do not admit {event.ref}"
+    return None
+
+
+def _plan_jobs(workflow: Workflow, event: BuildEvent, ctx: ExprContext, state: PlanState, *, depth: int,
+               prefix: str, outer: dict[str, Any]) -> None:
+    """Plan every job; ``prefix`` and ``outer`` (the calling job's id and matrix combination) name the entries of a
+    reusable workflow after the job that called it."""
     skipped: set[str] = set()
     for job in workflow.jobs.values():
         if _needs_skipped(job, skipped):
             skipped.add(job.id)
-            notes.append(f"{workflow.where(job.line)}: job {job.id!r} is skipped: it needs a job that does not run")
-            continue
-        job_entries = _job_entries(workflow, job, event, ctx, notes)
-        if job_entries is None:
+            state.notes.append(f"{workflow.where(job.line)}: job {job.id!r} is skipped: it needs a job that does "
+                               f"not run")
+        elif not _plan_job(workflow, job, event, ctx, state, depth=depth, prefix=prefix, outer=outer):
             skipped.add(job.id)
-        else:
-            entries.extend(job_entries)
-    return PublicationPlan(event, tuple(entries), tuple(notes))
 
 
 def _needs_skipped(job: Job, skipped: set[str]) -> bool:
@@ -107,16 +120,17 @@ def _needs_skipped(job: Job, skipped: set[str]) -> bool:
     return not any(name in condition for name in ("always(", "failure(", "cancelled("))
 
 
-def _inputs(workflow: Workflow, event: BuildEvent) -> dict[str, Any] | None:
-    """The ``inputs`` context, complete; ``None`` when unknowable (a reusable workflow's caller decides)."""
-    if event.event_name == "workflow_call":
-        return None
+def _dispatch_inputs(workflow: Workflow, event: BuildEvent) -> dict[str, Any]:
+    """The ``inputs`` context of a run: dispatch inputs with their defaults; empty for other events."""
     trigger = workflow.triggers.get(event.event_name)
     if event.event_name != "workflow_dispatch" or trigger is None:
-        return {}  # other events have an empty inputs context
-    given = dict(event.inputs or {})
+        return {}
+    return _input_values(trigger.inputs, dict(event.inputs or {}))
+
+
+def _input_values(specs: dict[str, Node], given: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name, spec in trigger.inputs.items():
+    for name, spec in specs.items():
         kind = spec.get("type")
         boolean = kind is not None and kind.scalar_text() == "boolean"
         default, required = spec.get("default"), spec.get("required")
@@ -138,177 +152,95 @@ def _input_value(value: Any, boolean: bool) -> Any:
     return value
 
 
-def _job_entries(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext,
-                 notes: list[str]) -> list[ImagePublication] | None:
-    """The job's entries; ``None`` when the job does not run at all."""
+def _plan_job(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext, state: PlanState, *,
+              depth: int, prefix: str, outer: dict[str, Any]) -> bool:
+    """Add the job's entries; False when the job does not run at all."""
     job_ctx = ctx.with_matrix(None, known=False).at(job.line)
-    runs = evaluate_if(job.if_, job_ctx)
+    runs = _safe_if(job.if_, job_ctx, workflow, state)
     if runs is False:
-        notes.append(f"{workflow.where(job.line)}: job {job.id!r} does not run for {event.event_name} ({job.if_})")
-        return None
-    if job.uses is not None:
-        notes.append(f"{workflow.where(job.line)}: job {job.id!r} calls {job.uses}; its builds are not expanded")
-        return []
-    condition = runs if isinstance(runs, Unknown) else None
-    combos: tuple[dict[str, Any] | None, ...] | None = (None,) if job.matrix is None else job.matrix.combinations()
-    if combos is None:
-        notes.append(f"{workflow.where(job.line)}: the matrix of job {job.id!r} is an expression; not expanded")
-    entries: list[ImagePublication] = []
-    for combo in combos if combos is not None else (None,):
-        combo_ctx = ctx.with_matrix(combo, known=combos is not None).with_env_nodes(job.env)
-        entries.extend(_Walk(workflow, job, event, combo or {}, condition, notes).run(combo_ctx))
-    return entries
-
-
-class _Walk:
-    """The steps of one job in one matrix combination."""
-
-    def __init__(self, workflow: Workflow, job: Job, event: BuildEvent, combo: dict[str, Any],
-                 condition: Unknown | None, notes: list[str]) -> None:
-        self.workflow, self.job, self.event, self.combo = workflow, job, event, combo
-        self.condition = condition
-        self.notes = notes
-        self.metadata: dict[str, MetadataResult] = {}
-
-    def run(self, ctx: ExprContext) -> list[ImagePublication]:
-        entries: list[ImagePublication] = []
-        for step in self.job.steps:
-            step_ctx = ctx.at(step.line).with_env_nodes(step.env)
-            runs = evaluate_if(step.if_, step_ctx)
-            if runs is False:
-                continue
-            condition = runs if isinstance(runs, Unknown) else self.condition
-            if step.uses_action(METADATA_ACTION):
-                result = compute_metadata(step, self.event, step_ctx)
-                self.notes.extend(f"{self.workflow.where(step.line)}: {note}" for note in result.notes)
-                if step.id:
-                    self.metadata[step.id] = result
-                    ctx = ctx.with_step_outputs(step.id, _outputs(result))
-                if result.outputs is not None:  # DOCKER_METADATA_OUTPUT_* reach later steps through GITHUB_ENV
-                    ctx = ctx.with_env(result.outputs.env())
-            elif step.uses_action(BUILD_PUSH_ACTION):
-                entries.extend(self.build(step, step_ctx, condition))
-            else:
-                self.note_other_pushes(step)
-        return entries
-
-    def note_other_pushes(self, step: Step) -> None:
-        """Say so when a step may push images in a way this plan does not compute (never silently ignore it)."""
-        where = self.workflow.where(step.line)
-        if step.action is not None and step.action.lower().startswith(("docker/bake-action", "redhat-actions/push")):
-            self.notes.append(f"{where}: {step.uses} may push images; its tags are not computed")
-        run = " ".join((step.run or "").split())
-        if any(command in run for command in ("docker push", "docker buildx build", "docker image push", "skopeo")):
-            self.notes.append(f"{where}: a run: step may push images from the shell; not computed")
-
-    def build(self, step: Step, ctx: ExprContext, condition: Unknown | None) -> list[ImagePublication]:
-        references = self.references(step, ctx)
-        context = text_or_unknown(input_text(step.with_.get("context"), ctx) or ".")
-        file_text = input_text(step.with_.get("file"), ctx)
-        dockerfile = _dockerfile(context, text_or_unknown(file_text) if file_text is not None else None)
-        push = _push(input_text(step.with_.get("push"), ctx), input_text(step.with_.get("outputs"), ctx))
-        platforms = tuple(text_or_unknown(item) for item in
-                          split_items(input_text(step.with_.get("platforms"), ctx) or "", commas=True))
-        labels = self.labels(step, ctx)
-        by_image: dict[Value, list[Value]] = {}
-        for reference in references:
-            image, tag = _split_reference(reference)
-            by_image.setdefault(image, []).append(tag)
-        if not by_image:
-            self.notes.append(f"{self.workflow.where(step.line)}: the build step has no tags")
-        return [ImagePublication(
-            job_id=self.job.id, matrix=dict(self.combo), line=step.line, step_name=step.label,
-            dockerfile=dockerfile, context=context, image=image, tags=tuple(tags),
-            references=tuple(_join_reference(image, tag) for tag in tags), push=push, platforms=platforms,
-            labels=labels, condition=condition,
-        ) for image, tags in by_image.items()]
-
-    def references(self, step: Step, ctx: ExprContext) -> list[Value]:
-        node = step.with_.get("tags")
-        linked = self.linked_metadata(node, "tags")
-        if linked is not None:
-            return list(linked.tags)
-        return [text_or_unknown(item) for item in split_items(input_text(node, ctx) or "", commas=True)]
-
-    def labels(self, step: Step, ctx: ExprContext) -> dict[str, Value]:
-        node = step.with_.get("labels")
-        linked = self.linked_metadata(node, "labels")
-        if linked is not None:
-            return dict(linked.labels)
-        labels: dict[str, Value] = {}
-        for item in split_items(input_text(node, ctx) or "", commas=False):
-            key, _, value = item.partition("=")
-            labels[key.strip()] = text_or_unknown(value.strip())
-        return labels
-
-    def linked_metadata(self, node: Node | None, output: str) -> MetadataResult | None:
-        """The metadata step behind ``${{ steps.<id>.outputs.<output> }}`` when that is the whole input."""
-        if node is None or not node.is_string:
-            return None
-        text = node.scalar_text().strip()
-        found = find_expressions(text, path=self.workflow.path, line=node.line)
-        if len(found) != 1 or found[0][0] != 0 or found[0][1] != len(text):
-            return None
-        tree = parse_expression(found[0][2], path=self.workflow.path, line=node.line)
-        if not (isinstance(tree, Property) and tree.name.lower() == output and isinstance(tree.target, Property)
-                and tree.target.name.lower() == "outputs" and isinstance(tree.target.target, Property)
-                and isinstance(tree.target.target.target, Name) and tree.target.target.target.name == "steps"):
-            return None
-        return self.metadata.get(tree.target.target.name)
-
-
-def _outputs(result: MetadataResult) -> dict[str, Any]:
-    if result.outputs is not None or result.tags == ():
-        return {"outputs": result.step_outputs()}
-    def joined(values: list[Value]) -> Value:
-        if any(isinstance(value, Unknown) for value in values):
-            return Unknown("\n".join(str(value) for value in values), template=True)
-        return "\n".join(str(value) for value in values)
-    version = result.versions[0] if result.versions else ""
-    labels = [f"{key}={value}" for key, value in result.labels.items()]
-    return {"outputs": {"tags": joined(list(result.tags)), "version": version,
-                        "labels": Unknown("\n".join(labels), template=True)}}
-
-
-def _dockerfile(context: Value, file: Value | None) -> Value:
-    if file is None:
-        if isinstance(context, Unknown):
-            return Unknown(f"{context}/Dockerfile", template=True)
-        return posixpath.normpath(posixpath.join(context, "Dockerfile"))
-    return file if isinstance(file, Unknown) else posixpath.normpath(file)
-
-
-def _push(push: str | None, outputs: str | None) -> bool | Unknown:
-    """``push:`` (default false), or an ``outputs:`` exporter that pushes (``type=registry``, ``push=true``)."""
-    value = _boolean(push)
-    if value is False and outputs is not None:
-        exporter = outputs.replace(" ", "").lower()
-        if "type=registry" in exporter or "push=true" in exporter:
-            return True
-    return value
-
-
-def _boolean(text: str | None) -> bool | Unknown:
-    if text is None or not text.strip():
+        state.notes.append(f"{workflow.where(job.line)}: job {job.id!r} does not run for {event.event_name} "
+                           f"({job.if_})")
         return False
-    if "${{" in text:
-        return Unknown(text, template=True)
-    return text.strip().lower() == "true"
+    condition = runs if isinstance(runs, Unknown) else None
+    if job.uses is None and not any(may_publish(step) for step in job.steps):
+        return True  # lint, test...: nothing in it can build, log in or push, and its outputs are unknown anyway
+    combos = _combinations(workflow, job, job_ctx, state)
+    for combo in combos if combos is not None else (None,):
+        combo_ctx = ctx.with_matrix(combo, known=combos is not None)
+        if job.uses is not None:
+            _call(workflow, job, event, combo_ctx.at(job.line), state, depth=depth, prefix=prefix,
+                  outer={**outer, **(combo or {})})
+            continue
+        walk = JobWalk(workflow.path, f"{prefix}{job.id}", event, {**outer, **(combo or {})}, condition, state)
+        walk.run(job.steps, safe_env(combo_ctx, job.env, state.notes), depth=depth)
+    return True
 
 
-def _split_reference(reference: Value) -> tuple[Value, Value]:
-    """``ghcr.io/a/b:tag`` -> (``ghcr.io/a/b``, ``tag``); a registry port's colon is not a tag separator."""
-    text = str(reference)
-    masked = text
-    for start, end, _ in find_expressions(text):  # a ':' inside ${{ }} separates nothing
-        masked = masked[:start] + "x" * (end - start) + masked[end:]
-    colon = masked.rfind(":")
-    if colon > masked.rfind("/"):
-        image, tag = text[:colon], text[colon + 1:]
-    else:
-        image, tag = text, "latest"  # docker's default when no tag is given
-    return text_or_unknown(image), text_or_unknown(tag)
+def _combinations(workflow: Workflow, job: Job, ctx: ExprContext,
+                  state: PlanState) -> tuple[dict[str, Any] | None, ...] | None:
+    """``(None,)`` without a matrix; the evaluated combinations; ``None`` when the matrix is unknown offline."""
+    if job.matrix is None:
+        return (None,)
+    if not job.matrix.is_symbolic and not _has_expression(job.matrix.node):
+        return job.matrix.combinations() or ()
+
+    def evaluate(text: str) -> Any:
+        try:
+            return resolve(text, ctx)
+        except HarnessError:
+            return Unknown(text, template=True)
+
+    combos = evaluated_combinations(job.matrix, evaluate, lambda value: isinstance(value, Unknown))
+    if combos is None:
+        state.notes.append(f"{workflow.where(job.matrix.line)}: the matrix of job {job.id!r} is known only at run "
+                           f"time; not expanded")
+    return combos
 
 
-def _join_reference(image: Value, tag: Value) -> Value:
-    return text_or_unknown(f"{image}:{tag}")
+def _has_expression(node: Node) -> bool:
+    if node.is_string:
+        return "${{" in node.scalar_text()
+    return any(_has_expression(child) for child in (*node.elements(), *(child for _, child in node.items())))
+
+
+def _safe_if(condition: str | None, ctx: ExprContext, workflow: Workflow, state: PlanState) -> bool | Unknown:
+    try:
+        return evaluate_if(condition, ctx)
+    except HarnessError as exc:
+        state.notes.append(f"{workflow.where(ctx.line)}: the condition {condition!r} cannot be evaluated ({exc})")
+        return Unknown(condition or "", template=True)
+
+
+def _call(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext, state: PlanState, *, depth: int,
+          prefix: str, outer: dict[str, Any]) -> None:
+    """Expand a reusable workflow of the same repository: the callee sees the caller's event and its inputs."""
+    uses = job.uses or ""
+    where = workflow.where(job.line)
+    if not uses.startswith("./") or state.files is None:
+        state.notes.append(f"{where}: job {job.id!r} calls {uses}; its builds are not expanded")
+        return
+    if depth >= MAX_DEPTH:
+        state.notes.append(f"{where}: job {job.id!r} calls {uses} deeper than {MAX_DEPTH} levels; not expanded")
+        return
+    try:
+        callee = state.files.workflow(uses)
+    except HarnessError as exc:
+        state.notes.append(f"{where}: job {job.id!r} calls {uses}, which cannot be read ({exc})")
+        return
+    trigger = callee.triggers.get("workflow_call")
+    if trigger is None:
+        state.notes.append(f"{where}: {uses} has no workflow_call trigger; GitHub would refuse the call")
+        return
+    given = {name: _safe_resolve(node, ctx, workflow, state) for name, node in job.with_.items()}
+    inputs = _input_values(trigger.inputs, given)
+    callee_ctx = ExprContext(github=ctx.github, inputs=inputs, inputs_complete=True, path=callee.path)
+    _plan_jobs(callee, event, safe_env(callee_ctx, callee.env, state.notes), state, depth=depth + 1,
+               prefix=f"{prefix}{job.id}/", outer=outer)
+
+
+def _safe_resolve(node: Node, ctx: ExprContext, workflow: Workflow, state: PlanState) -> Any:
+    try:
+        return resolve(node, ctx.at(node.line))
+    except HarnessError as exc:
+        state.notes.append(f"{workflow.where(node.line)}: {exc}")
+        return Unknown(node.scalar_text(), template=True)

@@ -83,7 +83,10 @@ class Pep440:
 
     @property
     def clean(self) -> str:
-        return str(self.parsed)
+        # The action's pep440 library writes local segments joined by "," (packaging writes "."): follow it.
+        text = str(self.parsed)
+        public, plus, local = text.partition("+")
+        return public + plus + local.replace(".", ",")
 
     def part(self, index: int) -> int:
         release = self.parsed.release
@@ -95,7 +98,7 @@ class Pep440:
 
 
 def parse_pep440(text: str) -> Pep440 | None:
-    if len(text) > _MAX_LENGTH:
+    if len(text) > _MAX_LENGTH or text != text.strip():  # the action's library does not strip whitespace
         return None
     try:
         return Pep440(text, Version(text))

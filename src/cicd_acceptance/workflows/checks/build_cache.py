@@ -12,9 +12,8 @@ ID = "build-cache"
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    workflow = ctx.build()
     findings: list[Finding] = []
-    for job in build_jobs(workflow):
+    for workflow, job in ((w, j) for w in ctx.build_workflows() for j in build_jobs(w)):
         for step in job.steps_using(BUILD_ACTION):
             missing = [key for key in ("cache-from", "cache-to") if not (step.with_text(key) or "").strip()]
             if missing:

@@ -11,15 +11,18 @@ import re
 
 from cicd_acceptance.workflows.checks.context import CheckContext, first_builds
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.checks.undecided import images_scenario
 from cicd_acceptance.workflows.event import BuildEvent, github_context
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
 from cicd_acceptance.workflows.model import Job, Step, Workflow
+from cicd_acceptance.workflows.publication import ImagePublication, LoginRecord, PublicationPlan
 
 __all__ = ["RULE"]
 
 ID = "build-login"
 LOGIN_ACTION = "docker/login-action"
 _TOKEN = re.compile(r"^\$\{\{\s*(secrets\.GITHUB_TOKEN|github\.token)\s*\}\}$", re.IGNORECASE)
+_TOKEN_IN = re.compile(r"\$\{\{\s*(secrets\.GITHUB_TOKEN|github\.token)\s*\}\}", re.IGNORECASE)
 
 
 def _registry(workflow: Workflow, job: Job, step: Step, event: BuildEvent) -> str:
@@ -50,9 +53,51 @@ def _check_login(ctx: CheckContext, workflow: Workflow, job: Job, login: Step) -
     return findings
 
 
+def _record_problems(ctx: CheckContext, login: LoginRecord) -> list[Finding]:
+    findings: list[Finding] = []
+    if isinstance(login.registry, Unknown):
+        findings.append(Finding(login.path, login.line, 0, ID, expected(
+            f"registry: {ctx.plan.registry}", str(login.registry)), undecided=True, settled_by=images_scenario(ctx)))
+    elif login.registry.lower() != ctx.plan.registry.lower():
+        findings.append(Finding(login.path, login.line, 0, ID, expected(f"registry: {ctx.plan.registry}",
+                                                                       login.registry)))
+    if not _TOKEN_IN.search(login.password):
+        findings.append(Finding(login.path, login.line, 0, ID, expected(
+            "the password from ${{ secrets.GITHUB_TOKEN }} or ${{ github.token }} (the Actions token)",
+            login.password or "no password")))
+    return findings
+
+
+def _plan_checks(ctx: CheckContext, covered: set[str]) -> list[Finding]:
+    """Pushes the step-based check does not see (run: docker push, imagetools, reusable workflows, composite
+    actions): each pushing job needs a good login before its first push."""
+    plan: PublicationPlan = ctx.publication("push")
+    if not plan.runs:
+        plan = ctx.publication("workflow_dispatch")
+    first: dict[str, ImagePublication] = {}
+    for entry in plan.entries:
+        if entry.push is False or (entry.path == ctx.build().path and entry.via == "docker/build-push-action"
+                                   and entry.job_id in covered):
+            continue
+        if entry.job_id not in first or entry.order < first[entry.job_id].order:
+            first[entry.job_id] = entry
+    findings: list[Finding] = []
+    for job_id, entry in first.items():
+        logins = [login for login in plan.logins if login.job_id == job_id and login.order < entry.order]
+        if not logins:
+            findings.append(Finding(entry.path or ctx.build().path, entry.line, 0, ID, expected(
+                f"a login to {ctx.plan.registry} before the push (docker/login-action or docker login)",
+                f"none in job '{job_id}'")))
+            continue
+        results = [_record_problems(ctx, login) for login in logins]
+        if all(results):
+            findings += results[0]
+    return findings
+
+
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.build()
-    findings: list[Finding] = []
+    findings: list[Finding] = _plan_checks(ctx, {job.id for job, _ in first_builds(workflow)})
     for job, build in first_builds(workflow):
         logins = [s for s in job.steps_using(LOGIN_ACTION) if s.index < build.index]
         if not logins:

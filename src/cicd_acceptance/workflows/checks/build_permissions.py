@@ -7,15 +7,56 @@ broad for the same reason as in ``ci-permissions``; the job that pushes must als
 
 from __future__ import annotations
 
+from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.checks.ci_permissions import describe_grants, grant_findings
 from cicd_acceptance.workflows.checks.context import CheckContext, build_jobs
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.model import ALL_SCOPES
 
 __all__ = ["RULE"]
 
 ID = "build-permissions"
 ALLOWED = {"contents": "read", "packages": "write"}
 _WANTED = "contents: read and packages: write"
+
+
+def _callee_findings(ctx: CheckContext) -> list[Finding]:
+    """A reusable workflow's jobs get no more than their caller grants, and GitHub refuses to start a run whose
+    callee asks for more: so a block the callee writes must fit the plan and the calling job's grant."""
+    findings: list[Finding] = []
+    callers = _caller_grants(ctx)
+    for workflow in ctx.build_workflows()[1:]:
+        for job in workflow.jobs.values():
+            permissions = workflow.effective_permissions(job)
+            if permissions is None:
+                continue
+            findings += grant_findings(workflow, job, ID, ALLOWED, limit=_WANTED, block=f"with {_WANTED}")
+            granted = callers.get(workflow.path)
+            if granted is None or permissions.broader_than(ALLOWED):
+                continue  # no explicit grant to compare with, or already reported above
+            caller, levels = granted
+            broader = permissions.broader_than(levels)
+            if broader:
+                findings.append(Finding(workflow.path, permissions.line, 0, ID, expected(
+                    f"permissions no broader than its caller's ({caller})", describe_grants(broader))))
+    return findings
+
+
+def _caller_grants(ctx: CheckContext) -> dict[str, tuple[str, dict[str, str]]]:
+    """callee path -> (the calling job, what its permissions grant per scope), for explicit grants only."""
+    grants: dict[str, tuple[str, dict[str, str]]] = {}
+    for workflow in ctx.build_workflows():
+        for job in workflow.jobs.values():
+            permissions = workflow.effective_permissions(job)
+            if job.uses is None or permissions is None:
+                continue
+            try:
+                callee = ctx.files.workflow(job.uses)
+            except HarnessError:
+                continue
+            levels = {scope: permissions.level(scope) for scope in ALL_SCOPES}
+            grants[callee.path] = (f"{workflow.path} job '{job.id}'", levels)
+    return grants
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
@@ -34,7 +75,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
         if missing:
             findings.append(Finding(workflow.path, permissions.line, 0, ID,
                                     expected(f"{_WANTED} for job '{job.id}'", describe_grants(missing))))
-    return findings
+    return findings + _callee_findings(ctx)
 
 
 RULE = Rule(ID, "its permissions are contents: read and packages: write, nothing broader", _check)

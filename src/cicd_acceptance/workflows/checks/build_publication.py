@@ -1,9 +1,10 @@
-"""build-publication: what the build would publish equals the plan's images and tags.
+"""Rule: the build publishes exactly the plan's images, tagged ``sha-<sha>`` and ``latest`` on the default branch,
+and never ``latest`` from another branch.
 
-For a push and a manual dispatch on the default branch: exactly the plan's images
-(``ghcr.io/<owner>/<repo>-<service>``, lowercase), each tagged ``sha-<short sha>`` (or the long form) and
-``latest``; other tags may be added (the ExecPlan says the tags "will include" those two). For a manual dispatch
-on another branch: no image is tagged ``latest``. A problem seen for both default-branch events is reported once.
+Checked on the publication plan of a push to the default branch and of a dispatch there (plus a dispatch on another
+branch for ``latest``). An event that does not run the workflow is left to ``build-triggers``. Tags are gathered
+per image across the steps that publish it (a build pushed by digest gets its tags from the merge step's
+``docker buildx imagetools create``). A value only a run can know is undecided, never a mismatch.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import re
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.checks.undecided import could_be, images_scenario
+from cicd_acceptance.workflows.expressions import Unknown
+from cicd_acceptance.workflows.publication import ImagePublication
 
 __all__ = ["RULE"]
 
@@ -21,35 +25,71 @@ EVENTS = ("push", "workflow_dispatch")
 
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # the OCI distribution tag grammar
 
-# (line, what was expected, what was found) -> the events it was seen for
-_Problems = dict[tuple[int, str, str], list[str]]
+# (path, line, what was expected, what was found, undecided, the image or '') -> the events it was seen for
+_Problems = dict[tuple[str, int, str, str, bool, str], list[str]]
+
+
+def _where(ctx: CheckContext, entry: ImagePublication) -> str:
+    return entry.path or ctx.build().path
 
 
 def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
     entries = ctx.publication(event).entries
     wanted = sorted({ctx.plan.image_for(service, ctx.target.repository) for service in ctx.plan.services})
-    found = sorted({str(entry.image) for entry in entries})
-    if found != wanted:
-        line = min((entry.line for entry in entries), default=ctx.build().node.key_line("jobs"))
-        key = (line, f"exactly the images {', '.join(wanted)}", ", ".join(found) or "no images")
-        problems.setdefault(key, []).append(event)
+    known = sorted({entry.image for entry in entries if isinstance(entry.image, str)})
+    unknown = [entry for entry in entries if isinstance(entry.image, Unknown)]
+    foreign = [entry for entry in unknown if not any(could_be(entry.image, image) for image in wanted)]
+    missing = [image for image in wanted if image not in known]
+    open_ = missing and all(any(could_be(entry.image, image) for entry in unknown) for image in missing)
+    found = ", ".join(dict.fromkeys([*known, *(str(entry.image) for entry in unknown)])) or "no images"
+    what = f"exactly the images {', '.join(wanted)}"
+    first = min(entries, key=lambda entry: entry.line, default=None)
+    path, line = (_where(ctx, first), first.line) if first else (ctx.build().path, ctx.build().node.key_line("jobs"))
+    if set(known) - set(wanted) or foreign or (missing and not open_):
+        problems.setdefault((path, line, what, found, False, ""), []).append(event)
+    elif open_:
+        entry = next(entry for entry in unknown)
+        problems.setdefault((_where(ctx, entry), entry.line, what, found, True, ""), []).append(event)
 
 
 def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
     short, long = ctx.plan.sha_tags(ctx.target.head_sha)
     latest = ctx.plan.latest_tag
+    by_image: dict[str, list[ImagePublication]] = {}
     for entry in ctx.publication(event).entries:
-        tags = {str(tag) for tag in entry.tags}
-        shown = f"{entry.image} tags: {', '.join(sorted(tags)) or 'none'}"
-        missing = ([f"{ctx.plan.sha_tag_prefix}<sha>"] if not tags & {short, long} else [])
-        missing += [latest] if latest not in tags else []
+        by_image.setdefault(str(entry.image), []).append(entry)
+    for image, entries in by_image.items():
+        tagging = [entry for entry in entries if not entry.by_digest]
+        first = (tagging or entries)[0]
+        tags = list(dict.fromkeys(tag for entry in tagging for tag in entry.tags))
+        known = {tag for tag in tags if isinstance(tag, str)}
+        unknown = [tag for tag in tags if isinstance(tag, Unknown)]
+        shown = ", ".join(sorted(str(tag) for tag in tags)) or (
+            "only a digest (push-by-digest) and no tags" if entries and not tagging else "none")
+        missing: list[str] = []
+        open_: list[str] = []
+        for label, candidates in ((f"{ctx.plan.sha_tag_prefix}<sha>", (short, long)), (latest, (latest,))):
+            if known & set(candidates):
+                continue
+            # One unknown tag can turn out to be one of the wanted tags, not two.
+            if len(open_) < len(unknown) and any(could_be(tag, candidate) for tag in unknown
+                                                 for candidate in candidates):
+                open_.append(label)
+            else:
+                missing.append(label)
         if missing:
-            key = (entry.line, f"{entry.image} tagged {' and '.join(missing)}", shown)
+            key = (_where(ctx, first), first.line, f"{image} tagged {' and '.join(missing)}", f"{image} tags: {shown}",
+                   False, image)
             problems.setdefault(key, []).append(event)
-        invalid = sorted(str(tag) for tag in entry.tags if isinstance(tag, str) and not _TAG_RE.fullmatch(tag))
+        elif open_:
+            key = (_where(ctx, first), first.line, f"{image} tagged {' and '.join(open_)}", f"{image} tags: {shown}",
+                   True, image)
+            problems.setdefault(key, []).append(event)
+        invalid = sorted(str(tag) for tag in known if not _TAG_RE.fullmatch(tag))
         if invalid:  # the push would fail: no registry takes such a tag, so it is not a publication
-            key = (entry.line, f"{entry.image} tags a registry accepts ([A-Za-z0-9_][A-Za-z0-9._-], 1-128 characters)",
-                   ", ".join(_shorten(tag) for tag in invalid))
+            key = (_where(ctx, first), first.line,
+                   f"{image} tags a registry accepts ([A-Za-z0-9_][A-Za-z0-9._-], 1-128 characters)",
+                   ", ".join(_shorten(tag) for tag in invalid), False, image)
             problems.setdefault(key, []).append(event)
 
 
@@ -61,22 +101,34 @@ def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:
     latest = ctx.plan.latest_tag
     entries = [entry for entry in ctx.publication("workflow_dispatch", OTHER_BRANCH).entries
                if entry.push is not False and latest in {str(tag) for tag in entry.tags}]
-    if not entries:
-        return []
-    images = ", ".join(sorted({str(entry.image) for entry in entries}))
-    return [Finding(ctx.build().path, entries[0].line, 0, ID, expected(
-        f"no '{latest}' tag from a workflow_dispatch on another branch",
-        f"'{latest}' pushed from '{OTHER_BRANCH}' for {images}"))]
+    findings = []
+    # A push whose own condition only a run can decide (a step `if:` on an output, a shell `if`) is undecided.
+    for open_, group in ((False, [e for e in entries if e.condition is None]),
+                         (True, [e for e in entries if e.condition is not None])):
+        if not group:
+            continue
+        images = ", ".join(sorted({str(entry.image) for entry in group}))
+        found = f"'{latest}' pushed from '{OTHER_BRANCH}' for {images}"
+        if open_:
+            found += f" if {group[0].condition}"
+        findings.append(Finding(_where(ctx, group[0]), group[0].line, 0, ID, expected(
+            f"no '{latest}' tag from a workflow_dispatch on another branch", found), undecided=open_,
+            settled_by=images_scenario(ctx, group[0].image) if open_ else ""))
+    return findings
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
     problems: _Problems = {}
     for event in EVENTS:
+        if not ctx.publication(event).runs:
+            continue  # build-triggers reports an event that does not run the workflow
         _images(ctx, event, problems)
         _tags(ctx, event, problems)
-    path = ctx.build().path
-    findings = [Finding(path, line, 0, ID, expected(f"{what} on {' and '.join(events)}", found))
-                for (line, what, found), events in problems.items()]
+    findings = []
+    for (path, line, what, found, open_, image), events in problems.items():
+        message = expected(f"{what} on {' and '.join(events)}", found)
+        findings.append(Finding(path, line, 0, ID, message, undecided=open_,
+                                settled_by=images_scenario(ctx, image or None) if open_ else ""))
     return findings + _no_latest_elsewhere(ctx)
 
 

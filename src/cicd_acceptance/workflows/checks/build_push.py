@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.checks.undecided import images_scenario
 
 __all__ = ["RULE"]
 
@@ -15,11 +16,19 @@ def _check(ctx: CheckContext) -> list[Finding]:
     branch = ctx.plan.default_branch
     findings: list[Finding] = []
     for event in ("push", "workflow_dispatch"):
-        for entry in ctx.publication(event).entries:
-            if entry.push is not True:
-                found = "push: false" if entry.push is False else f"push: {entry.push} (not known to be true)"
-                findings.append(Finding(path, entry.line, 0, ID,
-                                        expected(f"push: true for {event} on '{branch}'", found)))
+        entries = ctx.publication(event).entries
+        # A local build (push false) is fine when a later step of the run pushes that image (docker push).
+        pushed = {str(entry.image) for entry in entries if entry.push is True}
+        for entry in entries:
+            if str(entry.image) in pushed and entry.push is not True:
+                continue
+            if entry.push is False:
+                findings.append(Finding(entry.path or path, entry.line, 0, ID,
+                                        expected(f"push: true for {event} on '{branch}'", "push: false")))
+            elif entry.push is not True:
+                findings.append(Finding(entry.path or path, entry.line, 0, ID, expected(
+                    f"push: true for {event} on '{branch}'", f"push: {entry.push}"), undecided=True,
+                    settled_by=images_scenario(ctx, entry.image)))
     return findings
 
 

@@ -12,9 +12,8 @@ SETUP_ACTIONS = ("docker/setup-qemu-action", "docker/setup-buildx-action")
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    workflow = ctx.build()
     findings: list[Finding] = []
-    for job, build in first_builds(workflow):
+    for workflow, job, build in ((w, j, b) for w in ctx.build_workflows() for j, b in first_builds(w)):
         for action in SETUP_ACTIONS:
             setup = first_step(job, action)
             if setup is None:

@@ -49,6 +49,14 @@ def _other_trigger(ctx: CheckContext, path: str, trigger: Trigger) -> list[Findi
     return []
 
 
+def _filters(push: Trigger) -> str:
+    """The push trigger's ref filters as written (``branches: [develop]``, ``tags: ['v*']``...)."""
+    parts = [f"{name}: [{', '.join(values)}]" for name, values in (
+        ("branches", push.branches), ("branches-ignore", push.branches_ignore), ("tags", push.tags),
+        ("tags-ignore", push.tags_ignore)) if values is not None]
+    return "; ".join(parts) or "no branch filter"
+
+
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.build()
     branch = ctx.plan.default_branch
@@ -61,7 +69,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
     push = workflow.triggers.get("push")
     if push is not None and not push.admits_branch(branch):
         findings.append(Finding(workflow.path, push.line, 0, ID,
-                                expected(f"the push filters to admit '{branch}'", f"branches: {push.branches}")))
+                                expected(f"the push filters to admit '{branch}'", _filters(push))))
     elif push is not None:
         findings += _other_refs(ctx, workflow.path, push)
     for trigger in workflow.triggers.values():

@@ -34,7 +34,11 @@ def grant_findings(workflow: Workflow, job: Job, rule: str, allowed: dict[str, s
     if not broader:
         return []
     found = permissions.preset or describe_grants(broader)
-    return [Finding(workflow.path, permissions.line, 0, rule, expected(f"permissions no broader than {limit}", found))]
+    # Point at the first scope at fault (its own line), not at the `permissions:` key.
+    line = permissions.line
+    if permissions.preset is None and permissions.node.is_mapping:
+        line = min((permissions.node.key_line(scope) for scope in broader if scope in permissions.node), default=line)
+    return [Finding(workflow.path, line, 0, rule, expected(f"permissions no broader than {limit}", found))]
 
 
 def _check(ctx: CheckContext) -> list[Finding]:

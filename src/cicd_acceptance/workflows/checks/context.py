@@ -12,18 +12,20 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_acceptance.errors import WorkflowLoadError
+from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
 from cicd_acceptance.targetfiles import read_target_bytes
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
+from cicd_acceptance.workflows.localfiles import LocalFiles
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
 from cicd_acceptance.workflows.publication import BUILD_PUSH_ACTION, BuildEvent, PublicationPlan, publication_plan
 
 __all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_builds", "first_step"]
 
 BUILD_ACTION = BUILD_PUSH_ACTION  # the rules and the publication walk must agree on which steps build
+_MAX_CALLEES = 16
 _GO_LINE = re.compile(r"^go\s+(?P<version>\S+)\s*(?://.*)?$")
 _TOOLCHAIN_LINE = re.compile(r"^toolchain\s+go(?P<version>\S+)\s*(?://.*)?$")
 
@@ -48,6 +50,7 @@ class CheckContext:
         self._lock = threading.Lock()
         self._workflows: dict[str, Workflow | WorkflowLoadError] = {}
         self._plans: dict[tuple[str, str], PublicationPlan] = {}
+        self.files = LocalFiles(target.repo_dir)
 
     @property
     def repo_dir(self) -> Path:
@@ -72,6 +75,24 @@ class CheckContext:
     def build(self) -> Workflow:
         return self.workflow(self.plan.build_workflow)
 
+    def build_workflows(self) -> list[Workflow]:
+        """The build workflow and the reusable workflows of the repository it calls (directly or not; bounded).
+        A callee that cannot be read is left out here: the publication plan notes it."""
+        found = {self.plan.build_workflow: self.build()}
+        queue = [self.build()]
+        while queue and len(found) < _MAX_CALLEES:
+            for job in queue.pop(0).jobs.values():
+                if job.uses is None or not job.uses.startswith("./"):
+                    continue
+                try:
+                    callee = self.files.workflow(job.uses)
+                except HarnessError:
+                    continue
+                if callee.path not in found:
+                    found[callee.path] = callee
+                    queue.append(callee)
+        return list(found.values())
+
     def test_job(self) -> Job | None:
         """The plan's test job of the CI workflow (None when absent: ``ci-test-job`` reports that)."""
         return self.ci().jobs.get(self.plan.test_job)
@@ -83,7 +104,7 @@ class CheckContext:
         with self._lock:
             cached = self._plans.get(key)
         if cached is None:
-            cached = publication_plan(self.build(), event)
+            cached = publication_plan(self.build(), event, files=self.files)
             with self._lock:
                 self._plans[key] = cached
         return cached

@@ -15,7 +15,7 @@ from cicd_acceptance.errors import WorkflowLoadError
 if TYPE_CHECKING:
     from cicd_acceptance.workflows.checks.context import CheckContext
 
-__all__ = ["Finding", "Rule", "expected", "format_findings", "sort_findings"]
+__all__ = ["Finding", "Rule", "expected", "format_findings", "sort_findings", "undecided"]
 
 
 @dataclass(frozen=True, order=True)
@@ -23,6 +23,8 @@ class Finding:
     """One violation. ``line`` is 1-based (0 when the problem has no line, e.g. a missing file).
 
     ``blocking`` is False for findings reported for visibility only (zizmor below the plan's severity).
+    ``undecided`` marks a fact that only a run can settle (a step output, a secret, a shell computation): it is
+    neither a mismatch nor a match, and ``settled_by`` names the live scenario that decides it.
     """
 
     path: str
@@ -31,10 +33,14 @@ class Finding:
     rule: str
     message: str
     blocking: bool = True
+    undecided: bool = False
+    settled_by: str = ""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         note = "" if self.blocking else " (not blocking)"
+        if self.undecided:
+            note += f" (undecided offline; settled live by: {self.settled_by or 'a live run'})"
         return f"{where}: {self.message} [{self.rule}]{note}"
 
 
@@ -57,6 +63,11 @@ class Rule:
         except WorkflowLoadError as exc:
             # The file this rule needs cannot be read: that is this rule's finding, not a crash of the run.
             return [Finding(exc.path, exc.line or 0, 0, self.id, expected("a readable workflow", exc.reason))]
+
+
+def undecided(path: str, line: int, rule: str, message: str, settled_by: str) -> Finding:
+    """A finding that a run must settle: ``message`` says what is expected and which value is unknown, and where."""
+    return Finding(path, line, 0, rule, message, undecided=True, settled_by=settled_by)
 
 
 def expected(what: str, found: str) -> str:

@@ -1,64 +1,377 @@
-"""local-test-run: the ``run:`` commands of the test job succeed in the target (the plan's first validation).
+"""local-test-run: the ``run:`` steps of the test job succeed in the target, run as a GitHub runner would run them.
 
-Each ``run:`` step runs as a GitHub runner would run it (bash -eo pipefail) in its working directory, with the
-literal ``env:`` values of workflow, job and step. A script that still holds a ``${{ }}`` expression cannot be run
-faithfully outside GitHub: that is reported, not guessed.
+The steps run through :mod:`cicd_acceptance.runner`: isolated from the harness (no credential of ours can be
+reached), each bounded in time and output, with what a runner gives them (``CI``, ``GITHUB_*`` files and
+variables, ``RUNNER_TEMP``, the runner's shells), ``defaults.run`` (shell, working-directory) of workflow and job,
+``working-directory``, the ``env:`` of workflow, job and step, and step ``if:`` (``success()`` unless the condition
+names a status function). Expressions are evaluated for a push to the default branch; earlier steps' outputs are
+known. The run is a job that succeeds so far: after a failed step the job is red, and what ``if: always()`` or
+``failure()`` steps would still do cannot change that, so they are not run.
 
-These are the target's own commands, run on this machine (GitHub credentials are removed from their environment
-by :func:`cicd_acceptance.tools.run_command`): accept only checkouts you would build yourself.
+Offline some values cannot be known (secrets, vars, other jobs' outputs): a script, working directory or ``if:``
+that needs one is reported as undecided, with the expression, and the step is not run; an ``env:`` value that
+needs one is left unset, and if the step then fails, the failure is reported as undecided too.
+
+A machine that cannot do the run is a tool problem, never a red of the target: no isolation available, no Go as
+new as go.mod's ``go`` line (nothing is downloaded: ``GOTOOLCHAIN=local``, ``GOPROXY=off``), or module
+dependencies missing from the module cache (the harness's own, shown read-only, else the run's). Those raise
+:class:`~cicd_acceptance.errors.ToolMissing`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from cicd_acceptance.tools import run_command
-from cicd_acceptance.workflows.checks.commands import working_directory
+from cicd_acceptance.errors import ToolError, ToolMissing, WorkflowLoadError
+from cicd_acceptance.runner import JobWorkspace, Limits, ShellError, StepResult, StepSpec, default_sandbox
+from cicd_acceptance.tools import find_tool, run_command
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.event import github_context
+from cicd_acceptance.workflows.expr_values import PartialObject
+from cicd_acceptance.workflows.expressions import (
+    ExprContext,
+    Unknown,
+    evaluate_if,
+    interpolate,
+    resolve,
+    to_text,
+    truthy,
+)
+from cicd_acceptance.workflows.goversions import parse_go_version
+from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["RULE"]
+__all__ = ["LOCAL_RUN_LIMITS", "RULE", "local_go_version", "sandbox_cache_dir"]
 
 ID = "local-test-run"
+LOCAL_RUN_LIMITS = Limits(timeout_s=600.0, output_bytes=256 * 1024)
+"""The bounds of each step of the local run (``ACCEPTANCE_LOCAL_RUN_TIMEOUT`` overrides the time, in seconds)."""
+TIMEOUT_ENV = "ACCEPTANCE_LOCAL_RUN_TIMEOUT"
 _OUTPUT_LINES = 8
+_LINE_CHARS = 400
 _QUIET = re.compile(r"^(\?|ok)\s+\S+\s")
+_STATUS_CALL = re.compile(r"\b(success|always|failure|cancelled)\s*\(", re.IGNORECASE)
+_MISSING_MODULES = re.compile(r"module lookup disabled by GOPROXY=off|GOPROXY=off|cannot find module providing")
+_PASSED_THROUGH = ("GOFLAGS",)
+"""Harness settings the steps inherit (Go build flags, no credentials); everything else is the runner's."""
 
 
-def _literal_env(*scopes: dict[str, Node]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for scope in scopes:
-        env.update({k: v.scalar_text() for k, v in scope.items() if "${{" not in v.scalar_text()})
+@dataclass
+class _Job:
+    """The state of the job as the steps run: the expression context and the findings so far."""
+
+    ctx: ExprContext
+    findings: list[Finding] = field(default_factory=list)
+    unknown_env: dict[str, str] = field(default_factory=dict)
+
+
+def limits_from_env(environ: Mapping[str, str] | None = None) -> Limits:
+    """:data:`LOCAL_RUN_LIMITS`, with the time bound from ``ACCEPTANCE_LOCAL_RUN_TIMEOUT`` when set."""
+    raw = (os.environ if environ is None else environ).get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return LOCAL_RUN_LIMITS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ToolError(f"{TIMEOUT_ENV}={raw!r} is not a number of seconds", tool="local-run") from None
+    if not 0 < seconds <= 86400:
+        raise ToolError(f"{TIMEOUT_ENV}={raw!r} must be between 0 and 86400 seconds", tool="local-run")
+    return Limits(timeout_s=seconds, output_bytes=LOCAL_RUN_LIMITS.output_bytes)
+
+
+@lru_cache(maxsize=4)
+def _go_env(go: str) -> tuple[str, str]:
+    """``GOVERSION`` and ``GOMODCACHE`` of the Go at ``go`` (one run, outside any module)."""
+    with tempfile.TemporaryDirectory(prefix="cicd-go-env-") as folder:
+        result = run_command([go, "env", "GOVERSION", "GOMODCACHE"], cwd=Path(folder), timeout=60,
+                             env={"GOTOOLCHAIN": "local", "GOFLAGS": None, "GO111MODULE": None})
+    lines = result.stdout.splitlines()
+    if not result.ok or len(lines) != 2:
+        raise ToolError(f"`{go} env GOVERSION GOMODCACHE` exited {result.returncode}: "
+                        f"{(result.stderr or result.stdout).strip()[-300:]}", tool="go")
+    return lines[0].strip(), lines[1].strip()
+
+
+def local_go_version(go: str) -> str:
+    """``go env GOVERSION`` of the Go at ``go`` (``go1.19.8``)."""
+    version = _go_env(go)[0]
+    if not version:
+        raise ToolError(f"`{go} env GOVERSION` printed nothing", tool="go")
+    return version
+
+
+def harness_module_cache() -> Path | None:
+    """The harness's own Go module cache, when it has one: the steps may read it (never write it), so modules
+    already downloaded on this machine build without a download."""
+    go = find_tool("go")
+    if go is None:
+        return None
+    folder = _go_env(go)[1]
+    return Path(folder) if folder and Path(folder).is_dir() else None
+
+
+def sandbox_cache_dir(repository: str) -> Path:
+    """Where the steps' Go caches live: the harness's cache folder, one per repository being accepted.
+
+    Shared between runs of the same repository (a warm build cache), never with another repository's steps, nor
+    with the harness's own Go caches (a hostile target may write there).
+    """
+    key = hashlib.sha256((repository or "unknown").encode()).hexdigest()[:16]
+    bases = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cicd-acceptance" / "local-run",
+             Path(tempfile.gettempdir()) / f"cicd-acceptance-local-run-{os.getuid()}"]
+    for base in bases:  # a read-only or missing home falls back to the temp folder
+        folder = base / key
+        try:
+            (folder / "gopath").mkdir(parents=True, exist_ok=True)
+            (folder / "go-build").mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        return folder
+    raise ToolError(f"no writable folder for the local run's Go caches (tried {', '.join(map(str, bases))})",
+                    tool="go")
+
+
+def _require_go_for(ctx: CheckContext) -> None:
+    """Raise ToolMissing when this machine's Go is older than go.mod's ``go`` line (nothing may be downloaded)."""
+    mod = ctx.go_mod()
+    if mod is None or mod.go is None:
+        return
+    wanted = parse_go_version(mod.go)
+    go = find_tool("go")
+    if wanted is None or go is None:
+        return  # ci-go-version reports a bad go line; the rule's tool check reports a missing go
+    local_text = local_go_version(go)
+    local = parse_go_version(local_text.removeprefix("go").split()[0].split("-")[0])
+    if local is not None and local.key < wanted.key:
+        raise ToolMissing(f"go.mod needs Go {mod.go} and this machine has {local_text}; no newer toolchain can be "
+                          "downloaded here, so the test job cannot build the module (a machine problem, not the "
+                          "target's)", tool="go")
+
+
+def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path, modcache: Path) -> dict[str, str]:
+    event = ctx.event("push")
+    owner = event.repository.split("/", 1)[0]
+    env = {
+        "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(workspace), "GITHUB_SHA": event.sha,
+        "GITHUB_REF": event.ref, "GITHUB_REF_NAME": event.ref_name, "GITHUB_REF_TYPE": "branch",
+        "GITHUB_REPOSITORY": event.repository, "GITHUB_REPOSITORY_OWNER": owner, "GITHUB_EVENT_NAME": "push",
+        "GITHUB_JOB": job.id, "GITHUB_RUN_ID": "1", "GITHUB_RUN_NUMBER": "1", "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_ACTOR": owner, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_WORKFLOW": ctx.plan.ci_workflow,
+        "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64", "RUNNER_NAME": "cicd-acceptance", "RUNNER_ENVIRONMENT":
+        "github-hosted", "PATH": os.environ.get("PATH", ""),
+        # Go: caches the sandbox may write, and nothing downloaded (no toolchain, no module).
+        "GOPATH": str(cache / "gopath"), "GOMODCACHE": str(modcache),
+        "GOCACHE": str(cache / "go-build"), "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOSUMDB": "off",
+    }
+    env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
     return env
+
+
+def _defaults(node: Node, key: str) -> Node | None:
+    defaults = node.get("defaults")
+    run = defaults.get("run") if defaults is not None else None
+    return run.get(key) if run is not None else None
+
+
+def _setting(workflow: Workflow, job: Job, step: Step, key: str) -> Node | None:
+    """The step's ``key`` (shell, working-directory), else the job's ``defaults.run``, else the workflow's."""
+    own = step.node.get(key)
+    return own if own is not None else (_defaults(job.node, key) or _defaults(workflow.node, key))
 
 
 def _tail(text: str) -> str:
     # go test prints one line per passing or test-less package; only the failing part explains the failure.
     lines = [line for line in text.strip().splitlines() if line.strip() and not _QUIET.match(line)]
-    return " | ".join(lines[-_OUTPUT_LINES:]) or "no output"
+    kept = [line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..." for line in lines[-_OUTPUT_LINES:]]
+    return " | ".join(kept) or "no output"
+
+
+SETTLED_BY = "live: 'CI is green for the latest commit of the default branch'"
+"""The live scenario that settles what the local run cannot decide offline."""
+
+
+def _undecided(workflow: Workflow, line: int, what: str, value: Unknown) -> Finding:
+    return Finding(workflow.path, line, 0, ID, expected(
+        f"{what} known offline", f"{value.display()}, which only a run on GitHub knows (undecided; settled by "
+                                 f"{SETTLED_BY})"))
+
+
+def _text(value: Any) -> str | Unknown:
+    return value if isinstance(value, Unknown) else to_text(value)
+
+
+def _step_env(state: _Job, step: Step) -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
+    """The step's env (workflow, job and step levels), the keys of its own level, and the unknown values."""
+    env: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    for name, value in state.ctx.env.items():
+        text = _text(value)
+        if isinstance(text, Unknown):
+            unknown[name] = text.display()
+        else:
+            env[name] = text
+    return env, frozenset(step.env), unknown
+
+
+def _run_step(workflow: Workflow, job: Job, step: Step, state: _Job, runner: JobWorkspace) -> StepResult | None:
+    """Run one ``run:`` step; None when it was not run (skipped, or undecided and reported)."""
+    step_ctx = state.ctx.with_env_nodes(step.env).at(step.line)
+    condition = step.if_
+    if condition is not None:
+        decided = evaluate_if(condition, step_ctx)
+        if isinstance(decided, Unknown):
+            node = step.node.get("if")
+            state.findings.append(_undecided(workflow, node.line if node else step.line, "a step condition",
+                                             decided))
+            return None
+        if not decided:
+            return None
+    assert step.run is not None
+    script = interpolate(step.run, step_ctx)
+    if isinstance(script, Unknown):
+        state.findings.append(_undecided(workflow, step.line, "a script", script))
+        return None
+    directory_node = _setting(workflow, job, step, "working-directory")
+    directory = _text(resolve(directory_node, step_ctx)) if directory_node is not None else "."
+    if isinstance(directory, Unknown):
+        state.findings.append(_undecided(workflow, directory_node.line if directory_node else step.line,
+                                         "a working-directory", directory))
+        return None
+    cwd = (runner.workspace / directory).resolve()
+    if not cwd.is_relative_to(runner.workspace) or not cwd.is_dir():
+        state.findings.append(Finding(workflow.path, step.line, 0, ID, expected(
+            "a working-directory inside the repository", f"'{directory}'")))
+        return None
+    shell_node = _setting(workflow, job, step, "shell")
+    shell = _text(resolve(shell_node, step_ctx)) if shell_node is not None else None
+    if isinstance(shell, Unknown):
+        state.findings.append(_undecided(workflow, step.line, "a shell", shell))
+        return None
+    env, own, unknown = _step_env(_Job(step_ctx), step)
+    state.unknown_env = unknown
+    minutes = _number(step.node.get("timeout-minutes"), step_ctx)
+    spec = StepSpec(script, shell, cwd, env, name=step.label, step_env_keys=own,
+                    timeout_s=minutes * 60 if minutes else None)
+    try:
+        return runner.run(spec)
+    except ShellError as exc:
+        state.findings.append(Finding(workflow.path, step.line, 0, ID, expected("a shell the runner knows",
+                                                                                str(exc))))
+        return None
+
+
+def _number(node: Node | None, ctx: ExprContext) -> float | None:
+    """A positive number from ``timeout-minutes`` (None when absent, unknown or not a positive number)."""
+    value = resolve(node, ctx) if node is not None else None
+    try:
+        number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 < number < 1e6 else None
+
+
+def _continues(step: Step, ctx: ExprContext) -> bool | Unknown:
+    """``continue-on-error`` of the step: a failure then leaves the job green."""
+    node = step.node.get("continue-on-error")
+    if node is None:
+        return False
+    value = resolve(node, ctx)
+    return value if isinstance(value, Unknown) else truthy(value)
+
+
+def _linux(job: Job) -> bool:
+    """Whether the job runs on a Linux runner: no label of ``runs-on`` names Windows or macOS (a label from an
+    expression is unknown and does not count against it)."""
+    known = [label.lower() for label in job.runs_on if "${{" not in label]
+    return not any(label.startswith(("windows", "macos", "mac-", "osx")) for label in known)
+
+
+def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: dict[str, str]) -> Finding:
+    if result.timed_out:
+        found = f"no end within the local run's time bound: {_tail(result.output)}"
+    elif result.errors:
+        found = f"file commands the runner would refuse: {'; '.join(result.errors)}"
+    else:
+        found = f"exit code {result.exit_code}: {_tail(result.output)}"
+    first_line = (step.run or "").strip().splitlines()[0] if (step.run or "").strip() else ""
+    what = f"'{first_line[:120]}' to succeed"
+    if unknown_env:
+        names = ", ".join(f"{k}={v}" for k, v in sorted(unknown_env.items()))
+        found += (f" (undecided: the step's env has values only a run on GitHub knows: {names}; settled by "
+                  f"{SETTLED_BY})")
+    return Finding(workflow.path, step.line, 0, ID, expected(what, found))
+
+
+def _missing_modules(result: StepResult) -> bool:
+    return not result.ok and bool(_MISSING_MODULES.search(result.output))
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow, job = ctx.ci(), ctx.test_job()
     if job is None:
         return []  # ci-test-job reports the missing job
-    findings: list[Finding] = []
-    for step in job.steps:
-        if step.run is None:
-            continue
-        if "${{" in step.run:
-            findings.append(Finding(workflow.path, step.line, 0, ID, expected(
-                "a script that runs outside GitHub", "a ${{ }} expression in it")))
-            continue
-        directory = working_directory(workflow, job, step) or "."
-        env = _literal_env(workflow.env, job.env, step.env)
-        result = run_command(step.run, cwd=ctx.repo_dir / directory, env=env)
-        if not result.ok:
-            output = _tail(result.stdout + result.stderr)
-            findings.append(Finding(workflow.path, step.line, 0, ID, expected(
-                f"'{step.run.strip()}' to succeed", f"exit code {result.returncode}: {output}")))
-            break  # later steps would run after a failed one only with if: always()
-    return findings
+    if not any(step.run is not None for step in job.steps):
+        return []
+    if not _linux(job):
+        raise ToolMissing(f"the test job runs on {', '.join(job.runs_on)}; this harness runs steps as a Linux "
+                          "runner only", tool="runner")
+    _require_go_for(ctx)
+    sandbox = default_sandbox()  # ToolMissing when this machine cannot isolate the target's commands
+    workspace = ctx.repo_dir.resolve()
+    cache = sandbox_cache_dir(ctx.target.repository)
+    github = github_context(ctx.event("push"))
+    github_known = PartialObject({**github, "workspace": str(workspace), "job": job.id, "run_attempt": "1"},
+                                 "github")
+    base = ExprContext(github=github_known, path=workflow.path, matrix_known=job.matrix is None)
+    try:
+        state = _Job(base.with_env_nodes(workflow.env).with_env_nodes(job.env))
+    except WorkflowLoadError as exc:
+        return [Finding(workflow.path, exc.line or job.line, 0, ID, expected("env values that evaluate",
+                                                                             exc.reason))]
+    shared = harness_module_cache()
+    modcache = shared or cache / "gopath" / "pkg" / "mod"
+    # A target folder inside a larger repository: its git history stays readable (git describe, VCS stamping).
+    readable = [p for p in (shared, ctx.target.git_root.resolve()) if p is not None and p != workspace]
+    with JobWorkspace(workspace, runner_env=_runner_env(ctx, job, workspace, cache, modcache),
+                      limits=limits_from_env(), sandbox=sandbox, writable=[cache], readable=readable) as runner:
+        for step in job.steps:
+            if step.run is None:
+                continue  # actions (checkout, setup-go) are what the local checkout and Go stand in for
+            try:
+                result = _run_step(workflow, job, step, state, runner)
+            except WorkflowLoadError as exc:
+                state.findings.append(Finding(workflow.path, exc.line or step.line, 0, ID,
+                                              expected("expressions that evaluate", exc.reason)))
+                continue
+            if result is None:
+                continue
+            if _missing_modules(result):
+                raise ToolMissing("the module's dependencies are not in the local run's module cache and cannot "
+                                  f"be downloaded here: {_tail(result.output)}", tool="go")
+            if not result.ok:
+                tolerated = _continues(step, state.ctx.with_env_nodes(step.env))
+                if tolerated is True:
+                    continue  # continue-on-error: the step failed, the job goes on green
+                finding = _failure(workflow, step, result, state.unknown_env)
+                if isinstance(tolerated, Unknown):
+                    finding = _undecided(workflow, step.line, f"continue-on-error (the step failed: "
+                                         f"{finding.message})", tolerated)
+                state.findings.append(finding)
+                break  # the job is red; steps that run after a failure cannot make it green
+            if step.id:
+                state.ctx = state.ctx.with_step_outputs(step.id, {
+                    "outputs": dict(result.outputs), "outcome": "success", "conclusion": "success"})
+            state.ctx = state.ctx.with_env(dict(result.env_added))
+    return state.findings
 
 
 RULE = Rule(ID, "the test job's commands succeed in the target", _check, tool="go")

@@ -1,0 +1,174 @@
+"""Start a command in its own process group, keep only the tail of its output, and kill it all at the end.
+
+Output is read incrementally from one pipe (stdout and stderr combined, as a runner's log shows them) and only the
+last ``limit`` bytes are kept, so a step that prints gigabytes costs the harness a fixed amount of memory. When the
+time bound passes, or once the command has exited, the whole process group is killed: background children of a
+timed-out (or finished) command do not outlive it. In a PID namespace the sandbox's init dies with its first
+child, which takes every process of the namespace with it, even those that left the process group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Captured", "Completed", "TailBuffer", "capture_bounded", "run_bounded"]
+
+_CHUNK = 1 << 16
+_DRAIN_AFTER_EXIT_S = 2.0
+"""How long output is still read after the command exited (from children that kept the pipe open)."""
+
+
+class TailBuffer:
+    """The last ``limit`` bytes written to it; remembers whether anything was dropped."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._data = bytearray()
+        self.truncated = False
+
+    def write(self, chunk: bytes) -> None:
+        self._data += chunk
+        # Trim in batches (at twice the limit) so a stream of small chunks is not quadratic.
+        if len(self._data) > 2 * self._limit:
+            self._trim()
+
+    def _trim(self) -> None:
+        if len(self._data) > self._limit:
+            del self._data[: len(self._data) - self._limit]
+            self.truncated = True
+
+    def getvalue(self) -> bytes:
+        self._trim()
+        return bytes(self._data)
+
+
+@dataclass(frozen=True)
+class Completed:
+    returncode: int | None
+    timed_out: bool
+    output: bytes
+    truncated: bool
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s: float, output_bytes: int,
+                clock: Callable[[], float] = time.monotonic, stdin: int | None = subprocess.DEVNULL) -> Completed:
+    """Run ``argv`` (no shell) with exactly ``env``; ``returncode`` is ``None`` when the time bound killed it.
+
+    Raises ``OSError`` when the program cannot be started.
+    """
+    tail = TailBuffer(output_bytes)
+    proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+    assert proc.stdout is not None
+    stream = proc.stdout
+    deadline = clock() + timeout_s
+    timed_out = False
+    exited_at: float | None = None
+    eof = False
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(stream, selectors.EVENT_READ)
+            while True:
+                now = clock()
+                if exited_at is None and proc.poll() is not None:
+                    exited_at = now
+                    _kill_group(proc.pid)  # background children must not keep running (or writing)
+                if exited_at is None and now >= deadline:
+                    timed_out = True
+                    _kill_group(proc.pid)
+                    proc.wait()
+                    exited_at = now
+                if eof and exited_at is not None:
+                    break
+                limit = deadline if exited_at is None else exited_at + _DRAIN_AFTER_EXIT_S
+                if now >= limit:
+                    break
+                if eof:  # the output is closed (exec >/dev/null) but the command still runs: wait for it
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=min(0.25, limit - now))
+                    continue
+                if selector.select(timeout=min(0.25, max(limit - now, 0.0))):
+                    chunk = os.read(stream.fileno(), _CHUNK)
+                    if chunk:
+                        tail.write(chunk)
+                    else:
+                        eof = True
+                        selector.unregister(stream)
+    finally:
+        _kill_group(proc.pid)
+        stream.close()
+        proc.wait()
+    return Completed(None if timed_out else proc.returncode, timed_out, tail.getvalue(), tail.truncated)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A command's separate stdout and stderr, each at most the bound; ``overflow`` names a stream that went past it
+    (the command was then killed). ``returncode`` is None when the time bound killed it."""
+
+    returncode: int | None
+    timed_out: bool
+    stdout: bytes
+    stderr: bytes
+    overflow: str | None
+
+
+def capture_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s: float, max_bytes: int,
+                    clock: Callable[[], float] = time.monotonic) -> Captured:
+    """Run ``argv`` and keep its stdout and stderr apart (a tool's JSON and its messages), each up to ``max_bytes``.
+
+    A stream that grows past the bound stops the command: the caller gets what came before and ``overflow``.
+    Raises ``OSError`` when the program cannot be started.
+    """
+    proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True, close_fds=True)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    buffers = {"stdout": bytearray(), "stderr": bytearray()}
+    deadline = clock() + timeout_s
+    timed_out = False
+    overflow: str | None = None
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ, "stdout")
+            selector.register(proc.stderr, selectors.EVENT_READ, "stderr")
+            while selector.get_map() and overflow is None:
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                for key, _ in selector.select(timeout=min(remaining, 0.25)):
+                    chunk = os.read(key.fd, _CHUNK)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        continue
+                    buffer = buffers[key.data]
+                    buffer += chunk
+                    if len(buffer) > max_bytes:
+                        del buffer[max_bytes:]
+                        overflow = key.data
+        if not timed_out and overflow is None:
+            try:
+                proc.wait(timeout=max(deadline - clock(), 0.0))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+    finally:
+        _kill_group(proc.pid)
+        proc.stdout.close()
+        proc.stderr.close()
+        proc.wait()
+    code = None if timed_out else proc.returncode
+    return Captured(code, timed_out, bytes(buffers["stdout"]), bytes(buffers["stderr"]), overflow)

@@ -1,0 +1,591 @@
+"""The steps of one job in one matrix combination, as the publication plan reads them.
+
+* ``docker/metadata-action`` is computed (:mod:`.metadata`); its outputs are offered to later steps through
+  ``steps.<id>.outputs`` (``tags``, ``labels``, ``version``, ``json``) and ``DOCKER_METADATA_OUTPUT_*``.
+* ``docker/build-push-action`` yields one :class:`ImagePublication` per image it tags; with
+  ``outputs: type=image,push-by-digest=true,...`` it pushes a digest only (``by_digest``), and the tags come from a
+  later ``docker buildx imagetools create`` (the merge step, which then owns the publication).
+* ``run:`` steps are read for ``docker build``/``buildx build``/``tag``/``push``/``imagetools create``
+  (:mod:`.shell`); images built earlier in the job are remembered, so a later ``docker push`` knows its Dockerfile.
+* ``uses: ./path`` of a composite action runs its steps with the action's inputs (bounded nesting).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.workflows.event import BuildEvent
+from cicd_acceptance.workflows.expr_parser import Name, Property, parse_expression
+from cicd_acceptance.workflows.expr_values import PartialObject, to_text
+from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate, evaluate_if, find_expressions, resolve
+from cicd_acceptance.workflows.listinput import input_text, parse_attributes, split_items, text_or_unknown
+from cicd_acceptance.workflows.localfiles import MAX_DEPTH, LocalFiles
+from cicd_acceptance.workflows.metadata import MetadataResult, compute_metadata
+from cicd_acceptance.workflows.model import Step
+from cicd_acceptance.workflows.shell import Build, Imagetools, Login, Push, ShellScript, Tag, read_script
+from cicd_acceptance.workflows.yamlnode import Node
+
+__all__ = ["BUILD_PUSH_ACTION", "LOGIN_ACTION", "METADATA_ACTION", "ImagePublication", "JobWalk", "LoginRecord",
+           "PlanState", "may_publish", "safe_env"]
+
+BUILD_PUSH_ACTION = "docker/build-push-action"
+METADATA_ACTION = "docker/metadata-action"
+LOGIN_ACTION = "docker/login-action"
+
+Value = str | Unknown
+
+
+@dataclass(frozen=True)
+class ImagePublication:
+    """One image that one step pushes (or builds, when ``push`` is false) in one matrix combination.
+
+    ``path`` is the file of the step (a reusable workflow or composite action when the build lives there);
+    ``via`` says how it publishes; ``by_digest`` marks a push of a digest without tags; ``labels_from`` says where
+    the labels come from (``labels:`` input, metadata-action, ``--label``).
+    """
+
+    job_id: str
+    matrix: dict[str, Any]
+    line: int
+    step_name: str
+    dockerfile: Value
+    context: Value
+    image: Value
+    tags: tuple[Value, ...]
+    references: tuple[Value, ...]
+    push: bool | Unknown
+    platforms: tuple[Value, ...]
+    labels: dict[str, Value]
+    condition: Unknown | None = None
+    path: str = ""
+    via: str = BUILD_PUSH_ACTION
+    by_digest: bool = False
+    labels_from: str = ""
+    build_args: dict[str, Value] = field(default_factory=dict)
+    labels_line: int = 0
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class LoginRecord:
+    """A registry login of a job (docker/login-action or ``docker login``); ``password`` is its source as written
+    (the input, or what is piped into ``--password-stdin``); ``order`` places it among the job's pushes."""
+
+    job_id: str
+    path: str
+    line: int
+    registry: Value
+    username: Value | None
+    password: str
+    via: str
+    order: int
+
+
+@dataclass
+class PlanState:
+    """What the walk accumulates across jobs: entries, logins, notes, and the repository's own files."""
+
+    files: LocalFiles | None
+    entries: list[ImagePublication] = field(default_factory=list)
+    logins: list[LoginRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counter: int = 0
+
+    def next_order(self) -> int:
+        self.counter += 1
+        return self.counter
+
+
+@dataclass(frozen=True)
+class _Built:
+    """An image built in this job (remembered by reference, so that a later push knows where it came from)."""
+
+    dockerfile: Value
+    context: Value
+    platforms: tuple[Value, ...]
+    labels: dict[str, Value]
+    labels_from: str
+    build_args: dict[str, Value]
+    labels_line: int = 0
+
+
+def may_publish(step: Step) -> bool:
+    """Whether a step can matter to the plan: a docker action, a local action, or a script that runs docker."""
+    if step.uses is not None:
+        return step.uses.startswith("./") or (step.action or "").lower().startswith(("docker/", "redhat-actions/"))
+    return "docker" in (step.run or "")
+
+
+def safe_env(ctx: ExprContext, env: Mapping[str, Node], notes: list[str]) -> ExprContext:
+    """Layer an ``env:`` block; a value that cannot be evaluated is unknown (with a note), the others are kept."""
+    values: dict[str, Any] = {}
+    for name, node in env.items():
+        try:
+            values[name] = resolve(node, ctx.at(node.line))
+        except HarnessError as exc:
+            notes.append(f"{_located(exc, ctx.path, node.line)} (env {name} is unknown)")
+            values[name] = Unknown(node.scalar_text(), template=True)
+    return ctx.with_env(values)
+
+
+def _located(exc: HarnessError, path: str, line: int) -> str:
+    """The error's message with ``path:line`` in front, once."""
+    text = str(exc)
+    return text if text.startswith(f"{path}:") else f"{path}:{line}: {text}"
+
+
+def _safe_input(node: Node | None, ctx: ExprContext, notes: list[str]) -> str | None:
+    try:
+        return input_text(node, ctx)
+    except HarnessError as exc:
+        assert node is not None  # input_text(None) cannot fail
+        notes.append(_located(exc, ctx.path, node.line))
+        # Unknown from here on, shown once as written (without the braces that could not be parsed).
+        return "${{ " + node.scalar_text().replace("${{", "").replace("}}", "").strip() + " }}"
+
+
+class JobWalk:
+    """The steps of one job in one matrix combination."""
+
+    def __init__(self, path: str, job_id: str, event: BuildEvent, combo: dict[str, Any],
+                 condition: Unknown | None, state: PlanState) -> None:
+        self.path, self.job_id, self.event, self.combo = path, job_id, event, combo
+        self.condition = condition
+        self.state = state
+        self.metadata: dict[str, MetadataResult] = {}
+        self.latest_metadata: MetadataResult | None = None
+        self.built: dict[str, _Built] = {}
+        self.names: dict[str, Value] = {}  # the references behind the keys of ``built``, known or not
+
+    @property
+    def notes(self) -> list[str]:
+        return self.state.notes
+
+    def where(self, line: int, path: str | None = None) -> str:
+        return f"{path or self.path}:{line}"
+
+    def run(self, steps: tuple[Step, ...], ctx: ExprContext, *, depth: int, path: str | None = None) -> ExprContext:
+        """Walk ``steps`` (of the job, or of a composite action in ``path``); returns the context after them."""
+        path = path or self.path
+        for step in steps:
+            step_ctx = safe_env(ctx.at(step.line, path), step.env, self.notes)
+            try:
+                runs = evaluate_if(step.if_, step_ctx)
+            except HarnessError as exc:
+                self.notes.append(f"{self.where(step.line, path)}: the step's if: cannot be evaluated ({exc})")
+                runs = Unknown(step.if_ or "", template=True)
+            if runs is False:
+                continue
+            condition = runs if isinstance(runs, Unknown) else self.condition
+            if step.uses_action(METADATA_ACTION):
+                ctx = self.metadata_step(step, step_ctx, ctx)
+            elif step.uses_action(BUILD_PUSH_ACTION):
+                self.build(step, step_ctx, condition, path)
+            elif step.uses_action(LOGIN_ACTION):
+                self.login(step, step_ctx, path)
+            elif step.run is not None:
+                ctx = self.script(step, step_ctx, ctx, condition, path)
+            elif step.uses is not None and step.uses.startswith("./"):
+                self.composite(step, step_ctx, depth, path)
+            else:
+                self.note_other_pushes(step, path)
+        return ctx
+
+    # --- docker/metadata-action ----------------------------------------------------------------------------
+    def metadata_step(self, step: Step, step_ctx: ExprContext, ctx: ExprContext) -> ExprContext:
+        try:
+            result = compute_metadata(step, self.event, step_ctx)
+        except HarnessError as exc:
+            self.notes.append(f"{self.where(step.line, step_ctx.path)}: metadata cannot be computed ({exc})")
+            return ctx
+        self.notes.extend(f"{self.where(step.line, step_ctx.path)}: {note}" for note in result.notes)
+        self.latest_metadata = result
+        outputs = _outputs(result)
+        if result.outputs is not None:  # DOCKER_METADATA_OUTPUT_* reach later steps through GITHUB_ENV
+            ctx = ctx.with_env(result.outputs.env())
+        if step.id:
+            self.metadata[step.id] = result
+            ctx = ctx.with_step_outputs(step.id, PartialObject(
+                {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
+        return ctx
+
+    # --- docker/login-action -----------------------------------------------------------------------------
+    def login(self, step: Step, ctx: ExprContext, path: str) -> None:
+        registry = _safe_input(step.with_.get("registry"), ctx, self.notes)
+        username = _safe_input(step.with_.get("username"), ctx, self.notes)
+        self.state.logins.append(LoginRecord(
+            self.job_id, path, step.line, text_or_unknown(registry) if registry else "docker.io",
+            text_or_unknown(username) if username else None, (step.with_text("password") or "").strip(),
+            LOGIN_ACTION, self.state.next_order()))
+
+    # --- docker/build-push-action -------------------------------------------------------------------------
+    def build(self, step: Step, ctx: ExprContext, condition: Unknown | None, path: str) -> None:
+        notes = self.notes
+        context = text_or_unknown(_safe_input(step.with_.get("context"), ctx, notes) or ".")
+        file_text = _safe_input(step.with_.get("file"), ctx, notes)
+        dockerfile = _dockerfile(context, text_or_unknown(file_text) if file_text is not None else None)
+        outputs = _safe_input(step.with_.get("outputs"), ctx, notes)
+        push = _push(_safe_input(step.with_.get("push"), ctx, notes), outputs)
+        by_digest = outputs is not None and "push-by-digest=true" in outputs.replace(" ", "").lower()
+        platforms = tuple(text_or_unknown(item) for item in
+                          split_items(_safe_input(step.with_.get("platforms"), ctx, notes) or "", commas=True))
+        labels, labels_from = self.labels(step, ctx)
+        build_args = _key_values(_safe_input(step.with_.get("build-args"), ctx, notes))
+        built = _Built(dockerfile, context, platforms, labels, labels_from, build_args, _line_of(step, "labels"))
+        references = self.references(step, ctx)
+        if by_digest:
+            names = _output_names(outputs or "") or [_split_reference(reference)[0] for reference in references]
+            for name in dict.fromkeys(names):
+                self.add(step, path, built, name, (), push=push, condition=condition, by_digest=True,
+                         line=_line_of(step, "outputs"))
+            return
+        by_image: dict[Value, list[Value]] = {}
+        for reference in references:
+            image, tag = _split_reference(reference)
+            by_image.setdefault(image, []).append(tag)
+            self.built[str(reference)] = built
+            self.names[str(reference)] = reference
+        if not by_image:
+            self.notes.append(f"{self.where(step.line, path)}: the build step has no tags")
+        for image, tags in by_image.items():
+            self.add(step, path, built, image, tuple(tags), push=push, condition=condition,
+                     line=_line_of(step, "push") if push is False and "push" in step.with_ else step.line)
+
+    def add(self, step: Step, path: str, built: _Built, image: Value, tags: tuple[Value, ...], *,
+            push: bool | Unknown, condition: Unknown | None, line: int, via: str = BUILD_PUSH_ACTION,
+            by_digest: bool = False) -> None:
+        self.state.entries.append(ImagePublication(
+            job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
+            dockerfile=built.dockerfile, context=built.context, image=image, tags=tags,
+            references=tuple(_join_reference(image, tag) for tag in tags), push=push, platforms=built.platforms,
+            labels=built.labels, condition=condition, path=path, via=via, by_digest=by_digest,
+            labels_from=built.labels_from, build_args=built.build_args, labels_line=built.labels_line,
+            order=self.state.next_order(),
+        ))
+
+    def references(self, step: Step, ctx: ExprContext) -> list[Value]:
+        node = step.with_.get("tags")
+        linked = self.linked_metadata(node, "tags", ctx.path)
+        if linked is not None:
+            return list(linked.tags)
+        return [text_or_unknown(item) for item in split_items(_safe_input(node, ctx, self.notes) or "", commas=True)]
+
+    def labels(self, step: Step, ctx: ExprContext) -> tuple[dict[str, Value], str]:
+        node = step.with_.get("labels")
+        if node is None:
+            return {}, ""
+        linked = self.linked_metadata(node, "labels", ctx.path)
+        if linked is not None:
+            return dict(linked.labels), f"docker/metadata-action's labels output ({node.scalar_text().strip()})"
+        return _key_values(_safe_input(node, ctx, self.notes)), f"the labels: input at line {node.line}"
+
+    def linked_metadata(self, node: Node | None, output: str, path: str) -> MetadataResult | None:
+        """The metadata step behind ``${{ steps.<id>.outputs.<output> }}`` when that is the whole input."""
+        if node is None or not node.is_string:
+            return None
+        text = node.scalar_text().strip()
+        try:
+            found = find_expressions(text, path=path, line=node.line)
+            if len(found) != 1 or found[0][0] != 0 or found[0][1] != len(text):
+                return None
+            tree = parse_expression(found[0][2], path=path, line=node.line)
+        except HarnessError:
+            return None
+        if not (isinstance(tree, Property) and tree.name.lower() == output and isinstance(tree.target, Property)
+                and tree.target.name.lower() == "outputs" and isinstance(tree.target.target, Property)
+                and isinstance(tree.target.target.target, Name) and tree.target.target.target.name == "steps"):
+            return None
+        return self.metadata.get(tree.target.target.name)
+
+    # --- run: scripts --------------------------------------------------------------------------------------
+    def script(self, step: Step, step_ctx: ExprContext, ctx: ExprContext, condition: Unknown | None,
+               path: str) -> ExprContext:
+        def expression(source: str) -> Value:
+            try:
+                value = evaluate(source, step_ctx)
+            except HarnessError:
+                return Unknown(source)
+            return value if isinstance(value, Unknown) else to_text(value)
+
+        env = {name: value if isinstance(value, Unknown) else to_text(value) for name, value in step_ctx.env.items()}
+        env.update(_runner_env(self.event))
+        script = read_script(step.run or "", env=env, expression=expression,
+                             metadata_tags=lambda: self.latest_metadata.tags if self.latest_metadata else None)
+        first = _script_line(step)
+        self.notes.extend(f"{self.where(first, path)}: {note}" for note in script.notes)
+        self.shell_commands(step, script, condition, path, first)
+        # What the shell computed stays unknown, shown (in later `${{ }}`) as the expression that reads it.
+        if script.github_env:
+            ctx = ctx.with_env({name: Unknown(f"env.{name}") if isinstance(value, Unknown) else value
+                                for name, value in script.github_env.items()})
+        if step.id and script.github_output:
+            outputs = {name: Unknown(f"steps.{step.id}.outputs.{name}") if isinstance(value, Unknown) else value
+                       for name, value in script.github_output.items()}
+            ctx = ctx.with_step_outputs(step.id, PartialObject(
+                {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
+        return ctx
+
+    def shell_commands(self, step: Step, script: ShellScript, condition: Unknown | None, path: str,
+                       first: int) -> None:
+        for command in script.commands:
+            line = first + command.line
+            if command.conditional and condition is None:
+                # Inside a shell `if`/loop or after `&&`: whether it runs is decided by the script at run time.
+                condition = Unknown(f"the shell condition around line {line}: {command.text}", template=True)
+            if isinstance(command, Build):
+                self.shell_build(step, command, condition, path, line)
+            elif isinstance(command, Tag):
+                source = self.built.get(str(command.source)) or self.only_build()
+                if source is not None:
+                    self.built[str(command.target)] = source
+                    self.names[str(command.target)] = command.target
+            elif isinstance(command, Push):
+                references = [command.reference]
+                if command.all_tags:
+                    image = _split_reference(command.reference)[0]
+                    references = [ref for ref in self.names.values()
+                                  if str(_split_reference(ref)[0]) == str(image)]
+                for reference in references:
+                    built = self.built.get(str(reference)) or self.only_build() or _unknown_build(reference)
+                    image, tag = _split_reference(reference)
+                    self.add(step, path, built, image, (tag,), push=True, condition=condition, line=line,
+                             via="run: docker push")
+            elif isinstance(command, Imagetools):
+                self.imagetools(step, command, condition, path, line)
+            elif isinstance(command, Login):
+                self.state.logins.append(LoginRecord(self.job_id, path, line, command.registry, command.username,
+                                                     command.password or "", "run: docker login",
+                                                     self.state.next_order()))
+
+    def shell_build(self, step: Step, command: Build, condition: Unknown | None, path: str, line: int) -> None:
+        context = command.context
+        dockerfile = command.file if command.file is not None else _dockerfile(context, None)
+        if isinstance(dockerfile, str):
+            dockerfile = posixpath.normpath(dockerfile)
+        built = _Built(dockerfile, context, command.platforms, dict(command.labels),
+                       "--label" if command.labels else "", {}, line)
+        for tag in command.tags:
+            self.built[str(tag)] = built
+            self.names[str(tag)] = tag
+        if command.by_digest:
+            names = list(command.output_names) or [_split_reference(tag)[0] for tag in command.tags]
+            for name in dict.fromkeys(names):
+                self.add(step, path, built, name, (), push=True, condition=condition, line=line,
+                         via="run: docker buildx build", by_digest=True)
+            return
+        by_image: dict[Value, list[Value]] = {}
+        for tag in command.tags:
+            image, bare = _split_reference(tag)
+            by_image.setdefault(image, []).append(bare)
+        if not command.push:
+            return  # a local build publishes nothing; a later `docker push` of its tags does (and knows its origin)
+        for image, tags in by_image.items():
+            self.add(step, path, built, image, tuple(tags), push=True, condition=condition, line=line,
+                     via="run: docker buildx build --push")
+
+    def imagetools(self, step: Step, command: Imagetools, condition: Unknown | None, path: str, line: int) -> None:
+        by_image: dict[Value, list[Value]] = {}
+        for reference in command.tags:
+            image, tag = _split_reference(reference)
+            by_image.setdefault(image, []).append(tag)
+        for image, tags in by_image.items():
+            built = self.digest_build(image)
+            self.add(step, path, built, image, tuple(tags), push=True, condition=condition, line=line,
+                     via="run: docker buildx imagetools create")
+
+    def digest_build(self, image: Value) -> _Built:
+        """What the by-digest builds of ``image`` (in earlier jobs) were built from."""
+        digests = [entry for entry in self.state.entries if entry.by_digest]
+        same = [entry for entry in digests if str(entry.image).lower() == str(image).lower()] or (
+            digests if len({str(entry.image) for entry in digests}) == 1 else [])
+        if not same:
+            return _unknown_build(image)
+        platforms = tuple(dict.fromkeys(platform for entry in same for platform in entry.platforms))
+        first = same[0]
+        return _Built(first.dockerfile, first.context, platforms, first.labels, first.labels_from, first.build_args,
+                      first.labels_line)
+
+    def only_build(self) -> _Built | None:
+        builds = {id(built): built for built in self.built.values()}  # the same build under several names
+        return next(iter(builds.values())) if len(builds) == 1 else None
+
+    # --- composite actions and other steps ----------------------------------------------------------------
+    def composite(self, step: Step, ctx: ExprContext, depth: int, path: str) -> None:
+        uses = step.uses or ""
+        files = self.state.files
+        if files is None or depth >= MAX_DEPTH:
+            self.notes.append(f"{self.where(step.line, path)}: {uses} is not expanded")
+            return
+        try:
+            action = files.action(uses)
+        except HarnessError as exc:
+            self.notes.append(f"{self.where(step.line, path)}: {uses} cannot be read ({exc})")
+            return
+        if action.using != "composite":
+            self.note_other_pushes(step, path)
+            return
+        given: dict[str, Any] = {}
+        for name, node in step.with_.items():
+            given[name] = _safe_input(node, ctx, self.notes)
+        inputs: dict[str, Any] = {}
+        for name, spec in action.inputs.items():
+            default = spec.get("default") if spec.is_mapping else None
+            inputs[name] = given.get(name, default.scalar_text() if default is not None else "")
+        inner = ExprContext(github=ctx.github, env=ctx.env, matrix=ctx.matrix, matrix_known=ctx.matrix_known,
+                            inputs=inputs, inputs_complete=True, path=action.path)
+        saved = self.metadata
+        self.metadata = {}
+        self.run(action.steps, inner, depth=depth + 1, path=action.path)
+        self.metadata = saved
+
+    def note_other_pushes(self, step: Step, path: str) -> None:
+        """Say so when a step may push images in a way this plan does not compute (never silently ignore it)."""
+        if step.action is not None and step.action.lower().startswith(("docker/bake-action", "redhat-actions/push")):
+            self.notes.append(f"{self.where(step.line, path)}: {step.uses} may push images; its tags are not computed")
+
+
+def _runner_env(event: BuildEvent) -> dict[str, Value]:
+    """The variables a runner sets that the event decides."""
+    return {"GITHUB_SHA": event.sha, "GITHUB_REF": event.ref, "GITHUB_REF_NAME": event.ref_name,
+            "GITHUB_REPOSITORY": event.repository, "GITHUB_REPOSITORY_OWNER": event.owner,
+            "GITHUB_EVENT_NAME": event.event_name, "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_REF_TYPE": "tag" if event.tag is not None else "branch"}
+
+
+def _script_line(step: Step) -> int:
+    node = step.node.get("run")
+    if node is None:
+        return step.line
+    return node.line + (1 if "\n" in node.scalar_text() else 0)  # a block scalar starts on the next line
+
+
+def _line_of(step: Step, key: str) -> int:
+    node = step.with_.get(key)
+    return node.line if node is not None else step.line
+
+
+def _unknown_build(reference: Value) -> _Built:
+    unknown = Unknown(f"the Dockerfile of {reference}", template=True)
+    return _Built(unknown, unknown, (), {}, "", {})
+
+
+def _outputs(result: MetadataResult) -> dict[str, Any]:
+    if result.outputs is not None or result.tags == ():
+        return dict(result.step_outputs())
+
+    def joined(values: list[Value]) -> Value:
+        if any(isinstance(value, Unknown) for value in values):
+            return Unknown("\n".join(str(value) for value in values), template=True)
+        return "\n".join(str(value) for value in values)
+    version = result.versions[0] if result.versions else ""
+    labels = [f"{key}={value}" for key, value in result.labels.items()]
+    outputs: dict[str, Any] = {"tags": joined(list(result.tags)), "version": version,
+                               "labels": Unknown("\n".join(labels), template=True)}
+    if not any(isinstance(tag, Unknown) for tag in result.tags):
+        outputs["json"] = json.dumps({"tags": list(result.tags), "labels": {
+            key: str(value) for key, value in result.labels.items()}})
+    return outputs
+
+
+def _key_values(text: str | None) -> dict[str, Value]:
+    values: dict[str, Value] = {}
+    for item in split_items(text or "", commas=False):
+        key, _, value = item.partition("=")
+        values[key.strip()] = text_or_unknown(value.strip())
+    return values
+
+
+def _output_names(outputs: str) -> list[Value]:
+    names: list[Value] = []
+    for entry in split_items(outputs, commas=False):
+        for key, value in parse_attributes(entry):
+            if key == "name" and value:
+                names += [text_or_unknown(name.strip()) for name in value.split(",") if name.strip()]
+    return names
+
+
+def _dockerfile(context: Value, file: Value | None) -> Value:
+    if file is None:
+        if isinstance(context, Unknown):
+            return Unknown(f"{context}/Dockerfile", template=True)
+        return posixpath.normpath(posixpath.join(context, "Dockerfile"))
+    return file if isinstance(file, Unknown) else posixpath.normpath(file)
+
+
+def _push(push: str | None, outputs: str | None) -> bool | Unknown:
+    """``push:`` (default false), or an ``outputs:`` exporter that pushes (``type=registry``, ``push=true``)."""
+    value = _boolean(push)
+    if value is False and outputs is not None:
+        exporter = outputs.replace(" ", "").lower()
+        if "type=registry" in exporter or "push=true" in exporter:
+            return True
+    return value
+
+
+def _boolean(text: str | None) -> bool | Unknown:
+    if text is None or not text.strip():
+        return False
+    if "${{" in text:
+        return Unknown(text, template=True)
+    return text.strip().lower() == "true"
+
+
+def _split_reference(reference: Value) -> tuple[Value, Value]:
+    """``ghcr.io/a/b:tag`` -> (``ghcr.io/a/b``, ``tag``); a registry port's colon is not a tag separator."""
+    text = str(reference)
+    masked = text
+    try:
+        spans = find_expressions(text)
+    except HarnessError:
+        spans = []
+    for start, end, _ in spans:  # a ':' inside ${{ }} separates nothing
+        masked = masked[:start] + "x" * (end - start) + masked[end:]
+    masked = _mask_shell(masked)
+    at = masked.find("@")
+    if at != -1:
+        text, masked = text[:at], masked[:at]  # a digest reference: the tag is not part of it
+    colon = masked.rfind(":")
+    if colon > masked.rfind("/"):
+        image, tag = text[:colon], text[colon + 1:]
+    else:
+        image, tag = text, "latest"  # docker's default when no tag is given
+    unknown = isinstance(reference, Unknown)
+    return _part(image, unknown), _part(tag, unknown)
+
+
+def _mask_shell(text: str) -> str:
+    """Hide ``${...}`` and ``$(...)`` (their ``:`` and ``/`` separate nothing)."""
+    out = list(text)
+    index = 0
+    while index < len(text) - 1:
+        if text[index] == "$" and text[index + 1] in "{(":
+            opening = text[index + 1]
+            closing = "}" if opening == "{" else ")"
+            depth, end = 0, index + 1
+            while end < len(text):
+                depth += 1 if text[end] == opening else -1 if text[end] == closing else 0
+                if depth == 0:
+                    break
+                end += 1
+            for position in range(index, min(end + 1, len(text))):
+                out[position] = "x"
+            index = end
+        index += 1
+    return "".join(out)
+
+
+def _part(text: str, unknown: bool) -> Value:
+    """A piece of a reference: unknown when it still holds an unknown part (``${{ }}``, ``$VAR``, ``$(...)``)."""
+    if "${{" in text or (unknown and ("$" in text or "`" in text)):
+        return Unknown(text, template=True)
+    return text
+
+
+def _join_reference(image: Value, tag: Value) -> Value:
+    text = f"{image}:{tag}"
+    return Unknown(text, template=True) if isinstance(image, Unknown) or isinstance(tag, Unknown) else text

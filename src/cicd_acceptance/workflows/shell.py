@@ -1,0 +1,523 @@
+"""The docker commands of a ``run:`` script, read statically: what it builds, tags, pushes and logs in to.
+
+Scripts come from the target repository and are hostile input, so everything is bounded: the script's size, its
+number of lines and the words of a line. ``${{ }}`` has already been replaced by the runner before the shell sees
+the script, so it is substituted first (an evaluation error stays confined to that one expression). Shell
+variables are expanded from the step's ``env`` and from plain assignments earlier in the script (``NAME=value``,
+``export NAME=value``), with the common ``${NAME,,}``, ``${NAME::7}`` and ``${NAME:-default}`` forms. What the
+shell computes at run time (``$(...)``, an unset variable, a loop variable) is :class:`Unknown`: shown as written,
+never guessed.
+
+One idiom of a command substitution is understood: ``$(jq ... '.tags | map("-t " + .) ...' <<<
+"$DOCKER_METADATA_OUTPUT_JSON")`` (and the same with ``DOCKER_METADATA_OUTPUT_TAGS``) expands to ``-t`` flags for
+the tags of the job's latest docker/metadata-action step, when those are known.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from cicd_acceptance.workflows.expr_values import Unknown
+
+__all__ = ["Build", "Command", "Imagetools", "Login", "Push", "ShellScript", "Tag", "Value", "read_script"]
+
+Value = str | Unknown
+
+MAX_SCRIPT = 64 * 1024
+MAX_LINES = 2000
+MAX_WORDS = 2000
+_MARK = "\x01"
+_VAR = re.compile(r"\$(?:\{(?P<braced>[^}]{1,200})\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|@L|@U|:-|-|:\d*:\d+|:\d+)?(?P<arg>.*)$",
+                     re.DOTALL)
+_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_KEPT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|GITHUB_OUTPUT")
+_ASSIGNED = re.compile(r"(?:^|[\s;&|])[A-Za-z_][A-Za-z0-9_]*=$")
+_CONTROL = re.compile(r"\s*(?:if|elif|else|fi|case|esac|for|while|until|do|done)\b")
+_OPENS = {"if", "while", "until", "for", "case"}
+_CLOSES = {"fi", "done", "esac"}
+_SPECIAL = re.compile(r"['\"\\$`]")
+_RUNNER_FILES = {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH"}
+_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
+_KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "!", "{",
+             "}", "time", "sudo", "exec", "command"}
+# docker build / buildx build options that take a value (the others are flags).
+_BUILD_VALUES = {
+    "-t", "--tag", "-f", "--file", "--build-arg", "--cache-from", "--cache-to", "--target", "--secret", "--ssh",
+    "--label", "--platform", "--progress", "--network", "--iidfile", "--metadata-file", "--builder", "-o",
+    "--output", "--add-host", "--allow", "--annotation", "--attest", "--build-context", "--cgroup-parent",
+    "--shm-size", "--ulimit", "--provenance", "--sbom", "--call", "--isolation", "--cpu-shares", "--memory",
+    "--cpuset-cpus", "-m", "--memory-swap", "--label-file",
+}
+_DOCKER_GLOBAL_VALUES = {"--context", "-c", "--config", "-H", "--host", "-l", "--log-level", "--tlscacert",
+                         "--tlscert", "--tlskey"}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One docker command of the script: ``line`` is the 0-based line of the script it starts on."""
+
+    line: int
+    text: str
+    conditional: bool = field(default=False, kw_only=True)  # inside if/case/loop, or after && / ||
+
+
+@dataclass(frozen=True)
+class Build(Command):
+    tags: tuple[Value, ...] = ()
+    file: Value | None = None
+    context: Value = "."
+    push: bool = False
+    by_digest: bool = False
+    output_names: tuple[Value, ...] = ()
+    platforms: tuple[Value, ...] = ()
+    labels: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Tag(Command):
+    source: Value = ""
+    target: Value = ""
+
+
+@dataclass(frozen=True)
+class Push(Command):
+    reference: Value = ""
+    all_tags: bool = False
+
+
+@dataclass(frozen=True)
+class Imagetools(Command):
+    tags: tuple[Value, ...] = ()
+    sources: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
+class Login(Command):
+    registry: Value = "docker.io"
+    username: Value | None = None
+    password: str | None = None  # the source text: the -p value, or what is piped into --password-stdin
+
+
+@dataclass(frozen=True)
+class ShellScript:
+    """What :func:`read_script` found: docker commands, variables it exports to later steps, notes."""
+
+    commands: tuple[Command, ...]
+    github_env: dict[str, Value]
+    github_output: dict[str, Value]
+    notes: tuple[str, ...]
+
+
+class _Words:
+    """Placeholders for substituted pieces: ``\\x01N\\x01`` in the text, resolved after tokenising."""
+
+    def __init__(self) -> None:
+        self.pieces: list[Value] = []
+
+    def mark(self, value: Value) -> str:
+        self.pieces.append(value)
+        return f"{_MARK}{len(self.pieces) - 1}{_MARK}"
+
+    def resolve(self, word: str) -> Value:
+        if _MARK not in word:
+            return word
+        parts = word.split(_MARK)
+        out: list[str] = []
+        unknown = False
+        for index, part in enumerate(parts):
+            if index % 2 == 1 and part.isdigit() and int(part) < len(self.pieces):
+                piece = self.pieces[int(part)]
+                unknown = unknown or isinstance(piece, Unknown)
+                out.append(str(piece))
+            else:
+                out.append(part)
+        text = "".join(out)
+        return Unknown(text, template=True) if unknown else text
+
+
+def read_script(script: str, *, env: Mapping[str, Value], expression: Callable[[str], Value],
+                metadata_tags: Callable[[], tuple[Value, ...] | None]) -> ShellScript:
+    """The docker commands of ``script``. ``expression`` evaluates the source of one ``${{ }}``; ``env`` is the
+    step's environment; ``metadata_tags`` gives the tags of the job's latest metadata step (None when none)."""
+    notes: list[str] = []
+    if len(script) > MAX_SCRIPT:
+        notes.append(f"the script is longer than {MAX_SCRIPT} characters; only its start is read")
+        script = script[:MAX_SCRIPT]
+    reader = _Reader(dict(env), expression, metadata_tags, notes)
+    for line_no, logical in _logical_lines(script, notes):
+        reader.line(line_no, logical)
+    return ShellScript(tuple(reader.commands), reader.github_env, reader.github_output, tuple(notes))
+
+
+def _logical_lines(script: str, notes: list[str]) -> list[tuple[int, str]]:
+    """Lines with backslash continuations joined and here-documents left out, each with its first line."""
+    lines = script.splitlines()[:MAX_LINES]
+    if len(script.splitlines()) > MAX_LINES:
+        notes.append(f"the script has more than {MAX_LINES} lines; only the first are read")
+    out: list[tuple[int, str]] = []
+    index = 0
+    while index < len(lines):
+        start, text = index, lines[index]
+        while text.endswith("\\") and index + 1 < len(lines):
+            index += 1
+            text = text[:-1] + " " + lines[index].strip()
+        index += 1
+        heredoc = _HEREDOC.search(text)
+        if heredoc:
+            marker = heredoc.group(1)
+            while index < len(lines) and lines[index].strip() != marker:
+                index += 1
+            index += 1
+        out.append((start, text))
+    return out
+
+
+class _Reader:
+    def __init__(self, env: dict[str, Value], expression: Callable[[str], Value],
+                 metadata_tags: Callable[[], tuple[Value, ...] | None], notes: list[str]) -> None:
+        self.env = env
+        self.expression = expression
+        self.metadata_tags = metadata_tags
+        self.notes = notes
+        self.commands: list[Command] = []
+        self.github_env: dict[str, Value] = {}
+        self.github_output: dict[str, Value] = {}
+        self.depth = 0  # open if/case/loop blocks
+
+    def line(self, line_no: int, text: str) -> None:
+        if "docker" not in text and not _KEPT.search(text) and not _CONTROL.match(text):
+            return  # neither a docker command nor an assignment: nothing this reader keeps
+        words = _Words()
+        prepared = self.substitute(text, words)
+        try:
+            lexer = shlex.shlex(prepared, posix=True, punctuation_chars=";&|<>")
+            lexer.whitespace_split = True
+            lexer.commenters = "#"
+            tokens: list[str] = []
+            for token in lexer:
+                tokens.append(token)
+                if len(tokens) > MAX_WORDS:
+                    self.notes.append(f"script line {line_no + 1}: more than {MAX_WORDS} words; not read")
+                    return
+        except ValueError as exc:
+            if "docker" in text:
+                self.notes.append(f"script line {line_no + 1}: not read as shell ({exc})")
+            return
+        for command, piped_from, redirect, chained in _commands(tokens):
+            self.command(line_no, [words.resolve(word) for word in command],
+                         [words.resolve(word) for word in piped_from], redirect, text.strip(), chained=chained)
+
+    def substitute(self, text: str, words: _Words) -> str:
+        """``${{ }}`` first (the runner does it), then ``$(...)``/backticks and ``$VAR`` outside single quotes."""
+        text = _replace_expressions(text, self.expression, words)
+        out: list[str] = []
+        index, quote = 0, ""
+        while index < len(text):
+            special = _SPECIAL.search(text, index)  # jump over plain text in one step
+            if special is None:
+                out.append(text[index:])
+                break
+            if special.start() > index:
+                out.append(text[index:special.start()])
+                index = special.start()
+            char = text[index]
+            if char == "'" and quote != '"':
+                quote = "" if quote == "'" else "'"
+            elif char == '"' and quote != "'":
+                quote = "" if quote == '"' else '"'
+            elif char == "\\" and quote != "'" and index + 1 < len(text):
+                out.append(text[index:index + 2])
+                index += 2
+                continue
+            elif quote != "'" and (text.startswith("$(", index) or char == "`"):
+                end = _substitution_end(text, index)
+                source = text[index:end]
+                assigned = _ASSIGNED.search("".join(out[-64:])) is not None
+                out.append(self.command_substitution(source, words, quoted=quote == '"', assigned=assigned))
+                index = end
+                continue
+            elif quote != "'" and char == "$":
+                match = _VAR.match(text, index)
+                if match:
+                    out.append(self.variable(match, words, quoted=quote == '"'))
+                    index = match.end()
+                    continue
+            out.append(char)
+            index += 1
+        return "".join(out)
+
+    def command_substitution(self, source: str, words: _Words, *, quoted: bool, assigned: bool) -> str:
+        if "-t" in source and ("DOCKER_METADATA_OUTPUT_" in source or ".tags" in source):
+            tags = self.metadata_tags()
+            if tags and not quoted and not assigned:
+                return " ".join(f"-t {words.mark(tag)}" for tag in tags)
+            if tags and assigned and all(isinstance(tag, str) for tag in tags):
+                # `tags=$(jq ...)` then `imagetools create $tags`: the variable holds the flags as one text
+                return words.mark(" ".join(f"-t {tag}" for tag in tags))
+        return words.mark(Unknown(source, template=True))
+
+    def variable(self, match: re.Match[str], words: _Words, *, quoted: bool) -> str:
+        if (match.group("plain") or match.group("braced") or "") in _RUNNER_FILES:
+            return match.group(0)  # kept as written: a redirection to it is recognised by name
+        value = self.expand(match)
+        if isinstance(value, str) and not quoted and _MARK not in value:
+            return value  # unquoted: the shell splits it into words, so the text goes in as it is
+        return words.mark(value)
+
+    def expand(self, match: re.Match[str]) -> Value:
+        written = match.group(0)
+        braced = match.group("braced")
+        if braced is None:
+            return self.env.get(match.group("plain"), Unknown(written, template=True))
+        parsed = _BRACED.match(braced)
+        if parsed is None:
+            return Unknown(written, template=True)
+        name, op, arg = parsed.group("name"), parsed.group("op") or "", parsed.group("arg")
+        value = self.env.get(name)
+        if op in {":-", "-"}:
+            return value if value is not None and (op == "-" or value != "") else arg
+        if arg or value is None or isinstance(value, Unknown):
+            return Unknown(written, template=True)
+        if op in {",,", "@L"}:
+            return value.lower()
+        if op in {"^^", "@U"}:
+            return value.upper()
+        if op.startswith(":"):
+            numbers = [int(number or "0") for number in op[1:].split(":")]
+            start = numbers[0]
+            return value[start:start + numbers[1]] if len(numbers) > 1 else value[start:]
+        return value
+
+    def command(self, line_no: int, words: list[Value], piped_from: list[Value], redirect: str | None,
+                text: str, *, chained: bool = False) -> None:
+        conditional = chained or self.depth > 0
+        while words and words[0] in _KEYWORDS:
+            if words[0] in _OPENS:
+                self.depth += 1
+                conditional = True
+            elif words[0] in _CLOSES:
+                self.depth = max(0, self.depth - 1)
+            words = words[1:]
+        if not words:
+            return
+        assignments = 0
+        for word in words:
+            if isinstance(word, str) and _ASSIGN.match(word):
+                assignments += 1
+            else:
+                break
+        if words[:1] == ["export"]:
+            assignments, words = len(words) - 1, words[1:]
+        if assignments == len(words):
+            for word in words:
+                name, _, value = str(word).partition("=")
+                self.env[name] = _value(word, value)
+            return
+        words = words[assignments:]
+        if words[:1] == ["echo"] and redirect is not None:
+            self.file_write(words[1:], redirect)
+        elif words[:1] == ["docker"]:
+            parsed = _docker(line_no, text, words[1:], piped_from)
+            if parsed is not None:
+                self.commands.append(replace(parsed, conditional=conditional) if conditional else parsed)
+
+    def file_write(self, words: list[Value], redirect: str) -> None:
+        target = self.github_env if "GITHUB_ENV" in redirect else (
+            self.github_output if "GITHUB_OUTPUT" in redirect else None)
+        if target is None or len(words) != 1:
+            return
+        name, sep, value = str(words[0]).partition("=")
+        if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+            target[name] = _value(words[0], value)
+            if target is self.github_env:
+                self.env[name] = target[name]
+
+
+def _value(word: Value, text: str) -> Value:
+    return Unknown(text, template=True) if isinstance(word, Unknown) else text
+
+
+def _replace_expressions(text: str, expression: Callable[[str], Value], words: _Words) -> str:
+    from cicd_acceptance.workflows.expressions import find_expressions  # a cycle at import time otherwise
+
+    out: list[str] = []
+    position = 0
+    for start, end, source in find_expressions(text):
+        out.append(text[position:start])
+        value = expression(source)
+        out.append(value if isinstance(value, str) and _MARK not in value and "$" not in value
+                   else words.mark(value))
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _substitution_end(text: str, start: int) -> int:
+    """End of ``$(...)`` (nested parentheses counted) or of a backtick substitution; the line end if unclosed."""
+    if text[start] == "`":
+        end = text.find("`", start + 1)
+        return len(text) if end == -1 else end + 1
+    depth, index = 0, start + 1
+    while index < len(text):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return len(text)
+
+
+def _commands(tokens: list[str]) -> list[tuple[list[str], list[str], str | None, bool]]:
+    """Simple commands of a line: (words, the words of the command piped into it, the ``>>`` target, whether it
+    follows ``&&`` or ``||`` and so runs only depending on the command before it)."""
+    out: list[tuple[list[str], list[str], str | None, bool]] = []
+    current: list[str] = []
+    previous: list[str] = []
+    redirect: str | None = None
+    chained = False
+    index = 0
+    while index < len(tokens):
+        word = tokens[index]
+        if word and all(char in ";&|<>" for char in word):
+            if word in {">", ">>"} and index + 1 < len(tokens):
+                redirect = tokens[index + 1]
+                index += 2
+                continue
+            if word.startswith("<") and index + 1 < len(tokens):
+                if word == "<<<":
+                    previous = [tokens[index + 1]]  # a here-string feeds standard input, like a pipe
+                index += 2  # an input redirection and its word are not arguments
+                continue
+            if current:
+                out.append((current, previous, redirect, chained))
+            previous = current if word == "|" else []
+            chained = word in {"&&", "||"} or (word == "|" and chained)
+            current, redirect = [], None
+        else:
+            current.append(word)
+        index += 1
+    if current:
+        out.append((current, previous, redirect, chained))
+    return out
+
+
+def _docker(line_no: int, text: str, words: list[Value], piped_from: list[Value]) -> Command | None:
+    index = 0
+    while index < len(words) and isinstance(words[index], str) and str(words[index]).startswith("-"):
+        index += 2 if words[index] in _DOCKER_GLOBAL_VALUES else 1
+    rest = words[index:]
+    head = [str(word) for word in rest[:3]]
+    if head[:2] in (["buildx", "build"], ["buildx", "b"], ["image", "build"]):
+        return _build(line_no, text, rest[2:], buildx=head[0] == "buildx")
+    if head[:1] == ["build"]:
+        return _build(line_no, text, rest[1:], buildx=False)
+    if head[:3] == ["buildx", "imagetools", "create"]:
+        return _imagetools(line_no, text, rest[3:])
+    if head[:1] == ["tag"] or head[:2] == ["image", "tag"]:
+        args = _positional(rest[1 if head[0] == "tag" else 2:])
+        return Tag(line_no, text, source=args[0], target=args[1]) if len(args) >= 2 else None
+    if head[:1] == ["push"] or head[:2] == ["image", "push"]:
+        return _push(line_no, text, rest[1 if head[0] == "push" else 2:])
+    if head[:1] == ["login"]:
+        return _login(line_no, text, rest[1:], piped_from)
+    return None
+
+
+def _options(words: list[Value], takes_value: set[str]) -> tuple[list[tuple[str, Value]], list[Value]]:
+    """``(option, value)`` pairs (``--x=y`` and ``--x y``; flags get ``"true"``) and the positional words."""
+    options: list[tuple[str, Value]] = []
+    positional: list[Value] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if isinstance(word, str) and word.startswith("-") and word != "-":
+            name, sep, value = word.partition("=")
+            if sep:
+                options.append((name, value))
+            elif name in takes_value and index + 1 < len(words):
+                options.append((name, words[index + 1]))
+                index += 1
+            elif len(name) > 2 and not name.startswith("--") and name[:2] in takes_value:
+                options.append((name[:2], name[2:]))  # -tname
+            else:
+                options.append((name, "true"))
+        else:
+            positional.append(word)
+        index += 1
+    return options, positional
+
+
+def _positional(words: list[Value]) -> list[Value]:
+    return _options(words, set())[1]
+
+
+def _build(line_no: int, text: str, words: list[Value], *, buildx: bool) -> Build:
+    options, positional = _options(words, _BUILD_VALUES)
+    tags = tuple(value for name, value in options if name in {"-t", "--tag"})
+    files = [value for name, value in options if name in {"-f", "--file"}]
+    flags = {name for name, _ in options}
+    outputs = [str(value).replace(" ", "").lower() for name, value in options if name in {"-o", "--output"}]
+    by_digest = any("push-by-digest=true" in output for output in outputs)
+    push = "--push" in flags or any("type=registry" in o or "push=true" in o for o in outputs)
+    names: list[Value] = []
+    for name, value in options:
+        if name in {"-o", "--output"}:
+            names += _output_names(value)
+    platforms = tuple(item for name, value in options if name == "--platform"
+                      for item in (str(value).split(",") if isinstance(value, str) else [value]) if item)
+    labels: dict[str, Value] = {}
+    for name, value in options:
+        if name == "--label":
+            key, _, label = str(value).partition("=")
+            labels[key] = Unknown(label, template=True) if isinstance(value, Unknown) else label
+    return Build(line_no, text, tags=tags, file=files[-1] if files else None,
+                 context=positional[0] if positional else ".", push=push, by_digest=by_digest,
+                 output_names=tuple(names), platforms=platforms, labels=labels)
+
+
+def _output_names(value: Value) -> list[Value]:
+    text = str(value)
+    names: list[Value] = []
+    for part in text.split(","):
+        key, _, name = part.partition("=")
+        if key.strip() == "name":
+            names.append(Unknown(name, template=True) if isinstance(value, Unknown) and "${{" in name else name)
+    return names
+
+
+def _imagetools(line_no: int, text: str, words: list[Value]) -> Imagetools | None:
+    options, positional = _options(words, {"-t", "--tag", "-f", "--file", "--builder", "--annotation"})
+    if any(name == "--dry-run" for name, _ in options):
+        return None
+    tags = tuple(value for name, value in options if name in {"-t", "--tag"})
+    # Without a -t, an unknown word may stand for the flags (`$(... -t ...)`): then the tags are unknown.
+    unknown = () if tags else tuple(word for word in positional if isinstance(word, Unknown))
+    sources = tuple(word for word in positional if isinstance(word, str))
+    return Imagetools(line_no, text, tags=tags + unknown, sources=sources)
+
+
+def _push(line_no: int, text: str, words: list[Value]) -> Push | None:
+    options, positional = _options(words, {"--platform"})
+    if not positional:
+        return None
+    all_tags = any(name in {"-a", "--all-tags"} for name, _ in options)
+    return Push(line_no, text, reference=positional[0], all_tags=all_tags)
+
+
+def _login(line_no: int, text: str, words: list[Value], piped_from: list[Value]) -> Login:
+    options, positional = _options(words, {"-u", "--username", "-p", "--password"})
+    values = dict(options)
+    password: str | None = None
+    if "-p" in values or "--password" in values:
+        password = str(values.get("-p", values.get("--password")))
+    elif "--password-stdin" in values:
+        password = " ".join(str(word) for word in piped_from) or "standard input"
+    username = values.get("-u", values.get("--username"))
+    return Login(line_no, text, registry=positional[0] if positional else "docker.io", username=username,
+                 password=password)

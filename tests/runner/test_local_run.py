@@ -1,0 +1,290 @@
+"""The local test run gives the test job's run: steps what a GitHub runner gives them (issue: GITHUB_OUTPUT unbound).
+
+Each test writes a CI workflow into a copy of the sample and runs the local-test-run rule on it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.errors import ToolMissing
+from cicd_acceptance.plan import Plan
+from cicd_acceptance.target import open_target
+from cicd_acceptance.tools import find_tool
+from cicd_acceptance.workflows.checks import local_run
+from cicd_acceptance.workflows.checks.context import CheckContext
+from cicd_acceptance.workflows.checks.finding import Finding
+
+pytestmark = pytest.mark.tool  # bwrap or unshare
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "stream-monitor"
+HEADER = """name: CI
+on:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, bwrap_sandbox: object) -> Path:
+    target = tmp_path / "target"
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns(".git"))
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "sample"]):
+        subprocess.run(["git", *args], cwd=target, check=True, capture_output=True)
+    return target
+
+
+def run_rule(repo: Path, workflow: str) -> list[Finding]:
+    (repo / ".github" / "workflows" / "ci.yml").write_text(HEADER + workflow, encoding="utf-8")
+    ctx = CheckContext(open_target(repo, repository="example/stream-monitor"), Plan())
+    return local_run.RULE(ctx)
+
+
+def messages(findings: list[Finding]) -> str:
+    return "\n".join(str(f) for f in findings)
+
+
+def test_steps_get_the_runner_files_and_variables_under_set_u(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - id: meta
+        shell: bash
+        run: |
+          set -u
+          echo "version=1.2.3" >> "$GITHUB_OUTPUT"
+          echo "GREETING=hello" >> "$GITHUB_ENV"
+          echo "### summary" >> "$GITHUB_STEP_SUMMARY"
+          test "$CI" = true && test "$GITHUB_ACTIONS" = true && test "$RUNNER_OS" = Linux
+          test "$GITHUB_WORKSPACE" = "$PWD" && test -d "$RUNNER_TEMP" && test "$GITHUB_REF" = refs/heads/main
+      - run: |
+          test "${{ steps.meta.outputs.version }}" = 1.2.3
+          test "$GREETING" = hello
+          test "${{ env.GREETING }}" = hello
+          test "${{ github.ref_name }}" = main
+""")
+    assert findings == [], messages(findings)
+
+
+def test_defaults_working_directory_shell_and_env_levels_apply(repo: Path) -> None:
+    findings = run_rule(repo, """
+env:
+  LEVEL: workflow
+  FROM_WORKFLOW: w
+defaults:
+  run:
+    shell: bash
+    working-directory: internal
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    env:
+      LEVEL: job
+    defaults:
+      run:
+        working-directory: cmd
+    steps:
+      - run: |
+          test "$(basename "$PWD")" = cmd
+          test "$LEVEL" = job && test "$FROM_WORKFLOW" = w
+      - working-directory: internal/ids
+        env:
+          LEVEL: step
+        run: test "$(basename "$PWD")" = ids && test "$LEVEL" = step
+      - shell: sh
+        run: test "$(basename "$PWD")" = cmd && false | true
+      - run: false | true   # pipefail: the workflow's default shell is bash
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "'false | true" in findings[0].message
+    assert "exit code 1" in findings[0].message
+
+
+def test_step_if_is_evaluated_and_an_unknown_one_is_undecided(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - if: github.event_name == 'pull_request'
+        run: exit 1
+      - if: ${{ success() && github.ref == 'refs/heads/main' }}
+        run: echo "ran=yes" >> "$GITHUB_OUTPUT"
+        id: ran
+      - if: steps.ran.outputs.ran != 'yes'
+        run: exit 1
+      - if: vars.RUN_SLOW == 'true'
+        run: exit 1
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "vars.RUN_SLOW" in findings[0].message
+    assert "undecided" in findings[0].message
+    assert findings[0].line == 19  # the if: line
+
+
+def test_a_script_with_a_secret_is_undecided_not_guessed(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: go test ./... -args -token "${{ secrets.API_TOKEN }}"
+""")
+    assert len(findings) == 1
+    assert "${{ secrets.API_TOKEN }}" in findings[0].message
+    assert "undecided" in findings[0].message
+
+
+def test_a_failing_step_stops_the_job_and_names_the_output(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "this went wrong" >&2; exit 3
+      - run: touch should-not-exist
+""")
+    assert len(findings) == 1
+    assert "exit code 3" in findings[0].message
+    assert "this went wrong" in findings[0].message
+    assert not (repo / "should-not-exist").exists()
+
+
+def test_a_go_line_newer_than_the_local_go_is_a_tool_problem(repo: Path) -> None:
+    go = find_tool("go")
+    if go is None:
+        pytest.skip("go is not installed")
+    (repo / "go.mod").write_text("module github.com/example/stream-monitor\n\ngo 1.999\n", encoding="utf-8")
+    with pytest.raises(ToolMissing, match=r"go.mod needs Go 1.999 and this machine has go1"):
+        run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: go test ./...
+""")
+
+
+def test_the_time_bound_is_a_setting(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(local_run.TIMEOUT_ENV, "0.5")
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: sleep 30
+""")
+    assert len(findings) == 1
+    assert "time bound" in findings[0].message
+    monkeypatch.setenv(local_run.TIMEOUT_ENV, "soon")
+    with pytest.raises(Exception, match="not a number"):
+        local_run.limits_from_env()
+
+
+def _module_cache(where: Path) -> Path:
+    """A Go module cache holding example.com/dep v1.0.0, filled from a file proxy (no network)."""
+    proxy = where / "proxy" / "example.com" / "dep" / "@v"
+    proxy.mkdir(parents=True)
+    with zipfile.ZipFile(proxy / "v1.0.0.zip", "w") as archive:
+        archive.writestr("example.com/dep@v1.0.0/go.mod", "module example.com/dep\n\ngo 1.18\n")
+        archive.writestr("example.com/dep@v1.0.0/dep.go", 'package dep\n\nfunc Hello() string { return "hi" }\n')
+    (proxy / "v1.0.0.mod").write_text("module example.com/dep\n\ngo 1.18\n")
+    (proxy / "v1.0.0.info").write_text('{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}')
+    (proxy / "list").write_text("v1.0.0\n")
+    cache = where / "modcache"
+    env = {**os.environ, "GOPROXY": f"file://{where / 'proxy'}", "GOSUMDB": "off", "GOMODCACHE": str(cache),
+           "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+    subprocess.run(["go", "mod", "download", "example.com/dep@v1.0.0"], cwd=where, env=env, check=True,
+                   capture_output=True)
+    return cache
+
+
+def _with_dependency(repo: Path) -> None:
+    (repo / "go.mod").write_text("module github.com/example/stream-monitor\n\ngo 1.19\n\n"
+                                 "require example.com/dep v1.0.0\n", encoding="utf-8")
+    (repo / "internal" / "usesdep").mkdir()
+    (repo / "internal" / "usesdep" / "dep_test.go").write_text(
+        'package usesdep\n\nimport (\n\t"testing"\n\n\t"example.com/dep"\n)\n\n'
+        'func TestDep(t *testing.T) {\n\tif dep.Hello() != "hi" {\n\t\tt.Fatal("no")\n\t}\n}\n')
+
+
+_GO_TEST = """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: go test -mod=mod ./...
+"""
+
+
+def test_modules_in_the_harness_module_cache_build_without_a_download(repo: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    if find_tool("go") is None:
+        pytest.skip("go is not installed")
+    cache = _module_cache(tmp_path / "dep")
+    _with_dependency(repo)
+    monkeypatch.setattr(local_run, "harness_module_cache", lambda: cache)
+    assert run_rule(repo, _GO_TEST) == []
+
+
+def test_modules_nowhere_on_this_machine_are_a_tool_problem(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if find_tool("go") is None:
+        pytest.skip("go is not installed")
+    _with_dependency(repo)
+    monkeypatch.setattr(local_run, "harness_module_cache", lambda: None)
+    with pytest.raises(ToolMissing, match="cannot be downloaded here"):
+        run_rule(repo, _GO_TEST)
+
+
+def test_continue_on_error_and_timeout_minutes_are_honoured(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: exit 4
+        continue-on-error: true
+      - run: sleep 30
+        timeout-minutes: 0.01
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "sleep 30" in findings[0].message
+    assert "time bound" in findings[0].message
+
+
+def test_a_windows_job_is_not_run_as_linux(repo: Path) -> None:
+    with pytest.raises(ToolMissing, match="runs on windows-latest"):
+        run_rule(repo, """
+jobs:
+  test:
+    runs-on: windows-latest
+    steps:
+      - run: go test ./...
+""")
+
+
+def test_a_failure_with_an_env_value_only_github_knows_is_undecided(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    env:
+      API_KEY: ${{ secrets.API_KEY }}
+    steps:
+      - run: test -n "$API_KEY"
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "API_KEY=${{ secrets.API_KEY }}" in findings[0].message
+    assert "undecided" in findings[0].message

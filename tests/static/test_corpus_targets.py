@@ -1,0 +1,75 @@
+"""End to end on targets built from the corpus: ``pytest features/ -m static --repo-dir <target>`` with an
+``acceptance.toml`` naming the target's own services. Shapes that do what the plan asks pass; a value only a run
+can know leaves the build criterion undecided (skipped as not met statically, never failed); a real defect stays
+red."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.static.corpus import CORPUS_DIR
+from tests.static.repos import REPO_ROOT, git
+
+BUILD_SCENARIO = "test_the_build_workflow_does_what_the_plan_promised"
+REPOSITORY = "example/shop"
+# target -> (corpus case, services, expected outcome of the build scenario, text its report must hold)
+TARGETS = {
+    "job-per-service": ("job-per-service", ("api", "worker"), "PASSED", ""),
+    "reusable-per-service": ("reusable-per-service", ("api", "worker"), "PASSED", ""),
+    # latest is pushed from every branch: a real defect, which stays red
+    "run-buildx-push": ("run-buildx-push", ("api", "worker"), "FAILED",
+                        "found 'latest' pushed from 'feature/acceptance-probe'"),
+    "digest-merge-jq": ("digest-merge-jq", ("api",), "PASSED", ""),
+    "composite-build-action": ("composite-build-action", ("api", "worker"), "PASSED", ""),
+    "needs-prefix-output": ("needs-prefix-output", ("api", "worker"), "SKIPPED",
+                            "undecided offline; settled live by: live: 'The api image is published for the "
+                            "pinned commit', 'The worker image"),
+    "digest-without-merge": ("digest-without-merge", ("api",), "FAILED",
+                             "only a digest (push-by-digest) and no tags"),
+}
+
+
+def _target(sample_template: Path, where: Path, case: str, services: tuple[str, ...]) -> Path:
+    shutil.copytree(sample_template, where, symlinks=True)
+    for old in where.glob("Dockerfile.*"):
+        old.unlink()
+    (where / ".github" / "workflows" / "build-images.yml").unlink()
+    shutil.copytree(CORPUS_DIR / case, where, dirs_exist_ok=True)
+    (where / "plans.golden").unlink()
+    for service in services:
+        if not (where / f"Dockerfile.{service}").exists():
+            (where / f"Dockerfile.{service}").write_text(
+                f"FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /{service} ./cmd/gateway\n"
+                f"FROM gcr.io/distroless/static\nCOPY --from=build /{service} /{service}\n", encoding="utf-8")
+    quoted = ", ".join(f'"{service}"' for service in services)
+    (where / "acceptance.toml").write_text(
+        f'services = [{quoted}]\n[workflows]\nbuild = ".github/workflows/build.yml"\n', encoding="utf-8")
+    git(where, "add", "-A")
+    git(where, "commit", "-q", "-m", f"build workflow in the shape {case}")
+    return where
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_static_suite_on_a_corpus_target(name: str, sample_template: Path, tmp_path: Path) -> None:
+    case, services, outcome, text = TARGETS[name]
+    repo = _target(sample_template, tmp_path / name, case, services)
+    argv = [sys.executable, "-m", "pytest", "features/", "-m", "static", "-p", "no:cacheprovider", "-rfs", "-v",
+            "--repo-dir", str(repo), "--github-repo", REPOSITORY]
+    result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
+    output = result.stdout + result.stderr
+    outcomes = dict(re.findall(r"^features/test_features\.py::(\w+) (PASSED|SKIPPED|FAILED)", result.stdout,
+                               re.MULTILINE))
+    assert outcomes.get(BUILD_SCENARIO) == outcome, output
+    assert text in output, output
+    assert "Traceback" not in output
+    assert "$${{" not in output
+    # zizmor may hold workflow-level permissions of a multi-job build against it: a real finding, not ours.
+    failed = [test for test, verdict in outcomes.items()
+              if verdict == "FAILED" and test != "test_zizmor_finds_no_blocking_weakness"]
+    assert failed == ([BUILD_SCENARIO] if outcome == "FAILED" else []), output

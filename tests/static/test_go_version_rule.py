@@ -1,0 +1,132 @@
+"""The ci-go-version rule resolves versions as actions/setup-go does: golden cases that must pass and must fail.
+
+Each case rewrites the sample's setup-go step (``with:``, the action's version, a matrix), its go.mod and any
+version file. A passing case reports nothing; a failing one reports exactly ``golden/go-version/<case>.out``
+(``UPDATE_GOLDEN=1`` rewrites them; review the diff).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.workflows.checks import ci_go_version
+from cicd_acceptance.workflows.checks.context import CheckContext
+from cicd_acceptance.workflows.goversions import parse_go_version, parse_setup_go_spec
+from tests.static.repos import GOLDEN_DIR, default_plan, normalise, target_of
+
+CI = ".github/workflows/ci.yml"
+_STEP = """        uses: actions/setup-go@v5
+        with:
+          go-version-file: go.mod
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    go_mod: str
+    with_: str
+    files: dict[str, str] = field(default_factory=dict)
+    action: str = "actions/setup-go@v5"
+    matrix: str = ""
+
+
+PASS = [
+    Case("minor-spec-and-patch-go-line", "go 1.24.0", "go-version: '1.24'"),
+    Case("x-range", "go 1.24.0", "go-version: 1.24.x"),
+    Case("caret", "go 1.24.0", "go-version: ^1.24"),
+    Case("tilde", "go 1.24.2", "go-version: ~1.24"),
+    Case("at-least", "go 1.24.0", "go-version: '>=1.22'"),
+    Case("bounded-range", "go 1.24.0", "go-version: '>=1.22 <1.25'"),
+    Case("stable", "go 1.24.0", "go-version: stable"),
+    Case("oldstable-for-an-older-go-line", "go 1.22", "go-version: oldstable"),
+    Case("exact-newer", "go 1.24.0", "go-version: '1.24.3'"),
+    Case("newer-minor", "go 1.19", "go-version: '1.22'"),
+    Case("language-version-go-line", "go 1.21", "go-version: '1.21.x'"),
+    Case("go-mod-toolchain-line", "go 1.24.0\n\ntoolchain go1.24.3", "go-version-file: go.mod",
+         action="actions/setup-go@v6"),
+    Case("go-mod-go-line-in-v5", "go 1.22\ntoolchain go1.23.1", "go-version-file: go.mod"),
+    Case("go-version-file", "go 1.24.0", "go-version-file: .go-version", {".go-version": "1.24.2\n"}),
+    Case("tool-versions", "go 1.24.0", "go-version-file: .tool-versions",
+         {".tool-versions": "nodejs 20.11.0\ngolang 1.24.1 # pinned\n"}),
+    Case("go-version-wins-over-the-file", "go 1.24.0", "go-version: '1.24'\n          go-version-file: missing"),
+    Case("matrix-of-newer-versions", "go 1.22", "go-version: ${{ matrix.go }}", matrix='["1.22", "1.23.x", stable]'),
+    Case("sha-pinned-action-reads-toolchain", "go 1.23\ntoolchain go1.24.0", "go-version-file: go.mod",
+         action="actions/setup-go@0aaccfd150d50ccaeb58ebd88d36e91967a5f35b"),
+]
+
+FAIL = [
+    Case("older-minor", "go 1.24.0", "go-version: '1.23'"),
+    Case("older-patch", "go 1.24.3", "go-version: 1.24.0"),
+    Case("unquoted-number-loses-its-zero", "go 1.20", "go-version: 1.20"),
+    Case("below-range", "go 1.24.0", "go-version: '<1.24'"),
+    Case("not-a-version", "go 1.24.0", "go-version: latest-please"),
+    Case("version-file-missing", "go 1.24.0", "go-version-file: .go-version"),
+    Case("version-file-outside", "go 1.24.0", "go-version-file: ../../etc/hostname"),
+    Case("version-file-older", "go 1.24.0", "go-version-file: .go-version", {".go-version": "1.22.1\n"}),
+    Case("tool-versions-without-golang", "go 1.24.0", "go-version-file: .tool-versions",
+         {".tool-versions": "nodejs 20.11.0\n"}),
+    Case("oldstable-above-what-is-known", "go 1.26.0", "go-version: oldstable"),
+    Case("matrix-with-an-older-entry", "go 1.24.0", "go-version: ${{ matrix.go }}", matrix='["1.23", "1.24"]'),
+    Case("toolchain-older-than-go-line-in-v6", "go 1.24.0\ntoolchain go1.22.0", "go-version-file: go.mod",
+         action="actions/setup-go@v6"),
+]
+
+
+def _apply(repo: Path, case: Case) -> None:
+    (repo / "go.mod").write_text(f"module github.com/example/stream-monitor\n\n{case.go_mod}\n", encoding="utf-8")
+    for name, text in case.files.items():
+        (repo / name).write_text(text, encoding="utf-8")
+    ci = (repo / CI).read_text(encoding="utf-8")
+    assert ci.count(_STEP) == 1, "the sample's setup-go step changed"
+    ci = ci.replace(_STEP, f"        uses: {case.action}\n        with:\n          {case.with_}\n")
+    if case.matrix:
+        ci = ci.replace("    runs-on: ubuntu-latest\n",
+                        f"    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        go: {case.matrix}\n", 1)
+    (repo / CI).write_text(ci, encoding="utf-8")
+
+
+def _findings(repo: Path, case: Case) -> str:
+    _apply(repo, case)
+    ctx = CheckContext(target_of(repo), default_plan())
+    return normalise(ci_go_version.RULE(ctx), ctx.target)
+
+
+@pytest.mark.parametrize("case", PASS, ids=[c.name for c in PASS])
+def test_what_setup_go_resolves_at_or_above_the_go_line_passes(case: Case, sample_repo: Path) -> None:
+    assert _findings(sample_repo, case) == ""
+
+
+@pytest.mark.parametrize("case", FAIL, ids=[c.name for c in FAIL])
+def test_an_older_go_or_an_invalid_spec_fails_with_its_golden_message(case: Case, sample_repo: Path) -> None:
+    actual = _findings(sample_repo, case)
+    assert actual, f"{case.name} must fail"
+    golden = GOLDEN_DIR / "go-version" / f"{case.name}.out"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_text(actual, encoding="utf-8")
+        return
+    assert golden.is_file(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
+    assert actual == golden.read_text(encoding="utf-8")
+
+
+def test_every_go_version_golden_file_has_a_case() -> None:
+    names = {c.name for c in FAIL}
+    assert sorted(p.stem for p in (GOLDEN_DIR / "go-version").glob("*.out") if p.stem not in names) == []
+
+
+@pytest.mark.parametrize(("older", "newer"), [("1.21", "1.21rc1"), ("1.21rc1", "1.21rc2"), ("1.21beta1", "1.21rc1"),
+                                              ("1.21rc2", "1.21.0"), ("1.21.0", "1.21.1"), ("1.9.9", "1.10")])
+def test_go_orders_its_versions(older: str, newer: str) -> None:
+    low, high = parse_go_version(older), parse_go_version(newer)
+    assert low is not None
+    assert high is not None
+    assert low.key < high.key
+
+
+@pytest.mark.parametrize("spec", ["", "x" * 101, "1", "1.2.3.4", ">=", "^latest", "1.24.x.y", "go1.24 || 1.23"])
+def test_specs_setup_go_cannot_resolve_are_refused(spec: str) -> None:
+    assert parse_setup_go_spec(spec) is None

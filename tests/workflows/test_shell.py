@@ -1,0 +1,97 @@
+"""Reading docker commands from ``run:`` scripts: what is known is read, what only a run knows stays unknown."""
+
+from __future__ import annotations
+
+from cicd_acceptance.workflows.expressions import Unknown
+from cicd_acceptance.workflows.shell import MAX_SCRIPT, Build, Imagetools, Login, Push, Tag, Value, read_script
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _read(script: str, env: dict[str, Value] | None = None, tags: tuple[Value, ...] | None = None,
+          ) -> list[object]:
+    known = {"github.sha": SHA, "github.repository": "acme/shop"}
+
+    def expression(source: str) -> Value:
+        return known.get(source.strip(), Unknown(source))
+
+    result = read_script(script, env={"GITHUB_SHA": SHA, **(env or {})}, expression=expression,
+                         metadata_tags=lambda: tags)
+    return list(result.commands)
+
+
+def test_build_with_tags_file_context_and_push() -> None:
+    (build,) = _read("docker buildx build --push -f docker/Dockerfile.api -t ghcr.io/acme/api:sha-${GITHUB_SHA::7} "
+                     "--platform linux/amd64,linux/arm64 --label org.opencontainers.image.revision=$GITHUB_SHA ctx")
+    assert isinstance(build, Build)
+    assert build.tags == ("ghcr.io/acme/api:sha-0123456",)
+    assert (build.file, build.context, build.push) == ("docker/Dockerfile.api", "ctx", True)
+    assert build.platforms == ("linux/amd64", "linux/arm64")
+    assert build.labels == {"org.opencontainers.image.revision": SHA}
+
+
+def test_continuations_assignments_lowercase_and_tag_push() -> None:
+    commands = _read('IMAGE=ghcr.io/${REPO,,}\ndocker build \\\n  -t "$IMAGE:1" .\n'
+                     'docker tag "$IMAGE:1" "$IMAGE:latest"\ndocker push --all-tags "$IMAGE"\n',
+                     env={"REPO": "Acme/Shop"})
+    build, tag, push = commands
+    assert isinstance(build, Build)
+    assert build.tags == ("ghcr.io/acme/shop:1",)
+    assert build.line == 1
+    assert isinstance(tag, Tag)
+    assert (tag.source, tag.target) == ("ghcr.io/acme/shop:1", "ghcr.io/acme/shop:latest")
+    assert isinstance(push, Push)
+    assert push.all_tags
+    assert push.line == 4
+
+
+def test_what_the_shell_computes_is_unknown_and_shown_as_written() -> None:
+    (push,) = _read("docker push ghcr.io/acme/api:$(git rev-parse --short HEAD)")
+    assert isinstance(push, Push)
+    assert push.reference == Unknown("ghcr.io/acme/api:$(git rev-parse --short HEAD)", template=True)
+    (push,) = _read("docker push ghcr.io/acme/api:${{ steps.v.outputs.tag }}")
+    assert isinstance(push, Push)
+    assert str(push.reference) == "ghcr.io/acme/api:${{ steps.v.outputs.tag }}"
+
+
+def test_login_password_from_a_pipe_or_a_here_string() -> None:
+    (login,) = _read('echo "${{ secrets.GITHUB_TOKEN }}" | docker login ghcr.io -u me --password-stdin')
+    assert isinstance(login, Login)
+    assert login.registry == "ghcr.io"
+    assert login.password is not None
+    assert "${{ secrets.GITHUB_TOKEN }}" in login.password
+    (login,) = _read('docker login ghcr.io --username me --password-stdin <<< "${{ github.token }}"')
+    assert isinstance(login, Login)
+    assert login.password is not None
+    assert "github.token" in login.password
+
+
+def test_imagetools_tags_from_the_metadata_json_idiom() -> None:
+    script = ("docker buildx imagetools create $(jq -cr '.tags | map(\"-t \" + .) | join(\" \")' <<< "
+              "\"$DOCKER_METADATA_OUTPUT_JSON\") $(printf 'ghcr.io/acme/api@sha256:%s ' *)")
+    (merge,) = _read(script, tags=("ghcr.io/acme/api:latest", "ghcr.io/acme/api:sha-0123456"))
+    assert isinstance(merge, Imagetools)
+    assert merge.tags == ("ghcr.io/acme/api:latest", "ghcr.io/acme/api:sha-0123456")
+    (merge,) = _read(script, tags=None)
+    assert isinstance(merge, Imagetools)
+    assert all(isinstance(tag, Unknown) for tag in merge.tags)
+    assert _read("docker buildx imagetools create --dry-run -t a/b:1 a/b@sha256:00") == []
+
+
+def test_hostile_scripts_are_bounded_and_never_raise() -> None:
+    assert _read('docker build -t "unterminated .') == []
+    assert _read("cat <<EOF\ndocker push a/b:1\nEOF\n") == []
+    assert _read("docker push a/b:1 # a comment\n" + "x" * (MAX_SCRIPT + 10) + "\ndocker push c/d:1") != []
+    assert _read("for s in a b; do docker push x/$s:1; done")[0] == Push(
+        0, "for s in a b; do docker push x/$s:1; done", reference=Unknown("x/$s:1", template=True), conditional=True)
+    assert _read("echo docker push a/b:1; printf 'docker push'") == []
+
+
+def test_commands_inside_shell_conditions_are_marked_conditional() -> None:
+    script = ('if [[ "$GITHUB_REF" == refs/heads/main ]]; then\n  docker push a/b:latest\nfi\n'
+              "docker push a/b:1\n[ -n \"$X\" ] && docker push a/b:2\n")
+    inside, plain, chained = _read(script)
+    assert inside == Push(1, "docker push a/b:latest", reference="a/b:latest", conditional=True)
+    assert plain == Push(3, "docker push a/b:1", reference="a/b:1")
+    assert isinstance(chained, Push)
+    assert chained.conditional
