@@ -1,6 +1,6 @@
 """The HTTP layer under :class:`~cicd_acceptance.github.client.GitHubClient`: auth, ETags, retries, counting.
 
-Rules, all from GitHub's "best practices" page (see docs/reference API-FACTS.md):
+Rules, all from GitHub's REST API "best practices" documentation:
 
 * ``Authorization: Bearer`` goes only to the API origin (a ``Link`` or redirect elsewhere gets no token).
 * GETs are cached by URL with their ``ETag``; the next GET sends ``If-None-Match`` and a 304 returns the cached
