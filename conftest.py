@@ -6,8 +6,6 @@ fixtures pytest has scanned, and ``pytest_plugins`` is only honoured at the top 
 
 from __future__ import annotations
 
-import importlib.util
-
 _PLUGINS = [
     "cicd_acceptance.testing.plugin",            # options, settings, header, base fixtures
     "cicd_acceptance.testing.live_plugin",       # the live session: emulator or GitHub, clients
@@ -17,5 +15,5 @@ _PLUGINS = [
     "steps.project_steps",                       # criteria about this repository's own workflows
 ]
 
-# Modules land one by one while the harness is being built; list only those present so a partial tree still runs.
-pytest_plugins = [name for name in _PLUGINS if importlib.util.find_spec(name) is not None]
+# Every module must be there: a typo or a missing file must stop the run, not switch a plugin off without a word.
+pytest_plugins = list(_PLUGINS)

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import httpx
 
-__all__ = ["ACCEPT_ENCODING", "BodyRefused", "bounded_chunks", "bounded_response_hook"]
+__all__ = ["ACCEPT_ENCODING", "STEP_BYTES", "BodyRefused", "body_chunks", "bounded_chunks",
+           "bounded_response_hook"]
 
 ACCEPT_ENCODING = "gzip, deflate"
 """The encodings :func:`bounded_chunks` decodes; clients send it so that servers use nothing else."""
@@ -49,29 +50,63 @@ def _too_slow() -> BodyRefused:
 
 def bounded_chunks(raw: Iterable[bytes], *, encoding: str, limit: int, deadline: float,
                    clock: Callable[[], float]) -> Iterator[bytes]:
-    """Decoded chunks of ``raw``; :class:`BodyRefused` past ``limit`` decoded bytes or after ``deadline``."""
+    """Decoded chunks of ``raw``; :class:`BodyRefused` past ``limit`` decoded bytes or after ``deadline``.
+
+    Each decompression step yields at most :data:`STEP_BYTES`, so even an unbounded ``limit`` (a log the caller
+    cuts itself) never inflates one small chunk into a huge buffer.
+    """
     decoder = _decompressor(encoding)
     size = 0
     for chunk in raw:
         if clock() > deadline:
             raise _too_slow()
-        pending = chunk
-        while pending:
-            if decoder is None:
-                out, pending = pending, b""
-            else:
-                try:
-                    out = decoder.decompress(pending, limit + 1 - size)
-                except zlib.error:
-                    raise BodyRefused("the body is not valid compressed data", transient=False) from None
-                pending = decoder.unconsumed_tail
+        for out in _decoded(decoder, chunk, limit + 1 - size):
             size += len(out)
             if size > limit:
                 raise BodyRefused(f"the answer is larger than {limit} bytes (decoded); refused", transient=False)
-            if out:
-                yield out
+            yield out
+    if decoder is not None:
+        rest = decoder.flush()
+        if size + len(rest) > limit:
+            raise BodyRefused(f"the answer is larger than {limit} bytes (decoded); refused", transient=False)
+        if rest:
+            yield rest
     if clock() > deadline:
         raise _too_slow()
+
+
+STEP_BYTES = 1024 * 1024
+
+
+def _decoded(decoder: zlib._Decompress | None, chunk: bytes, budget: int) -> Iterator[bytes]:
+    """``chunk`` decoded in steps of at most STEP_BYTES; stops once ``budget`` bytes (one past the limit) came out."""
+    if decoder is None:
+        if chunk:
+            yield chunk
+        return
+    pending = chunk
+    while budget > 0:
+        step = min(budget, STEP_BYTES)
+        try:
+            out = decoder.decompress(pending, step)
+        except zlib.error:
+            raise BodyRefused("the body is not valid compressed data", transient=False) from None
+        if out:
+            yield out
+        budget -= len(out)
+        pending = decoder.unconsumed_tail
+        if not pending and len(out) < step:
+            return
+
+
+def body_chunks(response: httpx.Response) -> tuple[Iterable[bytes], str]:
+    """The raw chunks of ``response`` and their encoding, or its content when it arrived read already (an
+    in-memory transport's answer, decoded by httpx: encoding "")."""
+    try:
+        return [response.content], ""
+    except httpx.ResponseNotRead:
+        # iter_raw() without a chunk size yields what arrives: a chunk size would wait for 16 KiB between checks.
+        return response.iter_raw(), response.headers.get("content-encoding", "")
 
 
 class _BoundedStream(httpx.SyncByteStream):

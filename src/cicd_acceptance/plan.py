@@ -116,13 +116,14 @@ def _str_list(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _text(value: Any, limit: int = MAX_TEXT) -> str:
+def _text(value: Any, limit: int = MAX_TEXT, *, multiline: bool = False) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected a non-empty string, found {_kind(value)}")
     if len(value) > limit:
         raise ValueError(f"expected at most {limit} characters, found {len(value)}")
-    if any(ch in value for ch in "\x00\r\n"):
-        raise ValueError("expected one line of text without NUL characters")
+    if "\x00" in value or (not multiline and any(ch in value for ch in "\r\n")):
+        raise ValueError("expected one line of text without NUL characters" if not multiline
+                         else "expected text without NUL characters")
     return value
 
 
@@ -132,7 +133,7 @@ def _kind(value: Any) -> str:
 
 
 def _command(value: Any) -> str:
-    return _text(value, MAX_COMMAND)
+    return _text(value, MAX_COMMAND, multiline=True)  # a run: block may span lines
 
 
 def _branch(value: Any) -> str:
@@ -181,6 +182,9 @@ def _pattern(required: set[str], *, path: bool = False) -> Any:
         if unknown or missing:
             raise ValueError(f"placeholders must include {sorted(required)} and only {sorted(_PATTERN_FIELDS)}, "
                              f"found {sorted(names)}")
+        if path and any(ch in text for ch in "*?[]"):
+            # The Dockerfile rule globs the pattern: a '**' could walk a symlinked '/' for ever.
+            raise ValueError(f"a path pattern takes no glob characters (*?[]), found {text!r}")
         return _relative(text) if path else text
     return check
 

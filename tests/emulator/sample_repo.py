@@ -80,6 +80,26 @@ jobs:
 """
 
 
+GO_SOURCE = """\
+package ids
+
+// Next returns the identifier after id.
+func Next(id int) int { return id + 1 }
+"""
+
+GO_TEST = """\
+package ids
+
+import "testing"
+
+func TestNext(t *testing.T) {
+\tif Next(41) != 42 {
+\t\tt.Fatal("Next(41) != 42")
+\t}
+}
+"""
+
+
 def git(repo: Path, *args: str) -> str:
     env = {"GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_COMMITTER_NAME": "Ada",
            "GIT_COMMITTER_EMAIL": "ada@example.com", "GIT_AUTHOR_DATE": "2026-03-01T10:00:00Z",
@@ -100,7 +120,9 @@ def make_sample_repo(root: Path, *, build_yml: str = BUILD_YML, remote: str | No
     repo = root / "stream-monitor"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    write_files(repo, {"go.mod": "module example.com/stream-monitor\n\ngo 1.19\n", "README.md": "# stream-monitor\n"})
+    # A Go package with a passing test: the emulator really runs `go test ./...` (no packages at all fails it).
+    write_files(repo, {"go.mod": "module example.com/stream-monitor\n\ngo 1.19\n", "README.md": "# stream-monitor\n",
+                       "ids/ids.go": GO_SOURCE, "ids/ids_test.go": GO_TEST})
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "Initial commit")
     git(repo, "checkout", "-q", "-b", "ci-cd")

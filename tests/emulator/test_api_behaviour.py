@@ -156,7 +156,7 @@ def test_job_logs_redirect_to_a_log_the_emulator_serves(state: EmulatorState, cl
     assert log.status_code == 200
     head = git(sample_repo, "rev-parse", "HEAD")
     assert f"pushed ghcr.io/example/stream-monitor-gateway:sha-{head[:7]}" in log.text
-    assert "##[group]Build and push" in log.text
+    assert "##[group]Run docker/build-push-action@v6" in log.text  # GitHub titles a uses: step's group so
 
 
 def test_contents_and_commit(client: httpx.Client, sample_repo: Path) -> None:

@@ -35,7 +35,7 @@ def test_speed_drives_the_run_lifecycle(sample_repo: Path) -> None:
     state = EmulatorState(sample_repo, EmulatorConfig(speed=100), monotonic=lambda: ticks[0])
     run = state.dispatch("build-images.yml")
     ticks[0] += 1.0  # 100 emulated seconds
-    state.github.refresh()
+    state.github.settle()  # the run's execution (started when its job was due) has finished
     assert (run.status(state.now()), run.conclusion(state.now())) == ("completed", "success")
 
 

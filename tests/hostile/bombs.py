@@ -8,7 +8,7 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=4)
-def gzip_bomb(inflated_mib: int = 1024, fill: bytes = b" ") -> bytes:
+def gzip_bomb(inflated_mib: int = 128, fill: bytes = b" ") -> bytes:
     """A valid gzip body (about 1 KB per MiB) that inflates to ``inflated_mib`` MiB of ``fill``.
 
     A full flush resets the compressor's history, so every MiB compresses to the same bytes: compress one MiB

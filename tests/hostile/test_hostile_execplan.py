@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.evidence.execplan import ProgressEntry, check_execplan, record_progress
+from tests.hostile.bounded import within
 
 PLAN = """# A plan
 
@@ -60,32 +60,11 @@ def test_a_hundred_concurrent_writers_lose_nothing(plan: Path) -> None:
     assert sorted(p.name for p in plan.parent.iterdir()) == ["plan.md"]  # no lock or temp file left behind
 
 
-def _within(seconds: float, call: Callable[[], object], fifo: Path) -> BaseException | None:
-    """Run ``call`` in a daemon thread; if it blocks on ``fifo``, unblock it (open the other end) and fail."""
-    caught: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            call()
-        except BaseException as exc:  # handed back to the test
-            caught.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        os.close(fd)
-        thread.join(5)
-        pytest.fail(f"blocked on the FIFO for more than {seconds}s")
-    return caught[0] if caught else None
-
-
 def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "plan.md"
     os.mkfifo(fifo)
     for call in (lambda: check_execplan(fifo), lambda: record_progress(fifo, _entry(1))):
-        error = _within(5.0, call, fifo)
+        error = within(5.0, call, fifo)
         assert isinstance(error, ConfigError)
         assert "not a regular file" in str(error)
 

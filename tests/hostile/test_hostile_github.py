@@ -117,7 +117,7 @@ class _Chunks(httpx.SyncByteStream):
 
 
 def test_a_gzip_bomb_is_refused_early_in_bounded_memory() -> None:
-    bomb = gzip_bomb(1024)  # about 1 MB inflating to 1 GiB
+    bomb = gzip_bomb(128)  # 128 KB inflating to 128 MiB, 8 times the cap (benchmarks/hostile_inputs.py: 1 GiB)
     assert len(bomb) < 2 * 1024 * 1024
     clock = ManualClock()
     session = _session(lambda r: httpx.Response(200, headers={"content-encoding": "gzip"}, stream=_Chunks(bomb)),
@@ -174,3 +174,92 @@ def test_a_rate_limit_reset_in_the_past_backs_off_exponentially() -> None:
     assert sleeps[:4] == [1.0, 2.0, 4.0, 8.0]
     assert max(sleeps) <= 300.0
     assert sum(sleeps) <= 900.0
+
+
+def test_a_real_loopback_server_dripping_bytes_times_out() -> None:
+    """The same through a real socket: each byte arrives well within the read timeout, the whole never does."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                try:
+                    while not stop.is_set():
+                        conn.sendall(b" ")
+                        time.sleep(0.05)
+                except OSError:
+                    continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    session = ApiSession(base_url=f"http://127.0.0.1:{port}", token=None, transport=None, sleep=lambda s: None,
+                         api_version="2022-11-28", user_agent="t", deadline_s=0.5, max_attempts=1, timeout_s=5.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(GitHubAPIError, match="deadline"):
+            session.request("GET", "rate_limit")
+    finally:
+        stop.set()
+        server.close()
+        session.close()
+        thread.join(5)
+    assert time.monotonic() - started < 5
+
+
+def test_a_gzip_job_log_is_decoded_in_bounded_steps() -> None:
+    """A log the caller cuts itself: one small gzip chunk never becomes one huge buffer."""
+    bomb = gzip_bomb(64)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-encoding": "gzip"}, stream=_Chunks(bomb))
+
+    client, _ = _client(handler)
+    with client.job_log(REPO, 7, limit=1 << 30, timeout_s=60.0) as chunks:
+        sizes = [len(chunk) for chunk, _ in zip(chunks, range(40), strict=False)]
+    assert max(sizes) <= 1024 * 1024
+    assert sum(sizes) >= 16 * 1024 * 1024
+
+
+def test_a_redirect_with_a_gzip_bomb_body_is_refused() -> None:
+    bomb = gzip_bomb(128)
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(302, headers={"location": f"{API}/rate_limit?x=1", "content-encoding": "gzip"},
+                              stream=_Chunks(bomb))
+
+    clock = ManualClock()
+    session = _session(handler, clock)
+    tracemalloc.start()
+    try:
+        with pytest.raises(GitHubAPIError, match="redirect: the answer is larger than"):
+            session.request("GET", "rate_limit")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 * 1024
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize("location", ["http://[::1", "https://a:b:c", "https://[zz]/"])
+def test_a_garbage_location_is_a_clear_error(location: str) -> None:
+    client, _ = _client(lambda r: httpx.Response(302, headers={"location": location}))
+    with pytest.raises(GitHubAPIError), client.job_log(REPO, 7, limit=1 << 30, timeout_s=60.0) as chunks:
+        list(chunks)
+    with pytest.raises(GitHubAPIError):
+        client.get_rate_limit()

@@ -109,9 +109,8 @@ def test_a_github_like_server_that_is_not_the_emulator_gives_acceptance(project:
         "met", False, True)
     servers = [e["data"] for s in doc["scenarios"] for e in s["evidence"] if e["kind"] == "server"]
     assert {server["kind"] for server in servers} == {"github"}
-    # The emulator has no GET /user yet: the refusal is documented in the evidence, correlation goes on.
-    assert {server["actor_source"].split(":")[0] for server in servers} <= {"GET /user",
-                                                                            "GET /user refused (404)"}
+    # The token is a user's: correlation knows whose dispatch is ours from GET /user.
+    assert {(server["actor"], server["actor_source"]) for server in servers} == {("example", "GET /user")}
     assert TOKEN not in output + result.stderr.str()
 
 

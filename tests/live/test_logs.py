@@ -21,6 +21,7 @@ from cicd_acceptance.live.server import classify_server, token_login
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.github.fake_github import API, REPO, STORAGE_HOST, FakeGitHub, FakeJob, ok_timeline
+from tests.live.acceptance_emulated import Emulated
 
 TOKEN = "ghp_logs0123456789abcdefABCDEF0123"
 T = "2026-01-01T00:00:00.0000000Z "
@@ -247,3 +248,16 @@ def test_an_endless_download_through_the_client_stops_at_the_bound_and_keeps_the
     assert not quote.complete
     assert (1 << 20) <= quote.bytes_read < (1 << 20) + 10000
     assert quote.lines == ("ok  \tgithub.com/octo/x\t0.1s",) * 3
+
+
+def test_the_emulator_answers_get_user_like_github_for_both_kinds_of_token() -> None:
+    emulated = Emulated()
+    user = token_login(emulated.github)
+    assert (user.login, user.source) == (emulated.owner, "GET /user")
+    actions_token = emulated.state.add_workflow_token()
+    github = GitHubClient(base_url=API, token=Secret(actions_token), transport=emulated.transport,
+                          sleep=emulated.clock.sleep)
+    login = token_login(github)
+    assert login.login is None
+    assert login.source.startswith("GET /user refused (403): not a user's token")
+    assert actions_token not in login.source

@@ -1,6 +1,6 @@
 """A small GHCR-like registry as an ``httpx.MockTransport`` handler, for the client's unit tests.
 
-It behaves as ghcr.io is documented in API-FACTS.md: a Bearer challenge with the literal placeholder scope, a
+It behaves as ghcr.io is documented by GitHub: a Bearer challenge with the literal placeholder scope, a
 token endpoint that is anonymous for public packages and needs HTTP Basic for private ones, content negotiation
 on manifests (404 MANIFEST_UNKNOWN when the stored type is not in ``Accept``, as distribution 2.8 does), blobs
 redirected to a storage host, and tag pages with ``n``/``last``/``Link``. Every request is logged so tests can

@@ -227,3 +227,21 @@ def test_a_dockerfile_path_outside_the_repository_is_a_finding(tmp_path: Path) -
     workflow = META_BUILD.replace("IMAGES", IMAGES).replace("FILE", "../../etc/Dockerfile.${{ matrix.service }}")
     found = _shown(_findings(tmp_path, {".github/workflows/build.yml": workflow}))
     assert any("no such file" in line for line in found), found
+
+
+def test_a_buildx_build_in_a_script_needs_qemu_and_buildx_set_up_before_it(tmp_path: Path) -> None:
+    workflow = RUN.replace("LOGIN", GOOD_LOGIN).replace(':TAG"', ':latest"').replace(
+        "docker build -f", "docker buildx build --push --platform linux/amd64,linux/arm64 -f").replace(
+        '          docker push --all-tags "$IMAGE"\n', "")
+    found = [line for line in _shown(_findings(tmp_path, {".github/workflows/build.yml": workflow}))
+             if "[build-setup]" in line]
+    assert found == [
+        ".github/workflows/build.yml:20: expected a docker/setup-buildx-action step before the build (line 20), "
+        "found none in job 'docker' [build-setup]",
+        ".github/workflows/build.yml:20: expected a docker/setup-qemu-action step before the build (line 20), found "
+        "none in job 'docker' [build-setup]",
+    ]
+    fixed = workflow.replace("      - uses: actions/checkout@v4\n", "      - uses: actions/checkout@v4\n"
+                             "      - uses: docker/setup-qemu-action@v3\n      - uses: docker/setup-buildx-action@v3\n")
+    assert [line for line in _shown(_findings(tmp_path, {".github/workflows/build.yml": fixed}))
+            if "[build-setup]" in line] == []

@@ -9,7 +9,14 @@ import pytest
 
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expressions import Unknown
-from cicd_acceptance.workflows.jsregex import JsRegexError, JsRegexTimeout, compile_js, js_string_match, split_slashed
+from cicd_acceptance.workflows.jsregex import (
+    JsRegexError,
+    JsRegexLimit,
+    JsRegexTimeout,
+    compile_js,
+    js_string_match,
+    split_slashed,
+)
 from cicd_acceptance.workflows.metadata import MetadataInputs, evaluate_metadata
 from cicd_acceptance.workflows.model import parse_workflow
 from cicd_acceptance.workflows.publication import publication_plan
@@ -79,6 +86,16 @@ def test_javascript_syntax_errors(source: str, flags: str) -> None:
         compile_js(source, flags)
 
 
+def test_group_modifiers_are_an_error_on_node_20_and_not_evaluated_on_node_24() -> None:
+    with pytest.raises(JsRegexError) as on_20:
+        compile_js("(?i:v)1")
+    assert not isinstance(on_20.value, JsRegexLimit)
+    with pytest.raises(JsRegexLimit, match="modifiers"):
+        compile_js("(?i:v)1", node_major=24)
+    with pytest.raises(JsRegexError):
+        compile_js("(?x:v)1", node_major=24)
+
+
 def test_slashed_form() -> None:
     assert split_slashed("/v(\\d+)/gi") == ("v(\\d+)", "gi")
     assert split_slashed("/a/b/c/") == ("a/b/c", "")
@@ -95,20 +112,21 @@ def test_pattern_and_subject_are_bounded() -> None:
 
 @pytest.mark.parametrize("source", [r"(a+)+$", r"(a|aa)+$", r"(a|a)+$", r"(.*a){25}$", r"^(\w+\s?)+$"])
 def test_catastrophic_patterns_end_with_a_timeout(source: str) -> None:
-    started = time.monotonic()
+    # The bound is CPU time (the regex package's), so the check is too: wall time depends on the machine's load.
+    started = time.process_time()
     with pytest.raises(JsRegexTimeout, match="did not finish"):
         js_string_match("a" * 5000 + "!", compile_js(source), timeout=0.2)
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
 
 
 def test_hostile_match_pattern_in_a_workflow_does_not_hang_the_harness() -> None:
     """A tag crafted for ``type=match,pattern=(a+)+$``: the entry becomes unknown with a note, quickly."""
     crafted = BuildEvent("push", "refs/tags/" + "a" * 4000 + "!", "0" * 40, "main", "acme/widget")
-    started = time.monotonic()
+    started = time.process_time()
     result = evaluate_metadata(MetadataInputs(images="ghcr.io/acme/widget",
                                               tags="type=match,pattern=(a+)+$\ntype=sha"),
                                crafted, {}, regex_timeout=0.2)
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     assert elapsed < 5
     assert isinstance(result.tags[0], Unknown)
     assert result.tags[1] == "ghcr.io/acme/widget:sha-0000000"
@@ -142,9 +160,9 @@ def test_hostile_pattern_in_a_static_run_ends_with_unknown_tags_and_a_note() -> 
     path = ".github/workflows/image.yml"
     workflow = parse_workflow(load_yaml_text(HOSTILE_WORKFLOW, display_path=path), path=path)
     crafted = BuildEvent("push", "refs/tags/" + "a" * 3000 + "!", "0" * 40, "main", "acme/widget")
-    started = time.monotonic()
+    started = time.process_time()
     plan = publication_plan(workflow, crafted)
-    assert time.monotonic() - started < 10  # two patterns at a 0.5 s CPU bound each, on a loaded machine
+    assert time.process_time() - started < 5  # CPU time: two patterns at a 0.5 s bound each, whatever the load
     references = [reference for entry in plan.entries for reference in entry.references]
     assert "ghcr.io/acme/widget:sha-0000000" in references
     unknown = [str(reference) for reference in references if isinstance(reference, Unknown)]

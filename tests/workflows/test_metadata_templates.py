@@ -164,8 +164,8 @@ def test_pep440_invalid(text: str) -> None:
 
 
 def test_a_crafted_template_is_bounded() -> None:
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(TemplateLimit):
         render("{{branch}}-" * 150_000, CONTEXT)
     assert render("v" * 60_000, CONTEXT) == "v" * 60_000
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5

@@ -78,7 +78,8 @@ class EmulatorApp:
         request = Request(environ)
         if request.path.startswith("/_emulator/") or request.path == "/_emulator":
             return self.control.wsgi(environ, _with_date(start_response, self.state))
-        self.state.github.refresh()
+        # Executions due to have ended are waited for: a client never sees a conclusion the run has not reached.
+        self.state.github.settle()
         response, route, counted = self._serve(request, environ)
         self.state.requests.record(RequestRecord(method=request.method, path=request.path, route=route,
                                                  status=response.status_code, counted=counted,

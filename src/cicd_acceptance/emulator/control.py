@@ -20,6 +20,9 @@
 =================================  =========================================================================
 
 Bad input answers 400 with ``{"message": ...}`` naming the field; the control API needs no token (loopback use).
+Outcomes (``outcomes``, ``runs/<id>/outcome`` and the ``conclusion`` of a seeded run) are fault injection for tests:
+runs are executed and their conclusions come from the execution unless an outcome is injected, which wins (an
+injected job failure fails the job at the named step, or its last, and nothing after it runs).
 """
 
 from __future__ import annotations
@@ -158,4 +161,6 @@ class ControlApi:
         return {"id": run.id, "workflow": run.workflow.path, "event": run.event, "branch": run.head_branch,
                 "head_sha": run.head_sha, "actor": run.actor, "run_attempt": len(run.attempts),
                 "created_at": iso(run.created_at), "visible": run.visible(now), "status": run.status(now),
-                "conclusion": run.conclusion(now), "jobs": [job.plan.name for job in run.current.jobs]}
+                "conclusion": run.conclusion(now), "jobs": [job.plan.name for job in run.current.jobs],
+                # steps whose action the emulator did not run (treated as passed): a rehearsal cannot vouch for them
+                "not_emulated": [f"{job.plan.name}: {step}" for job in run.current.jobs for step in job.not_emulated]}

@@ -1,29 +1,52 @@
-"""The workflow executor: when an attempt of a run completes, perform the effects its YAML describes.
+"""The workflow executor: every attempt of a run is executed as a runner would execute it, in a worker thread.
 
-For each job that succeeded, the static publication plan of the workflow for the run's event
-(:func:`cicd_acceptance.workflows.publication.publication_plan`) says which images and tags that matrix entry pushes;
-the executor pushes exactly those to the emulator's registry, with the labels docker/metadata-action sets
-(``org.opencontainers.image.revision`` = head sha, ``.created`` = emulated build time, ``.source`` = repository
-URL), one manifest per platform and a provenance attestation (the registry half builds the OCI index). So a wrong
-workflow produces the wrong effect: a service missing from the matrix publishes nothing, ``latest`` not enabled
-publishes no ``latest``, a failed job pushes nothing.
+When an attempt's jobs are due to start on the emulated clock, :meth:`Executor.start` checks out the run's commit
+and executes the workflow (:mod:`cicd_acceptance.emulator.runtime`): ``run:`` steps really run, known actions are
+emulated natively, and what the workflow pushes lands in the emulator's registry. Each job's conclusion, steps,
+log and annotations are recorded on its :class:`~cicd_acceptance.emulator.runs.JobRecord`; the attempt cannot
+complete before its execution has finished (:meth:`Attempt.executed`). Nothing here consults the static
+publication plan or any static check: the run's effects follow from executing the workflow.
+
+At most ``MAX_WORKERS`` runs execute at once; jobs of one run execute one after another in ``needs`` order.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from cicd_acceptance.emulator.clock import iso
 from cicd_acceptance.emulator.runs import Attempt, JobRecord, RunRecord
-from cicd_acceptance.emulator.workflow_view import WorkflowInfo
+from cicd_acceptance.emulator.runtime import (
+    NATIVE_ACTIONS,
+    Checkout,
+    Execution,
+    JobResult,
+    JobSlot,
+    RunEvent,
+    RunIdentity,
+    RunPlan,
+    Services,
+    TokenScopes,
+    execute_run,
+    tree_prefix,
+)
+from cicd_acceptance.emulator.runtime.docker_cli import DockerService
+from cicd_acceptance.emulator.workflow_view import JobPlan
 from cicd_acceptance.errors import HarnessError
-from cicd_acceptance.workflows.event import BuildEvent
-from cicd_acceptance.workflows.publication import ImagePublication, publication_plan
+from cicd_acceptance.runner import Limits
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
 
-__all__ = ["Executor", "registry_name"]
+__all__ = ["MAX_WORKERS", "Executor", "registry_name"]
+
+MAX_WORKERS = 2
+_NULL_SHA = "0" * 40
 
 
 def registry_name(image: str) -> str:
@@ -34,79 +57,232 @@ def registry_name(image: str) -> str:
     return image
 
 
-def _ref_for(run: RunRecord) -> str:
-    if run.event == "pull_request" and run.pull_requests:
-        return f"refs/pull/{run.pull_requests[0]}/merge"
-    return f"refs/heads/{run.head_branch}"
+def _cache_base() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cicd-acceptance"
+
+
+def _go_cache() -> Path:
+    # Shared between runs (setup-go caches too); never the harness's own GOCACHE, so nothing leaks back.
+    path = _cache_base() / "go"
+    path.mkdir(parents=True, exist_ok=True)  # the sandbox binds it, so it must exist
+    return path
+
+
+def _work_base(root: Path) -> Path:
+    return _cache_base() / "runners" / hashlib.sha256(str(root).encode()).hexdigest()[:12]
+
+
+def _serve_loopback(app: Any) -> Any:
+    from cicd_acceptance.emulator.server import ThreadedServer  # the server module needs the app's module
+
+    return ThreadedServer(app, "127.0.0.1", 0).start()
 
 
 class Executor:
-    """Performs run effects against ``state.registry``; ``errors`` keeps what could not be performed."""
+    """Executes attempts; ``errors`` keeps what could not be executed at all (not failing steps)."""
 
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: EmulatorState, *, limits: Limits | None = None) -> None:
         self.state = state
         self.errors: list[str] = []
+        self.scopes = TokenScopes()
+        self.limits = limits or Limits()
+        self._pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="emulator-run")
+        self._prefix: str | None = None
+        self._active: list[Execution] = []
+        self._lock = threading.Lock()
+        self.docker = DockerService(_serve_loopback)
 
-    def event_for(self, run: RunRecord) -> BuildEvent:
-        """The :class:`BuildEvent` a run stands for."""
-        identity = self.state.identity
-        return BuildEvent(event_name=run.event, ref=_ref_for(run), sha=run.head_sha,
-                          default_branch=identity.default_branch, repository=identity.full_name, actor=run.actor)
-
-    def publications(self, info: WorkflowInfo, event: BuildEvent) -> list[ImagePublication]:
-        """What the workflow would push for ``event`` (empty when it publishes nothing or cannot be read)."""
-        if info.workflow is None:
-            return []
-        try:
-            return list(publication_plan(info.workflow, event).entries)
-        except HarnessError as exc:
-            self.errors.append(f"{info.path}: {exc}")
-            return []
-
-    def publishes(self, info: WorkflowInfo) -> bool:
-        """Whether a push to the default branch of this workflow pushes any image."""
-        identity = self.state.identity
-        sha = self.state.snapshot.head
-        event = BuildEvent("push", f"refs/heads/{identity.default_branch}", sha, identity.default_branch,
-                           identity.full_name)
-        return any(publication.push is True for publication in self.publications(info, event))
+    # -- hooks called by GitHubState ------------------------------------------------------------------------
+    def on_start(self, run: RunRecord, attempt: Attempt) -> None:
+        """Begin executing ``attempt`` (called once, under the GitHub state's lock, when its jobs are due)."""
+        execution = Execution(run.id, attempt.number, started_at=self.state.now())
+        attempt.execution = execution
+        for job in attempt.jobs:
+            job.ready = execution.done
+        with self._lock:
+            self._active = [active for active in self._active if not active.done.is_set()] + [execution]
+        self._pool.submit(self._execute, run, attempt, execution)
 
     def on_complete(self, run: RunRecord, attempt: Attempt) -> None:
-        """Push the images of every job of ``attempt`` that succeeded."""
-        publications = self.publications(run.workflow, self.event_for(run))
-        if not publications:
-            return
-        for job in attempt.jobs:
-            if run.job_conclusion(job, attempt.completed_at, attempt) != "success":
-                continue
-            for publication in publications:
-                if _belongs(publication, job) and publication.push is True:
-                    self._push(run, attempt, job, publication)
+        """The attempt completed on the clock (its execution had finished); nothing is left to do."""
+        if attempt.execution is not None and attempt.execution.errors:
+            self.errors += [f"run {run.id}: {error}" for error in attempt.execution.errors]
 
-    def _push(self, run: RunRecord, attempt: Attempt, job: JobRecord, publication: ImagePublication) -> None:
-        image, tags = publication.image, [tag for tag in publication.tags if isinstance(tag, str)]
-        if not isinstance(image, str) or not tags or publication.condition is not None:
-            # Unknown statically (an expression we cannot evaluate): the executor never guesses a value.
-            self.errors.append(f"run {run.id} job {job.plan.name!r}: not pushed, image or tags unknown offline")
-            return
-        source = f"{self.state.config.html_base.rstrip('/')}/{self.state.identity.full_name}"
-        labels = {key: value for key, value in publication.labels.items() if isinstance(value, str)}
-        labels.update({"org.opencontainers.image.revision": run.head_sha,
-                       "org.opencontainers.image.created": iso(attempt.completed_at),
-                       "org.opencontainers.image.source": source})
-        platforms = tuple(p for p in publication.platforms if isinstance(p, str)) or ("linux/amd64",)
+    def stop_all(self, timeout_s: float = 30.0) -> None:
+        """Ask running executions to stop and wait for them (the emulator is being reset)."""
+        with self._lock:
+            active = list(self._active)
+            self._active = []
+        for execution in active:
+            execution.stop.set()
+        for execution in active:
+            execution.done.wait(timeout_s)
+
+    # -- executing ------------------------------------------------------------------------------------------
+    def _services(self) -> Services:
+        state = self.state
+        if self._prefix is None:
+            self._prefix = tree_prefix(state.snapshot.root)
+        return Services(root=state.snapshot.root, prefix=self._prefix, repository=state.identity.full_name,
+                        default_branch=state.identity.default_branch, server_url=state.config.html_base.rstrip("/"),
+                        api_url="https://api.github.com", registry=state.registry, tokens=state.tokens,
+                        scopes=self.scopes, now=state.now, limits=self.limits, go_cache=_go_cache(),
+                        work_base=_work_base(state.snapshot.root), artifacts=state.github.artifacts,
+                        docker=self.docker)
+
+    def _tree(self, run: RunRecord) -> str:
+        """The commit whose files the run executes: its own, else (a synthesized commit) the checkout's HEAD."""
+        if run.tree_sha:
+            return run.tree_sha
+        return run.head_sha if self.state.snapshot.commit(run.head_sha) is not None else self.state.snapshot.head
+
+    def _execute(self, run: RunRecord, attempt: Attempt, execution: Execution) -> None:
         try:
-            digest = self.state.registry.push_image(registry_name(image), tags, labels=labels, platforms=platforms)
+            workflow = run.workflow.workflow
+            if workflow is None:
+                execution.errors.append(f"{run.workflow.path}: {run.workflow.error}")
+                return
+            services = self._services()
+            with Checkout(services.root, self._tree(run), services.prefix) as checkout:
+                plan = RunPlan(workflow=workflow, event=self._event(run), identity=self._identity(run, attempt),
+                               source=checkout.path, inputs=self._inputs(run),
+                               slot=lambda job_id, name, matrix: self._slot(run, attempt, job_id, name, matrix),
+                               deliver=lambda result: self._deliver(attempt, result), mint=self._mint,
+                               actions=NATIVE_ACTIONS, commit_date=self._commit_date(run))
+                execute_run(plan, services, execution)
         except HarnessError as exc:
-            self.errors.append(f"run {run.id} job {job.plan.name!r}: push of {image} failed: {exc}")
-            return
-        lines = run.pushed.setdefault(job.id, [])
-        lines.append("pushing layers")
-        lines += [f"pushed {image}:{tag}" for tag in tags]
-        lines.append(f"digest: {digest}")
+            execution.errors.append(str(exc))
+        except Exception as exc:  # an emulator bug: recorded (tests assert none), the attempt still completes
+            execution.errors.append(f"executor failed: {type(exc).__name__}: {exc}")
+        finally:
+            self._finish(attempt, execution)
 
+    def _commit_date(self, run: RunRecord) -> datetime | None:
+        commit = self.state.github.commit(run.head_sha)
+        return commit.committer_date if commit is not None else None
 
-def _belongs(publication: ImagePublication, job: JobRecord) -> bool:
-    if publication.job_id != job.plan.job_id:
-        return False
-    return all(job.plan.matrix.get(key) == value for key, value in publication.matrix.items())
+    def _mint(self, permissions: dict[str, str]) -> str:
+        token = self.state.add_workflow_token(write=permissions.get("packages") == "write")
+        self.scopes.granted[token] = dict(permissions)
+        return token
+
+    def _identity(self, run: RunRecord, attempt: Attempt) -> RunIdentity:
+        return RunIdentity(repository=self.state.identity.full_name, run_id=run.id, run_number=run.run_number,
+                           run_attempt=attempt.number, actor=run.actor, workflow=run.workflow.name,
+                           workflow_path=run.workflow.path, server_url=self.state.config.html_base.rstrip("/"),
+                           api_url="https://api.github.com")
+
+    def _inputs(self, run: RunRecord) -> dict[str, Any]:
+        workflow = run.workflow.workflow
+        trigger = workflow.node.get("on") if workflow is not None else None
+        dispatch = trigger.get("workflow_dispatch") if trigger is not None and trigger.is_mapping else None
+        declared = dispatch.get("inputs") if dispatch is not None and dispatch.is_mapping else None
+        inputs: dict[str, Any] = {}
+        for key, spec in (declared.items() if declared is not None and declared.is_mapping else []):
+            default = spec.get("default") if spec.is_mapping else None
+            inputs[key] = default.plain() if default is not None else ""
+        inputs.update(run.inputs)
+        return inputs if run.event == "workflow_dispatch" else {}
+
+    def _event(self, run: RunRecord) -> RunEvent:
+        identity = self.state.identity
+        repository = {"name": identity.name, "full_name": identity.full_name, "default_branch": identity.default_branch,
+                      "html_url": f"{self.state.config.html_base.rstrip('/')}/{identity.full_name}",
+                      "owner": {"login": identity.owner}, "private": False}
+        sender = {"login": run.actor}
+        if run.event == "pull_request" and run.pull_requests:
+            pull = self.state.github.pull(run.pull_requests[0])
+            number = run.pull_requests[0]
+            base_ref = pull.base_ref if pull else identity.default_branch
+            merge_sha = (pull.merge_commit_sha if pull else None) or run.head_sha
+            payload = {"action": "synchronize", "number": number, "repository": repository, "sender": sender,
+                       "pull_request": {"number": number, "title": pull.title if pull else "",
+                                        "head": {"ref": run.head_branch, "sha": run.head_sha},
+                                        "base": {"ref": base_ref, "sha": pull.base_sha if pull else ""},
+                                        "user": {"login": pull.user if pull else run.actor}}}
+            return RunEvent("pull_request", f"refs/pull/{number}/merge", merge_sha, payload,
+                            head_ref=run.head_branch, base_ref=base_ref)
+        ref = f"refs/heads/{run.head_branch}"
+        if run.event == "workflow_dispatch":
+            payload = {"ref": ref, "inputs": self._inputs(run), "repository": repository, "sender": sender,
+                       "workflow": run.workflow.path}
+            return RunEvent("workflow_dispatch", ref, run.head_sha, payload)
+        commit = self.state.github.commit(run.head_sha)
+        before = commit.parents[0] if commit is not None and commit.parents else _NULL_SHA
+        payload = {"ref": ref, "before": before, "after": run.head_sha, "repository": repository, "sender": sender,
+                   "pusher": {"name": run.actor}, "created": False, "deleted": False, "forced": False,
+                   "head_commit": {"id": run.head_sha, "message": commit.message if commit else "",
+                                   "timestamp": commit.committer_date.isoformat() if commit else ""}}
+        return RunEvent(run.event, ref, run.head_sha, payload)
+
+    # -- records --------------------------------------------------------------------------------------------
+    def _slot(self, run: RunRecord, attempt: Attempt, job_id: str, name: str, matrix: dict[str, Any]) -> JobSlot:
+        with self.state.github.lock:
+            record = self._record(attempt, job_id, name, matrix)
+            override = (record.outcome, record.failing_step) if record.outcome is not None else None
+            if attempt.outcome in {"cancelled", "skipped", "timed_out"}:
+                override = (attempt.outcome if attempt.outcome != "timed_out" else "cancelled", None)
+            return JobSlot(record.started_at, record.completed_at, override, carried=record.carried)
+
+    def _record(self, attempt: Attempt, job_id: str, name: str, matrix: dict[str, Any]) -> JobRecord:
+        """The attempt's record for a job, matched by name, then by job id and matrix; a job the static view did
+        not foresee (a matrix from an expression, a reusable workflow's jobs) gets a new record."""
+        taken = attempt.claimed
+        candidates = [job for job in attempt.jobs if job.id not in taken]
+        found = next((job for job in candidates if job.plan.name == name), None)
+        found = found or next((job for job in candidates if job.plan.job_id == job_id and job.plan.matrix == matrix),
+                              None)
+        if found is None:
+            sibling = next((job for job in attempt.jobs if job.plan.job_id == job_id or
+                            name.startswith(f"{job.plan.name} / ")), attempt.jobs[0] if attempt.jobs else None)
+            start = sibling.started_at if sibling else attempt.started_at
+            end = sibling.completed_at if sibling else attempt.completed_at
+            found = JobRecord(self.state.github.allocate_job_id(), JobPlan(job_id, name, dict(matrix), (), ()),
+                              attempt.started_at, start, end, ready=attempt.execution.done if attempt.execution
+                              else None)
+            attempt.jobs.append(found)
+        taken.add(found.id)
+        return found
+
+    def _deliver(self, attempt: Attempt, result: JobResult) -> None:
+        with self.state.github.lock:
+            record = next((job for job in attempt.jobs if job.plan.name == result.name
+                           and job.id in attempt.claimed), None)
+            if record is None:
+                record = self._record(attempt, result.job_id, result.name, result.matrix)
+            if record.carried:
+                return
+            record.executed = result.conclusion
+            record.executed_steps = list(result.steps)
+            record.log_text = result.log_text
+            record.annotations = list(result.annotations)
+            record.not_emulated = list(result.not_emulated)
+
+    def _finish(self, attempt: Attempt, execution: Execution) -> None:
+        with self.state.github.lock:
+            taken = attempt.claimed
+            expanded = {job.plan.job_id for job in attempt.jobs if job.id in taken}
+            leftovers = [job for job in attempt.jobs if job.id not in taken]
+            stopped = execution.stop.is_set()
+            for job in leftovers:
+                if job.carried or job.outcome is not None:
+                    continue  # kept from an earlier attempt, or ended by a cancel / an injected outcome
+                if not stopped and (job.plan.job_id in expanded or any(
+                        other.plan.name.startswith(f"{job.plan.name} / ") for other in attempt.jobs)):
+                    attempt.jobs.remove(job)  # stood for jobs the execution named differently
+                elif job.executed is None:
+                    job.executed = "failure" if execution.errors else "skipped"
+                    if execution.errors:
+                        job.log_text = "".join(f"##[error]{error}\n" for error in execution.errors)
+            finished = self.state.now()
+            # Only an execution that started in time and outlasted the planned end moves the end (a stepped clock
+            # that jumped past the end before the execution started is catching up, not late).
+            started = execution.started_at or finished
+            if started < attempt.completed_at < finished:
+                late = finished - attempt.completed_at
+                for job in attempt.jobs:
+                    if job.completed_at >= attempt.completed_at - timedelta(seconds=1):
+                        job.completed_at += late
+                attempt.completed_at = finished
+            execution.finished_at = finished
+            execution.done.set()

@@ -1,9 +1,10 @@
 """The GitHub half of the emulator's state: the repository, its workflows, runs, jobs and pull requests.
 
 All mutation goes through methods here (the HTTP control API and tests call the same ones). Runs follow the
-timeline of :mod:`cicd_acceptance.emulator.runs`; :meth:`GitHubState.refresh` notices attempts that completed
-(or were cancelled) and hands them to ``on_complete`` (the workflow executor) exactly once, then starts any pending
-re-attempt. Every attempt, first or re-run, starts in ``_start_attempt``.
+timeline of :mod:`cicd_acceptance.emulator.runs`. Every attempt, first or re-run, starts in ``_start_attempt``;
+:meth:`GitHubState.refresh` hands every attempt whose jobs are due to ``on_start`` (the workflow executor starts
+executing it) exactly once, hands attempts that completed (on the clock, and executed) or were cancelled to
+``on_complete`` exactly once, then starts any pending re-attempt.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ class GitHubState:
         self.identity = identity
         self.timings = timings or Timings()
         self.lock = threading.RLock()
+        self.on_start: Callable[[RunRecord, Attempt], None] = lambda run, attempt: None
         self.on_complete: Callable[[RunRecord, Attempt], None] = lambda run, attempt: None
         self._now = now
         self.workflows = [read_workflow(snapshot.root, path) for path in snapshot.workflow_paths()]
@@ -174,7 +176,8 @@ class GitHubState:
     # -- creating runs -----------------------------------------------------------------------------------
     def add_run(self, workflow: WorkflowInfo, *, event: str, branch: str, head_sha: str, actor: str,
                 created_at: datetime | None = None, visibility_delay: float = 0.0,
-                pull_requests: tuple[int, ...] = (), outcome: PlannedOutcome | None = None) -> RunRecord:
+                pull_requests: tuple[int, ...] = (), outcome: PlannedOutcome | None = None,
+                tree_sha: str | None = None) -> RunRecord:
         """Create a run (attempt 1). The next planned outcome of the workflow applies unless ``outcome`` is given."""
         with self.lock:
             start = created_at or self._now()
@@ -184,7 +187,8 @@ class GitHubState:
             run = RunRecord(id=run_id, workflow=workflow, run_number=number, event=event, head_branch=branch,
                             head_sha=head_sha, actor=actor, created_at=start,
                             visible_at=start + timedelta(seconds=visibility_delay),
-                            check_suite_id=_FIRST_SUITE_ID + len(self.runs) + 1, pull_requests=pull_requests)
+                            check_suite_id=_FIRST_SUITE_ID + len(self.runs) + 1, pull_requests=pull_requests,
+                            tree_sha=tree_sha)
             queue = self.planned.get(workflow.workflow_id, [])
             chosen = [outcome] if outcome else ([queue.pop(0)] if queue else [])
             self._start_attempt(run, start, chosen)
@@ -214,6 +218,12 @@ class GitHubState:
                 # On a re-run, an outcome planned for a job that does not run again has nothing to apply to.
                 self._set_job(run, outcome, strict=rerun is None)
         return attempt
+
+    def allocate_job_id(self) -> int:
+        """A fresh job id (for a job the execution adds: a matrix from an expression, a reusable workflow's)."""
+        with self.lock:
+            self._next_job_id += 1
+            return self._next_job_id - 1
 
     def plan_outcome(self, workflow: str | int, outcome: PlannedOutcome) -> None:
         """Queue an outcome for the next run of ``workflow`` created after this call."""
@@ -300,17 +310,42 @@ class GitHubState:
 
     # -- time passing ------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Perform effects of attempts that completed by now and start pending re-attempts."""
+        """Start executing attempts that are due, complete those that ended, start pending re-attempts."""
         now = self._now()
         with self.lock:
             for run in self.runs:
-                while run.effects_done < len(run.attempts) and now >= run.attempts[run.effects_done].completed_at:
+                self._start_due(run, now)
+                while run.effects_done < len(run.attempts) and now >= run.attempts[run.effects_done].completed_at \
+                        and run.attempts[run.effects_done].executed():
                     attempt = run.attempts[run.effects_done]
                     run.effects_done += 1
                     self.on_complete(run, attempt)
                     if run.reattempts_pending and run.effects_done == len(run.attempts):
                         run.reattempts_pending -= 1
                         self._start_attempt(run, attempt.completed_at + timedelta(seconds=10), [])
+                        self._start_due(run, now)
+
+    def _start_due(self, run: RunRecord, now: datetime) -> None:
+        while run.started < len(run.attempts):
+            attempt = run.attempts[run.started]
+            first = min((job.started_at for job in attempt.jobs), default=attempt.completed_at)
+            if now < first:
+                return
+            run.started += 1
+            if attempt.jobs and attempt.outcome != "startup_failure":
+                self.on_start(run, attempt)
+
+    def settle(self, timeout_s: float = 900.0) -> None:
+        """Wait until every execution of an attempt that is due to have completed by now has finished, then
+        refresh (the Python API and a stepped clock see conclusions decided, never a race)."""
+        self.refresh()
+        now = self._now()
+        with self.lock:
+            pending = [attempt.execution for run in self.runs for attempt in run.attempts
+                       if attempt.execution is not None and attempt.completed_at <= now]
+        for execution in pending:
+            execution.done.wait(timeout_s)
+        self.refresh()
 
     # -- commit statuses ---------------------------------------------------------------------------------
     def add_status(self, sha: str, state: str, *, context: str = "default", description: str | None = None,

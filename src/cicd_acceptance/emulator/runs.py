@@ -3,14 +3,18 @@
 When an attempt starts, every job gets planned start and end times (a job starts when the jobs it ``needs`` end);
 status is then a pure function of the time asked about, so a test stepping the clock and a server running at
 ``--speed 60`` see the same sequence: ``queued`` -> ``in_progress`` -> ``completed``. Conclusions are derived at
-read time from the planned outcomes, so an outcome set after the run was created still applies until it completes.
+read time: from the workflow's execution (:mod:`cicd_acceptance.emulator.runtime`) recorded on each job, unless an
+outcome was injected through the control API (fault injection for tests), which wins. An attempt whose execution
+has not finished stays ``in_progress`` whatever the clock says.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from cicd_acceptance.emulator.workflow_view import JobPlan, WorkflowInfo
 from cicd_acceptance.errors import ConfigError
@@ -57,18 +61,26 @@ class JobRecord:
     created_at: datetime
     started_at: datetime
     completed_at: datetime
-    outcome: str | None = None
+    outcome: str | None = None  # injected through the control API: wins over the execution
     failing_step: str | None = None
+    executed: str | None = None  # the conclusion the execution decided
+    executed_steps: list[Any] = field(default_factory=list)  # runtime StepRecords
     log_text: str = ""  # the job's log as the workflow executor wrote it ("" = not executed: rendered from steps)
+    annotations: list[Any] = field(default_factory=list)
+    not_emulated: list[str] = field(default_factory=list)  # steps whose action the emulator did not run
+    ready: threading.Event | None = None  # set when the attempt's execution finished (None: nothing to wait for)
     carried: bool = False  # copied unchanged from the previous attempt (a re-run of failed jobs only)
 
     def status(self, now: datetime) -> str:
-        if now >= self.completed_at:
+        if now >= self.completed_at and (self.ready is None or self.ready.is_set()):
             return "completed"
         return "in_progress" if now >= self.started_at else "queued"
 
     def steps(self, now: datetime, conclusion: str | None) -> list[StepView]:
-        """Steps split the job's time evenly; a failing job fails at its failing step and skips the rest."""
+        """Executed steps as they ran; without an execution, steps split the job's time evenly and a failing job
+        fails at its failing step and skips the rest."""
+        if self.executed_steps and self.outcome is None:
+            return [_view(step, now) for step in self.executed_steps]
         names = self.plan.steps
         span = (self.completed_at - self.started_at) / max(len(names), 1)
         failing = _failing_index(names, self.failing_step) if conclusion in {"failure", "timed_out"} else None
@@ -90,6 +102,16 @@ class JobRecord:
         return views
 
 
+def _view(step: Any, now: datetime) -> StepView:
+    if step.conclusion in {"skipped", "cancelled"} or now >= step.completed_at:
+        started = None if step.conclusion == "skipped" else step.started_at
+        ended = None if step.conclusion == "skipped" else step.completed_at
+        return StepView(step.name, step.number, "completed", step.conclusion, started, ended)
+    if now >= step.started_at:
+        return StepView(step.name, step.number, "in_progress", None, step.started_at, None)
+    return StepView(step.name, step.number, "queued", None, None, None)
+
+
 def _failing_index(names: tuple[str, ...], failing_step: str | None) -> int:
     if failing_step is not None and failing_step in names:
         return names.index(failing_step)
@@ -105,13 +127,23 @@ class Attempt:
     completed_at: datetime
     jobs: list[JobRecord]
     outcome: str | None = None
+    execution: Any = None  # the runtime Execution of this attempt (None: not executed)
+    claimed: set[int] = field(default_factory=set)  # ids of job records the execution has taken
     cancelled_at: datetime | None = None  # set by a cancel request; the attempt ended then
 
+    def executed(self) -> bool:
+        """Whether nothing is left to wait for before the attempt may complete (a cancelled one ends at once)."""
+        return self.execution is None or self.cancelled_at is not None or self.execution.done.is_set()
+
     def cancel(self, now: datetime) -> None:
-        """End the attempt at ``now``: jobs still queued or running end then, ``cancelled``."""
+        """End the attempt at ``now``: jobs still queued or running end then, ``cancelled``; its execution stops
+        at the next step."""
         self.cancelled_at = now
         self.completed_at = now
+        if self.execution is not None:
+            self.execution.stop.set()
         for job in self.jobs:
+            job.ready = None
             if job.completed_at > now:
                 job.started_at = min(job.started_at, now)
                 job.completed_at = now
@@ -136,7 +168,10 @@ class RunRecord:
     pull_requests: tuple[int, ...] = ()
     effects_done: int = 0  # attempts whose effects (image pushes) were performed
     reattempts_pending: int = 0
-    pushed: dict[int, list[str]] = field(default_factory=dict)  # job id -> log lines of what it pushed
+    tree_sha: str | None = None  # the commit whose files the run executes (None: head_sha)
+    inputs: dict[str, Any] = field(default_factory=dict)  # workflow_dispatch inputs given
+    started: int = 0  # attempts whose execution was started
+    pushed: dict[int, list[str]] = field(default_factory=dict)  # job id -> push lines of a job without a log
 
     @property
     def current(self) -> Attempt:
@@ -155,9 +190,11 @@ class RunRecord:
 
     def status(self, now: datetime, attempt: Attempt | None = None) -> str:
         chosen = attempt or self.latest(now)
-        if now >= chosen.completed_at:
+        if now >= chosen.completed_at and chosen.executed():
             return "completed"
-        return "in_progress" if any(job.status(now) != "queued" for job in chosen.jobs) else "queued"
+        if now >= chosen.completed_at or any(job.status(now) != "queued" for job in chosen.jobs):
+            return "in_progress"
+        return "queued"
 
     def job_conclusion(self, job: JobRecord, now: datetime, attempt: Attempt | None = None) -> str | None:
         """A job's conclusion at ``now`` (None until it completes)."""
@@ -168,6 +205,8 @@ class RunRecord:
             return chosen.outcome
         if job.outcome is not None:
             return job.outcome
+        if job.executed is not None:
+            return job.executed
         needed = [other for other in chosen.jobs if other.plan.job_id in job.plan.needs]
         if any(self.job_conclusion(other, now, chosen) != "success" for other in needed):
             return "skipped"

@@ -1,24 +1,30 @@
 """Seeded history, so a fresh emulator looks like a repository where the plan's work already landed.
 
-* The default branch's HEAD has a completed, successful run of every workflow triggered by a push to it
-  (event ``push``), except workflows that publish images: those have an *older* successful build (at HEAD's first
-  parent), whose pushes leave older images in the registry (``sha-<older>`` + ``latest``), so checks for new tags
-  after a dispatch are meaningful.
-* The pull request merged into HEAD has a completed, successful run of every ``pull_request`` workflow on its head
-  commit (HEAD's second parent when HEAD is a merge, else a synthesized commit); pulls-for-commit, pulls/get and
-  check-runs agree with it.
+* The default branch's HEAD has a completed run of every workflow triggered by a push to it (event ``push``),
+  except workflows that build images (a step uses docker/build-push-action or runs ``docker``): those have an
+  *older* build (labelled with HEAD's first parent, executing HEAD's files), whose pushes leave older images in the
+  registry (``sha-<older>`` + ``latest``), so checks for new tags after a dispatch are meaningful.
+* The pull request merged into HEAD has a completed run of every ``pull_request`` workflow on its head commit
+  (HEAD's second parent when HEAD is a merge, else a synthesized commit that executes HEAD's files);
+  pulls-for-commit, pulls/get and check-runs agree with it.
+
+Every seeded run is executed like any other (the target's tests decide its conclusion); which workflows count as
+image builds is read from their steps, never from the static publication plan.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from cicd_acceptance.emulator.github_state import PlannedOutcome, PullRecord
+from cicd_acceptance.emulator.github_state import PullRecord
 from cicd_acceptance.emulator.repo import Commit
+from cicd_acceptance.emulator.workflow_view import WorkflowInfo
+from cicd_acceptance.workflows.triggers import Trigger
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
@@ -27,6 +33,7 @@ __all__ = ["SEEDED_PULL_BRANCH", "SEEDED_PULL_NUMBER", "seed_history"]
 
 SEEDED_PULL_NUMBER = 12
 SEEDED_PULL_BRANCH = "ci-cd-build-automation"
+_MAX_CHANGED = 10_000
 # GitHub's merge-commit subject: the pull's number and head branch when HEAD was merged through the web UI.
 _MERGE_SUBJECT = re.compile(r"^Merge pull request #(?P<number>\d+) from [^/\s]+/(?P<branch>\S+)")
 
@@ -59,6 +66,41 @@ def _older(state: EmulatorState, head: Commit) -> Commit:
     return commit
 
 
+_DOCKER_COMMAND = re.compile(r"(^|[\s;&|(])docker\s+(push|buildx|build)\b", re.MULTILINE)
+
+
+def builds_images(info: WorkflowInfo) -> bool:
+    """Whether a step of the workflow builds images (read from the steps, not from any plan)."""
+    if info.workflow is None:
+        return False
+    return any(step.uses_action("docker/build-push-action") or _DOCKER_COMMAND.search(step.run or "") is not None
+               for job in info.workflow.jobs.values() for step in job.steps)
+
+
+def _changed_paths(state: EmulatorState, head: Commit) -> list[str] | None:
+    """Files the push of HEAD changed (relative to the checkout folder); None when git cannot tell."""
+    if not head.parents:
+        return list(state.snapshot.files)
+    try:
+        done = subprocess.run(["git", "diff", "--name-only", "--relative", "-z", head.parents[0], head.sha],
+                              cwd=state.snapshot.root, capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return [path for path in done.stdout.decode("utf-8", errors="replace").split("\0") if path][:_MAX_CHANGED]
+
+
+def _push_runs(trigger: Trigger, branch: str, changed: list[str] | None) -> bool:
+    """Whether GitHub starts a run for the push of ``branch``: branch filters, then path filters (a run when at
+    least one changed path passes them)."""
+    if not trigger.admits_branch(branch):
+        return False
+    if changed is None or (trigger.paths is None and trigger.paths_ignore is None):
+        return True
+    return any(trigger.admits_path(path) for path in changed)
+
+
 def seed_history(state: EmulatorState) -> None:
     """Seed pulls, runs and (through the executor) older images; see the module docstring."""
     github, identity = state.github, state.identity
@@ -76,8 +118,8 @@ def seed_history(state: EmulatorState) -> None:
         base_ref=branch,
         base_sha=head.parents[0] if head.parents else head.sha, merge_commit_sha=head.sha,
         created_at=now - timedelta(hours=4), merged_at=now - timedelta(hours=1)))
-    success = PlannedOutcome("success")
     older = _older(state, head)
+    changed = _changed_paths(state, head)
     for info in github.workflows:
         if info.workflow is None:
             continue
@@ -85,9 +127,9 @@ def seed_history(state: EmulatorState) -> None:
         if "pull_request" in triggers and triggers["pull_request"].admits_branch(branch):
             github.add_run(info, event="pull_request", branch=pull.head_ref, head_sha=pr_head.sha,
                            actor=identity.owner, created_at=now - timedelta(hours=3), pull_requests=(pull.number,),
-                           outcome=success)
-        if "push" in triggers and triggers["push"].admits_branch(branch):
-            publishes = state.executor.publishes(info)
+                           tree_sha=None if pr_head.sha not in github.extra_commits else head.sha)
+        if "push" in triggers and _push_runs(triggers["push"], branch, changed):
+            publishes = builds_images(info)
             github.add_run(info, event="push", branch=branch, head_sha=older.sha if publishes else head.sha,
                            actor=identity.owner, created_at=now - timedelta(hours=48 if publishes else 1),
-                           outcome=success)
+                           tree_sha=head.sha)

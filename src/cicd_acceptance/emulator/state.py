@@ -87,6 +87,7 @@ class EmulatorState:
         self.read_only_token = (self.tokens.add(self.config.read_only_token, write=False, limit=self.config.pat_limit)
                                 if self.config.read_only_token else None)
         self.executor = Executor(self)
+        self.github.on_start = self.executor.on_start
         self.github.on_complete = self.executor.on_complete
         if self.config.seed:
             self._seed()
@@ -97,7 +98,7 @@ class EmulatorState:
 
     def _seed(self) -> None:
         seed_history(self)
-        self.github.refresh()
+        self.github.settle()
 
     # -- the Python control API ----------------------------------------------------------------------------
     @property
@@ -110,9 +111,10 @@ class EmulatorState:
         return self.clock.now()
 
     def advance(self, seconds: float) -> datetime:
-        """Step emulated time and perform what became due (run completions and their image pushes)."""
+        """Step emulated time and perform what became due: executions of attempts that started (waited for when
+        they are due to have completed, so conclusions are decided) and completions."""
         self.clock.advance(seconds)
-        self.github.refresh()
+        self.github.settle()
         return self.clock.now()
 
     def add_fault(self, fault: Fault | str) -> Fault:
@@ -149,7 +151,7 @@ class EmulatorState:
         created = self.now() - timedelta(seconds=age_seconds)
         run = self.github.add_run(info, event=event, branch=ref, head_sha=sha, actor=actor or self.identity.owner,
                                   created_at=created, outcome=PlannedOutcome(conclusion, job, step))
-        self.github.refresh()
+        self.github.settle()
         return run
 
     def plan_outcome(self, workflow: str | int, conclusion: str, *, job: str | None = None,
@@ -163,6 +165,7 @@ class EmulatorState:
 
     def reset(self) -> None:
         """Back to the freshly seeded state: clock, runs, images, faults, request log and rate limits."""
+        self.executor.stop_all()
         with self.github.lock:
             self.clock.reset()
             self.github.reset()
@@ -171,4 +174,6 @@ class EmulatorState:
             self.requests.reset()
             self.rate.reset()
             if self.config.seed:
-                self._seed()
+                seed_history(self)
+        # Outside the lock: the seeded runs' executions record their results under it.
+        self.github.settle()

@@ -1,6 +1,6 @@
 """The HTTP layer under :class:`~cicd_acceptance.github.client.GitHubClient`: auth, ETags, retries, counting.
 
-Rules, all from GitHub's "best practices" page (see docs/reference API-FACTS.md):
+Rules, all from GitHub's REST API "best practices" documentation:
 
 * ``Authorization: Bearer`` goes only to the API origin (a ``Link`` or redirect elsewhere gets no token).
 * GETs are cached by URL with their ``ETag``; the next GET sends ``If-None-Match`` and a 304 returns the cached
@@ -30,7 +30,13 @@ import tenacity
 
 from cicd_acceptance.errors import ConfigError, GitHubAPIError, RateLimited
 from cicd_acceptance.github.failures import error_for, is_transient, rate_limit_hint, server_date
-from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, bounded_chunks
+from cicd_acceptance.httpbounds import (
+    ACCEPT_ENCODING,
+    BodyRefused,
+    body_chunks,
+    bounded_chunks,
+    bounded_response_hook,
+)
 from cicd_acceptance.secret import Secret
 
 __all__ = ["ApiResponse", "ApiSession", "ClientStats"]
@@ -41,6 +47,7 @@ CACHE_ENTRIES = 2048  # ETag cache bound: far above one acceptance run, small en
 MAX_PAGES = 100  # 10,000 items at per_page=100: far above what acceptance lists, and a stop for endless paging
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # decoded body; a page of 100 runs is about half a megabyte
 DEADLINE_S = 120.0  # one attempt, headers to last byte
+REDIRECT_BODY_BYTES = 64 * 1024  # a redirect's body is never used
 MAX_LIMIT_BACKOFF_S = 300.0
 
 
@@ -155,10 +162,14 @@ class ApiSession:
         self._stats = ClientStats()
         self._server_date: datetime | None = None
         auth = _OriginBearer(token, (base.raw_scheme, base.raw_host, base.port)) if token else None
+        # httpx reads a redirect's body itself before following it: bound that read too.
+        redirect_bodies = bounded_response_hook(limit=REDIRECT_BODY_BYTES, deadline_s=deadline_s, clock=clock,
+                                                on_refused=_redirect_refused)
         self._http = httpx.Client(
             base_url=base, transport=transport, auth=auth, timeout=timeout_s,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": api_version,
-                     "User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING})
+                     "User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            event_hooks={"response": [lambda response: redirect_bodies(response) if response.is_redirect else None]})
 
     @property
     def base_url(self) -> str:
@@ -389,6 +400,11 @@ class ApiSession:
         raise GitHubAPIError("request failed", method=call.method, url=call.url)  # pragma: no cover
 
 
+def _redirect_refused(response: httpx.Response, exc: BodyRefused) -> GitHubAPIError:
+    return GitHubAPIError(f"redirect: {exc.reason}", method=response.request.method, url=str(response.request.url),
+                          status_code=None if exc.transient else response.status_code)
+
+
 def _body_chunks(response: httpx.Response, *, limit: int, deadline: float,
                  clock: Callable[[], float]) -> Iterator[bytes]:
     """The decoded body as it arrives, bounded; an in-memory transport's answer arrives read (and decoded)."""
@@ -402,17 +418,8 @@ def _body_chunks(response: httpx.Response, *, limit: int, deadline: float,
 
 def _read_bounded(response: httpx.Response, *, deadline: float, clock: Callable[[], float], limit: int) -> bytes:
     """The decoded body, read chunk by chunk as it arrives (:func:`cicd_acceptance.httpbounds.bounded_chunks`)."""
-    try:
-        content = response.content  # an in-memory transport's answer arrives read (and decoded) already
-    except httpx.ResponseNotRead:
-        pass
-    else:
-        if len(content) > limit:
-            raise BodyRefused(f"the answer is larger than {limit} bytes (decoded); refused", transient=False)
-        return content
-    # iter_raw() without a chunk size yields what arrives: a chunk size would wait for 16 KiB between checks.
-    return b"".join(bounded_chunks(response.iter_raw(), encoding=response.headers.get("content-encoding", ""),
-                                   limit=limit, deadline=deadline, clock=clock))
+    raw, encoding = body_chunks(response)
+    return b"".join(bounded_chunks(raw, encoding=encoding, limit=limit, deadline=deadline, clock=clock))
 
 
 def _date(response: httpx.Response) -> datetime | None:

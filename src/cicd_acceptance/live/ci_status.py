@@ -1,6 +1,6 @@
 """Is CI green for a commit? Find the run(s) of a workflow for a head SHA and event, and judge them strictly.
 
-Rules (API-FACTS "Listing runs, runs and jobs"; issue 4 section 3):
+Rules (GitHub's documentation of listing workflow runs and their jobs):
 
 * "No run yet" is *pending*: we wait within a grace period and then report pending, never success.
 * Only ``completed`` + ``success`` is green. ``cancelled``, ``skipped``, ``neutral``, ``timed_out``,

@@ -91,8 +91,11 @@ class PushTarget:
         return f"{self.image_path}:{self.tag}".lower()
 
     def shows(self, line: str) -> bool:
+        # A push line names the reference with a push word; a real log also lists the tags where nothing is pushed
+        # (docker/metadata-action's output, the build step's inputs), which must not count as pushed.
         lowered = line.lower()
-        return self.needle in lowered or bool(self.digest and self.digest in lowered)
+        pushing = self.needle in lowered and ("push" in lowered or "naming to" in lowered)
+        return pushing or bool(self.digest and self.digest in lowered)
 
 
 def push_quotes(github: GitHubClient, repo: str, run_id: int, jobs: Sequence[Job], targets: Iterable[PushTarget],

@@ -77,6 +77,11 @@ def _platform(raw: object) -> str | None:
     return "/".join(str(p) for p in parts if p) or None
 
 
+MAX_INDEX_ENTRIES = 256
+"""Largest image index verified: a multi-platform build with attestations has a handful of entries."""
+MAX_LAYERS = 1024
+
+
 def parse_manifest(body: bytes, *, digest: str, content_type: str, url: str) -> Manifest:
     """Parse an image index / manifest list or an image manifest (OCI or docker v2)."""
     data = _json_object(body, "manifest", url)
@@ -91,10 +96,15 @@ def parse_manifest(body: bytes, *, digest: str, content_type: str, url: str) -> 
     if children is not None:
         if not isinstance(children, list):
             raise _bad("index 'manifests' is not a list", url)
+        if len(children) > MAX_INDEX_ENTRIES:  # refused before a descriptor is built for each
+            raise _bad(f"the index lists {len(children)} manifests, more than the {MAX_INDEX_ENTRIES} a build's "
+                       "image may have; not verified", url)
         return Manifest(digest=digest, media_type=media_type, manifests=tuple(_descriptor(c, url) for c in children))
     layers = data.get("layers") or []
     if not isinstance(layers, list):
         raise _bad("manifest 'layers' is not a list", url)
+    if len(layers) > MAX_LAYERS:
+        raise _bad(f"the manifest lists {len(layers)} layers, more than {MAX_LAYERS}; not verified", url)
     return Manifest(digest=digest, media_type=media_type, config=_descriptor(data.get("config"), url),
                     layers=tuple(_descriptor(layer, url) for layer in layers))
 

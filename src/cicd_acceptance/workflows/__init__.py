@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate, evaluate_if, interpolate
 from cicd_acceptance.workflows.model import (
     Job,
@@ -20,7 +23,6 @@ from cicd_acceptance.workflows.model import (
     load_workflow,
     parse_workflow,
 )
-from cicd_acceptance.workflows.publication import BuildEvent, ImagePublication, PublicationPlan, publication_plan
 from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file, load_yaml_text
 
 __all__ = [
@@ -45,3 +47,13 @@ __all__ = [
     "parse_workflow",
     "publication_plan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The publication plan loads on first use: the emulator's executor imports the model and the evaluator from
+    # this package and must not load the static plan (it executes workflows instead).
+    if name in {"ImagePublication", "PublicationPlan", "publication_plan"}:
+        from cicd_acceptance.workflows import publication
+
+        return getattr(publication, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

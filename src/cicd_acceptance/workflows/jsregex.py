@@ -92,14 +92,16 @@ def split_slashed(pattern: str) -> tuple[str, str] | None:
     return pattern[1:last], pattern[last + 1:]
 
 
-def compile_js(source: str, flags: str = "") -> JsRegex:
-    """``new RegExp(source, flags)`` as a time-boundable ``regex`` pattern."""
+def compile_js(source: str, flags: str = "", *, node_major: int = 20) -> JsRegex:
+    """``new RegExp(source, flags)`` as a time-boundable ``regex`` pattern, as Node ``node_major`` reads it (20 runs
+    metadata-action v5; 24, which runs v6, also knows ES2025 ``(?i:...)`` modifiers, which this translation does
+    not evaluate: :class:`JsRegexLimit` there, a SyntaxError on Node 20)."""
     if len(source) > MAX_PATTERN_CHARS:
         raise JsRegexLimit(f"regular expression longer than {MAX_PATTERN_CHARS} characters")
     for flag in flags:
         if flag not in "dgimsuvy" or flags.count(flag) > 1:
             raise JsRegexError(f"Invalid flags supplied to RegExp constructor '{flags}'")
-    translated, groups = _Translator(source, flags).run()
+    translated, groups = _Translator(source, flags, node_major).run()
     py_flags = regex.VERSION0 | (regex.IGNORECASE if "i" in flags else 0)
     try:
         compiled = regex.compile(translated, py_flags)
@@ -150,7 +152,8 @@ def _run(pattern: JsRegex, subject: str, position: int, deadline: float, bound: 
 class _Translator:
     """One pass over a JavaScript pattern, writing the equivalent ``regex`` (VERSION0) pattern."""
 
-    def __init__(self, source: str, flags: str) -> None:
+    def __init__(self, source: str, flags: str, node_major: int = 20) -> None:
+        self.node_major = node_major
         self.src = source
         self.flags = flags
         self.unicode = "u" in flags or "v" in flags
@@ -261,8 +264,9 @@ class _Translator:
             self.out.append(f"(?P<{named.group(1)}>")
             self.pos += named.end()
             return
-        # Node 20, which runs the actions, has no (?i:...) modifiers (they came with ES2025): a SyntaxError there.
-        raise self.error("Invalid group")
+        if self.node_major >= 24 and regex.match(r"\(\?[ims]*(?:-[ims]*)?:", rest) and not rest.startswith("(?-:"):
+            raise JsRegexLimit(f"/{self.src}/{self.flags}: group modifiers are not evaluated by this emulation")
+        raise self.error("Invalid group")  # Node 20 has no (?i:...) modifiers (they came with ES2025)
 
     def escape(self) -> bool:
         if self.pos + 1 >= len(self.src):

@@ -492,7 +492,8 @@ class _Engine:
         if isinstance(subject, Unknown) or unknown_text(source) or unknown_text(flags):
             return _opaque(f"{tag.text} applied to {_display(subject)}")
         try:
-            return js_string_match(subject, compile_js(source, flags), timeout=self.timeout)
+            node = 24 if self.inputs.major_version >= 6 else 20  # the Node version each major runs on
+            return js_string_match(subject, compile_js(source, flags, node_major=node), timeout=self.timeout)
         except JsRegexLimit as exc:
             self.notes.append(f"tag {tag.text[:200]!r}: {exc}; the result is unknown")
             return _opaque(f"{tag.text[:200]}: {'timed out' if isinstance(exc, JsRegexTimeout) else 'too large'}")

@@ -1,0 +1,290 @@
+"""The emulator's runtime on small workflows: matrices from expressions, reusable workflows, artifacts, actions it
+does not know, workflow commands, masks and job tokens. Each workflow is committed to a sample repository and
+dispatched; the assertions read the executed job records and the artifact store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
+from cicd_acceptance.emulator.runs import JobRecord, RunRecord
+from tests.emulator.sample_repo import git, make_sample_repo, write_files
+
+MATRIX_YML = """\
+name: Matrix
+on: workflow_dispatch
+jobs:
+  plan:
+    runs-on: ubuntu-latest
+    outputs:
+      targets: ${{ steps.list.outputs.targets }}
+    steps:
+      - id: list
+        run: echo 'targets=["amd64","arm64"]' >> "$GITHUB_OUTPUT"
+  build:
+    needs: plan
+    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: true
+      matrix:
+        arch: ${{ fromJSON(needs.plan.outputs.targets) }}
+        include:
+          - arch: arm64
+            slow: true
+    steps:
+      - run: echo "arch=${{ matrix.arch }} slow=${{ matrix.slow || false }} index=${{ strategy.job-index }}"
+  after-failure:
+    needs: build
+    if: failure()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo never
+"""
+
+REUSABLE_YML = """\
+name: Release
+on: workflow_dispatch
+jobs:
+  call:
+    uses: ./.github/workflows/reusable.yml
+    with:
+      greeting: hello
+  use:
+    needs: call
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "got ${{ needs.call.outputs.said }}"
+"""
+
+CALLED_YML = """\
+name: Reusable
+on:
+  workflow_call:
+    inputs:
+      greeting:
+        type: string
+      who:
+        type: string
+        default: world
+    outputs:
+      said:
+        value: ${{ jobs.say.outputs.text }}
+jobs:
+  say:
+    runs-on: ubuntu-latest
+    outputs:
+      text: ${{ steps.s.outputs.text }}
+    steps:
+      - id: s
+        run: echo "text=${{ inputs.greeting }} ${{ inputs.who }}" >> "$GITHUB_OUTPUT"
+"""
+
+ARTIFACTS_YML = """\
+name: Artifacts
+on: workflow_dispatch
+permissions:
+  contents: read
+jobs:
+  make:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p out && echo built > out/app.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: app
+          path: out/
+      - uses: some-org/unknown-action@v1
+      - run: |
+          echo "::add-mask::s3cr3t-value"
+          echo "the value is s3cr3t-value"
+          echo "::error file=main.go,line=7::something is wrong"
+          echo "token ${{ secrets.GITHUB_TOKEN }}"
+  use:
+    needs: make
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: app
+          path: got
+      - run: cat got/app.txt
+"""
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = make_sample_repo(tmp_path_factory.mktemp("runtime-repo"))
+    write_files(repo, {".github/workflows/matrix.yml": MATRIX_YML, ".github/workflows/release.yml": REUSABLE_YML,
+                       ".github/workflows/reusable.yml": CALLED_YML, ".github/workflows/artifacts.yml": ARTIFACTS_YML})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "More workflows")
+    return repo
+
+
+def executed(repo: Path, workflow: str) -> tuple[EmulatorState, RunRecord]:
+    state = EmulatorState(repo, EmulatorConfig(speed=0, seed=False))
+    run = state.dispatch(workflow, visibility_delay=0)
+    state.advance(3600)
+    assert state.executor.errors == []
+    return state, run
+
+
+def job(run: RunRecord, name: str) -> JobRecord:
+    found = [record for record in run.current.jobs if record.plan.name == name]
+    assert found, f"no job {name!r} in {[record.plan.name for record in run.current.jobs]}"
+    return found[0]
+
+
+def test_a_matrix_from_a_job_output_with_include_and_a_failure_condition(repo: Path) -> None:
+    state, run = executed(repo, "matrix.yml")
+    assert run.conclusion(state.now()) == "success"
+    assert "arch=amd64 slow=false index=0" in job(run, "build (amd64)").log_text
+    assert "arch=arm64 slow=true index=1" in job(run, "build (arm64, true)").log_text
+    assert job(run, "after-failure").executed == "skipped"
+
+
+def test_a_reusable_workflow_of_the_repository_runs_with_its_inputs_and_outputs(repo: Path) -> None:
+    state, run = executed(repo, "release.yml")
+    assert run.conclusion(state.now()) == "success"
+    assert job(run, "call / say").executed == "success"
+    assert "got hello world" in job(run, "use").log_text
+
+
+def test_artifacts_unknown_actions_workflow_commands_and_masks(repo: Path) -> None:
+    state, run = executed(repo, "artifacts.yml")
+    assert run.conclusion(state.now()) == "success"
+    make, use = job(run, "make"), job(run, "use")
+    [artifact] = state.github.artifacts.for_run(run.id)
+    assert artifact.name == "app"
+    assert "built" in use.log_text  # downloaded by the next job
+    assert make.not_emulated == ["Run some-org/unknown-action@v1"]
+    assert "some-org/unknown-action@v1 is not emulated" in make.log_text
+    assert "the value is ***" in make.log_text
+    # As on GitHub, the script is logged before it runs (and before the mask exists); its output is masked.
+    assert not any(line.endswith("Z the value is s3cr3t-value") for line in make.log_text.splitlines())
+    assert "token ***" in make.log_text
+    levels = {(a.level, a.path, a.line, a.message) for a in make.annotations}
+    assert ("failure", "main.go", 7, "something is wrong") in levels
+    assert any(a.level == "warning" and "not emulated" in a.message for a in make.annotations)
+
+
+DOCKER_YML = """\
+name: Docker in run steps
+on: workflow_dispatch
+permissions:
+  contents: read
+  packages: write
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        platform: [linux/amd64, linux/arm64]
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "${{ secrets.GITHUB_TOKEN }}" | docker login ghcr.io -u "${{ github.actor }}" --password-stdin
+      - id: build
+        run: |
+          docker buildx build --platform ${{ matrix.platform }} -f Dockerfile.gateway \\
+            --label org.opencontainers.image.revision=${{ github.sha }} \\
+            --output type=image,name=ghcr.io/${{ github.repository }}-gateway,push-by-digest=true,push=true . \\
+            | tee build.log
+          echo "digest=$(sed -n 's/^digest: digest: //p' build.log)" >> "$GITHUB_OUTPUT"
+      - run: mkdir -p digests && touch "digests/${{ steps.build.outputs.digest }}"
+      - uses: actions/upload-artifact@v4
+        with:
+          name: digests-${{ strategy.job-index }}
+          path: digests/*
+  merge:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          path: digests
+      - run: echo "${{ secrets.GITHUB_TOKEN }}" | docker login ghcr.io -u "${{ github.actor }}" --password-stdin
+      - run: |
+          docker buildx imagetools create -t ghcr.io/${{ github.repository }}-gateway:sha-${{ github.sha }} \\
+            $(for d in digests/*/*; do echo "ghcr.io/${{ github.repository }}-gateway@$(basename "$d")"; done)
+"""
+
+
+def test_docker_in_run_steps_pushes_by_digest_and_merges_an_index(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    write_files(repo, {".github/workflows/docker.yml": DOCKER_YML})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Docker workflow")
+    state, run = executed(repo, "docker.yml")
+    logs = "\n".join(record.log_text for record in run.current.jobs)
+    assert run.conclusion(state.now()) == "success", logs
+    head = state.snapshot.head
+    name = "example/stream-monitor-gateway"
+    assert state.registry.tags(name) == [f"sha-{head}"]
+    index = state.registry.manifest(name, f"sha-{head}")
+    assert index is not None
+    entries = json.loads(index.body)["manifests"]
+    platforms = {(entry.get("platform") or {}).get("architecture") for entry in entries}
+    assert {"amd64", "arm64"} <= platforms
+    assert "Login Succeeded" in logs
+
+
+COMPOSITE_ACTION = """\
+name: Greet
+inputs:
+  who:
+    description: whom to greet
+    default: world
+outputs:
+  greeting:
+    value: ${{ steps.say.outputs.text }}
+runs:
+  using: composite
+  steps:
+    - id: say
+      shell: bash
+      run: echo "text=hello ${{ inputs.who }}" >> "$GITHUB_OUTPUT"
+"""
+
+COMPOSITE_YML = """\
+name: Composite
+on: workflow_dispatch
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: greet
+        uses: ./.github/actions/greet
+        with:
+          who: octocat
+      - run: echo "said ${{ steps.greet.outputs.greeting }}"
+"""
+
+
+def test_a_local_composite_action_runs_its_steps_with_inputs_and_outputs(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    write_files(repo, {".github/workflows/composite.yml": COMPOSITE_YML,
+                       ".github/actions/greet/action.yml": COMPOSITE_ACTION})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Composite action")
+    state, run = executed(repo, "composite.yml")
+    [greet] = run.current.jobs
+    assert run.conclusion(state.now()) == "success", greet.log_text
+    assert "said hello octocat" in greet.log_text
+
+
+def test_path_filters_decide_whether_the_seeded_push_runs(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    docs_only = "name: Docs\non:\n  push:\n    branches: [main]\n    paths: ['docs/**']\njobs:\n  d:\n" \
+                "    runs-on: ubuntu-latest\n    steps:\n      - run: echo docs\n"
+    any_yaml = docs_only.replace("Docs", "Workflows").replace("'docs/**'", "'.github/**'")
+    write_files(repo, {".github/workflows/docs.yml": docs_only, ".github/workflows/workflows.yml": any_yaml})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Docs and workflow checks")
+    state = EmulatorState(repo, EmulatorConfig(speed=0))
+    seeded = {run.workflow.file_name for run in state.github.runs if run.event == "push"}
+    assert "workflows.yml" in seeded  # the push changed .github/ files
+    assert "docs.yml" not in seeded  # and nothing under docs/: GitHub starts no run
