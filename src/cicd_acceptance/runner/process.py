@@ -58,9 +58,22 @@ class Completed:
     truncated: bool
 
 
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the command's whole process group, but only while its leader is not yet reaped: a reaped pid may
+    already belong to someone else's new process group."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _exited(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the command has exited, without reaping it (its pid, and so its group, stays reserved)."""
+    if proc.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s: float, output_bytes: int,
@@ -83,12 +96,13 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
             selector.register(stream, selectors.EVENT_READ)
             while True:
                 now = clock()
-                if exited_at is None and proc.poll() is not None:
+                if exited_at is None and _exited(proc):
                     exited_at = now
-                    _kill_group(proc.pid)  # background children must not keep running (or writing)
+                    _kill_group(proc)  # background children must not keep running (or writing)
+                    proc.wait()
                 if exited_at is None and now >= deadline:
                     timed_out = True
-                    _kill_group(proc.pid)
+                    _kill_group(proc)
                     proc.wait()
                     exited_at = now
                 if eof and exited_at is not None:
@@ -97,8 +111,7 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
                 if now >= limit:
                     break
                 if eof:  # the output is closed (exec >/dev/null) but the command still runs: wait for it
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        proc.wait(timeout=min(0.25, limit - now))
+                    time.sleep(min(0.05, max(limit - now, 0.0)))
                     continue
                 if selector.select(timeout=min(0.25, max(limit - now, 0.0))):
                     chunk = os.read(stream.fileno(), _CHUNK)
@@ -108,7 +121,7 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
                         eof = True
                         selector.unregister(stream)
     finally:
-        _kill_group(proc.pid)
+        _kill_group(proc)
         stream.close()
         proc.wait()
     return Completed(None if timed_out else proc.returncode, timed_out, tail.getvalue(), tail.truncated)
@@ -160,13 +173,13 @@ def capture_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], t
                     if len(buffer) > max_bytes:
                         del buffer[max_bytes:]
                         overflow = key.data
-        if not timed_out and overflow is None:
-            try:
-                proc.wait(timeout=max(deadline - clock(), 0.0))
-            except subprocess.TimeoutExpired:
+        while not timed_out and overflow is None and not _exited(proc):
+            if clock() >= deadline:
                 timed_out = True
+            else:
+                time.sleep(0.02)
     finally:
-        _kill_group(proc.pid)
+        _kill_group(proc)
         proc.stdout.close()
         proc.stderr.close()
         proc.wait()
