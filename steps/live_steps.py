@@ -24,6 +24,7 @@ from cicd_acceptance.testing.evidence_plugin import RecordEvidence
 
 if TYPE_CHECKING:
     from cicd_acceptance.live.acceptance import LiveSession  # the live_session fixture imports it when it runs
+    from cicd_acceptance.live.images import FactName
 
 
 def _not_met(message: str) -> NoReturn:
@@ -131,7 +132,7 @@ def _(live: LiveSession, record_evidence: RecordEvidence) -> BuildAcceptance:
     return build
 
 
-def _fact(build: BuildAcceptance, service: str, fact: str) -> None:
+def _fact(build: BuildAcceptance, service: str, fact: FactName) -> None:
     passed, message = build.image(service).check(fact)
     if not passed:
         _not_met(message)

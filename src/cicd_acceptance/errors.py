@@ -6,6 +6,7 @@ plugin, the CLI) can turn any of them into one clear message without a raw trace
     HarnessError
     ├── ConfigError                 a setting or plan value is wrong; names its source (option, env, file:key)
     ├── TargetError                 the repository to accept is missing, not a git checkout, or unreadable
+    ├── LocalFileError              a file the harness writes (evidence, ExecPlan, summary) cannot be read/written
     ├── WorkflowLoadError           a workflow file cannot be read safely; names path and line
     ├── ToolError                   an external tool (go, actionlint, zizmor, skopeo ...) failed to run
     │   └── ToolMissing             ... or is not installed
@@ -38,6 +39,7 @@ __all__ = [
     "GitHubPermissionError",
     "GitHubValidationError",
     "HarnessError",
+    "LocalFileError",
     "RateLimited",
     "RegistryAccessDenied",
     "RegistryError",
@@ -70,6 +72,15 @@ class TargetError(HarnessError):
     def __init__(self, message: str, *, path: str) -> None:
         self.path = path
         super().__init__(f"{path}: {message}")
+
+
+class LocalFileError(HarnessError):
+    """A file the harness writes its results to cannot be read, locked or written (an I/O problem, not a wrong
+    setting). ``source`` names the setting that chose the file (``--evidence-dir DIR``)."""
+
+    def __init__(self, message: str, *, source: str) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}")
 
 
 class WorkflowLoadError(HarnessError):

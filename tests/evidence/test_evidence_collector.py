@@ -97,6 +97,6 @@ def test_record_evidence_redacts_the_token_and_refuses_unknown_kinds(pytester: p
     leaky, odd = doc["scenarios"]
     assert leaky["evidence"] == [{"kind": "note", "data": {"text": "Bearer ***"}}]
     assert leaky["reason"] == "AssertionError: sent ***"
-    assert odd["reason"].startswith("cicd_acceptance.errors.ConfigError: record_evidence: unknown evidence kind "
+    assert odd["reason"].startswith("ValueError: record_evidence: unknown evidence kind "
                                     "'secret'; expected one of findings, run, dispatch")
     assert result.outlines[-1] == "ACCEPTANCE NOT MET: 2 failed (Leaky step, Odd kind), 0 skipped"

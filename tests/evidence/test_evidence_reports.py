@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.errors import LocalFileError
 from cicd_acceptance.evidence.actions import (
     STEP_SUMMARY_LIMIT,
     annotation_lines,
@@ -57,7 +57,7 @@ def test_bundle_files_are_written_and_read_back(tmp_path: Path) -> None:
 def test_bundle_directory_that_cannot_be_created(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(ConfigError, match=r"--evidence-dir .*file/sub: cannot write the evidence bundle"):
+    with pytest.raises(LocalFileError, match=r"--evidence-dir .*file/sub: cannot write the evidence bundle"):
         write_bundle(blocker / "sub", evidence())
 
 
@@ -111,7 +111,7 @@ def test_step_summary_is_appended_and_truncated(tmp_path: Path) -> None:
 
 
 def test_step_summary_that_cannot_be_written(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="env GITHUB_STEP_SUMMARY: cannot append the job summary"):
+    with pytest.raises(LocalFileError, match="env GITHUB_STEP_SUMMARY: cannot append the job summary"):
         append_step_summary("x", {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "s.md")})
 
 

@@ -10,6 +10,7 @@ import pytest
 from cicd_acceptance.errors import CorrelationError
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.live.dispatch import dispatch_and_find
+from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.github.fake_github import OTHER_SHA, REPO, SHA, FakeGitHub, FakeRun
@@ -45,7 +46,7 @@ def test_a_foreign_run_id_is_not_reported_as_a_moved_branch(foreign: str, why: s
                           transport=httpx.MockTransport(handler), sleep=clock.sleep)
     with pytest.raises(CorrelationError) as info:
         dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA,
-                          sleep=clock.sleep, clock=clock)
+                          timing=LiveTiming(sleep=clock.sleep, clock=clock))
     message = str(info.value)
     assert why in message
     assert f"run {named[0].id}" in message

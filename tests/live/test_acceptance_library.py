@@ -23,13 +23,14 @@ from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.acceptance import LiveSession
 from cicd_acceptance.live.build import missing_service_jobs
 from cicd_acceptance.live.emulated import registry_scheme
+from cicd_acceptance.live.images import FACT_NAMES
 from cicd_acceptance.live.timing import CompressedTime
 from cicd_acceptance.live.verdicts import BuildAcceptance, dispatch_evidence, image_evidence
 from cicd_acceptance.polling import ManualClock
 from tests.emulator.sample_repo import BUILD_YML, make_sample_repo
 from tests.live.acceptance_emulated import FOREIGN_ACTOR, READ_ONLY, REVISION, SERVICES, TEN_MINUTES, Emulated
 
-FACTS = ("sha-tag-exists", "latest-matches", "revision-label", "tag-is-new")
+FACTS = FACT_NAMES
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from cicd_acceptance.github import GitHubClient, Job
 from cicd_acceptance.live.ci_status import CiStatus, ci_status, judge_run, merged_pull_request
+from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.live.waiter import settle_by_waiting
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
@@ -23,16 +24,20 @@ def setup() -> tuple[FakeGitHub, GitHubClient, ManualClock]:
     return fake, client, clock
 
 
+def timing(clock: ManualClock, appear_timeout_s: float = 120.0) -> LiveTiming:
+    return LiveTiming(appear_timeout_s=appear_timeout_s, interval_s=5.0, sleep=clock.sleep, clock=clock)
+
+
 def status(client: GitHubClient, clock: ManualClock, **options: object) -> CiStatus:
     return ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push", branch="main",
-                     sleep=clock.sleep, clock=clock, **options)  # type: ignore[arg-type]
+                     timing=timing(clock), **options)  # type: ignore[arg-type]
 
 
 def test_green_push_run_with_the_test_job() -> None:
     fake, client, clock = setup()
     fake.add_run(path="ci.yml", event="push", created=0, jobs=[FakeJob("test")])
     result = ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push", branch="main",
-                       required_jobs=("test",), sleep=clock.sleep, clock=clock)
+                       required_jobs=("test",), timing=timing(clock))
     assert result.state == "green"
     assert result.green
     assert result.verdict is not None
@@ -42,7 +47,7 @@ def test_green_push_run_with_the_test_job() -> None:
 def test_green_run_without_required_jobs_spends_no_jobs_request() -> None:
     fake, client, clock = setup()
     fake.add_run(path="ci.yml", event="push", created=0, jobs=[FakeJob("test")])
-    result = ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push", sleep=clock.sleep, clock=clock)
+    result = ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push", timing=timing(clock))
     assert result.green
     assert not any(r.url.path.endswith("/jobs") for r in fake.requests)
     assert len(fake.requests) == 1
@@ -52,8 +57,8 @@ def test_no_run_within_the_grace_period_is_pending_never_green() -> None:
     fake, client, clock = setup()
     fake.add_run(path="ci.yml", event="push", head_sha=OTHER_SHA, created=0)   # another commit
     fake.add_run(path="ci.yml", event="pull_request", created=0)                # another event
-    result = ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push", grace_s=60, interval_s=5,
-                       sleep=clock.sleep, clock=clock)
+    result = ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push",
+                       timing=timing(clock, appear_timeout_s=60))
     assert result.state == "pending"
     assert not result.green
     assert "pending is not green" in result.reason
@@ -63,7 +68,8 @@ def test_no_run_within_the_grace_period_is_pending_never_green() -> None:
 def test_run_appearing_within_grace_is_found() -> None:
     fake, client, clock = setup()
     fake.add_run(path="ci.yml", event="push", created=1000, visible_after=20, timeline=ok_timeline(0.5))
-    result = status(client, clock, grace_s=60)
+    result = ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push", branch="main",
+                       timing=timing(clock, appear_timeout_s=60))
     assert result.state == "green"
 
 
@@ -73,7 +79,8 @@ def test_unfinished_run_is_pending_unless_a_settle_function_waits_for_it() -> No
     assert status(client, clock).state == "pending"
 
     before = fake.counted
-    settled = status(client, clock, settle=settle_by_waiting(client, REPO, sleep=clock.sleep, clock=clock))
+    waiting = LiveTiming(appear_timeout_s=120, sleep=clock.sleep, clock=clock)
+    settled = status(client, clock, settle=settle_by_waiting(client, REPO, waiting))
     assert settled.state == "green"
     # list again (304), the run (200), its changes to in_progress and completed (200 each), the waiter's jobs
     # listing (200); the green run needs no second judgement of its jobs
@@ -97,7 +104,7 @@ def test_green_run_whose_required_job_was_skipped_is_red() -> None:
     fake, client, clock = setup()
     fake.add_run(path="ci.yml", event="push", created=0, jobs=[FakeJob("lint"), FakeJob("test", "skipped")])
     result = ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push", required_jobs=("test",),
-                       sleep=clock.sleep, clock=clock)
+                       timing=timing(clock))
     assert result.state == "red"
     assert "job 'test' skipped" in result.reason
 
@@ -106,7 +113,7 @@ def test_required_job_missing_is_red() -> None:
     fake, client, clock = setup()
     fake.add_run(path="ci.yml", event="push", created=0, jobs=[FakeJob("lint")])
     result = ci_status(client, REPO, workflow="ci.yml", head_sha=SHA, event="push", required_jobs=("test",),
-                       sleep=clock.sleep, clock=clock)
+                       timing=timing(clock))
     assert result.state == "red"
     assert "required job 'test' is not in the run" in result.reason
 
@@ -149,7 +156,7 @@ def test_pull_request_event_on_the_prs_head_commit() -> None:
     fake.add_run(path="ci.yml", event="pull_request", head_sha="b" * 40, branch="feature-5", created=0,
                  jobs=[FakeJob("test")])
     result = ci_status(client, REPO, workflow="ci.yml", head_sha="b" * 40, event="pull_request",
-                       required_jobs=("test",), sleep=clock.sleep, clock=clock)
+                       required_jobs=("test",), timing=timing(clock))
     assert result.green
 
 

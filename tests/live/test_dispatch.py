@@ -8,6 +8,7 @@ import pytest
 from cicd_acceptance.errors import CorrelationError, GitHubPermissionError, GitHubValidationError
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find, supports_run_details
+from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.github.fake_github import API, OTHER_SHA, REPO, SHA, FakeGitHub
@@ -23,9 +24,11 @@ def setup(base_url: str = API, **fake_options: object) -> tuple[FakeGitHub, GitH
     return fake, client, clock
 
 
-def find(client: GitHubClient, clock: ManualClock, **options: object) -> DispatchOutcome:
-    return dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA,
-                             sleep=clock.sleep, clock=clock, **options)  # type: ignore[arg-type]
+def find(client: GitHubClient, clock: ManualClock, *, actor: str | None = None,
+         appear_timeout_s: float = 300.0) -> DispatchOutcome:
+    timing = LiveTiming(appear_timeout_s=appear_timeout_s, sleep=clock.sleep, clock=clock)
+    return dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA, actor=actor,
+                             timing=timing)
 
 
 def posts(fake: FakeGitHub) -> list[httpx.Request]:
@@ -37,7 +40,7 @@ def test_github_com_returns_the_run_id_directly() -> None:
     old = fake.add_run(created=0)  # an earlier run: the snapshot also yields an expected duration
     clock.advance(700)
     outcome = dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA,
-                                sleep=clock.sleep, clock=clock)
+                                timing=LiveTiming(sleep=clock.sleep, clock=clock))
     assert outcome.correlation.method == "return_run_details"
     assert outcome.correlation.dispatch_status == 200
     assert outcome.run.id != old.id
@@ -59,7 +62,7 @@ def test_ghes_support_comes_from_meta(version: str | None, expected: bool) -> No
 def test_204_falls_back_to_correlation_with_server_date_minus_skew() -> None:
     fake, client, clock = setup(dispatch_mode="204")
     outcome = dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA,
-                                actor="octocat", sleep=clock.sleep, clock=clock)
+                                actor="octocat", timing=LiveTiming(sleep=clock.sleep, clock=clock))
     assert outcome.correlation.method == "correlation"
     assert outcome.correlation.dispatch_status == 204
     assert outcome.correlation.created_filter == ">=2026-11-27T07:59:40Z"  # Date 08:01:40 minus 120 s
@@ -73,7 +76,7 @@ def test_204_falls_back_to_correlation_with_server_date_minus_skew() -> None:
 def test_old_ghes_400_dispatches_once_more_without_the_field_and_correlates() -> None:
     fake, client, clock = setup(GHES, dispatch_mode="old-ghes", installed_version=None)
     outcome = dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA,
-                                sleep=clock.sleep, clock=clock)
+                                timing=LiveTiming(sleep=clock.sleep, clock=clock))
     assert outcome.correlation.method == "correlation"
     assert fake.dispatches == 1  # the 400 created nothing; exactly one run exists
     assert len(posts(fake)) == 2
@@ -83,7 +86,7 @@ def test_old_ghes_400_dispatches_once_more_without_the_field_and_correlates() ->
 def test_old_ghes_by_version_never_sends_the_field() -> None:
     fake, client, clock = setup(GHES, dispatch_mode="old-ghes", installed_version="3.20.0")
     outcome = dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA,
-                                sleep=clock.sleep, clock=clock)
+                                timing=LiveTiming(sleep=clock.sleep, clock=clock))
     assert len(posts(fake)) == 1
     assert b"return_run_details" not in posts(fake)[0].content
     assert outcome.run.id == fake.runs[-1].id
@@ -95,7 +98,7 @@ def test_foreign_dispatch_at_the_same_moment_is_never_picked() -> None:
 
     fake, client, clock = setup(dispatch_mode="204", on_dispatch=foreign)
     outcome = dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA,
-                                actor="octocat", sleep=clock.sleep, clock=clock)
+                                actor="octocat", timing=LiveTiming(sleep=clock.sleep, clock=clock))
     mine = fake.runs[-1]
     assert mine.actor == "octocat"
     assert outcome.run.id == mine.id
@@ -130,7 +133,7 @@ def test_runs_of_another_commit_and_earlier_runs_are_rejected() -> None:
 def test_no_candidate_after_the_window_is_a_correlation_error() -> None:
     fake, client, clock = setup(dispatch_mode="204", dispatch_visible_after=10_000)
     with pytest.raises(CorrelationError) as err:
-        find(client, clock, find_timeout_s=60)
+        find(client, clock, appear_timeout_s=60)
     assert "no run of build-images.yml (event workflow_dispatch, branch main, head aaaaaaa" in str(err.value)
     assert "within 60s" in str(err.value)
     assert fake.dispatches == 1
@@ -147,7 +150,7 @@ def test_ambiguous_5xx_on_the_post_looks_for_the_run_instead_of_dispatching_agai
 def test_ambiguous_failure_with_no_run_never_dispatches_again() -> None:
     fake, client, clock = setup(dispatch_mode="502-created", dispatch_visible_after=10_000)
     with pytest.raises(CorrelationError) as err:
-        find(client, clock, find_timeout_s=30)
+        find(client, clock, appear_timeout_s=30)
     assert "not dispatching again" in str(err.value)
     assert len(posts(fake)) == 1
 
@@ -226,7 +229,7 @@ def test_listing_outage_to_the_end_is_named_in_the_error() -> None:
 
     client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(broken_listing), sleep=clock.sleep)
     with pytest.raises(CorrelationError, match=r"the last listing failed: GET .* -> 503"):
-        find(client, clock, find_timeout_s=60)
+        find(client, clock, appear_timeout_s=60)
     assert fake.dispatches == 1
 
 

@@ -25,6 +25,7 @@ from cicd_acceptance.errors import (
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.live.ci_status import ci_status
 from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find
+from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.live.waiter import RunResult, wait_for_run
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
@@ -51,14 +52,17 @@ class Emulated:
                                    sleep=self.clock.sleep)
         self.head = self.client.get_branch(self.repo, "main").commit_sha
 
-    def dispatch(self, **options: object) -> DispatchOutcome:
-        return dispatch_and_find(self.client, self.repo, workflow="build-images.yml", ref="main",
-                                 head_sha=self.head, sleep=self.clock.sleep, clock=self.clock,
-                                 **options)  # type: ignore[arg-type]
+    def timing(self, appear_timeout_s: float = 300.0) -> LiveTiming:
+        # appear_timeout_s also bounds how long a dispatched run id may answer 404
+        return LiveTiming(appear_timeout_s=appear_timeout_s, sleep=self.clock.sleep, clock=self.clock)
 
-    def wait(self, run_id: int, **options: object) -> RunResult:
-        return wait_for_run(self.client, self.repo, run_id, sleep=self.clock.sleep, clock=self.clock,
-                            required_jobs=("build",), **options)  # type: ignore[arg-type]
+    def dispatch(self, *, actor: str | None = None, appear_timeout_s: float = 300.0) -> DispatchOutcome:
+        return dispatch_and_find(self.client, self.repo, workflow="build-images.yml", ref="main",
+                                 head_sha=self.head, actor=actor, timing=self.timing(appear_timeout_s))
+
+    def wait(self, run_id: int, expected_duration_s: float | None = None) -> RunResult:
+        return wait_for_run(self.client, self.repo, run_id, self.timing(120.0), required_jobs=("build",),
+                            expected_duration_s=expected_duration_s)
 
     def posts(self) -> int:
         return self.transport.dispatch_posts
@@ -156,7 +160,7 @@ def test_read_only_token_cannot_dispatch() -> None:
 def test_workflow_without_workflow_dispatch_is_refused(emu: Emulated) -> None:
     with pytest.raises(GitHubValidationError, match="workflow has no workflow_dispatch trigger"):
         dispatch_and_find(emu.client, emu.repo, workflow="ci.yml", ref="main", head_sha=emu.head,
-                          sleep=emu.clock.sleep, clock=emu.clock)
+                          timing=emu.timing())
 
 
 @pytest.mark.parametrize("kind", ["500", "502", "503", "504", "reset", "429=5", "403=5"])
@@ -207,14 +211,15 @@ def test_ambiguous_dispatch_failure_looks_for_the_run_and_never_dispatches_twice
     # The emulator fails the POST before creating a run; the truthful answer is an error, not a second POST.
     emu.state.add_fault(f"POST /repos/*/dispatches:{kind}x1")
     with pytest.raises(CorrelationError, match="not dispatching again") as err:
-        emu.dispatch(find_timeout_s=60)
+        emu.dispatch(appear_timeout_s=60)
     assert f"created >={emu.state.now():%Y-%m-%d}" in str(err.value)  # the window is in server time
     assert emu.posts() == 1
 
 
 def test_ci_is_green_for_the_default_branch_head(emu: Emulated) -> None:
     status = ci_status(emu.client, emu.repo, workflow="ci.yml", head_sha=emu.head, event="push", branch="main",
-                       required_jobs=("test",), sleep=emu.clock.sleep, clock=emu.clock)
+                       required_jobs=("test",),
+                       timing=LiveTiming(appear_timeout_s=120, interval_s=5, sleep=emu.clock.sleep, clock=emu.clock))
     assert status.green, status.reason
 
 

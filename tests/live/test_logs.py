@@ -18,6 +18,7 @@ from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find
 from cicd_acceptance.live.logs import LogLimits, read_job_log, scan_log, strip_timestamp
 from cicd_acceptance.live.quotes import PushTarget, failure_quotes, go_test_quotes, is_go_test_result, push_quotes
 from cicd_acceptance.live.server import classify_server, token_login
+from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.github.fake_github import API, REPO, STORAGE_HOST, FakeGitHub, FakeJob, ok_timeline
@@ -193,8 +194,8 @@ def test_dispatch_correlation_uses_the_login_from_get_user() -> None:
 
     def find(actor: str | None) -> DispatchOutcome:
         return dispatch_and_find(github, REPO, workflow="build-images.yml", ref="main", head_sha=fake.head_sha,
-                                 actor=actor, find_timeout_s=60, settle_s=5, interval_s=1, sleep=clock.sleep,
-                                 clock=clock)
+                                 actor=actor, timing=LiveTiming(appear_timeout_s=60, settle_s=5, interval_s=1,
+                                                                sleep=clock.sleep, clock=clock))
 
     outcome = find(token_login(github).login)
     assert outcome.run.actor_login == "ada"

@@ -12,7 +12,8 @@ import pytest
 from cicd_acceptance.errors import GitHubAPIError, GitHubNotFound, WaitTimeout
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.live.progress import ProgressPrinter
-from cicd_acceptance.live.waiter import IntervalPolicy, RunChange, wait_for_run
+from cicd_acceptance.live.timing import IntervalPolicy, LiveTiming
+from cicd_acceptance.live.waiter import RunChange, wait_for_run
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.github.fake_github import API, REPO, FakeGitHub, FakeJob, ok_timeline
@@ -26,13 +27,19 @@ def setup(**fake_options: object) -> tuple[FakeGitHub, GitHubClient, ManualClock
     return fake, client, clock
 
 
+def waits(clock: ManualClock, *, appear_timeout_s: float = 120.0, run_timeout_s: float = 3600.0,
+          start_timeout_s: float | None = None, outage_tolerance_s: float = 300.0) -> LiveTiming:
+    return LiveTiming(appear_timeout_s=appear_timeout_s, run_timeout_s=run_timeout_s, start_timeout_s=start_timeout_s,
+                      outage_tolerance_s=outage_tolerance_s, sleep=clock.sleep, clock=clock)
+
+
 BUILD_JOBS = ("build (gateway)", "build (worker)", "build (webhook-demo)")
 
 
 def test_green_run_of_ten_minutes_costs_a_handful_of_counted_requests() -> None:
     fake, client, clock = setup()
     run = fake.add_run(timeline=ok_timeline(601.7))  # completes between two polls
-    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, expected_duration_s=600,
+    result = wait_for_run(client, REPO, run.id, waits(clock), expected_duration_s=600,
                           required_jobs=("build",))
     assert result.green
     assert [job.name for job in result.verdict.jobs] == list(BUILD_JOBS)
@@ -48,7 +55,7 @@ def test_green_run_of_ten_minutes_costs_a_handful_of_counted_requests() -> None:
 def test_interval_is_short_when_young_and_near_the_end_longer_in_the_middle() -> None:
     fake, client, clock = setup()
     run = fake.add_run()
-    wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, expected_duration_s=600)
+    wait_for_run(client, REPO, run.id, waits(clock), expected_duration_s=600)
     sleeps = clock.sleeps
     assert set(sleeps[:25]) == {1.0}          # first 30 s
     assert 3.0 in sleeps                       # the middle
@@ -62,7 +69,7 @@ def test_every_conclusion_but_success_is_red(conclusion: str) -> None:
     fake, client, clock = setup()
     jobs = [] if conclusion == "startup_failure" else [FakeJob("build (gateway)", conclusion="cancelled")]
     run = fake.add_run(timeline=ok_timeline(60, conclusion), jobs=jobs or [FakeJob("x", "skipped")])
-    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock)
+    result = wait_for_run(client, REPO, run.id, waits(clock))
     assert not result.green
     assert conclusion in result.verdict.reason
 
@@ -72,7 +79,7 @@ def test_red_verdict_names_the_failing_matrix_job_and_step() -> None:
     jobs = [FakeJob("build (gateway)"), FakeJob("build (worker)", "failure", failed_step="Build and push worker"),
             FakeJob("build (webhook-demo)")]
     run = fake.add_run(timeline=ok_timeline(120, "failure"), jobs=jobs)
-    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock)
+    result = wait_for_run(client, REPO, run.id, waits(clock))
     assert not result.green
     [failure] = result.verdict.failures
     assert (failure.job, failure.step, failure.step_number) == ("build (worker)", "Build and push worker", 2)
@@ -83,7 +90,7 @@ def test_success_with_a_skipped_matrix_job_is_red() -> None:
     fake, client, clock = setup()
     jobs = [FakeJob("build (gateway)"), FakeJob("build (worker)", "skipped"), FakeJob("build (webhook-demo)")]
     run = fake.add_run(timeline=ok_timeline(60), jobs=jobs)
-    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock)
+    result = wait_for_run(client, REPO, run.id, waits(clock))
     assert not result.green
     assert "job 'build (worker)' skipped" in result.verdict.reason
 
@@ -94,7 +101,7 @@ def test_every_status_is_reported_once_per_change() -> None:
     fake, client, clock = setup()
     run = fake.add_run(timeline=timeline)
     changes: list[RunChange] = []
-    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, on_change=changes.append)
+    result = wait_for_run(client, REPO, run.id, waits(clock), on_change=changes.append)
     seen = [change.status for change in changes if change.changed]
     assert seen == ["requested", "queued", "pending", "waiting", "in_progress", "completed"]
     assert result.green
@@ -105,7 +112,7 @@ def test_timeout_names_the_phase_it_expired_in() -> None:
     fake, client, clock = setup()
     run = fake.add_run(timeline=ok_timeline(3600))
     with pytest.raises(WaitTimeout) as err:
-        wait_for_run(client, REPO, run.id, timeout_s=300, sleep=clock.sleep, clock=clock)
+        wait_for_run(client, REPO, run.id, waits(clock, run_timeout_s=300))
     assert err.value.phase == f"run {run.id} to complete (in_progress)"
     assert "timed out after 300s" in str(err.value)
 
@@ -114,7 +121,7 @@ def test_start_timeout_names_the_queue() -> None:
     fake, client, clock = setup()
     run = fake.add_run(timeline=[(0, "queued", None)])
     with pytest.raises(WaitTimeout) as err:
-        wait_for_run(client, REPO, run.id, start_timeout_s=120, sleep=clock.sleep, clock=clock)
+        wait_for_run(client, REPO, run.id, waits(clock, start_timeout_s=120))
     assert err.value.phase == f"run {run.id} to start"
     assert "still queued" in str(err.value)
 
@@ -122,10 +129,10 @@ def test_start_timeout_names_the_queue() -> None:
 def test_run_not_visible_yet_is_waited_for_then_reported() -> None:
     fake, client, clock = setup()
     run = fake.add_run(visible_after=8, timeline=ok_timeline(60))
-    assert wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock).green
+    assert wait_for_run(client, REPO, run.id, waits(clock)).green
     _, client2, clock2 = setup()
     with pytest.raises(GitHubNotFound):
-        wait_for_run(client2, REPO, 4242, appear_timeout_s=20, sleep=clock2.sleep, clock=clock2)
+        wait_for_run(client2, REPO, 4242, waits(clock2, appear_timeout_s=20))
 
 
 def test_without_etag_support_the_budget_holds_counted_polls_to_one_a_minute() -> None:
@@ -137,7 +144,7 @@ def test_without_etag_support_the_budget_holds_counted_polls_to_one_a_minute() -
         return fake(request)
 
     plain = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(no_etags), sleep=clock.sleep)
-    result = wait_for_run(plain, REPO, run.id, sleep=clock.sleep, clock=clock)
+    result = wait_for_run(plain, REPO, run.id, waits(clock))
     minutes = result.waited_s / 60
     assert result.free_requests == 0
     assert result.counted_requests <= minutes * 1.0 + IntervalPolicy().burst + 1
@@ -147,7 +154,7 @@ def test_progress_lines_outside_a_tty_one_per_change() -> None:
     fake, client, clock = setup()
     run = fake.add_run(timeline=ok_timeline(60))
     out = io.StringIO()
-    wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, on_change=ProgressPrinter(out, label="b"))
+    wait_for_run(client, REPO, run.id, waits(clock), on_change=ProgressPrinter(out, label="b"))
     lines = out.getvalue().splitlines()
     assert lines[:2] == [f"[    0s] b: run {run.id}: queued", f"[    5s] b: run {run.id}: queued -> in_progress"]
     assert re.fullmatch(rf"\[   6[0-3]s\] b: run {run.id}: in_progress -> completed/success", lines[2])
@@ -159,7 +166,7 @@ def test_progress_on_a_tty_rewrites_one_live_line() -> None:
     run = fake.add_run(timeline=ok_timeline(20))
     out = io.StringIO()
     printer = ProgressPrinter(out, tty=True)
-    wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, on_change=printer)
+    wait_for_run(client, REPO, run.id, waits(clock), on_change=printer)
     printer.close()
     text = out.getvalue()
     assert text.count("\n") == 3  # three committed changes; the live line was cleared before the last one
@@ -170,7 +177,7 @@ def test_joining_a_run_late_uses_its_real_age_for_the_near_end_window() -> None:
     fake, client, clock = setup()
     run = fake.add_run(created=0, timeline=ok_timeline(600))
     clock.advance(500)  # the run is 500 s old when we start waiting
-    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock, expected_duration_s=600)
+    result = wait_for_run(client, REPO, run.id, waits(clock), expected_duration_s=600)
     assert result.green
     assert clock.sleeps[0] == 3.0     # 500 s old: the middle, not "young"
     assert clock.sleeps[-1] == 1.0    # near the expected end
@@ -190,7 +197,7 @@ def test_an_api_outage_during_the_build_is_ridden_out() -> None:
     run = fake.add_run(timeline=ok_timeline(600))
     client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(outage(fake, clock, 100, 220)),
                           sleep=clock.sleep)
-    result = wait_for_run(client, REPO, run.id, sleep=clock.sleep, clock=clock)
+    result = wait_for_run(client, REPO, run.id, waits(clock))
     assert result.green
     assert client.stats.retries > 0
 
@@ -201,6 +208,6 @@ def test_an_outage_longer_than_the_tolerance_is_reported() -> None:
     client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(outage(fake, clock, 100, 10_000)),
                           sleep=clock.sleep)
     with pytest.raises(GitHubAPIError, match="-> 502"):
-        wait_for_run(client, REPO, run.id, outage_tolerance_s=120, sleep=clock.sleep, clock=clock)
+        wait_for_run(client, REPO, run.id, waits(clock, outage_tolerance_s=120))
     # rode out 120 s of outage first; the counted-request budget spaces polls out meanwhile (502s count too)
     assert 220 <= clock() < 500

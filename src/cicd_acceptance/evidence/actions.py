@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.errors import LocalFileError
 from cicd_acceptance.evidence.markdown import finding_list
 from cicd_acceptance.evidence.model import ScenarioResult
 
@@ -103,6 +103,6 @@ def append_step_summary(markdown: str, env: Mapping[str, str] | None = None) -> 
         with open(target, "ab") as fh:
             fh.write(data if data.endswith(b"\n") else data + b"\n")
     except OSError as exc:
-        raise ConfigError(f"cannot append the job summary to {target}: {exc.strerror}",
-                          source="env GITHUB_STEP_SUMMARY") from None
+        raise LocalFileError(f"cannot append the job summary to {target}: {exc.strerror}",
+                             source="env GITHUB_STEP_SUMMARY") from None
     return Path(target)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cicd_acceptance import __version__
 from cicd_acceptance.config import Settings
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.errors import LocalFileError
 from cicd_acceptance.evidence.files import write_atomic
 from cicd_acceptance.evidence.jsonable import JSON, Redactor, to_jsonable
 from cicd_acceptance.evidence.markdown import render_markdown
@@ -68,6 +68,6 @@ def write_bundle(directory: Path, ev: Evidence) -> list[Path]:
             write_atomic(directory / name, text.encode("utf-8"))
             written.append(directory / name)
     except OSError as exc:
-        raise ConfigError(f"cannot write the evidence bundle: {exc.strerror}: {exc.filename}",
-                          source=f"--evidence-dir {directory}") from None
+        raise LocalFileError(f"cannot write the evidence bundle: {exc.strerror}: {exc.filename}",
+                             source=f"--evidence-dir {directory}") from None
     return written

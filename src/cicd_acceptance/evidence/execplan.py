@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cicd_acceptance.errors import ConfigError, WorkflowLoadError
+from cicd_acceptance.errors import ConfigError, LocalFileError, WorkflowLoadError
 from cicd_acceptance.evidence.files import write_atomic
 from cicd_acceptance.evidence.jsonable import JSON
 from cicd_acceptance.evidence.model import Evidence
@@ -154,7 +154,7 @@ def _check_replaceable(path: Path) -> None:
     try:
         info = path.stat()
     except OSError as exc:
-        raise ConfigError(f"cannot read the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
+        raise LocalFileError(f"cannot read the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
     if not info.st_mode & 0o222:
         raise ConfigError("the ExecPlan is read-only; refusing to replace it (make it writable to record runs)",
                           source=f"--execplan {path}")
@@ -176,8 +176,8 @@ def _locked(path: Path) -> Iterator[None]:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         except OSError as exc:
-            raise ConfigError(f"cannot lock the ExecPlan ({lock.name}): {exc.strerror}",
-                              source=f"--execplan {path}") from None
+            raise LocalFileError(f"cannot lock the ExecPlan ({lock.name}): {exc.strerror}",
+                                 source=f"--execplan {path}") from None
         fcntl.flock(fd, fcntl.LOCK_EX)
         if _same_file(fd, lock):
             break
@@ -274,7 +274,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         write_atomic(path, data, mode=path.stat().st_mode & 0o7777)
     except OSError as exc:
-        raise ConfigError(f"cannot write the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
+        raise LocalFileError(f"cannot write the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
 
 
 def record_progress(path: Path, entry: ProgressEntry) -> bool:

@@ -29,6 +29,7 @@ from urllib.parse import quote
 import httpx
 
 from cicd_acceptance.errors import ConfigError, GitHubAPIError
+from cicd_acceptance.github.decode import PayloadError
 from cicd_acceptance.github.models import (
     Annotation,
     Branch,
@@ -127,9 +128,9 @@ class GitHubClient:
             raise GitHubAPIError("expected a JSON object", method="GET", url=url)
         try:
             return model.from_api(body)
-        except GitHubAPIError as exc:
+        except PayloadError as exc:
             # The model names only the field; name the call that returned it.
-            raise GitHubAPIError(f"unexpected response: {exc.reason} ({exc.url})", method="GET", url=url,
+            raise GitHubAPIError(f"unexpected response: {exc.reason} ({exc.model})", method="GET", url=url,
                                  status_code=response.status_code if response else None) from None
 
     # -- repository ------------------------------------------------------------------------------------------
@@ -228,6 +229,6 @@ class GitHubClient:
         payload = response.body if isinstance(response.body, Mapping) else {}
         try:
             return DispatchResponse.from_api(payload, status_code=response.status_code, server_date=response.date)
-        except GitHubAPIError as exc:
+        except PayloadError as exc:
             raise GitHubAPIError(f"unexpected response: {exc.reason}", method="POST", url=response.url,
                                  status_code=response.status_code) from None

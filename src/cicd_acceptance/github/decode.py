@@ -1,7 +1,7 @@
 """Typed reads of decoded JSON for the GitHub models: each helper names the model and field it failed on.
 
-A wrong shape raises :class:`GitHubAPIError` with the placeholder call ``decode <Model>``; the client re-raises
-it naming the real call.
+A wrong shape raises :class:`PayloadError` naming the model and field; it never leaves the client, which turns it
+into a :class:`cicd_acceptance.errors.GitHubAPIError` naming the call that returned the payload.
 """
 
 from __future__ import annotations
@@ -9,20 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from cicd_acceptance.errors import GitHubAPIError
-
-__all__ = ["Payload", "boolean", "login", "objects", "opt_int", "opt_obj", "opt_str", "parse_timestamp", "req_int",
-           "req_str", "timestamp"]
+__all__ = ["Payload", "PayloadError", "boolean", "login", "objects", "opt_int", "opt_obj", "opt_str",
+           "parse_timestamp", "req_int", "req_str", "timestamp"]
 
 Payload = Mapping[str, object]
 
 
-def _fail(model: str, key: str, expected: str, value: object) -> GitHubAPIError:
-    return GitHubAPIError(
-        f"field {key!r} should be {expected}, got {type(value).__name__}",
-        method="decode",
-        url=model,
-    )
+class PayloadError(ValueError):
+    """A decoded payload does not have the shape of ``model``; ``reason`` says which field and how."""
+
+    def __init__(self, reason: str, *, model: str) -> None:
+        self.reason = reason
+        self.model = model
+        super().__init__(f"{model}: {reason}")
+
+
+def _fail(model: str, key: str, expected: str, value: object) -> PayloadError:
+    return PayloadError(f"field {key!r} should be {expected}, got {type(value).__name__}", model=model)
 
 
 def req_str(data: Payload, key: str, model: str) -> str:
@@ -89,7 +92,7 @@ def parse_timestamp(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise GitHubAPIError(f"timestamp {value!r} is not ISO 8601", method="decode", url="timestamp") from None
+        raise PayloadError(f"timestamp {value!r} is not ISO 8601", model="timestamp") from None
 
 
 def timestamp(data: Payload, key: str, model: str) -> datetime | None:

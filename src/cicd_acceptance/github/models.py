@@ -1,8 +1,9 @@
 """Frozen value objects for the GitHub REST answers the harness reads.
 
 Every model is built by ``Model.from_api(payload)`` from the decoded JSON; nothing of type ``dict[str, Any]``
-leaves the client. A payload that lacks a required field raises :class:`GitHubAPIError` with a placeholder call
-(``decode <Model>``); :class:`cicd_acceptance.github.client.GitHubClient` re-raises it naming the real call.
+leaves the client. A payload that lacks a required field raises :class:`cicd_acceptance.github.decode.PayloadError`
+naming model and field; :class:`cicd_acceptance.github.client.GitHubClient` turns it into a ``GitHubAPIError``
+naming the real call.
 Only fields the harness uses are kept; field names follow GitHub's schema except ``*_login`` / ``*_sha``
 flattenings of nested objects.
 """

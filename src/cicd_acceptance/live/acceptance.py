@@ -117,16 +117,12 @@ class LiveSession:
         return CiVerdict(verdict.passed, reason, verdict.head_sha, verdict.event, verdict.status, pull, verdict.logs)
 
     def _ci(self, sha: str, event: str, branch: str | None) -> CiVerdict:
-        t = self.timing
         # An unfinished CI run is waited for (cheaply); a timeout surfaces as the verdict's reason.
-        settle = settle_by_waiting(self.github, self.target.repository, timeout_s=t.run_timeout_s,
-                                   appear_timeout_s=t.appear_timeout_s, policy=t.policy, on_change=self._on_change,
-                                   sleep=t.sleep, clock=t.clock)
+        settle = settle_by_waiting(self.github, self.target.repository, self.timing, on_change=self._on_change)
         try:
             status = ci_status(self.github, self.target.repository, workflow=self.plan.ci_workflow_file,
                                head_sha=sha, event=event, branch=branch, required_jobs=(self.plan.test_job,),
-                               grace_s=t.appear_timeout_s, interval_s=t.interval_s, sleep=t.sleep, clock=t.clock,
-                               settle=settle)
+                               timing=self.timing, settle=settle)
         except HarnessError as exc:
             return CiVerdict(False, f"CI status of {sha[:7]} ({event}) unknown: {exc}", sha, event)
         return CiVerdict(status.green, status.reason, sha, event, status, logs=self._ci_logs(status))

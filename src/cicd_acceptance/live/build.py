@@ -106,17 +106,14 @@ def _verify(registry: RegistryClient, target: BuildTarget, before: dict[str, Ima
 
 def _dispatch(github: GitHubClient, target: BuildTarget, timing: LiveTiming) -> DispatchOutcome:
     return dispatch_and_find(github, target.repository, workflow=target.workflow, ref=target.plan.default_branch,
-                             head_sha=target.head_sha, actor=target.actor, find_timeout_s=timing.appear_timeout_s,
-                             settle_s=timing.settle_s, interval_s=timing.interval_s, sleep=timing.sleep,
-                             clock=timing.clock)
+                             head_sha=target.head_sha, actor=target.actor, timing=timing)
 
 
 def _wait(github: GitHubClient, target: BuildTarget, outcome: DispatchOutcome, timing: LiveTiming,
           on_change: Callable[[RunChange], None] | None) -> RunResult:
-    return wait_for_run(github, target.repository, outcome.run.id, timeout_s=timing.run_timeout_s,
-                        appear_timeout_s=timing.appear_timeout_s, expected_duration_s=outcome.expected_duration_s,
-                        policy=timing.policy, on_change=on_change, allow_skipped_jobs=False, sleep=timing.sleep,
-                        clock=timing.clock)
+    return wait_for_run(github, target.repository, outcome.run.id, timing,
+                        expected_duration_s=outcome.expected_duration_s, on_change=on_change,
+                        allow_skipped_jobs=False)
 
 
 def run_build_acceptance(github: GitHubClient, registry: RegistryClient, target: BuildTarget, timing: LiveTiming,

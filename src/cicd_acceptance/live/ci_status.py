@@ -13,14 +13,14 @@ Rules (GitHub's documentation of listing workflow runs and their jobs):
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cicd_acceptance.errors import WaitTimeout
 from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.github.models import Job, PullRequest, WorkflowRun
-from cicd_acceptance.polling import Clock, Sleep, wait_until
+from cicd_acceptance.live.timing import LiveTiming
+from cicd_acceptance.polling import wait_until
 
 __all__ = [
     "CiStatus",
@@ -160,9 +160,9 @@ def _newest_first(runs: Iterable[WorkflowRun]) -> tuple[WorkflowRun, ...]:
 
 
 def find_runs_for_commit(client: GitHubClient, repo: str, *, workflow: str | int, head_sha: str, event: str,
-                         branch: str | None = None, grace_s: float = 120.0, interval_s: float = 5.0,
-                         sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> tuple[WorkflowRun, ...]:
-    """The runs of ``workflow`` for ``head_sha`` and ``event``, newest first; waits up to ``grace_s`` for one.
+                         branch: str | None = None, timing: LiveTiming | None = None) -> tuple[WorkflowRun, ...]:
+    """The runs of ``workflow`` for ``head_sha`` and ``event``, newest first; waits up to
+    ``timing.appear_timeout_s`` for one, listing every ``timing.interval_s``.
 
     Raises :class:`WaitTimeout` when none appeared (callers turn that into *pending*, never success). Repeated
     identical listings come back as free 304s thanks to the client's ETag cache.
@@ -172,18 +172,19 @@ def find_runs_for_commit(client: GitHubClient, repo: str, *, workflow: str | int
         runs = client.list_workflow_runs(repo, workflow=workflow, head_sha=head_sha, event=event, branch=branch)
         return _newest_first(run for run in runs if run.head_sha == head_sha and run.event == event)
 
-    return wait_until(look, done=bool, phase=f"a {event} run of {workflow} for {head_sha[:7]}", timeout_s=grace_s,
-                      interval_s=interval_s, sleep=sleep, clock=clock, describe=lambda runs: "no run")
+    timing = timing or LiveTiming()
+    return wait_until(look, done=bool, phase=f"a {event} run of {workflow} for {head_sha[:7]}",
+                      timeout_s=timing.appear_timeout_s, interval_s=timing.interval_s, sleep=timing.sleep,
+                      clock=timing.clock, describe=lambda runs: "no run")
 
 
 def ci_status(client: GitHubClient, repo: str, *, workflow: str | int, head_sha: str, event: str,
-              branch: str | None = None, required_jobs: Iterable[str] = (), grace_s: float = 120.0,
-              interval_s: float = 5.0, sleep: Sleep = time.sleep, clock: Clock = time.monotonic,
+              branch: str | None = None, required_jobs: Iterable[str] = (), timing: LiveTiming | None = None,
               settle: Callable[[WorkflowRun], WorkflowRun] | None = None) -> CiStatus:
     """CI status of ``head_sha`` for ``event``. ``settle`` (e.g. a waiter) may wait for an unfinished run."""
     try:
         runs = find_runs_for_commit(client, repo, workflow=workflow, head_sha=head_sha, event=event, branch=branch,
-                                    grace_s=grace_s, interval_s=interval_s, sleep=sleep, clock=clock)
+                                    timing=timing)
     except WaitTimeout as exc:
         return CiStatus(str(workflow), head_sha, event, "pending",
                         f"no {event} run of {workflow} for {head_sha[:7]} yet ({exc}); pending is not green",

@@ -9,7 +9,7 @@
    server's ``Date`` of the dispatch answer minus ``skew_s``, all pages; keep runs not seen before, whose
    ``head_sha`` is the pinned commit and, when ``actor`` is given, whose actor or triggering actor is that login.
    A first candidate is watched for ``settle_s`` more (polls are free 304s) because ours may become visible
-   after a foreign one. Exactly one candidate is ours; none after ``find_timeout_s`` or several at any time is
+   after a foreign one. Exactly one candidate is ours; none after ``appear_timeout_s`` or several at any time is
    a :class:`CorrelationError` naming the candidates and why others were rejected.
 4. An ambiguous POST failure (network error, 5xx) may have created a run: we look for it (step 3, with the local
    clock) and never dispatch again; if none shows up, the error says so.
@@ -22,7 +22,6 @@ window makes two candidates and a clear error, never a wrong pick.
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -34,7 +33,8 @@ from cicd_acceptance.errors import CorrelationError, GitHubAPIError, GitHubNotFo
 from cicd_acceptance.github.client import GitHubClient, created_since
 from cicd_acceptance.github.failures import is_transient
 from cicd_acceptance.github.models import DispatchResponse, WorkflowRun
-from cicd_acceptance.polling import Clock, Sleep, wait_until
+from cicd_acceptance.live.timing import LiveTiming
+from cicd_acceptance.polling import wait_until
 
 __all__ = ["Correlation", "DispatchOutcome", "dispatch_and_find", "supports_run_details"]
 
@@ -69,16 +69,6 @@ class DispatchOutcome:
         """JSON-ready record (evidence kind ``dispatch``): which run, and how we know it is ours."""
         return {"run": self.run.as_dict(), "correlation": asdict(self.correlation),
                 "expected_duration_s": self.expected_duration_s}
-
-
-@dataclass(frozen=True)
-class _Timing:
-    timeout_s: float
-    interval_s: float
-    settle_s: float
-    skew_s: float
-    sleep: Sleep
-    clock: Clock
 
 
 @dataclass(frozen=True)
@@ -196,7 +186,7 @@ def _dispatch(client: GitHubClient, t: _Target, inputs: Mapping[str, str] | None
         return client.dispatch_workflow(t.repo, t.workflow, t.ref, inputs, return_run_details=False)
 
 
-def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: _Timing) -> WorkflowRun:
+def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: LiveTiming) -> WorkflowRun:
     last_error: list[GitHubAPIError] = []
 
     def look() -> WorkflowRun | None:
@@ -212,7 +202,7 @@ def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: _Tim
 
     try:
         run = wait_until(look, done=lambda seen: seen is not None, phase=f"run {run_id} to appear",
-                         timeout_s=timing.timeout_s, interval_s=timing.interval_s, sleep=timing.sleep,
+                         timeout_s=timing.appear_timeout_s, interval_s=timing.interval_s, sleep=timing.sleep,
                          clock=timing.clock)
     except WaitTimeout as exc:
         if not last_error:
@@ -225,20 +215,21 @@ def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: _Tim
     return run
 
 
-def _correlate(client: GitHubClient, search: _Search, timing: _Timing) -> WorkflowRun:
+def _correlate(client: GitHubClient, search: _Search, timing: LiveTiming) -> WorkflowRun:
     t = search.target
     clock = timing.clock
     try:
         found = wait_until(lambda: search.look(client),
                            done=lambda runs: search.settled(runs, clock(), timing.settle_s),
-                           phase=f"our {t.workflow_name} run to appear", timeout_s=timing.timeout_s,
+                           phase=f"our {t.workflow_name} run to appear", timeout_s=timing.appear_timeout_s,
                            interval_s=timing.interval_s, sleep=timing.sleep, clock=clock,
                            describe=lambda runs: f"{len(runs)} candidate(s)")
     except WaitTimeout as exc:
         if search.first_seen is not None:
             raise CorrelationError(
-                f"a candidate run appeared only {clock() - search.first_seen:.0f}s before the {timing.timeout_s:.0f}s "
-                f"deadline, too late to confirm no other run matches (settle {timing.settle_s:.0f}s)") from None
+                f"a candidate run appeared only {clock() - search.first_seen:.0f}s before the "
+                f"{timing.appear_timeout_s:.0f}s deadline, too late to confirm no other run matches "
+                f"(settle {timing.settle_s:.0f}s)") from None
         rejected = "; ".join(search.rejected.values()) or "none"
         actor = f", actor {t.actor}" if t.actor else ""
         failing = f"; the last listing failed: {search.last_error}" if search.last_error else ""
@@ -250,11 +241,12 @@ def _correlate(client: GitHubClient, search: _Search, timing: _Timing) -> Workfl
 
 
 def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, ref: str, head_sha: str,
-                      actor: str | None = None, inputs: Mapping[str, str] | None = None, skew_s: float = 120.0,
-                      find_timeout_s: float = 300.0, settle_s: float = 10.0, interval_s: float = 3.0,
-                      sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> DispatchOutcome:
-    """Dispatch ``workflow`` on ``ref`` exactly once and return the run it created (see the module docstring)."""
-    timing = _Timing(find_timeout_s, interval_s, settle_s, skew_s, sleep, clock)
+                      actor: str | None = None, inputs: Mapping[str, str] | None = None,
+                      timing: LiveTiming | None = None) -> DispatchOutcome:
+    """Dispatch ``workflow`` on ``ref`` exactly once and return the run it created (see the module docstring).
+
+    ``timing.appear_timeout_s`` bounds the search for it, ``settle_s`` and ``skew_s`` shape the correlation."""
+    timing = timing or LiveTiming()
     wf = client.get_workflow(repo, workflow)
     t = _Target(repo, wf.id, wf.file_name, ref, head_sha, actor)
     known, expected = _snapshot(client, t)
@@ -274,13 +266,13 @@ def dispatch_and_find(client: GitHubClient, repo: str, *, workflow: str | int, r
     moment = response.server_date or datetime.now(UTC)
     if response.server_date is None:
         notes.append("no Date header on the dispatch answer: created filter uses the local clock")
-    search = _Search(t, known, created_since(moment - timedelta(seconds=skew_s)))
+    search = _Search(t, known, created_since(moment - timedelta(seconds=timing.skew_s)))
     run = _correlate(client, search, timing)
     return DispatchOutcome(run, _record("correlation", response.status_code, search, run, notes), expected)
 
 
 def _after_ambiguous(client: GitHubClient, t: _Target, known: frozenset[int], expected: float | None,
-                     exc: GitHubAPIError, notes: list[str], timing: _Timing) -> DispatchOutcome:
+                     exc: GitHubAPIError, notes: list[str], timing: LiveTiming) -> DispatchOutcome:
     notes.append(f"dispatch outcome unknown ({exc}): looked for the run instead of dispatching again")
     # No answer, so no Date: take the server's clock from the snapshot listing just before the POST.
     moment = client.last_server_date or datetime.now(UTC)

@@ -19,13 +19,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, get_args
 
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.registry.client import RegistryClient
 from cicd_acceptance.registry.models import ImageInfo, ImageRef, parse_image_ref
 
 __all__ = [
+    "FACT_NAMES",
     "REVISION_LABEL",
+    "FactName",
     "ImageFact",
     "ImageSnapshot",
     "ImageVerdict",
@@ -62,11 +65,15 @@ class ImageSnapshot:
         return any(digest is not None for _, digest in self.sha_tags)
 
 
+FactName = Literal["sha-tag-exists", "latest-matches", "revision-label", "tag-is-new"]
+FACT_NAMES: tuple[FactName, ...] = get_args(FactName)
+
+
 @dataclass(frozen=True)
 class ImageFact:
     """One check: its id, whether it held, what was expected and what was observed."""
 
-    check: str
+    check: FactName
     passed: bool
     expected: str
     observed: str
@@ -99,14 +106,14 @@ class ImageVerdict:
         """The facts that did not hold."""
         return tuple(fact for fact in self.facts if not fact.passed)
 
-    def fact(self, check: str) -> ImageFact:
+    def fact(self, check: FactName) -> ImageFact:
         """The fact with id ``check`` (``sha-tag-exists``, ``latest-matches``, ``revision-label``, ``tag-is-new``)."""
         for fact in self.facts:
             if fact.check == check:
                 return fact
         # A step naming a fact that does not exist is a harness bug: say which, not a bare StopIteration.
         known = ", ".join(fact.check for fact in self.facts)
-        raise ConfigError(f"no image fact {check!r} (known: {known})", source="ImageVerdict.fact")
+        raise ValueError(f"no image fact {check!r} (known: {known})")
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready record for the evidence: facts, which digest is which, and the request count."""
@@ -156,9 +163,9 @@ def verify_published(client: RegistryClient, image: str, *, sha: str, sha_tags: 
     commit = _check_sha(sha)
     candidates = _check_sha_tags(sha_tags, commit)
     if before.image != _display(ref):
-        raise ConfigError(f"the before-snapshot is of {before.image}, not {_display(ref)}", source="verify_published")
+        raise ValueError(f"verify_published: the before-snapshot is of {before.image}, not {_display(ref)}")
     if dispatched_at.tzinfo is None:
-        raise ConfigError("dispatched_at must be timezone-aware (UTC)", source="verify_published")
+        raise ValueError("verify_published: dispatched_at must be timezone-aware (UTC)")
     start = client.stats.total
     tag, digest, tried = _find_sha_tag(client, ref, candidates)
     latest = _digest(client, ref, latest_tag)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from cicd_acceptance.github.models import Job, PullRequest, WorkflowRun
     from cicd_acceptance.live.ci_status import CiStatus
     from cicd_acceptance.live.dispatch import DispatchOutcome
-    from cicd_acceptance.live.images import ImageVerdict
+    from cicd_acceptance.live.images import FactName, ImageVerdict
     from cicd_acceptance.live.waiter import RunResult
 
 __all__ = [
@@ -150,7 +150,7 @@ class ServiceImage:
     verdict: ImageVerdict | None = None
     error: str | None = None
 
-    def check(self, fact: str) -> tuple[bool, str]:
+    def check(self, fact: FactName) -> tuple[bool, str]:
         """Whether fact ``fact`` held, and a message naming the service and what was expected and observed."""
         if self.verdict is None:
             return False, f"{self.service} ({self.image}): {fact} not checked: {self.error}"

@@ -15,7 +15,6 @@ The wait is bounded; :class:`WaitTimeout` names the phase it expired in (appear,
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -24,31 +23,12 @@ from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.github.failures import is_transient
 from cicd_acceptance.github.models import WorkflowRun
 from cicd_acceptance.live.ci_status import RunVerdict, judge_run
-from cicd_acceptance.polling import Clock, Sleep, wait_by_value, wait_until
+from cicd_acceptance.live.timing import LiveTiming
+from cicd_acceptance.polling import wait_by_value, wait_until
 
-__all__ = ["NOT_STARTED", "IntervalPolicy", "RunChange", "RunResult", "settle_by_waiting", "wait_for_run"]
+__all__ = ["NOT_STARTED", "RunChange", "RunResult", "settle_by_waiting", "wait_for_run"]
 
 NOT_STARTED = frozenset({"requested", "queued", "pending", "waiting"})
-
-
-@dataclass(frozen=True)
-class IntervalPolicy:
-    """Seconds between polls. ``steady_s`` bounds detection latency in the middle; ``fast_s`` is used while the
-    run is younger than ``young_s`` and within ``near_end_s`` of ``expected_duration_s`` (or past it)."""
-
-    fast_s: float = 1.0
-    steady_s: float = 3.0
-    young_s: float = 30.0
-    near_end_s: float = 30.0
-    counted_per_minute: float = 1.0
-    burst: float = 4.0
-
-    def interval(self, *, age_s: float, expected_s: float | None) -> float:
-        if age_s < self.young_s:
-            return self.fast_s
-        if expected_s is not None and age_s >= expected_s - self.near_end_s:
-            return self.fast_s
-        return self.steady_s
 
 
 @dataclass(frozen=True)
@@ -103,22 +83,21 @@ class _Watch:
     client: GitHubClient
     repo: str
     run_id: int
-    clock: Clock
+    timing: LiveTiming
     start: float
-    policy: IntervalPolicy
     expected_s: float | None
-    appear_timeout_s: float
-    start_timeout_s: float | None
     on_change: Callable[[RunChange], None] | None
     status: str | None = None
     queued_since: float | None = None
     polls: int = 0
     tokens: float = 0.0
     last_refill: float = 0.0
-    outage_tolerance_s: float = 300.0
     outage_since: float | None = None
     last_run: WorkflowRun | None = None
     changes: list[str] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.timing.clock()
 
     def elapsed(self) -> float:
         return self.clock() - self.start
@@ -131,7 +110,7 @@ class _Watch:
             self.outage_since = None
         except GitHubNotFound:
             # Eventual consistency: a run id from a dispatch can 404 for a few seconds.
-            if self.elapsed() >= self.appear_timeout_s:
+            if self.elapsed() >= self.timing.appear_timeout_s:
                 raise
             run = None
         except GitHubAPIError as exc:
@@ -149,7 +128,7 @@ class _Watch:
             raise exc
         now = self.clock()
         self.outage_since = now if self.outage_since is None else self.outage_since
-        if now - self.outage_since >= self.outage_tolerance_s:
+        if now - self.outage_since >= self.timing.outage_tolerance_s:
             raise exc
         return self.last_run
 
@@ -172,10 +151,11 @@ class _Watch:
             self.on_change(change)
 
     def _check_start_timeout(self, run: WorkflowRun) -> None:
-        if self.start_timeout_s is None or self.queued_since is None:
+        limit = self.timing.start_timeout_s
+        if limit is None or self.queued_since is None:
             return
         queued_for = self.clock() - self.queued_since
-        if queued_for >= self.start_timeout_s:
+        if queued_for >= limit:
             raise WaitTimeout(f"run {run.id} still {run.status} (no runner picked it up?)",
                               phase=f"run {run.id} to start", waited_s=queued_for, last_value=run)
 
@@ -188,11 +168,11 @@ class _Watch:
         return max((server_now - started).total_seconds(), 0.0)
 
     def next_interval(self, run: WorkflowRun | None) -> float:
-        base = self.policy.interval(age_s=self.age(run), expected_s=self.expected_s)
+        base = self.timing.policy.interval(age_s=self.age(run), expected_s=self.expected_s)
         # Token bucket: refill at counted_per_minute, so a server without 304s still costs <= budget per minute.
         now = self.clock()
-        rate = self.policy.counted_per_minute / 60.0
-        self.tokens = min(self.policy.burst, self.tokens + (now - self.last_refill) * rate)
+        rate = self.timing.policy.counted_per_minute / 60.0
+        self.tokens = min(self.timing.policy.burst, self.tokens + (now - self.last_refill) * rate)
         self.last_refill = now
         if self.tokens >= 1.0 or rate <= 0:
             return base
@@ -206,28 +186,23 @@ class _Watch:
         return f"run {self.run_id} to complete ({run.status})"
 
 
-def wait_for_run(client: GitHubClient, repo: str, run_id: int, *, timeout_s: float = 3600.0,
-                 appear_timeout_s: float = 120.0, start_timeout_s: float | None = None,
-                 outage_tolerance_s: float = 300.0,
-                 expected_duration_s: float | None = None, policy: IntervalPolicy | None = None,
-                 on_change: Callable[[RunChange], None] | None = None, required_jobs: Iterable[str] = (),
-                 allow_skipped_jobs: bool = False, sleep: Sleep = time.sleep,
-                 clock: Clock = time.monotonic) -> RunResult:
+def wait_for_run(client: GitHubClient, repo: str, run_id: int, timing: LiveTiming | None = None, *,
+                 expected_duration_s: float | None = None, on_change: Callable[[RunChange], None] | None = None,
+                 required_jobs: Iterable[str] = (), allow_skipped_jobs: bool = False) -> RunResult:
     """Poll run ``run_id`` until it completes, then fetch its jobs once and judge it (only success is green).
 
-    ``timeout_s`` bounds the whole wait, ``appear_timeout_s`` how long a 404 counts as "not visible yet",
-    ``start_timeout_s`` (optional) how long it may sit queued/waiting, ``outage_tolerance_s`` how long 5xx and
-    network errors (each already retried by the client) are ridden out on the last known state.
-    Raises :class:`WaitTimeout` naming the phase.
+    ``timing`` bounds the wait (``run_timeout_s`` the whole of it, ``appear_timeout_s`` how long a 404 counts as
+    "not visible yet", ``start_timeout_s`` how long it may sit queued, ``outage_tolerance_s`` how long API
+    failures are ridden out) and paces the polls (``policy``). Raises :class:`WaitTimeout` naming the phase.
     """
-    chosen = policy or IntervalPolicy()
+    timing = timing or LiveTiming()
     stats_before = client.stats
-    watch = _Watch(client, repo, run_id, clock, clock(), chosen, expected_duration_s, appear_timeout_s,
-                   start_timeout_s, on_change, tokens=chosen.burst, last_refill=clock(),
-                   outage_tolerance_s=outage_tolerance_s)
+    now = timing.clock()
+    watch = _Watch(client, repo, run_id, timing, now, expected_duration_s, on_change, tokens=timing.policy.burst,
+                   last_refill=now)
     strategy: wait_by_value[WorkflowRun | None] = wait_by_value(watch.next_interval)
     run = wait_until(watch.poll, done=lambda seen: seen is not None and seen.completed, phase=watch.phase,
-                     timeout_s=timeout_s, wait=strategy, sleep=sleep, clock=clock,
+                     timeout_s=timing.run_timeout_s, wait=strategy, sleep=timing.sleep, clock=timing.clock,
                      describe=lambda seen: seen.describe() if seen else "not visible yet")
     if run is None:  # pragma: no cover - done() holds only for a completed run
         raise WaitTimeout("run vanished", phase=watch.phase(None), waited_s=watch.elapsed())
@@ -240,18 +215,15 @@ def wait_for_run(client: GitHubClient, repo: str, run_id: int, *, timeout_s: flo
                      free_requests=stats.not_modified - stats_before.not_modified, changes=tuple(watch.changes))
 
 
-def settle_by_waiting(client: GitHubClient, repo: str, *, timeout_s: float = 3600.0,
-                      appear_timeout_s: float = 120.0, policy: IntervalPolicy | None = None,
-                      on_change: Callable[[RunChange], None] | None = None,
-                      sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> Callable[[WorkflowRun], WorkflowRun]:
+def settle_by_waiting(client: GitHubClient, repo: str, timing: LiveTiming | None = None, *,
+                      on_change: Callable[[RunChange], None] | None = None) -> Callable[[WorkflowRun], WorkflowRun]:
     """A ``settle`` for :func:`cicd_acceptance.live.ci_status.ci_status`: wait for an unfinished run to complete.
 
     If the judge lists the jobs again (required jobs, or a red run), the ETag cache answers with a free 304.
     """
 
     def settle(run: WorkflowRun) -> WorkflowRun:
-        result = wait_for_run(client, repo, run.id, timeout_s=timeout_s, appear_timeout_s=appear_timeout_s,
-                              policy=policy, on_change=on_change, allow_skipped_jobs=True, sleep=sleep, clock=clock)
+        result = wait_for_run(client, repo, run.id, timing, on_change=on_change, allow_skipped_jobs=True)
         return result.verdict.run
 
     return settle

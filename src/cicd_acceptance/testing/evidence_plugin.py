@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from cicd_acceptance.errors import ConfigError, HarnessError
+from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.evidence.actions import annotation_lines, append_step_summary, group
 from cicd_acceptance.evidence.bundle import build_evidence, run_context, utc_now, write_bundle
 from cicd_acceptance.evidence.collector import (
@@ -85,8 +85,9 @@ def record_evidence(request: pytest.FixtureRequest) -> RecordEvidence:
 
     def record(kind: str, data: Mapping[str, object]) -> None:
         if kind not in EVIDENCE_KINDS:
-            raise ConfigError(f"unknown evidence kind {kind!r}; expected one of {', '.join(EVIDENCE_KINDS)}",
-                              source="record_evidence")
+            # A step recording a kind that does not exist is a bug in the step, not a setting.
+            raise ValueError(f"record_evidence: unknown evidence kind {kind!r}; expected one of "
+                             f"{', '.join(EVIDENCE_KINDS)}")
         doc = {"kind": kind, "data": to_jsonable(dict(data), redact)}
         request.node.user_properties.append((EVIDENCE_PROPERTY, json.dumps(doc, sort_keys=True)))
 
