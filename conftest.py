@@ -10,6 +10,7 @@ _PLUGINS = [
     "cicd_acceptance.testing.plugin",            # options, settings, header, base fixtures
     "cicd_acceptance.testing.live_plugin",       # the live session: emulator or GitHub, clients
     "cicd_acceptance.testing.evidence_plugin",   # evidence bundle, verdict line, ExecPlan progress
+    "cicd_acceptance.testing.static_plugin",     # static rule results, prefetch, verdict of a rule
     "steps.static_steps",
     "steps.live_steps",
     "steps.project_steps",                       # criteria about this repository's own workflows

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 import httpx
 
 from cicd_acceptance.emulator.clock import EmulatedClock
-from cicd_acceptance.emulator.registry_app import make_registry_app
-from cicd_acceptance.emulator.registry_state import RegistryState
+from cicd_acceptance.emulator.registry.app import make_registry_app
+from cicd_acceptance.emulator.registry.state import RegistryState
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 

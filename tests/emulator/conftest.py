@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
-from cicd_acceptance.emulator.graphql_schema import DEFAULT_SCHEMA_PATH
+from cicd_acceptance.emulator.github.graphql_schema import DEFAULT_SCHEMA_PATH
 from cicd_acceptance.testing.tooling import tools_required
 from tests.emulator.sample_repo import make_sample_repo
 

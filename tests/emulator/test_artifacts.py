@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cicd_acceptance.emulator.artifacts import ArtifactStore
+from cicd_acceptance.emulator.github.artifacts import ArtifactStore
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

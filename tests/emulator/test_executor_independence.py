@@ -18,7 +18,7 @@ FORBIDDEN = ("cicd_acceptance.workflows.publication", "cicd_acceptance.workflows
 
 def test_importing_the_emulator_loads_no_static_plan_or_check() -> None:
     probe = ("import sys\n"
-             "import cicd_acceptance.emulator, cicd_acceptance.emulator.executor, cicd_acceptance.emulator.runtime\n"
+             "import cicd_acceptance.emulator, cicd_acceptance.emulator.runtime.executor\n"
              "print('\\n'.join(sorted(sys.modules)))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     loaded = done.stdout.split()

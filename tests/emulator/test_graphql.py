@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
-from cicd_acceptance.emulator.graphql_schema import load_schema, preload_schema
+from cicd_acceptance.emulator.github.graphql_schema import load_schema, preload_schema
 from tests.emulator.conftest import TOKEN
 
 PULL_CHECKS = """query($n: Int!) { repository(owner: "example", name: "stream-monitor") {

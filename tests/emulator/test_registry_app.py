@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from cicd_acceptance.emulator.clock import EmulatedClock
-from cicd_acceptance.emulator.registry_app import make_registry_app
-from cicd_acceptance.emulator.registry_auth import TokenIssuer
-from cicd_acceptance.emulator.registry_grammar import (
+from cicd_acceptance.emulator.registry.app import make_registry_app
+from cicd_acceptance.emulator.registry.auth import TokenIssuer
+from cicd_acceptance.emulator.registry.grammar import (
     DOCKER_MANIFEST,
     OCI_CONFIG,
     OCI_INDEX,
@@ -20,7 +20,7 @@ from cicd_acceptance.emulator.registry_grammar import (
     OCI_MANIFEST,
     compute_digest,
 )
-from cicd_acceptance.emulator.registry_state import RegistryState
+from cicd_acceptance.emulator.registry.state import RegistryState
 
 NAME = "octo-org/stream-monitor/gateway"
 TOKEN = "ghp_emulatorTestToken0123456789"

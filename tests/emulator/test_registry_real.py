@@ -28,9 +28,9 @@ import tenacity
 
 from cicd_acceptance.emulator import EmulatorState, ThreadedServer, make_app
 from cicd_acceptance.emulator.app import WSGIApp
-from cicd_acceptance.emulator.registry_app import make_registry_app
-from cicd_acceptance.emulator.registry_content import BuiltImage, Platform, build_image
-from cicd_acceptance.emulator.registry_grammar import (
+from cicd_acceptance.emulator.registry.app import make_registry_app
+from cicd_acceptance.emulator.registry.content import BuiltImage, Platform, build_image
+from cicd_acceptance.emulator.registry.grammar import (
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
     OCI_CONFIG,
@@ -39,7 +39,7 @@ from cicd_acceptance.emulator.registry_grammar import (
     OCI_MANIFEST,
     compute_digest,
 )
-from cicd_acceptance.emulator.registry_state import RegistryState
+from cicd_acceptance.emulator.registry.state import RegistryState
 from cicd_acceptance.emulator.server import tls_context
 from cicd_acceptance.testing.tooling import require_tool
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cicd_acceptance.emulator.clock import EmulatedClock
-from cicd_acceptance.emulator.registry_grammar import (
+from cicd_acceptance.emulator.registry.grammar import (
     IN_TOTO,
     OCI_INDEX,
     OCI_MANIFEST,
@@ -20,7 +20,7 @@ from cicd_acceptance.emulator.registry_grammar import (
     is_valid_name,
     is_valid_tag,
 )
-from cicd_acceptance.emulator.registry_state import RegistryState
+from cicd_acceptance.emulator.registry.state import RegistryState
 from cicd_acceptance.errors import HarnessError, RegistryRefused
 
 NAME = "octo-org/stream-monitor/gateway"

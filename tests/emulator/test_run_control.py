@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from cicd_acceptance.emulator import EmulatorState
-from cicd_acceptance.emulator.run_logs import STAMP_FORMAT, run_log_archive
-from cicd_acceptance.emulator.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.run_logs import STAMP_FORMAT, run_log_archive
+from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
 from cicd_acceptance.errors import ConfigError
 
 REPO = "/repos/example/stream-monitor"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
-from cicd_acceptance.emulator.runs import JobRecord, RunRecord
+from cicd_acceptance.emulator.github.runs import JobRecord, RunRecord
 from tests.emulator.sample_repo import git, make_sample_repo, write_files
 
 MATRIX_YML = """\

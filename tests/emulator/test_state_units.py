@@ -9,7 +9,7 @@ import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
 from cicd_acceptance.emulator.clock import DEFAULT_EPOCH, EmulatedClock
-from cicd_acceptance.emulator.repo import load_snapshot, parse_remote
+from cicd_acceptance.emulator.github.repo import load_snapshot, parse_remote
 from cicd_acceptance.errors import ConfigError, TargetError
 from tests.emulator.sample_repo import git, make_sample_repo
 
@@ -87,8 +87,8 @@ def test_reset_returns_to_the_seeded_state(state: EmulatorState) -> None:
 
 
 def test_needs_orders_jobs_and_a_failed_need_skips_the_dependant() -> None:
-    from cicd_acceptance.emulator.runs import JobRecord, RunRecord, Timings, plan_attempt
-    from cicd_acceptance.emulator.workflow_view import JobPlan, WorkflowInfo
+    from cicd_acceptance.emulator.github.runs import JobRecord, RunRecord, Timings, plan_attempt
+    from cicd_acceptance.emulator.github.workflow_view import JobPlan, WorkflowInfo
 
     steps = ("Set up job", "Run make", "Complete job")
     plans = [JobPlan("test", "test", {}, steps, ()), JobPlan("build", "build", {}, steps, ("test",))]

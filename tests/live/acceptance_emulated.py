@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
-from cicd_acceptance.emulator.runs import Timings
+from cicd_acceptance.emulator.github.runs import Timings
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
 from cicd_acceptance.live.timing import LiveTiming

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cicd_acceptance.emulator.github_state import PlannedOutcome
-from cicd_acceptance.emulator.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.state import PlannedOutcome
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.acceptance import LiveSession

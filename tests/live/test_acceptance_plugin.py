@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
-from cicd_acceptance.emulator.runs import Timings
+from cicd_acceptance.emulator.github.runs import Timings
 from cicd_acceptance.live.emulated import LiveTransports
 
 pytest_plugins = ["cicd_acceptance.testing.plugin", "cicd_acceptance.testing.live_plugin",

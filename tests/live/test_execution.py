@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
-from cicd_acceptance.emulator.runs import JobRecord
+from cicd_acceptance.emulator.github.runs import JobRecord
 from tests.emulator.sample_repo import BUILD_YML, git, make_sample_repo, write_files
 from tests.live.acceptance_emulated import SERVICES, Emulated
 

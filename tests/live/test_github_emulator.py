@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
-from cicd_acceptance.emulator.runs import Timings
+from cicd_acceptance.emulator.github.runs import Timings
 from cicd_acceptance.errors import (
     CorrelationError,
     GitHubAPIError,

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cicd_acceptance.emulator.registry_content import Platform, build_image
+from cicd_acceptance.emulator.registry.content import Platform, build_image
 from cicd_acceptance.errors import RegistryNotFound
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from cicd_acceptance.emulator.clock import EmulatedClock
-from cicd_acceptance.emulator.registry_app import make_registry_app
-from cicd_acceptance.emulator.registry_state import RegistryState
+from cicd_acceptance.emulator.registry.app import make_registry_app
+from cicd_acceptance.emulator.registry.state import RegistryState
 from cicd_acceptance.errors import RegistryAccessDenied
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient

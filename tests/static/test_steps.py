@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cicd_acceptance.criteria import CheckContext, RuleResults
+from cicd_acceptance.testing.static_plugin import findings_or_fail
 from cicd_acceptance.workflows.checks.finding import Finding, Rule
-from steps.static_steps import _findings_or_fail
 from tests.static.repos import default_plan, target_of
 
 
@@ -23,7 +23,7 @@ def test_a_missing_tool_skips_with_its_name(sample_repo: Path, monkeypatch: pyte
     monkeypatch.delenv("ACCEPTANCE_REQUIRE_TOOLS", raising=False)
     results = RuleResults(CheckContext(target_of(sample_repo), default_plan()))
     with pytest.raises(pytest.skip.Exception, match="no-such-tool-for-h3-tests is not installed"):
-        _findings_or_fail(results, MISSING)
+        findings_or_fail(results, MISSING)
     results.close()
 
 
@@ -31,5 +31,5 @@ def test_a_missing_tool_fails_when_tools_are_required(sample_repo: Path, monkeyp
     monkeypatch.setenv("ACCEPTANCE_REQUIRE_TOOLS", "1")
     results = RuleResults(CheckContext(target_of(sample_repo), default_plan()))
     with pytest.raises(pytest.fail.Exception, match="ACCEPTANCE_REQUIRE_TOOLS=1 makes a missing tool a failure"):
-        _findings_or_fail(results, MISSING)
+        findings_or_fail(results, MISSING)
     results.close()

@@ -16,9 +16,9 @@ from cicd_acceptance.tools import (
     default_zizmor_config,
     run_actionlint,
     run_zizmor,
-    validate_workflow_schema,
     zizmor_config_for,
 )
+from cicd_acceptance.workflows.schema import validate_workflow_schema
 
 # Line 4: `branch` is not a key of `push`; line 10: an attacker-controlled title expanded into a shell script.
 INJECTION = """\

@@ -11,9 +11,9 @@ from cicd_acceptance.tools import (
     run_actionlint,
     run_command,
     run_zizmor,
-    validate_workflow_schema,
     zizmor_config_for,
 )
+from cicd_acceptance.workflows.schema import validate_workflow_schema
 
 WORKFLOWS = (".github/workflows/ci.yml", ".github/workflows/build-images.yml")
 SERVICES = ("gateway", "worker", "webhook-demo")

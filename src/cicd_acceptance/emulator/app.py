@@ -2,7 +2,7 @@
 
 Layers, outermost first: the request log (everything but ``/_emulator/``), fault injection (per method and path,
 for the API and the registry alike), then dispatch by path: ``/v2/...`` and ``/token`` go to the registry half,
-``/_logs/...`` and ``/_artifacts/...`` serve downloads (:mod:`~cicd_acceptance.emulator.downloads`), ``/graphql``
+``/_logs/...`` and ``/_artifacts/...`` serve downloads (:mod:`~cicd_acceptance.emulator.github.downloads`), ``/graphql``
 the GraphQL API, everything else is the GitHub REST API (at the root and under ``/api/v3``). The same app runs
 in-process (``httpx.WSGITransport``) and on a socket (:class:`~cicd_acceptance.emulator.server.ThreadedServer`).
 """
@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.control import ControlApi
-from cicd_acceptance.emulator.downloads import download_route, serve_download
 from cicd_acceptance.emulator.faults import Fault
-from cicd_acceptance.emulator.github_routes import GitHubApi
-from cicd_acceptance.emulator.registry_app import make_registry_app
+from cicd_acceptance.emulator.github.downloads import download_route, serve_download
+from cicd_acceptance.emulator.github.routes import GitHubApi
+from cicd_acceptance.emulator.github.routes_graphql import GRAPHQL_PATHS, answer_graphql
+from cicd_acceptance.emulator.registry.app import make_registry_app
 from cicd_acceptance.emulator.requestlog import RequestRecord
 from cicd_acceptance.emulator.responses import error, split_api_prefix
-from cicd_acceptance.emulator.routes_graphql import GRAPHQL_PATHS, answer_graphql
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState

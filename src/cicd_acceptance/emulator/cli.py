@@ -17,8 +17,8 @@ from typing import NoReturn, TextIO
 
 from cicd_acceptance.emulator.app import make_app
 from cicd_acceptance.emulator.faults import parse_fault_spec
-from cicd_acceptance.emulator.graphql_schema import preload_schema
-from cicd_acceptance.emulator.runs import Timings
+from cicd_acceptance.emulator.github.graphql_schema import preload_schema
+from cicd_acceptance.emulator.github.runs import Timings
 from cicd_acceptance.emulator.server import ThreadedServer, tls_context
 from cicd_acceptance.emulator.state import EmulatorConfig, EmulatorState
 from cicd_acceptance.errors import HarnessError

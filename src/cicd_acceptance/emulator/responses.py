@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.auth import TokenInfo
-from cicd_acceptance.emulator.payloads_repo import Urls, repository_body
+from cicd_acceptance.emulator.github.payloads_repo import Urls, repository_body
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState

@@ -19,16 +19,16 @@ from pathlib import Path
 
 from cicd_acceptance.emulator.auth import PAT_LIMIT, WORKFLOW_TOKEN_LIMIT, TokenStore
 from cicd_acceptance.emulator.clock import DEFAULT_EPOCH, EmulatedClock
-from cicd_acceptance.emulator.executor import Executor
 from cicd_acceptance.emulator.faults import Fault, FaultSet
-from cicd_acceptance.emulator.github_state import GitHubState, PlannedOutcome
-from cicd_acceptance.emulator.payloads_repo import RepoIdentity
+from cicd_acceptance.emulator.github.payloads_repo import RepoIdentity
+from cicd_acceptance.emulator.github.repo import RepoSnapshot, load_snapshot
+from cicd_acceptance.emulator.github.runs import RunRecord, Timings
+from cicd_acceptance.emulator.github.seed import seed_history
+from cicd_acceptance.emulator.github.state import GitHubState, PlannedOutcome
 from cicd_acceptance.emulator.ratelimit import RateLimiter
-from cicd_acceptance.emulator.registry_state import RegistryState
-from cicd_acceptance.emulator.repo import RepoSnapshot, load_snapshot
+from cicd_acceptance.emulator.registry.state import RegistryState
 from cicd_acceptance.emulator.requestlog import RequestLog
-from cicd_acceptance.emulator.runs import RunRecord, Timings
-from cicd_acceptance.emulator.seed import seed_history
+from cicd_acceptance.emulator.runtime.executor import Executor
 from cicd_acceptance.errors import ConfigError
 
 __all__ = ["DEFAULT_REPOSITORY", "EmulatorConfig", "EmulatorState"]

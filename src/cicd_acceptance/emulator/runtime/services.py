@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from cicd_acceptance.runner import Limits
 
 if TYPE_CHECKING:
-    from cicd_acceptance.emulator.artifacts import ArtifactStore
     from cicd_acceptance.emulator.auth import TokenStore
-    from cicd_acceptance.emulator.registry_state import RegistryState
+    from cicd_acceptance.emulator.github.artifacts import ArtifactStore
+    from cicd_acceptance.emulator.registry.state import RegistryState
     from cicd_acceptance.emulator.runtime.docker_cli import DockerService
 
 __all__ = ["GHCR", "Services", "TokenScopes"]

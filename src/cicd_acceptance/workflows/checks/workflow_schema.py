@@ -1,15 +1,16 @@
 """workflow-schema: both workflow files validate against GitHub's workflow JSON schema.
 
 The schema is check-jsonschema's vendored copy of schemastore's ``github-workflow``, validated in process
-(:func:`cicd_acceptance.tools.validate_workflow_schema`), so this rule needs no external program.
+(:func:`cicd_acceptance.workflows.schema.validate_workflow_schema`), so this rule needs no external program.
 """
 
 from __future__ import annotations
 
-from cicd_acceptance.tools import ToolFinding, validate_workflow_schema
+from cicd_acceptance.tools import ToolFinding
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.schema import validate_workflow_schema
 
 __all__ = ["RULE", "from_tool"]
 

@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from cicd_acceptance.emulator.downloads import signed_url
 from cicd_acceptance.emulator.faults import RUN_KINDS
-from cicd_acceptance.emulator.filters import created_predicate, paginate
-from cicd_acceptance.emulator.payloads_actions import job_body, run_body, workflow_body
+from cicd_acceptance.emulator.github.downloads import signed_url
+from cicd_acceptance.emulator.github.filters import created_predicate, paginate
+from cicd_acceptance.emulator.github.payloads_actions import job_body, run_body, workflow_body
+from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo
 from cicd_acceptance.emulator.responses import Ctx, error, json_response, split_api_prefix, validation_error
-from cicd_acceptance.emulator.runs import Attempt, RunRecord
-from cicd_acceptance.emulator.workflow_view import WorkflowInfo
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.workflows.model import Workflow
 

@@ -19,14 +19,14 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.auth import ANONYMOUS, TokenInfo, parse_authorization
-from cicd_acceptance.emulator.payloads_repo import Urls
+from cicd_acceptance.emulator.github.payloads_repo import Urls
+from cicd_acceptance.emulator.github.routes_actions import ACTIONS_ROUTES
+from cicd_acceptance.emulator.github.routes_commits import COMMIT_ROUTES
+from cicd_acceptance.emulator.github.routes_repos import REPO_ROUTES
+from cicd_acceptance.emulator.github.routes_run_control import RUN_CONTROL_ROUTES
+from cicd_acceptance.emulator.github.routes_run_files import RUN_FILE_ROUTES
+from cicd_acceptance.emulator.github.routes_user import USER_ROUTES
 from cicd_acceptance.emulator.responses import DOCS, Ctx, error, split_api_prefix
-from cicd_acceptance.emulator.routes_actions import ACTIONS_ROUTES
-from cicd_acceptance.emulator.routes_commits import COMMIT_ROUTES
-from cicd_acceptance.emulator.routes_repos import REPO_ROUTES
-from cicd_acceptance.emulator.routes_run_control import RUN_CONTROL_ROUTES
-from cicd_acceptance.emulator.routes_run_files import RUN_FILE_ROUTES
-from cicd_acceptance.emulator.routes_user import USER_ROUTES
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState

@@ -41,9 +41,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from cicd_acceptance.emulator.registry_auth import TokenIssuer
-from cicd_acceptance.emulator.registry_handlers import RegistryHandlers, oci_error
-from cicd_acceptance.emulator.registry_state import RegistryState
+from cicd_acceptance.emulator.registry.auth import TokenIssuer
+from cicd_acceptance.emulator.registry.handlers import RegistryHandlers, oci_error
+from cicd_acceptance.emulator.registry.state import RegistryState
 from cicd_acceptance.errors import RegistryRefused
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cicd_acceptance.emulator.clock import iso
-from cicd_acceptance.emulator.repo import Commit, RepoFile
+from cicd_acceptance.emulator.github.repo import Commit, RepoFile
 
 __all__ = ["RepoIdentity", "Urls", "api_root_body", "branch_body", "commit_body", "content_entry_body",
            "content_file_body", "full_repository_body", "meta_body", "node_id", "private_user_body", "rate_limit_body",

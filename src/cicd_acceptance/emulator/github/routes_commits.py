@@ -10,17 +10,17 @@ from datetime import datetime
 from werkzeug.wrappers import Response
 
 from cicd_acceptance.emulator.clock import iso
-from cicd_acceptance.emulator.filters import paginate
-from cicd_acceptance.emulator.github_state import CommitStatus
-from cicd_acceptance.emulator.payloads_actions import (
+from cicd_acceptance.emulator.github.filters import paginate
+from cicd_acceptance.emulator.github.payloads_actions import (
     JsonDict,
     annotation_body,
     check_run_body,
     combined_status_body,
 )
-from cicd_acceptance.emulator.payloads_repo import commit_body, node_id
+from cicd_acceptance.emulator.github.payloads_repo import commit_body, node_id
+from cicd_acceptance.emulator.github.run_logs import job_log, log_annotations
+from cicd_acceptance.emulator.github.state import CommitStatus
 from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
-from cicd_acceptance.emulator.run_logs import job_log, log_annotations
 from cicd_acceptance.errors import ConfigError
 
 __all__ = ["COMMIT_ROUTES"]

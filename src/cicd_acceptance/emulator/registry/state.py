@@ -22,9 +22,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cicd_acceptance.emulator.registry_content import build_image, parse_platform
-from cicd_acceptance.emulator.registry_grammar import compute_digest, is_valid_digest, is_valid_name, is_valid_tag
-from cicd_acceptance.emulator.registry_manifests import manifest_references
+from cicd_acceptance.emulator.registry.content import build_image, parse_platform
+from cicd_acceptance.emulator.registry.grammar import compute_digest, is_valid_digest, is_valid_name, is_valid_tag
+from cicd_acceptance.emulator.registry.manifests import manifest_references
 from cicd_acceptance.errors import RegistryRefused
 
 __all__ = ["PackageVersion", "RegistryState", "StoredManifest"]

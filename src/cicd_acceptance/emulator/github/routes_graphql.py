@@ -14,9 +14,9 @@ from graphql import GraphQLError, GraphQLSchema, execute_sync, parse, validate
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.auth import TokenInfo
-from cicd_acceptance.emulator.graphql_resolvers import GraphObjects, resolve_field, resolve_type
-from cicd_acceptance.emulator.graphql_schema import load_schema
-from cicd_acceptance.emulator.payloads_repo import Urls
+from cicd_acceptance.emulator.github.graphql_resolvers import GraphObjects, resolve_field, resolve_type
+from cicd_acceptance.emulator.github.graphql_schema import load_schema
+from cicd_acceptance.emulator.github.payloads_repo import Urls
 from cicd_acceptance.emulator.responses import Ctx, error, json_response
 from cicd_acceptance.errors import ToolMissing
 

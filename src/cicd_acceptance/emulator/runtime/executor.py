@@ -3,7 +3,7 @@
 When an attempt's jobs are due to start on the emulated clock, :meth:`Executor.start` checks out the run's commit
 and executes the workflow (:mod:`cicd_acceptance.emulator.runtime`): ``run:`` steps really run, known actions are
 emulated natively, and what the workflow pushes lands in the emulator's registry. Each job's conclusion, steps,
-log and annotations are recorded on its :class:`~cicd_acceptance.emulator.runs.JobRecord`; the attempt cannot
+log and annotations are recorded on its :class:`~cicd_acceptance.emulator.github.runs.JobRecord`; the attempt cannot
 complete before its execution has finished (:meth:`Attempt.executed`). Nothing here consults the static
 publication plan or any static check: the run's effects follow from executing the workflow.
 
@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cicd_acceptance.emulator.runs import Attempt, JobRecord, RunRecord
+from cicd_acceptance.emulator.github.runs import Attempt, JobRecord, RunRecord
+from cicd_acceptance.emulator.github.workflow_view import JobPlan
 from cicd_acceptance.emulator.runtime import (
     NATIVE_ACTIONS,
     Checkout,
@@ -36,7 +37,6 @@ from cicd_acceptance.emulator.runtime import (
     tree_prefix,
 )
 from cicd_acceptance.emulator.runtime.docker_cli import DockerService
-from cicd_acceptance.emulator.workflow_view import JobPlan
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.runner import Limits
 

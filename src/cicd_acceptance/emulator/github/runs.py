@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from cicd_acceptance.emulator.workflow_view import JobPlan, WorkflowInfo
+from cicd_acceptance.emulator.github.workflow_view import JobPlan, WorkflowInfo
 from cicd_acceptance.errors import ConfigError
 
 __all__ = ["JOB_OUTCOMES", "RUN_OUTCOMES", "Attempt", "JobRecord", "RunRecord", "StepView", "Timings", "plan_attempt",

@@ -21,9 +21,9 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from cicd_acceptance.emulator.github_state import PullRecord
-from cicd_acceptance.emulator.repo import Commit
-from cicd_acceptance.emulator.workflow_view import WorkflowInfo
+from cicd_acceptance.emulator.github.repo import Commit
+from cicd_acceptance.emulator.github.state import PullRecord
+from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo
 from cicd_acceptance.workflows.triggers import Trigger
 
 if TYPE_CHECKING:

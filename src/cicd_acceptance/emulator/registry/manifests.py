@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from cicd_acceptance.emulator.registry_grammar import INDEX_TYPES, MANIFEST_TYPES, is_valid_digest
+from cicd_acceptance.emulator.registry.grammar import INDEX_TYPES, MANIFEST_TYPES, is_valid_digest
 from cicd_acceptance.errors import RegistryRefused
 
 __all__ = ["ManifestReferences", "manifest_references"]

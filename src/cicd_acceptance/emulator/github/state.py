@@ -1,7 +1,7 @@
 """The GitHub half of the emulator's state: the repository, its workflows, runs, jobs and pull requests.
 
 All mutation goes through methods here (the HTTP control API and tests call the same ones). Runs follow the
-timeline of :mod:`cicd_acceptance.emulator.runs`. Every attempt, first or re-run, starts in ``_start_attempt``;
+timeline of :mod:`cicd_acceptance.emulator.github.runs`. Every attempt, first or re-run, starts in ``_start_attempt``;
 :meth:`GitHubState.refresh` hands every attempt whose jobs are due to ``on_start`` (the workflow executor starts
 executing it) exactly once, hands attempts that completed (on the clock, and executed) or were cancelled to
 ``on_complete`` exactly once, then starts any pending re-attempt.
@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cicd_acceptance.emulator.artifacts import ArtifactStore
-from cicd_acceptance.emulator.payloads_repo import RepoIdentity
-from cicd_acceptance.emulator.repo import Commit, RepoSnapshot
-from cicd_acceptance.emulator.runs import (
+from cicd_acceptance.emulator.github.artifacts import ArtifactStore
+from cicd_acceptance.emulator.github.payloads_repo import RepoIdentity
+from cicd_acceptance.emulator.github.repo import Commit, RepoSnapshot
+from cicd_acceptance.emulator.github.runs import (
     JOB_OUTCOMES,
     RUN_OUTCOMES,
     Attempt,
@@ -28,7 +28,7 @@ from cicd_acceptance.emulator.runs import (
     plan_attempt,
     plan_rerun,
 )
-from cicd_acceptance.emulator.workflow_view import WorkflowInfo, read_workflow
+from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo, read_workflow
 from cicd_acceptance.errors import ConfigError
 
 __all__ = ["CommitStatus", "GitHubState", "PlannedOutcome", "PullRecord"]

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, GraphQLResolveInfo
 
 from cicd_acceptance.emulator.clock import iso
-from cicd_acceptance.emulator.github_state import CommitStatus, PullRecord
-from cicd_acceptance.emulator.payloads_actions import actor_id
-from cicd_acceptance.emulator.payloads_repo import Urls, node_id
-from cicd_acceptance.emulator.runs import JobRecord, RunRecord
+from cicd_acceptance.emulator.github.payloads_actions import actor_id
+from cicd_acceptance.emulator.github.payloads_repo import Urls, node_id
+from cicd_acceptance.emulator.github.runs import JobRecord, RunRecord
+from cicd_acceptance.emulator.github.state import CommitStatus, PullRecord
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from cicd_acceptance.emulator.payloads_actions import actor_id
-from cicd_acceptance.emulator.payloads_repo import api_root_body, private_user_body
+from cicd_acceptance.emulator.github.payloads_actions import actor_id
+from cicd_acceptance.emulator.github.payloads_repo import api_root_body, private_user_body
 from cicd_acceptance.emulator.responses import Ctx, error, json_response
 
 __all__ = ["USER_ROUTES"]

@@ -19,7 +19,7 @@ from cicd_acceptance.errors import ToolMissing
 
 __all__ = ["DEFAULT_SCHEMA_PATH", "load_schema", "preload_schema"]
 
-DEFAULT_SCHEMA_PATH = (Path(__file__).resolve().parents[3] / ".tools" / "node_modules" / "@octokit"
+DEFAULT_SCHEMA_PATH = (Path(__file__).resolve().parents[4] / ".tools" / "node_modules" / "@octokit"
                        / "graphql-schema" / "schema.graphql")
 _MAX_SCHEMA_BYTES = 32 << 20
 _PACKAGE = "npm @octokit/graphql-schema"

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cicd_acceptance.emulator.registry_grammar import (
+from cicd_acceptance.emulator.registry.grammar import (
     IN_TOTO,
     OCI_CONFIG,
     OCI_INDEX,

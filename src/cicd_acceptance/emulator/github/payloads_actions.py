@@ -1,6 +1,6 @@
 """JSON bodies for workflows, runs, jobs, check runs, pull requests and package versions.
 
-Status and conclusion are computed for the moment of the request (see :mod:`cicd_acceptance.emulator.runs`).
+Status and conclusion are computed for the moment of the request (see :mod:`cicd_acceptance.emulator.github.runs`).
 Shapes follow ``github-rest-subset.json``; the contract tests validate every body against it.
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from cicd_acceptance.emulator.artifacts import Artifact
 from cicd_acceptance.emulator.clock import iso
-from cicd_acceptance.emulator.github_state import PullRecord
-from cicd_acceptance.emulator.payloads_repo import RepoIdentity, Urls, node_id, repository_body, user_body
-from cicd_acceptance.emulator.repo import Commit
-from cicd_acceptance.emulator.runs import Attempt, JobRecord, RunRecord
-from cicd_acceptance.emulator.workflow_view import WorkflowInfo
+from cicd_acceptance.emulator.github.artifacts import Artifact
+from cicd_acceptance.emulator.github.payloads_repo import RepoIdentity, Urls, node_id, repository_body, user_body
+from cicd_acceptance.emulator.github.repo import Commit
+from cicd_acceptance.emulator.github.runs import Attempt, JobRecord, RunRecord
+from cicd_acceptance.emulator.github.state import PullRecord
+from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo
 
 __all__ = ["JsonDict", "annotation_body", "artifact_body", "check_run_body", "combined_status_body", "job_body",
            "package_version_body", "pull_body", "pull_minimal_body", "pull_simple_body", "run_body", "usage_body",

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from cicd_acceptance.emulator.artifacts import Artifact
-from cicd_acceptance.emulator.downloads import signed_url
-from cicd_acceptance.emulator.filters import paginate
-from cicd_acceptance.emulator.payloads_actions import artifact_body, usage_body
+from cicd_acceptance.emulator.github.artifacts import Artifact
+from cicd_acceptance.emulator.github.downloads import signed_url
+from cicd_acceptance.emulator.github.filters import paginate
+from cicd_acceptance.emulator.github.payloads_actions import artifact_body, usage_body
 from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
 from cicd_acceptance.errors import ConfigError
 

@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from cicd_acceptance.emulator.filters import paginate
-from cicd_acceptance.emulator.payloads_actions import (
+from cicd_acceptance.emulator.github.filters import paginate
+from cicd_acceptance.emulator.github.payloads_actions import (
     check_run_body,
     package_version_body,
     pull_body,
     pull_simple_body,
 )
-from cicd_acceptance.emulator.payloads_repo import (
+from cicd_acceptance.emulator.github.payloads_repo import (
     branch_body,
     commit_body,
     content_entry_body,

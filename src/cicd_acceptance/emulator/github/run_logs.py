@@ -13,7 +13,7 @@ import re
 import zipfile
 from datetime import datetime
 
-from cicd_acceptance.emulator.runs import Attempt, JobRecord, RunRecord, StepView
+from cicd_acceptance.emulator.github.runs import Attempt, JobRecord, RunRecord, StepView
 
 __all__ = ["STAMP_FORMAT", "job_log", "log_annotations", "run_log_archive", "split_by_step"]
 

@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wrappers import Request, Response
 
-from cicd_acceptance.emulator.registry_auth import Grant, TokenIssuer, parse_basic, parse_scopes
-from cicd_acceptance.emulator.registry_content import rfc3339
-from cicd_acceptance.emulator.registry_grammar import OCI_INDEX, OCI_TYPES, is_valid_digest, is_valid_name
-from cicd_acceptance.emulator.registry_state import RegistryState, StoredManifest
+from cicd_acceptance.emulator.registry.auth import Grant, TokenIssuer, parse_basic, parse_scopes
+from cicd_acceptance.emulator.registry.content import rfc3339
+from cicd_acceptance.emulator.registry.grammar import OCI_INDEX, OCI_TYPES, is_valid_digest, is_valid_name
+from cicd_acceptance.emulator.registry.state import RegistryState, StoredManifest
 
 __all__ = ["DEFAULT_PAGE_SIZE", "RegistryHandlers", "oci_error"]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from cicd_acceptance.emulator.run_logs import job_log, run_log_archive
+from cicd_acceptance.emulator.github.run_logs import job_log, run_log_archive
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState

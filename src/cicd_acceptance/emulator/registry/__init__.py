@@ -1,0 +1,1 @@
+"""The emulator's OCI registry (GHCR stand-in): token auth, blob and manifest storage, the distribution API."""
