@@ -6,18 +6,28 @@ and the registry) read bodies through :func:`bounded_chunks`: it decodes ``gzip`
 each step's output, counts the decoded bytes, and checks the deadline as every chunk arrives.
 :func:`bounded_response_hook` applies the same to every response an ``httpx.Client`` receives (auth-flow and
 redirect hops included) by replacing the response's stream before httpx reads it.
+
+Those checks run as body chunks arrive; a server that sends its *headers* a byte at a time never produces a chunk,
+and httpx has no total timeout. :class:`RequestDeadline` closes that gap below httpx, on the sockets: every
+connect, read and write of a request waits at most until the request's one deadline.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from ssl import SSLContext
 
+import httpcore
 import httpx
 
-__all__ = ["ACCEPT_ENCODING", "STEP_BYTES", "BodyRefused", "body_chunks", "bounded_chunks",
-           "bounded_response_hook"]
+from cicd_acceptance.errors import HarnessError
+
+__all__ = ["ACCEPT_ENCODING", "STEP_BYTES", "TOO_SLOW", "BodyRefused", "RequestDeadline", "body_chunks",
+           "bounded_chunks", "bounded_response_hook"]
 
 ACCEPT_ENCODING = "gzip, deflate"
 """The encodings :func:`bounded_chunks` decodes; clients send it so that servers use nothing else."""
@@ -43,9 +53,11 @@ def _decompressor(encoding: str) -> zlib._Decompress | None:
     raise BodyRefused(f"the answer has Content-Encoding {name[:40]!r}, which was not asked for", transient=False)
 
 
+TOO_SLOW = "no complete answer within the request's deadline (the server sends too slowly)"
+
+
 def _too_slow() -> BodyRefused:
-    return BodyRefused("no complete answer within the request's deadline (the server sends too slowly)",
-                       transient=True)
+    return BodyRefused(TOO_SLOW, transient=True)
 
 
 def bounded_chunks(raw: Iterable[bytes], *, encoding: str, limit: int, deadline: float,
@@ -146,3 +158,132 @@ def bounded_response_hook(*, limit: int, deadline_s: float, on_refused: Callable
         response.stream = _BoundedStream(stream, chunks())
 
     return hook
+
+
+class RequestDeadline:
+    """One overall deadline per request, from connect through the headers to the body's last byte.
+
+    httpx bounds each network read with a timeout but has no total one: a server sending its status line and
+    headers a byte per second never trips a 30 s read timeout, so the request never ends. :meth:`install` wraps
+    the network backend under every connection pool of an ``httpx.Client``; each connect, read and write then
+    waits at most until the deadline that :meth:`until` set for the requests (and body reads) inside it, and one
+    past it fails as a timeout (``httpx.TimeoutException``, which callers already treat as transient). Outside
+    :meth:`until` only httpx's own timeouts apply. State is per thread, as a sync ``httpx.Client`` reads in the
+    caller's thread.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._local = threading.local()
+
+    @contextmanager
+    def until(self, deadline: float) -> Iterator[None]:
+        """Bound the requests sent and read inside by ``deadline`` (on this object's clock); nested: the sooner."""
+        earlier: float | None = getattr(self._local, "at", None)
+        self._local.at = deadline if earlier is None else min(earlier, deadline)
+        try:
+            yield
+        finally:
+            self._local.at = earlier
+
+    def install(self, client: httpx.Client) -> None:
+        """Wrap the network backend of each pool ``client`` will use: its transport and the proxy transports
+        httpx built from the environment. In-memory transports (``MockTransport``, ``WSGITransport``) have no
+        network and are left alone.
+
+        httpx offers no parameter for this (nor a total timeout), so it reaches one level into httpx and httpcore;
+        if a new version moves those attributes, the client refuses to start rather than run unbounded.
+        """
+        transports = [client._transport, *client._mounts.values()]
+        for transport in transports:
+            if not isinstance(transport, httpx.HTTPTransport):
+                continue
+            try:
+                pool = transport._pool
+                backend = pool._network_backend
+            except AttributeError:
+                raise HarnessError(f"httpx {httpx.__version__} / httpcore {httpcore.__version__}: cannot bound "
+                                   f"the total time of a request (their internals changed)") from None
+            if not (isinstance(backend, _DeadlineBackend) and backend.deadline is self):
+                pool._network_backend = _DeadlineBackend(backend, self)
+
+    def capped(self, timeout: float | None, error: type[httpcore.TimeoutException]) -> float | None:
+        """``timeout`` cut to what is left before the deadline; ``error`` once the deadline has passed."""
+        self.check(error)
+        at: float | None = getattr(self._local, "at", None)
+        if at is None:
+            return timeout
+        left = at - self._clock()
+        return left if timeout is None else min(timeout, left)
+
+    def check(self, error: type[httpcore.TimeoutException]) -> None:
+        """Raise ``error`` (the deadline message) if this thread's deadline has passed."""
+        at: float | None = getattr(self._local, "at", None)
+        if at is not None and self._clock() >= at:
+            raise error(TOO_SLOW)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every wait is cut at the request's deadline; a timeout past it says so."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: RequestDeadline) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return self._inner.read(max_bytes, self._deadline.capped(timeout, httpcore.ReadTimeout))
+        except httpcore.ReadTimeout:
+            self._deadline.check(httpcore.ReadTimeout)
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            self._inner.write(buffer, self._deadline.capped(timeout, httpcore.WriteTimeout))
+        except httpcore.WriteTimeout:
+            self._deadline.check(httpcore.WriteTimeout)
+            raise
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        try:
+            inner = self._inner.start_tls(ssl_context, server_hostname,
+                                          self._deadline.capped(timeout, httpcore.ConnectTimeout))
+        except httpcore.ConnectTimeout:
+            self._deadline.check(httpcore.ConnectTimeout)
+            raise
+        return _DeadlineStream(inner, self._deadline)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """Opens connections within the deadline and hands them out wrapped in :class:`_DeadlineStream`."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, deadline: RequestDeadline) -> None:
+        self._inner = inner
+        self.deadline = deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
+        try:
+            stream = self._inner.connect_tcp(host, port, self.deadline.capped(timeout, httpcore.ConnectTimeout),
+                                             local_address, socket_options)
+        except httpcore.ConnectTimeout:
+            self.deadline.check(httpcore.ConnectTimeout)
+            raise
+        return _DeadlineStream(stream, self.deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+                            ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(path, self.deadline.capped(timeout, httpcore.ConnectTimeout),
+                                                 socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)

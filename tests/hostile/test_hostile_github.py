@@ -13,9 +13,11 @@ import pytest
 from cicd_acceptance.errors import GitHubAPIError, RateLimited
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.github.session import ApiSession
+from cicd_acceptance.live.logs import LogLimits, read_job_log
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.hostile.bombs import gzip_bomb
+from tests.hostile.slow_server import headers_dripping
 
 API = "https://api.github.com"
 REPO = "octo/stream-monitor"
@@ -218,6 +220,49 @@ def test_a_real_loopback_server_dripping_bytes_times_out() -> None:
         session.close()
         thread.join(5)
     assert time.monotonic() - started < 5
+
+
+def test_a_server_dripping_its_headers_meets_the_request_deadline() -> None:
+    """The status line and headers a byte at a time: no read times out, the request's deadline still ends it."""
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"p" * 40 + b"\r\n\r\n"
+    with headers_dripping(answer) as url:
+        session = ApiSession(base_url=url, token=None, transport=None, sleep=lambda s: None,
+                             api_version="2022-11-28", user_agent="t", deadline_s=0.5, max_attempts=1,
+                             timeout_s=5.0)
+        try:
+            with pytest.raises(GitHubAPIError, match="network error: no complete answer within the request's "
+                                                     "deadline"):
+                session.request("GET", "rate_limit")
+        finally:
+            session.close()
+
+
+def test_a_proxy_from_the_environment_is_held_to_the_deadline_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx builds its own transport for a proxy named in the environment; that one is bounded as well."""
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"p" * 40 + b"\r\n\r\n{}"
+    with headers_dripping(answer) as proxy:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        session = ApiSession(base_url="http://api.github.invalid", token=None, transport=None, sleep=lambda s: None,
+                             api_version="2022-11-28", user_agent="t", deadline_s=0.5, max_attempts=1,
+                             timeout_s=5.0)
+        try:
+            with pytest.raises(GitHubAPIError, match="network error: no complete answer within the request's "
+                                                     "deadline"):
+                session.request("GET", "rate_limit")
+        finally:
+            session.close()
+
+
+def test_a_log_whose_headers_drip_is_quoted_as_unreadable_within_its_time_bound() -> None:
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Padding: " + b"p" * 40 + b"\r\n\r\nok\n"
+    with headers_dripping(answer) as url, GitHubClient(base_url=url, token=None, sleep=lambda s: None,
+                                                       max_attempts=1) as github:
+        quote = read_job_log(github, REPO, 7, "test", lambda _line: True, LogLimits(timeout_s=0.5))
+    assert quote.error is not None
+    assert "deadline" in quote.error, quote
+    assert quote.lines == ()
 
 
 def test_a_gzip_job_log_is_decoded_in_bounded_steps() -> None:

@@ -12,6 +12,7 @@ from cicd_acceptance.errors import RegistryError
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.registry import RegistryClient
 from tests.hostile.bombs import gzip_bomb
+from tests.hostile.slow_server import headers_dripping
 from tests.registry.fake_registry import OCI_INDEX, OCI_MANIFEST, FakeRegistry, canonical
 
 NAME = "octo/app-gateway"
@@ -103,6 +104,17 @@ def test_a_dripping_manifest_times_out() -> None:
     with _client(httpx.MockTransport(handler), clock) as client, pytest.raises(RegistryError, match="deadline"):
         client.get_manifest(NAME, "v1")
     assert all(s.sent <= 62 for s in streams)
+
+
+def test_a_registry_dripping_its_headers_meets_the_request_deadline() -> None:
+    """A HEAD whose answer's headers arrive a byte at a time: each read is quick, the whole is not."""
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: " + OCI_INDEX.encode() + b"\r\nDocker-Content-Digest: sha256:"
+              + b"0" * 64 + b"\r\nContent-Length: 0\r\n\r\n")
+    with headers_dripping(answer) as url:
+        client = RegistryClient(registry=url.removeprefix("http://"), scheme="http", attempts=1, deadline_s=0.5,
+                                timeout=5.0, sleep=lambda s: None)
+        with client, pytest.raises(RegistryError, match="no complete answer within the request's deadline"):
+            client.head_manifest(NAME, "v1")
 
 
 # --- item 14 (registry): garbage challenge, deeply nested JSON -----------------------------------------------------

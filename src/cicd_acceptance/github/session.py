@@ -10,10 +10,10 @@ Rules, all from GitHub's REST API "best practices" documentation:
   headers say, with a cap on total waiting after which :class:`RateLimited` is raised. Other 4xx never retry.
   A limit that persists although its reset time has passed backs off exponentially (capped) instead of asking
   again every second.
-* Every server is hostile input: each attempt has one overall deadline (a server dripping a byte every few
-  seconds cannot hold us), the body is streamed and counted after decompression (a small gzip bomb is refused
-  early), JSON nesting is bounded, and paging stops at a page cap, on a page seen before, or at a ``next`` link
-  to another origin (which is never followed).
+* Every server is hostile input: each attempt has one overall deadline, from connect through the headers to the
+  last byte (a server dripping a byte every few seconds cannot hold us), the body is streamed and counted after
+  decompression (a small gzip bomb is refused early), JSON nesting is bounded, and paging stops at a page cap, on
+  a page seen before, or at a ``next`` link to another origin (which is never followed).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from cicd_acceptance.github.failures import error_for, is_transient, rate_limit_
 from cicd_acceptance.httpbounds import (
     ACCEPT_ENCODING,
     BodyRefused,
+    RequestDeadline,
     body_chunks,
     bounded_chunks,
     bounded_response_hook,
@@ -170,6 +171,8 @@ class ApiSession:
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": api_version,
                      "User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             event_hooks={"response": [lambda response: redirect_bodies(response) if response.is_redirect else None]})
+        self._deadline = RequestDeadline(clock)
+        self._deadline.install(self._http)
 
     @property
     def base_url(self) -> str:
@@ -252,6 +255,22 @@ class ApiSession:
         own bounds). Raises GitHubAPIError for a non-2xx answer, a refused body or a network error."""
         request = self._http.build_request("GET", url)
         where = str(request.url)
+        deadline = self._clock() + timeout_s
+        with self._deadline.until(deadline), self._redirected(request, where, max_redirects) as response:
+            try:
+                if not 200 <= response.status_code < 300:
+                    raise GitHubAPIError(f"answered {response.status_code}", method="GET", url=where,
+                                         status_code=response.status_code)
+                yield _body_chunks(response, limit=limit, deadline=deadline, clock=self._clock)
+            except BodyRefused as exc:
+                raise GitHubAPIError(str(exc), method="GET", url=where) from None
+            except httpx.RequestError as exc:
+                raise GitHubAPIError(f"network error while reading: {self.redact(str(exc)) or type(exc).__name__}",
+                                     method="GET", url=where) from None
+
+    @contextmanager
+    def _redirected(self, request: httpx.Request, where: str, max_redirects: int) -> Iterator[httpx.Response]:
+        """The streamed answer to ``request`` after at most ``max_redirects`` hops, closed on leaving."""
         try:
             response = self._http.send(request, stream=True, follow_redirects=False)
             self._record(response)
@@ -269,15 +288,7 @@ class ApiSession:
             raise GitHubAPIError(f"network error: {self.redact(str(exc)) or type(exc).__name__}", method="GET",
                                  url=where) from None
         try:
-            if not 200 <= response.status_code < 300:
-                raise GitHubAPIError(f"answered {response.status_code}", method="GET", url=where,
-                                     status_code=response.status_code)
-            yield _body_chunks(response, limit=limit, deadline=self._clock() + timeout_s, clock=self._clock)
-        except BodyRefused as exc:
-            raise GitHubAPIError(str(exc), method="GET", url=where) from None
-        except httpx.RequestError as exc:
-            raise GitHubAPIError(f"network error while reading: {self.redact(str(exc)) or type(exc).__name__}",
-                                 method="GET", url=where) from None
+            yield response
         finally:
             response.close()
 
@@ -309,16 +320,17 @@ class ApiSession:
     def _receive(self, call: _Call, request: httpx.Request) -> httpx.Response:
         """Send one attempt and read its body within the deadline and the size cap (decoded size)."""
         deadline = self._clock() + self._deadline_s
-        response = self._http.send(request, follow_redirects=call.idempotent, stream=True)
-        try:
-            body = _read_bounded(response, deadline=deadline, clock=self._clock, limit=self._max_response_bytes)
-        except BodyRefused as exc:
-            call.transient = exc.transient
-            # A deadline is like a timeout (no answer: may be retried); a refused body is final.
-            raise GitHubAPIError(exc.reason, method=call.method, url=call.url,
-                                 status_code=None if exc.transient else response.status_code) from None
-        finally:
-            response.close()
+        with self._deadline.until(deadline):
+            response = self._http.send(request, follow_redirects=call.idempotent, stream=True)
+            try:
+                body = _read_bounded(response, deadline=deadline, clock=self._clock, limit=self._max_response_bytes)
+            except BodyRefused as exc:
+                call.transient = exc.transient
+                # A deadline is like a timeout (no answer: may be retried); a refused body is final.
+                raise GitHubAPIError(exc.reason, method=call.method, url=call.url,
+                                     status_code=None if exc.transient else response.status_code) from None
+            finally:
+                response.close()
         headers = [(k, v) for k, v in response.headers.multi_items()
                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
         return httpx.Response(response.status_code, headers=headers, content=body, request=response.request,

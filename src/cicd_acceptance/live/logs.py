@@ -1,11 +1,12 @@
 """Read a job's log the way a person would quote it: a few matching lines and the tail, never the whole file.
 
 A job log can be hundreds of MB. :func:`read_job_log` streams it (``GitHubClient.job_log``), stops at
-``LogLimits.max_bytes`` or ``timeout_s``, and keeps only what is quoted: the lines a selector picks (at most
-``max_quoted``), every ``##[error]`` line (at most ``max_quoted``) and the last ``tail_lines``, each line cut at
-``max_line_chars``. Lines are GitHub's: ``2026-01-01T00:00:00.0000000Z text``, with ``##[group]``/``##[endgroup]``
-and ``##[error]`` markers; the timestamp is dropped from what is quoted. A log that cannot be read is reported in the
-quote (``error``), never raised: quoting is evidence, not a criterion.
+``LogLimits.max_bytes`` or ``timeout_s`` (the whole download: connect, headers and body), and keeps only what is
+quoted: the lines a selector picks (at most ``max_quoted``), every ``##[error]`` line (at most ``max_quoted``) and
+the last ``tail_lines``, each line cut at ``max_line_chars``. Lines are GitHub's:
+``2026-01-01T00:00:00.0000000Z text``, with ``##[group]``/``##[endgroup]`` and ``##[error]`` markers; the timestamp
+is dropped from what is quoted. A log that cannot be read is reported in the quote (``error``), never raised:
+quoting is evidence, not a criterion; the lines read before a failure are kept.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class _Scan:
     lines: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     tail: deque[str] = field(default_factory=deque)
+    read: int = 0
 
     def add(self, raw: bytes) -> None:
         text = strip_timestamp(raw.decode("utf-8", errors="replace").rstrip("\r"))
@@ -82,40 +84,55 @@ class _Scan:
             self.tail.popleft()
 
 
+    def feed(self, chunks: Iterable[bytes], clock: Callable[[], float]) -> bool:
+        """Scan ``chunks`` until they end (True) or a bound stops the read (False). What was scanned stays in
+        ``self`` when ``chunks`` raises."""
+        limits = self.limits
+        deadline = clock() + limits.timeout_s
+        longest = limits.max_line_chars * 4 + 1024  # a line longer than this is cut, its rest skipped
+        pending, skipping = b"", False
+        for chunk in chunks:
+            self.read += len(chunk)
+            pending += chunk
+            *whole, pending = pending.split(b"\n")
+            for raw in whole:
+                if not skipping:
+                    self.add(raw)
+                skipping = False
+            if len(pending) > longest:
+                if not skipping:
+                    self.add(pending[:longest])
+                pending, skipping = b"", True
+            if self.read >= limits.max_bytes or clock() > deadline:
+                return False
+        if pending and not skipping:
+            self.add(pending)
+        return True
+
+    def quote(self, job_id: int, job: str, *, complete: bool, error: str | None = None) -> LogQuote:
+        return LogQuote(job_id, job, tuple(self.lines), tuple(self.errors), tuple(self.tail), self.read, complete,
+                        error)
+
+
 def scan_log(chunks: Iterable[bytes], select: Callable[[str], bool], limits: LogLimits, *,
              clock: Callable[[], float] = time.monotonic) -> tuple[list[str], list[str], list[str], int, bool]:
     """(selected lines, error lines, tail, bytes read, complete) of a log arriving in ``chunks``."""
     scan = _Scan(limits, select)
-    deadline = clock() + limits.timeout_s
-    longest = limits.max_line_chars * 4 + 1024  # a line longer than this is cut, its rest skipped
-    pending, skipping, read = b"", False, 0
-    for chunk in chunks:
-        read += len(chunk)
-        pending += chunk
-        *whole, pending = pending.split(b"\n")
-        for raw in whole:
-            if not skipping:
-                scan.add(raw)
-            skipping = False
-        if len(pending) > longest:
-            if not skipping:
-                scan.add(pending[:longest])
-            pending, skipping = b"", True
-        if read >= limits.max_bytes or clock() > deadline:
-            return scan.lines, scan.errors, list(scan.tail), read, False
-    if pending and not skipping:
-        scan.add(pending)
-    return scan.lines, scan.errors, list(scan.tail), read, True
+    complete = scan.feed(chunks, clock)
+    return scan.lines, scan.errors, list(scan.tail), scan.read, complete
 
 
 def read_job_log(github: GitHubClient, repo: str, job_id: int, job: str, select: Callable[[str], bool],
                  limits: LogLimits | None = None, *, clock: Callable[[], float] = time.monotonic) -> LogQuote:
     """Download job ``job_id``'s log within ``limits`` and keep what ``select`` picks, the errors and the tail."""
     chosen = limits or LogLimits()
+    scan = _Scan(chosen, select)
     try:
-        # The transport's own bounds sit above ours, so ours stop the read first and keep what was quoted.
-        with github.job_log(repo, job_id, limit=2 * chosen.max_bytes, timeout_s=chosen.timeout_s + 30) as chunks:
-            lines, errors, tail, read, complete = scan_log(chunks, select, chosen, clock=clock)
+        # The client's deadline covers the whole download, the headers too (a server may drip them); the scan
+        # stops at the same bounds when the body is what is slow or large.
+        with github.job_log(repo, job_id, limit=2 * chosen.max_bytes, timeout_s=chosen.timeout_s) as chunks:
+            complete = scan.feed(chunks, clock)
     except GitHubAPIError as exc:
-        return LogQuote(job_id, job, error=f"cannot read the log: {exc}")
-    return LogQuote(job_id, job, tuple(lines), tuple(errors), tuple(tail), read, complete)
+        # Lines read before the failure are quoted, marked incomplete; a log never reached is only the error.
+        return scan.quote(job_id, job, complete=scan.read == 0, error=f"cannot read the log: {exc}")
+    return scan.quote(job_id, job, complete=complete)

@@ -23,7 +23,7 @@ import httpx
 import tenacity
 
 from cicd_acceptance.errors import ConfigError, RegistryAccessDenied, RegistryError, RegistryNotFound
-from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, bounded_response_hook
+from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, RequestDeadline, bounded_response_hook
 from cicd_acceptance.registry.auth import ACCESS_DENIED_HINT, RegistryTokenAuth, is_loopback
 from cicd_acceptance.registry.manifests import (
     image_config,
@@ -73,7 +73,8 @@ class RegistryClient:
         transport: an httpx transport (``MockTransport``/``WSGITransport`` in tests); default: the network.
         scheme: ``https`` by default; ``http`` only for a loopback host.
         sleep / clock: injectable waiting and time for retries and token expiry.
-        max_response_bytes / deadline_s: bounds of every body (decoded size; headers to last byte).
+        max_response_bytes / deadline_s: bounds of every answer: its decoded size, and the time of each attempt
+            from connect through the headers (token requests and redirects included) to the last byte.
         withheld: why no token was given although the run has one (see :mod:`.credentials`); access-denied
             messages repeat it.
     """
@@ -88,6 +89,8 @@ class RegistryClient:
         self.stats = RegistryStats()
         self._attempts = attempts
         self._sleep = sleep
+        self._clock = clock
+        self._deadline_s = deadline_s
         self._withheld = withheld
         auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock,
                                  withheld=withheld)
@@ -98,6 +101,8 @@ class RegistryClient:
                                                "response": [bounds]},
                                   headers={"Accept-Encoding": ACCEPT_ENCODING},
                                   timeout=timeout, follow_redirects=False)
+        self._deadline = RequestDeadline(clock)
+        self._deadline.install(self._http)
 
     def __enter__(self) -> RegistryClient:
         return self
@@ -212,7 +217,8 @@ class RegistryClient:
               follow_redirects: bool = False) -> httpx.Response:
         """One logical request, retried on network errors and 408/429/5xx (every call here is idempotent)."""
         def attempt() -> httpx.Response:
-            return self._http.request(method, url, headers=headers, follow_redirects=follow_redirects)
+            with self._deadline.until(self._clock() + self._deadline_s):
+                return self._http.request(method, url, headers=headers, follow_redirects=follow_redirects)
 
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._attempts),
