@@ -14,6 +14,7 @@ from cicd_acceptance.errors import GitHubAPIError, RateLimited
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.github.session import ApiSession
 from cicd_acceptance.live.logs import LogLimits, read_job_log
+from cicd_acceptance.live.server import classify_server
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.hostile.bombs import gzip_bomb
@@ -263,6 +264,14 @@ def test_a_log_whose_headers_drip_is_quoted_as_unreadable_within_its_time_bound(
     assert quote.error is not None
     assert "deadline" in quote.error, quote
     assert quote.lines == ()
+
+
+def test_an_emulator_probe_whose_headers_drip_ends_at_its_timeout() -> None:
+    """The answer would say "emulator" if it ever arrived; within the probe's time it does not, so: GitHub."""
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b'{"now": 1, "speed": 1}'
+    with headers_dripping(answer) as url:
+        kind = classify_server(f"{url}/api/v3", started_emulator=False, timeout_s=0.5)
+    assert kind.kind == "github"
 
 
 def test_a_gzip_job_log_is_decoded_in_bounded_steps() -> None:

@@ -16,6 +16,7 @@ creation time still have to match); the actor of such a dispatch is not the toke
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +24,7 @@ import httpx
 
 from cicd_acceptance.errors import GitHubAPIError
 from cicd_acceptance.github.client import GitHubClient
+from cicd_acceptance.httpbounds import RequestDeadline
 
 __all__ = ["EMULATOR_PROBE_PATH", "ServerKind", "TokenLogin", "classify_server", "token_login"]
 
@@ -74,10 +76,14 @@ def classify_server(api_url: str, *, started_emulator: bool, transport: httpx.Ba
     if started_emulator:
         return ServerKind("emulator", "the harness started the bundled emulator", api_url)
     probe = _origin(api_url).join(EMULATOR_PROBE_PATH)
+    deadline = RequestDeadline()
     try:
-        with httpx.Client(transport=transport, timeout=timeout_s, follow_redirects=False) as http, \
-                http.stream("GET", probe, headers={"Accept": "application/json"}) as response:
-            emulator = _answers_like_the_emulator(response)
+        # timeout_s bounds the whole probe, not each read: a server dripping bytes cannot hold the run.
+        with httpx.Client(transport=transport, timeout=timeout_s, follow_redirects=False) as http:
+            deadline.install(http)
+            with deadline.until(time.monotonic() + timeout_s), \
+                    http.stream("GET", probe, headers={"Accept": "application/json"}) as response:
+                emulator = _answers_like_the_emulator(response)
     except httpx.HTTPError:
         emulator = False
     if emulator:
