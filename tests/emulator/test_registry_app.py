@@ -368,6 +368,70 @@ def test_blob_get_head_and_errors(client: httpx.Client) -> None:
     _error(client.delete(f"/v2/{NAME}/blobs/{digest}", headers=headers), 405, "UNSUPPORTED")
 
 
+# Byte ranges: each expected answer is what distribution 2.8.2 (Go's http.ServeContent) gave for a 10-byte blob on
+# 127.0.0.1; tests/emulator/test_registry_real.py asks both registries the same and compares.
+@pytest.mark.parametrize(("wanted", "status", "content_range", "body"), [
+    ("bytes=0-1", 206, "bytes 0-1/10", b"ab"),
+    ("bytes=-20", 206, "bytes 0-9/10", b"abcdefghij"),  # a suffix longer than the blob is the whole blob
+    ("bytes=-0", 206, "bytes 10-9/10", b""),
+    ("bytes=0-1,20-30", 206, "bytes 0-1/10", b"ab"),  # a range past the end is dropped, one remains
+    ("bytes=0-1,", 206, "bytes 0-1/10", b"ab"),
+    ("bytes=0-9,0-9", 200, None, b"abcdefghij"),  # more bytes than the blob has: the range is ignored
+    ("bytes=", 200, None, b"abcdefghij"),
+    ("bytes=20-30,40-50", 416, "bytes */10", None),  # nothing overlaps: the size is named
+    ("bytes=5-1", 416, None, None),  # malformed: the whole header fails, no size
+    ("bytes=0-1,a", 416, None, None),
+    ("BYTES=0-1", 416, None, None),
+    ("bytes = 0-1", 416, None, None),
+])
+def test_a_blob_answers_byte_ranges_as_distribution_does(client: httpx.Client, wanted: str, status: int,
+                                                         content_range: str | None, body: bytes | None) -> None:
+    headers = _bearer(client)
+    digest = _upload(client, headers, b"abcdefghij")
+    got = client.get(f"/v2/{NAME}/blobs/{digest}", headers={**headers, "Range": wanted})
+    assert (got.status_code, got.headers.get("content-range")) == (status, content_range)
+    if body is not None:
+        assert (got.content, got.headers["accept-ranges"], got.headers["content-type"]) == (
+            body, "bytes", "application/octet-stream")
+
+
+def _parts(response: httpx.Response) -> list[tuple[str, str, bytes]]:
+    """(Content-Range, Content-Type, data) of each part of a multipart/byteranges body."""
+    kind, _, boundary = response.headers["content-type"].partition("; boundary=")
+    assert kind == "multipart/byteranges"
+    body = response.content
+    assert body.startswith(f"--{boundary}\r\n".encode())
+    assert body.endswith(f"\r\n--{boundary}--\r\n".encode())
+    chunks = body[len(boundary) + 4:-len(boundary) - 8].split(f"\r\n--{boundary}\r\n".encode())
+    parts = []
+    for chunk in chunks:
+        head, _, data = chunk.partition(b"\r\n\r\n")
+        fields = dict(line.split(": ", 1) for line in head.decode().split("\r\n"))
+        assert list(fields) == ["Content-Range", "Content-Type"]
+        parts.append((fields["Content-Range"], fields["Content-Type"], data))
+    return parts
+
+
+def test_several_ranges_answer_206_multipart_byteranges_in_the_order_asked(client: httpx.Client) -> None:
+    """Not 200 nor 416: distribution answers ``bytes=0-1,4-5`` with a multipart/byteranges 206, overlaps kept."""
+    headers = _bearer(client)
+    digest = _upload(client, headers, b"abcdefghij")
+    blob = f"/v2/{NAME}/blobs/{digest}"
+    got = client.get(blob, headers={**headers, "Range": "bytes=4-5, 0-1,1-2"})
+    assert (got.status_code, got.headers.get("content-range"), got.headers["content-length"]) == (
+        206, None, str(len(got.content)))
+    octets = "application/octet-stream"
+    assert _parts(got) == [("bytes 4-5/10", octets, b"ef"), ("bytes 0-1/10", octets, b"ab"),
+                           ("bytes 1-2/10", octets, b"bc")]
+    head = client.head(blob, headers={**headers, "Range": "bytes=0-1,4-5"})
+    assert (head.status_code, head.headers["content-type"].startswith("multipart/byteranges; boundary="),
+            head.content) == (206, True, b"")
+    stale = client.get(blob, headers={**headers, "Range": "bytes=0-1,4-5", "If-Range": '"sha256:0"'})
+    assert (stale.status_code, stale.content) == (200, b"abcdefghij")  # If-Range names another version
+    fresh = client.get(blob, headers={**headers, "Range": "bytes=0-1,4-5", "If-Range": f'"{digest}"'})
+    assert len(_parts(fresh)) == 2
+
+
 def test_chunked_upload_with_ranges(client: httpx.Client) -> None:
     headers = _bearer(client)
     start = client.post(f"/v2/{NAME}/blobs/uploads/", headers=headers)

@@ -13,8 +13,9 @@ Routes (all errors in the OCI envelope ``{"errors": [{"code", "message", "detail
 * ``HEAD|GET /v2/<name>/blobs/<digest>`` and uploads: ``POST .../blobs/uploads/`` (``?digest=`` monolithic;
   ``?mount=`` answers 202 and starts a normal upload, as ghcr.io often does), ``PATCH`` (``Content-Range``
   checked), ``PUT ...?digest=`` (digest verified), ``GET`` (status) and ``DELETE`` (cancel). A blob ``GET`` with
-  ``Range: bytes=...`` answers 206 with ``Content-Range`` (416 when unsatisfiable); every blob answer carries
-  ``Accept-Ranges: bytes``.
+  ``Range: bytes=...`` answers as distribution (Go's ``http.ServeContent``) does: 206 with ``Content-Range`` for
+  one range, 206 ``multipart/byteranges`` for several, 416 when unsatisfiable, 200 when the ranges ask for more
+  than the blob (:mod:`.ranges`); every blob answer but a 304/412 carries ``Accept-Ranges: bytes``.
 * ``GET /v2/<name>/referrers/<digest>``: 404, as on ghcr.io, which has no referrers API; clients use the referrers
   tag schema (``sha256-<hex>`` tags), stored like any tag.
 

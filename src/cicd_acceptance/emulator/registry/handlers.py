@@ -12,12 +12,13 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import parse_etags
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.registry.auth import Grant, TokenIssuer, parse_basic, parse_scopes
 from cicd_acceptance.emulator.registry.content import rfc3339
 from cicd_acceptance.emulator.registry.grammar import OCI_INDEX, OCI_TYPES, is_valid_digest, is_valid_name
+from cicd_acceptance.emulator.registry.ranges import RangeNotSatisfiable, multipart_byteranges, parse_ranges
 from cicd_acceptance.emulator.registry.state import RegistryState, StoredManifest
 
 __all__ = ["DEFAULT_PAGE_SIZE", "RegistryHandlers", "oci_error"]
@@ -151,13 +152,30 @@ class RegistryHandlers:
             return oci_error(404, "BLOB_UNKNOWN", "blob unknown to registry", digest)
         response = Response(data, content_type="application/octet-stream",
                             headers={**_API_VERSION, "Docker-Content-Digest": digest, "ETag": f'"{digest}"'})
-        # A single byte range (``Range: bytes=a-b``, ``a-``, ``-n``) answers 206 with Content-Range, one that
-        # cannot be satisfied 416, as ghcr.io and distribution do (resumed pulls rely on it).
+        response.make_conditional(request)  # If-None-Match: 304, If-Match: 412 (neither says Accept-Ranges)
+        if response.status_code != 200:
+            return response
+        response.headers["Accept-Ranges"] = "bytes"
+        if not _range_applies(request, digest):
+            return response
+        # Byte ranges as distribution serves them (resumed pulls rely on them): see registry/ranges.py.
         try:
-            return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
-        except RequestedRangeNotSatisfiable:
-            return Response(b"invalid range: failed to overlap\n", status=416, content_type="text/plain; charset=utf-8",
-                            headers={**_API_VERSION, "Content-Range": f"bytes */{len(data)}"})
+            ranges = parse_ranges(request.headers.get("Range", ""), len(data))
+        except RangeNotSatisfiable as exc:
+            size = {"Content-Range": f"bytes */{len(data)}"} if exc.no_overlap else {}
+            return Response(f"{exc}\n", status=416, content_type="text/plain; charset=utf-8",
+                            headers={**_API_VERSION, **size})
+        if len(ranges) == 1:
+            part = ranges[0]
+            response.set_data(data[part.start:part.start + part.length])
+            response.status_code = 206
+            response.headers["Content-Range"] = part.content_range(len(data))
+        elif ranges:
+            content_type, body = multipart_byteranges(data, ranges, "application/octet-stream")
+            response.set_data(body)
+            response.status_code = 206
+            response.headers["Content-Type"] = content_type
+        return response
 
     def referrers(self, request: Request, name: str, digest: str) -> Response:
         """``GET /v2/<name>/referrers/<digest>``: ghcr.io does not implement the OCI 1.1 referrers API and answers
@@ -258,6 +276,15 @@ def _reference_detail(reference: str) -> dict[str, str]:
 def _accepted(request: Request) -> set[str]:
     """Media types the client lists in its (possibly repeated) Accept headers, parameters stripped."""
     return {part.split(";")[0].strip() for header in request.headers.getlist("Accept") for part in header.split(",")}
+
+
+def _range_applies(request: Request, digest: str) -> bool:
+    """False when ``If-Range`` names another version than this blob's ETag (the whole blob is sent then); a date
+    never matches, as distribution serves blobs without a modification time."""
+    condition = request.headers.get("If-Range")
+    if not condition:
+        return True
+    return condition.startswith('"') and parse_etags(condition).contains(digest)
 
 
 def _range_start(content_range: str | None) -> int | None:
