@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from cicd_acceptance.errors import TargetError, ToolMissing
@@ -27,7 +28,11 @@ def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     git = shutil.which("git")
     if git is None:
         raise ToolMissing("git is not installed; the target's git facts cannot be read", tool="git")
-    proc = subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, timeout=_GIT_TIMEOUT_S, check=False)
+    try:
+        proc = subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, timeout=_GIT_TIMEOUT_S,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise TargetError(f"git {' '.join(args)} did not finish within {_GIT_TIMEOUT_S} s", path=str(cwd)) from None
     if check and proc.returncode != 0:
         raise TargetError(f"git {' '.join(args)} failed: {proc.stderr.strip() or proc.stdout.strip()}", path=str(cwd))
     return proc
@@ -47,6 +52,7 @@ class Target:
     """A checkout to accept. ``prefix`` is the target folder relative to the git top level ('' at the root).
 
     ``repository`` is ``owner/name`` as resolved by :mod:`cicd_acceptance.config` (option, env, remote, default).
+    ``commit_date`` is HEAD's committer date (None: not known, e.g. a date git prints that Python cannot read).
     """
 
     repo_dir: Path
@@ -55,6 +61,7 @@ class Target:
     head_sha: str
     branch: str | None
     repository: str = ""
+    commit_date: datetime | None = None
 
     def git_path(self, rel: str) -> str:
         """Path of ``rel`` (relative to the target) as git names it (relative to the top level)."""
@@ -84,10 +91,6 @@ class Target:
         proc = _git(self.git_root, "remote", "get-url", "origin", check=False)
         return parse_github_remote(proc.stdout) if proc.returncode == 0 else None
 
-    def commit_date(self) -> str:
-        """ISO 8601 committer date of HEAD."""
-        return _git(self.git_root, "show", "-s", "--format=%cI", "HEAD").stdout.strip()
-
 
 def open_target(repo_dir: Path, repository: str = "") -> Target:
     """Check that ``repo_dir`` is a readable git checkout with a commit, and read its git facts once."""
@@ -105,5 +108,16 @@ def open_target(repo_dir: Path, repository: str = "") -> Target:
     if head.returncode != 0:
         raise TargetError("the git checkout has no commit yet", path=str(repo_dir))
     branch = _git(resolved, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip() or None
-    return Target(repo_dir=resolved, git_root=Path(top.strip()), prefix=prefix.strip(),
-                  head_sha=head.stdout.strip(), branch=branch, repository=repository)
+    sha = head.stdout.strip()
+    return Target(repo_dir=resolved, git_root=Path(top.strip()), prefix=prefix.strip(), head_sha=sha,
+                  branch=branch, repository=repository, commit_date=_commit_date(resolved, sha))
+
+
+def _commit_date(cwd: Path, sha: str) -> datetime | None:
+    """The committer date of ``sha`` (``%cI``: strict ISO 8601 with its offset); None when git's answer is not a
+    date Python accepts (a hand-made commit can carry an offset of +99:99)."""
+    stamp = _git(cwd, "show", "-s", "--no-show-signature", "--format=%cI", sha, "--").stdout.strip()
+    try:
+        return datetime.fromisoformat(stamp[:64])
+    except ValueError:
+        return None

@@ -117,8 +117,10 @@ class CheckContext:
             ref = branch
         if event_name == "pull_request" and branch is None:
             ref = "refs/pull/1/merge"  # a pull request runs on its merge ref, not on the base branch
+        # The commit date is the checkout's (metadata-action's {{commit_date}}); when the build runs stays unknown.
         return BuildEvent(event_name=event_name, ref=ref, sha=self.target.head_sha,
-                          default_branch=self.plan.default_branch, repository=self.target.repository)
+                          default_branch=self.plan.default_branch, repository=self.target.repository,
+                          commit_date=self.target.commit_date)
 
     def skipped_on(self, workflow: Workflow, condition: str | None, events: tuple[str, ...]) -> list[str]:
         """Events (on the default branch) for which ``condition`` (a job or step ``if:``) is known to be false."""
