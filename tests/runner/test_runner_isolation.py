@@ -133,3 +133,40 @@ def test_credentials_in_a_home_that_is_the_workspace_stay_hidden(workspace: Path
                                   workspace, {}))
     assert "done" in result.output
     assert not leaked(result.output.encode(), canary)
+
+
+def _in_own_mounts(mount_point: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in a user and mount namespace of its own in which ``mount_point`` is a fresh tmpfs: a mount of
+    the "host" as the sandbox finds it, made without touching the real host. Skips where that is not possible."""
+    outer = ["unshare", "--user", "--map-root-user", "--mount", "bash", "-c",
+             'mount --make-rprivate / && mount -t tmpfs tmpfs "$1" && shift && exec "$@"', "outer", str(mount_point)]
+    probe = subprocess.run([*outer, "true"], capture_output=True, text=True, check=False, timeout=30)
+    if probe.returncode != 0:
+        pytest.skip(f"no user and mount namespaces to make a test mount in: {probe.stderr.strip()[-200:]}")
+    return subprocess.run([*outer, *argv], capture_output=True, text=True, check=False, timeout=60,
+                          env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("name", ["plain", "with space", "tab\tand\\backslash"])
+def test_a_host_mount_whose_path_needs_escaping_is_read_only_in_the_sandbox(tmp_path: Path, sandbox: Sandbox,
+                                                                          name: str) -> None:
+    """/proc/self/mountinfo writes a space as ``\\040`` (tab ``\\011``, backslash ``\\134``): a sandbox that reads
+    the mount table must decode it, or that mount stays writable. The job's own folder has a space too."""
+    mount_point = tmp_path / f"host-mount-{name}"
+    workspace = tmp_path / "repo with space" / "workspace"
+    mount_point.mkdir()
+    workspace.mkdir(parents=True)
+    # Nothing hidden: the test's folders live under /tmp, which the sandbox would otherwise empty.
+    isolated: Sandbox
+    if isinstance(sandbox, BwrapSandbox):
+        isolated = BwrapSandbox(sandbox.bwrap, hidden=[])
+    else:
+        assert isinstance(sandbox, UnshareSandbox)
+        isolated = UnshareSandbox(sandbox.unshare, sandbox.bash, hidden=[])
+    script = 'touch in-workspace && echo workspace-writable; touch "$1/planted" && echo MOUNT-WRITABLE; echo done'
+    argv = isolated.wrap(["/bin/bash", "-c", script, "step", str(mount_point)], cwd=workspace, writable=[workspace])
+    proc = _in_own_mounts(mount_point, argv)
+    assert "done" in proc.stdout, proc.stderr[-2000:]
+    assert "workspace-writable" in proc.stdout, proc.stderr[-2000:]
+    assert "MOUNT-WRITABLE" not in proc.stdout
+    assert "Read-only file system" in proc.stderr

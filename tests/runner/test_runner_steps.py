@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cicd_acceptance.errors import ToolMissing
-from cicd_acceptance.runner import JobWorkspace, Limits, ShellError, StepSpec
+from cicd_acceptance.runner import JobWorkspace, Limits, Sandbox, ShellError, StepSpec
 
 pytestmark = pytest.mark.tool  # bwrap or unshare
 
@@ -216,3 +216,17 @@ def test_env_names_no_process_can_hold_are_left_out(job: JobWorkspace, workspace
     assert result.ok, result.output
     assert "GOOD=yes" in result.output
     assert "NUL=" not in result.output
+
+
+def test_a_checkout_whose_path_has_spaces_runs_its_steps_in_place(tmp_path: Path, sandbox: Sandbox) -> None:
+    """Paths with blanks reach the sandbox as they are: the working directory, GITHUB_WORKSPACE and a file command."""
+    workspace = tmp_path / "my repo" / "with  two  spaces"
+    (workspace / "sub dir").mkdir(parents=True)
+    with JobWorkspace(workspace, runner_env={"PATH": os.environ.get("PATH", "")}, limits=Limits(timeout_s=30),
+                      sandbox=sandbox) as job:
+        result = job.run(step('pwd; echo "$GITHUB_WORKSPACE"; echo made > "made here"; '
+                              'echo "where=$PWD" >> "$GITHUB_OUTPUT"', workspace / "sub dir"))
+    assert result.ok, result.output
+    assert result.output.splitlines()[:2] == [str(workspace / "sub dir"), str(workspace)]
+    assert (workspace / "sub dir" / "made here").read_text() == "made\n"
+    assert result.outputs == {"where": str(workspace / "sub dir")}

@@ -176,9 +176,11 @@ set -e
 mount --make-rprivate /
 n=$1; shift
 i=0; while [ "$i" -lt "$n" ]; do eval "exec $((i + 10))<\"\$1\""; eval "w$i=\$1"; shift; i=$((i + 1)); done
-# Every mount of the host read-only (not only /), except the kernel's own file systems (a mount point whose
-# name mountinfo escapes, with a space in it, stays as it is).
+# Every mount of the host read-only (not only /), except the kernel's own file systems. mountinfo writes a
+# space, tab, newline or backslash in a mount point as \040, \011, \012, \134: decoded, or that mount would
+# stay writable (a backslash is always escaped, so no other sequence can appear).
 while read -r _ _ _ _ point _; do
+  printf -v point '%b' "$point"
   case "$point" in /proc|/proc/*|/dev|/dev/pts|/dev/pts/*) continue ;; esac
   mount -o remount,bind,ro "$point" 2>/dev/null || true
 done < /proc/self/mountinfo
