@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from cicd_acceptance.config import Options, resolve_settings
+from cicd_acceptance.criteria import check_criterion
+from cicd_acceptance.emulator.github.repo import load_snapshot
+from cicd_acceptance.emulator.runtime.checkout import Checkout
 from cicd_acceptance.errors import ConfigError, WorkflowLoadError
 from cicd_acceptance.plan import load_plan
 from cicd_acceptance.targetfiles import read_target_bytes
@@ -16,6 +20,7 @@ from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.model import load_workflow
 from tests.hostile.bounded import within
 from tests.hostile.hostile_repo import git_repo
+from tests.static.repos import default_plan, target_of
 
 
 def _no_gh() -> str | None:
@@ -147,3 +152,53 @@ def test_a_multi_line_test_command_is_allowed_but_not_a_nul(tmp_path: Path) -> N
     path.write_text('[ci]\ntest_command = "go test\\u0000 ./..."\n')
     with pytest.raises(ConfigError, match=r"ci\.test_command: expected text without NUL"):
         load_plan(path)
+
+
+# --- the target's git configuration names commands: none of them runs in the harness --------------------------------
+
+def test_fsmonitor_hooks_and_clean_filters_of_the_target_never_run(sample_repo: Path, tmp_path: Path) -> None:
+    """``git status``/``git diff`` would run these from the target's .git/config; the committed-files check must
+    still see a local edit, and nothing the target names may have run."""
+    ran = tmp_path / "ran"
+    ran.mkdir()
+    command = f"#!/bin/sh\ntouch '{ran}'/\"$(basename \"$0\")\"\ncat\n"
+    for name in ("fsmonitor", "clean", "textconv", "post-index-change"):
+        script = sample_repo / ".git" / name
+        script.write_text(command)
+        script.chmod(0o755)
+    (sample_repo / ".git" / "info").mkdir(exist_ok=True)
+    (sample_repo / ".git" / "info" / "attributes").write_text("* filter=evil diff=evil\n")
+    for key, value in (("core.fsmonitor", ".git/fsmonitor"), ("filter.evil.clean", ".git/clean"),
+                       ("diff.evil.textconv", ".git/textconv"), ("core.hooksPath", ".git"),
+                       ("log.showSignature", "true"), ("gpg.program", ".git/clean")):
+        subprocess.run(["git", "config", key, value], cwd=sample_repo, check=True, timeout=30)
+    ci = sample_repo / ".github" / "workflows" / "ci.yml"
+    ci.write_text(ci.read_text().replace("      - name: Run the tests\n", "      - name: Run the tests (edited)\n"))
+    context = CheckContext(target_of(sample_repo), default_plan())
+    findings = [str(f) for f in check_criterion("workflows-committed", context, include_tools=False)]
+    assert findings == [f".github/workflows/ci.yml:26: expected the working-tree copy to equal HEAD "
+                        f"({context.target.head_sha[:12]}), found modified since the last commit "
+                        f"[workflow-files-committed]"]
+    assert sorted(p.name for p in ran.iterdir()) == []
+
+
+def test_the_emulator_reads_a_checkout_without_running_its_filters_or_signature_program(tmp_path: Path) -> None:
+    """The emulated run checks the target out with ``git archive``, which runs the smudge filter the target's
+    attributes and configuration name; the history is read with a configuration asking ``git log`` for signatures
+    too (this commit is unsigned, so only the reading itself is shown to work)."""
+    repo = git_repo(tmp_path / "t", {"app.txt": "content\n", ".gitattributes": "* filter=evil\n"})
+    ran = tmp_path / "ran"
+    ran.mkdir()
+    script = repo / ".git" / "evil"
+    script.write_text(f"#!/bin/sh\ntouch '{ran}/evil'\ncat\n")
+    script.chmod(0o755)
+    for key, value in (("filter.evil.smudge", str(script)), ("filter.evil.clean", str(script)),
+                       ("log.showSignature", "true"), ("gpg.program", str(script))):
+        subprocess.run(["git", "config", key, value], cwd=repo, check=True, timeout=30)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True,
+                          timeout=30).stdout.strip()
+    snapshot = load_snapshot(repo)
+    with Checkout(repo, head, "") as checkout:
+        extracted = (checkout.path / "app.txt").read_text()
+    assert (extracted, snapshot.head) == ("content\n", head)
+    assert list(ran.iterdir()) == []

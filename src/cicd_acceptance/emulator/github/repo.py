@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cicd_acceptance.errors import TargetError
-from cicd_acceptance.target import parse_github_remote
+from cicd_acceptance.target import SAFE_GIT_OPTIONS, parse_github_remote
 
 __all__ = ["Commit", "RepoFile", "RepoSnapshot", "load_snapshot", "parse_remote"]
 
@@ -108,7 +108,9 @@ def _git(root: Path, *args: str) -> str:
 
 def _git_bytes(root: Path, *args: str) -> bytes:
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False, timeout=60)
+        # No command the target's configuration names (a signature program for `git log`) runs here.
+        done = subprocess.run(["git", *SAFE_GIT_OPTIONS, *args], cwd=root, capture_output=True, check=False,
+                              timeout=60)
     except FileNotFoundError as exc:
         raise TargetError("git is not installed, so the checkout cannot be read", path=str(root)) from exc
     if done.returncode != 0:

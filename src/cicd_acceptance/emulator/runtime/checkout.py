@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from cicd_acceptance.errors import TargetError
+from cicd_acceptance.target import git_options_without_filters
 
 __all__ = ["MAX_CHECKOUT_BYTES", "Checkout", "tree_prefix"]
 
@@ -25,7 +26,9 @@ _GIT_TIMEOUT_S = 60.0
 
 def _git(root: Path, *args: str, limit: int = 1 << 20) -> bytes:
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False, timeout=_GIT_TIMEOUT_S)
+        # The target's configuration names commands (a smudge filter, for one): none runs here.
+        done = subprocess.run(["git", *git_options_without_filters(root), *args], cwd=root, capture_output=True,
+                              check=False, timeout=_GIT_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TargetError(f"git {args[0]} failed: {exc}", path=str(root)) from exc
     if done.returncode != 0:
