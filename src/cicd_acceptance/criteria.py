@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.workflows.checks import (
     actionlint,
     build_cache,
@@ -101,19 +100,20 @@ _RULES = {r.id: r for c in CRITERIA for r in c.rules}
 
 
 def criterion(criterion_id: str) -> Criterion:
-    """The criterion ``criterion_id``; an unknown id is a ConfigError listing the known ones."""
+    """The criterion ``criterion_id``; an unknown id (a step naming no criterion) is a ValueError listing the known
+    ones."""
     try:
         return _BY_ID[criterion_id]
     except KeyError:
-        raise ConfigError(f"unknown criterion {criterion_id!r} (known: {', '.join(_BY_ID)})") from None
+        raise ValueError(f"unknown criterion {criterion_id!r} (known: {', '.join(_BY_ID)})") from None
 
 
 def rule(rule_id: str) -> Rule:
-    """The rule ``rule_id``; an unknown id is a ConfigError listing the known ones."""
+    """The rule ``rule_id``; an unknown id (a step naming no rule) is a ValueError listing the known ones."""
     try:
         return _RULES[rule_id]
     except KeyError:
-        raise ConfigError(f"unknown rule {rule_id!r} (known: {', '.join(_RULES)})") from None
+        raise ValueError(f"unknown rule {rule_id!r} (known: {', '.join(_RULES)})") from None
 
 
 def check_criterion(criterion_id: str, ctx: CheckContext, *, include_tools: bool = True) -> list[Finding]:
