@@ -22,6 +22,7 @@ import httpx
 from cicd_acceptance.emulator.clock import EmulatedClock
 from cicd_acceptance.emulator.registry.app import make_registry_app
 from cicd_acceptance.emulator.registry.state import RegistryState
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 
@@ -33,7 +34,7 @@ REVISION = "org.opencontainers.image.revision"
 
 def _client(state: RegistryState, clock: EmulatedClock) -> RegistryClient:
     app = make_registry_app(state, check_basic=lambda _u, _p: False, now=clock.now)
-    return RegistryClient(registry=HOST, scheme="http", transport=httpx.WSGITransport(app=app))
+    return RegistryClient(registry=HOST, scheme="http", http=HttpSettings(transport=httpx.WSGITransport(app=app)))
 
 
 def measure(tag_count: int) -> dict[str, object]:

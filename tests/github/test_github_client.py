@@ -18,6 +18,7 @@ from cicd_acceptance.errors import (
     RateLimited,
 )
 from cicd_acceptance.github import GitHubClient, created_since
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.secret import Secret
 
 API = "https://api.github.com"
@@ -53,11 +54,13 @@ class Recorder:
 
 
 def make_client(handler: Handler, *, token: str | None = TOKEN, sleeps: list[float] | None = None,
-                base_url: str = API, **kwargs: object) -> tuple[GitHubClient, Recorder]:
+                base_url: str = API, max_attempts: int | None = None,
+                max_rate_limit_wait_s: float = 900.0) -> tuple[GitHubClient, Recorder]:
     recorder = Recorder(handler)
     record = sleeps if sleeps is not None else []
-    client = GitHubClient(base_url=base_url, token=Secret(token) if token else None,
-                          transport=httpx.MockTransport(recorder), sleep=record.append, **kwargs)  # type: ignore[arg-type]
+    http = HttpSettings(transport=httpx.MockTransport(recorder), sleep=record.append, max_attempts=max_attempts)
+    client = GitHubClient(base_url=base_url, token=Secret(token) if token else None, http=http,
+                          max_rate_limit_wait_s=max_rate_limit_wait_s)
     return client, recorder
 
 

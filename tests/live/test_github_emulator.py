@@ -23,6 +23,7 @@ from cicd_acceptance.errors import (
     RateLimited,
 )
 from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.ci_status import ci_status
 from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find
 from cicd_acceptance.live.timing import LiveTiming
@@ -48,8 +49,8 @@ class Emulated:
                                    monotonic=self.clock, sleep=self.clock.sleep)
         self.repo = self.state.repository
         self.transport = Counting(EmulatorTransport(make_app(self.state)))
-        self.client = GitHubClient(base_url=base_url, token=Secret(token), transport=self.transport,
-                                   sleep=self.clock.sleep)
+        self.client = GitHubClient(base_url=base_url, token=Secret(token),
+                                   http=HttpSettings(transport=self.transport, sleep=self.clock.sleep))
         self.head = self.client.get_branch(self.repo, "main").commit_sha
 
     def timing(self, appear_timeout_s: float = 300.0) -> LiveTiming:
@@ -199,9 +200,9 @@ def test_primary_limit_is_reported_beyond_the_cap_and_waited_out_within_it(emu: 
     assert err.value.retry_after > 900
     patient = Emulated()
     patient.state.add_fault("GET /repos/*/actions/workflows:primaryx1")
-    client = GitHubClient(base_url="https://api.github.com", token=Secret(TOKEN),
-                          transport=EmulatorTransport(make_app(patient.state)), sleep=patient.clock.sleep,
-                          max_rate_limit_wait_s=2 * 3600)
+    client = GitHubClient(base_url="https://api.github.com", token=Secret(TOKEN), max_rate_limit_wait_s=2 * 3600,
+                          http=HttpSettings(transport=EmulatorTransport(make_app(patient.state)),
+                                            sleep=patient.clock.sleep))
     assert len(client.list_workflows(patient.repo)) == 2
     assert client.stats.waited_s == err.value.retry_after  # slept until the reset the headers announced
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import ImageSnapshot, ImageVerdict, snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 from tests.registry.fake_registry import FakeRegistry
@@ -33,7 +34,8 @@ def setup(old_tags: int = 3) -> tuple[FakeRegistry, RegistryClient]:
     fake = FakeRegistry()
     fake.push_image(NAME, ["latest", f"sha-{OLD_SHA[:7]}", *[f"v1.{i}" for i in range(old_tags)]],
                     platforms=labels(OLD_SHA), created=BEFORE)
-    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(fake), sleep=lambda _: None)
+    client = RegistryClient(registry="ghcr.io",
+                            http=HttpSettings(transport=httpx.MockTransport(fake), sleep=lambda _: None))
     return fake, client
 
 

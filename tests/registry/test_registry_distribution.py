@@ -22,6 +22,7 @@ import pytest
 
 from cicd_acceptance.emulator.registry.content import Platform, build_image
 from cicd_acceptance.errors import RegistryNotFound
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.testing.tooling import require_tool
@@ -50,7 +51,8 @@ class Distribution:
 
 @pytest.fixture
 def client(distribution: Distribution) -> Iterator[RegistryClient]:
-    with RegistryClient(registry=distribution.host, scheme="http", sleep=lambda _: None) as registry_client:
+    quick = HttpSettings(sleep=lambda _: None)
+    with RegistryClient(registry=distribution.host, scheme="http", http=quick) as registry_client:
         yield registry_client
 
 

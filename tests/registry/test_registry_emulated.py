@@ -16,6 +16,7 @@ from cicd_acceptance.emulator.clock import EmulatedClock
 from cicd_acceptance.emulator.registry.app import make_registry_app
 from cicd_acceptance.emulator.registry.state import RegistryState
 from cicd_acceptance.errors import RegistryAccessDenied
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.secret import Secret
@@ -43,8 +44,8 @@ def client_for(state: RegistryState, clock: EmulatedClock, *, token: str | None 
     app = make_registry_app(state, check_basic=lambda _user, password: password == TOKEN, now=clock.now,
                             token_ttl_s=ttl)
     return RegistryClient(registry=HOST, scheme="http", username="octocat" if token else None,
-                          token=Secret(token) if token else None, transport=httpx.WSGITransport(app=app),
-                          sleep=lambda _: None)
+                          token=Secret(token) if token else None,
+                          http=HttpSettings(transport=httpx.WSGITransport(app=app), sleep=lambda _: None))
 
 
 def test_a_buildx_style_push_verifies_with_attestations_excluded(state: RegistryState, clock: EmulatedClock) -> None:

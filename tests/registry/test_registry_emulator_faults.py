@@ -18,6 +18,7 @@ import pytest
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
 from cicd_acceptance.emulator.server import ThreadedServer
 from cicd_acceptance.errors import RegistryAccessDenied, RegistryError
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 
@@ -41,12 +42,13 @@ def served(state: EmulatorState, request: pytest.FixtureRequest
     sleeps: list[float] = []
     fault = str(getattr(request.node, "callspec", None) and request.node.callspec.params.get("fault", ""))
     if ":reset" in fault:
-        with RegistryClient(registry="127.0.0.1:5000", scheme="http", sleep=sleeps.append,
-                            transport=EmulatorTransport(make_app(state))) as client:
+        http = HttpSettings(transport=EmulatorTransport(make_app(state)), sleep=sleeps.append)
+        with RegistryClient(registry="127.0.0.1:5000", scheme="http", http=http) as client:
             yield state, client, sleeps
         return
     with ThreadedServer(make_app(state)) as server, RegistryClient(
-            registry=f"127.0.0.1:{server.port}", scheme="http", sleep=sleeps.append, timeout=10) as client:
+            registry=f"127.0.0.1:{server.port}", scheme="http",
+            http=HttpSettings(sleep=sleeps.append, timeout_s=10)) as client:
         yield state, client, sleeps
 
 

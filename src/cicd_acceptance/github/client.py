@@ -9,24 +9,21 @@ Example::
     print(client.stats)            # requests, counted against the limit, free 304s, last rate-limit headers
 
 Parameters of the constructor (keyword-only): ``base_url`` (``https://api.github.com`` or a GHES
-``https://HOST/api/v3``), ``token`` (:class:`Secret` or ``None`` for anonymous), ``transport`` (inject
-``httpx.MockTransport`` / ``WSGITransport`` in tests), ``sleep`` (retries and rate-limit waits call it),
-``api_version`` (``X-GitHub-Api-Version``), ``user_agent``, ``max_attempts`` (per idempotent request on
-5xx/network errors), ``max_rate_limit_wait_s`` (total rate-limit waiting per request before
+``https://HOST/api/v3``), ``token`` (:class:`Secret` or ``None`` for anonymous), ``http``
+(:class:`~cicd_acceptance.httpbounds.HttpSettings`: the transport to inject in tests, the sleep that retries and
+rate-limit waits call, timeouts, attempts per idempotent request on 5xx/network errors, body cap, user agent),
+``api_version`` (``X-GitHub-Api-Version``), ``max_rate_limit_wait_s`` (total rate-limit waiting per request before
 :class:`~cicd_acceptance.errors.RateLimited`). HTTP behaviour lives in :mod:`cicd_acceptance.github.session`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Protocol, Self, TypeVar
 from urllib.parse import quote
-
-import httpx
 
 from cicd_acceptance.errors import ConfigError, GitHubAPIError
 from cicd_acceptance.github.decode import PayloadError
@@ -44,13 +41,12 @@ from cicd_acceptance.github.models import (
     Workflow,
     WorkflowRun,
 )
-from cicd_acceptance.github.session import ApiResponse, ApiSession, ClientStats, Params
+from cicd_acceptance.github.session import DEFAULT_API_VERSION, ApiResponse, ApiSession, ClientStats, Params
+from cicd_acceptance.httpbounds import DEFAULT_HTTP, HttpSettings
 from cicd_acceptance.secret import Secret
 
 __all__ = ["DEFAULT_API_VERSION", "GitHubClient", "created_since"]
 
-DEFAULT_API_VERSION = "2022-11-28"
-DEFAULT_USER_AGENT = "cicd-acceptance/0.1 (+https://github.com/cicd-acceptance)"
 
 M = TypeVar("M", covariant=True)
 
@@ -78,12 +74,9 @@ def _repo(repo: str) -> str:
 class GitHubClient:
     """Typed GitHub REST calls returning frozen models; see the module docstring for parameters."""
 
-    def __init__(self, *, base_url: str, token: Secret | None, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, api_version: str = DEFAULT_API_VERSION,
-                 user_agent: str = DEFAULT_USER_AGENT, max_attempts: int = 4,
-                 max_rate_limit_wait_s: float = 900.0) -> None:
-        self._session = ApiSession(base_url=base_url, token=token, transport=transport, sleep=sleep,
-                                   api_version=api_version, user_agent=user_agent, max_attempts=max_attempts,
+    def __init__(self, *, base_url: str, token: Secret | None, http: HttpSettings = DEFAULT_HTTP,
+                 api_version: str = DEFAULT_API_VERSION, max_rate_limit_wait_s: float = 900.0) -> None:
+        self._session = ApiSession(base_url=base_url, token=token, http=http, api_version=api_version,
                                    max_rate_limit_wait_s=max_rate_limit_wait_s)
 
     @property
