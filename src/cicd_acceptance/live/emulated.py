@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from cicd_acceptance.config import Settings, is_loopback_host
+from cicd_acceptance.config import Settings
 from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
 from cicd_acceptance.live.server import TokenLogin, classify_server, token_login
 from cicd_acceptance.live.timing import CompressedTime, LiveTiming
 from cicd_acceptance.live.waiter import RunChange
+from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.registry.client import RegistryClient
 from cicd_acceptance.registry.credentials import registry_credential_policy
 from cicd_acceptance.secret import Secret

@@ -23,7 +23,8 @@ import tenacity
 
 from cicd_acceptance.errors import ConfigError, RegistryAccessDenied, RegistryError, RegistryNotFound
 from cicd_acceptance.httpbounds import ACCEPT_ENCODING, DEFAULT_HTTP, BodyRefused, HttpSettings, bounded_response_hook
-from cicd_acceptance.registry.auth import ACCESS_DENIED_HINT, RegistryTokenAuth, is_loopback
+from cicd_acceptance.loopback import is_loopback_host
+from cicd_acceptance.registry.auth import ACCESS_DENIED_HINT, RegistryTokenAuth
 from cicd_acceptance.registry.manifests import (
     image_config,
     parse_manifest,
@@ -270,7 +271,7 @@ def _check_registry(registry: str, scheme: str | None) -> str:
     if scheme not in (None, "https", "http"):
         raise ConfigError(f"scheme {scheme!r} is neither https nor http", source="registry")
     bare = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.index("]")]
-    if scheme == "http" and not is_loopback(bare):
+    if scheme == "http" and not is_loopback_host(bare):
         raise ConfigError(f"plain http is allowed only for a loopback registry, not {registry!r}", source="registry")
     return host
 
