@@ -97,7 +97,7 @@ class EmulatorState:
         return f"{remote[0]}/{remote[1]}" if remote else DEFAULT_REPOSITORY
 
     def _seed(self) -> None:
-        seed_history(self)
+        seed_history(self.github, self.now())
         self.github.settle()
 
     # -- the Python control API ----------------------------------------------------------------------------
@@ -174,6 +174,6 @@ class EmulatorState:
             self.requests.reset()
             self.rate.reset()
             if self.config.seed:
-                seed_history(self)
+                seed_history(self.github, self.now())
         # Outside the lock: the seeded runs' executions record their results under it.
         self.github.settle()
