@@ -49,8 +49,8 @@ def measure(tag_count: int) -> dict[str, object]:
     dispatched = clock.now()
     clock.advance(240)
     state.push_image(NAME, ["sha-0123456", "latest"], labels={REVISION: SHA}, platforms=["linux/amd64", "linux/arm64"])
-    verdict = verify_published(client, f"{HOST}/{NAME}", sha=SHA, sha_tags=["sha-0123456"], before=before,
-                               dispatched_at=dispatched, service="gateway")
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-0123456"], dispatched_at=dispatched,
+                               service="gateway")
     elapsed_ms = (time.perf_counter() - started) * 1000
     by_kind = client.stats.snapshot()
     listing = _client(state, clock)

@@ -132,8 +132,8 @@ def test_verification_of_a_buildx_style_index_on_distribution(distribution: Dist
     digest = push(distribution.host, NAME, ["sha-89abcde", "latest"], labels={REVISION: SHA},
                   platforms=["linux/amd64", "linux/arm64"], created=dispatched + timedelta(minutes=3))
 
-    verdict = verify_published(client, f"{distribution.host}/{NAME}", sha=SHA, sha_tags=["sha-89abcde"],
-                               before=before, dispatched_at=dispatched, service="worker")
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-89abcde"],
+                               dispatched_at=dispatched, service="worker")
 
     assert verdict.passed, verdict.summary()
     assert verdict.digest == digest
@@ -209,7 +209,7 @@ def test_skopeo_inspect_shows_host_platform_labels_where_the_verdict_names_the_s
         [skopeo, "--policy", str(policy), "--override-os", "linux", "--override-arch", "amd64", "inspect",
          "--tls-verify=false", f"docker://{image}:sha-89abcde"],
         capture_output=True, check=True, timeout=60).stdout)
-    verdict = verify_published(client, image, sha=SHA, sha_tags=["sha-89abcde"], before=before,
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-89abcde"],
                                dispatched_at=datetime.now(UTC) - timedelta(hours=1))
 
     # skopeo: the index digest beside amd64's labels, so the stale arm64 image looks published.

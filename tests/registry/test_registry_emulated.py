@@ -57,8 +57,7 @@ def test_a_buildx_style_push_verifies_with_attestations_excluded(state: Registry
     digest = state.push_image(NAME, ["sha-0123456", "latest"], labels={REVISION: SHA},
                               platforms=["linux/amd64", "linux/arm64"])
 
-    verdict = verify_published(client, IMAGE, sha=SHA, sha_tags=["sha-0123456"], before=before,
-                               dispatched_at=dispatched)
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-0123456"], dispatched_at=dispatched)
 
     assert verdict.passed, verdict.summary()
     assert verdict.digest == digest
@@ -75,7 +74,7 @@ def test_latest_left_on_the_old_build_is_reported(state: RegistryState, clock: E
     before = snapshot_before(client, IMAGE, "sha-0123456")
     state.push_image(NAME, ["sha-0123456"], labels={REVISION: SHA})
 
-    verdict = verify_published(client, IMAGE, sha=SHA, sha_tags=["sha-0123456"], before=before,
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-0123456"],
                                dispatched_at=clock.now() - timedelta(seconds=1), service="gateway")
 
     assert [f.check for f in verdict.failed] == ["latest-matches"]

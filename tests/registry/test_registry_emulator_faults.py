@@ -69,8 +69,7 @@ def test_retryable_faults_are_recovered(served: tuple[EmulatorState, RegistryCli
     before = snapshot_before(client, f"{client.registry}/{NAME}", "sha-0123456")
     state.add_fault(fault)
 
-    verdict = verify_published(client, f"{client.registry}/{NAME}", sha=SHA, sha_tags=["sha-0123456"],
-                               before=before, dispatched_at=state.now())
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-0123456"], dispatched_at=state.now())
 
     assert [f.check for f in verdict.failed] == ["tag-is-new"]   # it existed before: only newness fails
     assert sleeps, "the fault was never hit"
