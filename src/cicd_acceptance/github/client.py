@@ -4,7 +4,7 @@ Example::
 
     client = GitHubClient(base_url="https://api.github.com", token=Secret(os.environ["GITHUB_TOKEN"]))
     head = client.get_branch("octo/stream-monitor", "main").commit_sha
-    for run in client.list_workflow_runs("octo/stream-monitor", workflow="ci.yml", head_sha=head, event="push"):
+    for run in client.list_workflow_runs("octo/stream-monitor", RunFilter(workflow="ci.yml", head_sha=head)):
         print(run.describe())
     print(client.stats)            # requests, counted against the limit, free 304s, last rate-limit headers
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Protocol, Self, TypeVar
@@ -45,7 +46,7 @@ from cicd_acceptance.github.session import DEFAULT_API_VERSION, ApiResponse, Api
 from cicd_acceptance.httpbounds import DEFAULT_HTTP, HttpSettings
 from cicd_acceptance.secret import Secret
 
-__all__ = ["DEFAULT_API_VERSION", "GitHubClient", "created_since"]
+__all__ = ["DEFAULT_API_VERSION", "GitHubClient", "RunFilter", "created_since"]
 
 
 M = TypeVar("M", covariant=True)
@@ -53,6 +54,28 @@ M = TypeVar("M", covariant=True)
 
 class _FromApi(Protocol[M]):
     def from_api(self, data: Mapping[str, object], /) -> M: ...
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Which workflow runs a listing asks for: one workflow's (id or file name) or all, narrowed by the query
+    parameters GitHub documents; None leaves a parameter out. ``created``: see :func:`created_since`."""
+
+    workflow: str | int | None = None
+    event: str | None = None
+    branch: str | None = None
+    head_sha: str | None = None
+    status: str | None = None
+    actor: str | None = None
+    created: str | None = None
+
+    def params(self) -> dict[str, str | int]:
+        query = {"event": self.event, "branch": self.branch, "head_sha": self.head_sha, "status": self.status,
+                 "actor": self.actor, "created": self.created}
+        return {key: value for key, value in query.items() if value is not None}
+
+
+ALL_RUNS = RunFilter()
 
 
 def created_since(moment: datetime) -> str:
@@ -183,15 +206,12 @@ class GitHubClient:
         """``workflow`` is the numeric id or the file name (``build-images.yml``)."""
         return self._one(Workflow, f"{_repo(repo)}/actions/workflows/{_seg(workflow)}")
 
-    def list_workflow_runs(self, repo: str, *, workflow: str | int | None = None, event: str | None = None,
-                           branch: str | None = None, head_sha: str | None = None, status: str | None = None,
-                           actor: str | None = None, created: str | None = None,
-                           exclude_pull_requests: bool = True, per_page: int = 100) -> Iterator[WorkflowRun]:
-        """Runs newest first, across pages (lazy: stop iterating to stop paying). ``created``: see created_since."""
+    def list_workflow_runs(self, repo: str, runs: RunFilter = ALL_RUNS, *, exclude_pull_requests: bool = True,
+                           per_page: int = 100) -> Iterator[WorkflowRun]:
+        """The ``runs`` of ``repo`` newest first, across pages (lazy: stop iterating to stop paying)."""
+        workflow = runs.workflow
         base = f"{_repo(repo)}/actions/" + (f"workflows/{_seg(workflow)}/runs" if workflow is not None else "runs")
-        filters = {"event": event, "branch": branch, "head_sha": head_sha, "status": status, "actor": actor,
-                   "created": created}
-        params: dict[str, str | int] = {key: value for key, value in filters.items() if value is not None}
+        params = runs.params()
         params["per_page"] = per_page
         if exclude_pull_requests:
             params["exclude_pull_requests"] = "true"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cicd_acceptance.errors import WaitTimeout
-from cicd_acceptance.github.client import GitHubClient
+from cicd_acceptance.github.client import GitHubClient, RunFilter
 from cicd_acceptance.github.models import Job, PullRequest, WorkflowRun
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.polling import wait_until
@@ -169,7 +169,8 @@ def find_runs_for_commit(client: GitHubClient, repo: str, *, workflow: str | int
     """
 
     def look() -> tuple[WorkflowRun, ...]:
-        runs = client.list_workflow_runs(repo, workflow=workflow, head_sha=head_sha, event=event, branch=branch)
+        runs = client.list_workflow_runs(repo, RunFilter(workflow=workflow, head_sha=head_sha, event=event,
+                                                         branch=branch))
         return _newest_first(run for run in runs if run.head_sha == head_sha and run.event == event)
 
     timing = timing or LiveTiming()
