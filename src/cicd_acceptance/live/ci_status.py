@@ -175,8 +175,7 @@ def find_runs_for_commit(client: GitHubClient, repo: str, *, workflow: str | int
 
     timing = timing or LiveTiming()
     return wait_until(look, done=bool, phase=f"a {event} run of {workflow} for {head_sha[:7]}",
-                      timeout_s=timing.appear_timeout_s, interval_s=timing.interval_s, sleep=timing.sleep,
-                      clock=timing.clock, describe=lambda runs: "no run")
+                      poll=timing.appearing(), describe=lambda runs: "no run")
 
 
 def ci_status(client: GitHubClient, repo: str, *, workflow: str | int, head_sha: str, event: str,

@@ -202,8 +202,7 @@ def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: Live
 
     try:
         run = wait_until(look, done=lambda seen: seen is not None, phase=f"run {run_id} to appear",
-                         timeout_s=timing.appear_timeout_s, interval_s=timing.interval_s, sleep=timing.sleep,
-                         clock=timing.clock)
+                         poll=timing.appearing())
     except WaitTimeout as exc:
         if not last_error:
             raise
@@ -221,8 +220,7 @@ def _correlate(client: GitHubClient, search: _Search, timing: LiveTiming) -> Wor
     try:
         found = wait_until(lambda: search.look(client),
                            done=lambda runs: search.settled(runs, clock(), timing.settle_s),
-                           phase=f"our {t.workflow_name} run to appear", timeout_s=timing.appear_timeout_s,
-                           interval_s=timing.interval_s, sleep=timing.sleep, clock=clock,
+                           phase=f"our {t.workflow_name} run to appear", poll=timing.appearing(),
                            describe=lambda runs: f"{len(runs)} candidate(s)")
     except WaitTimeout as exc:
         if search.first_seen is not None:
