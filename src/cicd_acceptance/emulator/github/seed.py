@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cicd_acceptance.emulator.github.repo import Commit
+from cicd_acceptance.emulator.github.runs import RunOrigin
 from cicd_acceptance.emulator.github.state import GitHubState, PullRecord
 from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo
 from cicd_acceptance.workflows.triggers import Trigger
@@ -119,11 +120,12 @@ def seed_history(github: GitHubState, now: datetime) -> None:
             continue
         triggers = info.workflow.triggers
         if "pull_request" in triggers and triggers["pull_request"].admits_branch(branch):
-            github.add_run(info, event="pull_request", branch=pull.head_ref, head_sha=pr_head.sha,
-                           actor=identity.owner, created_at=now - timedelta(hours=3), pull_requests=(pull.number,),
-                           tree_sha=None if pr_head.sha not in github.extra_commits else head.sha)
+            tree = None if pr_head.sha not in github.extra_commits else head.sha
+            github.add_run(info, RunOrigin("pull_request", pull.head_ref, pr_head.sha, identity.owner,
+                                           pull_requests=(pull.number,), tree_sha=tree),
+                           created_at=now - timedelta(hours=3))
         if "push" in triggers and _push_runs(triggers["push"], branch, changed):
             publishes = builds_images(info)
-            github.add_run(info, event="push", branch=branch, head_sha=older.sha if publishes else head.sha,
-                           actor=identity.owner, created_at=now - timedelta(hours=48 if publishes else 1),
-                           tree_sha=head.sha)
+            github.add_run(info, RunOrigin("push", branch, older.sha if publishes else head.sha, identity.owner,
+                                           tree_sha=head.sha),
+                           created_at=now - timedelta(hours=48 if publishes else 1))
