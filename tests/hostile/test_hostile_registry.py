@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import RegistryError
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.registry import RegistryClient
 from tests.hostile.bombs import gzip_bomb
@@ -20,7 +21,7 @@ NAME = "octo/app-gateway"
 def _client(handler: httpx.MockTransport | FakeRegistry, clock: ManualClock | None = None) -> RegistryClient:
     transport = handler if isinstance(handler, httpx.MockTransport) else httpx.MockTransport(handler)
     chosen = clock or ManualClock()
-    return RegistryClient(registry="ghcr.io", transport=transport, sleep=chosen.sleep, clock=chosen)
+    return RegistryClient(registry="ghcr.io", http=HttpSettings(transport=transport, sleep=chosen.sleep, clock=chosen))
 
 
 def _index(registry: FakeRegistry, entries: list[dict[str, object]], tag: str = "v1") -> str:

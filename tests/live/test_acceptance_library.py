@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.runs import Attempt, RunOrigin, RunRecord
 from cicd_acceptance.emulator.github.state import PlannedOutcome
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.acceptance import LiveSession
@@ -363,7 +363,7 @@ def test_a_red_ci_run_still_in_progress_is_waited_for_and_names_the_job_and_step
     github = emulated.state.github
     ci = github.require_workflow("ci.yml")
     step = ci.jobs()[0].steps[-2]  # the last real step (before "Complete job")
-    github.add_run(ci, event="push", branch="main", head_sha=session.head_sha, actor=emulated.owner,
+    github.add_run(ci, RunOrigin("push", "main", session.head_sha, emulated.owner),
                    outcome=PlannedOutcome("failure", job="test", step=step))
     verdict = session.ci_green_for_head()
     assert not verdict.passed

@@ -11,10 +11,10 @@ from cicd_acceptance.config import (
     SAMPLE_REPOSITORY,
     Options,
     bundled_sample_dir,
-    is_loopback_host,
     resolve_settings,
 )
 from cicd_acceptance.errors import ConfigError, TargetError
+from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.secret import Secret
 from cicd_acceptance.target import parse_github_remote
 

@@ -151,19 +151,19 @@ def snapshot_before(client: RegistryClient, image: str, sha_tag: str | Sequence[
                          requests=client.stats.total - start)
 
 
-def verify_published(client: RegistryClient, image: str, *, sha: str, sha_tags: Sequence[str],
-                     before: ImageSnapshot, dispatched_at: datetime, latest_tag: str = "latest",
-                     service: str | None = None, skew: timedelta = timedelta(0)) -> ImageVerdict:
-    """Establish the four facts for ``image`` after the build of ``sha`` was dispatched at ``dispatched_at``.
+def verify_published(client: RegistryClient, before: ImageSnapshot, *, sha: str, sha_tags: Sequence[str],
+                     dispatched_at: datetime, service: str | None = None,
+                     skew: timedelta = timedelta(0)) -> ImageVerdict:
+    """Establish the four facts for the image ``before`` was taken of, after the build of ``sha`` was dispatched
+    at ``dispatched_at``; its ``latest`` tag is the one the snapshot looked up.
 
     ``sha_tags`` are the accepted spellings of the commit tag (``sha-860c190``, ``sha-<40 hex>``), tried in order;
     ``skew`` widens the creation window for clock differences between the registry and the builder.
     """
-    ref = _image(client, image)
+    ref = _image(client, before.image)
+    latest_tag = before.latest_tag
     commit = _check_sha(sha)
     candidates = _check_sha_tags(sha_tags, commit)
-    if before.image != _display(ref):
-        raise ValueError(f"verify_published: the before-snapshot is of {before.image}, not {_display(ref)}")
     if dispatched_at.tzinfo is None:
         raise ValueError("verify_published: dispatched_at must be timezone-aware (UTC)")
     start = client.stats.total

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from cicd_acceptance.polling import Clock, Sleep
+from cicd_acceptance.polling import Clock, Poll, Sleep
 
 __all__ = ["CompressedTime", "IntervalPolicy", "LiveTiming"]
 
@@ -61,6 +61,10 @@ class LiveTiming:
     policy: IntervalPolicy = field(default_factory=IntervalPolicy)
     sleep: Sleep = time.sleep
     clock: Clock = time.monotonic
+
+    def appearing(self) -> Poll:
+        """The wait for something to appear: ``appear_timeout_s``, a look every ``interval_s``."""
+        return Poll(self.appear_timeout_s, self.interval_s, sleep=self.sleep, clock=self.clock)
 
 
 class CompressedTime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from werkzeug.wrappers import Response
 
@@ -11,7 +12,7 @@ from cicd_acceptance.emulator.faults import RUN_KINDS
 from cicd_acceptance.emulator.github.downloads import signed_url
 from cicd_acceptance.emulator.github.filters import created_predicate, paginate
 from cicd_acceptance.emulator.github.payloads_actions import job_body, run_body, workflow_body
-from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.runs import Attempt, RunOrigin, RunRecord
 from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo
 from cicd_acceptance.emulator.responses import Ctx, error, json_response, refusal, split_api_prefix, validation_error
 from cicd_acceptance.workflows.model import Workflow
@@ -99,14 +100,13 @@ def _create_dispatched_runs(ctx: Ctx, info: WorkflowInfo, ref: str, sha: str) ->
     faults = state.faults.take_all(ctx.request.method, split_api_prefix(ctx.request.path)[1], kinds=RUN_KINDS)
     delay = next((f.value for f in faults if f.kind == "visibility-delay" and f.value is not None),
                  state.config.timings.visibility_delay)
-    run = state.github.add_run(info, event="workflow_dispatch", branch=ref, head_sha=sha,
-                               actor=ctx.token.login or state.identity.owner, created_at=ctx.now,
-                               visibility_delay=delay)
+    origin = RunOrigin("workflow_dispatch", ref, sha, ctx.token.login or state.identity.owner)
+    run = state.github.add_run(info, origin, created_at=ctx.now, visibility_delay=delay)
     if any(f.kind == "foreign-dispatch" for f in faults):
         # Another actor dispatches the same workflow at the same moment: the case that breaks "newest run" logic.
         # It gets the normal delay, so with a delayed-visibility fault it is listed before ours.
-        state.github.add_run(info, event="workflow_dispatch", branch=ref, head_sha=sha, actor="another-actor",
-                             created_at=ctx.now, visibility_delay=state.config.timings.visibility_delay)
+        state.github.add_run(info, replace(origin, actor="another-actor"), created_at=ctx.now,
+                             visibility_delay=state.config.timings.visibility_delay)
     if any(f.kind == "reattempt" for f in faults):
         state.github.request_reattempt(run.id)
     return run

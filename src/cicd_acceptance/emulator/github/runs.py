@@ -19,8 +19,8 @@ from typing import Any
 from cicd_acceptance.emulator.github.workflow_view import JobPlan, WorkflowInfo
 from cicd_acceptance.errors import ConfigError
 
-__all__ = ["JOB_OUTCOMES", "RUN_OUTCOMES", "Attempt", "JobRecord", "RunRecord", "StepView", "Timings", "plan_attempt",
-           "plan_rerun"]
+__all__ = ["JOB_OUTCOMES", "RUN_OUTCOMES", "Attempt", "JobRecord", "RunOrigin", "RunRecord", "StepView", "Timings",
+           "plan_attempt", "plan_rerun"]
 
 RUN_OUTCOMES = frozenset({"success", "failure", "cancelled", "timed_out", "startup_failure", "skipped"})
 JOB_OUTCOMES = frozenset({"success", "failure", "cancelled", "timed_out", "skipped"})
@@ -150,6 +150,19 @@ class Attempt:
                 job.started_at = min(job.started_at, now)
                 job.completed_at = now
                 job.outcome = "cancelled"
+
+
+@dataclass(frozen=True)
+class RunOrigin:
+    """What a run is for: its event, branch and commit, who started it, the pull requests it belongs to, and the
+    commit whose files it executes (None: ``head_sha``)."""
+
+    event: str
+    branch: str
+    head_sha: str
+    actor: str
+    pull_requests: tuple[int, ...] = ()
+    tree_sha: str | None = None
 
 
 @dataclass

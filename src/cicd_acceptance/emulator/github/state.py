@@ -24,6 +24,7 @@ from cicd_acceptance.emulator.github.runs import (
     RUN_OUTCOMES,
     Attempt,
     JobRecord,
+    RunOrigin,
     RunRecord,
     Timings,
     plan_attempt,
@@ -174,21 +175,20 @@ class GitHubState:
         return self.snapshot.branches.get(branch)
 
     # -- creating runs -----------------------------------------------------------------------------------
-    def add_run(self, workflow: WorkflowInfo, *, event: str, branch: str, head_sha: str, actor: str,
-                created_at: datetime | None = None, visibility_delay: float = 0.0,
-                pull_requests: tuple[int, ...] = (), outcome: PlannedOutcome | None = None,
-                tree_sha: str | None = None) -> RunRecord:
-        """Create a run (attempt 1). The next planned outcome of the workflow applies unless ``outcome`` is given."""
+    def add_run(self, workflow: WorkflowInfo, origin: RunOrigin, *, created_at: datetime | None = None,
+                visibility_delay: float = 0.0, outcome: PlannedOutcome | None = None) -> RunRecord:
+        """Create a run (attempt 1) listed ``visibility_delay`` seconds after ``created_at`` (default: now). The
+        next planned outcome of the workflow applies unless ``outcome`` is given."""
         with self.lock:
             start = created_at or self._now()
             number = self._run_numbers.get(workflow.workflow_id, 0) + 1
             self._run_numbers[workflow.workflow_id] = number
             run_id = _FIRST_RUN_ID + len(self.runs) * 7 + 1
-            run = RunRecord(id=run_id, workflow=workflow, run_number=number, event=event, head_branch=branch,
-                            head_sha=head_sha, actor=actor, created_at=start,
+            run = RunRecord(id=run_id, workflow=workflow, run_number=number, event=origin.event,
+                            head_branch=origin.branch, head_sha=origin.head_sha, actor=origin.actor, created_at=start,
                             visible_at=start + timedelta(seconds=visibility_delay),
-                            check_suite_id=_FIRST_SUITE_ID + len(self.runs) + 1, pull_requests=pull_requests,
-                            tree_sha=tree_sha)
+                            check_suite_id=_FIRST_SUITE_ID + len(self.runs) + 1,
+                            pull_requests=origin.pull_requests, tree_sha=origin.tree_sha)
             queue = self.planned.get(workflow.workflow_id, [])
             chosen = [outcome] if outcome else ([queue.pop(0)] if queue else [])
             self._start_attempt(run, start, chosen)
