@@ -26,9 +26,11 @@ from cicd_acceptance.runner import JobWorkspace, StepSpec
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["JOB_TIMEOUT_MINUTES", "ActionResult", "JobRun", "JobSpec", "StepCall", "go_duration"]
+__all__ = ["JOB_TIMEOUT_MINUTES", "NOT_EMULATED", "ActionResult", "JobRun", "JobSpec", "StepCall", "go_duration"]
 
 _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The title of the warning annotation on a step that was not run: what a harness reads through the checks API.
+NOT_EMULATED = "Not emulated"
 # A job's default timeout-minutes, and the most a job of a GitHub-hosted runner (the only kind emulated) may run.
 JOB_TIMEOUT_MINUTES = 360.0
 
@@ -402,7 +404,8 @@ class JobRun:
 
     def _not_emulated(self, step: Step, name: str) -> tuple[bool, dict[str, str]]:
         self.not_emulated.append(name)
-        self.log.warning(f"{step.uses} is not emulated: the step was not run (the emulator treats it as passed)")
+        self.log.warning(f"{step.uses} is not emulated: the step '{name}' was not run (the emulator treats it as "
+                         "passed)", title=NOT_EMULATED)
         return True, {}
 
     def _outputs(self) -> dict[str, str]:
