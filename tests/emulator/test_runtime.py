@@ -11,7 +11,7 @@ import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
 from cicd_acceptance.emulator.github.runs import JobRecord, RunRecord
-from tests.emulator.sample_repo import git, make_sample_repo, write_files
+from tests.emulator.sample_repo import CI_YML, git, make_sample_repo, write_files
 
 MATRIX_YML = """\
 name: Matrix
@@ -288,3 +288,20 @@ def test_path_filters_decide_whether_the_seeded_push_runs(tmp_path: Path) -> Non
     seeded = {run.workflow.file_name for run in state.github.runs if run.event == "push"}
     assert "workflows.yml" in seeded  # the push changed .github/ files
     assert "docs.yml" not in seeded  # and nothing under docs/: GitHub starts no run
+
+
+@pytest.mark.parametrize(("pull_request", "runs"), [
+    ("  pull_request:\n    paths: ['docs/**']\n", False),  # the pull request changed no file under docs/
+    ("  pull_request:\n    paths-ignore: ['.github/**', 'Dockerfile.*']\n", False),  # every change is ignored
+    ("  pull_request:\n    paths: ['.github/workflows/**']\n", True),
+    ("  pull_request:\n    paths-ignore: ['docs/**']\n", True),
+])
+def test_path_filters_decide_whether_the_seeded_pull_request_runs(tmp_path: Path, pull_request: str,
+                                                                  runs: bool) -> None:
+    # The pull request merged into HEAD added the workflows and the Dockerfiles (its diff to the merge base).
+    assert "  pull_request:\n" in CI_YML
+    repo = make_sample_repo(tmp_path, ci_yml=CI_YML.replace("  pull_request:\n", pull_request))
+    state = EmulatorState(repo, EmulatorConfig(speed=0))
+    seeded = {(run.workflow.file_name, run.event) for run in state.github.runs}
+    assert (("ci.yml", "pull_request") in seeded) is runs
+    assert ("ci.yml", "push") in seeded  # the push of HEAD has no path filter
