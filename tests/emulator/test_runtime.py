@@ -305,3 +305,39 @@ def test_path_filters_decide_whether_the_seeded_pull_request_runs(tmp_path: Path
     seeded = {(run.workflow.file_name, run.event) for run in state.github.runs}
     assert (("ci.yml", "pull_request") in seeded) is runs
     assert ("ci.yml", "push") in seeded  # the push of HEAD has no path filter
+
+
+GIT_YML = """\
+name: Git
+on: workflow_dispatch
+jobs:
+  git:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: |
+          echo "head=$(git rev-parse HEAD) sha=$GITHUB_SHA"
+          echo "branch=$(git rev-parse --abbrev-ref HEAD) shallow=$(git rev-parse --is-shallow-repository)"
+          echo "describe=$(git describe --always) subject=$(git log -1 --format=%s)"
+          echo "origin=$(git remote get-url origin)"
+          git describe --tags || echo "no tags"
+          git status --porcelain > "$RUNNER_TEMP/status" && test ! -s "$RUNNER_TEMP/status" && echo "clean tree"
+"""
+
+
+def test_the_checkout_is_a_git_repository_of_the_runs_commit(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    write_files(repo, {".github/workflows/git.yml": GIT_YML, ".gitignore": "*.log\n", "kept.log": "tracked\n"})
+    git(repo, "add", "--force", ".")
+    git(repo, "commit", "-q", "-m", "Inspect the checkout")
+    state, run = executed(repo, "git.yml")
+    [record] = run.current.jobs
+    log = record.log_text
+    assert run.conclusion(state.now()) == "success", log
+    head = state.snapshot.head
+    assert f"head={head} sha={head}" in log
+    assert "branch=main shallow=true" in log
+    assert f"describe={head[:7]} subject=Inspect the checkout" in log
+    assert f"origin=https://github.com/{state.identity.full_name}" in log
+    assert "no tags" in log
+    assert "clean tree" in log  # a tracked file that .gitignore matches is in the commit too

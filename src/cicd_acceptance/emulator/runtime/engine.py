@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from cicd_acceptance.emulator.runtime.contexts import RunEvent, RunIdentity, github_values, runner_values
+from cicd_acceptance.emulator.runtime.gitrepo import HeadCommit
 from cicd_acceptance.emulator.runtime.jobrun import JOB_TIMEOUT_MINUTES, Action, JobRun, JobSpec
 from cicd_acceptance.emulator.runtime.logs import JobLog
 from cicd_acceptance.emulator.runtime.results import Execution, JobResult, StepRecord
@@ -59,6 +60,7 @@ class RunPlan:
     mint: Callable[[dict[str, str]], str]  # permissions -> a fresh GITHUB_TOKEN
     actions: Mapping[str, Action] = field(default_factory=dict)
     commit_date: datetime | None = None
+    head: HeadCommit | None = None  # the commit GITHUB_SHA names, for the checkout's .git
 
 
 @dataclass
@@ -211,7 +213,7 @@ class _Executor:
         spec = JobSpec(workflow=workflow, job=job, name=name, matrix=combo, contexts=job_contexts, env=env,
                        token=token, source=self.plan.source, started_at=slot.started_at,
                        completed_at=slot.completed_at, override=slot.override, commit_date=self.plan.commit_date,
-                       timeout_minutes=_job_timeout(timeout))
+                       timeout_minutes=_job_timeout(timeout), head=self.plan.head)
         if slot.carried and slot.override is not None:
             return JobResult(job.id, name, combo, slot.override[0])  # its record keeps the earlier result
         if slot.override is not None and slot.override[0] in {"cancelled", "skipped"}:

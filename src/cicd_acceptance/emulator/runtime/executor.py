@@ -37,6 +37,7 @@ from cicd_acceptance.emulator.runtime import (
     tree_prefix,
 )
 from cicd_acceptance.emulator.runtime.docker_cli import DockerService
+from cicd_acceptance.emulator.runtime.gitrepo import HeadCommit
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.runner import Limits
 
@@ -143,12 +144,14 @@ class Executor:
                 execution.errors.append(f"{run.workflow.path}: {run.workflow.error}")
                 return
             services = self._services()
+            event = self._event(run)
             with Checkout(services.root, self._tree(run), services.prefix) as checkout:
-                plan = RunPlan(workflow=workflow, event=self._event(run), identity=self._identity(run, attempt),
+                plan = RunPlan(workflow=workflow, event=event, identity=self._identity(run, attempt),
                                source=checkout.path, inputs=self._inputs(run),
                                slot=lambda job_id, name, matrix: self._slot(run, attempt, job_id, name, matrix),
                                deliver=lambda result: self._deliver(attempt, result), mint=self._mint,
-                               actions=NATIVE_ACTIONS, commit_date=self._commit_date(run))
+                               actions=NATIVE_ACTIONS, commit_date=self._commit_date(run),
+                               head=self._head(run, event.sha))
                 execute_run(plan, services, execution)
         except HarnessError as exc:
             execution.errors.append(str(exc))
@@ -160,6 +163,17 @@ class Executor:
     def _commit_date(self, run: RunRecord) -> datetime | None:
         commit = self.state.github.commit(run.head_sha)
         return commit.committer_date if commit is not None else None
+
+    def _head(self, run: RunRecord, sha: str) -> HeadCommit | None:
+        """The commit ``GITHUB_SHA`` names: its own record, else (a merge commit the emulator never saw) the run's
+        head commit's, under that sha."""
+        commit = self.state.github.commit(sha) or self.state.github.commit(run.head_sha)
+        if commit is None:
+            return None
+        return HeadCommit(sha=sha, message=commit.message, author_name=commit.author_name,
+                          author_email=commit.author_email, author_date=commit.author_date,
+                          committer_name=commit.committer_name, committer_email=commit.committer_email,
+                          committer_date=commit.committer_date)
 
     def _mint(self, permissions: dict[str, str]) -> str:
         token = self.state.add_workflow_token(write=permissions.get("packages") == "write")
