@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.emulator.runtime.gitrepo import HeadCommit, make_repository
+from cicd_acceptance.emulator.github.repo import Commit
+from cicd_acceptance.emulator.runtime.gitrepo import make_repository
 from cicd_acceptance.errors import TargetError
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 WHEN = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
-HEAD = HeadCommit(sha=SHA, message="Merge pull request #12 from example/ci-cd\n\nBody", author_name="Octo Cat",
-                  author_email="octo@example.com", author_date=WHEN, committer_name="GitHub",
-                  committer_email="noreply@github.com", committer_date=WHEN)
+HEAD = Commit(sha=SHA, tree="", parents=(), message="Merge pull request #12 from example/ci-cd\n\nBody",
+              author_name="Octo Cat", author_email="octo@example.com", author_date=WHEN, committer_name="GitHub",
+              committer_email="noreply@github.com", committer_date=WHEN)
 
 
 def git(path: Path, *args: str) -> str:
@@ -53,7 +55,7 @@ def test_head_is_the_runs_commit_on_the_ref_actions_checkout_makes(tmp_path: Pat
 
 def test_a_sha_or_branch_git_refuses_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(TargetError, match="not a commit sha"):
-        make_repository(files(tmp_path), HeadCommit(**{**HEAD.__dict__, "sha": "HEAD"}), ref="refs/heads/main",
+        make_repository(files(tmp_path), dataclasses.replace(HEAD, sha="HEAD"), ref="refs/heads/main",
                         origin="https://github.com/example/stream-monitor")
     with pytest.raises(TargetError, match="check-ref-format failed"):
         make_repository(files(tmp_path / "again"), HEAD, ref="refs/heads/bad..name",

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cicd_acceptance.emulator.github.repo import Commit
 from cicd_acceptance.emulator.runtime.contexts import RunEvent, RunIdentity, github_values, runner_values
-from cicd_acceptance.emulator.runtime.gitrepo import HeadCommit
 from cicd_acceptance.emulator.runtime.jobrun import JOB_TIMEOUT_MINUTES, Action, JobRun, JobSpec
 from cicd_acceptance.emulator.runtime.logs import JobLog
 from cicd_acceptance.emulator.runtime.results import Execution, JobResult, StepRecord
@@ -60,7 +60,7 @@ class RunPlan:
     mint: Callable[[dict[str, str]], str]  # permissions -> a fresh GITHUB_TOKEN
     actions: Mapping[str, Action] = field(default_factory=dict)
     commit_date: datetime | None = None
-    head: HeadCommit | None = None  # the commit GITHUB_SHA names, for the checkout's .git
+    head: Commit | None = None  # the commit GITHUB_SHA names, for the checkout's .git
 
 
 @dataclass

@@ -16,10 +16,12 @@ import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cicd_acceptance.emulator.github.repo import Commit
 from cicd_acceptance.emulator.github.runs import Attempt, JobRecord, RunRecord
 from cicd_acceptance.emulator.github.workflow_view import JobPlan
 from cicd_acceptance.emulator.runtime import (
@@ -37,7 +39,6 @@ from cicd_acceptance.emulator.runtime import (
     tree_prefix,
 )
 from cicd_acceptance.emulator.runtime.docker_cli import DockerService
-from cicd_acceptance.emulator.runtime.gitrepo import HeadCommit
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.runner import Limits
 
@@ -164,16 +165,11 @@ class Executor:
         commit = self.state.github.commit(run.head_sha)
         return commit.committer_date if commit is not None else None
 
-    def _head(self, run: RunRecord, sha: str) -> HeadCommit | None:
+    def _head(self, run: RunRecord, sha: str) -> Commit | None:
         """The commit ``GITHUB_SHA`` names: its own record, else (a merge commit the emulator never saw) the run's
         head commit's, under that sha."""
         commit = self.state.github.commit(sha) or self.state.github.commit(run.head_sha)
-        if commit is None:
-            return None
-        return HeadCommit(sha=sha, message=commit.message, author_name=commit.author_name,
-                          author_email=commit.author_email, author_date=commit.author_date,
-                          committer_name=commit.committer_name, committer_email=commit.committer_email,
-                          committer_date=commit.committer_date)
+        return replace(commit, sha=sha) if commit is not None else None
 
     def _mint(self, permissions: dict[str, str]) -> str:
         token = self.state.add_workflow_token(write=permissions.get("packages") == "write")

@@ -19,31 +19,16 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from cicd_acceptance.emulator.github.repo import Commit
 from cicd_acceptance.errors import TargetError
 
-__all__ = ["HeadCommit", "make_repository"]
+__all__ = ["make_repository"]
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _GIT_TIMEOUT_S = 60.0
 _MAX_OUTPUT = 1 << 16
-
-
-@dataclass(frozen=True)
-class HeadCommit:
-    """The commit a run checks out (``GITHUB_SHA``), as the commits API describes it."""
-
-    sha: str
-    message: str
-    author_name: str
-    author_email: str
-    author_date: datetime
-    committer_name: str
-    committer_email: str
-    committer_date: datetime
 
 
 def _environment(path: Path) -> dict[str, str]:
@@ -64,7 +49,7 @@ def _git(path: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return done.stdout[:_MAX_OUTPUT].decode("utf-8", errors="replace").strip()
 
 
-def _identity(head: HeadCommit) -> dict[str, str]:
+def _identity(head: Commit) -> dict[str, str]:
     return {"GIT_AUTHOR_NAME": head.author_name or "unknown", "GIT_AUTHOR_EMAIL": head.author_email,
             "GIT_AUTHOR_DATE": head.author_date.isoformat(), "GIT_COMMITTER_NAME": head.committer_name or "unknown",
             "GIT_COMMITTER_EMAIL": head.committer_email, "GIT_COMMITTER_DATE": head.committer_date.isoformat()}
@@ -86,8 +71,9 @@ def _point_head(path: Path, sha: str, ref: str) -> None:
     _git(path, "update-ref", "--no-deref", "HEAD", sha)
 
 
-def make_repository(path: Path, head: HeadCommit, *, ref: str, origin: str) -> None:
-    """Make ``path`` (the checked-out files) a repository whose HEAD is ``head``; see the module docstring.
+def make_repository(path: Path, head: Commit, *, ref: str, origin: str) -> None:
+    """Make ``path`` (the checked-out files) a repository whose HEAD is ``head.sha`` (``GITHUB_SHA``) with
+    ``head``'s message, author and dates; see the module docstring.
     Raises TargetError when git is missing or refuses."""
     if not _SHA.fullmatch(head.sha):
         raise TargetError(f"not a commit sha: {head.sha!r}", path=str(path))

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cicd_acceptance.emulator.github.repo import Commit
 from cicd_acceptance.emulator.runtime.composite import MAX_COMPOSITE_DEPTH, load_composite, run_composite
 from cicd_acceptance.emulator.runtime.contexts import runner_env
 from cicd_acceptance.emulator.runtime.docker_standin import STAND_IN
-from cicd_acceptance.emulator.runtime.gitrepo import HeadCommit
 from cicd_acceptance.emulator.runtime.logs import Annotation, JobLog
 from cicd_acceptance.emulator.runtime.results import JobResult, StepRecord
 from cicd_acceptance.emulator.runtime.services import Services
@@ -64,7 +64,7 @@ class JobSpec:
     override: tuple[str, str | None] | None = None  # injected (conclusion, step) from the control API
     commit_date: datetime | None = None  # the run's commit's committer date
     timeout_minutes: float = JOB_TIMEOUT_MINUTES  # the job's evaluated timeout-minutes
-    head: HeadCommit | None = None  # the commit GITHUB_SHA names (None: the checkout gets no .git)
+    head: Commit | None = None  # the commit GITHUB_SHA names (None: the checkout gets no .git)
 
 
 @dataclass
