@@ -199,12 +199,21 @@ def _check_repository(value: str, source: str) -> str:
     return value
 
 
+def _url_parts(value: str) -> tuple[str, str | None]:
+    """``(scheme, hostname)``; urlsplit refuses some values outright (``http://[::1`` has an unclosed bracket)."""
+    try:
+        parts = urlsplit(value)
+        return parts.scheme, parts.hostname
+    except ValueError:
+        return "", None
+
+
 def _check_api_url(value: str, source: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    scheme, hostname = _url_parts(value)
+    if scheme not in {"http", "https"} or not hostname:
         raise ConfigError(f"expected an http(s) URL such as {DEFAULT_API_URL} or https://HOST/api/v3, "
                           f"found {value!r}", source=source)
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if scheme == "http" and not is_loopback_host(hostname):
         raise ConfigError("plain http is only allowed for a loopback host; use https", source=source)
     return value.rstrip("/")
 

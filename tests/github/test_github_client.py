@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import (
-    ConfigError,
     GitHubAPIError,
     GitHubAuthError,
     GitHubNotFound,
@@ -360,14 +359,14 @@ def test_typed_methods_build_models() -> None:
 
 def test_bad_repository_name_is_refused_before_sending() -> None:
     client, seen = make_client(lambda r: httpx.Response(200, json={}))
-    with pytest.raises(ConfigError, match="repository must be 'owner/name'"):
+    with pytest.raises(ValueError, match="repository must be 'owner/name'"):
         client.get_repo("just-a-name")
     assert seen.requests == []
 
 
 @pytest.mark.parametrize("url", ["", "api.github.com", "ftp://api.github.com", "https://", "http://[::1"])
-def test_bad_base_url_is_a_config_error(url: str) -> None:
-    with pytest.raises(ConfigError, match=r"GitHub API URL: expected https://api\.github\.com"):
+def test_bad_base_url_is_a_value_error(url: str) -> None:
+    with pytest.raises(ValueError, match=r"GitHub API URL: expected https://api\.github\.com"):
         GitHubClient(base_url=url, token=None)
 
 

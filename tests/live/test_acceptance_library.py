@@ -18,7 +18,6 @@ import pytest
 
 from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
 from cicd_acceptance.emulator.github.state import PlannedOutcome
-from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.acceptance import LiveSession
 from cicd_acceptance.live.build import missing_service_jobs
@@ -426,5 +425,5 @@ def test_compressed_time_runs_speed_times_faster() -> None:
     fast.sleep(120)
     assert real.sleeps == [2.0]
     assert fast.clock() == 12.0 * 60
-    with pytest.raises(ConfigError, match="emulator speed must be > 0"):
+    with pytest.raises(ValueError, match="emulator speed must be > 0"):
         CompressedTime(0)

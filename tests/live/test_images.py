@@ -192,13 +192,10 @@ def test_requests_per_service_do_not_depend_on_the_number_of_tags() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"sha": SHA[:7]}, "is not a full lowercase commit SHA"),
-    ({"sha_tags": ("sha-deadbee",)}, "is not sha-<prefix of"),
-    ({"sha_tags": ()}, "no sha tag to look for"),
     ({"image": "docker.io/acme/shop-gateway"}, "the registry client talks to ghcr.io"),
     ({"image": "ghcr.io/Acme/Shop-Gateway"}, "registry names are lowercase"),
 ])
-def test_bad_input_is_a_config_error(kwargs: dict[str, object], message: str) -> None:
+def test_an_image_the_plan_names_badly_is_a_config_error(kwargs: dict[str, object], message: str) -> None:
     _, client = setup()
     before = snapshot_before(client, IMAGE, SHORT)
     arguments: dict[str, object] = {"image": IMAGE, "sha": SHA, "sha_tags": (SHORT,), "before": before,
@@ -211,6 +208,10 @@ def test_bad_input_is_a_config_error(kwargs: dict[str, object], message: str) ->
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"dispatched_at": datetime(2026, 11, 27, 8, 0)}, "must be timezone-aware"),
     ({"image": "ghcr.io/acme/shop-worker"}, "the before-snapshot is of ghcr.io/acme/shop-gateway, not ghcr.io/acme/"),
+    ({"sha": SHA[:7]}, "is not a full lowercase commit SHA"),
+    ({"sha_tags": ("sha-deadbee",)}, f"'sha-deadbee' does not end with 4 or more leading hex digits of {SHA}"),
+    ({"sha_tags": (f"sha-{SHA[:3]}",)}, "does not end with 4 or more leading hex digits"),
+    ({"sha_tags": ()}, "no sha tag to look for"),
 ])
 def test_a_call_that_breaks_the_contract_is_a_value_error(kwargs: dict[str, object], message: str) -> None:
     _, client = setup()
@@ -220,6 +221,18 @@ def test_a_call_that_breaks_the_contract_is_a_value_error(kwargs: dict[str, obje
     image = arguments.pop("image")
     with pytest.raises(ValueError, match=message):
         verify_published(client, image, **arguments)  # type: ignore[arg-type]
+
+
+def test_the_plans_own_sha_tag_prefix_is_verified_like_sha() -> None:
+    fake, client = setup()
+    tag = f"build.{SHA[:7]}"
+    before = snapshot_before(client, IMAGE, tag)
+    fake.push_image(NAME, [tag, "latest"], platforms=labels(SHA), created=AFTER)
+
+    verdict = verify(client, before, (tag,))
+
+    assert verdict.passed, verdict.summary()
+    assert verdict.tag == tag
 
 
 def test_a_tag_the_snapshot_did_not_look_up_must_prove_newness_by_its_creation_time() -> None:

@@ -179,15 +179,18 @@ def test_a_token_the_registry_no_longer_accepts_is_replaced_through_a_new_challe
 
 
 def test_plain_http_is_refused_for_a_non_loopback_registry() -> None:
-    with pytest.raises(ConfigError, match="plain http is allowed only for a loopback registry"):
+    with pytest.raises(ValueError, match="plain http is allowed only for a loopback registry") as caught:
         RegistryClient(registry="ghcr.io", scheme="http")
+    assert not isinstance(caught.value, ConfigError)  # registry_scheme chooses http for loopback hosts only
+    with pytest.raises(ValueError, match="registry scheme 'ftp' is neither https nor http"):
+        RegistryClient(registry="ghcr.io", scheme="ftp")
     assert RegistryClient(registry="127.0.0.1:5000", scheme="http").scheme == "http"
     assert RegistryClient(registry="localhost:5000", scheme="http").scheme == "http"
     assert RegistryClient(registry="[::1]:5000", scheme="http").scheme == "http"
 
 
 def test_a_host_name_that_merely_starts_like_a_loopback_address_gets_no_plain_http() -> None:
-    with pytest.raises(ConfigError, match="plain http is allowed only for a loopback registry"):
+    with pytest.raises(ValueError, match="plain http is allowed only for a loopback registry"):
         RegistryClient(registry="127.example.com", scheme="http")
 
 

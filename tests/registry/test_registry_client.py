@@ -292,3 +292,10 @@ def test_a_rate_limit_is_reported_as_such_never_as_no_access(status: int, header
     assert f"-> {status}: rate limited (retry-after " in str(caught.value)
     assert "no access" not in str(caught.value)
     assert len(sleeps) == (2 if retried else 0)
+
+
+def test_a_blob_asked_for_by_something_that_is_not_a_digest_is_a_value_error_and_not_sent() -> None:
+    fake = FakeRegistry()
+    with make_client(fake) as client, pytest.raises(ValueError, match="'latest' is not a content digest"):
+        client.get_blob_json(NAME, "latest")
+    assert fake.log == []

@@ -108,6 +108,7 @@ def test_emulator_option_ignores_tokens() -> None:
     [
         (Options(github_repo="justone"), "--github-repo: expected OWNER/NAME"),
         (Options(github_api_url="ftp://x"), "--github-api-url: expected an http(s) URL"),
+        (Options(github_api_url="http://[::1"), "--github-api-url: expected an http(s) URL"),
         (Options(github_api_url="http://api.example.com"), "plain http is only allowed for a loopback host"),
         (Options(registry="https://ghcr.io"), "--registry: expected HOST[:PORT]"),
         (Options(run_timeout=0), "--run-timeout: must be a positive"),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cicd_acceptance.emulator.auth import PAT_LIMIT, WORKFLOW_TOKEN_LIMIT, TokenStore
 from cicd_acceptance.emulator.clock import DEFAULT_EPOCH, EmulatedClock
+from cicd_acceptance.emulator.errors import Unprocessable
 from cicd_acceptance.emulator.faults import Fault, FaultSet
 from cicd_acceptance.emulator.github.payloads_repo import RepoIdentity
 from cicd_acceptance.emulator.github.repo import RepoSnapshot, load_snapshot
@@ -133,7 +134,8 @@ class EmulatorState:
         branch = ref or self.identity.default_branch
         sha = self.github.branch_sha(branch)
         if sha is None:
-            raise ConfigError(f"no branch {branch!r} in the repository", source="dispatch")
+            raise Unprocessable(f"no branch {branch!r} in the repository", message=f"No ref found for: {branch}",
+                                field="ref")
         delay = self.config.timings.visibility_delay if visibility_delay is None else visibility_delay
         return self.github.add_run(info, event="workflow_dispatch", branch=branch, head_sha=sha,
                                    actor=actor or self.identity.owner, visibility_delay=delay)
@@ -147,7 +149,7 @@ class EmulatorState:
         ref = branch or self.identity.default_branch
         sha = head_sha or self.github.branch_sha(ref)
         if sha is None:
-            raise ConfigError(f"no branch {ref!r} in the repository; give head_sha", source="seed_run")
+            raise Unprocessable(f"no branch {ref!r} in the repository; give head_sha", field="branch")
         created = self.now() - timedelta(seconds=age_seconds)
         run = self.github.add_run(info, event=event, branch=ref, head_sha=sha, actor=actor or self.identity.owner,
                                   created_at=created, outcome=PlannedOutcome(conclusion, job, step))

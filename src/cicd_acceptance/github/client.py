@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import httpx
 
-from cicd_acceptance.errors import ConfigError, GitHubAPIError
+from cicd_acceptance.errors import GitHubAPIError
 from cicd_acceptance.github.decode import PayloadError
 from cicd_acceptance.github.models import (
     Annotation,
@@ -71,7 +71,7 @@ def _seg(value: str | int) -> str:
 def _repo(repo: str) -> str:
     owner, _, name = repo.partition("/")
     if not owner or not name or "/" in name:
-        raise ConfigError(f"repository must be 'owner/name', got {repo!r}", source="github repository")
+        raise ValueError(f"repository must be 'owner/name', got {repo!r}")
     return f"repos/{_seg(owner)}/{_seg(name)}"
 
 

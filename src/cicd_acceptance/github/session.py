@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import httpx
 import tenacity
 
-from cicd_acceptance.errors import ConfigError, GitHubAPIError, RateLimited
+from cicd_acceptance.errors import GitHubAPIError, RateLimited
 from cicd_acceptance.github.failures import error_for, is_transient, rate_limit_hint, server_date
 from cicd_acceptance.httpbounds import (
     ACCEPT_ENCODING,
@@ -121,14 +121,14 @@ class _OriginBearer(httpx.Auth):
 
 
 def _api_base(base_url: str) -> httpx.URL:
-    """The API base as a URL ending in ``/`` (so relative paths join under ``/api/v3``), or a ConfigError."""
+    """The API base as a URL ending in ``/`` (so relative paths join under ``/api/v3``), or a ValueError (the
+    settings refuse a bad ``--github-api-url`` first, naming it)."""
     try:
         base = httpx.URL(base_url.rstrip("/") + "/")
     except httpx.InvalidURL:
         base = httpx.URL("invalid:/")
     if base.scheme not in ("http", "https") or not base.host:
-        raise ConfigError(f"expected https://api.github.com or https://HOST/api/v3, got {base_url!r}",
-                          source="GitHub API URL")
+        raise ValueError(f"GitHub API URL: expected https://api.github.com or https://HOST/api/v3, got {base_url!r}")
     return base
 
 

@@ -198,19 +198,22 @@ def _digest(client: RegistryClient, ref: ImageRef, tag: str) -> str | None:
 
 
 def _check_sha(sha: str) -> str:
+    # The pinned commit comes from the checkout (git rev-parse): another value is the caller's mistake.
     if not _SHA_RE.fullmatch(sha):
-        raise ConfigError(f"{sha!r} is not a full lowercase commit SHA", source="pinned commit")
+        raise ValueError(f"verify_published: {sha!r} is not a full lowercase commit SHA")
     return sha
 
 
 def _check_sha_tags(sha_tags: Sequence[str], sha: str) -> tuple[str, ...]:
+    # The tags are Plan.sha_tags(sha): the plan's prefix (``sha-`` by default, any of the plan's choosing) and
+    # leading hex digits of the commit.
     tags = tuple(sha_tags)
     if not tags:
-        raise ConfigError("no sha tag to look for", source="sha_tags")
+        raise ValueError("verify_published: no sha tag to look for")
     for tag in tags:
-        hex_part = tag.removeprefix("sha-")
-        if not tag.startswith("sha-") or len(hex_part) < _MIN_SHORT or not sha.startswith(hex_part):
-            raise ConfigError(f"{tag!r} is not sha-<prefix of {sha}>", source="sha_tags")
+        if not any(tag.endswith(sha[:length]) for length in range(_MIN_SHORT, len(sha) + 1)):
+            raise ValueError(f"verify_published: {tag!r} does not end with {_MIN_SHORT} or more leading hex digits "
+                             f"of {sha}")
     return tags
 
 

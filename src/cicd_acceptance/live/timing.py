@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.polling import Clock, Sleep
 
 __all__ = ["CompressedTime", "IntervalPolicy", "LiveTiming"]
@@ -69,7 +68,7 @@ class CompressedTime:
 
     def __init__(self, speed: float, *, monotonic: Clock = time.monotonic, sleep: Sleep = time.sleep) -> None:
         if speed <= 0:
-            raise ConfigError(f"the emulator speed must be > 0, got {speed}", source="emulator speed")
+            raise ValueError(f"the emulator speed must be > 0, got {speed}")
         self.speed = speed
         self._monotonic = monotonic
         self._sleep = sleep

@@ -123,6 +123,9 @@ class RegistryClient:
         if response.status_code != 200:
             raise self._error(response, f"manifest {name}:{reference}")
         digest = response.headers.get("docker-content-digest")
+        if digest and not is_digest(digest):  # the server's bad answer: it would be fetched as a path next
+            raise RegistryError(f"Docker-Content-Digest {digest[:100]!r} is not a content digest", method="HEAD",
+                                url=self.url(path), status_code=response.status_code)
         if not digest:
             digest = reference if is_digest(reference) else self.get_manifest(name, reference).digest
         size = response.headers.get("content-length")
@@ -269,13 +272,15 @@ def _refused(response: httpx.Response, exc: BodyRefused) -> RegistryError:
 
 def _check_registry(registry: str, scheme: str | None) -> str:
     host = registry.strip().lower()
+    # The host is the user's --registry or the plan's (which --registry checks less strictly than this).
     if "/" in host or not _REGISTRY_RE.fullmatch(host):
         raise ConfigError(f"{registry!r} is not a registry host[:port] (e.g. ghcr.io)", source="registry")
+    # The scheme is the caller's choice (registry_scheme picks http for a loopback host only).
     if scheme not in (None, "https", "http"):
-        raise ConfigError(f"scheme {scheme!r} is neither https nor http", source="registry")
+        raise ValueError(f"registry scheme {scheme!r} is neither https nor http")
     bare = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.index("]")]
     if scheme == "http" and not is_loopback(bare):
-        raise ConfigError(f"plain http is allowed only for a loopback registry, not {registry!r}", source="registry")
+        raise ValueError(f"plain http is allowed only for a loopback registry, not {registry!r}")
     return host
 
 
@@ -285,8 +290,9 @@ def _manifest_path(name: str, reference: str) -> str:
 
 
 def _check_digest(digest: str) -> str:
+    # Digests come from manifests, which parse_manifest has checked; another value is the caller's mistake.
     if not is_digest(digest):
-        raise ConfigError(f"{digest!r} is not a content digest (algorithm:hex)", source="blob digest")
+        raise ValueError(f"{digest!r} is not a content digest (algorithm:hex)")
     return digest
 
 

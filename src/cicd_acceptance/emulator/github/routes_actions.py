@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
+from cicd_acceptance.emulator.errors import Unprocessable
 from cicd_acceptance.emulator.faults import RUN_KINDS
 from cicd_acceptance.emulator.github.downloads import signed_url
 from cicd_acceptance.emulator.github.filters import created_predicate, paginate
 from cicd_acceptance.emulator.github.payloads_actions import job_body, run_body, workflow_body
 from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
 from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo
-from cicd_acceptance.emulator.responses import Ctx, error, json_response, split_api_prefix, validation_error
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, refusal, split_api_prefix, validation_error
 from cicd_acceptance.workflows.model import Workflow
 
 __all__ = ["ACTIONS_ROUTES"]
@@ -138,8 +138,8 @@ def _run_filters(ctx: Ctx) -> list[Callable[[RunRecord], bool]]:
 def _list_runs(ctx: Ctx, workflow_id: int | None) -> Response:
     try:
         checks = _run_filters(ctx)
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     runs = [run for run in ctx.state.github.visible_runs(ctx.now)
             if (workflow_id is None or run.workflow.workflow_id == workflow_id) and all(c(run) for c in checks)]
     if checks:
@@ -147,8 +147,8 @@ def _list_runs(ctx: Ctx, workflow_id: int | None) -> Response:
     try:
         items, link = paginate(runs, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                                base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     exclude = (ctx.arg("exclude_pull_requests") or "").lower() == "true"
     body = {"total_count": len(runs), "workflow_runs": [_run(ctx, run, exclude=exclude) for run in items]}
     return json_response(body, headers={"Link": link} if link else None)
@@ -217,8 +217,8 @@ def _jobs(ctx: Ctx, run: RunRecord, attempts: list[Attempt]) -> Response:
     try:
         items, link = paginate(jobs, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                                base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     return json_response({"total_count": len(jobs), "jobs": items}, headers={"Link": link} if link else None)
 
 

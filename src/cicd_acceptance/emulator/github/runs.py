@@ -35,9 +35,11 @@ class Timings:
     job: float = 40.0
 
     def __post_init__(self) -> None:
-        for name in ("visibility_delay", "queued", "job"):
+        # The emulator's command line sets them; a negative one names the option that gave it.
+        for name, option in (("visibility_delay", "--visibility-delay"), ("queued", "--queue-seconds"),
+                             ("job", "--job-seconds")):
             if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be >= 0 seconds", source="timings")
+                raise ConfigError(f"must be >= 0 seconds, got {getattr(self, name)}", source=option)
 
 
 @dataclass(frozen=True)
