@@ -290,6 +290,20 @@ def test_path_filters_decide_whether_the_seeded_push_runs(tmp_path: Path) -> Non
     assert "docs.yml" not in seeded  # and nothing under docs/: GitHub starts no run
 
 
+def test_a_synthesized_pull_request_is_judged_by_heads_own_changes(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    docs_only = "name: Docs\non:\n  pull_request:\n    paths: ['docs/**']\njobs:\n  d:\n" \
+                "    runs-on: ubuntu-latest\n    steps:\n      - run: echo docs\n"
+    any_yaml = docs_only.replace("Docs", "Workflows").replace("'docs/**'", "'.github/**'")
+    write_files(repo, {".github/workflows/docs.yml": docs_only, ".github/workflows/workflows.yml": any_yaml})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Docs and workflow checks")  # HEAD is no merge: its pull request is made up
+    state = EmulatorState(repo, EmulatorConfig(speed=0))
+    seeded = {run.workflow.file_name for run in state.github.runs if run.event == "pull_request"}
+    assert "workflows.yml" in seeded
+    assert "docs.yml" not in seeded
+
+
 @pytest.mark.parametrize(("pull_request", "runs"), [
     ("  pull_request:\n    paths: ['docs/**']\n", False),  # the pull request changed no file under docs/
     ("  pull_request:\n    paths-ignore: ['.github/**', 'Dockerfile.*']\n", False),  # every change is ignored
