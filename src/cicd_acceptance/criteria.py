@@ -32,7 +32,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import open_target
 from cicd_acceptance.workflows.checks import (
@@ -121,19 +120,20 @@ _RULES = {r.id: r for c in CRITERIA + HARNESS_CRITERIA for r in c.rules}
 
 
 def criterion(criterion_id: str) -> Criterion:
-    """The criterion ``criterion_id``; an unknown id is a ConfigError listing the known ones."""
+    """The criterion ``criterion_id``; an unknown id (a step naming no criterion) is a ValueError listing the known
+    ones."""
     try:
         return _BY_ID[criterion_id]
     except KeyError:
-        raise ConfigError(f"unknown criterion {criterion_id!r} (known: {', '.join(_BY_ID)})") from None
+        raise ValueError(f"unknown criterion {criterion_id!r} (known: {', '.join(_BY_ID)})") from None
 
 
 def rule(rule_id: str) -> Rule:
-    """The rule ``rule_id``; an unknown id is a ConfigError listing the known ones."""
+    """The rule ``rule_id``; an unknown id (a step naming no rule) is a ValueError listing the known ones."""
     try:
         return _RULES[rule_id]
     except KeyError:
-        raise ConfigError(f"unknown rule {rule_id!r} (known: {', '.join(_RULES)})") from None
+        raise ValueError(f"unknown rule {rule_id!r} (known: {', '.join(_RULES)})") from None
 
 
 def harness_context(root: Path) -> CheckContext:

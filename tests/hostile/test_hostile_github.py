@@ -13,6 +13,7 @@ import pytest
 from cicd_acceptance.errors import GitHubAPIError, RateLimited
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.github.session import ApiSession
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.logs import LogLimits, read_job_log
 from cicd_acceptance.live.server import classify_server
 from cicd_acceptance.polling import ManualClock
@@ -25,7 +26,7 @@ REPO = "octo/stream-monitor"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def _client(handler: Handler, sleeps: list[float] | None = None, **kwargs: float) -> tuple[GitHubClient, list[str]]:
+def _client(handler: Handler, sleeps: list[float] | None = None) -> tuple[GitHubClient, list[str]]:
     seen: list[str] = []
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -35,14 +36,15 @@ def _client(handler: Handler, sleeps: list[float] | None = None, **kwargs: float
         return handler(request)
 
     record_sleep = sleeps.append if sleeps is not None else (lambda s: None)
-    client = GitHubClient(base_url=API, token=Secret("ghp_x"), transport=httpx.MockTransport(record),
-                          sleep=record_sleep, **kwargs)  # type: ignore[arg-type]
+    client = GitHubClient(base_url=API, token=Secret("ghp_x"),
+                          http=HttpSettings(transport=httpx.MockTransport(record), sleep=record_sleep))
     return client, seen
 
 
-def _session(handler: Handler, clock: ManualClock, **kwargs: float) -> ApiSession:
-    return ApiSession(base_url=API, token=None, transport=httpx.MockTransport(handler), sleep=clock.sleep,
-                      api_version="2022-11-28", user_agent="t", clock=clock, **kwargs)  # type: ignore[arg-type]
+def _session(handler: Handler, clock: ManualClock, **bounds: float) -> ApiSession:
+    http = HttpSettings(transport=httpx.MockTransport(handler), sleep=clock.sleep, clock=clock, user_agent="t",
+                        **bounds)  # type: ignore[arg-type]
+    return ApiSession(base_url=API, token=None, http=http)
 
 
 def _page(link: str | None) -> httpx.Response:
@@ -209,8 +211,8 @@ def test_a_real_loopback_server_dripping_bytes_times_out() -> None:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    session = ApiSession(base_url=f"http://127.0.0.1:{port}", token=None, transport=None, sleep=lambda s: None,
-                         api_version="2022-11-28", user_agent="t", deadline_s=0.5, max_attempts=1, timeout_s=5.0)
+    session = ApiSession(base_url=f"http://127.0.0.1:{port}", token=None,
+                         http=HttpSettings(sleep=lambda s: None, deadline_s=0.5, max_attempts=1, timeout_s=5.0))
     started = time.monotonic()
     try:
         with pytest.raises(GitHubAPIError, match="deadline"):
@@ -223,13 +225,15 @@ def test_a_real_loopback_server_dripping_bytes_times_out() -> None:
     assert time.monotonic() - started < 5
 
 
+SLOW_SERVER_HTTP = HttpSettings(sleep=lambda s: None, deadline_s=0.5, max_attempts=1, timeout_s=5.0)
+"""The network, one attempt, a read timeout far above the deadline: only the deadline can stop a dripping server."""
+
+
 def test_a_server_dripping_its_headers_meets_the_request_deadline() -> None:
     """The status line and headers a byte at a time: no read times out, the request's deadline still ends it."""
     answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"p" * 40 + b"\r\n\r\n"
     with headers_dripping(answer) as url:
-        session = ApiSession(base_url=url, token=None, transport=None, sleep=lambda s: None,
-                             api_version="2022-11-28", user_agent="t", deadline_s=0.5, max_attempts=1,
-                             timeout_s=5.0)
+        session = ApiSession(base_url=url, token=None, http=SLOW_SERVER_HTTP)
         try:
             with pytest.raises(GitHubAPIError, match="network error: no complete answer within the request's "
                                                      "deadline"):
@@ -245,9 +249,7 @@ def test_a_proxy_from_the_environment_is_held_to_the_deadline_too(monkeypatch: p
         for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("HTTP_PROXY", proxy)
-        session = ApiSession(base_url="http://api.github.invalid", token=None, transport=None, sleep=lambda s: None,
-                             api_version="2022-11-28", user_agent="t", deadline_s=0.5, max_attempts=1,
-                             timeout_s=5.0)
+        session = ApiSession(base_url="http://api.github.invalid", token=None, http=SLOW_SERVER_HTTP)
         try:
             with pytest.raises(GitHubAPIError, match="network error: no complete answer within the request's "
                                                      "deadline"):
@@ -258,8 +260,7 @@ def test_a_proxy_from_the_environment_is_held_to_the_deadline_too(monkeypatch: p
 
 def test_a_log_whose_headers_drip_is_quoted_as_unreadable_within_its_time_bound() -> None:
     answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Padding: " + b"p" * 40 + b"\r\n\r\nok\n"
-    with headers_dripping(answer) as url, GitHubClient(base_url=url, token=None, sleep=lambda s: None,
-                                                       max_attempts=1) as github:
+    with headers_dripping(answer) as url, GitHubClient(base_url=url, token=None, http=SLOW_SERVER_HTTP) as github:
         quote = read_job_log(github, REPO, 7, "test", lambda _line: True, LogLimits(timeout_s=0.5))
     assert quote.error is not None
     assert "deadline" in quote.error, quote

@@ -16,7 +16,7 @@ from cicd_acceptance.criteria import (
     rule,
     run_criteria,
 )
-from cicd_acceptance.errors import ConfigError, ToolError
+from cicd_acceptance.errors import ToolError
 from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.workflows.checks.finding import Finding
 from tests.static.repos import REPO_ROOT, Edit, default_plan, seed, target_of
@@ -73,10 +73,10 @@ def test_rule_ids_are_kebab_case_and_unique() -> None:
     assert all("\n" not in r.description for c in every for r in c.rules)
 
 
-def test_unknown_names_are_config_errors_that_list_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown criterion 'nope' \(known: workflows-committed, ci-workflow"):
+def test_unknown_names_are_programming_errors_that_list_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown criterion 'nope' \(known: workflows-committed, ci-workflow"):
         criterion("nope")
-    with pytest.raises(ConfigError, match=r"unknown rule 'nope' \(known: workflow-files-exist"):
+    with pytest.raises(ValueError, match=r"unknown rule 'nope' \(known: workflow-files-exist"):
         rule("nope")
 
 
