@@ -19,6 +19,7 @@ import ipaddress
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -269,16 +270,20 @@ def _resolve_repository(options: Options, env: Env, target: Target, bundled: boo
 def resolve_settings(options: Options, env: Env, *, gh_token: TokenCommand = gh_auth_token) -> Settings:
     """Resolve every setting once. Raises :class:`ConfigError` / ``TargetError`` naming the bad value's source."""
     sources: dict[str, str] = {}
-    target, bundled = _resolve_target(options, env, sources)
-    plan, plan_file = _resolve_plan(options, target, sources)
-    repository = _resolve_repository(options, env, target, bundled, sources)
+    # ``gh auth token`` starts a program (tens of milliseconds, on every run): it runs while the target's git facts
+    # and the plan are read, instead of after them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="acceptance-token") as pool:
+        lookup = None if options.emulator else pool.submit(_resolve_token, env, gh_token)
+        target, bundled = _resolve_target(options, env, sources)
+        plan, plan_file = _resolve_plan(options, target, sources)
+        repository = _resolve_repository(options, env, target, bundled, sources)
+        token, sources["token"] = lookup.result() if lookup is not None else (None, "emulator")
     api_raw, sources["api_url"] = _pick(options.github_api_url, "--github-api-url", env, ("GITHUB_API_URL",))
     api_url = _check_api_url(api_raw, sources["api_url"]) if api_raw else DEFAULT_API_URL
     reg_raw, sources["registry"] = _pick(options.registry, "--registry", env, ())
     registry = _check_registry(reg_raw, "--registry") if reg_raw else plan.registry
     if not reg_raw:
         sources["registry"] = plan.source_of("registry")
-    token, sources["token"] = _resolve_token(env, gh_token) if not options.emulator else (None, "emulator")
     mode, reason = _live_mode(options, bundled, token, api_raw, sources)
     return Settings(
         target=replace(target, repository=repository), plan=plan, plan_file=plan_file, repository=repository,
