@@ -15,6 +15,7 @@ import httpx
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
 from cicd_acceptance.emulator.github.runs import Timings
 from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.plan import Plan
@@ -61,12 +62,12 @@ class Emulated:
         self.owner = self.state.identity.owner
         self.app = make_app(self.state)
         self.transport = Counting(EmulatorTransport(self.app))
-        self.github = GitHubClient(base_url=base_url, token=Secret(token), transport=self.transport,
-                                   sleep=self.clock.sleep)
+        self.github = GitHubClient(base_url=base_url, token=Secret(token),
+                                   http=HttpSettings(transport=self.transport, sleep=self.clock.sleep))
         secret = Secret(registry_token) if registry_token else None
-        self.registry = RegistryClient(registry="ghcr.io", username="x-access-token" if secret else None,
-                                       token=secret, transport=EmulatorTransport(self.app), sleep=self.clock.sleep,
-                                       clock=self.clock)
+        self.registry = RegistryClient(registry="ghcr.io", username="x-access-token" if secret else None, token=secret,
+                                       http=HttpSettings(transport=EmulatorTransport(self.app), sleep=self.clock.sleep,
+                                                         clock=self.clock))
         self.plan = plan or Plan()
         self.actor = actor
         self.timing = LiveTiming(sleep=self.clock.sleep, clock=self.clock)

@@ -16,9 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.runs import Attempt, RunOrigin, RunRecord
 from cicd_acceptance.emulator.github.state import PlannedOutcome
-from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.acceptance import LiveSession
 from cicd_acceptance.live.build import missing_service_jobs
@@ -364,7 +363,7 @@ def test_a_red_ci_run_still_in_progress_is_waited_for_and_names_the_job_and_step
     github = emulated.state.github
     ci = github.require_workflow("ci.yml")
     step = ci.jobs()[0].steps[-2]  # the last real step (before "Complete job")
-    github.add_run(ci, event="push", branch="main", head_sha=session.head_sha, actor=emulated.owner,
+    github.add_run(ci, RunOrigin("push", "main", session.head_sha, emulated.owner),
                    outcome=PlannedOutcome("failure", job="test", step=step))
     verdict = session.ci_green_for_head()
     assert not verdict.passed
@@ -400,5 +399,5 @@ def test_compressed_time_runs_speed_times_faster() -> None:
     fast.sleep(120)
     assert real.sleeps == [2.0]
     assert fast.clock() == 12.0 * 60
-    with pytest.raises(ConfigError, match="emulator speed must be > 0"):
+    with pytest.raises(ValueError, match="emulator speed must be > 0"):
         CompressedTime(0)

@@ -10,6 +10,7 @@ from datetime import datetime
 from werkzeug.wrappers import Response
 
 from cicd_acceptance.emulator.clock import iso
+from cicd_acceptance.emulator.errors import Unprocessable
 from cicd_acceptance.emulator.github.filters import paginate
 from cicd_acceptance.emulator.github.payloads_actions import (
     JsonDict,
@@ -20,8 +21,7 @@ from cicd_acceptance.emulator.github.payloads_actions import (
 from cicd_acceptance.emulator.github.payloads_repo import commit_body, node_id
 from cicd_acceptance.emulator.github.run_logs import job_log, log_annotations
 from cicd_acceptance.emulator.github.state import CommitStatus
-from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, refusal, validation_error
 
 __all__ = ["COMMIT_ROUTES"]
 
@@ -32,8 +32,8 @@ def _paged(ctx: Ctx, items: list[JsonDict]) -> Response:
     try:
         chosen, link = paginate(items, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                                 base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     return json_response(chosen, headers={"Link": link} if link else None)
 
 
@@ -97,8 +97,8 @@ def create_status(ctx: Ctx, owner: str, repo: str, sha: str) -> Response:
     try:
         status = ctx.state.github.add_status(commit.sha, str(body.get("state")), context=fields["context"] or "default",
                                              description=fields["description"], target_url=fields["target_url"])
-    except ConfigError as exc:
-        return validation_error(str(exc), field="state")
+    except Unprocessable as exc:
+        return refusal(exc)
     return json_response(_status_body(ctx, status), 201)
 
 

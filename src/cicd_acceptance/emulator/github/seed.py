@@ -18,16 +18,13 @@ import hashlib
 import re
 import subprocess
 from dataclasses import replace
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
 from cicd_acceptance.emulator.github.repo import Commit
-from cicd_acceptance.emulator.github.state import PullRecord
+from cicd_acceptance.emulator.github.runs import RunOrigin
+from cicd_acceptance.emulator.github.state import GitHubState, PullRecord
 from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo
 from cicd_acceptance.workflows.triggers import Trigger
-
-if TYPE_CHECKING:
-    from cicd_acceptance.emulator.state import EmulatorState
 
 __all__ = ["SEEDED_PULL_BRANCH", "SEEDED_PULL_NUMBER", "seed_history"]
 
@@ -45,8 +42,7 @@ def _synthesized(base: Commit, salt: str, *, parents: tuple[str, ...], message: 
                    committer_date=base.committer_date - timedelta(hours=hours_earlier))
 
 
-def _pull_head(state: EmulatorState, head: Commit) -> Commit:
-    github = state.github
+def _pull_head(github: GitHubState, head: Commit) -> Commit:
     if len(head.parents) > 1:
         found = github.commit(head.parents[1])
         if found is not None:
@@ -57,12 +53,12 @@ def _pull_head(state: EmulatorState, head: Commit) -> Commit:
     return commit
 
 
-def _older(state: EmulatorState, head: Commit) -> Commit:
-    found = state.github.commit(head.parents[0]) if head.parents else None
+def _older(github: GitHubState, head: Commit) -> Commit:
+    found = github.commit(head.parents[0]) if head.parents else None
     if found is not None:
         return found
     commit = _synthesized(head, "older-build", parents=(), message="Previous build", hours_earlier=48)
-    state.github.extra_commits[commit.sha] = commit
+    github.extra_commits[commit.sha] = commit
     return commit
 
 
@@ -77,13 +73,13 @@ def builds_images(info: WorkflowInfo) -> bool:
                for job in info.workflow.jobs.values() for step in job.steps)
 
 
-def _changed_paths(state: EmulatorState, head: Commit) -> list[str] | None:
+def _changed_paths(github: GitHubState, head: Commit) -> list[str] | None:
     """Files the push of HEAD changed (relative to the checkout folder); None when git cannot tell."""
     if not head.parents:
-        return list(state.snapshot.files)
+        return list(github.snapshot.files)
     try:
         done = subprocess.run(["git", "diff", "--name-only", "--relative", "-z", head.parents[0], head.sha],
-                              cwd=state.snapshot.root, capture_output=True, timeout=30, check=False)
+                              cwd=github.snapshot.root, capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
@@ -101,15 +97,14 @@ def _push_runs(trigger: Trigger, branch: str, changed: list[str] | None) -> bool
     return any(trigger.admits_path(path) for path in changed)
 
 
-def seed_history(state: EmulatorState) -> None:
+def seed_history(github: GitHubState, now: datetime) -> None:
     """Seed pulls, runs and (through the executor) older images; see the module docstring."""
-    github, identity = state.github, state.identity
-    head = github.commit(state.snapshot.head)
+    identity = github.identity
+    head = github.commit(github.snapshot.head)
     if head is None:
         return
-    now = state.now()
     branch = identity.default_branch
-    pr_head = _pull_head(state, head)
+    pr_head = _pull_head(github, head)
     merged = _MERGE_SUBJECT.match(head.message)
     number = int(merged["number"]) if merged else SEEDED_PULL_NUMBER
     pull = github.add_pull(PullRecord(
@@ -118,18 +113,19 @@ def seed_history(state: EmulatorState) -> None:
         base_ref=branch,
         base_sha=head.parents[0] if head.parents else head.sha, merge_commit_sha=head.sha,
         created_at=now - timedelta(hours=4), merged_at=now - timedelta(hours=1)))
-    older = _older(state, head)
-    changed = _changed_paths(state, head)
+    older = _older(github, head)
+    changed = _changed_paths(github, head)
     for info in github.workflows:
         if info.workflow is None:
             continue
         triggers = info.workflow.triggers
         if "pull_request" in triggers and triggers["pull_request"].admits_branch(branch):
-            github.add_run(info, event="pull_request", branch=pull.head_ref, head_sha=pr_head.sha,
-                           actor=identity.owner, created_at=now - timedelta(hours=3), pull_requests=(pull.number,),
-                           tree_sha=None if pr_head.sha not in github.extra_commits else head.sha)
+            tree = None if pr_head.sha not in github.extra_commits else head.sha
+            github.add_run(info, RunOrigin("pull_request", pull.head_ref, pr_head.sha, identity.owner,
+                                           pull_requests=(pull.number,), tree_sha=tree),
+                           created_at=now - timedelta(hours=3))
         if "push" in triggers and _push_runs(triggers["push"], branch, changed):
             publishes = builds_images(info)
-            github.add_run(info, event="push", branch=branch, head_sha=older.sha if publishes else head.sha,
-                           actor=identity.owner, created_at=now - timedelta(hours=48 if publishes else 1),
-                           tree_sha=head.sha)
+            github.add_run(info, RunOrigin("push", branch, older.sha if publishes else head.sha, identity.owner,
+                                           tree_sha=head.sha),
+                           created_at=now - timedelta(hours=48 if publishes else 1))

@@ -18,7 +18,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cicd_acceptance.emulator.github.runs import Attempt, JobRecord, RunRecord
 from cicd_acceptance.emulator.github.workflow_view import JobPlan
@@ -37,13 +37,18 @@ from cicd_acceptance.emulator.runtime import (
     tree_prefix,
 )
 from cicd_acceptance.emulator.runtime.docker_cli import DockerService
+from cicd_acceptance.emulator.server import ThreadedServer
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.runner import Limits
 
 if TYPE_CHECKING:
-    from cicd_acceptance.emulator.state import EmulatorState
+    from cicd_acceptance.emulator.auth import TokenStore
+    from cicd_acceptance.emulator.github.payloads_repo import RepoIdentity
+    from cicd_acceptance.emulator.github.repo import RepoSnapshot
+    from cicd_acceptance.emulator.github.state import GitHubState
+    from cicd_acceptance.emulator.registry.state import RegistryState
 
-__all__ = ["MAX_WORKERS", "Executor", "registry_name"]
+__all__ = ["MAX_WORKERS", "EmulatorParts", "Executor", "registry_name"]
 
 MAX_WORKERS = 2
 _NULL_SHA = "0" * 40
@@ -73,15 +78,38 @@ def _work_base(root: Path) -> Path:
 
 
 def _serve_loopback(app: Any) -> Any:
-    from cicd_acceptance.emulator.server import ThreadedServer  # the server module needs the app's module
-
     return ThreadedServer(app, "127.0.0.1", 0).start()
+
+
+class _HtmlBase(Protocol):
+    @property
+    def html_base(self) -> str: ...
+
+
+class EmulatorParts(Protocol):
+    """What the executor reads of the emulator it belongs to (an ``EmulatorState``, which builds its executor:
+    a protocol, so that neither module imports the other)."""
+
+    @property
+    def snapshot(self) -> RepoSnapshot: ...
+    @property
+    def identity(self) -> RepoIdentity: ...
+    @property
+    def config(self) -> _HtmlBase: ...
+    @property
+    def github(self) -> GitHubState: ...
+    @property
+    def registry(self) -> RegistryState: ...
+    @property
+    def tokens(self) -> TokenStore: ...
+    def now(self) -> datetime: ...
+    def add_workflow_token(self, value: str | None = None, *, write: bool = True) -> str: ...
 
 
 class Executor:
     """Executes attempts; ``errors`` keeps what could not be executed at all (not failing steps)."""
 
-    def __init__(self, state: EmulatorState, *, limits: Limits | None = None) -> None:
+    def __init__(self, state: EmulatorParts, *, limits: Limits | None = None) -> None:
         self.state = state
         self.errors: list[str] = []
         self.scopes = TokenScopes()

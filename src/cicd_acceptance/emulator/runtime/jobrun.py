@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cicd_acceptance.emulator.runtime.composite import MAX_COMPOSITE_DEPTH, load_composite, run_composite
+from cicd_acceptance.emulator.runtime.composite import MAX_COMPOSITE_DEPTH, CompositeAction, load_composite
 from cicd_acceptance.emulator.runtime.contexts import runner_env
 from cicd_acceptance.emulator.runtime.docker_standin import STAND_IN
 from cicd_acceptance.emulator.runtime.logs import JobLog
@@ -333,9 +333,27 @@ class JobRun:
 
         self._depth += 1
         try:
-            return run_composite(self, action, inputs, ctx, invoke)
+            return self._run_composite(action, inputs, ctx, invoke)
         finally:
             self._depth -= 1
+
+    def _run_composite(self, action: CompositeAction, given: dict[str, str], ctx: RunContext,
+                       invoke: Callable[[Step], bool]) -> tuple[bool, dict[str, str]]:
+        """Run the action's steps with their own ``steps`` and ``inputs`` contexts; returns ok and outputs."""
+        inputs: dict[str, Any] = {}
+        for key, spec in action.inputs.items():
+            default = spec.get("default") if spec.is_mapping else None
+            inputs[key] = given.get(key, text(default, ctx) if default is not None else "")
+        inputs.update({key: value for key, value in given.items() if key not in inputs})
+        saved_steps, saved_inputs = self.steps_ctx, self.inputs_override
+        self.steps_ctx, self.inputs_override = {}, inputs
+        try:
+            ok = all(invoke(step) for step in action.steps)
+            inner = self.context()
+            outputs = {key: text(node, inner) for key, node in action.outputs.items()}
+        finally:
+            self.steps_ctx, self.inputs_override = saved_steps, saved_inputs
+        return ok, outputs
 
     def _not_emulated(self, step: Step, name: str) -> tuple[bool, dict[str, str]]:
         self.not_emulated.append(name)

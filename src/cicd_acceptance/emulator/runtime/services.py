@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cicd_acceptance.runner import Limits
 
@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from cicd_acceptance.emulator.auth import TokenStore
     from cicd_acceptance.emulator.github.artifacts import ArtifactStore
     from cicd_acceptance.emulator.registry.state import RegistryState
-    from cicd_acceptance.emulator.runtime.docker_cli import DockerService
+    from cicd_acceptance.emulator.runtime.logs import JobLog
 
-__all__ = ["GHCR", "Services", "TokenScopes"]
+__all__ = ["GHCR", "DockerEndpoint", "DockerJob", "Services", "TokenScopes"]
 
 GHCR = "ghcr.io"
 
@@ -31,6 +31,24 @@ class TokenScopes:
         """``none``/``read``/``write`` for a minted token, None for any other token (a PAT)."""
         scopes = self.granted.get(token)
         return None if scopes is None else scopes.get(scope, "none")
+
+
+class DockerJob(Protocol):
+    """What the docker stand-in's endpoint reads and records of the job that calls it (a ``JobRun``)."""
+
+    services: Services
+    logins: dict[str, str]
+    log: JobLog
+    workspace: Path
+    pushed: list[str]
+
+
+class DockerEndpoint(Protocol):
+    """The loopback endpoint the docker stand-in calls (``DockerService``): a session per job."""
+
+    def start(self) -> str: ...
+    def open(self, run: DockerJob) -> str: ...
+    def close(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,4 +73,4 @@ class Services:
     secrets: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str] = field(default_factory=dict)
     artifacts: ArtifactStore | None = None
-    docker: DockerService | None = None  # the loopback endpoint of the docker stand-in
+    docker: DockerEndpoint | None = None  # the loopback endpoint of the docker stand-in
