@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.plan import DEFAULT_PLAN_FILE, Plan, load_plan
-from cicd_acceptance.registry.credentials import registry_credential_policy
 from cicd_acceptance.secret import Secret
 from cicd_acceptance.target import Target, open_target
 
@@ -136,6 +135,9 @@ class Settings:
             return (f"  live: the bundled emulator stands in for GitHub and {self.plan.registry} "
                     f"[{self.sources.get('live_mode')}]")
         if self.live_mode == "github":
+            # The registry's modules load httpx: only a run against GitHub needs them (not a static run).
+            from cicd_acceptance.registry.credentials import registry_credential_policy
+
             policy = registry_credential_policy(self.registry, api_url=self.api_url,
                                                 operator_chosen=self.registry_chosen_by_operator(),
                                                 chosen_by=self.sources.get("registry", "the plan"))
