@@ -35,13 +35,15 @@ ONE_MINUTE = Timings(visibility_delay=3, queued=5, job=60)
 
 
 class Counting(httpx.BaseTransport):
-    """Counts dispatch POSTs as the client sends them."""
+    """Counts dispatch POSTs as the client sends them, and keeps every request's path."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
         self.dispatch_posts = 0
+        self.paths: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
         if request.method == "POST" and request.url.path.endswith("/dispatches"):
             self.dispatch_posts += 1
         return self.inner.handle_request(request)

@@ -23,10 +23,11 @@ from cicd_acceptance.live.acceptance import LiveSession
 from cicd_acceptance.live.build import missing_service_jobs
 from cicd_acceptance.live.emulated import registry_scheme
 from cicd_acceptance.live.images import FACT_NAMES
+from cicd_acceptance.live.server import ServerKind
 from cicd_acceptance.live.timing import CompressedTime
 from cicd_acceptance.live.verdicts import BuildAcceptance, dispatch_evidence, image_evidence
 from cicd_acceptance.polling import ManualClock
-from tests.emulator.sample_repo import BUILD_YML, make_sample_repo
+from tests.emulator.sample_repo import BUILD_YML, CI_YML, make_sample_repo
 from tests.live.acceptance_emulated import FOREIGN_ACTOR, READ_ONLY, REVISION, SERVICES, TEN_MINUTES, Emulated
 
 FACTS = FACT_NAMES
@@ -108,6 +109,31 @@ def test_the_evidence_is_json_and_names_how_the_run_was_found(emulated: Emulated
     assert [fact["name"] for fact in doc["image"]["facts"]] == list(FACTS)
     assert {p["revision"] for p in doc["image"]["platforms"]} == {session.head_sha}
     assert doc["budget"]["counted"] <= 40
+
+
+def test_a_rehearsal_names_the_steps_the_emulator_did_not_run_from_the_annotations(tmp_path: Path,
+                                                                                   made: list[Emulated]) -> None:
+    lint = "      - name: Lint\n        uses: golangci/golangci-lint-action@v6\n"
+    repo = make_sample_repo(tmp_path, ci_yml=CI_YML.replace("      - name: Run the tests\n", lint +
+                                                            "      - name: Run the tests\n"))
+    emu = Emulated(repo_dir=repo)
+    made.append(emu)
+    session = emu.session()
+    session.server = ServerKind("emulator", "the harness started the bundled emulator")
+    head = session.ci_green_for_head()
+    assert head.passed, head.reason
+    [step] = head.not_emulated
+    assert (step["job"], step["error"]) == ("test", None)
+    assert "golangci/golangci-lint-action@v6 is not emulated: the step 'Lint' was not run" in str(step["message"])
+    build = session.build_acceptance()
+    assert build.run.passed, build.run.reason
+    assert build.not_emulated == ()  # every action of the build is emulated
+    # Against GitHub every step runs: no annotation is read for it.
+    session.server = ServerKind("github", "no emulator marker")
+    before = len(emu.transport.paths)
+    again = session.ci_green_for_head()
+    assert again.not_emulated == ()
+    assert not any(path.endswith("/annotations") for path in emu.transport.paths[before:])
 
 
 # -- the run is red ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ __all__ = [
 
 SCHEMA_VERSION = 2
 Outcome = Literal["passed", "failed", "skipped"]
-EVIDENCE_KINDS = ("findings", "run", "dispatch", "image", "api_budget", "note", "server", "log")
+EVIDENCE_KINDS = ("findings", "run", "dispatch", "image", "api_budget", "note", "server", "log", "not_emulated")
 _STATUSES = ("met", "not met", "partial")
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
 

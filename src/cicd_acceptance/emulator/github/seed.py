@@ -7,6 +7,9 @@
 * The pull request merged into HEAD has a completed run of every ``pull_request`` workflow on its head commit
   (HEAD's second parent when HEAD is a merge, else a synthesized commit that executes HEAD's files);
   pulls-for-commit, pulls/get and check-runs agree with it.
+* Branch and path filters decide as on GitHub: the push's changed files are HEAD's diff to its first parent; the
+  pull request's are its head's diff to the merge base with the base branch (GitHub's three-dot diff), or HEAD's
+  own changes when its head is synthesized.
 
 Every seeded run is executed like any other (the target's tests decide its conclusion); which workflows count as
 image builds is read from their steps, never from the static publication plan.
@@ -73,12 +76,11 @@ def builds_images(info: WorkflowInfo) -> bool:
                for job in info.workflow.jobs.values() for step in job.steps)
 
 
-def _changed_paths(github: GitHubState, head: Commit) -> list[str] | None:
-    """Files the push of HEAD changed (relative to the checkout folder); None when git cannot tell."""
-    if not head.parents:
-        return list(github.snapshot.files)
+def _diff(github: GitHubState, *revisions: str) -> list[str] | None:
+    """Files changed between ``revisions`` (``a b`` or ``a...b``), relative to the checkout folder; None when git
+    cannot tell."""
     try:
-        done = subprocess.run(["git", "diff", "--name-only", "--relative", "-z", head.parents[0], head.sha],
+        done = subprocess.run(["git", "diff", "--name-only", "--relative", "-z", *revisions],
                               cwd=github.snapshot.root, capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -87,9 +89,24 @@ def _changed_paths(github: GitHubState, head: Commit) -> list[str] | None:
     return [path for path in done.stdout.decode("utf-8", errors="replace").split("\0") if path][:_MAX_CHANGED]
 
 
-def _push_runs(trigger: Trigger, branch: str, changed: list[str] | None) -> bool:
-    """Whether GitHub starts a run for the push of ``branch``: branch filters, then path filters (a run when at
-    least one changed path passes them)."""
+def _changed_paths(github: GitHubState, head: Commit) -> list[str] | None:
+    """Files the push of HEAD changed (relative to the checkout folder); None when git cannot tell."""
+    if not head.parents:
+        return list(github.snapshot.files)
+    return _diff(github, head.parents[0], head.sha)
+
+
+def _pull_changed_paths(github: GitHubState, pull: PullRecord, pushed: list[str] | None) -> list[str] | None:
+    """Files the pull request changed: its head against the merge base with its base (GitHub's three-dot diff);
+    a synthesized head carries HEAD's own changes (``pushed``)."""
+    if pull.head_sha in github.extra_commits or pull.base_sha == pull.merge_commit_sha:
+        return pushed
+    return _diff(github, f"{pull.base_sha}...{pull.head_sha}")
+
+
+def _runs_for(trigger: Trigger, branch: str, changed: list[str] | None) -> bool:
+    """Whether GitHub starts a run for a push to (or a pull request into) ``branch``: branch filters, then path
+    filters (a run when at least one changed path passes them)."""
     if not trigger.admits_branch(branch):
         return False
     if changed is None or (trigger.paths is None and trigger.paths_ignore is None):
@@ -115,16 +132,17 @@ def seed_history(github: GitHubState, now: datetime) -> None:
         created_at=now - timedelta(hours=4), merged_at=now - timedelta(hours=1)))
     older = _older(github, head)
     changed = _changed_paths(github, head)
+    pull_changed = _pull_changed_paths(github, pull, changed)
     for info in github.workflows:
         if info.workflow is None:
             continue
         triggers = info.workflow.triggers
-        if "pull_request" in triggers and triggers["pull_request"].admits_branch(branch):
+        if "pull_request" in triggers and _runs_for(triggers["pull_request"], branch, pull_changed):
             tree = None if pr_head.sha not in github.extra_commits else head.sha
             github.add_run(info, RunOrigin("pull_request", pull.head_ref, pr_head.sha, identity.owner,
                                            pull_requests=(pull.number,), tree_sha=tree),
                            created_at=now - timedelta(hours=3))
-        if "push" in triggers and _push_runs(triggers["push"], branch, changed):
+        if "push" in triggers and _runs_for(triggers["push"], branch, changed):
             publishes = builds_images(info)
             github.add_run(info, RunOrigin("push", branch, older.sha if publishes else head.sha, identity.owner,
                                            tree_sha=head.sha),

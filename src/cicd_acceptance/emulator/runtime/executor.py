@@ -16,10 +16,12 @@ import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cicd_acceptance.emulator.github.repo import Commit
 from cicd_acceptance.emulator.github.runs import Attempt, JobRecord, RunRecord
 from cicd_acceptance.emulator.github.workflow_view import JobPlan
 from cicd_acceptance.emulator.runtime import (
@@ -171,12 +173,14 @@ class Executor:
                 execution.errors.append(f"{run.workflow.path}: {run.workflow.error}")
                 return
             services = self._services()
+            event = self._event(run)
             with Checkout(services.root, self._tree(run), services.prefix) as checkout:
-                plan = RunPlan(workflow=workflow, event=self._event(run), identity=self._identity(run, attempt),
+                plan = RunPlan(workflow=workflow, event=event, identity=self._identity(run, attempt),
                                source=checkout.path, inputs=self._inputs(run),
                                slot=lambda job_id, name, matrix: self._slot(run, attempt, job_id, name, matrix),
                                deliver=lambda result: self._deliver(attempt, result), mint=self._mint,
-                               actions=NATIVE_ACTIONS, commit_date=self._commit_date(run))
+                               actions=NATIVE_ACTIONS, commit_date=self._commit_date(run),
+                               head=self._head(run, event.sha))
                 execute_run(plan, services, execution)
         except HarnessError as exc:
             execution.errors.append(str(exc))
@@ -188,6 +192,12 @@ class Executor:
     def _commit_date(self, run: RunRecord) -> datetime | None:
         commit = self.state.github.commit(run.head_sha)
         return commit.committer_date if commit is not None else None
+
+    def _head(self, run: RunRecord, sha: str) -> Commit | None:
+        """The commit ``GITHUB_SHA`` names: its own record, else (a merge commit the emulator never saw) the run's
+        head commit's, under that sha."""
+        commit = self.state.github.commit(sha) or self.state.github.commit(run.head_sha)
+        return replace(commit, sha=sha) if commit is not None else None
 
     def _mint(self, permissions: dict[str, str]) -> str:
         token = self.state.add_workflow_token(write=permissions.get("packages") == "write")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,7 +55,8 @@ class DockerEndpoint(Protocol):
 @dataclass(frozen=True)
 class Services:
     """The target checkout (``root``, its ``prefix`` in its repository), the registry and tokens, the clock, and
-    the bounds of a step. ``registry_hosts`` are the names images of the emulated registry go by."""
+    the bounds of a step (``limits``, in real time). ``registry_hosts`` are the names images of the emulated
+    registry go by."""
 
     root: Path
     prefix: str
@@ -74,3 +76,4 @@ class Services:
     variables: Mapping[str, str] = field(default_factory=dict)
     artifacts: ArtifactStore | None = None
     docker: DockerEndpoint | None = None  # the loopback endpoint of the docker stand-in
+    monotonic: Callable[[], float] = time.monotonic  # real time, for timeout-minutes (the steps' work is real)
