@@ -81,7 +81,7 @@ def oracle(examples: int) -> None:
 
     @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(batches)
+    @given(batches())
     def collect(batch: list[Case]) -> None:
         collected.extend(batch)
 

@@ -21,3 +21,15 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     for name in list(os.environ):
         if name in _LEAKY or (name.startswith("ACCEPTANCE_") and name != "ACCEPTANCE_REQUIRE_TOOLS"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester, whose child runs leave hypothesis's pytest plugin out, as the project's own runs do (addopts).
+
+    An in-process child shares this interpreter: when it loads that plugin after an earlier test imported hypothesis
+    and generated examples, hypothesis reports the generation as a start-up side effect, and under
+    ``filterwarnings = error`` that warning stops the child.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")  # after pytester cleared the outer options
+    return pytester

@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -26,7 +27,6 @@ from urllib.parse import urlsplit
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.plan import DEFAULT_PLAN_FILE, Plan, load_plan
-from cicd_acceptance.registry.credentials import registry_credential_policy
 from cicd_acceptance.secret import Secret
 from cicd_acceptance.target import Target, open_target
 
@@ -135,6 +135,9 @@ class Settings:
             return (f"  live: the bundled emulator stands in for GitHub and {self.plan.registry} "
                     f"[{self.sources.get('live_mode')}]")
         if self.live_mode == "github":
+            # The registry's modules load httpx: only a run against GitHub needs them (not a static run).
+            from cicd_acceptance.registry.credentials import registry_credential_policy
+
             policy = registry_credential_policy(self.registry, api_url=self.api_url,
                                                 operator_chosen=self.registry_chosen_by_operator(),
                                                 chosen_by=self.sources.get("registry", "the plan"))
@@ -265,16 +268,20 @@ def _resolve_repository(options: Options, env: Env, target: Target, bundled: boo
 def resolve_settings(options: Options, env: Env, *, gh_token: TokenCommand = gh_auth_token) -> Settings:
     """Resolve every setting once. Raises :class:`ConfigError` / ``TargetError`` naming the bad value's source."""
     sources: dict[str, str] = {}
-    target, bundled = _resolve_target(options, env, sources)
-    plan, plan_file = _resolve_plan(options, target, sources)
-    repository = _resolve_repository(options, env, target, bundled, sources)
+    # ``gh auth token`` starts a program (tens of milliseconds, on every run): it runs while the target's git facts
+    # and the plan are read, instead of after them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="acceptance-token") as pool:
+        lookup = None if options.emulator else pool.submit(_resolve_token, env, gh_token)
+        target, bundled = _resolve_target(options, env, sources)
+        plan, plan_file = _resolve_plan(options, target, sources)
+        repository = _resolve_repository(options, env, target, bundled, sources)
+        token, sources["token"] = lookup.result() if lookup is not None else (None, "emulator")
     api_raw, sources["api_url"] = _pick(options.github_api_url, "--github-api-url", env, ("GITHUB_API_URL",))
     api_url = _check_api_url(api_raw, sources["api_url"]) if api_raw else DEFAULT_API_URL
     reg_raw, sources["registry"] = _pick(options.registry, "--registry", env, ())
     registry = _check_registry(reg_raw, "--registry") if reg_raw else plan.registry
     if not reg_raw:
         sources["registry"] = plan.source_of("registry")
-    token, sources["token"] = _resolve_token(env, gh_token) if not options.emulator else (None, "emulator")
     mode, reason = _live_mode(options, bundled, token, api_raw, sources)
     return Settings(
         target=replace(target, repository=repository), plan=plan, plan_file=plan_file, repository=repository,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
+import cicd_acceptance.config as config
 from cicd_acceptance.config import (
     SAMPLE_REPOSITORY,
     Options,
@@ -16,7 +18,7 @@ from cicd_acceptance.config import (
 from cicd_acceptance.errors import ConfigError, TargetError
 from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.secret import Secret
-from cicd_acceptance.target import parse_github_remote
+from cicd_acceptance.target import Target, open_target, parse_github_remote
 
 
 def _no_gh() -> str | None:
@@ -163,3 +165,22 @@ def test_loopback() -> None:
     assert is_loopback_host("[::1]")
     assert not is_loopback_host("10.0.0.1")
     assert not is_loopback_host("ghcr.io")
+
+
+def test_gh_token_lookup_runs_while_the_target_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `gh auth token` is a program start on every run: it must not wait for the target's git probes. Here the
+    # target waits until gh has started; done one after the other, gh would only start after the target.
+    gh_started = threading.Event()
+
+    def open_target_after_gh(path: Path) -> Target:
+        assert gh_started.wait(10), "the target was read before `gh auth token` started"
+        return open_target(path)
+
+    def gh() -> str | None:
+        gh_started.set()
+        return "gho_cli"
+
+    monkeypatch.setattr(config, "open_target", open_target_after_gh)
+    settings = resolve_settings(Options(), {}, gh_token=gh)
+    assert settings.token == Secret("gho_cli")
+    assert settings.sources["token"] == "gh auth token"

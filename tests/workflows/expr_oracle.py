@@ -1,9 +1,9 @@
 """Differential testing of the ``${{ }}`` evaluator against GitHub's own (npm ``@actions/expressions``).
 
-Expressions and contexts are generated from the grammar with hypothesis; :func:`run_oracle` evaluates a whole batch
-in ONE node process (``oracle/evaluate.mjs``), :func:`ours` evaluates one case here, and :func:`compare` lists the
-differences. Values cross the process boundary as tagged JSON (``["#", "1e+21"]`` is a number, ``["s", "1"]`` a
-string, objects keep their key order), so a difference of kind or order is a difference.
+Expressions and contexts are generated from the grammar with hypothesis (:func:`batches`); :func:`run_oracle`
+evaluates a whole batch in ONE node process (``oracle/evaluate.mjs``), :func:`ours` evaluates one case here, and
+:func:`compare` lists the differences. Values cross the process boundary as tagged JSON (``["#", "1e+21"]`` is a
+number, ``["s", "1"]`` a string, objects keep their key order), so a difference of kind or order is a difference.
 
 Accepted deviations: each is a place where the npm package differs from GitHub's runner (or has no bound where the
 harness must have one); a difference is accepted only when its case matches the deviation's predicate.
@@ -11,6 +11,7 @@ harness must have one); a difference is accepted only when its case matches the 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -28,9 +29,6 @@ from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expr_numbers import js_number_text
 from cicd_acceptance.workflows.expr_values import PartialObject, contains_unknown
 from cicd_acceptance.workflows.expressions import Unknown, evaluate_known, truthy
-
-# Hypothesis keeps caches (constants, Unicode tables) in ./.hypothesis by default: not in the repository.
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "cicd-acceptance-hypothesis")
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / ".tools" / "node_modules" / "@actions" / "expressions"
@@ -222,17 +220,26 @@ SOUP = ("(", ")", "[", "]", ",", ".", "!", "==", "&&", "||", "<", "*", "x", "mat
         "&", "|", "format", "true", " ", "'", "a", "join", "null", ".5", "0x")
 
 
+# Every strategy is built on first use, inside these functions, never at import: building one at import is a side
+# effect hypothesis warns about ("avoid lazy evaluation ... between importing hypothesis and loading the hypothesis
+# plugin"), and the warning turns into an error in any later in-process pytest that loads that plugin.
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-_numbers = st.one_of(
-    st.sampled_from([1, 0, -1, 0.5, 1e21, 1e-7, 2**53, 2**53 + 2, 123456789.123456789, 0.1, -0.0, math.inf,
-                     -math.inf, math.nan, 1e300, 5e-324, 3]),
-    st.integers(-(10**6), 10**6),
-    st.floats(allow_nan=False, allow_infinity=False),
-)
-_texts = st.one_of(st.sampled_from(TEXTS), st.text(CHARS, max_size=6))
+@functools.cache
+def _numbers() -> st.SearchStrategy[int | float]:
+    return st.one_of(
+        st.sampled_from([1, 0, -1, 0.5, 1e21, 1e-7, 2**53, 2**53 + 2, 123456789.123456789, 0.1, -0.0, math.inf,
+                         -math.inf, math.nan, 1e300, 5e-324, 3]),
+        st.integers(-(10**6), 10**6),
+        st.floats(allow_nan=False, allow_infinity=False),
+    )
+
+
+@functools.cache
+def _texts() -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(TEXTS), st.text(CHARS, max_size=6))
 
 
 def _dict_of(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -240,27 +247,30 @@ def _dict_of(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]
     return keys.flatmap(lambda ks: st.tuples(*[values for _ in ks]).map(lambda vs: dict(zip(ks, vs, strict=True))))
 
 
-_values: st.SearchStrategy[Any] = st.recursive(
-    st.one_of(st.none(), st.booleans(), _numbers, _texts),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), _dict_of(inner)),
-    max_leaves=8,
-)
+@functools.cache
+def _values() -> st.SearchStrategy[Any]:
+    return st.recursive(
+        st.one_of(st.none(), st.booleans(), _numbers(), _texts()),
+        lambda inner: st.one_of(st.lists(inner, max_size=4), _dict_of(inner)),
+        max_leaves=8,
+    )
 
 
 @st.composite
 def contexts(draw: st.DrawFn) -> Tagged:
-    matrix = draw(_dict_of(_values))
-    env = draw(_dict_of(st.one_of(_texts, _numbers)))
-    deep = draw(st.lists(_dict_of(_values), max_size=3))
-    return encode({"matrix": matrix, "env": env, "x": draw(_values), "Deep": deep})
+    matrix = draw(_dict_of(_values()))
+    env = draw(_dict_of(st.one_of(_texts(), _numbers())))
+    deep = draw(st.lists(_dict_of(_values()), max_size=3))
+    return encode({"matrix": matrix, "env": env, "x": draw(_values()), "Deep": deep})
 
 
-_literals = st.one_of(
-    st.sampled_from(("null", "true", "false", "NULL", "True")),
-    st.sampled_from(NUMBER_SOURCES),
-    _numbers.map(lambda n: js_number_text(n) if isinstance(n, int) or not n.is_integer() else repr(n)),
-    _texts.map(_quote),
-)
+def _literals() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(("null", "true", "false", "NULL", "True")),
+        st.sampled_from(NUMBER_SOURCES),
+        _numbers().map(lambda n: js_number_text(n) if isinstance(n, int) or not n.is_integer() else repr(n)),
+        _texts().map(_quote),
+    )
 
 
 def _postfix(base: st.SearchStrategy[str], index: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -269,7 +279,9 @@ def _postfix(base: st.SearchStrategy[str], index: st.SearchStrategy[str]) -> st.
     return st.tuples(base, st.lists(step, max_size=4)).map(lambda pair: pair[0] + "".join(pair[1]))
 
 
-_names = _postfix(st.sampled_from((*CONTEXT_NAMES, "MATRIX", "deep")), st.sampled_from(INDEXES))
+@functools.cache
+def _names() -> st.SearchStrategy[str]:
+    return _postfix(st.sampled_from((*CONTEXT_NAMES, "MATRIX", "deep")), st.sampled_from(INDEXES))
 
 
 def _compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -296,8 +308,11 @@ def _compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     )
 
 
-# Half the leaves are literals, half contexts (.map keeps one_of from flattening the literal kinds into the draw).
-_expressions: st.SearchStrategy[str] = st.recursive(st.one_of(_literals.map(str), _names), _compound, max_leaves=10)
+@functools.cache
+def _expressions() -> st.SearchStrategy[str]:
+    # Half the leaves are literals, half contexts (.map keeps one_of from flattening the literal kinds into the draw).
+    return st.recursive(st.one_of(_literals().map(str), _names()), _compound, max_leaves=10)
+
 
 _WRAPPERS = ("({})", "!{}", "format('{{0}}', {})", "toJSON({})", "({}).a", "({})[0]", "({}).*", "x[{}]",
              "join({}, ',')", "({} || null)", "({} && true)", "case(true, {}, 1)")
@@ -305,33 +320,42 @@ _WRAPPERS = ("({})", "!{}", "format('{{0}}', {})", "toJSON({})", "({}).a", "({})
 
 @st.composite
 def _deep(draw: st.DrawFn) -> str:
-    expr = draw(_expressions)
+    expr = draw(_expressions())
     for _ in range(draw(st.integers(0, 60))):
         expr = draw(st.sampled_from(_WRAPPERS)).format(expr)
     return expr
 
 
-_soup = st.lists(st.sampled_from(SOUP), max_size=12).map("".join)
-_chains = st.tuples(st.lists(_expressions, min_size=2, max_size=8), st.sampled_from(OPERATORS)).map(
-    lambda t: f" {t[1]} ".join(t[0]))
+def _logic() -> st.SearchStrategy[str]:
+    """&& and || over contexts and decisive literals: where an unknown operand's truthiness can still be decided."""
+    leaf = st.one_of(_names(), st.sampled_from(
+        ("true", "false", "0", "1", "''", "'a'", "null", "NaN", "x == 1", "x", "x.a", "x[0]", "matrix.a", "matrix.B")))
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.tuples(st.lists(inner, min_size=2, max_size=4), st.sampled_from(("&&", "||"))).map(
+                lambda t: "(" + f" {t[1]} ".join(t[0]) + ")"),
+            inner.map(lambda e: f"!{e}"),
+            st.tuples(inner, inner, inner).map(lambda t: f"case({t[0]} == {t[1]}, {t[2]}, 0)"),
+        ),
+        max_leaves=8,
+    )
 
-# && and || over contexts and decisive literals: where an unknown operand's truthiness can still be decided.
-_logic_leaf = st.one_of(_names, st.sampled_from(
-    ("true", "false", "0", "1", "''", "'a'", "null", "NaN", "x == 1", "x", "x.a", "x[0]", "matrix.a", "matrix.B")))
-_logic: st.SearchStrategy[str] = st.recursive(
-    _logic_leaf,
-    lambda inner: st.one_of(
-        st.tuples(st.lists(inner, min_size=2, max_size=4), st.sampled_from(("&&", "||"))).map(
-            lambda t: "(" + f" {t[1]} ".join(t[0]) + ")"),
-        inner.map(lambda e: f"!{e}"),
-        st.tuples(inner, inner, inner).map(lambda t: f"case({t[0]} == {t[1]}, {t[2]}, 0)"),
-    ),
-    max_leaves=8,
-)
 
-expressions: st.SearchStrategy[str] = st.one_of(_expressions, _deep(), _soup, _chains, _logic)
-# One context and several expressions per example: a context is the costly part to generate.
-# Hypothesis favours the simplest draws ('null' again and again): short expressions are kept to a few per batch.
-_varied = st.one_of(expressions.filter(lambda e: len(e) >= 12), expressions)
-batches = st.tuples(contexts(), st.lists(_varied, min_size=8, max_size=16, unique=True)).map(
-    lambda pair: [Case(expr, pair[0]) for expr in pair[1]])
+def expressions() -> st.SearchStrategy[str]:
+    soup = st.lists(st.sampled_from(SOUP), max_size=12).map("".join)
+    chains = st.tuples(st.lists(_expressions(), min_size=2, max_size=8), st.sampled_from(OPERATORS)).map(
+        lambda t: f" {t[1]} ".join(t[0]))
+    return st.one_of(_expressions(), _deep(), soup, chains, _logic())
+
+
+@functools.cache
+def batches() -> st.SearchStrategy[list[Case]]:
+    """One context and several expressions per example: a context is the costly part to generate."""
+    # Hypothesis keeps caches (constants, Unicode tables) in ./.hypothesis by default: not in the repository.
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "cicd-acceptance-hypothesis")
+    every = expressions()
+    # Hypothesis favours the simplest draws ('null' again and again): short expressions are kept to a few per batch.
+    varied = st.one_of(every.filter(lambda e: len(e) >= 12), every)
+    return st.tuples(contexts(), st.lists(varied, min_size=8, max_size=16, unique=True)).map(
+        lambda pair: [Case(expr, pair[0]) for expr in pair[1]])

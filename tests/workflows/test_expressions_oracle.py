@@ -29,7 +29,7 @@ def _generated_cases() -> list[Case]:
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
               phases=[Phase.explicit, Phase.generate, Phase.shrink],
               suppress_health_check=list(HealthCheck))
-    @given(batches)
+    @given(batches())
     def never_escapes(batch: list[Case]) -> None:
         # Whatever the input, the evaluator answers with a value or the project's own error, never anything else.
         # With part of the context unknown, nothing known is ever a guess.

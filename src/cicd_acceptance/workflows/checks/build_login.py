@@ -8,6 +8,7 @@ and the password must be the workflow's own token (``secrets.GITHUB_TOKEN`` or `
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from cicd_acceptance.workflows.checks.context import CheckContext, first_builds
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
@@ -15,7 +16,9 @@ from cicd_acceptance.workflows.checks.undecided import images_scenario
 from cicd_acceptance.workflows.event import BuildEvent, github_context
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
 from cicd_acceptance.workflows.model import Job, Step, Workflow
-from cicd_acceptance.workflows.publication import ImagePublication, LoginRecord, PublicationPlan
+
+if TYPE_CHECKING:
+    from cicd_acceptance.workflows.publication import ImagePublication, LoginRecord, PublicationPlan
 
 __all__ = ["RULE"]
 

@@ -10,12 +10,15 @@ per image across the steps that publish it (a build pushed by digest gets its ta
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.checks.undecided import could_be, images_scenario
 from cicd_acceptance.workflows.expressions import Unknown
-from cicd_acceptance.workflows.publication import ImagePublication
+
+if TYPE_CHECKING:
+    from cicd_acceptance.workflows.publication import ImagePublication
 
 __all__ = ["RULE"]
 

@@ -11,20 +11,25 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import Target
 from cicd_acceptance.targetfiles import read_target_bytes
-from cicd_acceptance.workflows.event import github_context
+from cicd_acceptance.workflows.event import BuildEvent, github_context
 from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.localfiles import LocalFiles
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
-from cicd_acceptance.workflows.publication import BUILD_PUSH_ACTION, BuildEvent, PublicationPlan, publication_plan
+
+if TYPE_CHECKING:  # the publication plan (metadata-action, shell, JavaScript regexes) loads on first use
+    from cicd_acceptance.workflows.publication import PublicationPlan
 
 __all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_builds", "first_step"]
 
-BUILD_ACTION = BUILD_PUSH_ACTION  # the rules and the publication walk must agree on which steps build
+BUILD_ACTION = "docker/build-push-action"
+"""The steps that build: ``pubsteps.BUILD_PUSH_ACTION`` too (the rules and the publication walk must agree; a test
+holds them equal), written out so that the rules load without the publication plan."""
 _MAX_CALLEES = 16
 _GO_LINE = re.compile(r"^go\s+(?P<version>\S+)\s*(?://.*)?$")
 _TOOLCHAIN_LINE = re.compile(r"^toolchain\s+go(?P<version>\S+)\s*(?://.*)?$")
@@ -104,6 +109,8 @@ class CheckContext:
         with self._lock:
             cached = self._plans.get(key)
         if cached is None:
+            from cicd_acceptance.workflows.publication import publication_plan
+
             cached = publication_plan(self.build(), event, files=self.files)
             with self._lock:
                 self._plans[key] = cached

@@ -25,6 +25,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -324,8 +325,11 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if not _linux(job):
         raise ToolMissing(f"the test job runs on {', '.join(job.runs_on)}; this harness runs steps as a Linux "
                           "runner only", tool="runner")
-    _require_go_for(ctx)
-    sandbox = default_sandbox()  # ToolMissing when this machine cannot isolate the target's commands
+    # The sandbox probe (one isolated shell) runs while `go env` reads the local Go: both are waits on a child.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="acceptance-sandbox-probe") as pool:
+        probe = pool.submit(default_sandbox)
+        _require_go_for(ctx)
+        sandbox = probe.result()  # ToolMissing when this machine cannot isolate the target's commands
     workspace = ctx.repo_dir.resolve()
     cache = sandbox_cache_dir(ctx.target.repository)
     github = github_context(ctx.event("push"))
