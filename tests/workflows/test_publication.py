@@ -251,7 +251,12 @@ def test_symbolic_matrix_and_reusable_workflow_are_noted() -> None:
               - uses: docker/build-push-action@v6
                 with: {push: true, tags: "ghcr.io/acme/${{ matrix.service }}:1"}
         """)
-    entry = only(result.entries)
+    call, entry = result.entries
+    # Another repository's workflow may push anything: an undecided entry, never "no images".
+    assert call.uncomputed
+    assert call.job_id == "call"
+    assert isinstance(call.image, Unknown)
+    assert str(call.image) == "the images acme/ci/.github/workflows/build.yml@v1 pushes"
     assert entry.image == Unknown("ghcr.io/acme/${{ matrix.service }}", template=True)
     assert len(result.notes) == 2
     assert "calls acme/ci/.github/workflows/build.yml@v1" in result.notes[0]
@@ -449,10 +454,93 @@ def test_other_ways_of_pushing_are_noted_not_ignored() -> None:
                   docker build -t ghcr.io/acme/x:1 .
                   docker push ghcr.io/acme/x:1
         """)
-    pushed = only(result.entries)  # the local build publishes nothing; its push does
+    bake, pushed = result.entries  # the local build publishes nothing; its push does
     assert (pushed.image, pushed.tags, pushed.push, pushed.line, pushed.dockerfile, pushed.via) == (
         "ghcr.io/acme/x", ("1",), True, 9, "Dockerfile", "run: docker push")
-    assert result.notes == (f"{PATH}:6: docker/bake-action@v5 may push images; its tags are not computed",)
+    # bake without push: true may still push (the bake file's output): undecided, never "no images".
+    assert bake.uncomputed
+    assert (bake.via, bake.tags, bake.line) == ("docker/bake-action@v5", (), 6)
+    assert isinstance(bake.push, Unknown)
+    assert str(bake.image) == "the images docker/bake-action@v5 pushes"
+    assert result.notes == (f"{PATH}:6: docker/bake-action@v5 may push images; its images and tags are not "
+                            f"computed",)
+
+
+def test_tools_that_push_their_own_way() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            env: {KO_DOCKER_REPO: ghcr.io/acme/shop}
+            steps:
+              - run: |
+                  ko build ./cmd/api -B --tags sha-1,latest
+                  ko build ./cmd/api --push=false
+                  docker compose -f c.yml push
+                  podman push ghcr.io/acme/pod:2
+                  goreleaser release --snapshot
+              - uses: goreleaser/goreleaser-action@v6
+                with: {args: release --clean}
+              - uses: docker/bake-action@v6
+                with: {load: true}
+        """)
+    ko, compose, podman, goreleaser = result.entries
+    assert (ko.image, ko.tags, ko.via, ko.line) == ("ghcr.io/acme/shop/api", ("sha-1", "latest"), "run: ko build", 8)
+    assert isinstance(ko.dockerfile, Unknown)
+    assert not ko.uncomputed
+    assert compose.uncomputed
+    assert compose.via == "run: docker compose push"
+    assert compose.push is True
+    assert (podman.image, podman.tags, podman.uncomputed) == ("ghcr.io/acme/pod", ("2",), False)
+    assert goreleaser.uncomputed
+    assert goreleaser.line == 13
+    assert goreleaser.push is True
+
+
+def test_setup_ko_logs_in_and_names_the_repository() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: ko-build/setup-ko@v0.9
+              - run: ko build --bare .
+        """)
+    entry = only(result.entries)
+    assert (entry.image, entry.tags) == ("ghcr.io/acme/stream-monitor", ("latest",))
+    login = result.logins[0]
+    assert (login.registry, login.password, login.order < entry.order) == ("ghcr.io", "${{ github.token }}", True)
+
+
+def test_buildah_build_then_push_to_registry() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - id: build
+                uses: redhat-actions/buildah-build@v2
+                with:
+                  image: shop-api
+                  tags: latest sha-${{ github.sha }}
+                  containerfiles: ./Dockerfile.api
+                  labels: org.opencontainers.image.revision=${{ github.sha }}
+              - uses: redhat-actions/push-to-registry@v2
+                with:
+                  image: ${{ steps.build.outputs.image }}
+                  tags: ${{ steps.build.outputs.tags }}
+                  registry: ghcr.io/acme
+                  username: ${{ github.actor }}
+                  password: ${{ secrets.GITHUB_TOKEN }}
+        """)
+    latest, sha = result.entries
+    assert (latest.image, latest.tags, sha.tags) == ("ghcr.io/acme/shop-api", ("latest",), (f"sha-{SHA}",))
+    assert (sha.dockerfile, sha.labels["org.opencontainers.image.revision"]) == ("Dockerfile.api", SHA)
+    assert result.logins[0].registry == "ghcr.io"
+    assert result.logins[0].via == "redhat-actions/push-to-registry"
 
 
 def test_match_type_on_tags() -> None:

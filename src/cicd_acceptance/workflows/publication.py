@@ -36,6 +36,7 @@ from cicd_acceptance.workflows.pubsteps import (
     LoginRecord,
     PlanState,
     may_publish,
+    remote_call,
     safe_env,
 )
 from cicd_acceptance.workflows.yamlnode import Node
@@ -169,7 +170,7 @@ def _plan_job(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext,
         combo_ctx = ctx.with_matrix(combo, known=combos is not None)
         if job.uses is not None:
             _call(workflow, job, event, combo_ctx.at(job.line), state, depth=depth, prefix=prefix,
-                  outer={**outer, **(combo or {})})
+                  outer={**outer, **(combo or {})}, condition=condition)
             continue
         walk = JobWalk(workflow.path, f"{prefix}{job.id}", event, {**outer, **(combo or {})}, condition, state)
         walk.run(job.steps, safe_env(combo_ctx, job.env, state.notes), depth=depth)
@@ -212,12 +213,15 @@ def _safe_if(condition: str | None, ctx: ExprContext, workflow: Workflow, state:
 
 
 def _call(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext, state: PlanState, *, depth: int,
-          prefix: str, outer: dict[str, Any]) -> None:
-    """Expand a reusable workflow of the same repository: the callee sees the caller's event and its inputs."""
+          prefix: str, outer: dict[str, Any], condition: Unknown | None) -> None:
+    """Expand a reusable workflow of the same repository: the callee sees the caller's event and its inputs.
+    One of another repository may push anything: an undecided entry, never "no images"."""
     uses = job.uses or ""
     where = workflow.where(job.line)
     if not uses.startswith("./") or state.files is None:
         state.notes.append(f"{where}: job {job.id!r} calls {uses}; its builds are not expanded")
+        if not uses.startswith("./"):
+            remote_call(state, workflow.path, f"{prefix}{job.id}", outer, job.line, uses, condition)
         return
     if depth >= MAX_DEPTH:
         state.notes.append(f"{where}: job {job.id!r} calls {uses} deeper than {MAX_DEPTH} levels; not expanded")

@@ -27,15 +27,33 @@ from cicd_acceptance.workflows.listinput import input_text, parse_attributes, sp
 from cicd_acceptance.workflows.localfiles import MAX_DEPTH, LocalFiles
 from cicd_acceptance.workflows.metadata import MetadataResult, compute_metadata
 from cicd_acceptance.workflows.model import Step
-from cicd_acceptance.workflows.shell import Build, Imagetools, Login, Push, ShellScript, Tag, read_script
+from cicd_acceptance.workflows.shell import (
+    Build,
+    Imagetools,
+    Login,
+    Publisher,
+    Push,
+    ShellScript,
+    Tag,
+    read_script,
+    runs_image_tools,
+)
 from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = ["BUILD_PUSH_ACTION", "LOGIN_ACTION", "METADATA_ACTION", "ImagePublication", "JobWalk", "LoginRecord",
-           "PlanState", "may_publish", "safe_env"]
+           "PlanState", "may_publish", "remote_call", "safe_env"]
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 METADATA_ACTION = "docker/metadata-action"
 LOGIN_ACTION = "docker/login-action"
+BAKE_ACTION = "docker/bake-action"
+GORELEASER_ACTION = "goreleaser/goreleaser-action"
+SETUP_KO_ACTION = "ko-build/setup-ko"
+BUILDAH_ACTION = "redhat-actions/buildah-build"
+PUSH_TO_REGISTRY_ACTION = "redhat-actions/push-to-registry"
+# Owners of actions that can build, push or log in: a job without any of them (and no script running an image
+# tool) cannot publish, so the walk skips it.
+_IMAGE_ACTION_OWNERS = ("docker/", "redhat-actions/", "goreleaser/", "ko-build/")
 
 Value = str | Unknown
 
@@ -69,6 +87,7 @@ class ImagePublication:
     build_args: dict[str, Value] = field(default_factory=dict)
     labels_line: int = 0
     order: int = 0
+    uncomputed: bool = False  # a tool pushes what its own configuration says (bake file, .goreleaser.yaml...)
 
 
 @dataclass(frozen=True)
@@ -117,8 +136,8 @@ class _Built:
 def may_publish(step: Step) -> bool:
     """Whether a step can matter to the plan: a docker action, a local action, or a script that runs docker."""
     if step.uses is not None:
-        return step.uses.startswith("./") or (step.action or "").lower().startswith(("docker/", "redhat-actions/"))
-    return "docker" in (step.run or "")
+        return step.uses.startswith("./") or (step.action or "").lower().startswith(_IMAGE_ACTION_OWNERS)
+    return runs_image_tools(step.run or "")
 
 
 def safe_env(ctx: ExprContext, env: Mapping[str, Node], notes: list[str]) -> ExprContext:
@@ -193,7 +212,7 @@ class JobWalk:
             elif step.uses is not None and step.uses.startswith("./"):
                 self.composite(step, step_ctx, depth, path)
             else:
-                self.note_other_pushes(step, path)
+                ctx = self.tool_action(step, step_ctx, ctx, condition, path)
         return ctx
 
     # --- docker/metadata-action ----------------------------------------------------------------------------
@@ -258,14 +277,14 @@ class JobWalk:
 
     def add(self, step: Step, path: str, built: _Built, image: Value, tags: tuple[Value, ...], *,
             push: bool | Unknown, condition: Unknown | None, line: int, via: str = BUILD_PUSH_ACTION,
-            by_digest: bool = False) -> None:
+            by_digest: bool = False, uncomputed: bool = False) -> None:
         self.state.entries.append(ImagePublication(
             job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
             dockerfile=built.dockerfile, context=built.context, image=image, tags=tags,
             references=tuple(_join_reference(image, tag) for tag in tags), push=push, platforms=built.platforms,
             labels=built.labels, condition=condition, path=path, via=via, by_digest=by_digest,
             labels_from=built.labels_from, build_args=built.build_args, labels_line=built.labels_line,
-            order=self.state.next_order(),
+            order=self.state.next_order(), uncomputed=uncomputed,
         ))
 
     def references(self, step: Step, ctx: ExprContext) -> list[Value]:
@@ -357,6 +376,8 @@ class JobWalk:
                              via="run: docker push")
             elif isinstance(command, Imagetools):
                 self.imagetools(step, command, condition, path, line)
+            elif isinstance(command, Publisher):
+                self.publisher(step, command, condition, path, line)
             elif isinstance(command, Login):
                 self.state.logins.append(LoginRecord(self.job_id, path, line, command.registry, command.username,
                                                      command.password or "", "run: docker login",
@@ -387,6 +408,17 @@ class JobWalk:
         for image, tags in by_image.items():
             self.add(step, path, built, image, tuple(tags), push=True, condition=condition, line=line,
                      via="run: docker buildx build --push")
+
+    def publisher(self, step: Step, command: Publisher, condition: Unknown | None, path: str, line: int) -> None:
+        push: bool | Unknown = True if command.push else Unknown(f"whether {command.tool} pushes", template=True)
+        if command.configured:
+            self.uncomputed(step, path, command.tool, push, condition, line, via=f"run: {command.tool}")
+            return
+        unknown = Unknown(f"no Dockerfile: {command.tool} builds its own way", template=True)
+        built = _Built(unknown, ".", command.platforms, dict(command.labels),
+                       f"{command.tool} --image-label" if command.labels else "", {}, line)
+        self.add(step, path, built, command.image, command.tags, push=push, condition=condition, line=line,
+                 via=f"run: {command.tool}")
 
     def imagetools(self, step: Step, command: Imagetools, condition: Unknown | None, path: str, line: int) -> None:
         by_image: dict[Value, list[Value]] = {}
@@ -427,7 +459,8 @@ class JobWalk:
             self.notes.append(f"{self.where(step.line, path)}: {uses} cannot be read ({exc})")
             return
         if action.using != "composite":
-            self.note_other_pushes(step, path)
+            self.notes.append(f"{self.where(step.line, path)}: {uses} is a {action.using} action; what it does is "
+                              f"not computed")
             return
         given: dict[str, Any] = {}
         for name, node in step.with_.items():
@@ -443,10 +476,120 @@ class JobWalk:
         self.run(action.steps, inner, depth=depth + 1, path=action.path)
         self.metadata = saved
 
-    def note_other_pushes(self, step: Step, path: str) -> None:
-        """Say so when a step may push images in a way this plan does not compute (never silently ignore it)."""
-        if step.action is not None and step.action.lower().startswith(("docker/bake-action", "redhat-actions/push")):
-            self.notes.append(f"{self.where(step.line, path)}: {step.uses} may push images; its tags are not computed")
+    def tool_action(self, step: Step, step_ctx: ExprContext, ctx: ExprContext, condition: Unknown | None,
+                    path: str) -> ExprContext:
+        """Actions that build, push or log in their own way; what their configuration decides stays unknown."""
+        if step.uses_action(SETUP_KO_ACTION):
+            return self.setup_ko(step, step_ctx, ctx, path)
+        if step.uses_action(BUILDAH_ACTION):
+            return self.buildah(step, step_ctx, ctx, path)
+        if step.uses_action(PUSH_TO_REGISTRY_ACTION):
+            self.push_to_registry(step, step_ctx, condition, path)
+        elif step.uses_action(BAKE_ACTION):
+            self.bake(step, step_ctx, condition, path)
+        elif step.uses_action(GORELEASER_ACTION):
+            args = _safe_input(step.with_.get("args"), step_ctx, self.notes) or ""
+            words = args.split()
+            if "${{" in args:
+                self.uncomputed(step, path, str(step.uses), Unknown(args, template=True), condition)
+            elif words[:1] == ["release"] and "--snapshot" not in words and not any(
+                    "publish" in word for word in words if word.startswith("--skip")):
+                self.uncomputed(step, path, str(step.uses), True, condition)
+        elif step.action is not None and step.action.lower().startswith("docker/"):
+            pass  # setup-qemu, setup-buildx, metadata variants...: they publish nothing
+        return ctx
+
+    def uncomputed(self, step: Step, path: str, tool: str, push: bool | Unknown, condition: Unknown | None,
+                   line: int = 0, via: str = "") -> None:
+        """A step that pushes images its own configuration names: undecided, never "no images"."""
+        self.notes.append(f"{self.where(line or step.line, path)}: {tool} may push images; its images and tags are "
+                          f"not computed")
+        unknown = Unknown(f"the images {tool} pushes", template=True)
+        built = _Built(Unknown(f"the Dockerfiles {tool} builds", template=True), unknown, (), {}, "", {})
+        self.add(step, path, built, unknown, (), push=push, condition=condition, line=line or step.line,
+                 via=via or tool, uncomputed=True)
+
+    def bake(self, step: Step, ctx: ExprContext, condition: Unknown | None, path: str) -> None:
+        push = _boolean(_safe_input(step.with_.get("push"), ctx, self.notes))
+        load = _boolean(_safe_input(step.with_.get("load"), ctx, self.notes))
+        if push is False:
+            if load is True:
+                return  # loaded into the runner's docker: nothing leaves the runner
+            push = Unknown("push: false, unless the bake file's output pushes", template=True)
+        self.uncomputed(step, path, str(step.uses), push, condition)
+
+    def setup_ko(self, step: Step, step_ctx: ExprContext, ctx: ExprContext, path: str) -> ExprContext:
+        """ko-build/setup-ko: unless KO_DOCKER_REPO is set, it logs in to ghcr.io with the token input (the
+        Actions token by default) and sets KO_DOCKER_REPO=ghcr.io/<owner>/<repo>, lowercased."""
+        if "KO_DOCKER_REPO" in step_ctx.env:
+            return ctx.with_env({"KO_DOCKER_REPO": step_ctx.env["KO_DOCKER_REPO"]})
+        token = (step.with_text("token") or "${{ github.token }}").strip()
+        self.state.logins.append(LoginRecord(self.job_id, path, step.line, "ghcr.io", "ko", token,
+                                             SETUP_KO_ACTION, self.state.next_order()))
+        return ctx.with_env({"KO_DOCKER_REPO": f"ghcr.io/{self.event.repository}".lower()})
+
+    def buildah(self, step: Step, step_ctx: ExprContext, ctx: ExprContext, path: str) -> ExprContext:
+        """redhat-actions/buildah-build builds locally (a later push-to-registry pushes): remember the build and
+        offer its ``image``, ``tags`` and ``image-with-tag`` outputs."""
+        notes = self.notes
+        image = text_or_unknown(_safe_input(step.with_.get("image"), step_ctx, notes) or "")
+        tags = [text_or_unknown(tag) for tag in _words(_safe_input(step.with_.get("tags"), step_ctx, notes))]
+        files = split_items(_safe_input(step.with_.get("containerfiles") or step.with_.get("dockerfiles"), step_ctx,
+                                        notes) or "", commas=False)
+        context = text_or_unknown(_safe_input(step.with_.get("context"), step_ctx, notes) or ".")
+        dockerfile = _dockerfile(context, text_or_unknown(files[0]) if files else None)
+        labels = _key_values(_safe_input(step.with_.get("labels"), step_ctx, notes))
+        platforms = tuple(text_or_unknown(item) for item in split_items(
+            _safe_input(step.with_.get("platforms"), step_ctx, notes) or "", commas=True))
+        built = _Built(dockerfile, context, platforms, labels, f"the labels: input at line {_line_of(step, 'labels')}"
+                       if labels else "", {}, _line_of(step, "labels"))
+        for tag in tags:
+            reference = _join_reference(image, tag)
+            self.built[str(reference)] = built
+            self.names[str(reference)] = reference
+        if not step.id:
+            return ctx
+        shown = " ".join(str(tag) for tag in tags)
+        outputs: dict[str, Any] = {
+            "image": image, "tags": Unknown(shown, template=True) if any(isinstance(t, Unknown) for t in tags)
+            else shown, "image-with-tag": _join_reference(image, tags[0]) if tags else image}
+        return ctx.with_step_outputs(step.id, PartialObject(
+            {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
+
+    def push_to_registry(self, step: Step, ctx: ExprContext, condition: Unknown | None, path: str) -> None:
+        """redhat-actions/push-to-registry pushes ``image:tag`` for each tag, under ``registry`` when given (it
+        logs in itself when given a username and password)."""
+        notes = self.notes
+        image = _safe_input(step.with_.get("image"), ctx, notes)
+        registry = _safe_input(step.with_.get("registry"), ctx, notes)
+        tags = _words(_safe_input(step.with_.get("tags"), ctx, notes))
+        if image is None:
+            self.uncomputed(step, path, str(step.uses), True, condition)
+            return
+        password = (step.with_text("password") or "").strip()
+        if password:
+            username = _safe_input(step.with_.get("username"), ctx, notes)
+            self.state.logins.append(LoginRecord(
+                self.job_id, path, _line_of(step, "password"),
+                text_or_unknown(registry.split("/")[0] if registry else image.split("/")[0]),
+                text_or_unknown(username) if username else None, password, PUSH_TO_REGISTRY_ACTION,
+                self.state.next_order()))
+        for tag in tags:
+            local = _join_reference(text_or_unknown(image), text_or_unknown(tag))
+            built = self.built.get(str(local)) or self.only_build() or _unknown_build(local)
+            full = text_or_unknown(f"{registry.rstrip('/')}/{image}" if registry else image)
+            self.add(step, path, built, full, (text_or_unknown(tag),), push=True, condition=condition,
+                     line=step.line, via=PUSH_TO_REGISTRY_ACTION)
+
+def remote_call(state: PlanState, path: str, job_id: str, combo: dict[str, Any], line: int, uses: str,
+                condition: Unknown | None) -> None:
+    """A job that calls a reusable workflow of another repository: what it pushes is undecided offline."""
+    unknown = Unknown(f"the images {uses} pushes", template=True)
+    state.entries.append(ImagePublication(
+        job_id=job_id, matrix=dict(combo), line=line, step_name=f"job {job_id}",
+        dockerfile=Unknown(f"the Dockerfiles {uses} builds", template=True), context=unknown, image=unknown,
+        tags=(), references=(), push=Unknown(f"whether {uses} pushes", template=True), platforms=(), labels={},
+        condition=condition, path=path, via=uses, order=state.next_order(), uncomputed=True))
 
 
 def _runner_env(event: BuildEvent) -> dict[str, Value]:
@@ -490,6 +633,14 @@ def _outputs(result: MetadataResult) -> dict[str, Any]:
         outputs["json"] = json.dumps({"tags": list(result.tags), "labels": {
             key: str(value) for key, value in result.labels.items()}})
     return outputs
+
+
+def _words(text: str | None) -> list[str]:
+    """A list input of the redhat actions: tags separated by spaces or newlines (``latest`` when none)."""
+    words: list[str] = []
+    for item in split_items(text or "", commas=False):  # keeps an unknown ${{ }} in one piece
+        words += [item] if "${{" in item else item.split()
+    return words or ["latest"]
 
 
 def _key_values(text: str | None) -> dict[str, Value]:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 
 from cicd_acceptance.workflows.expr_values import Unknown
 
-__all__ = ["Build", "Command", "Imagetools", "Login", "Push", "ShellScript", "Tag", "Value", "read_script"]
+__all__ = ["Build", "Command", "Imagetools", "Login", "Publisher", "Push", "ShellScript", "Tag", "Value",
+           "read_script", "runs_image_tools"]
 
 Value = str | Unknown
 
@@ -52,6 +53,10 @@ _BUILD_VALUES = {
     "--shm-size", "--ulimit", "--provenance", "--sbom", "--call", "--isolation", "--cpu-shares", "--memory",
     "--cpuset-cpus", "-m", "--memory-swap", "--label-file",
 }
+# Commands that read the script as worth a closer look: docker itself, and the tools that push images their own way.
+_TOOLS = re.compile(r"\b(?:docker|docker-compose|ko|goreleaser|podman|buildah)\b")
+_KO_VALUES = {"-t", "--tags", "--platform", "--image-label", "--image-annotation", "--tag-only", "--sbom",
+              "--sbom-dir", "--image-refs", "--image-user", "--debug", "-f", "--filename", "--selector", "-l"}
 _DOCKER_GLOBAL_VALUES = {"--context", "-c", "--config", "-H", "--host", "-l", "--log-level", "--tlscacert",
                          "--tlscert", "--tlskey"}
 
@@ -96,6 +101,21 @@ class Imagetools(Command):
 
 
 @dataclass(frozen=True)
+class Publisher(Command):
+    """A tool that pushes images its own way (``ko build``, ``docker compose push``, ``goreleaser release``,
+    ``docker buildx bake --push``...): ``tool`` names it; ``image`` and ``tags`` are what can be told from the
+    command line (an :class:`Unknown` image when the tool's own configuration decides it)."""
+
+    tool: str = ""
+    image: Value = ""
+    tags: tuple[Value, ...] = ()
+    push: bool | None = True  # None: the tool's configuration decides
+    configured: bool = False  # the images and tags come from the tool's own configuration (not computed)
+    platforms: tuple[Value, ...] = ()
+    labels: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Login(Command):
     registry: Value = "docker.io"
     username: Value | None = None
@@ -137,6 +157,11 @@ class _Words:
                 out.append(part)
         text = "".join(out)
         return Unknown(text, template=True) if unknown else text
+
+
+def runs_image_tools(script: str) -> bool:
+    """Whether a script may run docker or another tool that pushes images (ko, compose, goreleaser, podman)."""
+    return _TOOLS.search(script) is not None
 
 
 def read_script(script: str, *, env: Mapping[str, Value], expression: Callable[[str], Value],
@@ -189,8 +214,8 @@ class _Reader:
         self.depth = 0  # open if/case/loop blocks
 
     def line(self, line_no: int, text: str) -> None:
-        if "docker" not in text and not _KEPT.search(text) and not _CONTROL.match(text):
-            return  # neither a docker command nor an assignment: nothing this reader keeps
+        if not _TOOLS.search(text) and not _KEPT.search(text) and not _CONTROL.match(text):
+            return  # neither a docker (or ko, compose...) command nor an assignment: nothing this reader keeps
         words = _Words()
         prepared = self.substitute(text, words)
         try:
@@ -320,8 +345,9 @@ class _Reader:
         words = words[assignments:]
         if words[:1] == ["echo"] and redirect is not None:
             self.file_write(words[1:], redirect)
-        elif words[:1] == ["docker"]:
-            parsed = _docker(line_no, text, words[1:], piped_from)
+        elif words[:1] in (["docker"], ["docker-compose"], ["ko"], ["goreleaser"], ["podman"], ["buildah"]):
+            parsed = (_docker(line_no, text, words[1:], piped_from) if words[0] == "docker"
+                      else _publisher(line_no, text, words, self.env))
             if parsed is not None:
                 self.commands.append(replace(parsed, conditional=conditional) if conditional else parsed)
 
@@ -426,7 +452,84 @@ def _docker(line_no: int, text: str, words: list[Value], piped_from: list[Value]
         return _push(line_no, text, rest[1 if head[0] == "push" else 2:])
     if head[:1] == ["login"]:
         return _login(line_no, text, rest[1:], piped_from)
+    if head[:1] == ["compose"] or head[:2] == ["buildx", "bake"]:
+        return _publisher(line_no, text, ["docker", *rest], {})
     return None
+
+
+def _publisher(line_no: int, text: str, words: list[Value], env: Mapping[str, Value]) -> Publisher | None:
+    """Tools that push images without a ``docker push`` of their own: what their command line tells."""
+    tool = str(words[0])
+    options, positional = _options(words[1:], _KO_VALUES if tool == "ko" else set())
+    flags = dict(options)
+    verbs = [str(word) for word in positional[:3]]
+    if tool == "ko":
+        return _ko(line_no, text, options, positional, env)
+    if tool in ("docker", "docker-compose") and "push" in verbs and (tool == "docker-compose" or "compose" in verbs):
+        name = "docker compose push"
+    elif tool == "docker" and verbs[:2] == ["buildx", "bake"]:
+        if "--load" in flags or any(name == "--print" or name == "--list" for name, _ in options):
+            return None
+        push = True if "--push" in flags else None  # the bake file's `output` may push as well
+        return Publisher(line_no, text, tool="docker buildx bake", push=push, configured=True)
+    elif tool == "goreleaser" and verbs[:1] == ["release"]:
+        if "--snapshot" in flags or any("publish" in str(value) for name, value in options if name == "--skip"):
+            return None
+        name = "goreleaser release"
+    elif tool in ("podman", "buildah") and verbs[:1] == ["push"] and positional[1:]:
+        reference = positional[-1]
+        image, tag = _image_and_tag(str(reference).removeprefix("docker://"), isinstance(reference, Unknown))
+        return Publisher(line_no, text, tool=f"{tool} push", image=image, tags=(tag,))
+    else:
+        return None
+    return Publisher(line_no, text, tool=name, configured=True)
+
+
+def _ko(line_no: int, text: str, options: list[tuple[str, Value]], positional: list[Value],
+        env: Mapping[str, Value]) -> Publisher | None:
+    """``ko build|publish|resolve|apply|create``: the image is ``$KO_DOCKER_REPO`` (``--bare``), or that plus the
+    import path's last element (``-B``) or the whole path (``-P``); by default a hash decides it (unknown)."""
+    if not positional or str(positional[0]) not in {"build", "publish", "resolve", "apply", "create"}:
+        return None
+    flags = dict(options)
+    if "--local" in flags or "-L" in flags or str(flags.get("--push", "true")).lower() == "false":
+        return None
+    repo = env.get("KO_DOCKER_REPO")
+    paths = [str(word) for word in positional[1:] if str(word) != "."] or ["."]
+    image: Value = Unknown("the image ko names after a hash of the import path", template=True)
+    if repo is not None and positional[0] in ("build", "publish") and len(paths) == 1:
+        base = paths[0].removeprefix("./").rstrip("/")
+        if "--bare" in flags:
+            image = repo
+        elif "-B" in flags or "--base-import-paths" in flags:
+            image = _join(repo, base.rsplit("/", 1)[-1])
+        elif "-P" in flags or "--preserve-import-paths" in flags:
+            image = _join(repo, base)
+    tags: list[Value] = []
+    for name, value in options:
+        if name in {"-t", "--tags"}:
+            tags += [Unknown(item, template=True) if isinstance(value, Unknown) else item
+                     for item in str(value).split(",") if item]
+    labels: dict[str, Value] = {}
+    for name, value in options:
+        if name == "--image-label":
+            key, _, label = str(value).partition("=")
+            labels[key] = Unknown(label, template=True) if isinstance(value, Unknown) else label
+    platforms = tuple(item for name, value in options if name == "--platform"
+                      for item in (str(value).split(",") if isinstance(value, str) else [value]) if item)
+    return Publisher(line_no, text, tool=f"ko {positional[0]}", image=image, tags=tuple(tags) or ("latest",),
+                     platforms=platforms, labels=labels)
+
+
+def _join(repo: Value, name: str) -> Value:
+    text = f"{repo}/{name}"
+    return Unknown(text, template=True) if isinstance(repo, Unknown) else text
+
+
+def _image_and_tag(text: str, unknown: bool) -> tuple[Value, Value]:
+    colon = text.rfind(":")
+    image, tag = (text[:colon], text[colon + 1:]) if colon > text.rfind("/") else (text, "latest")
+    return (Unknown(image, template=True), Unknown(tag, template=True)) if unknown else (image, tag)
 
 
 def _options(words: list[Value], takes_value: set[str]) -> tuple[list[tuple[str, Value]], list[Value]]:
