@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from cicd_acceptance.workflows.expressions import Unknown
-from cicd_acceptance.workflows.shell import MAX_SCRIPT, Build, Imagetools, Login, Push, Tag, Value, read_script
+from cicd_acceptance.workflows.shell import (
+    MAX_SCRIPT,
+    Build,
+    Imagetools,
+    Login,
+    Publisher,
+    Push,
+    Tag,
+    Value,
+    read_script,
+)
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -95,3 +105,42 @@ def test_commands_inside_shell_conditions_are_marked_conditional() -> None:
     assert plain == Push(3, "docker push a/b:1", reference="a/b:1")
     assert isinstance(chained, Push)
     assert chained.conditional
+
+
+def test_lowercasing_with_tr() -> None:
+    commands = _read("IMAGE=$(echo \"ghcr.io/$OWNER/Shop\" | tr '[:upper:]' '[:lower:]')\n"
+                     "NAME=$(printf '%s' ${{ github.repository }} | tr A-Z a-z)\n"
+                     "OTHER=$(echo \"$UNSET_X\" | tr '[:upper:]' '[:lower:]')\n"
+                     "docker build -t \"$IMAGE:1\" -t \"ghcr.io/$NAME:2\" -t \"$OTHER:3\" .", env={"OWNER": "Acme"})
+    (build,) = commands
+    assert isinstance(build, Build)
+    assert build.tags[:2] == ("ghcr.io/acme/shop:1", "ghcr.io/acme/shop:2")
+    assert isinstance(build.tags[2], Unknown)  # what the shell holds at run time stays unknown
+
+
+def test_tools_that_push_their_own_way() -> None:
+    commands = _read("ko build ./cmd/api --bare -t sha-1,latest "
+                     "--image-label org.opencontainers.image.revision=$GITHUB_SHA\n"
+                     "ko resolve -f config/\n"
+                     "ko build --local ./cmd/api\n"
+                     "docker compose build && docker compose push\n"
+                     "docker-compose push api\n"
+                     "docker buildx bake --push\n"
+                     "docker buildx bake --print\n"
+                     "goreleaser release --clean\n"
+                     "goreleaser release --skip=publish\n"
+                     "podman push ghcr.io/acme/shop-api:sha-1\n", env={"KO_DOCKER_REPO": "ghcr.io/acme/shop-api"})
+    assert all(isinstance(command, Publisher) for command in commands)
+    ko, resolve, compose, compose_v1, bake, goreleaser, podman = commands  # type: ignore[misc]
+    assert (ko.image, ko.tags, ko.labels) == ("ghcr.io/acme/shop-api", ("sha-1", "latest"),
+                                             {"org.opencontainers.image.revision": SHA})
+    assert isinstance(resolve.image, Unknown)
+    assert resolve.tool == "ko resolve"
+    assert compose.configured
+    assert compose.conditional
+    assert compose_v1.tool == "docker compose push"
+    assert bake.configured
+    assert bake.push is True
+    assert goreleaser.configured
+    assert goreleaser.line == 7
+    assert (podman.image, podman.tags, podman.configured) == ("ghcr.io/acme/shop-api", ("sha-1",), False)

@@ -8,7 +8,8 @@ variables are expanded from the step's ``env`` and from plain assignments earlie
 shell computes at run time (``$(...)``, an unset variable, a loop variable) is :class:`Unknown`: shown as written,
 never guessed.
 
-One idiom of a command substitution is understood: ``$(jq ... '.tags | map("-t " + .) ...' <<<
+Lowercasing with ``$(echo "$X" | tr '[:upper:]' '[:lower:]')`` (or ``tr A-Z a-z``) is understood, as GHCR needs
+lowercase names. One more idiom of a command substitution is understood: ``$(jq ... '.tags | map("-t " + .) ...' <<<
 "$DOCKER_METADATA_OUTPUT_JSON")`` (and the same with ``DOCKER_METADATA_OUTPUT_TAGS``) expands to ``-t`` flags for
 the tags of the job's latest docker/metadata-action step, when those are known.
 """
@@ -57,6 +58,10 @@ _BUILD_VALUES = {
 _TOOLS = re.compile(r"\b(?:docker|docker-compose|ko|goreleaser|podman|buildah)\b")
 _KO_VALUES = {"-t", "--tags", "--platform", "--image-label", "--image-annotation", "--tag-only", "--sbom",
               "--sbom-dir", "--image-refs", "--image-user", "--debug", "-f", "--filename", "--selector", "-l"}
+_LOWERCASE = re.compile(
+    r"""^\$\(\s*(?:echo(?:\s+-n)?|printf\s+(?:'%s'|"%s"))\s+(?P<arg>[^|]+?)\s*\|\s*tr\s+"""
+    r"""(?P<from>'\[:upper:\]'|"\[:upper:\]"|\[:upper:\]|'?\[?A-Z\]?'?)\s+"""
+    r"""(?P<to>'\[:lower:\]'|"\[:lower:\]"|\[:lower:\]|'?\[?a-z\]?'?)\s*\)$""", re.DOTALL)
 _DOCKER_GLOBAL_VALUES = {"--context", "-c", "--config", "-H", "--host", "-l", "--log-level", "--tlscacert",
                          "--tlscert", "--tlskey"}
 
@@ -276,6 +281,9 @@ class _Reader:
         return "".join(out)
 
     def command_substitution(self, source: str, words: _Words, *, quoted: bool, assigned: bool) -> str:
+        lowered = self.lowercase(source, words)
+        if lowered is not None:
+            return lowered
         if "-t" in source and ("DOCKER_METADATA_OUTPUT_" in source or ".tags" in source):
             tags = self.metadata_tags()
             if tags and not quoted and not assigned:
@@ -284,6 +292,20 @@ class _Reader:
                 # `tags=$(jq ...)` then `imagetools create $tags`: the variable holds the flags as one text
                 return words.mark(" ".join(f"-t {tag}" for tag in tags))
         return words.mark(Unknown(source, template=True))
+
+    def lowercase(self, source: str, words: _Words) -> str | None:
+        """``$(echo X | tr '[:upper:]' '[:lower:]')``: X lowercased, when X is known (None: not this idiom)."""
+        match = _LOWERCASE.match(source)
+        if match is None:
+            return None
+        try:
+            parts = shlex.split(self.substitute(match["arg"], words))
+        except ValueError:
+            return None
+        values = [words.resolve(part) for part in parts]
+        if not values or any(isinstance(value, Unknown) for value in values):
+            return words.mark(Unknown(source, template=True))
+        return words.mark(" ".join(str(value) for value in values).lower())
 
     def variable(self, match: re.Match[str], words: _Words, *, quoted: bool) -> str:
         if (match.group("plain") or match.group("braced") or "") in _RUNNER_FILES:
