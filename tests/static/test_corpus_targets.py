@@ -38,6 +38,15 @@ TARGETS = {
     "bake-file-metadata": ("bake-file-metadata", ("api",), "SKIPPED", "undecided offline"),
     # GitHub reads anchors and aliases; the tools are handed what GitHub reads
     "yaml-anchors-aliases": ("yaml-anchors-aliases", ("api", "worker"), "PASSED", ""),
+    # pushes only when `env.ON_DEFAULT == 'true'`, a flag computed from the event: env values are strings
+    "default-branch-from-event": ("default-branch-from-event", ("api", "worker"), "PASSED", ""),
+    # push by digest on native runners per platform, then a manifest list from the metadata JSON
+    "native-arm-runners-digest": ("native-arm-runners-digest", ("api",), "PASSED", ""),
+    # the tags come from a step output only a run knows: undecided, never wrong
+    "git-rev-parse-output": ("git-rev-parse-output", ("api",), "SKIPPED", "undecided offline"),
+    # a release publishes semver tags: the plan publishes from main and dispatch only
+    "release-published-trigger": ("release-published-trigger", ("api", "worker"), "FAILED",
+                                  "found 'release' pushes images"),
     # attestations need id-token and attestations: write, broader than the plan's grant: red by the plan's rule
     "concurrency-environment-attest": ("concurrency-environment-attest", ("api", "worker"), "FAILED",
                                        "found attestations: write, id-token: write"),

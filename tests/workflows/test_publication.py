@@ -636,3 +636,42 @@ def test_an_unknown_value_is_shown_once_as_written_and_an_unrelated_env_error_is
     entry = only(result.entries)
     assert entry.image == "ghcr.io/a/b"
     assert [str(tag) for tag in entry.tags] == ["${{ steps.prep.outputs.VERSION }}"]
+
+
+def test_env_values_are_strings_as_on_a_runner() -> None:
+    # `env.X == 'true'` is how workflows test a flag they computed: the runner holds env values as strings.
+    result = plan("""\
+        on: push
+        env:
+          ON_MAIN: ${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}
+          RETRIES: 3
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  push: ${{ env.ON_MAIN == 'true' }}
+                  tags: ghcr.io/acme/x:${{ env.RETRIES == '3' && 'latest' || 'other' }}
+        """)
+    entry = only(result.entries)
+    assert (entry.push, entry.tags) == (True, ("latest",))
+
+
+def test_a_branch_name_as_tag_stays_a_tag() -> None:
+    # `image:${branch}` with a '/' in the branch: an invalid tag (the registry refuses it), never an image name
+    # ending in ':feature/x' tagged latest.
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  tags: ghcr.io/acme/x:feature/probe,localhost:5000/acme/y
+        """)
+    first, second = result.entries
+    assert (first.image, first.tags) == ("ghcr.io/acme/x", ("feature/probe",))
+    assert (second.image, second.tags) == ("localhost:5000/acme/y", ("latest",))

@@ -144,3 +144,13 @@ def test_tools_that_push_their_own_way() -> None:
     assert goreleaser.configured
     assert goreleaser.line == 7
     assert (podman.image, podman.tags, podman.configured) == ("ghcr.io/acme/shop-api", ("sha-1",), False)
+
+
+def test_pattern_removal_and_replacement() -> None:
+    env: dict[str, Value] = {"GITHUB_REF": "refs/heads/feat/x", "PLAT": "linux/arm64", "V": "1.2.3"}
+    (build,) = _read('docker build -t "x/${GITHUB_REF#refs/heads/}:${GITHUB_REF##*/}" '
+                     '-t "x/${PLAT//\\//-}:${PLAT/linux\\//}-${V%.*}-${V%%.*}" -t "x/${UNSET#a}:${PLAT//[a]/b}" .',
+                     env=env)
+    assert isinstance(build, Build)
+    assert build.tags[:2] == ("x/feat/x:x", "x/linux-arm64:arm64-1.2-1")
+    assert isinstance(build.tags[2], Unknown)  # an unset variable, a bracket class: not guessed

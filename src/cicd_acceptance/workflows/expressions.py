@@ -55,6 +55,7 @@ from cicd_acceptance.workflows.yamlnode import Node
 __all__ = [
     "ExprContext",
     "Unknown",
+    "env_text",
     "evaluate",
     "evaluate_if",
     "evaluate_known",
@@ -95,7 +96,7 @@ class ExprContext:
 
     def with_env_nodes(self, env: Mapping[str, Node]) -> ExprContext:
         """Layer an ``env:`` block, evaluating each value in the current context (``${{ }}`` allowed)."""
-        return self.with_env({name: resolve(node, self.at(node.line)) for name, node in env.items()})
+        return self.with_env({name: env_text(resolve(node, self.at(node.line))) for name, node in env.items()})
 
     def with_matrix(self, matrix: Mapping[str, Any] | None, *, known: bool = True) -> ExprContext:
         return replace(self, matrix=matrix, matrix_known=known)
@@ -175,6 +176,12 @@ def interpolate(text: str, ctx: ExprContext) -> str | Unknown:
     pieces.append(text[position:])
     rendered = "".join(pieces)
     return Unknown(rendered, template=True) if unknown else rendered
+
+
+def env_text(value: Any) -> Any:
+    """An ``env:`` value as the runner holds it: a string (``${{ a == b }}`` gives ``'true'``, YAML ``3`` gives
+    ``'3'``), so that ``env.X == 'true'`` compares as on GitHub; an unknown value stays unknown."""
+    return value if isinstance(value, Unknown) else to_text(value)
 
 
 def resolve(value: Node | str | None, ctx: ExprContext) -> Any:

@@ -22,7 +22,15 @@ from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expr_parser import Name, Property, parse_expression
 from cicd_acceptance.workflows.expr_values import PartialObject, to_text
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate, evaluate_if, find_expressions, resolve
+from cicd_acceptance.workflows.expressions import (
+    ExprContext,
+    Unknown,
+    env_text,
+    evaluate,
+    evaluate_if,
+    find_expressions,
+    resolve,
+)
 from cicd_acceptance.workflows.listinput import input_text, parse_attributes, split_items, text_or_unknown
 from cicd_acceptance.workflows.localfiles import MAX_DEPTH, LocalFiles
 from cicd_acceptance.workflows.metadata import MetadataResult, compute_metadata
@@ -145,7 +153,7 @@ def safe_env(ctx: ExprContext, env: Mapping[str, Node], notes: list[str]) -> Exp
     values: dict[str, Any] = {}
     for name, node in env.items():
         try:
-            values[name] = resolve(node, ctx.at(node.line))
+            values[name] = env_text(resolve(node, ctx.at(node.line)))
         except HarnessError as exc:
             notes.append(f"{_located(exc, ctx.path, node.line)} (env {name} is unknown)")
             values[name] = Unknown(node.scalar_text(), template=True)
@@ -687,7 +695,8 @@ def _boolean(text: str | None) -> bool | Unknown:
 
 
 def _split_reference(reference: Value) -> tuple[Value, Value]:
-    """``ghcr.io/a/b:tag`` -> (``ghcr.io/a/b``, ``tag``); a registry port's colon is not a tag separator."""
+    """``ghcr.io/a/b:tag`` -> (``ghcr.io/a/b``, ``tag``); a registry port's colon is not a tag separator, and
+    ``ghcr.io/a/b:feature/x`` has the (invalid) tag ``feature/x``."""
     text = str(reference)
     masked = text
     try:
@@ -700,8 +709,11 @@ def _split_reference(reference: Value) -> tuple[Value, Value]:
     at = masked.find("@")
     if at != -1:
         text, masked = text[:at], masked[:at]  # a digest reference: the tag is not part of it
-    colon = masked.rfind(":")
-    if colon > masked.rfind("/"):
+    # The tag starts at the first ':' after the registry host (a port's ':' comes before the first '/'); a tag
+    # written with a '/' (a branch name) stays a tag, which the registry refuses, not part of the image name.
+    slash = masked.find("/")
+    colon = masked.find(":", slash + 1) if slash != -1 else masked.rfind(":")
+    if colon != -1:
         image, tag = text[:colon], text[colon + 1:]
     else:
         image, tag = text, "latest"  # docker's default when no tag is given

@@ -33,8 +33,9 @@ MAX_LINES = 2000
 MAX_WORDS = 2000
 _MARK = "\x01"
 _VAR = re.compile(r"\$(?:\{(?P<braced>[^}]{1,200})\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
-_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|@L|@U|:-|-|:\d*:\d+|:\d+)?(?P<arg>.*)$",
-                     re.DOTALL)
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|@L|@U|:-|-|:\d*:\d+|:\d+|##|#|%%|%|//|/)?"
+                     r"(?P<arg>.*)$", re.DOTALL)
+_MAX_TRIMMED = 1000  # longer values are not trimmed by pattern (each position is tried): unknown instead
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _KEPT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|GITHUB_OUTPUT")
 _ASSIGNED = re.compile(r"(?:^|[\s;&|])[A-Za-z_][A-Za-z0-9_]*=$")
@@ -327,6 +328,11 @@ class _Reader:
         value = self.env.get(name)
         if op in {":-", "-"}:
             return value if value is not None and (op == "-" or value != "") else arg
+        if op and op[0] in "#%/":
+            if value is None or isinstance(value, Unknown) or len(value) > _MAX_TRIMMED:
+                return Unknown(written, template=True)
+            trimmed = _trim(value, op, arg)
+            return Unknown(written, template=True) if trimmed is None else trimmed
         if arg or value is None or isinstance(value, Unknown):
             return Unknown(written, template=True)
         if op in {",,", "@L"}:
@@ -383,6 +389,57 @@ class _Reader:
             target[name] = _value(words[0], value)
             if target is self.github_env:
                 self.env[name] = target[name]
+
+
+def _trim(value: str, op: str, arg: str) -> str | None:
+    """``${V#p}``, ``${V##p}``, ``${V%p}``, ``${V%%p}``, ``${V/p/r}``, ``${V//p/r}`` with a glob ``p`` of ``*``,
+    ``?`` and plain characters (None for what is not read: a bracket class, a variable in the pattern)."""
+    pattern, replacement = _split_replacement(arg) if op in {"/", "//"} else (arg, "")
+    glob = _glob(pattern)
+    if glob is None or "$" in replacement or "`" in replacement:
+        return None
+    if op in {"/", "//"}:
+        if not pattern:
+            return value
+        return re.sub(glob, lambda _: replacement, value, count=0 if op == "//" else 1, flags=re.DOTALL)
+    if op in {"#", "##"}:
+        for end in range(len(value) + 1) if op == "#" else range(len(value), -1, -1):
+            if re.fullmatch(glob, value[:end], re.DOTALL):
+                return value[end:]
+        return value
+    for start in range(len(value), -1, -1) if op == "%" else range(len(value) + 1):
+        if re.fullmatch(glob, value[start:], re.DOTALL):
+            return value[:start]
+    return value
+
+
+def _split_replacement(arg: str) -> tuple[str, str]:
+    """``pattern/replacement`` at the first unescaped ``/``; ``\\/`` in the replacement is a slash."""
+    index = 0
+    while index < len(arg):
+        if arg[index] == "\\":
+            index += 2
+            continue
+        if arg[index] == "/":
+            return arg[:index], arg[index + 1:].replace("\\/", "/")
+        index += 1
+    return arg, ""
+
+
+def _glob(pattern: str) -> str | None:
+    if "[" in pattern or "$" in pattern or "`" in pattern:
+        return None
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            out.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        out.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
+        index += 1
+    return "".join(out)
 
 
 def _value(word: Value, text: str) -> Value:
@@ -549,8 +606,9 @@ def _join(repo: Value, name: str) -> Value:
 
 
 def _image_and_tag(text: str, unknown: bool) -> tuple[Value, Value]:
-    colon = text.rfind(":")
-    image, tag = (text[:colon], text[colon + 1:]) if colon > text.rfind("/") else (text, "latest")
+    slash = text.find("/")
+    colon = text.find(":", slash + 1) if slash != -1 else text.rfind(":")
+    image, tag = (text[:colon], text[colon + 1:]) if colon != -1 else (text, "latest")
     return (Unknown(image, template=True), Unknown(tag, template=True)) if unknown else (image, tag)
 
 
