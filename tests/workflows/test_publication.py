@@ -675,3 +675,23 @@ def test_a_branch_name_as_tag_stays_a_tag() -> None:
     first, second = result.entries
     assert (first.image, first.tags) == ("ghcr.io/acme/x", ("feature/probe",))
     assert (second.image, second.tags) == ("localhost:5000/acme/y", ("latest",))
+
+
+def test_another_authors_image_action_is_undecided_and_a_scanner_is_not_a_push() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: int128/kaniko-action@v1
+                with: {push: true, tags: ghcr.io/acme/x:1}
+              - uses: aquasecurity/trivy-action@0.28.0
+                with: {image-ref: ghcr.io/acme/x:1}
+              - uses: peter-evans/dockerhub-description@v4
+                with: {repository: acme/x}
+              - uses: some/container-publisher@v1
+                with: {push: false, image: ghcr.io/acme/y}
+        """)
+    entry = only(result.entries)
+    assert entry.uncomputed and (entry.via, entry.push, entry.line) == ("int128/kaniko-action@v1", True, 6)

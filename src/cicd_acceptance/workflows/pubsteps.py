@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,14 @@ PUSH_TO_REGISTRY_ACTION = "redhat-actions/push-to-registry"
 # Owners of actions that can build, push or log in: a job without any of them (and no script running an image
 # tool) cannot publish, so the walk skips it.
 _IMAGE_ACTION_OWNERS = ("docker/", "redhat-actions/", "goreleaser/", "ko-build/")
+# Another author's action that builds and pushes images (kaniko, "build-push-image", "push-to-ghcr"...): named so,
+# and given what a push needs. What it pushes is undecided; scanners, signers and description updaters push none.
+_IMAGE_ACTION_NAME = re.compile(r"docker|container|kaniko|ghcr|buildah|podman|oci|image|build-push|publish",
+                                re.IGNORECASE)
+_NOT_A_PUSHER = re.compile(r"description|scan|lint|trivy|grype|scout|sbom|cosign|sign|attest|delete|clean|prune|"
+                           r"retention|setup|install|cache|test|inspect|upload|download", re.IGNORECASE)
+_PUSH_INPUTS = {"push", "tags", "tag", "image", "images", "image-name", "image_name", "image-tags", "image_tags",
+                "registry", "destination"}
 
 Value = str | Unknown
 
@@ -142,10 +151,20 @@ class _Built:
 
 
 def may_publish(step: Step) -> bool:
-    """Whether a step can matter to the plan: a docker action, a local action, or a script that runs docker."""
+    """Whether a step can matter to the plan: a docker action, a local action, another image-pushing action, or a
+    script that runs docker (or ko, compose, goreleaser...)."""
     if step.uses is not None:
-        return step.uses.startswith("./") or (step.action or "").lower().startswith(_IMAGE_ACTION_OWNERS)
+        return (step.uses.startswith("./") or (step.action or "").lower().startswith(_IMAGE_ACTION_OWNERS)
+                or _other_image_action(step))
     return runs_image_tools(step.run or "")
+
+
+def _other_image_action(step: Step) -> bool:
+    action = step.action or ""
+    if action.lower().startswith(("actions/", "docker/")) or action.startswith(("./", "docker://")):
+        return False
+    return (_IMAGE_ACTION_NAME.search(action) is not None and _NOT_A_PUSHER.search(action) is None
+            and any(key.lower() in _PUSH_INPUTS for key in step.with_))
 
 
 def safe_env(ctx: ExprContext, env: Mapping[str, Node], notes: list[str]) -> ExprContext:
@@ -503,9 +522,12 @@ class JobWalk:
             elif words[:1] == ["release"] and "--snapshot" not in words and not any(
                     "publish" in word for word in words if word.startswith("--skip")):
                 self.uncomputed(step, path, str(step.uses), True, condition)
-        elif step.action is not None and step.action.lower().startswith("docker/"):
-            pass  # setup-qemu, setup-buildx, metadata variants...: they publish nothing
-        return ctx
+        elif _other_image_action(step):
+            push = _boolean(_safe_input(step.with_.get("push"), step_ctx, self.notes)) if "push" in step.with_ \
+                else Unknown(f"whether {step.uses} pushes", template=True)
+            if push is not False:
+                self.uncomputed(step, path, str(step.uses), push, condition)
+        return ctx  # anything else (setup-qemu, setup-buildx...) publishes nothing
 
     def uncomputed(self, step: Step, path: str, tool: str, push: bool | Unknown, condition: Unknown | None,
                    line: int = 0, via: str = "") -> None:
