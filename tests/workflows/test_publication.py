@@ -694,4 +694,27 @@ def test_another_authors_image_action_is_undecided_and_a_scanner_is_not_a_push()
                 with: {push: false, image: ghcr.io/acme/y}
         """)
     entry = only(result.entries)
-    assert entry.uncomputed and (entry.via, entry.push, entry.line) == ("int128/kaniko-action@v1", True, 6)
+    assert entry.uncomputed
+    assert (entry.via, entry.push, entry.line) == ("int128/kaniko-action@v1", True, 6)
+
+
+def test_git_context_with_a_subdirectory() -> None:
+    # `{{defaultContext}}:dir` is the commit's Git context at `dir`; a `file:` is then relative to `dir`.
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {context: "{{defaultContext}}:services/api", push: true, tags: ghcr.io/acme/api:1}
+              - uses: docker/build-push-action@v6
+                with: {context: "{{defaultContext}}:services/worker", file: build/Dockerfile, push: true,
+                       tags: ghcr.io/acme/worker:1}
+              - uses: docker/build-push-action@v6
+                with: {context: "{{defaultContext}}", push: true, tags: ghcr.io/acme/root:1}
+        """)
+    api, worker, root = result.entries
+    assert (api.context, api.dockerfile) == ("services/api", "services/api/Dockerfile")
+    assert worker.dockerfile == "services/worker/build/Dockerfile"
+    assert (root.context, root.dockerfile) == (".", "Dockerfile")

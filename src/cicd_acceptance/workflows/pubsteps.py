@@ -56,6 +56,7 @@ BUILD_PUSH_ACTION = "docker/build-push-action"
 METADATA_ACTION = "docker/metadata-action"
 LOGIN_ACTION = "docker/login-action"
 BAKE_ACTION = "docker/bake-action"
+_DEFAULT_CONTEXT = "{{defaultContext}}"  # build-push-action's Git context of the commit
 GORELEASER_ACTION = "goreleaser/goreleaser-action"
 SETUP_KO_ACTION = "ko-build/setup-ko"
 BUILDAH_ACTION = "redhat-actions/buildah-build"
@@ -274,7 +275,13 @@ class JobWalk:
         notes = self.notes
         context = text_or_unknown(_safe_input(step.with_.get("context"), ctx, notes) or ".")
         file_text = _safe_input(step.with_.get("file"), ctx, notes)
-        dockerfile = _dockerfile(context, text_or_unknown(file_text) if file_text is not None else None)
+        file = text_or_unknown(file_text) if file_text is not None else None
+        if isinstance(context, str) and context.startswith(_DEFAULT_CONTEXT):
+            # The Git context of the commit, at a subdirectory: `file:` is then relative to that subdirectory.
+            context = posixpath.normpath(context[len(_DEFAULT_CONTEXT):].removeprefix(":") or ".")
+            if isinstance(file, str):
+                file = posixpath.join(context, file)
+        dockerfile = _dockerfile(context, file)
         outputs = _safe_input(step.with_.get("outputs"), ctx, notes)
         push = _push(_safe_input(step.with_.get("push"), ctx, notes), outputs)
         by_digest = outputs is not None and "push-by-digest=true" in outputs.replace(" ", "").lower()
