@@ -718,3 +718,27 @@ def test_git_context_with_a_subdirectory() -> None:
     assert (api.context, api.dockerfile) == ("services/api", "services/api/Dockerfile")
     assert worker.dockerfile == "services/worker/build/Dockerfile"
     assert (root.context, root.dockerfile) == (".", "Dockerfile")
+
+
+def test_an_undecided_metadata_version_reads_as_written() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - id: meta
+                uses: docker/metadata-action@v5
+                with:
+                  images: ghcr.io/acme/x
+                  tags: |
+                    type=raw,value={{branch}}-${{ github.run_number }}
+                    type=sha
+              - uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  tags: ${{ steps.meta.outputs.tags }}
+                  build-args: VERSION=${{ steps.meta.outputs.version }}
+        """)
+    entry = only(result.entries)
+    assert str(entry.build_args["VERSION"]) == "${{ steps.meta.outputs.version }}"

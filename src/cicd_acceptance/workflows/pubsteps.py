@@ -257,6 +257,10 @@ class JobWalk:
             ctx = ctx.with_env(result.outputs.env())
         if step.id:
             self.metadata[step.id] = result
+            if isinstance(outputs.get("version"), Unknown):
+                # A version only a run decides reads as written (`${{ steps.meta.outputs.version }}`), not as
+                # the list of candidates the metadata step holds.
+                outputs["version"] = Unknown(f"steps.{step.id}.outputs.version")
             ctx = ctx.with_step_outputs(step.id, PartialObject(
                 {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
         return ctx
