@@ -742,3 +742,18 @@ def test_an_undecided_metadata_version_reads_as_written() -> None:
         """)
     entry = only(result.entries)
     assert str(entry.build_args["VERSION"]) == "${{ steps.meta.outputs.version }}"
+
+
+def test_a_push_payload_has_no_pull_request() -> None:
+    # `!github.event.pull_request.head.repo.fork` guards pushes from forks' pull requests; on a push it is true.
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            if: ${{ !github.event.pull_request.head.repo.fork }}
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/x:1"}
+        """)
+    assert only(result.entries).condition is None

@@ -124,6 +124,9 @@ def github_context(event: BuildEvent) -> PartialObject:
         values["triggering_actor"] = event.actor
     if not event.is_pull_request:
         values["base_ref"] = values["head_ref"] = ""  # GitHub sets them for pull request events only
+        if not event.event_name.startswith("pull_request"):
+            # A push or dispatch payload has no pull_request: `github.event.pull_request.head.repo.fork` is null.
+            values["event"]["pull_request"] = None
     else:
         pull: dict[str, Any] = {}
         if event.pull_number is not None:
