@@ -154,3 +154,19 @@ def test_pattern_removal_and_replacement() -> None:
     assert isinstance(build, Build)
     assert build.tags[:2] == ("x/feat/x:x", "x/linux-arm64:arm64-1.2-1")
     assert isinstance(build.tags[2], Unknown)  # an unset variable, a bracket class: not guessed
+
+
+def test_an_assignment_that_may_not_happen_is_unknown() -> None:
+    # On a feature branch `latest` must not be read as pushed: the `if` decides at run time.
+    scripts = ['VERSION=${GITHUB_REF##*/}\nif [ "$VERSION" = "main" ]; then VERSION=latest; fi\ndocker push img:$VERSION',
+               'VERSION=dev\n[ "$GITHUB_REF" = "refs/heads/main" ] && VERSION=latest\ndocker push img:$VERSION',
+               'TAG=x\ncase "$GITHUB_REF" in\n  refs/heads/main) TAG=latest ;;\nesac\ndocker push img:$TAG',
+               'if [ "$GITHUB_REF" = refs/heads/main ]; then\n  echo "TAG=latest" >> "$GITHUB_ENV"\nfi\n'
+               'docker push img:${TAG}']
+    for script in scripts:
+        (push,) = _read(script, env={"GITHUB_REF": "refs/heads/feat/x"})
+        assert isinstance(push, Push)
+        assert isinstance(push.reference, Unknown), script
+    (push,) = _read('for s in api; do\n  IMAGE=img-$s\ndone\nIMAGE=img\ndocker push $IMAGE:1')
+    assert isinstance(push, Push)
+    assert push.reference == "img:1"  # an assignment after the block is certain again

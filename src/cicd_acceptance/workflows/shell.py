@@ -37,7 +37,8 @@ _BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|@L|@U|:-|
                      r"(?P<arg>.*)$", re.DOTALL)
 _MAX_TRIMMED = 1000  # longer values are not trimmed by pattern (each position is tried): unknown instead
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_KEPT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|GITHUB_OUTPUT")
+_KEPT = re.compile(r"(?:^\s*|(?:&&|\|\||\bthen|\belse|\)|;)\s*)(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|"
+                   r"GITHUB_OUTPUT")
 _ASSIGNED = re.compile(r"(?:^|[\s;&|])[A-Za-z_][A-Za-z0-9_]*=$")
 _CONTROL = re.compile(r"\s*(?:if|elif|else|fi|case|esac|for|while|until|do|done)\b")
 _OPENS = {"if", "while", "until", "for", "case"}
@@ -217,7 +218,7 @@ class _Reader:
         self.commands: list[Command] = []
         self.github_env: dict[str, Value] = {}
         self.github_output: dict[str, Value] = {}
-        self.depth = 0  # open if/case/loop blocks
+        self.blocks: list[str] = []  # the open if/case/loop blocks, innermost last
 
     def line(self, line_no: int, text: str) -> None:
         if not _TOOLS.search(text) and not _KEPT.search(text) and not _CONTROL.match(text):
@@ -347,16 +348,23 @@ class _Reader:
 
     def command(self, line_no: int, words: list[Value], piped_from: list[Value], redirect: str | None,
                 text: str, *, chained: bool = False) -> None:
-        conditional = chained or self.depth > 0
+        conditional = chained or bool(self.blocks)
         while words and words[0] in _KEYWORDS:
             if words[0] in _OPENS:
-                self.depth += 1
+                self.blocks.append(str(words[0]))
                 conditional = True
-            elif words[0] in _CLOSES:
-                self.depth = max(0, self.depth - 1)
+                if words[0] == "case":  # `case WORD in PATTERN) ...`: what follows the pattern is the command
+                    words = words[words.index("in"):] if "in" in words else words[:1]
+            elif words[0] in _CLOSES and self.blocks:
+                self.blocks.pop()
             words = words[1:]
+        if words and self.blocks[-1:] == ["case"] and str(words[0]).endswith(")"):
+            words = words[1:]  # a case pattern
         if not words:
             return
+        # An assignment under `if`/`case` or after `&&`/`||` may not happen: the variable is then unknown (a loop
+        # body does run, with values the loop decides).
+        guarded = chained or any(block in ("if", "case") for block in self.blocks)
         assignments = 0
         for word in words:
             if isinstance(word, str) and _ASSIGN.match(word):
@@ -368,25 +376,25 @@ class _Reader:
         if assignments == len(words):
             for word in words:
                 name, _, value = str(word).partition("=")
-                self.env[name] = _value(word, value)
+                self.env[name] = Unknown(f"${name}", template=True) if guarded else _value(word, value)
             return
         words = words[assignments:]
         if words[:1] == ["echo"] and redirect is not None:
-            self.file_write(words[1:], redirect)
+            self.file_write(words[1:], redirect, guarded=guarded)
         elif words[:1] in (["docker"], ["docker-compose"], ["ko"], ["goreleaser"], ["podman"], ["buildah"]):
             parsed = (_docker(line_no, text, words[1:], piped_from) if words[0] == "docker"
                       else _publisher(line_no, text, words, self.env))
             if parsed is not None:
                 self.commands.append(replace(parsed, conditional=conditional) if conditional else parsed)
 
-    def file_write(self, words: list[Value], redirect: str) -> None:
+    def file_write(self, words: list[Value], redirect: str, *, guarded: bool = False) -> None:
         target = self.github_env if "GITHUB_ENV" in redirect else (
             self.github_output if "GITHUB_OUTPUT" in redirect else None)
         if target is None or len(words) != 1:
             return
         name, sep, value = str(words[0]).partition("=")
         if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
-            target[name] = _value(words[0], value)
+            target[name] = Unknown(f"${name}", template=True) if guarded else _value(words[0], value)
             if target is self.github_env:
                 self.env[name] = target[name]
 
