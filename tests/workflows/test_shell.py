@@ -158,7 +158,8 @@ def test_pattern_removal_and_replacement() -> None:
 
 def test_an_assignment_that_may_not_happen_is_unknown() -> None:
     # On a feature branch `latest` must not be read as pushed: the `if` decides at run time.
-    scripts = ['VERSION=${GITHUB_REF##*/}\nif [ "$VERSION" = "main" ]; then VERSION=latest; fi\ndocker push img:$VERSION',
+    scripts = ['VERSION=${GITHUB_REF##*/}\nif [ "$VERSION" = "main" ]; then VERSION=latest; fi\n'
+               'docker push img:$VERSION',
                'VERSION=dev\n[ "$GITHUB_REF" = "refs/heads/main" ] && VERSION=latest\ndocker push img:$VERSION',
                'TAG=x\ncase "$GITHUB_REF" in\n  refs/heads/main) TAG=latest ;;\nesac\ndocker push img:$TAG',
                'if [ "$GITHUB_REF" = refs/heads/main ]; then\n  echo "TAG=latest" >> "$GITHUB_ENV"\nfi\n'
