@@ -757,3 +757,57 @@ def test_a_push_payload_has_no_pull_request() -> None:
                 with: {push: true, tags: "ghcr.io/acme/x:1"}
         """)
     assert only(result.entries).condition is None
+
+
+def test_outputs_of_an_earlier_job_reach_the_jobs_that_need_it() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          meta:
+            runs-on: x
+            outputs:
+              tags: ${{ steps.meta.outputs.tags }}
+              prefix: ${{ steps.p.outputs.prefix }}
+              unknown: ${{ steps.p.outputs.later }}
+            steps:
+              - id: p
+                run: |
+                  echo "prefix=ghcr.io/${GITHUB_REPOSITORY,,}" >> "$GITHUB_OUTPUT"
+                  echo "later=$(date +%s)" >> "$GITHUB_OUTPUT"
+              - id: meta
+                uses: docker/metadata-action@v5
+                with: {images: ghcr.io/acme/api, tags: type=sha}
+          build:
+            needs: meta
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  tags: |
+                    ${{ needs.meta.outputs.tags }}
+                    ${{ needs.meta.outputs.prefix }}/worker:${{ needs.meta.outputs.unknown }}
+                  labels: ${{ needs.other.outputs.labels }}
+        """)
+    api, worker = result.entries
+    assert (api.image, api.tags) == ("ghcr.io/acme/api", ("sha-0123456",))
+    assert worker.image == "ghcr.io/acme/stream-monitor/worker"
+    assert str(worker.tags[0]) == "${{ needs.meta.outputs.unknown }}"  # as written where it is used
+    # a labels list only a run knows may hold the revision label: unknown, never "no label"
+    assert isinstance(api.labels["org.opencontainers.image.revision"], Unknown)
+
+
+def test_tags_from_an_unknown_list_are_undecided_not_latest() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "${{ needs.meta.outputs.tags }}"}
+        """)
+    entry = only(result.entries)
+    assert entry.uncomputed
+    assert entry.tags == ()
+    assert str(entry.image) == "${{ needs.meta.outputs.tags }}"

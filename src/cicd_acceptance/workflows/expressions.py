@@ -77,7 +77,7 @@ class ExprContext:
     ``matrix`` is ``None`` when the job has no matrix (then ``matrix.x`` is null, as on GitHub) unless
     ``matrix_known`` is False (an expression-built matrix: every ``matrix.x`` is unknown). ``inputs`` with
     ``inputs_complete`` holds every input (an absent one is null, as on GitHub). ``steps`` maps a step id to its
-    outputs.
+    outputs; ``needs`` the outputs of the jobs this one needs (as far as known).
     """
 
     github: Mapping[str, Any] = field(default_factory=dict)
@@ -87,6 +87,7 @@ class ExprContext:
     inputs: Mapping[str, Any] | None = None
     inputs_complete: bool = False
     steps: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    needs: Mapping[str, Any] | None = None  # the outputs of earlier jobs, as far as the plan computed them
     path: str = "<expression>"
     line: int | None = None
 
@@ -118,10 +119,11 @@ class ExprContext:
             return KnownObject(self.inputs, text)
         known: dict[str, Mapping[str, Any] | None] = {
             "github": self.github, "env": self.env, "inputs": self.inputs, "steps": self.steps,
+            "needs": self.needs,
         }
         if name in known and known[name] is not None:
             return PartialObject(known[name] or {}, text)
-        return Unknown(text)  # secrets, vars, needs, runner, job, strategy...: not knowable offline
+        return Unknown(text)  # secrets, vars, runner, job, strategy...: not knowable offline
 
 
 def evaluate(expr: str, ctx: ExprContext) -> Any:

@@ -56,7 +56,8 @@ BUILD_PUSH_ACTION = "docker/build-push-action"
 METADATA_ACTION = "docker/metadata-action"
 LOGIN_ACTION = "docker/login-action"
 BAKE_ACTION = "docker/bake-action"
-_DEFAULT_CONTEXT = "{{defaultContext}}"  # build-push-action's Git context of the commit
+_DEFAULT_CONTEXT = "{{defaultContext}}"
+REVISION_LABEL = "org.opencontainers.image.revision"  # build-push-action's Git context of the commit
 GORELEASER_ACTION = "goreleaser/goreleaser-action"
 SETUP_KO_ACTION = "ko-build/setup-ko"
 BUILDAH_ACTION = "redhat-actions/buildah-build"
@@ -303,11 +304,17 @@ class JobWalk:
             return
         by_image: dict[Value, list[Value]] = {}
         for reference in references:
+            if _whole_expression(reference):
+                # `tags: ${{ needs.meta.outputs.tags }}`: a list of references only a run knows, not one image
+                # tagged `latest` by docker's default.
+                self.add(step, path, built, reference, (), push=push, condition=condition, line=step.line,
+                         uncomputed=True)
+                continue
             image, tag = _split_reference(reference)
             by_image.setdefault(image, []).append(tag)
             self.built[str(reference)] = built
             self.names[str(reference)] = reference
-        if not by_image:
+        if not references:
             self.notes.append(f"{self.where(step.line, path)}: the build step has no tags")
         for image, tags in by_image.items():
             self.add(step, path, built, image, tuple(tags), push=push, condition=condition,
@@ -339,7 +346,12 @@ class JobWalk:
         linked = self.linked_metadata(node, "labels", ctx.path)
         if linked is not None:
             return dict(linked.labels), f"docker/metadata-action's labels output ({node.scalar_text().strip()})"
-        return _key_values(_safe_input(node, ctx, self.notes)), f"the labels: input at line {node.line}"
+        labels = _key_values(_safe_input(node, ctx, self.notes))
+        for key in [key for key, value in labels.items() if "${{" in key and value == ""]:
+            # `${{ needs.x.outputs.labels }}`: a whole list only a run knows, the revision label maybe among them.
+            del labels[key]
+            labels.setdefault(REVISION_LABEL, Unknown(key, template=True))
+        return labels, f"the labels: input at line {node.line}"
 
     def linked_metadata(self, node: Node | None, output: str, path: str) -> MetadataResult | None:
         """The metadata step behind ``${{ steps.<id>.outputs.<output> }}`` when that is the whole input."""
@@ -725,6 +737,14 @@ def _boolean(text: str | None) -> bool | Unknown:
     if "${{" in text:
         return Unknown(text, template=True)
     return text.strip().lower() == "true"
+
+
+def _whole_expression(value: Value) -> bool:
+    """An unknown that is nothing but one ``${{ }}`` (it may stand for several values)."""
+    if not isinstance(value, Unknown):
+        return False
+    text = str(value).strip()
+    return text.startswith("${{") and text.endswith("}}") and text.count("${{") == 1
 
 
 def _split_reference(reference: Value) -> tuple[Value, Value]:
