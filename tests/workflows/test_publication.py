@@ -811,3 +811,27 @@ def test_tags_from_an_unknown_list_are_undecided_not_latest() -> None:
     assert entry.uncomputed
     assert entry.tags == ()
     assert str(entry.image) == "${{ needs.meta.outputs.tags }}"
+
+
+def test_scripts_build_relative_to_their_working_directory() -> None:
+    result = plan("""\
+        on: push
+        defaults:
+          run:
+            working-directory: services
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - working-directory: services/api
+                run: docker buildx build --push -t ghcr.io/acme/api:1 .
+              - run: docker buildx build --push -f worker/Dockerfile.w -t ghcr.io/acme/worker:1 worker
+              - run: docker buildx build --push -t ghcr.io/acme/root:1 ${{ github.workspace }}
+              - working-directory: ${{ github.workspace }}/tools
+                run: docker buildx build --push -t ghcr.io/acme/tool:1 -f "$GITHUB_WORKSPACE/Dockerfile.tool" .
+        """)
+    api, worker, root, tool = result.entries
+    assert (api.context, api.dockerfile) == ("services/api", "services/api/Dockerfile")
+    assert (worker.context, worker.dockerfile) == ("services/worker", "services/worker/Dockerfile.w")
+    assert (root.context, root.dockerfile) == (".", "Dockerfile")
+    assert (tool.context, tool.dockerfile) == ("tools", "Dockerfile.tool")

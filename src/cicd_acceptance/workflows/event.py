@@ -117,6 +117,8 @@ def github_context(event: BuildEvent) -> PartialObject:
         "ref_type": ref_type,
         "event_name": event.event_name,
         "server_url": "https://github.com",
+        # Where a GitHub-hosted runner checks the repository out (paths under it are read relative to the checkout).
+        "workspace": f"/home/runner/work/{event.name}/{event.name}",
         "event": PartialObject({"repository": repository}, "github.event"),
     }
     if event.actor:

@@ -185,6 +185,7 @@ def _plan_job(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext,
                   outer={**outer, **(combo or {})}, condition=condition)
             continue
         walk = JobWalk(workflow.path, f"{prefix}{job.id}", event, {**outer, **(combo or {})}, condition, state)
+        walk.run_dir = _run_default(job.node, "working-directory") or _run_default(workflow.node, "working-directory")
         after = walk.run(job.steps, safe_env(combo_ctx, job.env, state.notes), depth=depth)
         if declared is not None and declared.is_mapping and combos == (None,):
             computed = _job_outputs(declared, after, workflow, state)
@@ -202,6 +203,14 @@ def _job_outputs(declared: Node, ctx: ExprContext, workflow: Workflow, state: Pl
         elif value.template:
             computed[name] = value
     return computed
+
+
+def _run_default(node: Node, key: str) -> str | None:
+    """``defaults.run.<key>`` of a job or workflow node, as written."""
+    defaults = node.get("defaults")
+    run = defaults.get("run") if defaults is not None and defaults.is_mapping else None
+    value = run.get(key) if run is not None and run.is_mapping else None
+    return value.scalar_text() if value is not None and value.is_scalar else None
 
 
 def _combinations(workflow: Workflow, job: Job, ctx: ExprContext,

@@ -209,6 +209,8 @@ class JobWalk:
         self.latest_metadata: MetadataResult | None = None
         self.built: dict[str, _Built] = {}
         self.names: dict[str, Value] = {}  # the references behind the keys of ``built``, known or not
+        self.run_dir: str | None = None  # `defaults.run.working-directory` of the job, else of the workflow
+        self.workdir: Value = "."  # where the current script runs (relative to the checkout)
 
     @property
     def notes(self) -> list[str]:
@@ -387,6 +389,7 @@ class JobWalk:
                              metadata_tags=lambda: self.latest_metadata.tags if self.latest_metadata else None)
         first = _script_line(step)
         self.notes.extend(f"{self.where(first, path)}: {note}" for note in script.notes)
+        self.workdir = self.working_directory(step.working_directory or self.run_dir, step_ctx)
         self.shell_commands(step, script, condition, path, first)
         # What the shell computed stays unknown, shown (in later `${{ }}`) as the expression that reads it.
         if script.github_env:
@@ -398,6 +401,15 @@ class JobWalk:
             ctx = ctx.with_step_outputs(step.id, PartialObject(
                 {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
         return ctx
+
+    def working_directory(self, written: str | None, ctx: ExprContext) -> Value:
+        if not written:
+            return "."
+        try:
+            value = resolve(written, ctx)
+        except HarnessError:
+            return Unknown(written, template=True)
+        return _workspace_relative(value if isinstance(value, Unknown) else to_text(value))
 
     def shell_commands(self, step: Step, script: ShellScript, condition: Unknown | None, path: str,
                        first: int) -> None:
@@ -434,8 +446,10 @@ class JobWalk:
                                                      self.state.next_order()))
 
     def shell_build(self, step: Step, command: Build, condition: Unknown | None, path: str, line: int) -> None:
-        context = command.context
-        dockerfile = command.file if command.file is not None else _dockerfile(context, None)
+        # The context and `-f` are relative to the directory the script runs in (`working-directory`).
+        context = _under(self.workdir, command.context)
+        file = _under(self.workdir, command.file) if command.file is not None else None
+        dockerfile = file if file is not None else _dockerfile(context, None)
         if isinstance(dockerfile, str):
             dockerfile = posixpath.normpath(dockerfile)
         built = _Built(dockerfile, context, command.platforms, dict(command.labels),
@@ -645,11 +659,34 @@ def remote_call(state: PlanState, path: str, job_id: str, combo: dict[str, Any],
         condition=condition, path=path, via=uses, order=state.next_order(), uncomputed=True))
 
 
+def _workspace(event: BuildEvent) -> str:
+    """Where the runner checks the repository out (``GITHUB_WORKSPACE``)."""
+    return f"/home/runner/work/{event.name}/{event.name}"
+
+
+def _workspace_relative(path: Value) -> Value:
+    """``path`` relative to the checkout when it is under the runner's workspace (or relative already)."""
+    if isinstance(path, Unknown):
+        return path
+    match = re.match(r"^/home/runner/work/[^/]+/[^/]+(?:/|$)", path)
+    return posixpath.normpath(path[match.end():] or ".") if match else posixpath.normpath(path)
+
+
+def _under(directory: Value, path: Value) -> Value:
+    if directory == ".":
+        return _workspace_relative(path) if isinstance(path, str) and path.startswith("/") else path
+    if isinstance(path, str) and path.startswith("/"):
+        return _workspace_relative(path)
+    if isinstance(directory, Unknown) or isinstance(path, Unknown):
+        return Unknown(f"{directory}/{path}", template=True)
+    return posixpath.normpath(posixpath.join(directory, path))
+
+
 def _runner_env(event: BuildEvent) -> dict[str, Value]:
     """The variables a runner sets that the event decides."""
-    return {"GITHUB_SHA": event.sha, "GITHUB_REF": event.ref, "GITHUB_REF_NAME": event.ref_name,
-            "GITHUB_REPOSITORY": event.repository, "GITHUB_REPOSITORY_OWNER": event.owner,
-            "GITHUB_EVENT_NAME": event.event_name, "GITHUB_SERVER_URL": "https://github.com",
+    return {"GITHUB_WORKSPACE": _workspace(event), "GITHUB_SHA": event.sha, "GITHUB_REF": event.ref,
+            "GITHUB_REF_NAME": event.ref_name, "GITHUB_REPOSITORY": event.repository,
+            "GITHUB_REPOSITORY_OWNER": event.owner, "GITHUB_EVENT_NAME": event.event_name, "GITHUB_SERVER_URL": "https://github.com",
             "GITHUB_REF_TYPE": "tag" if event.tag is not None else "branch"}
 
 
