@@ -171,3 +171,12 @@ def test_an_assignment_that_may_not_happen_is_unknown() -> None:
     (push,) = _read('for s in api; do\n  IMAGE=img-$s\ndone\nIMAGE=img\ndocker push $IMAGE:1')
     assert isinstance(push, Push)
     assert push.reference == "img:1"  # an assignment after the block is certain again
+
+
+def test_an_unquoted_substitution_beside_the_context_may_hold_options() -> None:
+    (build,) = _read('docker buildx build --push -t "img:1" $( [ "$GITHUB_REF" = refs/heads/main ] && '
+                     'echo "-t img:latest" ) .')
+    assert isinstance(build, Build)
+    assert build.context == "."  # the one known PATH, not the substitution before it
+    assert len(build.unknown_words) == 1
+    assert isinstance(build.unknown_words[0], Unknown)

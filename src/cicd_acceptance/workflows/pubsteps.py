@@ -467,6 +467,8 @@ class JobWalk:
         for tag in command.tags:
             image, bare = _split_reference(tag)
             by_image.setdefault(image, []).append(bare)
+        for tags in by_image.values():
+            tags.extend(command.unknown_words)  # each may add `-t image:tag` at run time
         if not command.push:
             return  # a local build publishes nothing; a later `docker push` of its tags does (and knows its origin)
         for image, tags in by_image.items():

@@ -87,6 +87,9 @@ class Build(Command):
     output_names: tuple[Value, ...] = ()
     platforms: tuple[Value, ...] = ()
     labels: dict[str, Value] = field(default_factory=dict)
+    # Unquoted words only a run knows besides the context (`$(... && echo "-t $image:latest")`): they may be
+    # more options, tags among them.
+    unknown_words: tuple[Value, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -667,9 +670,13 @@ def _build(line_no: int, text: str, words: list[Value], *, buildx: bool) -> Buil
         if name == "--label":
             key, _, label = str(value).partition("=")
             labels[key] = Unknown(label, template=True) if isinstance(value, Unknown) else label
-    return Build(line_no, text, tags=tags, file=files[-1] if files else None,
-                 context=positional[0] if positional else ".", push=push, by_digest=by_digest,
-                 output_names=tuple(names), platforms=platforms, labels=labels)
+    # docker build takes one PATH: a known word is it; an unknown word beside it may stand for more options.
+    known = [word for word in positional if isinstance(word, str)]
+    context = known[-1] if known else (positional[-1] if positional else ".")
+    unknown = tuple(word for word in positional if isinstance(word, Unknown) and word is not context)
+    return Build(line_no, text, tags=tags, file=files[-1] if files else None, context=context, push=push,
+                 by_digest=by_digest, output_names=tuple(names), platforms=platforms, labels=labels,
+                 unknown_words=unknown)
 
 
 def _output_names(value: Value) -> list[Value]:
