@@ -29,6 +29,9 @@ TARGETS = {
     "composite-build-action": ("composite-build-action", ("api", "worker"), "PASSED", ""),
     # the earlier job echoes a prefix the plan knows: its output is computed
     "needs-prefix-output": ("needs-prefix-output", ("api", "worker"), "PASSED", ""),
+    # the pushed commit's id is absent from a dispatch's payload: 'sha-' on dispatch, a real defect
+    "head-commit-id-tag": ("head-commit-id-tag", ("api", "worker"), "FAILED",
+                           "found ghcr.io/example/shop-api tags: latest, sha-"),
     # tags and labels computed in one job, used by the next through needs.<job>.outputs
     "needs-metadata-tags": ("needs-metadata-tags", ("api",), "PASSED", ""),
     "digest-without-merge": ("digest-without-merge", ("api",), "FAILED",

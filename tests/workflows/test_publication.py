@@ -835,3 +835,17 @@ def test_scripts_build_relative_to_their_working_directory() -> None:
     assert (worker.context, worker.dockerfile) == ("services/worker", "services/worker/Dockerfile.w")
     assert (root.context, root.dockerfile) == (".", "Dockerfile")
     assert (tool.context, tool.dockerfile) == ("tools", "Dockerfile.tool")
+
+
+def test_head_commit_is_the_pushed_commit_and_absent_on_dispatch() -> None:
+    text = """\
+        on: [push, workflow_dispatch]
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/x:sha-${{ github.event.head_commit.id }}"}
+        """
+    assert only(plan(text).entries).tags == (f"sha-{SHA}",)
+    assert only(plan(text, event("workflow_dispatch")).entries).tags == ("sha-",)  # null on a dispatch

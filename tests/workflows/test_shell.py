@@ -180,3 +180,12 @@ def test_an_unquoted_substitution_beside_the_context_may_hold_options() -> None:
     assert build.context == "."  # the one known PATH, not the substitution before it
     assert len(build.unknown_words) == 1
     assert isinstance(build.unknown_words[0], Unknown)
+
+
+def test_the_commit_as_scripts_ask_for_it() -> None:
+    (build,) = _read('docker build -t "a:$(git rev-parse HEAD)" -t "a:sha-$(git rev-parse --short=7 HEAD)" '
+                     '-t a:`echo $GITHUB_SHA | cut -c1-8` -t "a:$(echo ${GITHUB_SHA} | head -c 7)" '
+                     '-t "a:$(git rev-parse --short HEAD)" .')
+    assert isinstance(build, Build)
+    assert build.tags[:4] == (f"a:{SHA}", f"a:sha-{SHA[:7]}", f"a:{SHA[:8]}", f"a:{SHA[:7]}")
+    assert isinstance(build.tags[4], Unknown)  # git lengthens --short as the repository grows

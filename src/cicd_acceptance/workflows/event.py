@@ -129,6 +129,11 @@ def github_context(event: BuildEvent) -> PartialObject:
         if not event.event_name.startswith("pull_request"):
             # A push or dispatch payload has no pull_request: `github.event.pull_request.head.repo.fork` is null.
             values["event"]["pull_request"] = None
+        if event.event_name == "push":
+            values["event"]["after"] = event.sha
+            values["event"]["head_commit"] = PartialObject({"id": event.sha}, "github.event.head_commit")
+        elif event.event_name == "workflow_dispatch":
+            values["event"]["head_commit"] = None  # a dispatch payload has no commit: `head_commit.id` is null
     else:
         pull: dict[str, Any] = {}
         if event.pull_number is not None:

@@ -64,6 +64,10 @@ _LOWERCASE = re.compile(
     r"""^\$\(\s*(?:echo(?:\s+-n)?|printf\s+(?:'%s'|"%s"))\s+(?P<arg>[^|]+?)\s*\|\s*tr\s+"""
     r"""(?P<from>'\[:upper:\]'|"\[:upper:\]"|\[:upper:\]|'?\[?A-Z\]?'?)\s+"""
     r"""(?P<to>'\[:lower:\]'|"\[:lower:\]"|\[:lower:\]|'?\[?a-z\]?'?)\s*\)$""", re.DOTALL)
+# The checked-out commit, as scripts ask for it: `git rev-parse [--short=N] HEAD`, `echo $GITHUB_SHA | cut -c1-N`.
+_REV_PARSE = re.compile(r"^git\s+rev-parse\s+(?:--verify\s+)?(?:--short=(?P<short>\d{1,2})\s+)?HEAD$")
+_SHA_CUT = re.compile(r"""^echo\s+"?\$\{?GITHUB_SHA\}?"?\s*\|\s*(?:cut\s+-c\s*1-(?P<cut>\d{1,2})|"""
+                      r"""head\s+-c\s*(?P<head>\d{1,2}))$""")
 _DOCKER_GLOBAL_VALUES = {"--context", "-c", "--config", "-H", "--host", "-l", "--log-level", "--tlscacert",
                          "--tlscert", "--tlskey"}
 
@@ -289,6 +293,9 @@ class _Reader:
         lowered = self.lowercase(source, words)
         if lowered is not None:
             return lowered
+        commit = self.commit(source)
+        if commit is not None:
+            return words.mark(commit)
         if "-t" in source and ("DOCKER_METADATA_OUTPUT_" in source or ".tags" in source):
             tags = self.metadata_tags()
             if tags and not quoted and not assigned:
@@ -297,6 +304,19 @@ class _Reader:
                 # `tags=$(jq ...)` then `imagetools create $tags`: the variable holds the flags as one text
                 return words.mark(" ".join(f"-t {tag}" for tag in tags))
         return words.mark(Unknown(source, template=True))
+
+    def commit(self, source: str) -> str | None:
+        """The checked-out commit (the checkout of ``GITHUB_SHA``) or its first N characters; None otherwise.
+        ``--short`` without a length is left unknown: git lengthens it as the repository grows."""
+        inner = source[2:-1] if source.startswith("$(") else source.strip("`")
+        sha = self.env.get("GITHUB_SHA")
+        if not isinstance(sha, str):
+            return None
+        if (match := _REV_PARSE.match(inner.strip())) is not None:
+            return sha[:int(match["short"])] if match["short"] else sha
+        if (match := _SHA_CUT.match(inner.strip())) is not None:
+            return sha[:int(match["cut"] or match["head"])]
+        return None
 
     def lowercase(self, source: str, words: _Words) -> str | None:
         """``$(echo X | tr '[:upper:]' '[:lower:]')``: X lowercased, when X is known (None: not this idiom)."""
