@@ -849,3 +849,13 @@ def test_head_commit_is_the_pushed_commit_and_absent_on_dispatch() -> None:
         """
     assert only(plan(text).entries).tags == (f"sha-{SHA}",)
     assert only(plan(text, event("workflow_dispatch")).entries).tags == ("sha-",)  # null on a dispatch
+
+
+def test_an_expression_that_fails_is_shown_as_written_beside_the_known_parts() -> None:
+    # GitHub has no toLower(): that one expression is unknown (and noted); the image around it stays known.
+    result = plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+                  "        with: {tags: 'ghcr.io/acme/x:${{ toLower(github.ref_name) }}', push: true}\n")
+    entry = only(result.entries)
+    assert entry.image == "ghcr.io/acme/x"
+    assert [str(tag) for tag in entry.tags] == ["${{ toLower(github.ref_name) }}"]
+    assert "unknown function toLower()" in result.notes[0]

@@ -193,8 +193,29 @@ def _safe_input(node: Node | None, ctx: ExprContext, notes: list[str]) -> str | 
     except HarnessError as exc:
         assert node is not None  # input_text(None) cannot fail
         notes.append(_located(exc, ctx.path, node.line))
-        # Unknown from here on, shown once as written (without the braces that could not be parsed).
-        return "${{ " + node.scalar_text().replace("${{", "").replace("}}", "").strip() + " }}"
+        return _confined(node.scalar_text(), ctx.at(node.line))
+
+
+def _confined(text: str, ctx: ExprContext) -> str:
+    """``text`` with each ``${{ }}`` evaluated on its own: one that fails stays as written (unknown), the others
+    are substituted. Unterminated braces make the whole value one unknown (without the braces no reader could
+    parse again)."""
+    try:
+        spans = find_expressions(text, path=ctx.path, line=ctx.line)
+    except HarnessError:
+        return "${{ " + text.replace("${{", "").replace("}}", "").strip() + " }}"
+    pieces: list[str] = []
+    position = 0
+    for start, end, source in spans:
+        pieces.append(text[position:start])
+        try:
+            value = evaluate(source, ctx)
+        except HarnessError:
+            value = Unknown(text[start:end], template=True)
+        pieces.append(value.display() if isinstance(value, Unknown) else to_text(value))
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 class JobWalk:
