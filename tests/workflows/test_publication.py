@@ -859,3 +859,31 @@ def test_an_expression_that_fails_is_shown_as_written_beside_the_known_parts() -
     assert entry.image == "ghcr.io/acme/x"
     assert [str(tag) for tag in entry.tags] == ["${{ toLower(github.ref_name) }}"]
     assert "unknown function toLower()" in result.notes[0]
+
+
+def test_a_script_calling_an_image_build_tool_is_undecided_only_when_nothing_else_publishes() -> None:
+    alone = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - run: make test
+              - run: |
+                  make docker-build docker-push IMAGE=ghcr.io/acme/x
+        """)
+    entry = only(alone.entries)
+    assert entry.uncomputed
+    assert entry.line == 8
+    assert entry.via == "run: make docker-build docker-push IMAGE=ghcr.io/acme/x"
+    beside = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - run: ./scripts/release-notes.sh
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/x:1"}
+        """)
+    assert not only(beside.entries).uncomputed

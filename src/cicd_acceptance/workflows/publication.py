@@ -36,6 +36,7 @@ from cicd_acceptance.workflows.pubsteps import (
     JobWalk,
     LoginRecord,
     PlanState,
+    finish,
     may_publish,
     remote_call,
     safe_env,
@@ -87,6 +88,7 @@ def publication_plan(workflow: Workflow, event: BuildEvent, *, files: LocalFiles
     inputs = _dispatch_inputs(workflow, event)
     ctx = ExprContext(github=github_context(event), inputs=inputs, inputs_complete=True, path=workflow.path)
     _plan_jobs(workflow, event, safe_env(ctx, workflow.env, state.notes), state, depth=0, prefix="", outer={})
+    finish(state)
     return PublicationPlan(event, tuple(state.entries), tuple(state.notes), logins=tuple(state.logins))
 
 

@@ -50,7 +50,7 @@ from cicd_acceptance.workflows.shell import (
 from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = ["BUILD_PUSH_ACTION", "LOGIN_ACTION", "METADATA_ACTION", "ImagePublication", "JobWalk", "LoginRecord",
-           "PlanState", "may_publish", "remote_call", "safe_env"]
+           "PlanState", "finish", "may_publish", "remote_call", "safe_env"]
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 METADATA_ACTION = "docker/metadata-action"
@@ -71,6 +71,9 @@ _IMAGE_ACTION_NAME = re.compile(r"docker|container|kaniko|ghcr|buildah|podman|oc
                                 re.IGNORECASE)
 _NOT_A_PUSHER = re.compile(r"description|scan|lint|trivy|grype|scout|sbom|cosign|sign|attest|delete|clean|prune|"
                            r"retention|setup|install|cache|test|inspect|upload|download", re.IGNORECASE)
+_SCRIPT_PUBLISHER = re.compile(
+    r"^\s*(?:sudo\s+)?(?:make|just|task|mage|bash|sh|\./|scripts/|hack/|ci/|build/)\S*[^\n]*?"
+    r"(?:docker|image|push|publish|release|container|ghcr)", re.MULTILINE | re.IGNORECASE)
 _PUSH_INPUTS = {"push", "tags", "tag", "image", "images", "image-name", "image_name", "image-tags", "image_tags",
                 "registry", "destination"}
 
@@ -133,6 +136,9 @@ class PlanState:
     logins: list[LoginRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counter: int = 0
+    # Scripts that call a build tool named for images (`make docker-push`, `./scripts/publish-images.sh`): what
+    # they push is not read. They speak for the plan only when nothing else in it publishes (see `finish`).
+    scripts: list[ImagePublication] = field(default_factory=list)
 
     def next_order(self) -> int:
         self.counter += 1
@@ -158,7 +164,7 @@ def may_publish(step: Step) -> bool:
     if step.uses is not None:
         return (step.uses.startswith("./") or (step.action or "").lower().startswith(_IMAGE_ACTION_OWNERS)
                 or _other_image_action(step))
-    return runs_image_tools(step.run or "")
+    return runs_image_tools(step.run or "") or _SCRIPT_PUBLISHER.search(step.run or "") is not None
 
 
 def _other_image_action(step: Step) -> bool:
@@ -410,6 +416,12 @@ class JobWalk:
                              metadata_tags=lambda: self.latest_metadata.tags if self.latest_metadata else None)
         first = _script_line(step)
         self.notes.extend(f"{self.where(first, path)}: {note}" for note in script.notes)
+        run = step.run or ""
+        if not script.commands and (found := _SCRIPT_PUBLISHER.search(run)) is not None:
+            start = run.rfind("\n", 0, found.start()) + 1
+            end = run.find("\n", found.end())
+            self.publishing_script(step, run[start:end if end != -1 else len(run)].strip(), condition, path,
+                                   first + run.count("\n", 0, start))
         self.workdir = self.working_directory(step.working_directory or self.run_dir, step_ctx)
         self.shell_commands(step, script, condition, path, first)
         # What the shell computed stays unknown, shown (in later `${{ }}`) as the expression that reads it.
@@ -422,6 +434,15 @@ class JobWalk:
             ctx = ctx.with_step_outputs(step.id, PartialObject(
                 {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
         return ctx
+
+    def publishing_script(self, step: Step, command: str, condition: Unknown | None, path: str, line: int) -> None:
+        tool = f"run: {command[:60]}"
+        unknown = Unknown(f"the images {tool} pushes", template=True)
+        self.state.scripts.append(ImagePublication(
+            job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
+            dockerfile=Unknown(f"the Dockerfiles {tool} builds", template=True), context=unknown, image=unknown,
+            tags=(), references=(), push=Unknown(f"whether {tool} pushes", template=True), platforms=(),
+            labels={}, condition=condition, path=path, via=tool, order=self.state.next_order(), uncomputed=True))
 
     def working_directory(self, written: str | None, ctx: ExprContext) -> Value:
         if not written:
@@ -670,6 +691,14 @@ class JobWalk:
             full = text_or_unknown(f"{registry.rstrip('/')}/{image}" if registry else image)
             self.add(step, path, built, full, (text_or_unknown(tag),), push=True, condition=condition,
                      line=step.line, via=PUSH_TO_REGISTRY_ACTION)
+
+def finish(state: PlanState) -> None:
+    """When nothing the plan reads publishes, a script that calls a build tool named for images may: undecided."""
+    if state.scripts and not any(entry.push is not False for entry in state.entries):
+        for entry in state.scripts:
+            state.notes.append(f"{entry.path}:{entry.line}: {entry.via} may push images; what it runs is not read")
+        state.entries.extend(state.scripts)
+
 
 def remote_call(state: PlanState, path: str, job_id: str, combo: dict[str, Any], line: int, uses: str,
                 condition: Unknown | None) -> None:
