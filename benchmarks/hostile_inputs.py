@@ -27,6 +27,7 @@ import httpx
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.plan import load_plan
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.secret import Secret
@@ -92,7 +93,7 @@ def index_attack(entries: int) -> Callable[[], object]:
         return httpx.Response(200, headers={"content-type": OCI_INDEX if body is index else OCI_MANIFEST}, content=body)
 
     def attack() -> object:
-        with RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(handler)) as client:
+        with RegistryClient(registry="ghcr.io", http=HttpSettings(transport=httpx.MockTransport(handler))) as client:
             return client.image_info("o/app", "v1")
 
     return attack
@@ -105,7 +106,8 @@ def paging_attack() -> object:
         link = f'<https://api.github.com/repos/o/r/actions/workflows?page={page + 1}>; rel="next"'
         return httpx.Response(200, headers={"link": link}, json={"workflows": []})
 
-    client = GitHubClient(base_url="https://api.github.com", token=Secret("t"), transport=httpx.MockTransport(handler))
+    client = GitHubClient(base_url="https://api.github.com", token=Secret("t"),
+                          http=HttpSettings(transport=httpx.MockTransport(handler)))
     return client.list_workflows("o/r")
 
 
@@ -120,8 +122,9 @@ def bomb_attack(kind: str) -> Callable[[], object]:
     def attack() -> object:
         if kind == "github":
             return GitHubClient(base_url="https://api.github.com", token=None,
-                                transport=httpx.MockTransport(handler)).get_rate_limit()
-        return RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(handler)).get_manifest("o/app", "v1")
+                                http=HttpSettings(transport=httpx.MockTransport(handler))).get_rate_limit()
+        registry = RegistryClient(registry="ghcr.io", http=HttpSettings(transport=httpx.MockTransport(handler)))
+        return registry.get_manifest("o/app", "v1")
 
     return attack
 

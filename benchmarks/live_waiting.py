@@ -29,6 +29,7 @@ import httpx
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
 from cicd_acceptance.emulator.github.runs import Timings
 from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.live.waiter import RunChange
@@ -91,9 +92,10 @@ def ours(job_seconds: float) -> Figures:
             seen["start"] = emu.clock()
 
     github = GitHubClient(base_url="https://api.github.com", token=Secret(TOKEN),
-                          transport=EmulatorTransport(emu.app), sleep=emu.clock.sleep)
+                          http=HttpSettings(transport=EmulatorTransport(emu.app), sleep=emu.clock.sleep))
     registry = RegistryClient(registry="ghcr.io", username="x-access-token", token=Secret(TOKEN),
-                              transport=EmulatorTransport(emu.app), sleep=emu.clock.sleep, clock=emu.clock)
+                              http=HttpSettings(transport=EmulatorTransport(emu.app), sleep=emu.clock.sleep,
+                                                clock=emu.clock))
     timing = LiveTiming(sleep=emu.clock.sleep, clock=emu.clock)
     session = LiveSession.open(github, registry, LiveTarget(emu.state.repository, Plan(), "ghcr.io"), timing,
                                on_change=on_change)

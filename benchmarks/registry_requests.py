@@ -22,6 +22,7 @@ import httpx
 from cicd_acceptance.emulator.clock import EmulatedClock
 from cicd_acceptance.emulator.registry.app import make_registry_app
 from cicd_acceptance.emulator.registry.state import RegistryState
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 
@@ -33,7 +34,7 @@ REVISION = "org.opencontainers.image.revision"
 
 def _client(state: RegistryState, clock: EmulatedClock) -> RegistryClient:
     app = make_registry_app(state, check_basic=lambda _u, _p: False, now=clock.now)
-    return RegistryClient(registry=HOST, scheme="http", transport=httpx.WSGITransport(app=app))
+    return RegistryClient(registry=HOST, scheme="http", http=HttpSettings(transport=httpx.WSGITransport(app=app)))
 
 
 def measure(tag_count: int) -> dict[str, object]:
@@ -48,8 +49,8 @@ def measure(tag_count: int) -> dict[str, object]:
     dispatched = clock.now()
     clock.advance(240)
     state.push_image(NAME, ["sha-0123456", "latest"], labels={REVISION: SHA}, platforms=["linux/amd64", "linux/arm64"])
-    verdict = verify_published(client, f"{HOST}/{NAME}", sha=SHA, sha_tags=["sha-0123456"], before=before,
-                               dispatched_at=dispatched, service="gateway")
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-0123456"], dispatched_at=dispatched,
+                               service="gateway")
     elapsed_ms = (time.perf_counter() - started) * 1000
     by_kind = client.stats.snapshot()
     listing = _client(state, clock)

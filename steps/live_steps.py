@@ -69,6 +69,8 @@ def _record_ci(verdict: CiVerdict, live: LiveSession, record_evidence: RecordEvi
         record_evidence("run", run)
     for log in verdict.logs:
         record_evidence("log", log)
+    for step in verdict.not_emulated:
+        record_evidence("not_emulated", step)
     record_evidence("note", {"text": verdict.reason, **verdict.as_dict()})
     _budget(live, record_evidence)
     return verdict
@@ -103,6 +105,8 @@ def _(live: LiveSession, record_evidence: RecordEvidence) -> BuildAcceptance:
         record_evidence("run", run)
     for log in build.failure_logs:
         record_evidence("log", log)
+    for step in build.not_emulated:
+        record_evidence("not_emulated", step)
     record_evidence("note", {"text": build.run.how_found(), **build.run.as_dict()})
     _budget(live, record_evidence)
     return build

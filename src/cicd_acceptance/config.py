@@ -15,7 +15,6 @@ Live mode is decided here too:
 
 from __future__ import annotations
 
-import ipaddress
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
@@ -25,7 +24,9 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.plan import DEFAULT_PLAN_FILE, Plan, load_plan
+from cicd_acceptance.registry.credentials import registry_credential_policy
 from cicd_acceptance.secret import Secret
 from cicd_acceptance.target import Target, open_target
 
@@ -36,7 +37,6 @@ __all__ = [
     "Options",
     "Settings",
     "bundled_sample_dir",
-    "is_loopback_host",
     "resolve_settings",
 ]
 
@@ -48,17 +48,6 @@ LiveMode = Literal["emulator", "github", "off"]
 def bundled_sample_dir() -> Path:
     """The sample target shipped in this repository (``examples/stream-monitor``)."""
     return Path(__file__).resolve().parents[2] / "examples" / "stream-monitor"
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for localhost and 127.0.0.0/8 / ::1 (the only hosts we talk plain http to)."""
-    name = host.strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -146,8 +135,6 @@ class Settings:
             return (f"  live: the bundled emulator stands in for GitHub and {self.plan.registry} "
                     f"[{self.sources.get('live_mode')}]")
         if self.live_mode == "github":
-            from cicd_acceptance.registry.credentials import registry_credential_policy  # registry imports config
-
             policy = registry_credential_policy(self.registry, api_url=self.api_url,
                                                 operator_chosen=self.registry_chosen_by_operator(),
                                                 chosen_by=self.sources.get("registry", "the plan"))
@@ -199,12 +186,21 @@ def _check_repository(value: str, source: str) -> str:
     return value
 
 
+def _url_parts(value: str) -> tuple[str, str | None]:
+    """``(scheme, hostname)``; urlsplit refuses some values outright (``http://[::1`` has an unclosed bracket)."""
+    try:
+        parts = urlsplit(value)
+        return parts.scheme, parts.hostname
+    except ValueError:
+        return "", None
+
+
 def _check_api_url(value: str, source: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    scheme, hostname = _url_parts(value)
+    if scheme not in {"http", "https"} or not hostname:
         raise ConfigError(f"expected an http(s) URL such as {DEFAULT_API_URL} or https://HOST/api/v3, "
                           f"found {value!r}", source=source)
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if scheme == "http" and not is_loopback_host(hostname):
         raise ConfigError("plain http is only allowed for a loopback host; use https", source=source)
     return value.rstrip("/")
 

@@ -4,6 +4,9 @@ One criterion is one Gherkin scenario (``features/static/*.feature``). Each rule
 step, whose text is the rule's description, so the feature files and this registry cannot drift apart without a
 test noticing (``tests/static/test_registry.py``). Library code: no pytest here.
 
+:data:`HARNESS_CRITERIA` are checked on the harness's own checkout, never on a target
+(``features/project/*.feature``): its manual acceptance job is manual only and holds least privilege.
+
 Decisions where the ExecPlan leaves room (each documented again in its rule's module):
 
 * no ``permissions:`` block counts as too broad (the repository default may grant write access);
@@ -27,9 +30,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.plan import Plan
+from cicd_acceptance.target import open_target
 from cicd_acceptance.workflows.checks import (
+    acceptance_checkout_credentials,
+    acceptance_evidence_upload,
+    acceptance_manual_only,
+    acceptance_no_schedule,
+    acceptance_permissions,
+    acceptance_pinned_actions,
     actionlint,
     build_cache,
     build_login,
@@ -59,11 +70,13 @@ from cicd_acceptance.workflows.checks.finding import Finding, Rule, sort_finding
 
 __all__ = [
     "CRITERIA",
+    "HARNESS_CRITERIA",
     "CheckContext",
     "Criterion",
     "RuleResults",
     "check_criterion",
     "criterion",
+    "harness_context",
     "rule",
     "run_criteria",
 ]
@@ -96,24 +109,37 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("local-test-run", "the test commands locally", (local_run.RULE,)),
 )
 
-_BY_ID = {c.id: c for c in CRITERIA}
-_RULES = {r.id: r for c in CRITERIA for r in c.rules}
+HARNESS_CRITERIA: tuple[Criterion, ...] = (
+    Criterion("acceptance-job", "the harness repository's own acceptance workflow",
+              (acceptance_manual_only.RULE, acceptance_no_schedule.RULE, acceptance_permissions.RULE,
+               acceptance_pinned_actions.RULE, acceptance_checkout_credentials.RULE, acceptance_evidence_upload.RULE)),
+)
+
+_BY_ID = {c.id: c for c in CRITERIA + HARNESS_CRITERIA}
+_RULES = {r.id: r for c in CRITERIA + HARNESS_CRITERIA for r in c.rules}
 
 
 def criterion(criterion_id: str) -> Criterion:
-    """The criterion ``criterion_id``; an unknown id is a ConfigError listing the known ones."""
+    """The criterion ``criterion_id``; an unknown id (a step naming no criterion) is a ValueError listing the known
+    ones."""
     try:
         return _BY_ID[criterion_id]
     except KeyError:
-        raise ConfigError(f"unknown criterion {criterion_id!r} (known: {', '.join(_BY_ID)})") from None
+        raise ValueError(f"unknown criterion {criterion_id!r} (known: {', '.join(_BY_ID)})") from None
 
 
 def rule(rule_id: str) -> Rule:
-    """The rule ``rule_id``; an unknown id is a ConfigError listing the known ones."""
+    """The rule ``rule_id``; an unknown id (a step naming no rule) is a ValueError listing the known ones."""
     try:
         return _RULES[rule_id]
     except KeyError:
-        raise ConfigError(f"unknown rule {rule_id!r} (known: {', '.join(_RULES)})") from None
+        raise ValueError(f"unknown rule {rule_id!r} (known: {', '.join(_RULES)})") from None
+
+
+def harness_context(root: Path) -> CheckContext:
+    """The context of the :data:`HARNESS_CRITERIA`: the harness's own checkout at ``root`` (its rules read fixed
+    paths of this repository, so the plan is the default one and unused)."""
+    return CheckContext(open_target(root), Plan())
 
 
 def check_criterion(criterion_id: str, ctx: CheckContext, *, include_tools: bool = True) -> list[Finding]:
@@ -124,7 +150,7 @@ def check_criterion(criterion_id: str, ctx: CheckContext, *, include_tools: bool
 
 def run_criteria(ctx: CheckContext, *, include_tools: bool = True,
                  only: Iterable[str] | None = None) -> dict[str, list[Finding]]:
-    """``{criterion id: findings}`` for every criterion (or those in ``only``), in registry order."""
+    """``{criterion id: findings}`` for every criterion of a target (or those in ``only``), in registry order."""
     wanted = set(only) if only is not None else None
     return {c.id: check_criterion(c.id, ctx, include_tools=include_tools)
             for c in CRITERIA if wanted is None or c.id in wanted}

@@ -22,7 +22,18 @@ plugin, the CLI) can turn any of them into one clear message without a raw trace
     │       ├── RegistryNotFound        manifest/blob/repository unknown
     │       └── RegistryRefused         a request refused with an OCI error code (NAME_INVALID, DIGEST_INVALID...)
     ├── CorrelationError            the dispatched run could not be identified unambiguously
-    └── WaitTimeout                 a bounded wait expired; names the phase it expired in
+    ├── WaitTimeout                 a bounded wait expired; names the phase it expired in
+    └── EmulatorError               the emulator refuses a request; carries GitHub's status and message
+        └── Forbidden, NotFound, Conflict, Unprocessable      403, 404, 409, 422
+
+``EmulatorError`` and its subclasses live beside the emulator (:mod:`cicd_acceptance.emulator.errors`), as other
+parts keep theirs beside them (the workflow evaluators' ``JsRegexError``, ``TemplateError`` and ``MetadataError``,
+the emulator runtime's ``BuildError``); all derive from :class:`HarnessError`.
+
+``ConfigError`` means the user's configuration is wrong: an option, an environment variable, ``acceptance.toml``,
+the ExecPlan file or an emulator flag. A target's bad file is a ``WorkflowLoadError`` or ``TargetError``, a server's
+bad answer a ``RemoteError`` naming the call, and a call that breaks a function's contract (a programming error)
+a plain ``ValueError`` or ``TypeError``.
 
 Messages never contain a token: :class:`cicd_acceptance.secret.Secret` keeps it out of ``str``/``repr`` and
 clients redact ``Authorization`` before building messages.
@@ -75,8 +86,9 @@ class TargetError(HarnessError):
 
 
 class LocalFileError(HarnessError):
-    """A file the harness writes its results to cannot be read, locked or written (an I/O problem, not a wrong
-    setting). ``source`` names the setting that chose the file (``--evidence-dir DIR``)."""
+    """A file the harness writes its results to cannot be read back, locked or written (an I/O problem, or a file
+    that does not hold what the harness wrote; not a wrong setting). ``source`` names the setting that chose the
+    file (``--evidence-dir DIR``), or the file."""
 
     def __init__(self, message: str, *, source: str) -> None:
         self.source = source

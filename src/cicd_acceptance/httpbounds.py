@@ -5,7 +5,8 @@ and httpx inflates a gzip body without a limit, so a 1 MB answer can become 1 GB
 and the registry) read bodies through :func:`bounded_chunks`: it decodes ``gzip``/``deflate`` itself with a cap on
 each step's output, counts the decoded bytes, and checks the deadline as every chunk arrives.
 :func:`bounded_response_hook` applies the same to every response an ``httpx.Client`` receives (auth-flow and
-redirect hops included) by replacing the response's stream before httpx reads it.
+redirect hops included) by replacing the response's stream before httpx reads it. :class:`HttpSettings` is what
+both clients take beside their server's address and credentials.
 """
 
 from __future__ import annotations
@@ -13,14 +14,49 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["ACCEPT_ENCODING", "STEP_BYTES", "BodyRefused", "body_chunks", "bounded_chunks",
-           "bounded_response_hook"]
+__all__ = ["ACCEPT_ENCODING", "DEFAULT_HTTP", "DEFAULT_USER_AGENT", "STEP_BYTES", "BodyRefused", "HttpSettings",
+           "body_chunks", "bounded_chunks", "bounded_response_hook"]
 
 ACCEPT_ENCODING = "gzip, deflate"
 """The encodings :func:`bounded_chunks` decodes; clients send it so that servers use nothing else."""
+DEFAULT_USER_AGENT = "cicd-acceptance/0.1 (+https://github.com/cicd-acceptance)"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Where a client's requests go, the time they are measured on, and what a hostile server may cost.
+
+    ``transport``: an httpx transport (``MockTransport`` / ``WSGITransport`` in tests); None: the network.
+    ``sleep`` / ``clock``: waits between attempts, and the time deadlines are measured on.
+    ``timeout_s``: one network operation (connect, one read); ``deadline_s``: one attempt, headers to last byte.
+    ``max_attempts`` / ``max_response_bytes``: attempts of one retryable request and the decoded body cap; None
+    takes the client's own default (a page of GitHub runs and an OCI manifest have different sizes).
+    ``user_agent``: sent with every request.
+    """
+
+    transport: httpx.BaseTransport | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    timeout_s: float = 30.0
+    deadline_s: float = 120.0
+    max_attempts: int | None = None
+    max_response_bytes: int | None = None
+    user_agent: str = DEFAULT_USER_AGENT
+
+    def attempts(self, default: int) -> int:
+        """``max_attempts``, or the client's ``default`` when unset."""
+        return default if self.max_attempts is None else self.max_attempts
+
+    def body_limit(self, default: int) -> int:
+        """``max_response_bytes``, or the client's ``default`` when unset."""
+        return default if self.max_response_bytes is None else self.max_response_bytes
+
+
+DEFAULT_HTTP = HttpSettings()
 
 
 class BodyRefused(Exception):

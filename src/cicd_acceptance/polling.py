@@ -1,12 +1,13 @@
 """Bounded waiting built from tenacity strategies, with an injectable ``sleep`` and monotonic ``clock``.
 
-``wait_until(fn, done=..., phase=..., timeout_s=...)`` calls ``fn`` until ``done(value)``; between calls it sleeps
-as a tenacity wait strategy says (``interval_s`` is ``wait_fixed``; pass ``wait=`` for anything else, and
-compose strategies with tenacity's ``+``), never past the deadline, so the last look happens at the deadline.
+``wait_until(fn, done=..., phase=..., poll=Poll(timeout_s))`` calls ``fn`` until ``done(value)``; between calls it
+sleeps as a tenacity wait strategy says (``Poll.interval_s`` is ``wait_fixed``; give ``Poll.wait`` for anything
+else, and compose strategies with tenacity's ``+``), never past the deadline, so the last look happens at the
+deadline.
 When time is up it raises :class:`WaitTimeout` naming the phase. Exceptions from ``fn`` propagate untouched:
 deciding what is retryable belongs to the client, not to the poller.
 
-Tests and simulations pass a :class:`ManualClock` as both ``clock`` and ``sleep=clock.sleep``: sleeping advances
+Tests and simulations give a :class:`ManualClock` as both ``clock`` and ``sleep=clock.sleep``: sleeping advances
 the clock, so minutes of waiting run in microseconds and every sleep is recorded.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import tenacity
@@ -21,7 +23,7 @@ from tenacity.wait import wait_base
 
 from cicd_acceptance.errors import WaitTimeout
 
-__all__ = ["Clock", "ManualClock", "Sleep", "wait_by_value", "wait_until"]
+__all__ = ["Clock", "ManualClock", "Poll", "Sleep", "wait_by_value", "wait_until"]
 
 T = TypeVar("T")
 Clock = Callable[[], float]
@@ -64,18 +66,29 @@ def _phase_name(phase: str | Callable[[T | None], str], last: T | None) -> str:
     return phase if isinstance(phase, str) else phase(last)
 
 
+@dataclass(frozen=True)
+class Poll:
+    """How one wait looks: for at most ``timeout_s`` of ``clock``, every ``interval_s`` (or as the tenacity strategy
+    ``wait`` says, when given), sleeping with ``sleep``."""
+
+    timeout_s: float
+    interval_s: float = 1.0
+    wait: wait_base | None = None
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+
+
 def wait_until(fn: Callable[[], T], *, done: Callable[[T], bool], phase: str | Callable[[T | None], str],
-               timeout_s: float, interval_s: float | None = None, wait: wait_base | None = None,
-               sleep: Sleep = time.sleep, clock: Clock = time.monotonic,
-               describe: Callable[[T], str] = repr) -> T:
+               poll: Poll, describe: Callable[[T], str] = repr) -> T:
     """Return the first value of ``fn()`` for which ``done`` holds, or raise :class:`WaitTimeout`.
 
     ``phase`` (a string, or a function of the last value) names what we were waiting for in the timeout message;
     ``describe`` renders the last value there. ``fn`` is always called at least once, even with ``timeout_s=0``.
     """
-    strategy = wait if wait is not None else tenacity.wait_fixed(interval_s if interval_s is not None else 1.0)
+    strategy = poll.wait if poll.wait is not None else tenacity.wait_fixed(poll.interval_s)
+    clock = poll.clock
     start = clock()
-    deadline = start + timeout_s
+    deadline = start + poll.timeout_s
     last: list[T] = []
 
     def attempt() -> T:
@@ -94,7 +107,7 @@ def wait_until(fn: Callable[[], T], *, done: Callable[[T], bool], phase: str | C
                           last_value=value)
 
     retrying = tenacity.Retrying(
-        sleep=sleep,
+        sleep=poll.sleep,
         retry=tenacity.retry_if_result(lambda value: not done(value)),
         wait=bounded_wait,
         stop=lambda state: clock() >= deadline,

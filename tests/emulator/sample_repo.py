@@ -115,7 +115,8 @@ def write_files(repo: Path, files: dict[str, str]) -> None:
         target.write_text(text)
 
 
-def make_sample_repo(root: Path, *, build_yml: str = BUILD_YML, remote: str | None = None) -> Path:
+def make_sample_repo(root: Path, *, build_yml: str = BUILD_YML, remote: str | None = None,
+                     ci_yml: str = CI_YML) -> Path:
     """Create the repository under ``root`` and return its path."""
     repo = root / "stream-monitor"
     repo.mkdir()
@@ -126,7 +127,7 @@ def make_sample_repo(root: Path, *, build_yml: str = BUILD_YML, remote: str | No
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "Initial commit")
     git(repo, "checkout", "-q", "-b", "ci-cd")
-    write_files(repo, {".github/workflows/ci.yml": CI_YML, ".github/workflows/build-images.yml": build_yml,
+    write_files(repo, {".github/workflows/ci.yml": ci_yml, ".github/workflows/build-images.yml": build_yml,
                        **{f"Dockerfile.{s}": f"FROM scratch\nLABEL service={s}\n" for s in
                           ("gateway", "worker", "webhook-demo")}})
     git(repo, "add", ".")

@@ -29,11 +29,18 @@ def test_spec_grammar() -> None:
     ("FETCH /x:500", "unknown HTTP method 'FETCH'"),
     ("GET x:500", "must start with '/'"),
     ("nonsense", "expected 'METHOD /path/pattern:KIND"),
+    ("GET /x:slow=1.2.3", "could not convert string to float: '1.2.3'"),
 ])
 def test_bad_specs_name_the_problem(spec: str, message: str) -> None:
     with pytest.raises(ConfigError, match="--fault: bad fault spec") as caught:
         parse_fault_spec(spec)
     assert message in str(caught.value)
+
+
+def test_a_fault_built_in_code_with_a_bad_field_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown fault kind '418'") as caught:
+        Fault("GET", "/x", "418")
+    assert not isinstance(caught.value, ConfigError)
 
 
 def test_count_and_skip_select_calls() -> None:
@@ -125,7 +132,9 @@ def test_control_api(state: EmulatorState, client: httpx.Client) -> None:
     seeded = client.post("/_emulator/runs", json={"workflow": "ci.yml", "event": "pull_request", "branch": "main",
                                                   "conclusion": "failure", "job": "test"}).json()
     assert (seeded["status"], seeded["conclusion"], seeded["event"]) == ("completed", "failure", "pull_request")
-    assert client.post("/_emulator/runs", json={"workflow": "nope.yml"}).status_code == 400
+    unknown = client.post("/_emulator/runs", json={"workflow": "nope.yml"})
+    assert unknown.status_code == 404
+    assert "no workflow 'nope.yml' in the repository" in unknown.json()["message"]
     log = client.get("/_emulator/requests").json()
     assert log == {"total": 1, "counted": 0, "not_modified": 0, "by_route": {"GET /meta": 1}}
     assert client.post("/_emulator/reset").is_success

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.errors import Conflict, NotFound, Unprocessable
 from tests.emulator.conftest import TOKEN
 from tests.emulator.sample_repo import BUILD_YML, git, make_sample_repo
 
@@ -134,13 +134,22 @@ def test_run_level_outcomes_complete_without_publishing(state: EmulatorState, cl
 
 
 def test_outcomes_are_validated(state: EmulatorState) -> None:
-    with pytest.raises(ConfigError, match="unknown outcome 'green'"):
+    with pytest.raises(Unprocessable, match="unknown outcome 'green'") as caught:
         state.plan_outcome("build-images.yml", "green")
+    assert (caught.value.status, caught.value.field) == (422, "conclusion")
     run = state.dispatch("build-images.yml")
-    with pytest.raises(ConfigError, match=r"no job 'build \(nope\)'"):
+    with pytest.raises(NotFound, match=r"no job 'build \(nope\)'"):
         state.set_outcome(run.id, "failure", job="build (nope)")
-    with pytest.raises(ConfigError, match=r"no workflow 'deploy\.yml'"):
+    with pytest.raises(NotFound, match=r"no workflow 'deploy\.yml'"):
         state.dispatch("deploy.yml")
+    with pytest.raises(Unprocessable, match="no branch 'gone' in the repository") as no_branch:
+        state.dispatch("build-images.yml", ref="gone")
+    assert (no_branch.value.message, no_branch.value.field) == ("No ref found for: gone", "ref")
+    with pytest.raises(NotFound, match="no run with id 1"):
+        state.set_outcome(1, "failure")
+    state.advance(600)
+    with pytest.raises(Conflict, match="already completed"):
+        state.set_outcome(run.id, "failure")
 
 
 def test_reattempt_keeps_the_id_and_raises_run_attempt(state: EmulatorState, client: httpx.Client) -> None:

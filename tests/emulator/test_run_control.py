@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from cicd_acceptance.emulator import EmulatorState
+from cicd_acceptance.emulator.errors import Conflict, Forbidden
 from cicd_acceptance.emulator.github.run_logs import STAMP_FORMAT, run_log_archive
 from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
-from cicd_acceptance.errors import ConfigError
 
 REPO = "/repos/example/stream-monitor"
 
@@ -38,8 +38,9 @@ def test_a_rerun_of_failed_jobs_reaches_the_completion_hook_and_carries_the_rest
     run = state.seed_run("build-images.yml", conclusion="failure", job="build (gateway)")
     assert completed == [(run.id, 1)]
     running = state.dispatch("build-images.yml", visibility_delay=0)
-    with pytest.raises(ConfigError, match="has not completed"):
+    with pytest.raises(Forbidden, match="has not completed") as running_error:
         state.github.rerun(running.id)
+    assert running_error.value.message == "This workflow is already running"
     state.advance(600)
     attempt = state.github.rerun(run.id, failed_only=True)
     assert attempt.number == 2
@@ -48,7 +49,7 @@ def test_a_rerun_of_failed_jobs_reaches_the_completion_hook_and_carries_the_rest
     state.advance(600)
     assert (run.id, 2) in completed
     assert run.conclusion(state.now()) == "success"
-    with pytest.raises(ConfigError, match="no failed jobs"):
+    with pytest.raises(Forbidden, match="no failed jobs"):
         state.github.rerun(run.id, failed_only=True)
 
 
@@ -62,7 +63,7 @@ def test_a_cancel_ends_the_attempt_now_and_the_hook_sees_it_once(state: Emulator
     assert (run.status(state.now()), run.conclusion(state.now())) == ("completed", "cancelled")
     assert {run.job_conclusion(job, state.now()) for job in run.current.jobs} == {"cancelled"}
     assert completed.count((run.id, 1)) == 1
-    with pytest.raises(ConfigError, match="already completed"):
+    with pytest.raises(Conflict, match="already completed"):
         state.github.cancel(run.id)
 
 
@@ -129,3 +130,49 @@ def test_job_ids_stay_unique_across_reruns(state: EmulatorState) -> None:
     ids = [job.id for r in (run, other) for attempt in r.attempts for job in attempt.jobs]
     assert len(ids) == len(set(ids))
     assert run.conclusion(state.now()) == "success"
+
+
+def _refusal(response: httpx.Response) -> tuple[int, str, str]:
+    body = response.json()
+    return response.status_code, body["message"], body["status"]
+
+
+def test_what_the_state_refuses_the_routes_answer_with_githubs_status_and_message(
+        client: httpx.Client, state: EmulatorState) -> None:
+    green = state.seed_run("ci.yml")
+    running = state.dispatch("build-images.yml", visibility_delay=0)
+    assert _refusal(client.post(f"{REPO}/actions/runs/{running.id}/rerun")) == (
+        403, "This workflow is already running", "403")
+    assert _refusal(client.post(f"{REPO}/actions/runs/{green.id}/rerun-failed-jobs")) == (
+        403, "This workflow run cannot be retried", "403")
+    assert _refusal(client.post(f"{REPO}/actions/runs/{green.id}/cancel")) == (
+        409, "Cannot cancel a workflow run that is completed.", "409")
+    first_job = green.current.jobs[0].id
+    assert client.post(f"{REPO}/actions/runs/{green.id}/rerun").status_code == 201
+    state.advance(600)
+    assert _refusal(client.post(f"{REPO}/actions/jobs/{first_job}/rerun")) == (
+        403, "This job is not in the run's latest attempt and cannot be re-run", "403")
+
+
+def test_a_value_the_state_refuses_is_a_validation_error_naming_the_field(client: httpx.Client,
+                                                                          state: EmulatorState) -> None:
+    sha = state.github.branch_sha("main")
+    status = client.post(f"{REPO}/statuses/{sha}", json={"state": "green", "context": "ci"})
+    assert status.status_code == 422
+    assert status.json()["errors"][0]["field"] == "state"
+    assert "unknown status state 'green'" in status.json()["message"]
+    paged = client.get(f"{REPO}/actions/runs", params={"per_page": "lots"})
+    assert paged.status_code == 422
+    assert paged.json()["errors"] == [{"resource": "Request", "field": "per_page", "code": "invalid",
+                                       "message": "per_page must be a number, got 'lots'"}]
+
+
+def test_the_control_api_answers_a_refusal_with_its_status(client: httpx.Client, state: EmulatorState) -> None:
+    unknown = client.post("/_emulator/runs/1/outcome", json={"conclusion": "failure"})
+    assert (unknown.status_code, unknown.json()["message"]) == (404, "no run with id 1")
+    done = state.seed_run("ci.yml")
+    late = client.post(f"/_emulator/runs/{done.id}/outcome", json={"conclusion": "failure"})
+    assert late.status_code == 409
+    bad = client.post("/_emulator/outcomes", json={"workflow": "ci.yml", "conclusion": "green"})
+    assert bad.status_code == 422
+    assert "unknown outcome 'green'" in bad.json()["message"]

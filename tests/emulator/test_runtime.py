@@ -11,7 +11,7 @@ import pytest
 
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState
 from cicd_acceptance.emulator.github.runs import JobRecord, RunRecord
-from tests.emulator.sample_repo import git, make_sample_repo, write_files
+from tests.emulator.sample_repo import CI_YML, git, make_sample_repo, write_files
 
 MATRIX_YML = """\
 name: Matrix
@@ -288,3 +288,70 @@ def test_path_filters_decide_whether_the_seeded_push_runs(tmp_path: Path) -> Non
     seeded = {run.workflow.file_name for run in state.github.runs if run.event == "push"}
     assert "workflows.yml" in seeded  # the push changed .github/ files
     assert "docs.yml" not in seeded  # and nothing under docs/: GitHub starts no run
+
+
+def test_a_synthesized_pull_request_is_judged_by_heads_own_changes(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    docs_only = "name: Docs\non:\n  pull_request:\n    paths: ['docs/**']\njobs:\n  d:\n" \
+                "    runs-on: ubuntu-latest\n    steps:\n      - run: echo docs\n"
+    any_yaml = docs_only.replace("Docs", "Workflows").replace("'docs/**'", "'.github/**'")
+    write_files(repo, {".github/workflows/docs.yml": docs_only, ".github/workflows/workflows.yml": any_yaml})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Docs and workflow checks")  # HEAD is no merge: its pull request is made up
+    state = EmulatorState(repo, EmulatorConfig(speed=0))
+    seeded = {run.workflow.file_name for run in state.github.runs if run.event == "pull_request"}
+    assert "workflows.yml" in seeded
+    assert "docs.yml" not in seeded
+
+
+@pytest.mark.parametrize(("pull_request", "runs"), [
+    ("  pull_request:\n    paths: ['docs/**']\n", False),  # the pull request changed no file under docs/
+    ("  pull_request:\n    paths-ignore: ['.github/**', 'Dockerfile.*']\n", False),  # every change is ignored
+    ("  pull_request:\n    paths: ['.github/workflows/**']\n", True),
+    ("  pull_request:\n    paths-ignore: ['docs/**']\n", True),
+])
+def test_path_filters_decide_whether_the_seeded_pull_request_runs(tmp_path: Path, pull_request: str,
+                                                                  runs: bool) -> None:
+    # The pull request merged into HEAD added the workflows and the Dockerfiles (its diff to the merge base).
+    assert "  pull_request:\n" in CI_YML
+    repo = make_sample_repo(tmp_path, ci_yml=CI_YML.replace("  pull_request:\n", pull_request))
+    state = EmulatorState(repo, EmulatorConfig(speed=0))
+    seeded = {(run.workflow.file_name, run.event) for run in state.github.runs}
+    assert (("ci.yml", "pull_request") in seeded) is runs
+    assert ("ci.yml", "push") in seeded  # the push of HEAD has no path filter
+
+
+GIT_YML = """\
+name: Git
+on: workflow_dispatch
+jobs:
+  git:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: |
+          echo "head=$(git rev-parse HEAD) sha=$GITHUB_SHA"
+          echo "branch=$(git rev-parse --abbrev-ref HEAD) shallow=$(git rev-parse --is-shallow-repository)"
+          echo "describe=$(git describe --always) subject=$(git log -1 --format=%s)"
+          echo "origin=$(git remote get-url origin)"
+          git describe --tags || echo "no tags"
+          git status --porcelain > "$RUNNER_TEMP/status" && test ! -s "$RUNNER_TEMP/status" && echo "clean tree"
+"""
+
+
+def test_the_checkout_is_a_git_repository_of_the_runs_commit(tmp_path: Path) -> None:
+    repo = make_sample_repo(tmp_path)
+    write_files(repo, {".github/workflows/git.yml": GIT_YML, ".gitignore": "*.log\n", "kept.log": "tracked\n"})
+    git(repo, "add", "--force", ".")
+    git(repo, "commit", "-q", "-m", "Inspect the checkout")
+    state, run = executed(repo, "git.yml")
+    [record] = run.current.jobs
+    log = record.log_text
+    assert run.conclusion(state.now()) == "success", log
+    head = state.snapshot.head
+    assert f"head={head} sha={head}" in log
+    assert "branch=main shallow=true" in log
+    assert f"describe={head[:7]} subject=Inspect the checkout" in log
+    assert f"origin=https://github.com/{state.identity.full_name}" in log
+    assert "no tags" in log
+    assert "clean tree" in log  # a tracked file that .gitignore matches is in the commit too

@@ -69,6 +69,8 @@ def test_sigint_and_faults_from_the_command_line(sample_repo: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--repo-dir", "/nonexistent/checkout"], "/nonexistent/checkout: repository directory not found"),
     (["--repo-dir", ".", "--fault", "GET /x:teapot"], "unknown fault kind 'teapot'"),
+    (["--repo-dir", ".", "--fault", "GET /x:slow=1.2.3"], "--fault: bad fault spec 'GET /x:slow=1.2.3'"),
+    (["--repo-dir", ".", "--job-seconds", "-1"], "--job-seconds: must be >= 0 seconds, got -1.0"),
     (["--repo-dir", ".", "--tls-cert", "cert.pem"], "--tls-cert and --tls-key go together"),
     (["--repo-dir", ".", "--speed", "fast"], "argument --speed: invalid float value: 'fast'"),
     (["--repo-dir", ".", "--repository", "no-slash"], "expected OWNER/NAME"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,10 @@ def test_clock_scales_real_time_and_steps() -> None:
     assert clock.now() - DEFAULT_EPOCH == timedelta(minutes=2)
     clock.advance(30)
     assert clock.now() - DEFAULT_EPOCH == timedelta(minutes=2, seconds=30)
-    with pytest.raises(ConfigError, match="negative"):
+    with pytest.raises(ValueError, match="negative"):
         clock.advance(-1)
+    with pytest.raises(ValueError, match="needs a time zone"):
+        EmulatedClock(start=datetime(2026, 3, 2, 9, 0))
     with pytest.raises(ConfigError, match="speed must be >= 0"):
         EmulatedClock(speed=-1)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.errors import ConfigError, LocalFileError, WorkflowLoadError
+from cicd_acceptance.evidence import execplan
 from cicd_acceptance.evidence.execplan import ProgressEntry, check_execplan, progress_entry, record_progress
 from tests.evidence.evidence_samples import BUILD_URL, CI_URL, SHA, evidence
 
@@ -173,3 +174,14 @@ def test_a_symlinked_plan_stays_a_symlink(plan: Path) -> None:
     assert record_progress(link, _entry())
     assert link.is_symlink()
     assert f"- [x] (2026-11-27 14:05Z) {MET}" in plan.read_text()
+
+
+def test_an_io_error_reading_the_plan_is_a_local_file_error(plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root reads a chmod 000 file, so the permission error is raised where the plan is read.
+    def denied(path: Path, *, display_path: str, max_bytes: int) -> bytes:
+        raise WorkflowLoadError("cannot read file: Permission denied", path=display_path)
+
+    monkeypatch.setattr(execplan, "read_regular_file", denied)
+    with pytest.raises(LocalFileError, match=f"--execplan {plan}: cannot read the ExecPlan: cannot read file: "
+                                             "Permission denied"):
+        check_execplan(plan)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.errors import LocalFileError
 from cicd_acceptance.evidence.jsonable import Redactor, to_jsonable
 from cicd_acceptance.evidence.model import SCHEMA_VERSION, EvidenceEntry, evidence_from_json, evidence_to_json
 from cicd_acceptance.evidence.verdict import EXIT_MET, EXIT_NOT_MET, EXIT_PARTIAL, decide, is_rehearsal
@@ -52,14 +52,14 @@ def test_documented_top_level_fields() -> None:
 def test_other_shapes_are_refused_with_the_file_and_path(mutate: object, message: str) -> None:
     doc = json.loads(evidence_to_json(evidence()))
     mutate(doc)  # type: ignore[operator]
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(LocalFileError) as info:
         evidence_from_json(json.dumps(doc), source="bundle/evidence.json")
     assert str(info.value).startswith("bundle/evidence.json: ")
     assert message in str(info.value)
 
 
 def test_not_json_names_the_line() -> None:
-    with pytest.raises(ConfigError, match=r"evidence.json: line 2: not JSON"):
+    with pytest.raises(LocalFileError, match=r"evidence.json: line 2: not JSON"):
         evidence_from_json("{\n oops")
 
 

@@ -19,6 +19,7 @@ from cicd_acceptance.evidence.actions import (
     workflow_command,
 )
 from cicd_acceptance.evidence.bundle import write_bundle
+from cicd_acceptance.evidence.jsonable import JSON
 from cicd_acceptance.evidence.markdown import cell, render_markdown
 from cicd_acceptance.evidence.model import Evidence, EvidenceEntry, evidence_from_json
 from tests.evidence.evidence_samples import BUILD_URL, SHA, evidence, scenarios
@@ -164,3 +165,22 @@ def test_the_summary_names_a_rehearsal_and_the_correlation_actor() -> None:
     assert md.startswith("# REHEARSAL MET\n")
     assert "a rehearsal, nothing is proven about GitHub and GHCR (exit status 0)" in md
     assert "| Correlation actor | none: GET /user refused (403): not a user's token |" in md
+
+
+def test_a_rehearsal_lists_the_steps_the_emulator_did_not_run_once_each() -> None:
+    lint: dict[str, JSON] = {"run_id": 101, "job": "test", "error": None,
+            "message": "golangci/golangci-lint-action@v6 is not emulated: the step 'Lint' was not run (the emulator "
+                       "treats it as passed)"}
+    unread: dict[str, JSON] = {"run_id": 202, "job": "build (worker)", "message": None,
+              "error": "cannot read the annotations: GET .../check-runs/9/annotations answered 502"}
+    ev = dataclasses.replace(_with(EvidenceEntry("not_emulated", lint), EvidenceEntry("not_emulated", lint),
+                                   EvidenceEntry("not_emulated", unread)),
+                             rehearsal=True, status="met", verdict_line="REHEARSAL MET", exit_code=0,
+                             counts={"passed": 2})
+    md = render_markdown(ev)
+    assert ("a rehearsal, nothing is proven about GitHub and GHCR; 2 steps could not be run by the emulator and "
+            "count as passed (listed below) (exit status 0)") in md
+    assert "## Steps the emulator did not run" in md
+    assert md.count("golangci/golangci-lint-action@v6 is not emulated: the step 'Lint' was not run") == 1
+    assert "| 202 | build (worker) | cannot read the annotations: GET .../check-runs/9/annotations answered 502 |" in md
+    assert "could not be run by the emulator" not in render_markdown(evidence())

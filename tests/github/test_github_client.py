@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import (
-    ConfigError,
     GitHubAPIError,
     GitHubAuthError,
     GitHubNotFound,
@@ -17,7 +16,8 @@ from cicd_acceptance.errors import (
     GitHubValidationError,
     RateLimited,
 )
-from cicd_acceptance.github import GitHubClient, created_since
+from cicd_acceptance.github import GitHubClient, RunFilter, created_since
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.secret import Secret
 
 API = "https://api.github.com"
@@ -53,11 +53,13 @@ class Recorder:
 
 
 def make_client(handler: Handler, *, token: str | None = TOKEN, sleeps: list[float] | None = None,
-                base_url: str = API, **kwargs: object) -> tuple[GitHubClient, Recorder]:
+                base_url: str = API, max_attempts: int | None = None,
+                max_rate_limit_wait_s: float = 900.0) -> tuple[GitHubClient, Recorder]:
     recorder = Recorder(handler)
     record = sleeps if sleeps is not None else []
-    client = GitHubClient(base_url=base_url, token=Secret(token) if token else None,
-                          transport=httpx.MockTransport(recorder), sleep=record.append, **kwargs)  # type: ignore[arg-type]
+    http = HttpSettings(transport=httpx.MockTransport(recorder), sleep=record.append, max_attempts=max_attempts)
+    client = GitHubClient(base_url=base_url, token=Secret(token) if token else None, http=http,
+                          max_rate_limit_wait_s=max_rate_limit_wait_s)
     return client, recorder
 
 
@@ -111,7 +113,7 @@ def test_link_pagination_keeps_the_cursor_query() -> None:
                               headers=link if page < 3 else {})
 
     client, seen = make_client(handler)
-    assert [run.id for run in client.list_workflow_runs(REPO, per_page=2, event="push")] == [1, 2, 3, 4, 5]
+    assert [run.id for run in client.list_workflow_runs(REPO, RunFilter(event="push"), per_page=2)] == [1, 2, 3, 4, 5]
     assert [r.url.params.get("page") for r in seen.requests] == [None, "2", "3"]
     assert seen.requests[0].url.params["event"] == "push"
 
@@ -121,8 +123,8 @@ def test_list_runs_sends_filters_and_encodes_created() -> None:
     from datetime import UTC, datetime
 
     since = created_since(datetime(2026, 11, 27, 8, 0, 0, tzinfo=UTC))
-    list(client.list_workflow_runs(REPO, workflow="build-images.yml", event="workflow_dispatch", branch="main",
-                                   head_sha="a" * 40, actor="octocat", created=since))
+    list(client.list_workflow_runs(REPO, RunFilter(workflow="build-images.yml", event="workflow_dispatch",
+                                                   branch="main", head_sha="a" * 40, actor="octocat", created=since)))
     url = seen.requests[0].url
     assert url.path == f"/repos/{REPO}/actions/workflows/build-images.yml/runs"
     assert url.params["created"] == ">=2026-11-27T08:00:00Z"
@@ -360,14 +362,14 @@ def test_typed_methods_build_models() -> None:
 
 def test_bad_repository_name_is_refused_before_sending() -> None:
     client, seen = make_client(lambda r: httpx.Response(200, json={}))
-    with pytest.raises(ConfigError, match="repository must be 'owner/name'"):
+    with pytest.raises(ValueError, match="repository must be 'owner/name'"):
         client.get_repo("just-a-name")
     assert seen.requests == []
 
 
 @pytest.mark.parametrize("url", ["", "api.github.com", "ftp://api.github.com", "https://", "http://[::1"])
-def test_bad_base_url_is_a_config_error(url: str) -> None:
-    with pytest.raises(ConfigError, match=r"GitHub API URL: expected https://api\.github\.com"):
+def test_bad_base_url_is_a_value_error(url: str) -> None:
+    with pytest.raises(ValueError, match=r"GitHub API URL: expected https://api\.github\.com"):
         GitHubClient(base_url=url, token=None)
 
 

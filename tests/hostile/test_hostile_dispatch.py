@@ -9,6 +9,7 @@ import pytest
 
 from cicd_acceptance.errors import CorrelationError
 from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.dispatch import dispatch_and_find
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.polling import ManualClock
@@ -43,7 +44,7 @@ def test_a_foreign_run_id_is_not_reported_as_a_moved_branch(foreign: str, why: s
         return answer
 
     client = GitHubClient(base_url="https://api.github.com", token=Secret("t0ken"),
-                          transport=httpx.MockTransport(handler), sleep=clock.sleep)
+                          http=HttpSettings(transport=httpx.MockTransport(handler), sleep=clock.sleep))
     with pytest.raises(CorrelationError) as info:
         dispatch_and_find(client, REPO, workflow="build-images.yml", ref="main", head_sha=SHA,
                           timing=LiveTiming(sleep=clock.sleep, clock=clock))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.errors import ConfigError, LocalFileError
 from cicd_acceptance.evidence.execplan import ProgressEntry, check_execplan, record_progress
 from tests.hostile.bounded import within
 
@@ -71,9 +71,9 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 
 def test_a_read_only_plan_is_refused_not_replaced(plan: Path) -> None:
     plan.chmod(0o444)
-    with pytest.raises(ConfigError, match="read-only"):
+    with pytest.raises(LocalFileError, match="read-only"):
         check_execplan(plan)
-    with pytest.raises(ConfigError, match="read-only"):
+    with pytest.raises(LocalFileError, match=f"--execplan {plan}: the ExecPlan is read-only"):
         record_progress(plan, _entry(1))
     assert plan.read_text(encoding="utf-8") == PLAN
     assert plan.stat().st_mode & 0o777 == 0o444
@@ -82,7 +82,7 @@ def test_a_read_only_plan_is_refused_not_replaced(plan: Path) -> None:
 def test_a_hard_linked_plan_is_refused_not_split(plan: Path, tmp_path: Path) -> None:
     other = tmp_path / "copy.md"
     os.link(plan, other)
-    with pytest.raises(ConfigError, match="2 hard links"):
+    with pytest.raises(LocalFileError, match="2 hard links"):
         record_progress(plan, _entry(1))
     assert plan.stat().st_ino == other.stat().st_ino
     assert plan.read_text(encoding="utf-8") == PLAN

@@ -13,6 +13,7 @@ import pytest
 from cicd_acceptance.errors import GitHubAPIError, RateLimited
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.github.session import ApiSession
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.secret import Secret
 from tests.hostile.bombs import gzip_bomb
@@ -22,7 +23,7 @@ REPO = "octo/stream-monitor"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def _client(handler: Handler, sleeps: list[float] | None = None, **kwargs: float) -> tuple[GitHubClient, list[str]]:
+def _client(handler: Handler, sleeps: list[float] | None = None) -> tuple[GitHubClient, list[str]]:
     seen: list[str] = []
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -32,14 +33,15 @@ def _client(handler: Handler, sleeps: list[float] | None = None, **kwargs: float
         return handler(request)
 
     record_sleep = sleeps.append if sleeps is not None else (lambda s: None)
-    client = GitHubClient(base_url=API, token=Secret("ghp_x"), transport=httpx.MockTransport(record),
-                          sleep=record_sleep, **kwargs)  # type: ignore[arg-type]
+    client = GitHubClient(base_url=API, token=Secret("ghp_x"),
+                          http=HttpSettings(transport=httpx.MockTransport(record), sleep=record_sleep))
     return client, seen
 
 
-def _session(handler: Handler, clock: ManualClock, **kwargs: float) -> ApiSession:
-    return ApiSession(base_url=API, token=None, transport=httpx.MockTransport(handler), sleep=clock.sleep,
-                      api_version="2022-11-28", user_agent="t", clock=clock, **kwargs)  # type: ignore[arg-type]
+def _session(handler: Handler, clock: ManualClock, **bounds: float) -> ApiSession:
+    http = HttpSettings(transport=httpx.MockTransport(handler), sleep=clock.sleep, clock=clock, user_agent="t",
+                        **bounds)  # type: ignore[arg-type]
+    return ApiSession(base_url=API, token=None, http=http)
 
 
 def _page(link: str | None) -> httpx.Response:
@@ -206,8 +208,8 @@ def test_a_real_loopback_server_dripping_bytes_times_out() -> None:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    session = ApiSession(base_url=f"http://127.0.0.1:{port}", token=None, transport=None, sleep=lambda s: None,
-                         api_version="2022-11-28", user_agent="t", deadline_s=0.5, max_attempts=1, timeout_s=5.0)
+    session = ApiSession(base_url=f"http://127.0.0.1:{port}", token=None,
+                         http=HttpSettings(sleep=lambda s: None, deadline_s=0.5, max_attempts=1, timeout_s=5.0))
     started = time.monotonic()
     try:
         with pytest.raises(GitHubAPIError, match="deadline"):

@@ -9,10 +9,11 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import RegistryError
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.registry import RegistryClient
 from tests.hostile.bombs import gzip_bomb
-from tests.registry.fake_registry import OCI_INDEX, OCI_MANIFEST, FakeRegistry, canonical
+from tests.registry.fake_registry import OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, FakeRegistry, canonical
 
 NAME = "octo/app-gateway"
 
@@ -20,7 +21,7 @@ NAME = "octo/app-gateway"
 def _client(handler: httpx.MockTransport | FakeRegistry, clock: ManualClock | None = None) -> RegistryClient:
     transport = handler if isinstance(handler, httpx.MockTransport) else httpx.MockTransport(handler)
     chosen = clock or ManualClock()
-    return RegistryClient(registry="ghcr.io", transport=transport, sleep=chosen.sleep, clock=chosen)
+    return RegistryClient(registry="ghcr.io", http=HttpSettings(transport=transport, sleep=chosen.sleep, clock=chosen))
 
 
 def _index(registry: FakeRegistry, entries: list[dict[str, object]], tag: str = "v1") -> str:
@@ -140,3 +141,27 @@ def test_a_normal_gzip_answer_still_works() -> None:
     with _client(httpx.MockTransport(gzipped)) as client:
         info = client.image_info(NAME, "v1")
     assert dict(info.platforms[0].labels) == {"k": "v"}
+
+
+# --- digests a registry sends are fetched as paths next: a bad one is the registry's error, naming the call -------
+
+def test_a_descriptor_with_a_digest_that_is_a_path_is_the_registrys_error() -> None:
+    registry = FakeRegistry(require_auth=False, redirect_blobs=False)
+    body = canonical({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "layers": [],
+                      "config": {"mediaType": OCI_CONFIG, "digest": "../../etc/passwd", "size": 1}})
+    registry.add_manifest(NAME, body, OCI_MANIFEST, tag="v1")
+    with _client(registry) as client, pytest.raises(RegistryError) as caught:
+        client.image_info(NAME, "v1")
+    assert "descriptor has an invalid digest '../../etc/passwd'" in str(caught.value)
+    assert str(caught.value).startswith(f"GET https://ghcr.io/v2/{NAME}/manifests/v1")
+    assert not registry.requests_to("passwd")
+
+
+def test_a_docker_content_digest_that_is_not_a_digest_is_the_registrys_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"docker-content-digest": "latest", "content-type": OCI_MANIFEST})
+
+    with _client(httpx.MockTransport(handler)) as client, pytest.raises(RegistryError) as caught:
+        client.head_manifest(NAME, "v1")
+    assert str(caught.value) == (f"HEAD https://ghcr.io/v2/{NAME}/manifests/v1 -> 200: Docker-Content-Digest "
+                                 "'latest' is not a content digest")

@@ -15,6 +15,7 @@ import httpx
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
 from cicd_acceptance.emulator.github.runs import Timings
 from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.plan import Plan
@@ -34,13 +35,15 @@ ONE_MINUTE = Timings(visibility_delay=3, queued=5, job=60)
 
 
 class Counting(httpx.BaseTransport):
-    """Counts dispatch POSTs as the client sends them."""
+    """Counts dispatch POSTs as the client sends them, and keeps every request's path."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
         self.dispatch_posts = 0
+        self.paths: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
         if request.method == "POST" and request.url.path.endswith("/dispatches"):
             self.dispatch_posts += 1
         return self.inner.handle_request(request)
@@ -61,12 +64,12 @@ class Emulated:
         self.owner = self.state.identity.owner
         self.app = make_app(self.state)
         self.transport = Counting(EmulatorTransport(self.app))
-        self.github = GitHubClient(base_url=base_url, token=Secret(token), transport=self.transport,
-                                   sleep=self.clock.sleep)
+        self.github = GitHubClient(base_url=base_url, token=Secret(token),
+                                   http=HttpSettings(transport=self.transport, sleep=self.clock.sleep))
         secret = Secret(registry_token) if registry_token else None
-        self.registry = RegistryClient(registry="ghcr.io", username="x-access-token" if secret else None,
-                                       token=secret, transport=EmulatorTransport(self.app), sleep=self.clock.sleep,
-                                       clock=self.clock)
+        self.registry = RegistryClient(registry="ghcr.io", username="x-access-token" if secret else None, token=secret,
+                                       http=HttpSettings(transport=EmulatorTransport(self.app), sleep=self.clock.sleep,
+                                                         clock=self.clock))
         self.plan = plan or Plan()
         self.actor = actor
         self.timing = LiveTiming(sleep=self.clock.sleep, clock=self.clock)

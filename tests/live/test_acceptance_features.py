@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from cicd_acceptance.evidence.verdict import EXIT_PARTIAL
-from tests.emulator.sample_repo import BUILD_YML, make_sample_repo
+from tests.emulator.sample_repo import BUILD_YML, CI_YML, make_sample_repo
 from tests.live.acceptance_emulated import ROOT
 
 LIVE_SCENARIOS = 7
@@ -95,6 +95,23 @@ def test_a_defective_target_fails_exactly_the_owning_scenarios(tmp_path: Path) -
                      result.stdout), output
     assert "5 passed" in result.stdout
     assert "Traceback" not in output
+
+
+def test_a_rehearsal_lists_the_steps_the_emulator_could_not_run(tmp_path: Path) -> None:
+    lint = "      - name: Lint\n        uses: golangci/golangci-lint-action@v6\n"
+    repo = make_sample_repo(tmp_path, ci_yml=CI_YML.replace("      - name: Run the tests\n",
+                                                            lint + "      - name: Run the tests\n"))
+    result = run_live("--emulator", "--repo-dir", str(repo), "--github-repo", "example/stream-monitor",
+                      "--evidence-dir", str(tmp_path / "evidence"))
+    output = result.stdout + result.stderr
+    assert result.returncode == EXIT_PARTIAL, output  # the step counts as passed, as the emulator says
+    unrun = entries(evidence(tmp_path / "evidence"), "not_emulated")
+    assert {(str(entry["job"]), entry["error"]) for entry in unrun} == {("test", None)}
+    assert len({entry["run_id"] for entry in unrun}) == 2, unrun  # the push run and the pull request's run
+    md = (tmp_path / "evidence" / "evidence.md").read_text()
+    assert "2 steps could not be run by the emulator and count as passed (listed below)" in md
+    assert "## Steps the emulator did not run" in md
+    assert "golangci/golangci-lint-action@v6 is not emulated: the step 'Lint' was not run" in md
 
 
 def test_live_off_skips_every_live_scenario_with_the_reason(tmp_path: Path) -> None:

@@ -16,18 +16,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.runs import Attempt, RunOrigin, RunRecord
 from cicd_acceptance.emulator.github.state import PlannedOutcome
-from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.acceptance import LiveSession
 from cicd_acceptance.live.build import missing_service_jobs
 from cicd_acceptance.live.emulated import registry_scheme
 from cicd_acceptance.live.images import FACT_NAMES
+from cicd_acceptance.live.server import ServerKind
 from cicd_acceptance.live.timing import CompressedTime
 from cicd_acceptance.live.verdicts import BuildAcceptance, dispatch_evidence, image_evidence
 from cicd_acceptance.polling import ManualClock
-from tests.emulator.sample_repo import BUILD_YML, make_sample_repo
+from tests.emulator.sample_repo import BUILD_YML, CI_YML, make_sample_repo
 from tests.live.acceptance_emulated import FOREIGN_ACTOR, READ_ONLY, REVISION, SERVICES, TEN_MINUTES, Emulated
 
 FACTS = FACT_NAMES
@@ -109,6 +109,31 @@ def test_the_evidence_is_json_and_names_how_the_run_was_found(emulated: Emulated
     assert [fact["name"] for fact in doc["image"]["facts"]] == list(FACTS)
     assert {p["revision"] for p in doc["image"]["platforms"]} == {session.head_sha}
     assert doc["budget"]["counted"] <= 40
+
+
+def test_a_rehearsal_names_the_steps_the_emulator_did_not_run_from_the_annotations(tmp_path: Path,
+                                                                                   made: list[Emulated]) -> None:
+    lint = "      - name: Lint\n        uses: golangci/golangci-lint-action@v6\n"
+    repo = make_sample_repo(tmp_path, ci_yml=CI_YML.replace("      - name: Run the tests\n", lint +
+                                                            "      - name: Run the tests\n"))
+    emu = Emulated(repo_dir=repo)
+    made.append(emu)
+    session = emu.session()
+    session.server = ServerKind("emulator", "the harness started the bundled emulator")
+    head = session.ci_green_for_head()
+    assert head.passed, head.reason
+    [step] = head.not_emulated
+    assert (step["job"], step["error"]) == ("test", None)
+    assert "golangci/golangci-lint-action@v6 is not emulated: the step 'Lint' was not run" in str(step["message"])
+    build = session.build_acceptance()
+    assert build.run.passed, build.run.reason
+    assert build.not_emulated == ()  # every action of the build is emulated
+    # Against GitHub every step runs: no annotation is read for it.
+    session.server = ServerKind("github", "no emulator marker")
+    before = len(emu.transport.paths)
+    again = session.ci_green_for_head()
+    assert again.not_emulated == ()
+    assert not any(path.endswith("/annotations") for path in emu.transport.paths[before:])
 
 
 # -- the run is red ---------------------------------------------------------------------------------------------
@@ -364,7 +389,7 @@ def test_a_red_ci_run_still_in_progress_is_waited_for_and_names_the_job_and_step
     github = emulated.state.github
     ci = github.require_workflow("ci.yml")
     step = ci.jobs()[0].steps[-2]  # the last real step (before "Complete job")
-    github.add_run(ci, event="push", branch="main", head_sha=session.head_sha, actor=emulated.owner,
+    github.add_run(ci, RunOrigin("push", "main", session.head_sha, emulated.owner),
                    outcome=PlannedOutcome("failure", job="test", step=step))
     verdict = session.ci_green_for_head()
     assert not verdict.passed
@@ -400,5 +425,5 @@ def test_compressed_time_runs_speed_times_faster() -> None:
     fast.sleep(120)
     assert real.sleeps == [2.0]
     assert fast.clock() == 12.0 * 60
-    with pytest.raises(ConfigError, match="emulator speed must be > 0"):
+    with pytest.raises(ValueError, match="emulator speed must be > 0"):
         CompressedTime(0)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.github import GitHubClient, Job
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.ci_status import CiStatus, ci_status, judge_run, merged_pull_request
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.live.waiter import settle_by_waiting
@@ -19,8 +20,8 @@ from tests.github.fake_github import API, OTHER_SHA, REPO, SHA, FakeGitHub, Fake
 def setup() -> tuple[FakeGitHub, GitHubClient, ManualClock]:
     clock = ManualClock(start=1000.0)
     fake = FakeGitHub(clock=clock)
-    client = GitHubClient(base_url=API, token=Secret("t0ken"), transport=httpx.MockTransport(fake),
-                          sleep=clock.sleep)
+    client = GitHubClient(base_url=API, token=Secret("t0ken"),
+                          http=HttpSettings(transport=httpx.MockTransport(fake), sleep=clock.sleep))
     return fake, client, clock
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from cicd_acceptance.errors import CorrelationError, GitHubPermissionError, GitHubValidationError
 from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find, supports_run_details
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.polling import ManualClock
@@ -19,8 +20,8 @@ GHES = "https://ghes.example/api/v3"
 def setup(base_url: str = API, **fake_options: object) -> tuple[FakeGitHub, GitHubClient, ManualClock]:
     clock = ManualClock(start=100.0)
     fake = FakeGitHub(clock=clock, **fake_options)  # type: ignore[arg-type]
-    client = GitHubClient(base_url=base_url, token=Secret("t0ken"), transport=httpx.MockTransport(fake),
-                          sleep=clock.sleep)
+    client = GitHubClient(base_url=base_url, token=Secret("t0ken"),
+                          http=HttpSettings(transport=httpx.MockTransport(fake), sleep=clock.sleep))
     return fake, client, clock
 
 
@@ -165,7 +166,8 @@ def test_network_error_on_the_post_is_ambiguous_too() -> None:
             raise httpx.ReadTimeout("read timed out", request=request)  # ... but the answer was lost
         return fake(request)
 
-    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(flaky), sleep=clock.sleep)
+    client = GitHubClient(base_url=API, token=None,
+                          http=HttpSettings(transport=httpx.MockTransport(flaky), sleep=clock.sleep))
     outcome = find(client, clock)
     assert outcome.run.id == fake.runs[-1].id
     assert fake.dispatches == 1
@@ -212,7 +214,8 @@ def test_listing_outage_after_the_dispatch_is_ridden_out() -> None:
             return httpx.Response(503, json={"message": "Service Unavailable"})
         return fake(request)
 
-    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(flaky_listing), sleep=clock.sleep)
+    client = GitHubClient(base_url=API, token=None,
+                          http=HttpSettings(transport=httpx.MockTransport(flaky_listing), sleep=clock.sleep))
     outcome = find(client, clock)
     assert outcome.run.id == fake.runs[-1].id
     assert fake.dispatches == 1
@@ -227,7 +230,8 @@ def test_listing_outage_to_the_end_is_named_in_the_error() -> None:
             return httpx.Response(503, json={"message": "Service Unavailable"})
         return fake(request)
 
-    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(broken_listing), sleep=clock.sleep)
+    client = GitHubClient(base_url=API, token=None,
+                          http=HttpSettings(transport=httpx.MockTransport(broken_listing), sleep=clock.sleep))
     with pytest.raises(CorrelationError, match=r"the last listing failed: GET .* -> 503"):
         find(client, clock, appear_timeout_s=60)
     assert fake.dispatches == 1
@@ -242,7 +246,8 @@ def test_reading_the_returned_run_rides_out_a_transient_outage() -> None:
             return httpx.Response(502, json={"message": "Bad gateway"})
         return fake(request)
 
-    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(flaky_run), sleep=clock.sleep)
+    client = GitHubClient(base_url=API, token=None,
+                          http=HttpSettings(transport=httpx.MockTransport(flaky_run), sleep=clock.sleep))
     outcome = find(client, clock)
     assert outcome.correlation.method == "return_run_details"
     assert outcome.run.id == fake.runs[-1].id

@@ -22,7 +22,8 @@ from cicd_acceptance.errors import (
     GitHubValidationError,
     RateLimited,
 )
-from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.github import GitHubClient, RunFilter
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.ci_status import ci_status
 from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find
 from cicd_acceptance.live.timing import LiveTiming
@@ -48,8 +49,8 @@ class Emulated:
                                    monotonic=self.clock, sleep=self.clock.sleep)
         self.repo = self.state.repository
         self.transport = Counting(EmulatorTransport(make_app(self.state)))
-        self.client = GitHubClient(base_url=base_url, token=Secret(token), transport=self.transport,
-                                   sleep=self.clock.sleep)
+        self.client = GitHubClient(base_url=base_url, token=Secret(token),
+                                   http=HttpSettings(transport=self.transport, sleep=self.clock.sleep))
         self.head = self.client.get_branch(self.repo, "main").commit_sha
 
     def timing(self, appear_timeout_s: float = 300.0) -> LiveTiming:
@@ -199,9 +200,9 @@ def test_primary_limit_is_reported_beyond_the_cap_and_waited_out_within_it(emu: 
     assert err.value.retry_after > 900
     patient = Emulated()
     patient.state.add_fault("GET /repos/*/actions/workflows:primaryx1")
-    client = GitHubClient(base_url="https://api.github.com", token=Secret(TOKEN),
-                          transport=EmulatorTransport(make_app(patient.state)), sleep=patient.clock.sleep,
-                          max_rate_limit_wait_s=2 * 3600)
+    client = GitHubClient(base_url="https://api.github.com", token=Secret(TOKEN), max_rate_limit_wait_s=2 * 3600,
+                          http=HttpSettings(transport=EmulatorTransport(make_app(patient.state)),
+                                            sleep=patient.clock.sleep))
     assert len(client.list_workflows(patient.repo)) == 2
     assert client.stats.waited_s == err.value.retry_after  # slept until the reset the headers announced
 
@@ -235,9 +236,9 @@ def test_cli_server_over_a_real_socket() -> None:
                 repo = info["repository"]
                 assert {w.file_name for w in client.list_workflows(repo)} == {"ci.yml", "build-images.yml"}
                 head = client.get_branch(repo, "main").commit_sha
-                runs = list(client.list_workflow_runs(repo, workflow="ci.yml", head_sha=head, event="push"))
+                runs = list(client.list_workflow_runs(repo, RunFilter(workflow="ci.yml", head_sha=head, event="push")))
                 assert runs, "the emulator seeds a push run of CI for the head commit"
-                again = list(client.list_workflow_runs(repo, workflow="ci.yml", head_sha=head, event="push"))
+                again = list(client.list_workflow_runs(repo, RunFilter(workflow="ci.yml", head_sha=head, event="push")))
                 assert again == runs
                 assert client.stats.not_modified >= 1  # the second listing was a free 304
         finally:
@@ -251,7 +252,7 @@ def test_every_typed_read_decodes_the_emulators_answers(emu: Emulated) -> None:
     assert commit.sha == emu.head
     pull = client.pulls_for_commit(repo, emu.head)[0]
     assert client.get_pull(repo, pull.number).head_sha == pull.head_sha
-    run = next(client.list_workflow_runs(repo, workflow="ci.yml", head_sha=emu.head, event="push"))
+    run = next(client.list_workflow_runs(repo, RunFilter(workflow="ci.yml", head_sha=emu.head, event="push")))
     assert client.get_run_attempt(repo, run.id, run.run_attempt).id == run.id
     assert client.get_workflow(repo, "ci.yml").file_name == "ci.yml"
     assert client.get_workflow(repo, run.workflow_id or 0).path == ".github/workflows/ci.yml"

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import ImageSnapshot, ImageVerdict, snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 from tests.registry.fake_registry import FakeRegistry
@@ -33,12 +34,13 @@ def setup(old_tags: int = 3) -> tuple[FakeRegistry, RegistryClient]:
     fake = FakeRegistry()
     fake.push_image(NAME, ["latest", f"sha-{OLD_SHA[:7]}", *[f"v1.{i}" for i in range(old_tags)]],
                     platforms=labels(OLD_SHA), created=BEFORE)
-    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(fake), sleep=lambda _: None)
+    client = RegistryClient(registry="ghcr.io",
+                            http=HttpSettings(transport=httpx.MockTransport(fake), sleep=lambda _: None))
     return fake, client
 
 
 def verify(client: RegistryClient, before: ImageSnapshot, tags: tuple[str, ...] = (SHORT,)) -> ImageVerdict:
-    return verify_published(client, IMAGE, sha=SHA, sha_tags=tags, before=before, dispatched_at=DISPATCHED,
+    return verify_published(client, before, sha=SHA, sha_tags=tags, dispatched_at=DISPATCHED,
                             service="gateway")
 
 
@@ -191,35 +193,42 @@ def test_requests_per_service_do_not_depend_on_the_number_of_tags() -> None:
     assert counts[0] == (4, 9)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"sha": SHA[:7]}, "is not a full lowercase commit SHA"),
-    ({"sha_tags": ("sha-deadbee",)}, "is not sha-<prefix of"),
-    ({"sha_tags": ()}, "no sha tag to look for"),
-    ({"image": "docker.io/acme/shop-gateway"}, "the registry client talks to ghcr.io"),
-    ({"image": "ghcr.io/Acme/Shop-Gateway"}, "registry names are lowercase"),
+@pytest.mark.parametrize(("image", "message"), [
+    ("docker.io/acme/shop-gateway", "the registry client talks to ghcr.io"),
+    ("ghcr.io/Acme/Shop-Gateway", "registry names are lowercase"),
 ])
-def test_bad_input_is_a_config_error(kwargs: dict[str, object], message: str) -> None:
-    _, client = setup()
-    before = snapshot_before(client, IMAGE, SHORT)
-    arguments: dict[str, object] = {"image": IMAGE, "sha": SHA, "sha_tags": (SHORT,), "before": before,
-                                    "dispatched_at": DISPATCHED, **kwargs}
-    image = arguments.pop("image")
+def test_a_bad_image_is_a_config_error_before_anything_is_asked(image: str, message: str) -> None:
+    fake, client = setup()
     with pytest.raises(ConfigError, match=message):
-        verify_published(client, image, **arguments)  # type: ignore[arg-type]
+        snapshot_before(client, image, SHORT)
+    assert fake.log == []
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"dispatched_at": datetime(2026, 11, 27, 8, 0)}, "must be timezone-aware"),
-    ({"image": "ghcr.io/acme/shop-worker"}, "the before-snapshot is of ghcr.io/acme/shop-gateway, not ghcr.io/acme/"),
+    ({"sha": SHA[:7]}, "is not a full lowercase commit SHA"),
+    ({"sha_tags": ("sha-deadbee",)}, f"'sha-deadbee' does not end with 4 or more leading hex digits of {SHA}"),
+    ({"sha_tags": (f"sha-{SHA[:3]}",)}, "does not end with 4 or more leading hex digits"),
+    ({"sha_tags": ()}, "no sha tag to look for"),
 ])
 def test_a_call_that_breaks_the_contract_is_a_value_error(kwargs: dict[str, object], message: str) -> None:
     _, client = setup()
     before = snapshot_before(client, IMAGE, SHORT)
-    arguments: dict[str, object] = {"image": IMAGE, "sha": SHA, "sha_tags": (SHORT,), "before": before,
-                                    "dispatched_at": DISPATCHED, **kwargs}
-    image = arguments.pop("image")
+    arguments: dict[str, object] = {"sha": SHA, "sha_tags": (SHORT,), "dispatched_at": DISPATCHED, **kwargs}
     with pytest.raises(ValueError, match=message):
-        verify_published(client, image, **arguments)  # type: ignore[arg-type]
+        verify_published(client, before, **arguments)  # type: ignore[arg-type]
+
+
+def test_the_plans_own_sha_tag_prefix_is_verified_like_sha() -> None:
+    fake, client = setup()
+    tag = f"build.{SHA[:7]}"
+    before = snapshot_before(client, IMAGE, tag)
+    fake.push_image(NAME, [tag, "latest"], platforms=labels(SHA), created=AFTER)
+
+    verdict = verify(client, before, (tag,))
+
+    assert verdict.passed, verdict.summary()
+    assert verdict.tag == tag
 
 
 def test_a_tag_the_snapshot_did_not_look_up_must_prove_newness_by_its_creation_time() -> None:

@@ -14,6 +14,7 @@ import pytest
 from cicd_acceptance.errors import CorrelationError
 from cicd_acceptance.github import GitHubClient
 from cicd_acceptance.github.models import Job
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.dispatch import DispatchOutcome, dispatch_and_find
 from cicd_acceptance.live.logs import LogLimits, read_job_log, scan_log, strip_timestamp
 from cicd_acceptance.live.quotes import PushTarget, failure_quotes, go_test_quotes, is_go_test_result, push_quotes
@@ -43,7 +44,8 @@ RED_LOG = "".join(f"{T}{line}\n" for line in [
 
 
 def client(fake: FakeGitHub) -> GitHubClient:
-    return GitHubClient(base_url=API, token=Secret(TOKEN), transport=httpx.MockTransport(fake), sleep=fake.clock.sleep)
+    return GitHubClient(base_url=API, token=Secret(TOKEN),
+                        http=HttpSettings(transport=httpx.MockTransport(fake), sleep=fake.clock.sleep))
 
 
 def job(job_id: int, name: str, conclusion: str = "success", failed_step: str | None = None) -> Job:
@@ -243,7 +245,7 @@ def test_an_endless_download_through_the_client_stops_at_the_bound_and_keeps_the
             return httpx.Response(200, stream=_EndlessStream())
         return httpx.Response(302, headers={"location": f"https://{STORAGE_HOST}/logs/5?sig=s"})
 
-    github = GitHubClient(base_url=API, token=Secret(TOKEN), transport=httpx.MockTransport(serve))
+    github = GitHubClient(base_url=API, token=Secret(TOKEN), http=HttpSettings(transport=httpx.MockTransport(serve)))
     quote = read_job_log(github, REPO, 5, "test", is_go_test_result, LogLimits(max_bytes=1 << 20, max_quoted=3))
     assert quote.error is None
     assert not quote.complete
@@ -256,8 +258,8 @@ def test_the_emulator_answers_get_user_like_github_for_both_kinds_of_token() -> 
     user = token_login(emulated.github)
     assert (user.login, user.source) == (emulated.owner, "GET /user")
     actions_token = emulated.state.add_workflow_token()
-    github = GitHubClient(base_url=API, token=Secret(actions_token), transport=emulated.transport,
-                          sleep=emulated.clock.sleep)
+    github = GitHubClient(base_url=API, token=Secret(actions_token),
+                          http=HttpSettings(transport=emulated.transport, sleep=emulated.clock.sleep))
     login = token_login(github)
     assert login.login is None
     assert login.source.startswith("GET /user refused (403): not a user's token")

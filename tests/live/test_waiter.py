@@ -11,6 +11,7 @@ import pytest
 
 from cicd_acceptance.errors import GitHubAPIError, GitHubNotFound, WaitTimeout
 from cicd_acceptance.github import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.progress import ProgressPrinter
 from cicd_acceptance.live.timing import IntervalPolicy, LiveTiming
 from cicd_acceptance.live.waiter import RunChange, wait_for_run
@@ -22,8 +23,8 @@ from tests.github.fake_github import API, REPO, FakeGitHub, FakeJob, ok_timeline
 def setup(**fake_options: object) -> tuple[FakeGitHub, GitHubClient, ManualClock]:
     clock = ManualClock()
     fake = FakeGitHub(clock=clock, **fake_options)  # type: ignore[arg-type]
-    client = GitHubClient(base_url=API, token=Secret("t0ken"), transport=httpx.MockTransport(fake),
-                          sleep=clock.sleep)
+    client = GitHubClient(base_url=API, token=Secret("t0ken"),
+                          http=HttpSettings(transport=httpx.MockTransport(fake), sleep=clock.sleep))
     return fake, client, clock
 
 
@@ -143,7 +144,8 @@ def test_without_etag_support_the_budget_holds_counted_polls_to_one_a_minute() -
         request.headers.pop("if-none-match", None)
         return fake(request)
 
-    plain = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(no_etags), sleep=clock.sleep)
+    plain = GitHubClient(base_url=API, token=None,
+                         http=HttpSettings(transport=httpx.MockTransport(no_etags), sleep=clock.sleep))
     result = wait_for_run(plain, REPO, run.id, waits(clock))
     minutes = result.waited_s / 60
     assert result.free_requests == 0
@@ -195,8 +197,9 @@ def outage(fake: FakeGitHub, clock: ManualClock, start: float, end: float) -> Ca
 def test_an_api_outage_during_the_build_is_ridden_out() -> None:
     fake, _, clock = setup()
     run = fake.add_run(timeline=ok_timeline(600))
-    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(outage(fake, clock, 100, 220)),
-                          sleep=clock.sleep)
+    client = GitHubClient(base_url=API, token=None,
+                          http=HttpSettings(transport=httpx.MockTransport(outage(fake, clock, 100, 220)),
+                                            sleep=clock.sleep))
     result = wait_for_run(client, REPO, run.id, waits(clock))
     assert result.green
     assert client.stats.retries > 0
@@ -205,8 +208,9 @@ def test_an_api_outage_during_the_build_is_ridden_out() -> None:
 def test_an_outage_longer_than_the_tolerance_is_reported() -> None:
     fake, _, clock = setup()
     run = fake.add_run(timeline=ok_timeline(600))
-    client = GitHubClient(base_url=API, token=None, transport=httpx.MockTransport(outage(fake, clock, 100, 10_000)),
-                          sleep=clock.sleep)
+    client = GitHubClient(base_url=API, token=None,
+                          http=HttpSettings(transport=httpx.MockTransport(outage(fake, clock, 100, 10_000)),
+                                            sleep=clock.sleep))
     with pytest.raises(GitHubAPIError, match="-> 502"):
         wait_for_run(client, REPO, run.id, waits(clock, outage_tolerance_s=120))
     # rode out 120 s of outage first; the counted-request budget spaces polls out meanwhile (502s count too)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import ConfigError, RegistryAccessDenied, RegistryError
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.polling import ManualClock
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.registry.auth import parse_bearer_challenge, scope_for_path
@@ -21,7 +22,8 @@ PLATFORMS = {"linux/amd64": {"org.opencontainers.image.revision": "a" * 40}}
 def make_client(fake: FakeRegistry, *, credentials: bool = False, clock: ManualClock | None = None) -> RegistryClient:
     return RegistryClient(registry=fake.host, username="octocat" if credentials else None,
                           token=Secret(fake.password) if credentials else None,
-                          transport=httpx.MockTransport(fake), sleep=lambda _: None, clock=clock or ManualClock(1000.0))
+                          http=HttpSettings(transport=httpx.MockTransport(fake), sleep=lambda _: None,
+                                            clock=clock or ManualClock(1000.0)))
 
 
 def token_requests(fake: FakeRegistry) -> list[httpx.Request]:
@@ -112,7 +114,7 @@ def test_wrong_credentials_are_denied_and_the_token_never_appears_in_the_message
     fake = FakeRegistry(private=True)
     fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
     client = RegistryClient(registry="ghcr.io", username="octocat", token=Secret("wrong-SECRET-999"),
-                            transport=httpx.MockTransport(fake))
+                            http=HttpSettings(transport=httpx.MockTransport(fake)))
 
     with pytest.raises(RegistryAccessDenied) as caught:
         client.head_manifest(NAME, "latest")
@@ -179,15 +181,18 @@ def test_a_token_the_registry_no_longer_accepts_is_replaced_through_a_new_challe
 
 
 def test_plain_http_is_refused_for_a_non_loopback_registry() -> None:
-    with pytest.raises(ConfigError, match="plain http is allowed only for a loopback registry"):
+    with pytest.raises(ValueError, match="plain http is allowed only for a loopback registry") as caught:
         RegistryClient(registry="ghcr.io", scheme="http")
+    assert not isinstance(caught.value, ConfigError)  # registry_scheme chooses http for loopback hosts only
+    with pytest.raises(ValueError, match="registry scheme 'ftp' is neither https nor http"):
+        RegistryClient(registry="ghcr.io", scheme="ftp")
     assert RegistryClient(registry="127.0.0.1:5000", scheme="http").scheme == "http"
     assert RegistryClient(registry="localhost:5000", scheme="http").scheme == "http"
     assert RegistryClient(registry="[::1]:5000", scheme="http").scheme == "http"
 
 
 def test_a_host_name_that_merely_starts_like_a_loopback_address_gets_no_plain_http() -> None:
-    with pytest.raises(ConfigError, match="plain http is allowed only for a loopback registry"):
+    with pytest.raises(ValueError, match="plain http is allowed only for a loopback registry"):
         RegistryClient(registry="127.example.com", scheme="http")
 
 
@@ -274,8 +279,9 @@ class _FlakyTokenEndpoint:
 def test_a_5xx_from_the_token_endpoint_is_retried_like_any_transient_answer() -> None:
     fake = FakeRegistry()
     fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
-    client = RegistryClient(registry=fake.host, transport=httpx.MockTransport(_FlakyTokenEndpoint(fake, 1)),
-                            sleep=lambda _: None, clock=ManualClock(1000.0))
+    client = RegistryClient(registry=fake.host,
+                            http=HttpSettings(transport=httpx.MockTransport(_FlakyTokenEndpoint(fake, 1)),
+                                              sleep=lambda _: None, clock=ManualClock(1000.0)))
 
     assert client.head_manifest(NAME, "latest") is not None
     assert len(token_requests(fake)) == 2
@@ -284,8 +290,9 @@ def test_a_5xx_from_the_token_endpoint_is_retried_like_any_transient_answer() ->
 def test_a_token_endpoint_that_stays_down_is_a_clear_error_not_access_denied() -> None:
     fake = FakeRegistry()
     fake.push_image(NAME, ["latest"], platforms=PLATFORMS)
-    client = RegistryClient(registry=fake.host, transport=httpx.MockTransport(_FlakyTokenEndpoint(fake, 99)),
-                            sleep=lambda _: None, clock=ManualClock(1000.0))
+    client = RegistryClient(registry=fake.host,
+                            http=HttpSettings(transport=httpx.MockTransport(_FlakyTokenEndpoint(fake, 99)),
+                                              sleep=lambda _: None, clock=ManualClock(1000.0)))
 
     with pytest.raises(RegistryError, match=r"GET https://ghcr\.io/token.* -> 503") as info:
         client.head_manifest(NAME, "latest")

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from cicd_acceptance.errors import RegistryError, RegistryNotFound
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.registry.models import MANIFEST_ACCEPT
 from cicd_acceptance.secret import Secret
@@ -19,7 +20,7 @@ REVISION = "org.opencontainers.image.revision"
 def make_client(fake: FakeRegistry, sleeps: list[float] | None = None) -> RegistryClient:
     recorded = sleeps if sleeps is not None else []
     return RegistryClient(registry=fake.host, username="octocat", token=Secret(fake.password),
-                          transport=httpx.MockTransport(fake), sleep=recorded.append)
+                          http=HttpSettings(transport=httpx.MockTransport(fake), sleep=recorded.append))
 
 
 def two_platform_image(fake: FakeRegistry, tags: list[str]) -> str:
@@ -149,7 +150,7 @@ def test_a_next_link_to_another_origin_is_refused() -> None:
         response.headers["link"] = '<https://evil.example/v2/x/tags/list?last=a>; rel="next"'
         return response
 
-    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(foreign_link))
+    client = RegistryClient(registry="ghcr.io", http=HttpSettings(transport=httpx.MockTransport(foreign_link)))
     with pytest.raises(RegistryError, match="points to another origin"):
         client.list_tags(NAME)
 
@@ -187,7 +188,8 @@ def test_network_errors_are_retried_then_reported() -> None:
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(down), sleep=lambda _: None)
+    client = RegistryClient(registry="ghcr.io",
+                            http=HttpSettings(transport=httpx.MockTransport(down), sleep=lambda _: None))
     with pytest.raises(RegistryError, match=r"^HEAD https://ghcr.io/v2/acme/x/manifests/latest: network error"):
         client.head_manifest("acme/x", "latest")
     assert client.stats.total == 3
@@ -251,7 +253,7 @@ def test_a_blob_redirect_loop_is_a_registry_error() -> None:
             return httpx.Response(307, headers={"location": str(request.url)})
         return fake(request)
 
-    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(loop))
+    client = RegistryClient(registry="ghcr.io", http=HttpSettings(transport=httpx.MockTransport(loop)))
     with pytest.raises(RegistryError, match=rf"^GET https://ghcr.io/v2/{NAME}/blobs/sha256:\w+: TooManyRedirects"):
         client.image_info(NAME, "latest")
 
@@ -268,7 +270,8 @@ def test_retry_after_is_honoured_on_429() -> None:
         return fake(request)
 
     sleeps: list[float] = []
-    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(limited), sleep=sleeps.append)
+    client = RegistryClient(registry="ghcr.io",
+                            http=HttpSettings(transport=httpx.MockTransport(limited), sleep=sleeps.append))
     assert client.head_manifest(NAME, "latest") is not None
     assert sleeps == [7.0]
 
@@ -284,7 +287,8 @@ def test_a_rate_limit_is_reported_as_such_never_as_no_access(status: int, header
         return httpx.Response(status, headers=headers, json={"errors": [{"code": "DENIED", "message": "slow down"}]})
 
     sleeps: list[float] = []
-    client = RegistryClient(registry="ghcr.io", transport=httpx.MockTransport(limited), sleep=sleeps.append)
+    client = RegistryClient(registry="ghcr.io",
+                            http=HttpSettings(transport=httpx.MockTransport(limited), sleep=sleeps.append))
     with pytest.raises(RegistryError) as caught:
         client.head_manifest(NAME, "latest")
 
@@ -292,3 +296,10 @@ def test_a_rate_limit_is_reported_as_such_never_as_no_access(status: int, header
     assert f"-> {status}: rate limited (retry-after " in str(caught.value)
     assert "no access" not in str(caught.value)
     assert len(sleeps) == (2 if retried else 0)
+
+
+def test_a_blob_asked_for_by_something_that_is_not_a_digest_is_a_value_error_and_not_sent() -> None:
+    fake = FakeRegistry()
+    with make_client(fake) as client, pytest.raises(ValueError, match="'latest' is not a content digest"):
+        client.get_blob_json(NAME, "latest")
+    assert fake.log == []

@@ -22,6 +22,7 @@ import pytest
 
 from cicd_acceptance.emulator.registry.content import Platform, build_image
 from cicd_acceptance.errors import RegistryNotFound
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.testing.tooling import require_tool
@@ -50,7 +51,8 @@ class Distribution:
 
 @pytest.fixture
 def client(distribution: Distribution) -> Iterator[RegistryClient]:
-    with RegistryClient(registry=distribution.host, scheme="http", sleep=lambda _: None) as registry_client:
+    quick = HttpSettings(sleep=lambda _: None)
+    with RegistryClient(registry=distribution.host, scheme="http", http=quick) as registry_client:
         yield registry_client
 
 
@@ -130,8 +132,8 @@ def test_verification_of_a_buildx_style_index_on_distribution(distribution: Dist
     digest = push(distribution.host, NAME, ["sha-89abcde", "latest"], labels={REVISION: SHA},
                   platforms=["linux/amd64", "linux/arm64"], created=dispatched + timedelta(minutes=3))
 
-    verdict = verify_published(client, f"{distribution.host}/{NAME}", sha=SHA, sha_tags=["sha-89abcde"],
-                               before=before, dispatched_at=dispatched, service="worker")
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-89abcde"],
+                               dispatched_at=dispatched, service="worker")
 
     assert verdict.passed, verdict.summary()
     assert verdict.digest == digest
@@ -207,7 +209,7 @@ def test_skopeo_inspect_shows_host_platform_labels_where_the_verdict_names_the_s
         [skopeo, "--policy", str(policy), "--override-os", "linux", "--override-arch", "amd64", "inspect",
          "--tls-verify=false", f"docker://{image}:sha-89abcde"],
         capture_output=True, check=True, timeout=60).stdout)
-    verdict = verify_published(client, image, sha=SHA, sha_tags=["sha-89abcde"], before=before,
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-89abcde"],
                                dispatched_at=datetime.now(UTC) - timedelta(hours=1))
 
     # skopeo: the index digest beside amd64's labels, so the stale arm64 image looks published.

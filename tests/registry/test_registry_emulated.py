@@ -16,6 +16,7 @@ from cicd_acceptance.emulator.clock import EmulatedClock
 from cicd_acceptance.emulator.registry.app import make_registry_app
 from cicd_acceptance.emulator.registry.state import RegistryState
 from cicd_acceptance.errors import RegistryAccessDenied
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 from cicd_acceptance.secret import Secret
@@ -43,8 +44,8 @@ def client_for(state: RegistryState, clock: EmulatedClock, *, token: str | None 
     app = make_registry_app(state, check_basic=lambda _user, password: password == TOKEN, now=clock.now,
                             token_ttl_s=ttl)
     return RegistryClient(registry=HOST, scheme="http", username="octocat" if token else None,
-                          token=Secret(token) if token else None, transport=httpx.WSGITransport(app=app),
-                          sleep=lambda _: None)
+                          token=Secret(token) if token else None,
+                          http=HttpSettings(transport=httpx.WSGITransport(app=app), sleep=lambda _: None))
 
 
 def test_a_buildx_style_push_verifies_with_attestations_excluded(state: RegistryState, clock: EmulatedClock) -> None:
@@ -56,8 +57,7 @@ def test_a_buildx_style_push_verifies_with_attestations_excluded(state: Registry
     digest = state.push_image(NAME, ["sha-0123456", "latest"], labels={REVISION: SHA},
                               platforms=["linux/amd64", "linux/arm64"])
 
-    verdict = verify_published(client, IMAGE, sha=SHA, sha_tags=["sha-0123456"], before=before,
-                               dispatched_at=dispatched)
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-0123456"], dispatched_at=dispatched)
 
     assert verdict.passed, verdict.summary()
     assert verdict.digest == digest
@@ -74,7 +74,7 @@ def test_latest_left_on_the_old_build_is_reported(state: RegistryState, clock: E
     before = snapshot_before(client, IMAGE, "sha-0123456")
     state.push_image(NAME, ["sha-0123456"], labels={REVISION: SHA})
 
-    verdict = verify_published(client, IMAGE, sha=SHA, sha_tags=["sha-0123456"], before=before,
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-0123456"],
                                dispatched_at=clock.now() - timedelta(seconds=1), service="gateway")
 
     assert [f.check for f in verdict.failed] == ["latest-matches"]

@@ -18,6 +18,7 @@ import pytest
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
 from cicd_acceptance.emulator.server import ThreadedServer
 from cicd_acceptance.errors import RegistryAccessDenied, RegistryError
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.images import snapshot_before, verify_published
 from cicd_acceptance.registry import RegistryClient
 
@@ -41,12 +42,13 @@ def served(state: EmulatorState, request: pytest.FixtureRequest
     sleeps: list[float] = []
     fault = str(getattr(request.node, "callspec", None) and request.node.callspec.params.get("fault", ""))
     if ":reset" in fault:
-        with RegistryClient(registry="127.0.0.1:5000", scheme="http", sleep=sleeps.append,
-                            transport=EmulatorTransport(make_app(state))) as client:
+        http = HttpSettings(transport=EmulatorTransport(make_app(state)), sleep=sleeps.append)
+        with RegistryClient(registry="127.0.0.1:5000", scheme="http", http=http) as client:
             yield state, client, sleeps
         return
     with ThreadedServer(make_app(state)) as server, RegistryClient(
-            registry=f"127.0.0.1:{server.port}", scheme="http", sleep=sleeps.append, timeout=10) as client:
+            registry=f"127.0.0.1:{server.port}", scheme="http",
+            http=HttpSettings(sleep=sleeps.append, timeout_s=10)) as client:
         yield state, client, sleeps
 
 
@@ -67,8 +69,7 @@ def test_retryable_faults_are_recovered(served: tuple[EmulatorState, RegistryCli
     before = snapshot_before(client, f"{client.registry}/{NAME}", "sha-0123456")
     state.add_fault(fault)
 
-    verdict = verify_published(client, f"{client.registry}/{NAME}", sha=SHA, sha_tags=["sha-0123456"],
-                               before=before, dispatched_at=state.now())
+    verdict = verify_published(client, before, sha=SHA, sha_tags=["sha-0123456"], dispatched_at=state.now())
 
     assert [f.check for f in verdict.failed] == ["tag-is-new"]   # it existed before: only newness fails
     assert sleeps, "the fault was never hit"

@@ -106,3 +106,13 @@ def normalise(findings: list[Finding], target: Target) -> str:
 
 def default_plan() -> Plan:
     return Plan()
+
+
+def compare_golden(golden: Path, actual: str) -> None:
+    """``actual`` equals the golden file; ``UPDATE_GOLDEN=1`` rewrites it instead (review the diff)."""
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+        return
+    assert golden.is_file(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
+    assert actual == golden.read_text(encoding="utf-8")

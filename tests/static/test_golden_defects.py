@@ -7,7 +7,6 @@ none) is caught here.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from cicd_acceptance.criteria import CRITERIA, CheckContext, run_criteria
 from cicd_acceptance.testing.tooling import require_tool
 from tests.static.defects import DEFECTS, Defect
-from tests.static.repos import GOLDEN_DIR, default_plan, normalise, seed, target_of
+from tests.static.repos import GOLDEN_DIR, compare_golden, default_plan, normalise, seed, target_of
 
 _TOOLS = sorted({tool for c in CRITERIA for tool in c.tools})
 
@@ -58,14 +57,4 @@ def test_defect_fails_only_its_criterion(defect: Defect, sample_repo: Path) -> N
         assert finding.path, finding
         assert finding.message.startswith("expected "), finding
         assert finding.line > 0 or defect.owner == "workflows-committed", f"no line in: {finding}"
-    _compare_golden(defect.name, normalise(owned, ctx.target))
-
-
-def _compare_golden(name: str, actual: str) -> None:
-    golden = GOLDEN_DIR / f"{name}.out"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        GOLDEN_DIR.mkdir(exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        return
-    assert golden.is_file(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 and review it"
-    assert actual == golden.read_text(encoding="utf-8")
+    compare_golden(GOLDEN_DIR / f"{defect.name}.out", normalise(owned, ctx.target))

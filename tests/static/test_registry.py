@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.criteria import CRITERIA, CheckContext, check_criterion, criterion, rule, run_criteria
-from cicd_acceptance.errors import ConfigError, ToolError
+from cicd_acceptance.criteria import (
+    CRITERIA,
+    HARNESS_CRITERIA,
+    CheckContext,
+    check_criterion,
+    criterion,
+    rule,
+    run_criteria,
+)
+from cicd_acceptance.errors import ToolError
 from cicd_acceptance.testing.tooling import require_tool
 from cicd_acceptance.workflows.checks.finding import Finding
 from tests.static.repos import REPO_ROOT, Edit, default_plan, seed, target_of
@@ -17,10 +25,10 @@ FEATURES = REPO_ROOT / "features" / "static"
 _STEP = re.compile(r"^\s*(Given|When|Then|And|But)\s+(.*\S)\s*$")
 
 
-def _scenarios() -> list[tuple[list[str], list[str]]]:
-    """(tags, step texts) of every scenario in features/static."""
+def _scenarios(folder: Path = FEATURES) -> list[tuple[list[str], list[str]]]:
+    """(tags, step texts) of every scenario in ``folder`` (features/static by default)."""
     found: list[tuple[list[str], list[str]]] = []
-    for feature in sorted(FEATURES.glob("*.feature")):
+    for feature in sorted(folder.glob("*.feature")):
         tags: list[str] = []
         for line in feature.read_text(encoding="utf-8").splitlines():
             text = line.strip()
@@ -49,17 +57,26 @@ def test_every_scenario_is_tagged_static_and_checks_one_whole_criterion() -> Non
     assert sorted(checked) == sorted(c.id for c in CRITERIA)
 
 
+def test_the_project_scenarios_check_the_harness_criteria_whole() -> None:
+    scenarios = _scenarios(REPO_ROOT / "features" / "project")
+    assert len(scenarios) == len(HARNESS_CRITERIA)
+    for (tags, steps), crit in zip(scenarios, HARNESS_CRITERIA, strict=True):
+        assert "@static" in tags
+        assert steps == [crit.subject, *(r.description for r in crit.rules)], "Given <subject>, then its rules in order"
+
+
 def test_rule_ids_are_kebab_case_and_unique() -> None:
-    ids = [r.id for c in CRITERIA for r in c.rules]
+    every = CRITERIA + HARNESS_CRITERIA
+    ids = [r.id for c in every for r in c.rules]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", i) for i in ids), ids
-    assert all("\n" not in r.description for c in CRITERIA for r in c.rules)
+    assert all("\n" not in r.description for c in every for r in c.rules)
 
 
-def test_unknown_names_are_config_errors_that_list_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown criterion 'nope' \(known: workflows-committed, ci-workflow"):
+def test_unknown_names_are_programming_errors_that_list_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown criterion 'nope' \(known: workflows-committed, ci-workflow"):
         criterion("nope")
-    with pytest.raises(ConfigError, match=r"unknown rule 'nope' \(known: workflow-files-exist"):
+    with pytest.raises(ValueError, match=r"unknown rule 'nope' \(known: workflow-files-exist"):
         rule("nope")
 
 

@@ -11,10 +11,10 @@ from cicd_acceptance.config import (
     SAMPLE_REPOSITORY,
     Options,
     bundled_sample_dir,
-    is_loopback_host,
     resolve_settings,
 )
 from cicd_acceptance.errors import ConfigError, TargetError
+from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.secret import Secret
 from cicd_acceptance.target import parse_github_remote
 
@@ -108,6 +108,7 @@ def test_emulator_option_ignores_tokens() -> None:
     [
         (Options(github_repo="justone"), "--github-repo: expected OWNER/NAME"),
         (Options(github_api_url="ftp://x"), "--github-api-url: expected an http(s) URL"),
+        (Options(github_api_url="http://[::1"), "--github-api-url: expected an http(s) URL"),
         (Options(github_api_url="http://api.example.com"), "plain http is only allowed for a loopback host"),
         (Options(registry="https://ghcr.io"), "--registry: expected HOST[:PORT]"),
         (Options(run_timeout=0), "--run-timeout: must be a positive"),

@@ -39,7 +39,7 @@ class EmulatedClock:
         if speed < 0:
             raise ConfigError(f"speed must be >= 0, got {speed}", source="--speed")
         if start.tzinfo is None:
-            raise ConfigError("the clock start needs a time zone", source="EmulatedClock(start=...)")
+            raise ValueError("EmulatedClock(start=...) needs a time zone")
         self._start = start
         self._speed = speed
         self._monotonic = monotonic
@@ -61,7 +61,7 @@ class EmulatedClock:
     def advance(self, seconds: float) -> None:
         """Move emulated time forward; time never goes backwards."""
         if seconds < 0:
-            raise ConfigError(f"cannot advance the clock by a negative amount ({seconds})", source="clock.advance")
+            raise ValueError(f"cannot advance the clock by a negative amount ({seconds})")
         with self._lock:
             self._offset += seconds
 

@@ -19,7 +19,9 @@
                                     "conclusion"?, "job"?, "step"?, "age_seconds"?}`` (default: completed)
 =================================  =========================================================================
 
-Bad input answers 400 with ``{"message": ...}`` naming the field; the control API needs no token (loopback use).
+Bad input answers 400 with ``{"message": ...}`` naming the field, what the state refuses answers its status (404
+for an unknown workflow or run, 409 for an outcome set on a completed run, 422 for an unknown conclusion); the
+control API needs no token (loopback use).
 Outcomes (``outcomes``, ``runs/<id>/outcome`` and the ``conclusion`` of a seeded run) are fault injection for tests:
 runs are executed and their conclusions come from the execution unless an outcome is injected, which wins (an
 injected job failure fails the job at the named step, or its last, and nothing after it runs).
@@ -37,6 +39,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.clock import iso
+from cicd_acceptance.emulator.errors import EmulatorError
 from cicd_acceptance.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -82,6 +85,8 @@ class ControlApi:
             return _reply({"message": "the body must be a JSON object"}, 400)(environ, start_response)
         try:
             response = getattr(self, f"_{endpoint}")(request, body or {}, **args)
+        except EmulatorError as exc:
+            response = _reply({"message": str(exc)}, exc.status)
         except HarnessError as exc:
             response = _reply({"message": str(exc)}, 400)
         except (KeyError, TypeError, ValueError) as exc:

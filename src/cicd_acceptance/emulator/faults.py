@@ -46,15 +46,17 @@ class Fault:
     skip: int = 0
 
     def __post_init__(self) -> None:
+        # A Fault built in code with a bad field is a programming error; parse_fault_spec turns it into a
+        # ConfigError naming the spec the operator gave.
         if self.kind not in HTTP_KINDS | RUN_KINDS:
             known = ", ".join(sorted(HTTP_KINDS | RUN_KINDS))
-            raise ConfigError(f"unknown fault kind {self.kind!r} (known: {known})", source="fault")
+            raise ValueError(f"unknown fault kind {self.kind!r} (known: {known})")
         if self.method not in _METHODS:
-            raise ConfigError(f"unknown HTTP method {self.method!r}", source="fault")
+            raise ValueError(f"unknown HTTP method {self.method!r}")
         if not self.pattern.startswith("/"):
-            raise ConfigError(f"the path pattern must start with '/', got {self.pattern!r}", source="fault")
+            raise ValueError(f"the path pattern must start with '/', got {self.pattern!r}")
         if self.kind in {"slow", "visibility-delay"} and self.value is None:
-            raise ConfigError(f"fault kind {self.kind!r} needs a value, e.g. {self.kind}=2", source="fault")
+            raise ValueError(f"fault kind {self.kind!r} needs a value, e.g. {self.kind}=2")
 
     @property
     def retry_after(self) -> int:
@@ -79,8 +81,8 @@ def parse_fault_spec(spec: str) -> Fault:
         return Fault(method=method.strip().upper(), pattern=pattern.strip(), kind=match["kind"],
                      value=float(value) if value else None,
                      count=int(match["count"]) if match["count"] else None, skip=int(match["skip"] or 0))
-    except ConfigError as exc:
-        raise ConfigError(f"bad fault spec {spec!r}: {exc.args[0].removeprefix('fault: ')}", source="--fault") from exc
+    except ValueError as exc:  # a bad field, or a VALUE such as 1.2.3 that the pattern lets through
+        raise ConfigError(f"bad fault spec {spec!r}: {exc}", source="--fault") from exc
 
 
 class FaultSet:

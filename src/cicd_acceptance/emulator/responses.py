@@ -1,7 +1,8 @@
 """Small helpers to answer like GitHub: JSON bodies, errors in GitHub's shape, and the request context.
 
 Errors carry ``message``, ``documentation_url`` and ``status`` (a string, as GitHub sends it); validation errors
-add ``errors[]``. Handlers return responses rather than raise, so every path is explicit about its status code.
+add ``errors[]``. Handlers return responses rather than raise, so every path is explicit about its status code; what
+the state refuses (:mod:`cicd_acceptance.emulator.errors`) a handler catches and answers with :func:`refusal`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.auth import TokenInfo
+from cicd_acceptance.emulator.errors import EmulatorError, Unprocessable
 from cicd_acceptance.emulator.github.payloads_repo import Urls, repository_body
 
 if TYPE_CHECKING:
     from cicd_acceptance.emulator.state import EmulatorState
 
-__all__ = ["API_PREFIX", "DOCS", "Ctx", "error", "json_response", "split_api_prefix", "validation_error"]
+__all__ = ["API_PREFIX", "DOCS", "Ctx", "error", "json_response", "refusal", "split_api_prefix", "validation_error"]
 
 DOCS = "https://docs.github.com/rest"
 API_PREFIX = "/api/v3"
@@ -88,3 +90,10 @@ def validation_error(message: str, *, field: str | None = None, code: str = "inv
     if field is not None:
         body["errors"] = [{"resource": "Request", "field": field, "code": code, "message": message}]
     return json_response(body, 422)
+
+
+def refusal(exc: EmulatorError, *, docs: str = DOCS) -> Response:
+    """GitHub's answer to what the state refused: its status and message (422s in the validation shape)."""
+    if isinstance(exc, Unprocessable):
+        return validation_error(exc.message, field=exc.field)
+    return error(exc.status, exc.message, docs=docs)

@@ -10,10 +10,10 @@ import ssl
 import threading
 from types import TracebackType
 from typing import Any
+from wsgiref.types import WSGIApplication
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from cicd_acceptance.emulator.app import WSGIApp
 from cicd_acceptance.errors import ConfigError
 
 __all__ = ["ThreadedServer", "tls_context"]
@@ -54,7 +54,7 @@ class ThreadedServer:
     ...     httpx.get(f"{server.url}/meta")
     """
 
-    def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0, *,
+    def __init__(self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, *,
                  ssl_context: ssl.SSLContext | None = None) -> None:
         try:
             self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler,

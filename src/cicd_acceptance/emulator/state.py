@@ -19,10 +19,11 @@ from pathlib import Path
 
 from cicd_acceptance.emulator.auth import PAT_LIMIT, WORKFLOW_TOKEN_LIMIT, TokenStore
 from cicd_acceptance.emulator.clock import DEFAULT_EPOCH, EmulatedClock
+from cicd_acceptance.emulator.errors import Unprocessable
 from cicd_acceptance.emulator.faults import Fault, FaultSet
 from cicd_acceptance.emulator.github.payloads_repo import RepoIdentity
 from cicd_acceptance.emulator.github.repo import RepoSnapshot, load_snapshot
-from cicd_acceptance.emulator.github.runs import RunRecord, Timings
+from cicd_acceptance.emulator.github.runs import RunOrigin, RunRecord, Timings
 from cicd_acceptance.emulator.github.seed import seed_history
 from cicd_acceptance.emulator.github.state import GitHubState, PlannedOutcome
 from cicd_acceptance.emulator.ratelimit import RateLimiter
@@ -97,7 +98,7 @@ class EmulatorState:
         return f"{remote[0]}/{remote[1]}" if remote else DEFAULT_REPOSITORY
 
     def _seed(self) -> None:
-        seed_history(self)
+        seed_history(self.github, self.now())
         self.github.settle()
 
     # -- the Python control API ----------------------------------------------------------------------------
@@ -133,10 +134,11 @@ class EmulatorState:
         branch = ref or self.identity.default_branch
         sha = self.github.branch_sha(branch)
         if sha is None:
-            raise ConfigError(f"no branch {branch!r} in the repository", source="dispatch")
+            raise Unprocessable(f"no branch {branch!r} in the repository", message=f"No ref found for: {branch}",
+                                field="ref")
         delay = self.config.timings.visibility_delay if visibility_delay is None else visibility_delay
-        return self.github.add_run(info, event="workflow_dispatch", branch=branch, head_sha=sha,
-                                   actor=actor or self.identity.owner, visibility_delay=delay)
+        origin = RunOrigin("workflow_dispatch", branch, sha, actor or self.identity.owner)
+        return self.github.add_run(info, origin, visibility_delay=delay)
 
     def seed_run(self, workflow: str | int, *, event: str = "push", branch: str | None = None,
                  head_sha: str | None = None, actor: str | None = None, conclusion: str = "success",
@@ -147,10 +149,10 @@ class EmulatorState:
         ref = branch or self.identity.default_branch
         sha = head_sha or self.github.branch_sha(ref)
         if sha is None:
-            raise ConfigError(f"no branch {ref!r} in the repository; give head_sha", source="seed_run")
+            raise Unprocessable(f"no branch {ref!r} in the repository; give head_sha", field="branch")
         created = self.now() - timedelta(seconds=age_seconds)
-        run = self.github.add_run(info, event=event, branch=ref, head_sha=sha, actor=actor or self.identity.owner,
-                                  created_at=created, outcome=PlannedOutcome(conclusion, job, step))
+        run = self.github.add_run(info, RunOrigin(event, ref, sha, actor or self.identity.owner), created_at=created,
+                                  outcome=PlannedOutcome(conclusion, job, step))
         self.github.settle()
         return run
 
@@ -174,6 +176,6 @@ class EmulatorState:
             self.requests.reset()
             self.rate.reset()
             if self.config.seed:
-                seed_history(self)
+                seed_history(self.github, self.now())
         # Outside the lock: the seeded runs' executions record their results under it.
         self.github.settle()

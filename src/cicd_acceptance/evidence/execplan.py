@@ -141,6 +141,9 @@ def _read(path: Path) -> str:
     except WorkflowLoadError as exc:
         if exc.reason == "file not found":
             raise ConfigError("the ExecPlan file does not exist", source=f"--execplan {path}") from None
+        if exc.reason.startswith("cannot read file"):  # an I/O error (permission denied): not a wrong setting
+            raise LocalFileError(f"cannot read the ExecPlan: {exc.reason}", source=f"--execplan {path}") from None
+        # Not a regular file (a FIFO, a device) or too large: the option names something that is not an ExecPlan.
         raise ConfigError(f"cannot read the ExecPlan: {exc.reason}", source=f"--execplan {path}") from None
     try:
         return data.decode("utf-8")
@@ -156,11 +159,11 @@ def _check_replaceable(path: Path) -> None:
     except OSError as exc:
         raise LocalFileError(f"cannot read the ExecPlan: {exc.strerror}", source=f"--execplan {path}") from None
     if not info.st_mode & 0o222:
-        raise ConfigError("the ExecPlan is read-only; refusing to replace it (make it writable to record runs)",
-                          source=f"--execplan {path}")
+        raise LocalFileError("the ExecPlan is read-only; refusing to replace it (make it writable to record runs)",
+                             source=f"--execplan {path}")
     if info.st_nlink > 1:
-        raise ConfigError(f"the ExecPlan has {info.st_nlink} hard links; replacing it would split them, so it is "
-                          "left alone (pass one of them as a plain copy)", source=f"--execplan {path}")
+        raise LocalFileError(f"the ExecPlan has {info.st_nlink} hard links; replacing it would split them, so it "
+                             "is left alone (pass one of them as a plain copy)", source=f"--execplan {path}")
 
 
 @contextlib.contextmanager

@@ -81,7 +81,29 @@ def _proven(ev: Evidence) -> str:
         return "no acceptance criterion ran"
     where = (" on the bundled emulator: a rehearsal, nothing is proven about GitHub and GHCR" if ev.rehearsal
              else "")
+    unrun = _not_emulated(ev.scenarios)
+    if unrun:
+        where += (f"; {len(unrun)} step{'s' if len(unrun) != 1 else ''} could not be run by the emulator and "
+                  "count as passed (listed below)")
     return f"{_MEANING.get(ev.status, ev.status)}{where} (exit status {ev.exit_code})"
+
+
+def _not_emulated(scenarios: Sequence[ScenarioResult]) -> list[Mapping[str, JSON]]:
+    """The ``not_emulated`` entries, each once (several scenarios may judge the same run)."""
+    seen: set[tuple[object, ...]] = set()
+    found = []
+    for s in scenarios:
+        for entry in s.entries("not_emulated"):
+            key = (entry.get("run_id"), entry.get("job"), entry.get("message"), entry.get("error"))
+            if key not in seen:
+                seen.add(key)
+                found.append(entry)
+    return found
+
+
+def _unrun(scenarios: Sequence[ScenarioResult]) -> list[str]:
+    rows = [(e.get("run_id"), e.get("job"), e.get("message") or e.get("error")) for e in _not_emulated(scenarios)]
+    return _section("Steps the emulator did not run", ("Run", "Job", "What the emulator reported"), rows)
 
 
 def _actor(scenarios: Sequence[ScenarioResult]) -> str:
@@ -232,7 +254,8 @@ def render_markdown(ev: Evidence) -> str:
     """The whole ``evidence.md``; its first line is the verdict."""
     sections = [
         [f"# {ev.verdict_line}", ""], _summary(ev), _plan(ev), _criteria(ev.scenarios), _findings(ev.scenarios),
-        _runs(ev.scenarios), _dispatches(ev.scenarios), _images(ev.scenarios), _logs(ev.scenarios),
+        _runs(ev.scenarios), _unrun(ev.scenarios), _dispatches(ev.scenarios), _images(ev.scenarios),
+        _logs(ev.scenarios),
         _notes(ev.scenarios),
     ]
     return "\n".join(line for section in sections for line in section).rstrip("\n") + "\n"

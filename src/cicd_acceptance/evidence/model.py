@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.errors import LocalFileError
 from cicd_acceptance.evidence.jsonable import JSON
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
 
 SCHEMA_VERSION = 2
 Outcome = Literal["passed", "failed", "skipped"]
-EVIDENCE_KINDS = ("findings", "run", "dispatch", "image", "api_budget", "note", "server", "log")
+EVIDENCE_KINDS = ("findings", "run", "dispatch", "image", "api_budget", "note", "server", "log", "not_emulated")
 _STATUSES = ("met", "not met", "partial")
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
@@ -153,8 +153,8 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, where: str, what: str, found: object) -> ConfigError:
-        return ConfigError(f"{where}: expected {what}, found {type(found).__name__} {found!r:.60}",
+    def fail(self, where: str, what: str, found: object) -> LocalFileError:
+        return LocalFileError(f"{where}: expected {what}, found {type(found).__name__} {found!r:.60}",
                            source=self.source)
 
     def obj(self, value: object, where: str) -> dict[str, Any]:
@@ -164,7 +164,7 @@ class _Reader:
 
     def get(self, d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
         if key not in d:
-            raise ConfigError(f"{where}.{key}: missing", source=self.source)
+            raise LocalFileError(f"{where}.{key}: missing", source=self.source)
         value = d[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
             names = "/".join(t.__name__ for t in _as_tuple(kind))
@@ -213,15 +213,17 @@ def _read_context(r: _Reader, doc: Mapping[str, Any]) -> RunContext:
 
 
 def evidence_from_json(text: str, *, source: str = "evidence.json") -> Evidence:
-    """Read a document written by :func:`evidence_to_json`; refuses other shapes and other schema versions."""
+    """Read a document written by :func:`evidence_to_json`; other shapes and other schema versions are a
+    :class:`~cicd_acceptance.errors.LocalFileError` naming ``source`` and the JSON path (the file is not what the
+    harness wrote)."""
     r = _Reader(source)
     try:
         doc = r.obj(json.loads(text), "$")
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"line {exc.lineno}: not JSON: {exc.msg}", source=source) from None
+        raise LocalFileError(f"line {exc.lineno}: not JSON: {exc.msg}", source=source) from None
     version = r.get(doc, "schema_version", int, "$")
     if version != SCHEMA_VERSION:
-        raise ConfigError(f"schema_version {version} is not supported (this harness reads {SCHEMA_VERSION})",
+        raise LocalFileError(f"schema_version {version} is not supported (this harness reads {SCHEMA_VERSION})",
                           source=source)
     harness = r.obj(r.get(doc, "harness", dict, "$"), "$.harness")
     verdict = r.obj(r.get(doc, "verdict", dict, "$"), "$.verdict")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cicd_acceptance.github.client import DEFAULT_API_VERSION, GitHubClient, created_since
+from cicd_acceptance.github.client import DEFAULT_API_VERSION, GitHubClient, RunFilter, created_since
 from cicd_acceptance.github.models import (
     Branch,
     CheckRun,
@@ -32,6 +32,7 @@ __all__ = [
     "PullRequest",
     "RateLimit",
     "Repository",
+    "RunFilter",
     "Step",
     "Workflow",
     "WorkflowRun",

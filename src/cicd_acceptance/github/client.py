@@ -4,31 +4,29 @@ Example::
 
     client = GitHubClient(base_url="https://api.github.com", token=Secret(os.environ["GITHUB_TOKEN"]))
     head = client.get_branch("octo/stream-monitor", "main").commit_sha
-    for run in client.list_workflow_runs("octo/stream-monitor", workflow="ci.yml", head_sha=head, event="push"):
+    for run in client.list_workflow_runs("octo/stream-monitor", RunFilter(workflow="ci.yml", head_sha=head)):
         print(run.describe())
     print(client.stats)            # requests, counted against the limit, free 304s, last rate-limit headers
 
 Parameters of the constructor (keyword-only): ``base_url`` (``https://api.github.com`` or a GHES
-``https://HOST/api/v3``), ``token`` (:class:`Secret` or ``None`` for anonymous), ``transport`` (inject
-``httpx.MockTransport`` / ``WSGITransport`` in tests), ``sleep`` (retries and rate-limit waits call it),
-``api_version`` (``X-GitHub-Api-Version``), ``user_agent``, ``max_attempts`` (per idempotent request on
-5xx/network errors), ``max_rate_limit_wait_s`` (total rate-limit waiting per request before
+``https://HOST/api/v3``), ``token`` (:class:`Secret` or ``None`` for anonymous), ``http``
+(:class:`~cicd_acceptance.httpbounds.HttpSettings`: the transport to inject in tests, the sleep that retries and
+rate-limit waits call, timeouts, attempts per idempotent request on 5xx/network errors, body cap, user agent),
+``api_version`` (``X-GitHub-Api-Version``), ``max_rate_limit_wait_s`` (total rate-limit waiting per request before
 :class:`~cicd_acceptance.errors.RateLimited`). HTTP behaviour lives in :mod:`cicd_acceptance.github.session`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Protocol, Self, TypeVar
 from urllib.parse import quote
 
-import httpx
-
-from cicd_acceptance.errors import ConfigError, GitHubAPIError
+from cicd_acceptance.errors import GitHubAPIError
 from cicd_acceptance.github.decode import PayloadError
 from cicd_acceptance.github.models import (
     Annotation,
@@ -44,19 +42,40 @@ from cicd_acceptance.github.models import (
     Workflow,
     WorkflowRun,
 )
-from cicd_acceptance.github.session import ApiResponse, ApiSession, ClientStats, Params
+from cicd_acceptance.github.session import DEFAULT_API_VERSION, ApiResponse, ApiSession, ClientStats, Params
+from cicd_acceptance.httpbounds import DEFAULT_HTTP, HttpSettings
 from cicd_acceptance.secret import Secret
 
-__all__ = ["DEFAULT_API_VERSION", "GitHubClient", "created_since"]
+__all__ = ["DEFAULT_API_VERSION", "GitHubClient", "RunFilter", "created_since"]
 
-DEFAULT_API_VERSION = "2022-11-28"
-DEFAULT_USER_AGENT = "cicd-acceptance/0.1 (+https://github.com/cicd-acceptance)"
 
 M = TypeVar("M", covariant=True)
 
 
 class _FromApi(Protocol[M]):
     def from_api(self, data: Mapping[str, object], /) -> M: ...
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Which workflow runs a listing asks for: one workflow's (id or file name) or all, narrowed by the query
+    parameters GitHub documents; None leaves a parameter out. ``created``: see :func:`created_since`."""
+
+    workflow: str | int | None = None
+    event: str | None = None
+    branch: str | None = None
+    head_sha: str | None = None
+    status: str | None = None
+    actor: str | None = None
+    created: str | None = None
+
+    def params(self) -> dict[str, str | int]:
+        query = {"event": self.event, "branch": self.branch, "head_sha": self.head_sha, "status": self.status,
+                 "actor": self.actor, "created": self.created}
+        return {key: value for key, value in query.items() if value is not None}
+
+
+ALL_RUNS = RunFilter()
 
 
 def created_since(moment: datetime) -> str:
@@ -71,19 +90,16 @@ def _seg(value: str | int) -> str:
 def _repo(repo: str) -> str:
     owner, _, name = repo.partition("/")
     if not owner or not name or "/" in name:
-        raise ConfigError(f"repository must be 'owner/name', got {repo!r}", source="github repository")
+        raise ValueError(f"repository must be 'owner/name', got {repo!r}")
     return f"repos/{_seg(owner)}/{_seg(name)}"
 
 
 class GitHubClient:
     """Typed GitHub REST calls returning frozen models; see the module docstring for parameters."""
 
-    def __init__(self, *, base_url: str, token: Secret | None, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, api_version: str = DEFAULT_API_VERSION,
-                 user_agent: str = DEFAULT_USER_AGENT, max_attempts: int = 4,
-                 max_rate_limit_wait_s: float = 900.0) -> None:
-        self._session = ApiSession(base_url=base_url, token=token, transport=transport, sleep=sleep,
-                                   api_version=api_version, user_agent=user_agent, max_attempts=max_attempts,
+    def __init__(self, *, base_url: str, token: Secret | None, http: HttpSettings = DEFAULT_HTTP,
+                 api_version: str = DEFAULT_API_VERSION, max_rate_limit_wait_s: float = 900.0) -> None:
+        self._session = ApiSession(base_url=base_url, token=token, http=http, api_version=api_version,
                                    max_rate_limit_wait_s=max_rate_limit_wait_s)
 
     @property
@@ -190,15 +206,12 @@ class GitHubClient:
         """``workflow`` is the numeric id or the file name (``build-images.yml``)."""
         return self._one(Workflow, f"{_repo(repo)}/actions/workflows/{_seg(workflow)}")
 
-    def list_workflow_runs(self, repo: str, *, workflow: str | int | None = None, event: str | None = None,
-                           branch: str | None = None, head_sha: str | None = None, status: str | None = None,
-                           actor: str | None = None, created: str | None = None,
-                           exclude_pull_requests: bool = True, per_page: int = 100) -> Iterator[WorkflowRun]:
-        """Runs newest first, across pages (lazy: stop iterating to stop paying). ``created``: see created_since."""
+    def list_workflow_runs(self, repo: str, runs: RunFilter = ALL_RUNS, *, exclude_pull_requests: bool = True,
+                           per_page: int = 100) -> Iterator[WorkflowRun]:
+        """The ``runs`` of ``repo`` newest first, across pages (lazy: stop iterating to stop paying)."""
+        workflow = runs.workflow
         base = f"{_repo(repo)}/actions/" + (f"workflows/{_seg(workflow)}/runs" if workflow is not None else "runs")
-        filters = {"event": event, "branch": branch, "head_sha": head_sha, "status": status, "actor": actor,
-                   "created": created}
-        params: dict[str, str | int] = {key: value for key, value in filters.items() if value is not None}
+        params = runs.params()
         params["per_page"] = per_page
         if exclude_pull_requests:
             params["exclude_pull_requests"] = "true"

@@ -19,7 +19,6 @@ Rules, all from GitHub's REST API "best practices" documentation:
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -28,11 +27,13 @@ from datetime import UTC, datetime
 import httpx
 import tenacity
 
-from cicd_acceptance.errors import ConfigError, GitHubAPIError, RateLimited
+from cicd_acceptance.errors import GitHubAPIError, RateLimited
 from cicd_acceptance.github.failures import error_for, is_transient, rate_limit_hint, server_date
 from cicd_acceptance.httpbounds import (
     ACCEPT_ENCODING,
+    DEFAULT_HTTP,
     BodyRefused,
+    HttpSettings,
     body_chunks,
     bounded_chunks,
     bounded_response_hook,
@@ -46,7 +47,8 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 CACHE_ENTRIES = 2048  # ETag cache bound: far above one acceptance run, small enough for a long-lived client
 MAX_PAGES = 100  # 10,000 items at per_page=100: far above what acceptance lists, and a stop for endless paging
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # decoded body; a page of 100 runs is about half a megabyte
-DEADLINE_S = 120.0  # one attempt, headers to last byte
+MAX_ATTEMPTS = 4  # of an idempotent request on 5xx and network errors
+DEFAULT_API_VERSION = "2022-11-28"
 REDIRECT_BODY_BYTES = 64 * 1024  # a redirect's body is never used
 MAX_LIMIT_BACKOFF_S = 300.0
 
@@ -121,14 +123,14 @@ class _OriginBearer(httpx.Auth):
 
 
 def _api_base(base_url: str) -> httpx.URL:
-    """The API base as a URL ending in ``/`` (so relative paths join under ``/api/v3``), or a ConfigError."""
+    """The API base as a URL ending in ``/`` (so relative paths join under ``/api/v3``), or a ValueError (the
+    settings refuse a bad ``--github-api-url`` first, naming it)."""
     try:
         base = httpx.URL(base_url.rstrip("/") + "/")
     except httpx.InvalidURL:
         base = httpx.URL("invalid:/")
     if base.scheme not in ("http", "https") or not base.host:
-        raise ConfigError(f"expected https://api.github.com or https://HOST/api/v3, got {base_url!r}",
-                          source="GitHub API URL")
+        raise ValueError(f"GitHub API URL: expected https://api.github.com or https://HOST/api/v3, got {base_url!r}")
     return base
 
 
@@ -143,32 +145,30 @@ def _header_int(headers: httpx.Headers, name: str, previous: int | None) -> int 
 class ApiSession:
     """Sends requests to one GitHub API base URL; see the module docstring for the rules it keeps."""
 
-    def __init__(self, *, base_url: str, token: Secret | None, transport: httpx.BaseTransport | None,
-                 sleep: Callable[[float], None], api_version: str, user_agent: str,
-                 max_attempts: int = 4, max_rate_limit_wait_s: float = 900.0, timeout_s: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic, deadline_s: float = DEADLINE_S,
-                 max_response_bytes: int = MAX_RESPONSE_BYTES, max_pages: int = MAX_PAGES) -> None:
+    def __init__(self, *, base_url: str, token: Secret | None, http: HttpSettings = DEFAULT_HTTP,
+                 api_version: str = DEFAULT_API_VERSION, max_rate_limit_wait_s: float = 900.0,
+                 max_pages: int = MAX_PAGES) -> None:
         base = _api_base(base_url)
         self._origin = (base.raw_scheme, base.raw_host, base.port)
         self._token = token
-        self._sleep = sleep
-        self._clock = clock
-        self._deadline_s = deadline_s
-        self._max_response_bytes = max_response_bytes
+        self._sleep = http.sleep
+        self._clock = http.clock
+        self._deadline_s = http.deadline_s
+        self._max_response_bytes = http.body_limit(MAX_RESPONSE_BYTES)
         self._max_pages = max_pages
-        self._max_attempts = max_attempts
+        self._max_attempts = http.attempts(MAX_ATTEMPTS)
         self._max_rate_limit_wait_s = max_rate_limit_wait_s
         self._cache: dict[str, _CacheEntry] = {}
         self._stats = ClientStats()
         self._server_date: datetime | None = None
         auth = _OriginBearer(token, (base.raw_scheme, base.raw_host, base.port)) if token else None
         # httpx reads a redirect's body itself before following it: bound that read too.
-        redirect_bodies = bounded_response_hook(limit=REDIRECT_BODY_BYTES, deadline_s=deadline_s, clock=clock,
-                                                on_refused=_redirect_refused)
+        redirect_bodies = bounded_response_hook(limit=REDIRECT_BODY_BYTES, deadline_s=http.deadline_s,
+                                                clock=http.clock, on_refused=_redirect_refused)
         self._http = httpx.Client(
-            base_url=base, transport=transport, auth=auth, timeout=timeout_s,
+            base_url=base, transport=http.transport, auth=auth, timeout=http.timeout_s,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": api_version,
-                     "User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+                     "User-Agent": http.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             event_hooks={"response": [lambda response: redirect_bodies(response) if response.is_redirect else None]})
 
     @property

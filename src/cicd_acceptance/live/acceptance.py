@@ -16,15 +16,16 @@ result or an API error: each returns a verdict whose ``reason`` says what failed
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.github.client import GitHubClient
+from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.build import BuildTarget, quote_build_logs, run_build_acceptance
 from cicd_acceptance.live.ci_status import CiStatus, ci_status, merged_pull_request
 from cicd_acceptance.live.logs import LogLimits
-from cicd_acceptance.live.quotes import failure_quotes, go_test_quotes
+from cicd_acceptance.live.quotes import failure_quotes, go_test_quotes, not_emulated_steps
 from cicd_acceptance.live.server import ServerKind
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.live.verdicts import BuildAcceptance, CiVerdict, WorkflowsVerdict
@@ -114,7 +115,7 @@ class LiveSession:
                                     f"{self.short_sha} (was it pushed directly?)", self.head_sha, "pull_request")
         verdict = self._ci(pull.head_sha, "pull_request", None)
         reason = f"pull request #{pull.number} (head {pull.head_sha[:7]}): {verdict.reason}"
-        return CiVerdict(verdict.passed, reason, verdict.head_sha, verdict.event, verdict.status, pull, verdict.logs)
+        return replace(verdict, reason=reason, pull=pull)
 
     def _ci(self, sha: str, event: str, branch: str | None) -> CiVerdict:
         # An unfinished CI run is waited for (cheaply); a timeout surfaces as the verdict's reason.
@@ -125,7 +126,17 @@ class LiveSession:
                                timing=self.timing, settle=settle)
         except HarnessError as exc:
             return CiVerdict(False, f"CI status of {sha[:7]} ({event}) unknown: {exc}", sha, event)
-        return CiVerdict(status.green, status.reason, sha, event, status, logs=self._ci_logs(status))
+        judged = status.verdict
+        skipped = self._not_emulated(judged.run.id, judged.jobs) if judged and judged.run.completed else ()
+        return CiVerdict(status.green, status.reason, sha, event, status, logs=self._ci_logs(status),
+                         not_emulated=skipped)
+
+    def _not_emulated(self, run_id: int, jobs: Sequence[Job]) -> tuple[dict[str, object], ...]:
+        """For a rehearsal, the run's steps the emulator did not run (read from its annotations); on GitHub no
+        request is spent: every step runs there."""
+        if self.server is None or not self.server.rehearsal:
+            return ()
+        return tuple(not_emulated_steps(self.github, self.target.repository, run_id, jobs))
 
     def _ci_logs(self, status: CiStatus) -> tuple[dict[str, object], ...]:
         """The test job's ``go test`` lines of a green run; the failing jobs' log tails of a red one."""
@@ -144,9 +155,14 @@ class LiveSession:
                 self.dispatches += 1
                 target = BuildTarget(self.target.repository, self.plan, self.head_sha, self.target.registry_host,
                                      self.target.actor)
-                self._build = quote_build_logs(
+                build = quote_build_logs(
                     self.github, target, run_build_acceptance(self.github, self.registry, target, self.timing,
                                                               on_change=self._on_change), self.logs)
+                result = build.run.result
+                if result is not None and result.verdict.run.completed:
+                    build = replace(build, not_emulated=self._not_emulated(result.verdict.run.id,
+                                                                           result.verdict.jobs))
+                self._build = build
             return self._build
 
     # -- evidence ----------------------------------------------------------------------------------------------

@@ -93,9 +93,8 @@ def _verify(registry: RegistryClient, target: BuildTarget, before: dict[str, Ima
     for service in target.plan.services:
         image = target.image(service)
         try:
-            verdict = verify_published(registry, image, sha=target.head_sha,
-                                       sha_tags=target.plan.sha_tags(target.head_sha), before=before[service],
-                                       dispatched_at=dispatched_at, latest_tag=target.plan.latest_tag,
+            verdict = verify_published(registry, before[service], sha=target.head_sha,
+                                       sha_tags=target.plan.sha_tags(target.head_sha), dispatched_at=dispatched_at,
                                        service=service, skew=CREATED_SKEW)
         except HarnessError as exc:
             images.append(ServiceImage(service, image, error=str(exc)))

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cicd_acceptance.errors import WaitTimeout
-from cicd_acceptance.github.client import GitHubClient
+from cicd_acceptance.github.client import GitHubClient, RunFilter
 from cicd_acceptance.github.models import Job, PullRequest, WorkflowRun
 from cicd_acceptance.live.timing import LiveTiming
 from cicd_acceptance.polling import wait_until
@@ -169,13 +169,13 @@ def find_runs_for_commit(client: GitHubClient, repo: str, *, workflow: str | int
     """
 
     def look() -> tuple[WorkflowRun, ...]:
-        runs = client.list_workflow_runs(repo, workflow=workflow, head_sha=head_sha, event=event, branch=branch)
+        runs = client.list_workflow_runs(repo, RunFilter(workflow=workflow, head_sha=head_sha, event=event,
+                                                         branch=branch))
         return _newest_first(run for run in runs if run.head_sha == head_sha and run.event == event)
 
     timing = timing or LiveTiming()
     return wait_until(look, done=bool, phase=f"a {event} run of {workflow} for {head_sha[:7]}",
-                      timeout_s=timing.appear_timeout_s, interval_s=timing.interval_s, sleep=timing.sleep,
-                      clock=timing.clock, describe=lambda runs: "no run")
+                      poll=timing.appearing(), describe=lambda runs: "no run")
 
 
 def ci_status(client: GitHubClient, repo: str, *, workflow: str | int, head_sha: str, event: str,

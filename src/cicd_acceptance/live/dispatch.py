@@ -30,7 +30,7 @@ from itertools import islice
 import httpx
 
 from cicd_acceptance.errors import CorrelationError, GitHubAPIError, GitHubNotFound, WaitTimeout
-from cicd_acceptance.github.client import GitHubClient, created_since
+from cicd_acceptance.github.client import GitHubClient, RunFilter, created_since
 from cicd_acceptance.github.failures import is_transient
 from cicd_acceptance.github.models import DispatchResponse, WorkflowRun
 from cicd_acceptance.live.timing import LiveTiming
@@ -114,8 +114,8 @@ class _Search:
 
     def _list(self, client: GitHubClient) -> Iterable[WorkflowRun]:
         t = self.target
-        return client.list_workflow_runs(t.repo, workflow=t.workflow, event="workflow_dispatch", branch=t.ref,
-                                         created=self.since)
+        return client.list_workflow_runs(t.repo, RunFilter(workflow=t.workflow, event="workflow_dispatch",
+                                                           branch=t.ref, created=self.since))
 
     def _candidates(self, runs: Iterable[WorkflowRun]) -> tuple[WorkflowRun, ...]:
         t = self.target
@@ -168,7 +168,7 @@ def supports_run_details(client: GitHubClient) -> tuple[bool, str]:
 def _snapshot(client: GitHubClient, t: _Target) -> tuple[frozenset[int], float | None]:
     # Every event, not only workflow_dispatch: push runs of the same workflow tell the expected duration too,
     # and one page of the newest runs covers the few minutes the created filter will look at.
-    runs = list(islice(client.list_workflow_runs(t.repo, workflow=t.workflow, branch=t.ref), SNAPSHOT_SIZE))
+    runs = list(islice(client.list_workflow_runs(t.repo, RunFilter(workflow=t.workflow, branch=t.ref)), SNAPSHOT_SIZE))
     durations = [(run.updated_at - run.run_started_at).total_seconds() for run in runs
                  if run.green and run.updated_at and run.run_started_at]
     return frozenset(run.id for run in runs), statistics.median(durations) if durations else None
@@ -202,8 +202,7 @@ def _get_visible_run(client: GitHubClient, t: _Target, run_id: int, timing: Live
 
     try:
         run = wait_until(look, done=lambda seen: seen is not None, phase=f"run {run_id} to appear",
-                         timeout_s=timing.appear_timeout_s, interval_s=timing.interval_s, sleep=timing.sleep,
-                         clock=timing.clock)
+                         poll=timing.appearing())
     except WaitTimeout as exc:
         if not last_error:
             raise
@@ -221,8 +220,7 @@ def _correlate(client: GitHubClient, search: _Search, timing: LiveTiming) -> Wor
     try:
         found = wait_until(lambda: search.look(client),
                            done=lambda runs: search.settled(runs, clock(), timing.settle_s),
-                           phase=f"our {t.workflow_name} run to appear", timeout_s=timing.appear_timeout_s,
-                           interval_s=timing.interval_s, sleep=timing.sleep, clock=clock,
+                           phase=f"our {t.workflow_name} run to appear", poll=timing.appearing(),
                            describe=lambda runs: f"{len(runs)} candidate(s)")
     except WaitTimeout as exc:
         if search.first_seen is not None:

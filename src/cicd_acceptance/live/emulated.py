@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from cicd_acceptance.config import Settings, is_loopback_host
+from cicd_acceptance.config import Settings
 from cicd_acceptance.github.client import GitHubClient
+from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
 from cicd_acceptance.live.server import TokenLogin, classify_server, token_login
 from cicd_acceptance.live.timing import CompressedTime, LiveTiming
 from cicd_acceptance.live.waiter import RunChange
+from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.registry.client import RegistryClient
 from cicd_acceptance.registry.credentials import registry_credential_policy
 from cicd_acceptance.secret import Secret
@@ -105,8 +107,8 @@ def registry_client_for(settings: Settings, *, transport: httpx.BaseTransport | 
                                         chosen_by=settings.sources.get("registry", "the plan"))
     token = settings.token if policy.allowed else None
     return RegistryClient(registry=settings.registry, username=settings.registry_username if token else None,
-                          token=token, transport=transport, scheme=registry_scheme(settings.registry),
-                          sleep=timing.sleep, clock=timing.clock, withheld=policy.withheld)
+                          token=token, scheme=registry_scheme(settings.registry), withheld=policy.withheld,
+                          http=HttpSettings(transport=transport, sleep=timing.sleep, clock=timing.clock))
 
 
 def open_live_session(settings: Settings, timing: LiveTiming, *, transports: LiveTransports | None = None,
@@ -120,7 +122,8 @@ def open_live_session(settings: Settings, timing: LiveTiming, *, transports: Liv
     chosen = transports or LiveTransports()
     server = classify_server(settings.api_url, started_emulator=started_emulator, transport=chosen.github)
     token: Secret | None = settings.token
-    github = GitHubClient(base_url=settings.api_url, token=token, transport=chosen.github, sleep=timing.sleep)
+    github = GitHubClient(base_url=settings.api_url, token=token,
+                          http=HttpSettings(transport=chosen.github, sleep=timing.sleep))
     registry = registry_client_for(settings, transport=chosen.registry, timing=timing)
     try:
         login = TokenLogin(actor, "given") if actor or token is None else token_login(github)

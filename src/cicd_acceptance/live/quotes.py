@@ -6,6 +6,9 @@
 * ``failure``: for a red run, each failing job (at most :data:`MAX_FAILING_JOBS`) with its failing step, the tail of
   its log, its ``##[error]`` lines and the check run's annotations.
 
+For a rehearsal, :func:`not_emulated_steps` lists the steps the emulator did not run (evidence kind
+``not_emulated``), read from the check runs' annotations as from GitHub: the run is judged through the API only.
+
 Each function reads each log once, within :class:`~cicd_acceptance.live.logs.LogLimits`, and never raises: a log or
 annotation list that cannot be read shows as ``error`` in the entry.
 """
@@ -21,14 +24,16 @@ from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.github.models import Job
 from cicd_acceptance.live.logs import LogLimits, LogQuote, read_job_log
 
-__all__ = ["MAX_FAILING_JOBS", "MAX_JOBS", "PushTarget", "failure_quotes", "go_test_quotes", "is_go_test_result",
-           "push_quotes"]
+__all__ = ["MAX_FAILING_JOBS", "MAX_JOBS", "NOT_EMULATED_TITLE", "PushTarget", "failure_quotes", "go_test_quotes",
+           "is_go_test_result", "not_emulated_steps", "push_quotes"]
 
 MAX_FAILING_JOBS = 3
 MAX_JOBS = 20          # logs read per run at most (a matrix of more services shows the first 20 jobs' lines)
 _GO_RESULT = re.compile(r"^\s*(?:ok\s+\S|FAIL(?:\s|$)|--- (?:FAIL|PASS|SKIP): )")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _GREEN = ("success", "skipped", None)
+# The title of the warning the bundled emulator puts on a step whose action it does not emulate (it was not run).
+NOT_EMULATED_TITLE = "Not emulated"
 
 
 def is_go_test_result(line: str) -> bool:
@@ -75,6 +80,24 @@ def failure_quotes(github: GitHubClient, repo: str, run_id: int, jobs: Sequence[
         quotes.append(_quote("failure", run_id, quote, conclusion=job.conclusion,
                              step=step.name if step else None, **_annotations(github, repo, job)))
     return quotes
+
+
+def not_emulated_steps(github: GitHubClient, repo: str, run_id: int, jobs: Sequence[Job]) -> list[dict[str, object]]:
+    """The steps of a rehearsal's run that the emulator did not run: one entry per warning annotation titled
+    :data:`NOT_EMULATED_TITLE` (its message names the action and the step), or per job whose annotations could
+    not be read (``error``: the rehearsal cannot say whether every step ran). One request per job, at most
+    :data:`MAX_JOBS`; skipped jobs ran no step."""
+    found: list[dict[str, object]] = []
+    for job in [job for job in jobs if job.conclusion != "skipped"][:MAX_JOBS]:
+        try:
+            notes = github.list_annotations(repo, job.id)
+        except GitHubAPIError as exc:
+            found.append({"run_id": run_id, "job": job.name, "message": None,
+                          "error": f"cannot read the annotations: {exc}"})
+            continue
+        found += [{"run_id": run_id, "job": job.name, "message": note.message, "error": None}
+                  for note in notes if note.title == NOT_EMULATED_TITLE and note.level == "warning"]
+    return found
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from cicd_acceptance.errors import ConfigError
-from cicd_acceptance.polling import Clock, Sleep
+from cicd_acceptance.polling import Clock, Poll, Sleep
 
 __all__ = ["CompressedTime", "IntervalPolicy", "LiveTiming"]
 
@@ -63,13 +62,17 @@ class LiveTiming:
     sleep: Sleep = time.sleep
     clock: Clock = time.monotonic
 
+    def appearing(self) -> Poll:
+        """The wait for something to appear: ``appear_timeout_s``, a look every ``interval_s``."""
+        return Poll(self.appear_timeout_s, self.interval_s, sleep=self.sleep, clock=self.clock)
+
 
 class CompressedTime:
     """A monotonic clock and a sleep that run ``speed`` times faster than real time (``speed`` > 0)."""
 
     def __init__(self, speed: float, *, monotonic: Clock = time.monotonic, sleep: Sleep = time.sleep) -> None:
         if speed <= 0:
-            raise ConfigError(f"the emulator speed must be > 0, got {speed}", source="emulator speed")
+            raise ValueError(f"the emulator speed must be > 0, got {speed}")
         self.speed = speed
         self._monotonic = monotonic
         self._sleep = sleep

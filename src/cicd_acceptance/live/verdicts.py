@@ -72,6 +72,7 @@ class CiVerdict:
     status: CiStatus | None = None
     pull: PullRequest | None = None
     logs: tuple[dict[str, object], ...] = ()   # evidence kind ``log``: go test lines, or the failure's tail
+    not_emulated: tuple[dict[str, object], ...] = ()  # a rehearsal's steps the emulator did not run
 
     def run_evidence(self) -> dict[str, object] | None:
         """The judged run (kind ``run``), None when no run was found."""
@@ -185,6 +186,7 @@ class BuildAcceptance:
     dispatched_at: datetime | None
     push_logs: Mapping[str, dict[str, object]] = field(default_factory=dict)  # per service, kind ``log``
     failure_logs: tuple[dict[str, object], ...] = ()                          # a red run's failing jobs
+    not_emulated: tuple[dict[str, object], ...] = ()  # a rehearsal's steps the emulator did not run
 
     def push_log(self, service: str) -> dict[str, object] | None:
         """The push lines quoted from the build's logs for ``service`` (None when no log was read)."""

@@ -24,7 +24,7 @@ from cicd_acceptance.github.failures import is_transient
 from cicd_acceptance.github.models import WorkflowRun
 from cicd_acceptance.live.ci_status import RunVerdict, judge_run
 from cicd_acceptance.live.timing import LiveTiming
-from cicd_acceptance.polling import wait_by_value, wait_until
+from cicd_acceptance.polling import Poll, wait_by_value, wait_until
 
 __all__ = ["NOT_STARTED", "RunChange", "RunResult", "settle_by_waiting", "wait_for_run"]
 
@@ -202,7 +202,7 @@ def wait_for_run(client: GitHubClient, repo: str, run_id: int, timing: LiveTimin
                    last_refill=now)
     strategy: wait_by_value[WorkflowRun | None] = wait_by_value(watch.next_interval)
     run = wait_until(watch.poll, done=lambda seen: seen is not None and seen.completed, phase=watch.phase,
-                     timeout_s=timing.run_timeout_s, wait=strategy, sleep=timing.sleep, clock=timing.clock,
+                     poll=Poll(timing.run_timeout_s, wait=strategy, sleep=timing.sleep, clock=timing.clock),
                      describe=lambda seen: seen.describe() if seen else "not visible yet")
     if run is None:  # pragma: no cover - done() holds only for a completed run
         raise WaitTimeout("run vanished", phase=watch.phase(None), waited_s=watch.elapsed())

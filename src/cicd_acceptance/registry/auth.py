@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from cicd_acceptance.config import is_loopback_host
 from cicd_acceptance.errors import RegistryAccessDenied, RegistryError
+from cicd_acceptance.loopback import is_loopback_host
 from cicd_acceptance.registry.transport import retryable
 from cicd_acceptance.secret import Secret
 
@@ -30,7 +30,6 @@ __all__ = [
     "ACCESS_DENIED_HINT",
     "BearerChallenge",
     "RegistryTokenAuth",
-    "is_loopback",
     "parse_bearer_challenge",
     "scope_for_path",
 ]
@@ -43,14 +42,6 @@ _EXPIRY_MARGIN = 5.0
 _DEFAULT_USERNAME = "token"
 _PARAM_RE = re.compile(r'\s*([a-zA-Z_]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))\s*,?')
 _REPO_PATH_RE = re.compile(r"^/v2/(.+)/(?:manifests|blobs|tags)/")
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost (the only hosts where plain http is acceptable).
-
-    The settings' rule, so the client and the settings agree (a prefix test let ``127.example.com`` pass).
-    """
-    return is_loopback_host(host)
 
 
 @dataclass(frozen=True)
@@ -163,7 +154,7 @@ class RegistryTokenAuth(httpx.Auth):
             return False
         realm = httpx.URL(challenge.realm)
         on_own_host = realm.netloc.decode("ascii").lower() == self._registry_host
-        return on_own_host and (realm.scheme == "https" or is_loopback(realm.host))
+        return on_own_host and (realm.scheme == "https" or is_loopback_host(realm.host))
 
     def _fetch_token(self, challenge: BearerChallenge, scope: str | None, *, with_credentials: bool
                      ) -> Generator[httpx.Request, httpx.Response, Secret | None]:

@@ -15,16 +15,16 @@ Example::
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from types import TracebackType
 
 import httpx
 import tenacity
 
 from cicd_acceptance.errors import ConfigError, RegistryAccessDenied, RegistryError, RegistryNotFound
-from cicd_acceptance.httpbounds import ACCEPT_ENCODING, BodyRefused, bounded_response_hook
-from cicd_acceptance.registry.auth import ACCESS_DENIED_HINT, RegistryTokenAuth, is_loopback
+from cicd_acceptance.httpbounds import ACCEPT_ENCODING, DEFAULT_HTTP, BodyRefused, HttpSettings, bounded_response_hook
+from cicd_acceptance.loopback import is_loopback_host
+from cicd_acceptance.registry.auth import ACCESS_DENIED_HINT, RegistryTokenAuth
 from cicd_acceptance.registry.manifests import (
     image_config,
     parse_manifest,
@@ -61,7 +61,7 @@ _MAX_TAG_PAGES = 10_000
 MAX_PLATFORMS = 32
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """Largest body read (decoded): OCI manifests are at most 4 MiB, and an image config is far smaller."""
-DEADLINE_S = 120.0
+MAX_ATTEMPTS = 3
 
 
 class RegistryClient:
@@ -70,34 +70,31 @@ class RegistryClient:
     Parameters:
         registry: ``host[:port]``, e.g. ``ghcr.io`` or ``127.0.0.1:5000``.
         username / token: optional credentials, sent only to the registry's own token realm.
-        transport: an httpx transport (``MockTransport``/``WSGITransport`` in tests); default: the network.
         scheme: ``https`` by default; ``http`` only for a loopback host.
-        sleep / clock: injectable waiting and time for retries and token expiry.
-        max_response_bytes / deadline_s: bounds of every body (decoded size; headers to last byte).
         withheld: why no token was given although the run has one (see :mod:`.credentials`); access-denied
             messages repeat it.
+        http: :class:`~cicd_acceptance.httpbounds.HttpSettings`: the transport (``MockTransport`` /
+            ``WSGITransport`` in tests; default: the network), sleep and clock for retries and token expiry,
+            timeouts, attempts (default 3) and the body cap (default :data:`MAX_RESPONSE_BYTES`).
     """
 
     def __init__(self, *, registry: str, username: str | None = None, token: Secret | None = None,
-                 transport: httpx.BaseTransport | None = None, scheme: str | None = None,
-                 timeout: float = 30.0, attempts: int = 3, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic, withheld: str = "",
-                 max_response_bytes: int = MAX_RESPONSE_BYTES, deadline_s: float = DEADLINE_S) -> None:
+                 scheme: str | None = None, withheld: str = "", http: HttpSettings = DEFAULT_HTTP) -> None:
         self.registry = _check_registry(registry, scheme)
         self.scheme = scheme or "https"
         self.stats = RegistryStats()
-        self._attempts = attempts
-        self._sleep = sleep
+        self._attempts = http.attempts(MAX_ATTEMPTS)
+        self._sleep = http.sleep
         self._withheld = withheld
-        auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=clock,
+        auth = RegistryTokenAuth(registry_host=self.registry, username=username, token=token, clock=http.clock,
                                  withheld=withheld)
-        bounds = bounded_response_hook(limit=max_response_bytes, deadline_s=deadline_s, on_refused=_refused,
-                                       clock=clock)
-        self._http = httpx.Client(base_url=f"{self.scheme}://{self.registry}", transport=transport, auth=auth,
+        bounds = bounded_response_hook(limit=http.body_limit(MAX_RESPONSE_BYTES), deadline_s=http.deadline_s,
+                                       on_refused=_refused, clock=http.clock)
+        self._http = httpx.Client(base_url=f"{self.scheme}://{self.registry}", transport=http.transport, auth=auth,
                                   event_hooks={"request": [RequestCounter(self.stats, self.registry)],
                                                "response": [bounds]},
-                                  headers={"Accept-Encoding": ACCEPT_ENCODING},
-                                  timeout=timeout, follow_redirects=False)
+                                  headers={"Accept-Encoding": ACCEPT_ENCODING, "User-Agent": http.user_agent},
+                                  timeout=http.timeout_s, follow_redirects=False)
 
     def __enter__(self) -> RegistryClient:
         return self
@@ -123,6 +120,9 @@ class RegistryClient:
         if response.status_code != 200:
             raise self._error(response, f"manifest {name}:{reference}")
         digest = response.headers.get("docker-content-digest")
+        if digest and not is_digest(digest):  # the server's bad answer: it would be fetched as a path next
+            raise RegistryError(f"Docker-Content-Digest {digest[:100]!r} is not a content digest", method="HEAD",
+                                url=self.url(path), status_code=response.status_code)
         if not digest:
             digest = reference if is_digest(reference) else self.get_manifest(name, reference).digest
         size = response.headers.get("content-length")
@@ -269,13 +269,15 @@ def _refused(response: httpx.Response, exc: BodyRefused) -> RegistryError:
 
 def _check_registry(registry: str, scheme: str | None) -> str:
     host = registry.strip().lower()
+    # The host is the user's --registry or the plan's (which --registry checks less strictly than this).
     if "/" in host or not _REGISTRY_RE.fullmatch(host):
         raise ConfigError(f"{registry!r} is not a registry host[:port] (e.g. ghcr.io)", source="registry")
+    # The scheme is the caller's choice (registry_scheme picks http for a loopback host only).
     if scheme not in (None, "https", "http"):
-        raise ConfigError(f"scheme {scheme!r} is neither https nor http", source="registry")
+        raise ValueError(f"registry scheme {scheme!r} is neither https nor http")
     bare = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.index("]")]
-    if scheme == "http" and not is_loopback(bare):
-        raise ConfigError(f"plain http is allowed only for a loopback registry, not {registry!r}", source="registry")
+    if scheme == "http" and not is_loopback_host(bare):
+        raise ValueError(f"plain http is allowed only for a loopback registry, not {registry!r}")
     return host
 
 
@@ -285,8 +287,9 @@ def _manifest_path(name: str, reference: str) -> str:
 
 
 def _check_digest(digest: str) -> str:
+    # Digests come from manifests, which parse_manifest has checked; another value is the caller's mistake.
     if not is_digest(digest):
-        raise ConfigError(f"{digest!r} is not a content digest (algorithm:hex)", source="blob digest")
+        raise ValueError(f"{digest!r} is not a content digest (algorithm:hex)")
     return digest
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from cicd_acceptance.errors import RegistryError
-from cicd_acceptance.registry.models import Descriptor, Manifest, PlatformImage
+from cicd_acceptance.registry.models import Descriptor, Manifest, PlatformImage, is_digest
 
 __all__ = ["image_config", "parse_manifest", "parse_oci_time", "platform_image", "verify_digest"]
 
@@ -64,6 +64,8 @@ def _descriptor(raw: object, url: str) -> Descriptor:
     media_type, digest, size = raw.get("mediaType"), raw.get("digest"), raw.get("size", 0)
     if not isinstance(media_type, str) or not isinstance(digest, str) or not isinstance(size, int):
         raise _bad(f"malformed descriptor {json.dumps(raw)[:200]}", url)
+    if not is_digest(digest):  # it is fetched next: a path, never a tag (../x, ?query, 64 KB of text)
+        raise _bad(f"descriptor has an invalid digest {digest[:100]!r}", url)
     annotations = raw.get("annotations") or {}
     pairs = tuple(sorted((str(k), str(v)) for k, v in annotations.items())) if isinstance(annotations, dict) else ()
     return Descriptor(media_type=media_type, digest=digest, size=size, platform=_platform(raw.get("platform")),

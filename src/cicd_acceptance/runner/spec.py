@@ -18,10 +18,15 @@ class Limits:
     """Only the last ``output_bytes`` of combined stdout+stderr are kept; the rest is read and dropped."""
     file_command_bytes: int = 1 << 20
     """Largest GITHUB_OUTPUT/GITHUB_ENV/GITHUB_PATH/GITHUB_STEP_SUMMARY file read back (GitHub's summary limit)."""
+    minute_s: float = 60.0
+    """How many real seconds one minute of a workflow's ``timeout-minutes`` lasts: 60, as on a runner. The emulated
+    clock's speed does not shorten it, because the steps' work is real; a rehearsal may shorten it explicitly."""
 
     def __post_init__(self) -> None:
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be positive, got {self.timeout_s!r}")
+        if not self.minute_s > 0:
+            raise ValueError(f"minute_s must be positive, got {self.minute_s!r}")
         if self.output_bytes < 1 or self.file_command_bytes < 1:
             raise ValueError("output_bytes and file_command_bytes must be at least 1")
 

@@ -2,8 +2,9 @@
 
 ``created`` accepts every form of GitHub's search syntax: ``>=D``, ``>D``, ``<=D``, ``<D``, ``D1..D2``, ``D..*``,
 ``*..D`` and a plain ``D``, where ``D`` is a date (``2026-03-02``, meaning the whole UTC day) or a date-time with
-``Z`` or an offset (``2026-03-02T09:00:00+01:00``). A value that does not parse raises ConfigError, which the
-routes answer with 422 like GitHub's validation errors.
+``Z`` or an offset (``2026-03-02T09:00:00+01:00``). A value that does not parse raises
+:class:`~cicd_acceptance.emulator.errors.Unprocessable` naming the parameter, which the routes answer with 422 like
+GitHub's validation errors.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.errors import Unprocessable
 
 __all__ = ["created_predicate", "paginate"]
 
@@ -31,7 +32,7 @@ def _bounds(text: str) -> tuple[datetime, datetime]:
             return start, start + timedelta(days=1)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError as exc:
-        raise ConfigError(f"invalid date {text!r} in 'created'", source="created") from exc
+        raise Unprocessable(f"invalid date {text!r} in 'created'", field="created") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment, moment + timedelta(microseconds=1)
@@ -48,7 +49,7 @@ def created_predicate(expression: str) -> Callable[[datetime], bool]:
         start = _bounds(left)[0] if left.strip() != "*" else None
         end = _bounds(right)[1] if right.strip() != "*" else None
         if start is None and end is None:
-            raise ConfigError("'created' range '*..*' has no bound", source="created")
+            raise Unprocessable("'created' range '*..*' has no bound", field="created")
         return lambda t: (start is None or t >= start) and (end is None or t < end)
     low, high = _bounds(text)
     return lambda t: low <= t < high
@@ -89,4 +90,4 @@ def _int(text: str | None, default: int, name: str) -> int:
     try:
         return int(text)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {text!r}", source=name) from exc
+        raise Unprocessable(f"{name} must be a number, got {text!r}", field=name) from exc

@@ -224,11 +224,13 @@ def usage_body(run: RunRecord, attempt: Attempt, now: datetime) -> JsonDict:
     return {"billable": {}, "run_duration_ms": max(int((end - attempt.started_at).total_seconds() * 1000), 0)}
 
 
-def annotation_body(urls: Urls, repo: RepoIdentity, run: RunRecord, level: str, message: str) -> JsonDict:
-    """A ``check-annotation`` of a job's log line (GitHub puts them on ``.github`` at line 1)."""
-    return {"path": ".github", "blob_href": f"{urls.html}/{repo.full_name}/blob/{run.head_sha}/.github",
-            "start_line": 1, "end_line": 1, "start_column": None, "end_column": None, "annotation_level": level,
-            "title": "", "message": message, "raw_details": ""}
+def annotation_body(urls: Urls, repo: RepoIdentity, run: RunRecord, level: str, message: str, *,
+                    path: str | None = None, line: int | None = None, title: str | None = None) -> JsonDict:
+    """A ``check-annotation``; one that names no file is put on ``.github`` at line 1, as GitHub does."""
+    where, at = (path, line or 1) if path else (".github", 1)
+    return {"path": where, "blob_href": f"{urls.html}/{repo.full_name}/blob/{run.head_sha}/{where}",
+            "start_line": at, "end_line": at, "start_column": None, "end_column": None, "annotation_level": level,
+            "title": title or "", "message": message, "raw_details": ""}
 
 
 def combined_status_body(urls: Urls, repo: RepoIdentity, sha: str, statuses: list[JsonDict]) -> JsonDict:

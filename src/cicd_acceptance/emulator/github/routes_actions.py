@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from werkzeug.wrappers import Response
 
+from cicd_acceptance.emulator.errors import Unprocessable
 from cicd_acceptance.emulator.faults import RUN_KINDS
 from cicd_acceptance.emulator.github.downloads import signed_url
 from cicd_acceptance.emulator.github.filters import created_predicate, paginate
 from cicd_acceptance.emulator.github.payloads_actions import job_body, run_body, workflow_body
-from cicd_acceptance.emulator.github.runs import Attempt, RunRecord
+from cicd_acceptance.emulator.github.runs import Attempt, RunOrigin, RunRecord
 from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo
-from cicd_acceptance.emulator.responses import Ctx, error, json_response, split_api_prefix, validation_error
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, refusal, split_api_prefix, validation_error
 from cicd_acceptance.workflows.model import Workflow
 
 __all__ = ["ACTIONS_ROUTES"]
@@ -99,14 +100,13 @@ def _create_dispatched_runs(ctx: Ctx, info: WorkflowInfo, ref: str, sha: str) ->
     faults = state.faults.take_all(ctx.request.method, split_api_prefix(ctx.request.path)[1], kinds=RUN_KINDS)
     delay = next((f.value for f in faults if f.kind == "visibility-delay" and f.value is not None),
                  state.config.timings.visibility_delay)
-    run = state.github.add_run(info, event="workflow_dispatch", branch=ref, head_sha=sha,
-                               actor=ctx.token.login or state.identity.owner, created_at=ctx.now,
-                               visibility_delay=delay)
+    origin = RunOrigin("workflow_dispatch", ref, sha, ctx.token.login or state.identity.owner)
+    run = state.github.add_run(info, origin, created_at=ctx.now, visibility_delay=delay)
     if any(f.kind == "foreign-dispatch" for f in faults):
         # Another actor dispatches the same workflow at the same moment: the case that breaks "newest run" logic.
         # It gets the normal delay, so with a delayed-visibility fault it is listed before ours.
-        state.github.add_run(info, event="workflow_dispatch", branch=ref, head_sha=sha, actor="another-actor",
-                             created_at=ctx.now, visibility_delay=state.config.timings.visibility_delay)
+        state.github.add_run(info, replace(origin, actor="another-actor"), created_at=ctx.now,
+                             visibility_delay=state.config.timings.visibility_delay)
     if any(f.kind == "reattempt" for f in faults):
         state.github.request_reattempt(run.id)
     return run
@@ -138,8 +138,8 @@ def _run_filters(ctx: Ctx) -> list[Callable[[RunRecord], bool]]:
 def _list_runs(ctx: Ctx, workflow_id: int | None) -> Response:
     try:
         checks = _run_filters(ctx)
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     runs = [run for run in ctx.state.github.visible_runs(ctx.now)
             if (workflow_id is None or run.workflow.workflow_id == workflow_id) and all(c(run) for c in checks)]
     if checks:
@@ -147,8 +147,8 @@ def _list_runs(ctx: Ctx, workflow_id: int | None) -> Response:
     try:
         items, link = paginate(runs, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                                base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     exclude = (ctx.arg("exclude_pull_requests") or "").lower() == "true"
     body = {"total_count": len(runs), "workflow_runs": [_run(ctx, run, exclude=exclude) for run in items]}
     return json_response(body, headers={"Link": link} if link else None)
@@ -217,8 +217,8 @@ def _jobs(ctx: Ctx, run: RunRecord, attempts: list[Attempt]) -> Response:
     try:
         items, link = paginate(jobs, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                                base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     return json_response({"total_count": len(jobs), "jobs": items}, headers={"Link": link} if link else None)
 
 

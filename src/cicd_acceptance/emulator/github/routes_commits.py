@@ -1,6 +1,6 @@
 """Routes about commits and the checks on them: the commit list, commit statuses and a ref's combined status, and a
-check run with its annotations (every Actions job is a check run with the job's id; its annotations come from its
-log)."""
+check run with its annotations (every Actions job is a check run with the job's id; its annotations are those its
+execution made, else those its log's error and warning lines make)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime
 from werkzeug.wrappers import Response
 
 from cicd_acceptance.emulator.clock import iso
+from cicd_acceptance.emulator.errors import Unprocessable
 from cicd_acceptance.emulator.github.filters import paginate
 from cicd_acceptance.emulator.github.payloads_actions import (
     JsonDict,
@@ -18,10 +19,9 @@ from cicd_acceptance.emulator.github.payloads_actions import (
     combined_status_body,
 )
 from cicd_acceptance.emulator.github.payloads_repo import commit_body, node_id
-from cicd_acceptance.emulator.github.run_logs import job_log, log_annotations
+from cicd_acceptance.emulator.github.run_logs import job_annotations
 from cicd_acceptance.emulator.github.state import CommitStatus
-from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, refusal, validation_error
 
 __all__ = ["COMMIT_ROUTES"]
 
@@ -32,8 +32,8 @@ def _paged(ctx: Ctx, items: list[JsonDict]) -> Response:
     try:
         chosen, link = paginate(items, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                                 base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     return json_response(chosen, headers={"Link": link} if link else None)
 
 
@@ -97,8 +97,8 @@ def create_status(ctx: Ctx, owner: str, repo: str, sha: str) -> Response:
     try:
         status = ctx.state.github.add_status(commit.sha, str(body.get("state")), context=fields["context"] or "default",
                                              description=fields["description"], target_url=fields["target_url"])
-    except ConfigError as exc:
-        return validation_error(str(exc), field="state")
+    except Unprocessable as exc:
+        return refusal(exc)
     return json_response(_status_body(ctx, status), 201)
 
 
@@ -109,7 +109,7 @@ def get_check_run(ctx: Ctx, owner: str, repo: str, check_run_id: int) -> Respons
         return error(404, "Not Found", docs=f"{_CHECKS_DOCS}#get-a-check-run")
     run, attempt, job = found
     pulls = [pull for number in run.pull_requests if (pull := github.pull(number))]
-    count = len(log_annotations(job_log(run, attempt, job, ctx.now))) if job.status(ctx.now) == "completed" else 0
+    count = len(job_annotations(run, attempt, job, ctx.now))
     body = check_run_body(ctx.urls, ctx.state.identity, run, job, ctx.now, pulls, annotations=count)
     return json_response(body)
 
@@ -119,9 +119,9 @@ def check_run_annotations(ctx: Ctx, owner: str, repo: str, check_run_id: int) ->
     if found is None:
         return error(404, "Not Found", docs=f"{_CHECKS_DOCS}#list-check-run-annotations")
     run, attempt, job = found
-    found_lines = log_annotations(job_log(run, attempt, job, ctx.now)) if job.status(ctx.now) == "completed" else []
-    return _paged(ctx, [annotation_body(ctx.urls, ctx.state.identity, run, level, message)
-                        for level, message in found_lines])
+    return _paged(ctx, [annotation_body(ctx.urls, ctx.state.identity, run, note.level, note.message, path=note.path,
+                                        line=note.line, title=note.title)
+                        for note in job_annotations(run, attempt, job, ctx.now)])
 
 
 COMMIT_ROUTES: dict[str, tuple[str, Callable[..., Response]]] = {

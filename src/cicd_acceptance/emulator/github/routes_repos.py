@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
+from cicd_acceptance.emulator.errors import Unprocessable
 from cicd_acceptance.emulator.github.filters import paginate
 from cicd_acceptance.emulator.github.payloads_actions import (
     check_run_body,
@@ -23,8 +24,7 @@ from cicd_acceptance.emulator.github.payloads_repo import (
     meta_body,
     rate_limit_body,
 )
-from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, refusal, validation_error
 
 __all__ = ["REPO_ROUTES"]
 
@@ -35,8 +35,8 @@ def _paged(ctx: Ctx, items: list[object], wrap: Callable[[list[object]], object]
     try:
         chosen, link = paginate(items, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                                 base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     return json_response(wrap(chosen), headers={"Link": link} if link else None)
 
 

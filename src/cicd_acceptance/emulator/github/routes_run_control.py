@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from cicd_acceptance.emulator.responses import Ctx, error, json_response
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.errors import EmulatorError
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, refusal
 
 __all__ = ["RUN_CONTROL_ROUTES"]
 
@@ -43,11 +43,8 @@ def _rerun(ctx: Ctx, run_id: int, *, failed_only: bool) -> Response:
         return problem
     try:
         ctx.state.github.rerun(run_id, failed_only=failed_only)
-    except ConfigError as exc:
-        # GitHub refuses a re-run of a run still in progress, and of one without failed jobs, with a 403.
-        message = ("This workflow is already running" if "not completed" in str(exc)
-                   else "This workflow run cannot be retried")
-        return error(403, message, docs=_RUNS_DOCS)
+    except EmulatorError as exc:  # GitHub's 403 for a run still in progress, or one without failed jobs
+        return refusal(exc, docs=_RUNS_DOCS)
     return json_response({}, 201)
 
 
@@ -71,10 +68,8 @@ def rerun_job(ctx: Ctx, owner: str, repo: str, job_id: int) -> Response:
     run, _attempt, _job = found
     try:
         ctx.state.github.rerun(run.id, job_id=job_id)
-    except ConfigError as exc:
-        message = ("This workflow is already running" if "not completed" in str(exc)
-                   else "This job is not in the run's latest attempt and cannot be re-run")
-        return error(403, message, docs=_JOBS_DOCS)
+    except EmulatorError as exc:
+        return refusal(exc, docs=_JOBS_DOCS)
     return json_response({}, 201)
 
 
@@ -85,8 +80,8 @@ def cancel_run(ctx: Ctx, owner: str, repo: str, run_id: int) -> Response:
         return error(404, "Not Found", docs=_RUNS_DOCS)
     try:
         ctx.state.github.cancel(run_id)
-    except ConfigError:
-        return error(409, "Cannot cancel a workflow run that is completed.", docs=_RUNS_DOCS)
+    except EmulatorError as exc:
+        return refusal(exc, docs=_RUNS_DOCS)
     return json_response({}, 202)
 
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
+from cicd_acceptance.emulator.errors import Unprocessable
 from cicd_acceptance.emulator.github.artifacts import Artifact
 from cicd_acceptance.emulator.github.downloads import signed_url
 from cicd_acceptance.emulator.github.filters import paginate
 from cicd_acceptance.emulator.github.payloads_actions import artifact_body, usage_body
-from cicd_acceptance.emulator.responses import Ctx, error, json_response, validation_error
-from cicd_acceptance.errors import ConfigError
+from cicd_acceptance.emulator.responses import Ctx, error, json_response, refusal
 
 __all__ = ["RUN_FILE_ROUTES"]
 
@@ -54,8 +54,8 @@ def _artifact_list(ctx: Ctx, artifacts: list[Artifact]) -> Response:
     try:
         items, link = paginate(chosen, page=ctx.arg("page"), per_page=ctx.arg("per_page"),
                                base_url=ctx.request.base_url, query=list(ctx.request.args.items(multi=True)))
-    except ConfigError as exc:
-        return validation_error(str(exc), field=exc.source)
+    except Unprocessable as exc:
+        return refusal(exc)
     github = ctx.state.github
     bodies = [artifact_body(ctx.urls, ctx.state.identity, a, github.run(a.run_id, now=ctx.now)) for a in items]
     return json_response({"total_count": len(chosen), "artifacts": bodies}, headers={"Link": link} if link else None)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 
 from cicd_acceptance.emulator.github.runs import Attempt, JobRecord, RunRecord, StepView
 
-__all__ = ["STAMP_FORMAT", "job_log", "log_annotations", "run_log_archive", "split_by_step"]
+__all__ = ["STAMP_FORMAT", "NoteView", "job_annotations", "job_log", "log_annotations", "run_log_archive",
+           "split_by_step"]
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.0000000Z"
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?Z ")
@@ -80,6 +82,28 @@ def run_log_archive(run: RunRecord, attempt: Attempt, now: datetime) -> bytes:
                     continue
                 archive.writestr(f"{folder}/{number}_{_entry_name(step.name)}.txt", part)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """A check-run annotation as the API shows it (no ``path``: GitHub puts it on ``.github``, line 1)."""
+
+    level: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    title: str | None = None
+
+
+def job_annotations(run: RunRecord, attempt: Attempt, job: JobRecord, now: datetime) -> list[NoteView]:
+    """A completed job's annotations: those its execution made (with their file, line and title), else the ones
+    GitHub would make from its log's ``##[error]``/``##[warning]``/``##[notice]`` lines."""
+    if job.status(now) != "completed":
+        return []
+    if job.executed is not None:
+        return [NoteView(note.level, note.message, note.path, note.line, note.title)
+                for note in job.annotations[:_MAX_ANNOTATIONS]]
+    return [NoteView(level, message) for level, message in log_annotations(job_log(run, attempt, job, now))]
 
 
 def log_annotations(text: str) -> list[tuple[str, str]]:

@@ -19,8 +19,8 @@ from typing import Any
 from cicd_acceptance.emulator.github.workflow_view import JobPlan, WorkflowInfo
 from cicd_acceptance.errors import ConfigError
 
-__all__ = ["JOB_OUTCOMES", "RUN_OUTCOMES", "Attempt", "JobRecord", "RunRecord", "StepView", "Timings", "plan_attempt",
-           "plan_rerun"]
+__all__ = ["JOB_OUTCOMES", "RUN_OUTCOMES", "Attempt", "JobRecord", "RunOrigin", "RunRecord", "StepView", "Timings",
+           "plan_attempt", "plan_rerun"]
 
 RUN_OUTCOMES = frozenset({"success", "failure", "cancelled", "timed_out", "startup_failure", "skipped"})
 JOB_OUTCOMES = frozenset({"success", "failure", "cancelled", "timed_out", "skipped"})
@@ -35,9 +35,11 @@ class Timings:
     job: float = 40.0
 
     def __post_init__(self) -> None:
-        for name in ("visibility_delay", "queued", "job"):
+        # The emulator's command line sets them; a negative one names the option that gave it.
+        for name, option in (("visibility_delay", "--visibility-delay"), ("queued", "--queue-seconds"),
+                             ("job", "--job-seconds")):
             if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be >= 0 seconds", source="timings")
+                raise ConfigError(f"must be >= 0 seconds, got {getattr(self, name)}", source=option)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,19 @@ class Attempt:
                 job.started_at = min(job.started_at, now)
                 job.completed_at = now
                 job.outcome = "cancelled"
+
+
+@dataclass(frozen=True)
+class RunOrigin:
+    """What a run is for: its event, branch and commit, who started it, the pull requests it belongs to, and the
+    commit whose files it executes (None: ``head_sha``)."""
+
+    event: str
+    branch: str
+    head_sha: str
+    actor: str
+    pull_requests: tuple[int, ...] = ()
+    tree_sha: str | None = None
 
 
 @dataclass

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cicd_acceptance.emulator.errors import Conflict, Forbidden, NotFound, Unprocessable
 from cicd_acceptance.emulator.github.artifacts import ArtifactStore
 from cicd_acceptance.emulator.github.payloads_repo import RepoIdentity
 from cicd_acceptance.emulator.github.repo import Commit, RepoSnapshot
@@ -23,13 +24,13 @@ from cicd_acceptance.emulator.github.runs import (
     RUN_OUTCOMES,
     Attempt,
     JobRecord,
+    RunOrigin,
     RunRecord,
     Timings,
     plan_attempt,
     plan_rerun,
 )
 from cicd_acceptance.emulator.github.workflow_view import WorkflowInfo, read_workflow
-from cicd_acceptance.errors import ConfigError
 
 __all__ = ["CommitStatus", "GitHubState", "PlannedOutcome", "PullRecord"]
 
@@ -86,8 +87,8 @@ class PlannedOutcome:
     def __post_init__(self) -> None:
         allowed = JOB_OUTCOMES if self.job else RUN_OUTCOMES
         if self.conclusion not in allowed:
-            raise ConfigError(f"unknown outcome {self.conclusion!r} (allowed: {', '.join(sorted(allowed))})",
-                              source="outcome")
+            raise Unprocessable(f"unknown outcome {self.conclusion!r} (allowed: {', '.join(sorted(allowed))})",
+                                field="conclusion")
 
 
 class GitHubState:
@@ -132,7 +133,7 @@ class GitHubState:
         info = self.workflow(ref)
         if info is None:
             known = ", ".join(info.file_name for info in self.workflows) or "none"
-            raise ConfigError(f"no workflow {ref!r} in the repository (known: {known})", source="workflow")
+            raise NotFound(f"no workflow {ref!r} in the repository (known: {known})", message="Not Found")
         return info
 
     def run(self, run_id: int, *, now: datetime | None = None) -> RunRecord | None:
@@ -145,7 +146,7 @@ class GitHubState:
         with self.lock:
             found = next((run for run in self.runs if run.id == run_id), None)
         if found is None:
-            raise ConfigError(f"no run with id {run_id}", source="run")
+            raise NotFound(f"no run with id {run_id}", message="Not Found")
         return found
 
     def visible_runs(self, now: datetime) -> list[RunRecord]:
@@ -174,21 +175,20 @@ class GitHubState:
         return self.snapshot.branches.get(branch)
 
     # -- creating runs -----------------------------------------------------------------------------------
-    def add_run(self, workflow: WorkflowInfo, *, event: str, branch: str, head_sha: str, actor: str,
-                created_at: datetime | None = None, visibility_delay: float = 0.0,
-                pull_requests: tuple[int, ...] = (), outcome: PlannedOutcome | None = None,
-                tree_sha: str | None = None) -> RunRecord:
-        """Create a run (attempt 1). The next planned outcome of the workflow applies unless ``outcome`` is given."""
+    def add_run(self, workflow: WorkflowInfo, origin: RunOrigin, *, created_at: datetime | None = None,
+                visibility_delay: float = 0.0, outcome: PlannedOutcome | None = None) -> RunRecord:
+        """Create a run (attempt 1) listed ``visibility_delay`` seconds after ``created_at`` (default: now). The
+        next planned outcome of the workflow applies unless ``outcome`` is given."""
         with self.lock:
             start = created_at or self._now()
             number = self._run_numbers.get(workflow.workflow_id, 0) + 1
             self._run_numbers[workflow.workflow_id] = number
             run_id = _FIRST_RUN_ID + len(self.runs) * 7 + 1
-            run = RunRecord(id=run_id, workflow=workflow, run_number=number, event=event, head_branch=branch,
-                            head_sha=head_sha, actor=actor, created_at=start,
+            run = RunRecord(id=run_id, workflow=workflow, run_number=number, event=origin.event,
+                            head_branch=origin.branch, head_sha=origin.head_sha, actor=origin.actor, created_at=start,
                             visible_at=start + timedelta(seconds=visibility_delay),
-                            check_suite_id=_FIRST_SUITE_ID + len(self.runs) + 1, pull_requests=pull_requests,
-                            tree_sha=tree_sha)
+                            check_suite_id=_FIRST_SUITE_ID + len(self.runs) + 1,
+                            pull_requests=origin.pull_requests, tree_sha=origin.tree_sha)
             queue = self.planned.get(workflow.workflow_id, [])
             chosen = [outcome] if outcome else ([queue.pop(0)] if queue else [])
             self._start_attempt(run, start, chosen)
@@ -236,7 +236,7 @@ class GitHubState:
         run = self.require_run(run_id)
         with self.lock:
             if run.status(self._now()) == "completed":
-                raise ConfigError(f"run {run_id} has already completed", source="outcome")
+                raise Conflict(f"run {run_id} has already completed; its outcome is decided")
             if outcome.job is None:
                 run.current.outcome = outcome.conclusion
                 if outcome.conclusion == "startup_failure":
@@ -251,7 +251,7 @@ class GitHubState:
         if not matches and not strict:
             return
         if not matches:
-            raise ConfigError(f"run {run.id} has no job {outcome.job!r} (jobs: {', '.join(names)})", source="outcome")
+            raise NotFound(f"run {run.id} has no job {outcome.job!r} (jobs: {', '.join(names)})", message="Not Found")
         for job in matches:
             job.outcome = outcome.conclusion
             job.failing_step = outcome.step
@@ -263,33 +263,37 @@ class GitHubState:
     def rerun(self, run_id: int, *, failed_only: bool = False, job_id: int | None = None) -> Attempt:
         """Re-run a completed run now as a new attempt: every job, only the failed ones (and what needs them), or
         one job (and what needs it). The workflow's next planned outcome applies to the new attempt.
-        Raises ConfigError when the run has not completed or the job is not one of its latest attempt."""
+        Raises Forbidden, with GitHub's message, when the run has not completed, has no failed jobs to re-run, or
+        the job is not one of its latest attempt."""
         run = self.require_run(run_id)
         now = self._now()
         with self.lock:
             if run.status(now) != "completed":
-                raise ConfigError(f"run {run_id} has not completed", source="rerun")
+                raise Forbidden(f"run {run_id} has not completed", message="This workflow is already running")
             latest = run.latest(now)
             rerun: set[str] | None = None
             if job_id is not None:
                 job = next((job for job in latest.jobs if job.id == job_id), None)
                 if job is None:
-                    raise ConfigError(f"job {job_id} is not in the latest attempt of run {run_id}", source="rerun")
+                    raise Forbidden(f"job {job_id} is not in the latest attempt of run {run_id}",
+                                    message="This job is not in the run's latest attempt and cannot be re-run")
                 rerun = {job.plan.name}
             elif failed_only:
                 rerun = {job.plan.name for job in latest.jobs
                          if run.job_conclusion(job, now, latest) in {"failure", "cancelled", "timed_out"}}
                 if not rerun:
-                    raise ConfigError(f"run {run_id} has no failed jobs", source="rerun")
+                    raise Forbidden(f"run {run_id} has no failed jobs",
+                                    message="This workflow run cannot be retried")
             return self._start_attempt(run, now, self._next_outcomes(run), rerun)
 
     def cancel(self, run_id: int) -> Attempt:
-        """Cancel the run's current attempt now (its unfinished jobs end ``cancelled``). ConfigError once completed."""
+        """Cancel the run's current attempt now (its unfinished jobs end ``cancelled``). Conflict once completed."""
         run = self.require_run(run_id)
         now = self._now()
         with self.lock:
             if run.status(now, run.current) == "completed":
-                raise ConfigError(f"run {run_id} has already completed", source="cancel")
+                raise Conflict(f"run {run_id} has already completed",
+                               message="Cannot cancel a workflow run that is completed.")
             run.current.cancel(now)
             return run.current
 
@@ -352,8 +356,8 @@ class GitHubState:
                    target_url: str | None = None) -> CommitStatus:
         """Record a commit status for ``sha`` (a later one of the same context supersedes it)."""
         if state not in _STATUS_STATES:
-            raise ConfigError(f"unknown status state {state!r} (allowed: {', '.join(sorted(_STATUS_STATES))})",
-                              source="status")
+            raise Unprocessable(f"unknown status state {state!r} (allowed: {', '.join(sorted(_STATUS_STATES))})",
+                                field="state")
         with self.lock:
             status = CommitStatus(status_id=6_100_000_000 + len(self.statuses) + 1, sha=sha, state=state,
                                   context=context, description=description, target_url=target_url,

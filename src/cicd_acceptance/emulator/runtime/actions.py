@@ -11,11 +11,14 @@ import re
 import shutil
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
 from cicd_acceptance.emulator.runtime.artifact_steps import download_artifact, upload_artifact
 from cicd_acceptance.emulator.runtime.build import build_push
+from cicd_acceptance.emulator.runtime.gitrepo import make_repository
 from cicd_acceptance.emulator.runtime.jobrun import Action, ActionResult, StepCall
 from cicd_acceptance.emulator.runtime.metadata_step import metadata
+from cicd_acceptance.errors import TargetError
 
 __all__ = ["NATIVE_ACTIONS"]
 
@@ -34,7 +37,24 @@ def checkout(call: StepCall) -> ActionResult:
     run.log.write(f"Syncing repository: {repository}")
     run.log.write(f"Checking out the ref {run.github['ref']} at {run.github['sha']}")
     shutil.copytree(run.spec.source, target, dirs_exist_ok=True, symlinks=True)
+    _repository(call, target)
     return ActionResult(outputs={"ref": str(run.github["ref"]), "commit": str(run.github["sha"])})
+
+
+def _repository(call: StepCall, target: Path) -> None:
+    """The checkout's ``.git`` (one commit, the run's); without git the files stay, as actions/checkout falls
+    back to downloading them through the REST API."""
+    run = call.run
+    head = run.spec.head
+    try:
+        if head is None:
+            raise TargetError("the run's commit is unknown", path=str(target))
+        make_repository(target, head, ref=str(run.github["ref"]),
+                        origin=f"{run.services.server_url}/{run.services.repository}")
+    except TargetError as exc:
+        run.log.write(f"The repository will be downloaded using the GitHub REST API ({exc})")
+        return
+    run.log.write(f"Checked out {run.github['ref']} at {head.sha} (a repository of one commit)")
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 
 from cicd_acceptance.emulator.runtime.dockerfile import BuildError, read_dockerfile
-from cicd_acceptance.emulator.runtime.jobrun import ActionResult, JobRun, StepCall
+from cicd_acceptance.emulator.runtime.jobrun import ActionResult, StepCall
+from cicd_acceptance.emulator.runtime.services import DockerJob
 from cicd_acceptance.errors import HarnessError
 
 __all__ = ["PushTarget", "build_push", "push_allowed", "split_reference"]
@@ -50,7 +51,7 @@ class PushTarget:
     tags: list[str] = field(default_factory=list)
 
 
-def push_allowed(run: JobRun, host: str) -> str | None:
+def push_allowed(run: DockerJob, host: str) -> str | None:
     """None when the job may push to ``host``, else the registry's refusal."""
     if host not in run.services.registry_hosts:
         return f"push to {host} is outside the emulated registry ({', '.join(sorted(run.services.registry_hosts))})"

@@ -1,22 +1,16 @@
 """Local composite actions (``uses: ./path``): ``action.yml`` read from the job's workspace (never outside it), its
-``inputs`` defaults applied, its steps run as the job's own steps with their own ``steps`` and ``inputs`` contexts,
-and its ``outputs`` evaluated from them. Nesting is bounded; other kinds of local action are not emulated."""
+``inputs``, steps and ``outputs`` parsed; the job runs the steps as its own, with their own ``steps`` and ``inputs``
+contexts, and evaluates the outputs from them. Nesting is bounded; other kinds of local action are not emulated."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cicd_acceptance.emulator.runtime.values import text
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.model import Step, parse_workflow
 from cicd_acceptance.workflows.yamlnode import Node, load_yaml_file, load_yaml_text
-
-if TYPE_CHECKING:
-    from cicd_acceptance.emulator.runtime.jobrun import JobRun
-    from cicd_acceptance.emulator.runtime.values import RunContext
 
 __all__ = ["MAX_COMPOSITE_DEPTH", "CompositeAction", "load_composite"]
 
@@ -62,22 +56,3 @@ def load_composite(workspace: Path, uses: str) -> CompositeAction | None:
         steps,
         {key: child.get("value") or child for key, child in outputs.items() if child.is_mapping}
         if outputs is not None and outputs.is_mapping else {})
-
-
-def run_composite(run: JobRun, action: CompositeAction, given: dict[str, str], ctx: RunContext,
-                  invoke: Any) -> tuple[bool, dict[str, str]]:
-    """Run the action's steps in ``run`` (``invoke(step, inner_ctx_provider)`` runs one); returns ok and outputs."""
-    inputs: dict[str, Any] = {}
-    for key, spec in action.inputs.items():
-        default = spec.get("default") if spec.is_mapping else None
-        inputs[key] = given.get(key, text(default, ctx) if default is not None else "")
-    inputs.update({key: value for key, value in given.items() if key not in inputs})
-    saved_steps, saved_inputs = run.steps_ctx, run.inputs_override
-    run.steps_ctx, run.inputs_override = {}, inputs
-    try:
-        ok = all(invoke(step) for step in action.steps)
-        inner = run.context()
-        outputs = {key: text(node, inner) for key, node in action.outputs.items()}
-    finally:
-        run.steps_ctx, run.inputs_override = saved_steps, saved_inputs
-    return ok, outputs

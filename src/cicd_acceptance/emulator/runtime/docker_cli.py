@@ -18,16 +18,14 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.runtime.build import push_allowed, split_reference
 from cicd_acceptance.emulator.runtime.dockerfile import BuildError, read_dockerfile
+from cicd_acceptance.emulator.runtime.services import DockerJob
 from cicd_acceptance.errors import HarnessError
-
-if TYPE_CHECKING:
-    from cicd_acceptance.emulator.runtime.jobrun import JobRun
 
 __all__ = ["DockerService"]
 
@@ -47,7 +45,7 @@ class _Built:
 
 @dataclass
 class _Session:
-    run: JobRun
+    run: DockerJob
     images: dict[str, _Built] = field(default_factory=dict)  # local reference -> built image
 
 
@@ -72,7 +70,7 @@ class DockerService:
                 self.url = f"{self._server.url}/docker"
             return self.url
 
-    def open(self, run: JobRun) -> str:
+    def open(self, run: DockerJob) -> str:
         """A session for one job (its key goes into the job's environment)."""
         key = secrets.token_hex(16)
         with self._lock:

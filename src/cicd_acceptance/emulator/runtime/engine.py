@@ -13,18 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cicd_acceptance.emulator.github.repo import Commit
 from cicd_acceptance.emulator.runtime.contexts import RunEvent, RunIdentity, github_values, runner_values
-from cicd_acceptance.emulator.runtime.jobrun import Action, JobRun, JobSpec
+from cicd_acceptance.emulator.runtime.jobrun import JOB_TIMEOUT_MINUTES, Action, JobRun, JobSpec
 from cicd_acceptance.emulator.runtime.logs import JobLog
 from cicd_acceptance.emulator.runtime.results import Execution, JobResult, StepRecord
 from cicd_acceptance.emulator.runtime.services import Services
-from cicd_acceptance.emulator.runtime.values import RunContext, condition, expand_matrix, resolve_tree, text
+from cicd_acceptance.emulator.runtime.values import RunContext, condition, expand_matrix, minutes, resolve_tree, text
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.expressions import to_text
 from cicd_acceptance.workflows.model import Job, Workflow, load_workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["DEFAULT_PERMISSIONS", "MAX_CALL_DEPTH", "JobSlot", "RunPlan", "execute_run"]
+__all__ = ["DEFAULT_PERMISSIONS", "JOB_TIMEOUT_MINUTES", "MAX_CALL_DEPTH", "JobSlot", "RunPlan", "execute_run"]
 
 MAX_PARALLEL_JOBS = 3
 MAX_CALL_DEPTH = 4  # GitHub allows four levels of reusable workflows
@@ -59,6 +60,7 @@ class RunPlan:
     mint: Callable[[dict[str, str]], str]  # permissions -> a fresh GITHUB_TOKEN
     actions: Mapping[str, Action] = field(default_factory=dict)
     commit_date: datetime | None = None
+    head: Commit | None = None  # the commit GITHUB_SHA names, for the checkout's .git
 
 
 @dataclass
@@ -89,6 +91,11 @@ def _status(needs: list[_Summary]) -> str:
     if "cancelled" in results:
         return "cancelled"
     return "skipped" if "skipped" in results else "success"
+
+
+def _job_timeout(value: float | None) -> float:
+    """A job's time bound in minutes: its own ``timeout-minutes`` when positive, never past a hosted runner's 6 h."""
+    return JOB_TIMEOUT_MINUTES if value is None or value <= 0 else min(value, JOB_TIMEOUT_MINUTES)
 
 
 def _permissions(workflow: Workflow, job: Job) -> dict[str, str]:
@@ -200,11 +207,13 @@ class _Executor:
         ctx = self.ctx(job_contexts, workflow, status, job.line, combo)
         try:
             env = {**contexts["env"], **{key: text(node, ctx.at(node.line)) for key, node in job.env.items()}}
+            timeout = minutes(job.node.get("timeout-minutes"), ctx)
         except HarnessError as exc:
-            return self.failed(job, name, str(exc), combo)
+            return self.failed(job, name, str(exc), combo, slot)
         spec = JobSpec(workflow=workflow, job=job, name=name, matrix=combo, contexts=job_contexts, env=env,
                        token=token, source=self.plan.source, started_at=slot.started_at,
-                       completed_at=slot.completed_at, override=slot.override, commit_date=self.plan.commit_date)
+                       completed_at=slot.completed_at, override=slot.override, commit_date=self.plan.commit_date,
+                       timeout_minutes=_job_timeout(timeout), head=self.plan.head)
         if slot.carried and slot.override is not None:
             return JobResult(job.id, name, combo, slot.override[0])  # its record keeps the earlier result
         if slot.override is not None and slot.override[0] in {"cancelled", "skipped"}:
@@ -231,9 +240,11 @@ class _Executor:
         self.failed(job, name, message, {})
         return _Summary("failure", {})
 
-    def failed(self, job: Job, name: str, message: str, combo: dict[str, Any]) -> JobResult:
-        """A job that fails before its steps (a condition, matrix or env that cannot be evaluated)."""
-        slot = self.plan.slot(job.id, name, combo)
+    def failed(self, job: Job, name: str, message: str, combo: dict[str, Any],
+               slot: JobSlot | None = None) -> JobResult:
+        """A job that fails before its steps (a condition, matrix, env or timeout that cannot be evaluated);
+        ``slot`` when the job has already taken its place on the timeline (taking another would add a job)."""
+        slot = slot or self.plan.slot(job.id, name, combo)
         log = JobLog(name)
         log.at(slot.started_at)
         log.error(message)

@@ -16,10 +16,12 @@ import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from cicd_acceptance.emulator.github.repo import Commit
 from cicd_acceptance.emulator.github.runs import Attempt, JobRecord, RunRecord
 from cicd_acceptance.emulator.github.workflow_view import JobPlan
 from cicd_acceptance.emulator.runtime import (
@@ -37,13 +39,18 @@ from cicd_acceptance.emulator.runtime import (
     tree_prefix,
 )
 from cicd_acceptance.emulator.runtime.docker_cli import DockerService
+from cicd_acceptance.emulator.server import ThreadedServer
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.runner import Limits
 
 if TYPE_CHECKING:
-    from cicd_acceptance.emulator.state import EmulatorState
+    from cicd_acceptance.emulator.auth import TokenStore
+    from cicd_acceptance.emulator.github.payloads_repo import RepoIdentity
+    from cicd_acceptance.emulator.github.repo import RepoSnapshot
+    from cicd_acceptance.emulator.github.state import GitHubState
+    from cicd_acceptance.emulator.registry.state import RegistryState
 
-__all__ = ["MAX_WORKERS", "Executor", "registry_name"]
+__all__ = ["MAX_WORKERS", "EmulatorParts", "Executor", "registry_name"]
 
 MAX_WORKERS = 2
 _NULL_SHA = "0" * 40
@@ -73,15 +80,38 @@ def _work_base(root: Path) -> Path:
 
 
 def _serve_loopback(app: Any) -> Any:
-    from cicd_acceptance.emulator.server import ThreadedServer  # the server module needs the app's module
-
     return ThreadedServer(app, "127.0.0.1", 0).start()
+
+
+class _HtmlBase(Protocol):
+    @property
+    def html_base(self) -> str: ...
+
+
+class EmulatorParts(Protocol):
+    """What the executor reads of the emulator it belongs to (an ``EmulatorState``, which builds its executor:
+    a protocol, so that neither module imports the other)."""
+
+    @property
+    def snapshot(self) -> RepoSnapshot: ...
+    @property
+    def identity(self) -> RepoIdentity: ...
+    @property
+    def config(self) -> _HtmlBase: ...
+    @property
+    def github(self) -> GitHubState: ...
+    @property
+    def registry(self) -> RegistryState: ...
+    @property
+    def tokens(self) -> TokenStore: ...
+    def now(self) -> datetime: ...
+    def add_workflow_token(self, value: str | None = None, *, write: bool = True) -> str: ...
 
 
 class Executor:
     """Executes attempts; ``errors`` keeps what could not be executed at all (not failing steps)."""
 
-    def __init__(self, state: EmulatorState, *, limits: Limits | None = None) -> None:
+    def __init__(self, state: EmulatorParts, *, limits: Limits | None = None) -> None:
         self.state = state
         self.errors: list[str] = []
         self.scopes = TokenScopes()
@@ -143,12 +173,14 @@ class Executor:
                 execution.errors.append(f"{run.workflow.path}: {run.workflow.error}")
                 return
             services = self._services()
+            event = self._event(run)
             with Checkout(services.root, self._tree(run), services.prefix) as checkout:
-                plan = RunPlan(workflow=workflow, event=self._event(run), identity=self._identity(run, attempt),
+                plan = RunPlan(workflow=workflow, event=event, identity=self._identity(run, attempt),
                                source=checkout.path, inputs=self._inputs(run),
                                slot=lambda job_id, name, matrix: self._slot(run, attempt, job_id, name, matrix),
                                deliver=lambda result: self._deliver(attempt, result), mint=self._mint,
-                               actions=NATIVE_ACTIONS, commit_date=self._commit_date(run))
+                               actions=NATIVE_ACTIONS, commit_date=self._commit_date(run),
+                               head=self._head(run, event.sha))
                 execute_run(plan, services, execution)
         except HarnessError as exc:
             execution.errors.append(str(exc))
@@ -160,6 +192,12 @@ class Executor:
     def _commit_date(self, run: RunRecord) -> datetime | None:
         commit = self.state.github.commit(run.head_sha)
         return commit.committer_date if commit is not None else None
+
+    def _head(self, run: RunRecord, sha: str) -> Commit | None:
+        """The commit ``GITHUB_SHA`` names: its own record, else (a merge commit the emulator never saw) the run's
+        head commit's, under that sha."""
+        commit = self.state.github.commit(sha) or self.state.github.commit(run.head_sha)
+        return replace(commit, sha=sha) if commit is not None else None
 
     def _mint(self, permissions: dict[str, str]) -> str:
         token = self.state.add_workflow_token(write=permissions.get("packages") == "write")

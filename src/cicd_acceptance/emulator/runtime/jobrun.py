@@ -13,22 +13,36 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cicd_acceptance.emulator.runtime.composite import MAX_COMPOSITE_DEPTH, load_composite, run_composite
+from cicd_acceptance.emulator.github.repo import Commit
+from cicd_acceptance.emulator.runtime.composite import MAX_COMPOSITE_DEPTH, CompositeAction, load_composite
 from cicd_acceptance.emulator.runtime.contexts import runner_env
 from cicd_acceptance.emulator.runtime.docker_standin import STAND_IN
-from cicd_acceptance.emulator.runtime.logs import JobLog
+from cicd_acceptance.emulator.runtime.logs import Annotation, JobLog
 from cicd_acceptance.emulator.runtime.results import JobResult, StepRecord
 from cicd_acceptance.emulator.runtime.services import Services
-from cicd_acceptance.emulator.runtime.values import RunContext, condition, resolve_tree, text
+from cicd_acceptance.emulator.runtime.values import RunContext, condition, minutes, resolve_tree, text
 from cicd_acceptance.emulator.runtime.workdirs import WorkDir
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.runner import JobWorkspace, StepSpec
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["ActionResult", "JobRun", "JobSpec", "StepCall"]
+__all__ = ["JOB_TIMEOUT_MINUTES", "NOT_EMULATED", "ActionResult", "JobRun", "JobSpec", "StepCall", "go_duration"]
 
 _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The title of the warning annotation on a step that was not run: what a harness reads through the checks API.
+NOT_EMULATED = "Not emulated"
+# A job's default timeout-minutes, and the most a job of a GitHub-hosted runner (the only kind emulated) may run.
+JOB_TIMEOUT_MINUTES = 360.0
+
+
+def go_duration(seconds: float) -> str:
+    """``1m0s``, ``45m0s``, ``6h0m0s``: how GitHub's job-timeout annotation writes the bound (Go's format)."""
+    hours, rest = divmod(int(seconds), 3600)
+    mins, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{mins}m{secs}s"
+    return f"{mins}m{secs}s" if mins else f"{secs}s"
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class JobSpec:
     completed_at: datetime
     override: tuple[str, str | None] | None = None  # injected (conclusion, step) from the control API
     commit_date: datetime | None = None  # the run's commit's committer date
+    timeout_minutes: float = JOB_TIMEOUT_MINUTES  # the job's evaluated timeout-minutes
+    head: Commit | None = None  # the commit GITHUB_SHA names (None: the checkout gets no .git)
 
 
 @dataclass
@@ -112,6 +128,8 @@ class JobRun:
         self._workspace: JobWorkspace | None = None
         self._job_env: dict[str, str] = {}
         self.on_start: list[Callable[[JobRun], None]] = []
+        self.timed_out = False  # the job outlasted its timeout-minutes: it is cancelled
+        self._deadline = services.monotonic() + spec.timeout_minutes * services.limits.minute_s
 
     # -- contexts --------------------------------------------------------------------------------------------
     @property
@@ -187,6 +205,8 @@ class JobRun:
             self.log.at(start)
             ctx = self.context().at(step.line)
             name = text(step.node.get("name"), ctx) if step.name else _default_name(step)
+            if not self.stopping() and self.status != "cancelled" and self._left() <= 0:
+                self._job_timed_out()
             if self.stopping() or self.status == "cancelled":
                 records.append(self._record(name, index + 2, "cancelled", start, span))
                 self.status = "cancelled"
@@ -216,6 +236,11 @@ class JobRun:
 
     def _step(self, step: Step, name: str, ctx: RunContext, workspace: JobWorkspace, job_env: dict[str, str],
               *, injected: bool) -> str:
+        if self.timed_out or self._left() <= 0:  # a composite action's later steps, past the job's bound
+            if not self.timed_out:
+                self._job_timed_out()
+            self._set_step(step, {}, "cancelled", "cancelled")
+            return "cancelled"
         step_env = {key: text(node, ctx.at(node.line)) for key, node in step.env.items()}
         ctx = self.context(step_env).at(step.line)
         if not condition(step.if_, ctx):
@@ -233,6 +258,9 @@ class JobRun:
             ok, outputs = self._run(step, name, ctx, workspace, {**job_env, **self.env, **step_env}, set(step_env))
         else:
             ok, outputs = self._uses(step, name, ctx, step_env)
+        if self.timed_out:  # the job's bound passed during the step: the runner cancels it
+            self._set_step(step, outputs, "cancelled", "cancelled")
+            return "cancelled"
         outcome = "success" if ok else "failure"
         keep_going = bool(resolve_tree(step.node.get("continue-on-error"), ctx)) if not ok else False
         conclusion = "success" if ok or keep_going else "failure"
@@ -258,8 +286,12 @@ class JobRun:
             for key, value in env.items():
                 self.log.write(f"  {key}: {value}")
         self.log.endgroup()
+        step_minutes = self._step_minutes(step, ctx)
+        step_s = step_minutes * self.services.limits.minute_s if step_minutes else None
+        left = self._left()
         result = workspace.run(StepSpec(script=script, shell=shell or None, working_directory=directory, env=env,
-                                        name=name, step_env_keys=frozenset(own)))
+                                        name=name, step_env_keys=frozenset(own),
+                                        timeout_s=min(left, step_s) if step_s else left))
         self.log.output(result.output)
         if result.truncated:
             self.log.warning("the step's output was truncated to its last part")
@@ -267,10 +299,45 @@ class JobRun:
             self.log.error(problem)
         self.env.update(result.env_added)
         if result.timed_out:
-            self.log.error(f"The action '{name}' has timed out after {self.services.limits.timeout_s:g} seconds.")
+            self._timed_out(name, step_minutes, step_s, left)
         elif not result.ok:
             self.log.error(f"Process completed with exit code {result.exit_code}.")
         return result.ok, dict(result.outputs)
+
+    # -- time bounds ----------------------------------------------------------------------------------------
+    def _left(self) -> float:
+        """Real seconds left before the job's ``timeout-minutes`` passes."""
+        return self._deadline - self.services.monotonic()
+
+    def _step_minutes(self, step: Step, ctx: RunContext) -> int | None:
+        """The step's ``timeout-minutes``: whole minutes as the runner takes them; 0 or less means none. A value
+        that is not a number is logged and the step runs without its own bound, as on a runner."""
+        try:
+            value = minutes(step.node.get("timeout-minutes"), ctx)
+        except HarnessError as exc:
+            self.log.error("An error occurred when attempting to determine the step timeout.")
+            self.log.error(str(exc))
+            return None
+        return int(value) if value is not None and int(value) > 0 else None
+
+    def _timed_out(self, name: str, step_minutes: int | None, step_s: float | None, left: float) -> None:
+        """Say which bound stopped a step: the job's (the job is cancelled), the step's own, or the emulator's."""
+        limit_s = self.services.limits.timeout_s
+        if left < limit_s and (step_s is None or left < step_s):
+            self.log.error("The operation was canceled.")
+            self._job_timed_out()
+        elif step_s is not None and step_s <= limit_s:
+            self.log.error(f"The action '{name}' has timed out after {step_minutes} minutes.")
+        else:
+            self.log.error(f"The action '{name}' has timed out after {limit_s:g} seconds (the emulator's bound "
+                           "of one step).")
+
+    def _job_timed_out(self) -> None:
+        self.timed_out = True
+        self.status = "cancelled"
+        bound = go_duration(self.spec.timeout_minutes * 60)
+        self.log.annotations.append(Annotation(
+            "failure", f"The job has exceeded the maximum execution time of {bound}", self.spec.name))
 
     def _default(self, key: str, step: Step, ctx: RunContext) -> str:
         own = step.node.get(key)
@@ -333,13 +400,32 @@ class JobRun:
 
         self._depth += 1
         try:
-            return run_composite(self, action, inputs, ctx, invoke)
+            return self._run_composite(action, inputs, ctx, invoke)
         finally:
             self._depth -= 1
 
+    def _run_composite(self, action: CompositeAction, given: dict[str, str], ctx: RunContext,
+                       invoke: Callable[[Step], bool]) -> tuple[bool, dict[str, str]]:
+        """Run the action's steps with their own ``steps`` and ``inputs`` contexts; returns ok and outputs."""
+        inputs: dict[str, Any] = {}
+        for key, spec in action.inputs.items():
+            default = spec.get("default") if spec.is_mapping else None
+            inputs[key] = given.get(key, text(default, ctx) if default is not None else "")
+        inputs.update({key: value for key, value in given.items() if key not in inputs})
+        saved_steps, saved_inputs = self.steps_ctx, self.inputs_override
+        self.steps_ctx, self.inputs_override = {}, inputs
+        try:
+            ok = all(invoke(step) for step in action.steps)
+            inner = self.context()
+            outputs = {key: text(node, inner) for key, node in action.outputs.items()}
+        finally:
+            self.steps_ctx, self.inputs_override = saved_steps, saved_inputs
+        return ok, outputs
+
     def _not_emulated(self, step: Step, name: str) -> tuple[bool, dict[str, str]]:
         self.not_emulated.append(name)
-        self.log.warning(f"{step.uses} is not emulated: the step was not run (the emulator treats it as passed)")
+        self.log.warning(f"{step.uses} is not emulated: the step '{name}' was not run (the emulator treats it as "
+                         "passed)", title=NOT_EMULATED)
         return True, {}
 
     def _outputs(self) -> dict[str, str]:

@@ -93,9 +93,9 @@ class JobLog:
         self.write(f"##[error]{message}")
         self.annotations.append(Annotation("failure", self.mask(message), self.job, path, line))
 
-    def warning(self, message: str) -> None:
+    def warning(self, message: str, *, title: str | None = None) -> None:
         self.write(f"##[warning]{message}")
-        self.annotations.append(Annotation("warning", self.mask(message), self.job))
+        self.annotations.append(Annotation("warning", self.mask(message), self.job, title=title))
 
     def output(self, text: str) -> None:
         """A step's output: workflow commands are interpreted, other lines written as they are."""

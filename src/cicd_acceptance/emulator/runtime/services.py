@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cicd_acceptance.runner import Limits
 
@@ -14,9 +15,9 @@ if TYPE_CHECKING:
     from cicd_acceptance.emulator.auth import TokenStore
     from cicd_acceptance.emulator.github.artifacts import ArtifactStore
     from cicd_acceptance.emulator.registry.state import RegistryState
-    from cicd_acceptance.emulator.runtime.docker_cli import DockerService
+    from cicd_acceptance.emulator.runtime.logs import JobLog
 
-__all__ = ["GHCR", "Services", "TokenScopes"]
+__all__ = ["GHCR", "DockerEndpoint", "DockerJob", "Services", "TokenScopes"]
 
 GHCR = "ghcr.io"
 
@@ -33,10 +34,29 @@ class TokenScopes:
         return None if scopes is None else scopes.get(scope, "none")
 
 
+class DockerJob(Protocol):
+    """What the docker stand-in's endpoint reads and records of the job that calls it (a ``JobRun``)."""
+
+    services: Services
+    logins: dict[str, str]
+    log: JobLog
+    workspace: Path
+    pushed: list[str]
+
+
+class DockerEndpoint(Protocol):
+    """The loopback endpoint the docker stand-in calls (``DockerService``): a session per job."""
+
+    def start(self) -> str: ...
+    def open(self, run: DockerJob) -> str: ...
+    def close(self, key: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Services:
     """The target checkout (``root``, its ``prefix`` in its repository), the registry and tokens, the clock, and
-    the bounds of a step. ``registry_hosts`` are the names images of the emulated registry go by."""
+    the bounds of a step (``limits``, in real time). ``registry_hosts`` are the names images of the emulated
+    registry go by."""
 
     root: Path
     prefix: str
@@ -55,4 +75,5 @@ class Services:
     secrets: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str] = field(default_factory=dict)
     artifacts: ArtifactStore | None = None
-    docker: DockerService | None = None  # the loopback endpoint of the docker stand-in
+    docker: DockerEndpoint | None = None  # the loopback endpoint of the docker stand-in
+    monotonic: Callable[[], float] = time.monotonic  # real time, for timeout-minutes (the steps' work is real)

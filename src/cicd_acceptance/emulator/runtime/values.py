@@ -20,7 +20,7 @@ from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.workflows.expressions import evaluate_known, find_expressions, to_text, truthy
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["MAX_COMBINATIONS", "RunContext", "condition", "expand_matrix", "resolve_tree", "text"]
+__all__ = ["MAX_COMBINATIONS", "RunContext", "condition", "expand_matrix", "minutes", "resolve_tree", "text"]
 
 MAX_COMBINATIONS = 256  # GitHub's limit of jobs a matrix may generate
 _STATUS_CALL = re.compile(r"\b(success|failure|always|cancelled)\s*\(", re.IGNORECASE)
@@ -110,6 +110,18 @@ def text(node: Node | str | None, ctx: RunContext) -> str:
         return ""
     value = resolve_tree(node, ctx) if isinstance(node, Node) else _value(node, ctx)
     return "" if value is None else to_text(value)
+
+
+def minutes(node: Node | None, ctx: RunContext) -> float | None:
+    """An evaluated ``timeout-minutes`` (None when absent). It must be a number, as GitHub's template requires:
+    a string (``'5'``, or an input of type string) is an error; ``fromJSON()`` turns one into a number."""
+    if node is None:
+        return None
+    value = resolve_tree(node, ctx.at(node.line))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WorkflowLoadError(f"timeout-minutes: expected a number, got {to_text(value)!r}", path=ctx.path,
+                                line=node.line)
+    return float(value)
 
 
 def condition(source: str | None, ctx: RunContext) -> bool:

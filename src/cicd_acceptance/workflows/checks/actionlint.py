@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from cicd_acceptance.tools import ACTIONLINT_CONFIG_NAMES, run_actionlint
+from cicd_acceptance.workflows.checks.common import from_tool, plan_workflows
 from cicd_acceptance.workflows.checks.context import CheckContext
-from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule
-from cicd_acceptance.workflows.checks.workflow_schema import from_tool
 from cicd_acceptance.workflows.toolinputs import staged_inputs
 
 __all__ = ["RULE"]

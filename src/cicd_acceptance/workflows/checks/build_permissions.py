@@ -8,7 +8,7 @@ broad for the same reason as in ``ci-permissions``; the job that pushes must als
 from __future__ import annotations
 
 from cicd_acceptance.errors import HarnessError
-from cicd_acceptance.workflows.checks.ci_permissions import describe_grants, grant_findings
+from cicd_acceptance.workflows.checks.common import describe_grants, grant_findings
 from cicd_acceptance.workflows.checks.context import CheckContext, build_jobs
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.model import ALL_SCOPES

@@ -9,8 +9,7 @@ from them, and so does one that admits tags (``tags: ['v*']``): the plan does no
 
 from __future__ import annotations
 
-from cicd_acceptance.workflows.checks.ci_no_schedule import schedule_finding
-from cicd_acceptance.workflows.checks.ci_triggers import describe_triggers
+from cicd_acceptance.workflows.checks.common import describe_triggers, schedule_finding
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.model import Trigger

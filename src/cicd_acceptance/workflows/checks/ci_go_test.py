@@ -3,8 +3,8 @@ failure fails the job (no ``continue-on-error`` on the step or the job)."""
 
 from __future__ import annotations
 
-from cicd_acceptance.workflows.checks.ci_test_job import EVENTS
 from cicd_acceptance.workflows.checks.commands import CommandSite, find_command
+from cicd_acceptance.workflows.checks.common import TEST_EVENTS
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.model import Job, Workflow
@@ -19,7 +19,7 @@ def _not_run(workflow: Workflow, job: Job, command: str, found: list[CommandSite
     if found:  # present, but only in a step whose if: is false for an event
         step = found[0].step
         return Finding(workflow.path, step.node.key_line("if"), 0, ID, expected(
-            f"'{command}' to run on {' and '.join(EVENTS)}",
+            f"'{command}' to run on {' and '.join(TEST_EVENTS)}",
             f"if: {step.if_} (false on {', '.join(skipped[id(found[0])])})"))
     runs = [line.strip() for step in job.steps for line in (step.run or "").splitlines() if line.strip()]
     shown = "run: " + "; ".join(runs) if runs else "no run steps"
@@ -43,7 +43,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
     command = ctx.plan.test_command
     found = find_command(workflow, job, command)
     # A step whose if: is false on a pull request or a push does not run the tests there.
-    skipped = {id(site): ctx.skipped_on(workflow, site.step.if_, EVENTS) for site in found}
+    skipped = {id(site): ctx.skipped_on(workflow, site.step.if_, TEST_EVENTS) for site in found}
     sites = [site for site in found if not skipped[id(site)]]
     if not sites:
         return [_not_run(workflow, job, command, found, skipped)]

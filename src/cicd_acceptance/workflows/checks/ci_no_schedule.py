@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from cicd_acceptance.workflows.checks.common import schedule_finding
 from cicd_acceptance.workflows.checks.context import CheckContext
-from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.model import Trigger
+from cicd_acceptance.workflows.checks.finding import Finding, Rule
 
-__all__ = ["RULE", "schedule_finding"]
+__all__ = ["RULE"]
 
 ID = "ci-no-schedule"
-
-
-def schedule_finding(path: str, trigger: Trigger, rule: str) -> Finding:
-    """``rule``'s finding for a ``schedule`` trigger (the build workflow may not have one either)."""
-    crons = ", ".join(trigger.crons) or "a schedule"
-    return Finding(path, trigger.line, 0, rule, expected("no 'schedule' trigger", f"schedule: {crons}"))
 
 
 def _check(ctx: CheckContext) -> list[Finding]:

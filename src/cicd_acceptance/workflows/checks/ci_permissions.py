@@ -8,37 +8,14 @@ block must be written down.
 
 from __future__ import annotations
 
+from cicd_acceptance.workflows.checks.common import grant_findings
 from cicd_acceptance.workflows.checks.context import CheckContext
-from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.model import Job, Workflow
+from cicd_acceptance.workflows.checks.finding import Finding, Rule
 
-__all__ = ["RULE", "describe_grants", "grant_findings"]
+__all__ = ["RULE"]
 
 ID = "ci-permissions"
 ALLOWED = {"contents": "read"}
-
-
-def describe_grants(grants: dict[str, str]) -> str:
-    return ", ".join(f"{scope}: {level}" for scope, level in grants.items())
-
-
-def grant_findings(workflow: Workflow, job: Job, rule: str, allowed: dict[str, str], *, limit: str,
-                   block: str) -> list[Finding]:
-    """``rule``'s finding when ``job`` has no permissions block (``block`` says what one should hold) or one
-    broader than ``allowed`` (written ``limit``); shared by the CI and build permission rules."""
-    permissions = workflow.effective_permissions(job)
-    if permissions is None:
-        found = f"none for job '{job.id}' (the repository default applies)"
-        return [Finding(workflow.path, job.line, 0, rule, expected(f"a 'permissions:' block {block}", found))]
-    broader = permissions.broader_than(allowed)
-    if not broader:
-        return []
-    found = permissions.preset or describe_grants(broader)
-    # Point at the first scope at fault (its own line), not at the `permissions:` key.
-    line = permissions.line
-    if permissions.preset is None and permissions.node.is_mapping:
-        line = min((permissions.node.key_line(scope) for scope in broader if scope in permissions.node), default=line)
-    return [Finding(workflow.path, line, 0, rule, expected(f"permissions no broader than {limit}", found))]
 
 
 def _check(ctx: CheckContext) -> list[Finding]:

@@ -3,13 +3,13 @@ on both pull requests and pushes to the default branch (an ``if:`` that is stati
 
 from __future__ import annotations
 
+from cicd_acceptance.workflows.checks.common import TEST_EVENTS
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
-__all__ = ["EVENTS", "RULE"]
+__all__ = ["RULE"]
 
 ID = "ci-test-job"
-EVENTS = ("pull_request", "push")  # the events the test job, and its test step, must run on
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
@@ -23,11 +23,11 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if job.uses is not None or not job.steps:
         found = f"uses: {job.uses}" if job.uses else "no steps"
         return [Finding(workflow.path, job.line, 0, ID, expected(f"job '{name}' to run steps", found))]
-    skipped = ctx.skipped_on(workflow, job.if_, EVENTS)
+    skipped = ctx.skipped_on(workflow, job.if_, TEST_EVENTS)
     if skipped:
         line = job.node.key_line("if")
         return [Finding(workflow.path, line, 0, ID, expected(
-            f"job '{name}' to run on {' and '.join(EVENTS)}", f"if: {job.if_} (false on {', '.join(skipped)})"))]
+            f"job '{name}' to run on {' and '.join(TEST_EVENTS)}", f"if: {job.if_} (false on {', '.join(skipped)})"))]
     return []
 
 

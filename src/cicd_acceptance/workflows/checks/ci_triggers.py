@@ -8,21 +8,16 @@ on new code (``opened``, ``synchronize``).
 
 from __future__ import annotations
 
+from cicd_acceptance.workflows.checks.common import describe_triggers
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.model import Trigger, Workflow
 
-__all__ = ["RULE", "describe_triggers"]
+__all__ = ["RULE"]
 
 ID = "ci-triggers"
 GO_CHANGES = ("internal/ids/ids.go", "go.mod")
 PR_TYPES = ("opened", "synchronize")
-
-
-def describe_triggers(workflow: Workflow) -> str:
-    """``on: [push, pull_request]`` style summary for messages."""
-    events = ", ".join(workflow.triggers) or "no triggers"
-    return f"on: [{events}]"
 
 
 def _branch_problem(trigger: Trigger, branch: str) -> str | None:

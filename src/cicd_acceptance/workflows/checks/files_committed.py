@@ -10,8 +10,8 @@ import re
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.tools import run_command
+from cicd_acceptance.workflows.checks.common import plan_workflows
 from cicd_acceptance.workflows.checks.context import CheckContext
-from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
 __all__ = ["RULE"]

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from cicd_acceptance.workflows.checks.common import plan_workflows
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
-__all__ = ["RULE", "plan_workflows"]
+__all__ = ["RULE"]
 
 ID = "workflow-files-exist"
-
-
-def plan_workflows(ctx: CheckContext) -> tuple[str, str]:
-    return (ctx.plan.ci_workflow, ctx.plan.build_workflow)
 
 
 def _check(ctx: CheckContext) -> list[Finding]:

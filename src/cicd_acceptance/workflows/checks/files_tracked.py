@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from cicd_acceptance.workflows.checks.common import plan_workflows
 from cicd_acceptance.workflows.checks.context import CheckContext
-from cicd_acceptance.workflows.checks.files_exist import plan_workflows
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 
 __all__ = ["RULE"]

@@ -6,21 +6,14 @@ The schema is check-jsonschema's vendored copy of schemastore's ``github-workflo
 
 from __future__ import annotations
 
-from cicd_acceptance.tools import ToolFinding
+from cicd_acceptance.workflows.checks.common import from_tool, plan_workflows
 from cicd_acceptance.workflows.checks.context import CheckContext
-from cicd_acceptance.workflows.checks.files_exist import plan_workflows
-from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.checks.finding import Finding, Rule
 from cicd_acceptance.workflows.schema import validate_workflow_schema
 
-__all__ = ["RULE", "from_tool"]
+__all__ = ["RULE"]
 
 ID = "workflow-schema"
-
-
-def from_tool(finding: ToolFinding, rule: str, what: str, *, blocking: bool = True) -> Finding:
-    """A tool's finding as ours: ``expected <what>, found <its message> [its rule]``."""
-    found = f"{finding.message} [{finding.rule}]"
-    return Finding(finding.path, finding.line, finding.column, rule, expected(what, found), blocking)
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
