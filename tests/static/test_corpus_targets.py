@@ -27,11 +27,36 @@ TARGETS = {
                         "found 'latest' pushed from 'feature/acceptance-probe'"),
     "digest-merge-jq": ("digest-merge-jq", ("api",), "PASSED", ""),
     "composite-build-action": ("composite-build-action", ("api", "worker"), "PASSED", ""),
-    "needs-prefix-output": ("needs-prefix-output", ("api", "worker"), "SKIPPED",
-                            "undecided offline; settled live by: live: 'The api image is published for the "
-                            "pinned commit', 'The worker image"),
+    # the earlier job echoes a prefix the plan knows: its output is computed
+    "needs-prefix-output": ("needs-prefix-output", ("api", "worker"), "PASSED", ""),
+    # the pushed commit's id is absent from a dispatch's payload: 'sha-' on dispatch, a real defect
+    "head-commit-id-tag": ("head-commit-id-tag", ("api", "worker"), "FAILED",
+                           "found ghcr.io/example/shop-api tags: latest, sha-"),
+    # tags and labels computed in one job, used by the next through needs.<job>.outputs
+    "needs-metadata-tags": ("needs-metadata-tags", ("api",), "PASSED", ""),
     "digest-without-merge": ("digest-without-merge", ("api",), "FAILED",
                              "only a digest (push-by-digest) and no tags"),
+    # a load: true test image checked before the push is not a publication, and needs no login before it
+    "multi-os-structure-test": ("multi-os-structure-test", ("api", "worker"), "PASSED", ""),
+    # a bake file decides the images: undecided offline, never "no images"
+    "bake-file-metadata": ("bake-file-metadata", ("api",), "SKIPPED", "undecided offline"),
+    # GitHub reads anchors and aliases; the tools are handed what GitHub reads
+    "yaml-anchors-aliases": ("yaml-anchors-aliases", ("api", "worker"), "PASSED", ""),
+    # pushes only when `env.ON_DEFAULT == 'true'`, a flag computed from the event: env values are strings
+    "default-branch-from-event": ("default-branch-from-event", ("api", "worker"), "PASSED", ""),
+    # push by digest on native runners per platform, then a manifest list from the metadata JSON
+    "native-arm-runners-digest": ("native-arm-runners-digest", ("api",), "PASSED", ""),
+    # the tags come from a step output only a run knows: undecided, never wrong
+    "git-rev-parse-output": ("git-rev-parse-output", ("api",), "SKIPPED", "undecided offline"),
+    # a release publishes semver tags: the plan publishes from main and dispatch only
+    "release-published-trigger": ("release-published-trigger", ("api", "worker"), "FAILED",
+                                  "found 'release' pushes images"),
+    # attestations need id-token and attestations: write, broader than the plan's grant: red by the plan's rule
+    "concurrency-environment-attest": ("concurrency-environment-attest", ("api", "worker"), "FAILED",
+                                       "found attestations: write, id-token: write"),
+    # buildah-build + push-to-registry modelled: latest is pushed from every branch, a real defect
+    "buildah-push-to-registry": ("buildah-push-to-registry", ("api",), "FAILED",
+                                 "found 'latest' pushed from 'feature/acceptance-probe' for ghcr.io/example/shop-api"),
 }
 
 

@@ -205,6 +205,10 @@ def test_an_unrelated_env_reading_fromjson_of_step_outputs_is_no_finding(tmp_pat
 def test_an_image_prefix_from_a_job_output_is_undecided_and_shown_once_as_written(tmp_path: Path) -> None:
     workflow = META_BUILD.replace("IMAGES", "${{ needs.prep.outputs.prefix }}-${{ matrix.service }}").replace(
         "FILE", "Dockerfile.${{ matrix.service }}")
+    # The earlier job echoes a value the plan knows: its output is computed, and the build is right.
+    assert _shown(_findings(tmp_path / "known", {".github/workflows/build.yml": workflow})) == []
+    # A prefix the script reads at run time cannot be known offline.
+    workflow = workflow.replace('echo "prefix=ghcr.io/${GITHUB_REPOSITORY,,}"', 'echo "prefix=$(cat .prefix)"')
     findings = _findings(tmp_path, {".github/workflows/build.yml": workflow})
     assert findings
     assert all(f.undecided for f in findings), _shown(findings)

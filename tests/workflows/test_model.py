@@ -310,3 +310,17 @@ def test_load_workflow_errors_name_the_path(tmp_path: Path) -> None:
         load_workflow(tmp_path, ".github/workflows/ci.yml")
     with pytest.raises(TargetError, match="repository directory not found"):
         load_workflow(tmp_path / "missing", ".github/workflows/ci.yml")
+
+
+def test_a_workflow_with_a_merge_key_is_refused_but_aliases_are_read(tmp_path: Path) -> None:
+    # GitHub Actions reads anchors and aliases, not merge keys: a plan from merged keys would never run there.
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    path = tmp_path / ".github" / "workflows" / "ci.yml"
+    path.write_text("on: push\njobs:\n  a:\n    runs-on: x\n    env: &e {A: '1'}\n    steps: [{run: x}]\n"
+                    "  b:\n    runs-on: x\n    env: *e\n    steps: [{run: x}]\n", encoding="utf-8")
+    assert load_workflow(tmp_path, ".github/workflows/ci.yml").jobs["b"].env["A"].scalar_text() == "1"
+    path.write_text("on: push\njobs:\n  a:\n    runs-on: x\n    env: &e {A: '1'}\n    steps: [{run: x}]\n"
+                    "  b:\n    runs-on: x\n    env:\n      <<: *e\n    steps: [{run: x}]\n", encoding="utf-8")
+    with pytest.raises(WorkflowLoadError, match="does not support YAML merge keys") as caught:
+        load_workflow(tmp_path, ".github/workflows/ci.yml")
+    assert caught.value.line == 10

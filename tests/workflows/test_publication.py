@@ -251,7 +251,12 @@ def test_symbolic_matrix_and_reusable_workflow_are_noted() -> None:
               - uses: docker/build-push-action@v6
                 with: {push: true, tags: "ghcr.io/acme/${{ matrix.service }}:1"}
         """)
-    entry = only(result.entries)
+    call, entry = result.entries
+    # Another repository's workflow may push anything: an undecided entry, never "no images".
+    assert call.uncomputed
+    assert call.job_id == "call"
+    assert isinstance(call.image, Unknown)
+    assert str(call.image) == "the images acme/ci/.github/workflows/build.yml@v1 pushes"
     assert entry.image == Unknown("ghcr.io/acme/${{ matrix.service }}", template=True)
     assert len(result.notes) == 2
     assert "calls acme/ci/.github/workflows/build.yml@v1" in result.notes[0]
@@ -449,10 +454,93 @@ def test_other_ways_of_pushing_are_noted_not_ignored() -> None:
                   docker build -t ghcr.io/acme/x:1 .
                   docker push ghcr.io/acme/x:1
         """)
-    pushed = only(result.entries)  # the local build publishes nothing; its push does
+    bake, pushed = result.entries  # the local build publishes nothing; its push does
     assert (pushed.image, pushed.tags, pushed.push, pushed.line, pushed.dockerfile, pushed.via) == (
         "ghcr.io/acme/x", ("1",), True, 9, "Dockerfile", "run: docker push")
-    assert result.notes == (f"{PATH}:6: docker/bake-action@v5 may push images; its tags are not computed",)
+    # bake without push: true may still push (the bake file's output): undecided, never "no images".
+    assert bake.uncomputed
+    assert (bake.via, bake.tags, bake.line) == ("docker/bake-action@v5", (), 6)
+    assert isinstance(bake.push, Unknown)
+    assert str(bake.image) == "the images docker/bake-action@v5 pushes"
+    assert result.notes == (f"{PATH}:6: docker/bake-action@v5 may push images; its images and tags are not "
+                            f"computed",)
+
+
+def test_tools_that_push_their_own_way() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            env: {KO_DOCKER_REPO: ghcr.io/acme/shop}
+            steps:
+              - run: |
+                  ko build ./cmd/api -B --tags sha-1,latest
+                  ko build ./cmd/api --push=false
+                  docker compose -f c.yml push
+                  podman push ghcr.io/acme/pod:2
+                  goreleaser release --snapshot
+              - uses: goreleaser/goreleaser-action@v6
+                with: {args: release --clean}
+              - uses: docker/bake-action@v6
+                with: {load: true}
+        """)
+    ko, compose, podman, goreleaser = result.entries
+    assert (ko.image, ko.tags, ko.via, ko.line) == ("ghcr.io/acme/shop/api", ("sha-1", "latest"), "run: ko build", 8)
+    assert isinstance(ko.dockerfile, Unknown)
+    assert not ko.uncomputed
+    assert compose.uncomputed
+    assert compose.via == "run: docker compose push"
+    assert compose.push is True
+    assert (podman.image, podman.tags, podman.uncomputed) == ("ghcr.io/acme/pod", ("2",), False)
+    assert goreleaser.uncomputed
+    assert goreleaser.line == 13
+    assert goreleaser.push is True
+
+
+def test_setup_ko_logs_in_and_names_the_repository() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: ko-build/setup-ko@v0.9
+              - run: ko build --bare .
+        """)
+    entry = only(result.entries)
+    assert (entry.image, entry.tags) == ("ghcr.io/acme/stream-monitor", ("latest",))
+    login = result.logins[0]
+    assert (login.registry, login.password, login.order < entry.order) == ("ghcr.io", "${{ github.token }}", True)
+
+
+def test_buildah_build_then_push_to_registry() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - id: build
+                uses: redhat-actions/buildah-build@v2
+                with:
+                  image: shop-api
+                  tags: latest sha-${{ github.sha }}
+                  containerfiles: ./Dockerfile.api
+                  labels: org.opencontainers.image.revision=${{ github.sha }}
+              - uses: redhat-actions/push-to-registry@v2
+                with:
+                  image: ${{ steps.build.outputs.image }}
+                  tags: ${{ steps.build.outputs.tags }}
+                  registry: ghcr.io/acme
+                  username: ${{ github.actor }}
+                  password: ${{ secrets.GITHUB_TOKEN }}
+        """)
+    latest, sha = result.entries
+    assert (latest.image, latest.tags, sha.tags) == ("ghcr.io/acme/shop-api", ("latest",), (f"sha-{SHA}",))
+    assert (sha.dockerfile, sha.labels["org.opencontainers.image.revision"]) == ("Dockerfile.api", SHA)
+    assert result.logins[0].registry == "ghcr.io"
+    assert result.logins[0].via == "redhat-actions/push-to-registry"
 
 
 def test_match_type_on_tags() -> None:
@@ -548,3 +636,254 @@ def test_an_unknown_value_is_shown_once_as_written_and_an_unrelated_env_error_is
     entry = only(result.entries)
     assert entry.image == "ghcr.io/a/b"
     assert [str(tag) for tag in entry.tags] == ["${{ steps.prep.outputs.VERSION }}"]
+
+
+def test_env_values_are_strings_as_on_a_runner() -> None:
+    # `env.X == 'true'` is how workflows test a flag they computed: the runner holds env values as strings.
+    result = plan("""\
+        on: push
+        env:
+          ON_MAIN: ${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}
+          RETRIES: 3
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  push: ${{ env.ON_MAIN == 'true' }}
+                  tags: ghcr.io/acme/x:${{ env.RETRIES == '3' && 'latest' || 'other' }}
+        """)
+    entry = only(result.entries)
+    assert (entry.push, entry.tags) == (True, ("latest",))
+
+
+def test_a_branch_name_as_tag_stays_a_tag() -> None:
+    # `image:${branch}` with a '/' in the branch: an invalid tag (the registry refuses it), never an image name
+    # ending in ':feature/x' tagged latest.
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  tags: ghcr.io/acme/x:feature/probe,localhost:5000/acme/y
+        """)
+    first, second = result.entries
+    assert (first.image, first.tags) == ("ghcr.io/acme/x", ("feature/probe",))
+    assert (second.image, second.tags) == ("localhost:5000/acme/y", ("latest",))
+
+
+def test_another_authors_image_action_is_undecided_and_a_scanner_is_not_a_push() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: int128/kaniko-action@v1
+                with: {push: true, tags: ghcr.io/acme/x:1}
+              - uses: aquasecurity/trivy-action@0.28.0
+                with: {image-ref: ghcr.io/acme/x:1}
+              - uses: peter-evans/dockerhub-description@v4
+                with: {repository: acme/x}
+              - uses: some/container-publisher@v1
+                with: {push: false, image: ghcr.io/acme/y}
+        """)
+    entry = only(result.entries)
+    assert entry.uncomputed
+    assert (entry.via, entry.push, entry.line) == ("int128/kaniko-action@v1", True, 6)
+
+
+def test_git_context_with_a_subdirectory() -> None:
+    # `{{defaultContext}}:dir` is the commit's Git context at `dir`; a `file:` is then relative to `dir`.
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {context: "{{defaultContext}}:services/api", push: true, tags: ghcr.io/acme/api:1}
+              - uses: docker/build-push-action@v6
+                with: {context: "{{defaultContext}}:services/worker", file: build/Dockerfile, push: true,
+                       tags: ghcr.io/acme/worker:1}
+              - uses: docker/build-push-action@v6
+                with: {context: "{{defaultContext}}", push: true, tags: ghcr.io/acme/root:1}
+        """)
+    api, worker, root = result.entries
+    assert (api.context, api.dockerfile) == ("services/api", "services/api/Dockerfile")
+    assert worker.dockerfile == "services/worker/build/Dockerfile"
+    assert (root.context, root.dockerfile) == (".", "Dockerfile")
+
+
+def test_an_undecided_metadata_version_reads_as_written() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - id: meta
+                uses: docker/metadata-action@v5
+                with:
+                  images: ghcr.io/acme/x
+                  tags: |
+                    type=raw,value={{branch}}-${{ github.run_number }}
+                    type=sha
+              - uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  tags: ${{ steps.meta.outputs.tags }}
+                  build-args: VERSION=${{ steps.meta.outputs.version }}
+        """)
+    entry = only(result.entries)
+    assert str(entry.build_args["VERSION"]) == "${{ steps.meta.outputs.version }}"
+
+
+def test_a_push_payload_has_no_pull_request() -> None:
+    # `!github.event.pull_request.head.repo.fork` guards pushes from forks' pull requests; on a push it is true.
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            if: ${{ !github.event.pull_request.head.repo.fork }}
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/x:1"}
+        """)
+    assert only(result.entries).condition is None
+
+
+def test_outputs_of_an_earlier_job_reach_the_jobs_that_need_it() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          meta:
+            runs-on: x
+            outputs:
+              tags: ${{ steps.meta.outputs.tags }}
+              prefix: ${{ steps.p.outputs.prefix }}
+              unknown: ${{ steps.p.outputs.later }}
+            steps:
+              - id: p
+                run: |
+                  echo "prefix=ghcr.io/${GITHUB_REPOSITORY,,}" >> "$GITHUB_OUTPUT"
+                  echo "later=$(date +%s)" >> "$GITHUB_OUTPUT"
+              - id: meta
+                uses: docker/metadata-action@v5
+                with: {images: ghcr.io/acme/api, tags: type=sha}
+          build:
+            needs: meta
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  push: true
+                  tags: |
+                    ${{ needs.meta.outputs.tags }}
+                    ${{ needs.meta.outputs.prefix }}/worker:${{ needs.meta.outputs.unknown }}
+                  labels: ${{ needs.other.outputs.labels }}
+        """)
+    api, worker = result.entries
+    assert (api.image, api.tags) == ("ghcr.io/acme/api", ("sha-0123456",))
+    assert worker.image == "ghcr.io/acme/stream-monitor/worker"
+    assert str(worker.tags[0]) == "${{ needs.meta.outputs.unknown }}"  # as written where it is used
+    # a labels list only a run knows may hold the revision label: unknown, never "no label"
+    assert isinstance(api.labels["org.opencontainers.image.revision"], Unknown)
+
+
+def test_tags_from_an_unknown_list_are_undecided_not_latest() -> None:
+    result = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "${{ needs.meta.outputs.tags }}"}
+        """)
+    entry = only(result.entries)
+    assert entry.uncomputed
+    assert entry.tags == ()
+    assert str(entry.image) == "${{ needs.meta.outputs.tags }}"
+
+
+def test_scripts_build_relative_to_their_working_directory() -> None:
+    result = plan("""\
+        on: push
+        defaults:
+          run:
+            working-directory: services
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - working-directory: services/api
+                run: docker buildx build --push -t ghcr.io/acme/api:1 .
+              - run: docker buildx build --push -f worker/Dockerfile.w -t ghcr.io/acme/worker:1 worker
+              - run: docker buildx build --push -t ghcr.io/acme/root:1 ${{ github.workspace }}
+              - working-directory: ${{ github.workspace }}/tools
+                run: docker buildx build --push -t ghcr.io/acme/tool:1 -f "$GITHUB_WORKSPACE/Dockerfile.tool" .
+        """)
+    api, worker, root, tool = result.entries
+    assert (api.context, api.dockerfile) == ("services/api", "services/api/Dockerfile")
+    assert (worker.context, worker.dockerfile) == ("services/worker", "services/worker/Dockerfile.w")
+    assert (root.context, root.dockerfile) == (".", "Dockerfile")
+    assert (tool.context, tool.dockerfile) == ("tools", "Dockerfile.tool")
+
+
+def test_head_commit_is_the_pushed_commit_and_absent_on_dispatch() -> None:
+    text = """\
+        on: [push, workflow_dispatch]
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/x:sha-${{ github.event.head_commit.id }}"}
+        """
+    assert only(plan(text).entries).tags == (f"sha-{SHA}",)
+    assert only(plan(text, event("workflow_dispatch")).entries).tags == ("sha-",)  # null on a dispatch
+
+
+def test_an_expression_that_fails_is_shown_as_written_beside_the_known_parts() -> None:
+    # GitHub has no toLower(): that one expression is unknown (and noted); the image around it stays known.
+    result = plan("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n"
+                  "        with: {tags: 'ghcr.io/acme/x:${{ toLower(github.ref_name) }}', push: true}\n")
+    entry = only(result.entries)
+    assert entry.image == "ghcr.io/acme/x"
+    assert [str(tag) for tag in entry.tags] == ["${{ toLower(github.ref_name) }}"]
+    assert "unknown function toLower()" in result.notes[0]
+
+
+def test_a_script_calling_an_image_build_tool_is_undecided_only_when_nothing_else_publishes() -> None:
+    alone = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - run: make test
+              - run: |
+                  make docker-build docker-push IMAGE=ghcr.io/acme/x
+        """)
+    entry = only(alone.entries)
+    assert entry.uncomputed
+    assert entry.line == 8
+    assert entry.via == "run: make docker-build docker-push IMAGE=ghcr.io/acme/x"
+    beside = plan("""\
+        on: push
+        jobs:
+          b:
+            runs-on: x
+            steps:
+              - run: ./scripts/release-notes.sh
+              - uses: docker/build-push-action@v6
+                with: {push: true, tags: "ghcr.io/acme/x:1"}
+        """)
+    assert not only(beside.entries).uncomputed

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from cicd_acceptance.workflows.expressions import Unknown
-from cicd_acceptance.workflows.shell import MAX_SCRIPT, Build, Imagetools, Login, Push, Tag, Value, read_script
+from cicd_acceptance.workflows.shell import (
+    MAX_SCRIPT,
+    Build,
+    Imagetools,
+    Login,
+    Publisher,
+    Push,
+    Tag,
+    Value,
+    read_script,
+)
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -95,3 +105,87 @@ def test_commands_inside_shell_conditions_are_marked_conditional() -> None:
     assert plain == Push(3, "docker push a/b:1", reference="a/b:1")
     assert isinstance(chained, Push)
     assert chained.conditional
+
+
+def test_lowercasing_with_tr() -> None:
+    commands = _read("IMAGE=$(echo \"ghcr.io/$OWNER/Shop\" | tr '[:upper:]' '[:lower:]')\n"
+                     "NAME=$(printf '%s' ${{ github.repository }} | tr A-Z a-z)\n"
+                     "OTHER=$(echo \"$UNSET_X\" | tr '[:upper:]' '[:lower:]')\n"
+                     "docker build -t \"$IMAGE:1\" -t \"ghcr.io/$NAME:2\" -t \"$OTHER:3\" .", env={"OWNER": "Acme"})
+    (build,) = commands
+    assert isinstance(build, Build)
+    assert build.tags[:2] == ("ghcr.io/acme/shop:1", "ghcr.io/acme/shop:2")
+    assert isinstance(build.tags[2], Unknown)  # what the shell holds at run time stays unknown
+
+
+def test_tools_that_push_their_own_way() -> None:
+    commands = _read("ko build ./cmd/api --bare -t sha-1,latest "
+                     "--image-label org.opencontainers.image.revision=$GITHUB_SHA\n"
+                     "ko resolve -f config/\n"
+                     "ko build --local ./cmd/api\n"
+                     "docker compose build && docker compose push\n"
+                     "docker-compose push api\n"
+                     "docker buildx bake --push\n"
+                     "docker buildx bake --print\n"
+                     "goreleaser release --clean\n"
+                     "goreleaser release --skip=publish\n"
+                     "podman push ghcr.io/acme/shop-api:sha-1\n", env={"KO_DOCKER_REPO": "ghcr.io/acme/shop-api"})
+    assert all(isinstance(command, Publisher) for command in commands)
+    ko, resolve, compose, compose_v1, bake, goreleaser, podman = commands  # type: ignore[misc]
+    assert (ko.image, ko.tags, ko.labels) == ("ghcr.io/acme/shop-api", ("sha-1", "latest"),
+                                             {"org.opencontainers.image.revision": SHA})
+    assert isinstance(resolve.image, Unknown)
+    assert resolve.tool == "ko resolve"
+    assert compose.configured
+    assert compose.conditional
+    assert compose_v1.tool == "docker compose push"
+    assert bake.configured
+    assert bake.push is True
+    assert goreleaser.configured
+    assert goreleaser.line == 7
+    assert (podman.image, podman.tags, podman.configured) == ("ghcr.io/acme/shop-api", ("sha-1",), False)
+
+
+def test_pattern_removal_and_replacement() -> None:
+    env: dict[str, Value] = {"GITHUB_REF": "refs/heads/feat/x", "PLAT": "linux/arm64", "V": "1.2.3"}
+    (build,) = _read('docker build -t "x/${GITHUB_REF#refs/heads/}:${GITHUB_REF##*/}" '
+                     '-t "x/${PLAT//\\//-}:${PLAT/linux\\//}-${V%.*}-${V%%.*}" -t "x/${UNSET#a}:${PLAT//[a]/b}" .',
+                     env=env)
+    assert isinstance(build, Build)
+    assert build.tags[:2] == ("x/feat/x:x", "x/linux-arm64:arm64-1.2-1")
+    assert isinstance(build.tags[2], Unknown)  # an unset variable, a bracket class: not guessed
+
+
+def test_an_assignment_that_may_not_happen_is_unknown() -> None:
+    # On a feature branch `latest` must not be read as pushed: the `if` decides at run time.
+    scripts = ['VERSION=${GITHUB_REF##*/}\nif [ "$VERSION" = "main" ]; then VERSION=latest; fi\n'
+               'docker push img:$VERSION',
+               'VERSION=dev\n[ "$GITHUB_REF" = "refs/heads/main" ] && VERSION=latest\ndocker push img:$VERSION',
+               'TAG=x\ncase "$GITHUB_REF" in\n  refs/heads/main) TAG=latest ;;\nesac\ndocker push img:$TAG',
+               'if [ "$GITHUB_REF" = refs/heads/main ]; then\n  echo "TAG=latest" >> "$GITHUB_ENV"\nfi\n'
+               'docker push img:${TAG}']
+    for script in scripts:
+        (push,) = _read(script, env={"GITHUB_REF": "refs/heads/feat/x"})
+        assert isinstance(push, Push)
+        assert isinstance(push.reference, Unknown), script
+    (push,) = _read('for s in api; do\n  IMAGE=img-$s\ndone\nIMAGE=img\ndocker push $IMAGE:1')
+    assert isinstance(push, Push)
+    assert push.reference == "img:1"  # an assignment after the block is certain again
+
+
+def test_an_unquoted_substitution_beside_the_context_may_hold_options() -> None:
+    (build,) = _read('docker buildx build --push -t "img:1" $( [ "$GITHUB_REF" = refs/heads/main ] && '
+                     'echo "-t img:latest" ) .')
+    assert isinstance(build, Build)
+    assert build.context == "."  # the one known PATH, not the substitution before it
+    assert len(build.unknown_words) == 1
+    assert isinstance(build.unknown_words[0], Unknown)
+
+
+def test_the_commit_as_scripts_ask_for_it() -> None:
+    (build,) = _read('docker build -t "a:$(git rev-parse HEAD)" -t "a:sha-$(git rev-parse --short=7 HEAD)" '
+                     '-t a:`echo $GITHUB_SHA | cut -c1-8` -t "a:$(echo ${GITHUB_SHA} | head -c 7)" '
+                     '-t "a:$(git rev-parse --short HEAD)" .')
+    assert isinstance(build, Build)
+    assert build.tags[:4] == (f"a:{SHA}", f"a:sha-{SHA[:7]}", f"a:{SHA[:8]}", f"a:{SHA[:7]}")
+    assert isinstance(build.tags[4], Unknown)  # git lengthens --short as the repository grows

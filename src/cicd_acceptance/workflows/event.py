@@ -117,6 +117,8 @@ def github_context(event: BuildEvent) -> PartialObject:
         "ref_type": ref_type,
         "event_name": event.event_name,
         "server_url": "https://github.com",
+        # Where a GitHub-hosted runner checks the repository out (paths under it are read relative to the checkout).
+        "workspace": f"/home/runner/work/{event.name}/{event.name}",
         "event": PartialObject({"repository": repository}, "github.event"),
     }
     if event.actor:
@@ -124,6 +126,14 @@ def github_context(event: BuildEvent) -> PartialObject:
         values["triggering_actor"] = event.actor
     if not event.is_pull_request:
         values["base_ref"] = values["head_ref"] = ""  # GitHub sets them for pull request events only
+        if not event.event_name.startswith("pull_request"):
+            # A push or dispatch payload has no pull_request: `github.event.pull_request.head.repo.fork` is null.
+            values["event"]["pull_request"] = None
+        if event.event_name == "push":
+            values["event"]["after"] = event.sha
+            values["event"]["head_commit"] = PartialObject({"id": event.sha}, "github.event.head_commit")
+        elif event.event_name == "workflow_dispatch":
+            values["event"]["head_commit"] = None  # a dispatch payload has no commit: `head_commit.id` is null
     else:
         pull: dict[str, Any] = {}
         if event.pull_number is not None:

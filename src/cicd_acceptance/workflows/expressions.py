@@ -55,6 +55,7 @@ from cicd_acceptance.workflows.yamlnode import Node
 __all__ = [
     "ExprContext",
     "Unknown",
+    "env_text",
     "evaluate",
     "evaluate_if",
     "evaluate_known",
@@ -76,7 +77,7 @@ class ExprContext:
     ``matrix`` is ``None`` when the job has no matrix (then ``matrix.x`` is null, as on GitHub) unless
     ``matrix_known`` is False (an expression-built matrix: every ``matrix.x`` is unknown). ``inputs`` with
     ``inputs_complete`` holds every input (an absent one is null, as on GitHub). ``steps`` maps a step id to its
-    outputs.
+    outputs; ``needs`` the outputs of the jobs this one needs (as far as known).
     """
 
     github: Mapping[str, Any] = field(default_factory=dict)
@@ -86,6 +87,7 @@ class ExprContext:
     inputs: Mapping[str, Any] | None = None
     inputs_complete: bool = False
     steps: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    needs: Mapping[str, Any] | None = None  # the outputs of earlier jobs, as far as the plan computed them
     path: str = "<expression>"
     line: int | None = None
 
@@ -95,7 +97,7 @@ class ExprContext:
 
     def with_env_nodes(self, env: Mapping[str, Node]) -> ExprContext:
         """Layer an ``env:`` block, evaluating each value in the current context (``${{ }}`` allowed)."""
-        return self.with_env({name: resolve(node, self.at(node.line)) for name, node in env.items()})
+        return self.with_env({name: env_text(resolve(node, self.at(node.line))) for name, node in env.items()})
 
     def with_matrix(self, matrix: Mapping[str, Any] | None, *, known: bool = True) -> ExprContext:
         return replace(self, matrix=matrix, matrix_known=known)
@@ -117,10 +119,11 @@ class ExprContext:
             return KnownObject(self.inputs, text)
         known: dict[str, Mapping[str, Any] | None] = {
             "github": self.github, "env": self.env, "inputs": self.inputs, "steps": self.steps,
+            "needs": self.needs,
         }
         if name in known and known[name] is not None:
             return PartialObject(known[name] or {}, text)
-        return Unknown(text)  # secrets, vars, needs, runner, job, strategy...: not knowable offline
+        return Unknown(text)  # secrets, vars, runner, job, strategy...: not knowable offline
 
 
 def evaluate(expr: str, ctx: ExprContext) -> Any:
@@ -175,6 +178,12 @@ def interpolate(text: str, ctx: ExprContext) -> str | Unknown:
     pieces.append(text[position:])
     rendered = "".join(pieces)
     return Unknown(rendered, template=True) if unknown else rendered
+
+
+def env_text(value: Any) -> Any:
+    """An ``env:`` value as the runner holds it: a string (``${{ a == b }}`` gives ``'true'``, YAML ``3`` gives
+    ``'3'``), so that ``env.X == 'true'`` compares as on GitHub; an unknown value stays unknown."""
+    return value if isinstance(value, Unknown) else to_text(value)
 
 
 def resolve(value: Node | str | None, ctx: ExprContext) -> Any:

@@ -87,7 +87,8 @@ class LocalFiles:
         for name in ("action.yml", "action.yaml"):
             if (self.repo_dir / relative / name).is_file():
                 return _parse_action(load_yaml_file(self.repo_dir / relative / name,
-                                                    display_path=f"{relative}/{name}", root=self.repo_dir),
+                                                    display_path=f"{relative}/{name}", root=self.repo_dir,
+                                                    merge_keys=False),
                                      f"{relative}/{name}")
         raise WorkflowLoadError(f"no action.yml in {relative}", path=relative)
 

@@ -153,7 +153,8 @@ def load_workflow(repo_dir: Path, rel_path: str) -> Workflow:
     """Load and parse ``repo_dir/rel_path``; messages name ``rel_path``; symlinks may not leave ``repo_dir``."""
     if not repo_dir.is_dir():
         raise TargetError("repository directory not found", path=str(repo_dir))
-    root = load_yaml_file(repo_dir / rel_path, display_path=rel_path, root=repo_dir)
+    # GitHub reads workflows without merge keys: a plan computed from merged keys would be one GitHub never runs.
+    root = load_yaml_file(repo_dir / rel_path, display_path=rel_path, root=repo_dir, merge_keys=False)
     return parse_workflow(root, path=rel_path)
 
 

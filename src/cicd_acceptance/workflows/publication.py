@@ -19,12 +19,13 @@ build-push-action defaults: ``push`` false; ``context`` is the checkout (shown a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.event import BuildEvent, github_context
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate_if, resolve
+from cicd_acceptance.workflows.expr_values import PartialObject
+from cicd_acceptance.workflows.expressions import ExprContext, Unknown, env_text, evaluate_if, resolve
 from cicd_acceptance.workflows.localfiles import MAX_DEPTH, LocalFiles
 from cicd_acceptance.workflows.matrix import evaluated_combinations
 from cicd_acceptance.workflows.model import Job, Workflow
@@ -35,7 +36,9 @@ from cicd_acceptance.workflows.pubsteps import (
     JobWalk,
     LoginRecord,
     PlanState,
+    finish,
     may_publish,
+    remote_call,
     safe_env,
 )
 from cicd_acceptance.workflows.yamlnode import Node
@@ -85,6 +88,7 @@ def publication_plan(workflow: Workflow, event: BuildEvent, *, files: LocalFiles
     inputs = _dispatch_inputs(workflow, event)
     ctx = ExprContext(github=github_context(event), inputs=inputs, inputs_complete=True, path=workflow.path)
     _plan_jobs(workflow, event, safe_env(ctx, workflow.env, state.notes), state, depth=0, prefix="", outer={})
+    finish(state)
     return PublicationPlan(event, tuple(state.entries), tuple(state.notes), logins=tuple(state.logins))
 
 
@@ -103,13 +107,21 @@ def _plan_jobs(workflow: Workflow, event: BuildEvent, ctx: ExprContext, state: P
     """Plan every job; ``prefix`` and ``outer`` (the calling job's id and matrix combination) name the entries of a
     reusable workflow after the job that called it."""
     skipped: set[str] = set()
+    outputs: dict[str, Any] = {}  # job id -> its `needs.<id>` object, for the jobs whose outputs were computed
     for job in workflow.jobs.values():
         if _needs_skipped(job, skipped):
             skipped.add(job.id)
             state.notes.append(f"{workflow.where(job.line)}: job {job.id!r} is skipped: it needs a job that does "
                                f"not run")
-        elif not _plan_job(workflow, job, event, ctx, state, depth=depth, prefix=prefix, outer=outer):
+            continue
+        needs = {name: outputs[name] for name in job.needs if name in outputs}
+        ran, computed = _plan_job(workflow, job, event, replace(ctx, needs=needs), state, depth=depth,
+                                  prefix=prefix, outer=outer)
+        if not ran:
             skipped.add(job.id)
+        elif computed is not None:
+            outputs[job.id] = PartialObject({"outputs": PartialObject(computed, f"needs.{job.id}.outputs")},
+                                            f"needs.{job.id}")
 
 
 def _needs_skipped(job: Job, skipped: set[str]) -> bool:
@@ -153,27 +165,54 @@ def _input_value(value: Any, boolean: bool) -> Any:
 
 
 def _plan_job(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext, state: PlanState, *,
-              depth: int, prefix: str, outer: dict[str, Any]) -> bool:
-    """Add the job's entries; False when the job does not run at all."""
+              depth: int, prefix: str, outer: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+    """Add the job's entries. Returns whether the job runs at all, and its ``outputs:`` as far as known (None when
+    not computed: a matrix job's outputs come from whichever leg finishes last, a call's from the callee)."""
     job_ctx = ctx.with_matrix(None, known=False).at(job.line)
     runs = _safe_if(job.if_, job_ctx, workflow, state)
     if runs is False:
         state.notes.append(f"{workflow.where(job.line)}: job {job.id!r} does not run for {event.event_name} "
                            f"({job.if_})")
-        return False
+        return False, None
     condition = runs if isinstance(runs, Unknown) else None
-    if job.uses is None and not any(may_publish(step) for step in job.steps):
-        return True  # lint, test...: nothing in it can build, log in or push, and its outputs are unknown anyway
+    declared = job.node.get("outputs")
+    if job.uses is None and not any(may_publish(step) for step in job.steps) and declared is None:
+        return True, None  # lint, test...: nothing in it can build, log in or push, and it offers no outputs
     combos = _combinations(workflow, job, job_ctx, state)
+    computed: dict[str, Any] | None = None
     for combo in combos if combos is not None else (None,):
         combo_ctx = ctx.with_matrix(combo, known=combos is not None)
         if job.uses is not None:
             _call(workflow, job, event, combo_ctx.at(job.line), state, depth=depth, prefix=prefix,
-                  outer={**outer, **(combo or {})})
+                  outer={**outer, **(combo or {})}, condition=condition)
             continue
         walk = JobWalk(workflow.path, f"{prefix}{job.id}", event, {**outer, **(combo or {})}, condition, state)
-        walk.run(job.steps, safe_env(combo_ctx, job.env, state.notes), depth=depth)
-    return True
+        walk.run_dir = _run_default(job.node, "working-directory") or _run_default(workflow.node, "working-directory")
+        after = walk.run(job.steps, safe_env(combo_ctx, job.env, state.notes), depth=depth)
+        if declared is not None and declared.is_mapping and combos == (None,):
+            computed = _job_outputs(declared, after, workflow, state)
+    return True, computed
+
+
+def _job_outputs(declared: Node, ctx: ExprContext, workflow: Workflow, state: PlanState) -> dict[str, Any]:
+    """The job's outputs the plan knows, as the runner sets them (strings), partly known ones included. One that is
+    just another job's expression is left out, so that ``${{ needs.x.outputs.y }}`` reads as written where used."""
+    computed: dict[str, Any] = {}
+    for name, node in declared.items():
+        value = _safe_resolve(node, ctx, workflow, state)
+        if not isinstance(value, Unknown):
+            computed[name] = env_text(value)
+        elif value.template:
+            computed[name] = value
+    return computed
+
+
+def _run_default(node: Node, key: str) -> str | None:
+    """``defaults.run.<key>`` of a job or workflow node, as written."""
+    defaults = node.get("defaults")
+    run = defaults.get("run") if defaults is not None and defaults.is_mapping else None
+    value = run.get(key) if run is not None and run.is_mapping else None
+    return value.scalar_text() if value is not None and value.is_scalar else None
 
 
 def _combinations(workflow: Workflow, job: Job, ctx: ExprContext,
@@ -212,12 +251,15 @@ def _safe_if(condition: str | None, ctx: ExprContext, workflow: Workflow, state:
 
 
 def _call(workflow: Workflow, job: Job, event: BuildEvent, ctx: ExprContext, state: PlanState, *, depth: int,
-          prefix: str, outer: dict[str, Any]) -> None:
-    """Expand a reusable workflow of the same repository: the callee sees the caller's event and its inputs."""
+          prefix: str, outer: dict[str, Any], condition: Unknown | None) -> None:
+    """Expand a reusable workflow of the same repository: the callee sees the caller's event and its inputs.
+    One of another repository may push anything: an undecided entry, never "no images"."""
     uses = job.uses or ""
     where = workflow.where(job.line)
     if not uses.startswith("./") or state.files is None:
         state.notes.append(f"{where}: job {job.id!r} calls {uses}; its builds are not expanded")
+        if not uses.startswith("./"):
+            remote_call(state, workflow.path, f"{prefix}{job.id}", outer, job.line, uses, condition)
         return
     if depth >= MAX_DEPTH:
         state.notes.append(f"{where}: job {job.id!r} calls {uses} deeper than {MAX_DEPTH} levels; not expanded")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,20 +23,59 @@ from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expr_parser import Name, Property, parse_expression
 from cicd_acceptance.workflows.expr_values import PartialObject, to_text
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate, evaluate_if, find_expressions, resolve
+from cicd_acceptance.workflows.expressions import (
+    ExprContext,
+    Unknown,
+    env_text,
+    evaluate,
+    evaluate_if,
+    find_expressions,
+    resolve,
+)
 from cicd_acceptance.workflows.listinput import input_text, parse_attributes, split_items, text_or_unknown
 from cicd_acceptance.workflows.localfiles import MAX_DEPTH, LocalFiles
 from cicd_acceptance.workflows.metadata import MetadataResult, compute_metadata
 from cicd_acceptance.workflows.model import Step
-from cicd_acceptance.workflows.shell import Build, Imagetools, Login, Push, ShellScript, Tag, read_script
+from cicd_acceptance.workflows.shell import (
+    Build,
+    Imagetools,
+    Login,
+    Publisher,
+    Push,
+    ShellScript,
+    Tag,
+    read_script,
+    runs_image_tools,
+)
 from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = ["BUILD_PUSH_ACTION", "LOGIN_ACTION", "METADATA_ACTION", "ImagePublication", "JobWalk", "LoginRecord",
-           "PlanState", "may_publish", "safe_env"]
+           "PlanState", "finish", "may_publish", "remote_call", "safe_env"]
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 METADATA_ACTION = "docker/metadata-action"
 LOGIN_ACTION = "docker/login-action"
+BAKE_ACTION = "docker/bake-action"
+_DEFAULT_CONTEXT = "{{defaultContext}}"
+REVISION_LABEL = "org.opencontainers.image.revision"  # build-push-action's Git context of the commit
+GORELEASER_ACTION = "goreleaser/goreleaser-action"
+SETUP_KO_ACTION = "ko-build/setup-ko"
+BUILDAH_ACTION = "redhat-actions/buildah-build"
+PUSH_TO_REGISTRY_ACTION = "redhat-actions/push-to-registry"
+# Owners of actions that can build, push or log in: a job without any of them (and no script running an image
+# tool) cannot publish, so the walk skips it.
+_IMAGE_ACTION_OWNERS = ("docker/", "redhat-actions/", "goreleaser/", "ko-build/")
+# Another author's action that builds and pushes images (kaniko, "build-push-image", "push-to-ghcr"...): named so,
+# and given what a push needs. What it pushes is undecided; scanners, signers and description updaters push none.
+_IMAGE_ACTION_NAME = re.compile(r"docker|container|kaniko|ghcr|buildah|podman|oci|image|build-push|publish",
+                                re.IGNORECASE)
+_NOT_A_PUSHER = re.compile(r"description|scan|lint|trivy|grype|scout|sbom|cosign|sign|attest|delete|clean|prune|"
+                           r"retention|setup|install|cache|test|inspect|upload|download", re.IGNORECASE)
+_SCRIPT_PUBLISHER = re.compile(
+    r"^\s*(?:sudo\s+)?(?:make|just|task|mage|bash|sh|\./|scripts/|hack/|ci/|build/)\S*[^\n]*?"
+    r"(?:docker|image|push|publish|release|container|ghcr)", re.MULTILINE | re.IGNORECASE)
+_PUSH_INPUTS = {"push", "tags", "tag", "image", "images", "image-name", "image_name", "image-tags", "image_tags",
+                "registry", "destination"}
 
 Value = str | Unknown
 
@@ -69,6 +109,7 @@ class ImagePublication:
     build_args: dict[str, Value] = field(default_factory=dict)
     labels_line: int = 0
     order: int = 0
+    uncomputed: bool = False  # a tool pushes what its own configuration says (bake file, .goreleaser.yaml...)
 
 
 @dataclass(frozen=True)
@@ -95,6 +136,9 @@ class PlanState:
     logins: list[LoginRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counter: int = 0
+    # Scripts that call a build tool named for images (`make docker-push`, `./scripts/publish-images.sh`): what
+    # they push is not read. They speak for the plan only when nothing else in it publishes (see `finish`).
+    scripts: list[ImagePublication] = field(default_factory=list)
 
     def next_order(self) -> int:
         self.counter += 1
@@ -115,10 +159,20 @@ class _Built:
 
 
 def may_publish(step: Step) -> bool:
-    """Whether a step can matter to the plan: a docker action, a local action, or a script that runs docker."""
+    """Whether a step can matter to the plan: a docker action, a local action, another image-pushing action, or a
+    script that runs docker (or ko, compose, goreleaser...)."""
     if step.uses is not None:
-        return step.uses.startswith("./") or (step.action or "").lower().startswith(("docker/", "redhat-actions/"))
-    return "docker" in (step.run or "")
+        return (step.uses.startswith("./") or (step.action or "").lower().startswith(_IMAGE_ACTION_OWNERS)
+                or _other_image_action(step))
+    return runs_image_tools(step.run or "") or _SCRIPT_PUBLISHER.search(step.run or "") is not None
+
+
+def _other_image_action(step: Step) -> bool:
+    action = step.action or ""
+    if action.lower().startswith(("actions/", "docker/")) or action.startswith(("./", "docker://")):
+        return False
+    return (_IMAGE_ACTION_NAME.search(action) is not None and _NOT_A_PUSHER.search(action) is None
+            and any(key.lower() in _PUSH_INPUTS for key in step.with_))
 
 
 def safe_env(ctx: ExprContext, env: Mapping[str, Node], notes: list[str]) -> ExprContext:
@@ -126,7 +180,7 @@ def safe_env(ctx: ExprContext, env: Mapping[str, Node], notes: list[str]) -> Exp
     values: dict[str, Any] = {}
     for name, node in env.items():
         try:
-            values[name] = resolve(node, ctx.at(node.line))
+            values[name] = env_text(resolve(node, ctx.at(node.line)))
         except HarnessError as exc:
             notes.append(f"{_located(exc, ctx.path, node.line)} (env {name} is unknown)")
             values[name] = Unknown(node.scalar_text(), template=True)
@@ -145,8 +199,29 @@ def _safe_input(node: Node | None, ctx: ExprContext, notes: list[str]) -> str | 
     except HarnessError as exc:
         assert node is not None  # input_text(None) cannot fail
         notes.append(_located(exc, ctx.path, node.line))
-        # Unknown from here on, shown once as written (without the braces that could not be parsed).
-        return "${{ " + node.scalar_text().replace("${{", "").replace("}}", "").strip() + " }}"
+        return _confined(node.scalar_text(), ctx.at(node.line))
+
+
+def _confined(text: str, ctx: ExprContext) -> str:
+    """``text`` with each ``${{ }}`` evaluated on its own: one that fails stays as written (unknown), the others
+    are substituted. Unterminated braces make the whole value one unknown (without the braces no reader could
+    parse again)."""
+    try:
+        spans = find_expressions(text, path=ctx.path, line=ctx.line)
+    except HarnessError:
+        return "${{ " + text.replace("${{", "").replace("}}", "").strip() + " }}"
+    pieces: list[str] = []
+    position = 0
+    for start, end, source in spans:
+        pieces.append(text[position:start])
+        try:
+            value = evaluate(source, ctx)
+        except HarnessError:
+            value = Unknown(text[start:end], template=True)
+        pieces.append(value.display() if isinstance(value, Unknown) else to_text(value))
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 class JobWalk:
@@ -161,6 +236,8 @@ class JobWalk:
         self.latest_metadata: MetadataResult | None = None
         self.built: dict[str, _Built] = {}
         self.names: dict[str, Value] = {}  # the references behind the keys of ``built``, known or not
+        self.run_dir: str | None = None  # `defaults.run.working-directory` of the job, else of the workflow
+        self.workdir: Value = "."  # where the current script runs (relative to the checkout)
 
     @property
     def notes(self) -> list[str]:
@@ -193,7 +270,7 @@ class JobWalk:
             elif step.uses is not None and step.uses.startswith("./"):
                 self.composite(step, step_ctx, depth, path)
             else:
-                self.note_other_pushes(step, path)
+                ctx = self.tool_action(step, step_ctx, ctx, condition, path)
         return ctx
 
     # --- docker/metadata-action ----------------------------------------------------------------------------
@@ -210,6 +287,10 @@ class JobWalk:
             ctx = ctx.with_env(result.outputs.env())
         if step.id:
             self.metadata[step.id] = result
+            if isinstance(outputs.get("version"), Unknown):
+                # A version only a run decides reads as written (`${{ steps.meta.outputs.version }}`), not as
+                # the list of candidates the metadata step holds.
+                outputs["version"] = Unknown(f"steps.{step.id}.outputs.version")
             ctx = ctx.with_step_outputs(step.id, PartialObject(
                 {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
         return ctx
@@ -228,7 +309,13 @@ class JobWalk:
         notes = self.notes
         context = text_or_unknown(_safe_input(step.with_.get("context"), ctx, notes) or ".")
         file_text = _safe_input(step.with_.get("file"), ctx, notes)
-        dockerfile = _dockerfile(context, text_or_unknown(file_text) if file_text is not None else None)
+        file = text_or_unknown(file_text) if file_text is not None else None
+        if isinstance(context, str) and context.startswith(_DEFAULT_CONTEXT):
+            # The Git context of the commit, at a subdirectory: `file:` is then relative to that subdirectory.
+            context = posixpath.normpath(context[len(_DEFAULT_CONTEXT):].removeprefix(":") or ".")
+            if isinstance(file, str):
+                file = posixpath.join(context, file)
+        dockerfile = _dockerfile(context, file)
         outputs = _safe_input(step.with_.get("outputs"), ctx, notes)
         push = _push(_safe_input(step.with_.get("push"), ctx, notes), outputs)
         by_digest = outputs is not None and "push-by-digest=true" in outputs.replace(" ", "").lower()
@@ -246,11 +333,17 @@ class JobWalk:
             return
         by_image: dict[Value, list[Value]] = {}
         for reference in references:
+            if _whole_expression(reference):
+                # `tags: ${{ needs.meta.outputs.tags }}`: a list of references only a run knows, not one image
+                # tagged `latest` by docker's default.
+                self.add(step, path, built, reference, (), push=push, condition=condition, line=step.line,
+                         uncomputed=True)
+                continue
             image, tag = _split_reference(reference)
             by_image.setdefault(image, []).append(tag)
             self.built[str(reference)] = built
             self.names[str(reference)] = reference
-        if not by_image:
+        if not references:
             self.notes.append(f"{self.where(step.line, path)}: the build step has no tags")
         for image, tags in by_image.items():
             self.add(step, path, built, image, tuple(tags), push=push, condition=condition,
@@ -258,14 +351,14 @@ class JobWalk:
 
     def add(self, step: Step, path: str, built: _Built, image: Value, tags: tuple[Value, ...], *,
             push: bool | Unknown, condition: Unknown | None, line: int, via: str = BUILD_PUSH_ACTION,
-            by_digest: bool = False) -> None:
+            by_digest: bool = False, uncomputed: bool = False) -> None:
         self.state.entries.append(ImagePublication(
             job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
             dockerfile=built.dockerfile, context=built.context, image=image, tags=tags,
             references=tuple(_join_reference(image, tag) for tag in tags), push=push, platforms=built.platforms,
             labels=built.labels, condition=condition, path=path, via=via, by_digest=by_digest,
             labels_from=built.labels_from, build_args=built.build_args, labels_line=built.labels_line,
-            order=self.state.next_order(),
+            order=self.state.next_order(), uncomputed=uncomputed,
         ))
 
     def references(self, step: Step, ctx: ExprContext) -> list[Value]:
@@ -282,7 +375,12 @@ class JobWalk:
         linked = self.linked_metadata(node, "labels", ctx.path)
         if linked is not None:
             return dict(linked.labels), f"docker/metadata-action's labels output ({node.scalar_text().strip()})"
-        return _key_values(_safe_input(node, ctx, self.notes)), f"the labels: input at line {node.line}"
+        labels = _key_values(_safe_input(node, ctx, self.notes))
+        for key in [key for key, value in labels.items() if "${{" in key and value == ""]:
+            # `${{ needs.x.outputs.labels }}`: a whole list only a run knows, the revision label maybe among them.
+            del labels[key]
+            labels.setdefault(REVISION_LABEL, Unknown(key, template=True))
+        return labels, f"the labels: input at line {node.line}"
 
     def linked_metadata(self, node: Node | None, output: str, path: str) -> MetadataResult | None:
         """The metadata step behind ``${{ steps.<id>.outputs.<output> }}`` when that is the whole input."""
@@ -318,6 +416,13 @@ class JobWalk:
                              metadata_tags=lambda: self.latest_metadata.tags if self.latest_metadata else None)
         first = _script_line(step)
         self.notes.extend(f"{self.where(first, path)}: {note}" for note in script.notes)
+        run = step.run or ""
+        if not script.commands and (found := _SCRIPT_PUBLISHER.search(run)) is not None:
+            start = run.rfind("\n", 0, found.start()) + 1
+            end = run.find("\n", found.end())
+            self.publishing_script(step, run[start:end if end != -1 else len(run)].strip(), condition, path,
+                                   first + run.count("\n", 0, start))
+        self.workdir = self.working_directory(step.working_directory or self.run_dir, step_ctx)
         self.shell_commands(step, script, condition, path, first)
         # What the shell computed stays unknown, shown (in later `${{ }}`) as the expression that reads it.
         if script.github_env:
@@ -329,6 +434,24 @@ class JobWalk:
             ctx = ctx.with_step_outputs(step.id, PartialObject(
                 {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
         return ctx
+
+    def publishing_script(self, step: Step, command: str, condition: Unknown | None, path: str, line: int) -> None:
+        tool = f"run: {command[:60]}"
+        unknown = Unknown(f"the images {tool} pushes", template=True)
+        self.state.scripts.append(ImagePublication(
+            job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
+            dockerfile=Unknown(f"the Dockerfiles {tool} builds", template=True), context=unknown, image=unknown,
+            tags=(), references=(), push=Unknown(f"whether {tool} pushes", template=True), platforms=(),
+            labels={}, condition=condition, path=path, via=tool, order=self.state.next_order(), uncomputed=True))
+
+    def working_directory(self, written: str | None, ctx: ExprContext) -> Value:
+        if not written:
+            return "."
+        try:
+            value = resolve(written, ctx)
+        except HarnessError:
+            return Unknown(written, template=True)
+        return _workspace_relative(value if isinstance(value, Unknown) else to_text(value))
 
     def shell_commands(self, step: Step, script: ShellScript, condition: Unknown | None, path: str,
                        first: int) -> None:
@@ -357,14 +480,18 @@ class JobWalk:
                              via="run: docker push")
             elif isinstance(command, Imagetools):
                 self.imagetools(step, command, condition, path, line)
+            elif isinstance(command, Publisher):
+                self.publisher(step, command, condition, path, line)
             elif isinstance(command, Login):
                 self.state.logins.append(LoginRecord(self.job_id, path, line, command.registry, command.username,
                                                      command.password or "", "run: docker login",
                                                      self.state.next_order()))
 
     def shell_build(self, step: Step, command: Build, condition: Unknown | None, path: str, line: int) -> None:
-        context = command.context
-        dockerfile = command.file if command.file is not None else _dockerfile(context, None)
+        # The context and `-f` are relative to the directory the script runs in (`working-directory`).
+        context = _under(self.workdir, command.context)
+        file = _under(self.workdir, command.file) if command.file is not None else None
+        dockerfile = file if file is not None else _dockerfile(context, None)
         if isinstance(dockerfile, str):
             dockerfile = posixpath.normpath(dockerfile)
         built = _Built(dockerfile, context, command.platforms, dict(command.labels),
@@ -382,11 +509,24 @@ class JobWalk:
         for tag in command.tags:
             image, bare = _split_reference(tag)
             by_image.setdefault(image, []).append(bare)
+        for tags in by_image.values():
+            tags.extend(command.unknown_words)  # each may add `-t image:tag` at run time
         if not command.push:
             return  # a local build publishes nothing; a later `docker push` of its tags does (and knows its origin)
         for image, tags in by_image.items():
             self.add(step, path, built, image, tuple(tags), push=True, condition=condition, line=line,
                      via="run: docker buildx build --push")
+
+    def publisher(self, step: Step, command: Publisher, condition: Unknown | None, path: str, line: int) -> None:
+        push: bool | Unknown = True if command.push else Unknown(f"whether {command.tool} pushes", template=True)
+        if command.configured:
+            self.uncomputed(step, path, command.tool, push, condition, line, via=f"run: {command.tool}")
+            return
+        unknown = Unknown(f"no Dockerfile: {command.tool} builds its own way", template=True)
+        built = _Built(unknown, ".", command.platforms, dict(command.labels),
+                       f"{command.tool} --image-label" if command.labels else "", {}, line)
+        self.add(step, path, built, command.image, command.tags, push=push, condition=condition, line=line,
+                 via=f"run: {command.tool}")
 
     def imagetools(self, step: Step, command: Imagetools, condition: Unknown | None, path: str, line: int) -> None:
         by_image: dict[Value, list[Value]] = {}
@@ -427,7 +567,8 @@ class JobWalk:
             self.notes.append(f"{self.where(step.line, path)}: {uses} cannot be read ({exc})")
             return
         if action.using != "composite":
-            self.note_other_pushes(step, path)
+            self.notes.append(f"{self.where(step.line, path)}: {uses} is a {action.using} action; what it does is "
+                              f"not computed")
             return
         given: dict[str, Any] = {}
         for name, node in step.with_.items():
@@ -443,17 +584,161 @@ class JobWalk:
         self.run(action.steps, inner, depth=depth + 1, path=action.path)
         self.metadata = saved
 
-    def note_other_pushes(self, step: Step, path: str) -> None:
-        """Say so when a step may push images in a way this plan does not compute (never silently ignore it)."""
-        if step.action is not None and step.action.lower().startswith(("docker/bake-action", "redhat-actions/push")):
-            self.notes.append(f"{self.where(step.line, path)}: {step.uses} may push images; its tags are not computed")
+    def tool_action(self, step: Step, step_ctx: ExprContext, ctx: ExprContext, condition: Unknown | None,
+                    path: str) -> ExprContext:
+        """Actions that build, push or log in their own way; what their configuration decides stays unknown."""
+        if step.uses_action(SETUP_KO_ACTION):
+            return self.setup_ko(step, step_ctx, ctx, path)
+        if step.uses_action(BUILDAH_ACTION):
+            return self.buildah(step, step_ctx, ctx, path)
+        if step.uses_action(PUSH_TO_REGISTRY_ACTION):
+            self.push_to_registry(step, step_ctx, condition, path)
+        elif step.uses_action(BAKE_ACTION):
+            self.bake(step, step_ctx, condition, path)
+        elif step.uses_action(GORELEASER_ACTION):
+            args = _safe_input(step.with_.get("args"), step_ctx, self.notes) or ""
+            words = args.split()
+            if "${{" in args:
+                self.uncomputed(step, path, str(step.uses), Unknown(args, template=True), condition)
+            elif words[:1] == ["release"] and "--snapshot" not in words and not any(
+                    "publish" in word for word in words if word.startswith("--skip")):
+                self.uncomputed(step, path, str(step.uses), True, condition)
+        elif _other_image_action(step):
+            push = _boolean(_safe_input(step.with_.get("push"), step_ctx, self.notes)) if "push" in step.with_ \
+                else Unknown(f"whether {step.uses} pushes", template=True)
+            if push is not False:
+                self.uncomputed(step, path, str(step.uses), push, condition)
+        return ctx  # anything else (setup-qemu, setup-buildx...) publishes nothing
+
+    def uncomputed(self, step: Step, path: str, tool: str, push: bool | Unknown, condition: Unknown | None,
+                   line: int = 0, via: str = "") -> None:
+        """A step that pushes images its own configuration names: undecided, never "no images"."""
+        self.notes.append(f"{self.where(line or step.line, path)}: {tool} may push images; its images and tags are "
+                          f"not computed")
+        unknown = Unknown(f"the images {tool} pushes", template=True)
+        built = _Built(Unknown(f"the Dockerfiles {tool} builds", template=True), unknown, (), {}, "", {})
+        self.add(step, path, built, unknown, (), push=push, condition=condition, line=line or step.line,
+                 via=via or tool, uncomputed=True)
+
+    def bake(self, step: Step, ctx: ExprContext, condition: Unknown | None, path: str) -> None:
+        push = _boolean(_safe_input(step.with_.get("push"), ctx, self.notes))
+        load = _boolean(_safe_input(step.with_.get("load"), ctx, self.notes))
+        if push is False:
+            if load is True:
+                return  # loaded into the runner's docker: nothing leaves the runner
+            push = Unknown("push: false, unless the bake file's output pushes", template=True)
+        self.uncomputed(step, path, str(step.uses), push, condition)
+
+    def setup_ko(self, step: Step, step_ctx: ExprContext, ctx: ExprContext, path: str) -> ExprContext:
+        """ko-build/setup-ko: unless KO_DOCKER_REPO is set, it logs in to ghcr.io with the token input (the
+        Actions token by default) and sets KO_DOCKER_REPO=ghcr.io/<owner>/<repo>, lowercased."""
+        if "KO_DOCKER_REPO" in step_ctx.env:
+            return ctx.with_env({"KO_DOCKER_REPO": step_ctx.env["KO_DOCKER_REPO"]})
+        token = (step.with_text("token") or "${{ github.token }}").strip()
+        self.state.logins.append(LoginRecord(self.job_id, path, step.line, "ghcr.io", "ko", token,
+                                             SETUP_KO_ACTION, self.state.next_order()))
+        return ctx.with_env({"KO_DOCKER_REPO": f"ghcr.io/{self.event.repository}".lower()})
+
+    def buildah(self, step: Step, step_ctx: ExprContext, ctx: ExprContext, path: str) -> ExprContext:
+        """redhat-actions/buildah-build builds locally (a later push-to-registry pushes): remember the build and
+        offer its ``image``, ``tags`` and ``image-with-tag`` outputs."""
+        notes = self.notes
+        image = text_or_unknown(_safe_input(step.with_.get("image"), step_ctx, notes) or "")
+        tags = [text_or_unknown(tag) for tag in _words(_safe_input(step.with_.get("tags"), step_ctx, notes))]
+        files = split_items(_safe_input(step.with_.get("containerfiles") or step.with_.get("dockerfiles"), step_ctx,
+                                        notes) or "", commas=False)
+        context = text_or_unknown(_safe_input(step.with_.get("context"), step_ctx, notes) or ".")
+        dockerfile = _dockerfile(context, text_or_unknown(files[0]) if files else None)
+        labels = _key_values(_safe_input(step.with_.get("labels"), step_ctx, notes))
+        platforms = tuple(text_or_unknown(item) for item in split_items(
+            _safe_input(step.with_.get("platforms"), step_ctx, notes) or "", commas=True))
+        built = _Built(dockerfile, context, platforms, labels, f"the labels: input at line {_line_of(step, 'labels')}"
+                       if labels else "", {}, _line_of(step, "labels"))
+        for tag in tags:
+            reference = _join_reference(image, tag)
+            self.built[str(reference)] = built
+            self.names[str(reference)] = reference
+        if not step.id:
+            return ctx
+        shown = " ".join(str(tag) for tag in tags)
+        outputs: dict[str, Any] = {
+            "image": image, "tags": Unknown(shown, template=True) if any(isinstance(t, Unknown) for t in tags)
+            else shown, "image-with-tag": _join_reference(image, tags[0]) if tags else image}
+        return ctx.with_step_outputs(step.id, PartialObject(
+            {"outputs": PartialObject(outputs, f"steps.{step.id}.outputs")}, f"steps.{step.id}"))
+
+    def push_to_registry(self, step: Step, ctx: ExprContext, condition: Unknown | None, path: str) -> None:
+        """redhat-actions/push-to-registry pushes ``image:tag`` for each tag, under ``registry`` when given (it
+        logs in itself when given a username and password)."""
+        notes = self.notes
+        image = _safe_input(step.with_.get("image"), ctx, notes)
+        registry = _safe_input(step.with_.get("registry"), ctx, notes)
+        tags = _words(_safe_input(step.with_.get("tags"), ctx, notes))
+        if image is None:
+            self.uncomputed(step, path, str(step.uses), True, condition)
+            return
+        password = (step.with_text("password") or "").strip()
+        if password:
+            username = _safe_input(step.with_.get("username"), ctx, notes)
+            self.state.logins.append(LoginRecord(
+                self.job_id, path, _line_of(step, "password"),
+                text_or_unknown(registry.split("/")[0] if registry else image.split("/")[0]),
+                text_or_unknown(username) if username else None, password, PUSH_TO_REGISTRY_ACTION,
+                self.state.next_order()))
+        for tag in tags:
+            local = _join_reference(text_or_unknown(image), text_or_unknown(tag))
+            built = self.built.get(str(local)) or self.only_build() or _unknown_build(local)
+            full = text_or_unknown(f"{registry.rstrip('/')}/{image}" if registry else image)
+            self.add(step, path, built, full, (text_or_unknown(tag),), push=True, condition=condition,
+                     line=step.line, via=PUSH_TO_REGISTRY_ACTION)
+
+def finish(state: PlanState) -> None:
+    """When nothing the plan reads publishes, a script that calls a build tool named for images may: undecided."""
+    if state.scripts and not any(entry.push is not False for entry in state.entries):
+        for entry in state.scripts:
+            state.notes.append(f"{entry.path}:{entry.line}: {entry.via} may push images; what it runs is not read")
+        state.entries.extend(state.scripts)
+
+
+def remote_call(state: PlanState, path: str, job_id: str, combo: dict[str, Any], line: int, uses: str,
+                condition: Unknown | None) -> None:
+    """A job that calls a reusable workflow of another repository: what it pushes is undecided offline."""
+    unknown = Unknown(f"the images {uses} pushes", template=True)
+    state.entries.append(ImagePublication(
+        job_id=job_id, matrix=dict(combo), line=line, step_name=f"job {job_id}",
+        dockerfile=Unknown(f"the Dockerfiles {uses} builds", template=True), context=unknown, image=unknown,
+        tags=(), references=(), push=Unknown(f"whether {uses} pushes", template=True), platforms=(), labels={},
+        condition=condition, path=path, via=uses, order=state.next_order(), uncomputed=True))
+
+
+def _workspace(event: BuildEvent) -> str:
+    """Where the runner checks the repository out (``GITHUB_WORKSPACE``)."""
+    return f"/home/runner/work/{event.name}/{event.name}"
+
+
+def _workspace_relative(path: Value) -> Value:
+    """``path`` relative to the checkout when it is under the runner's workspace (or relative already)."""
+    if isinstance(path, Unknown):
+        return path
+    match = re.match(r"^/home/runner/work/[^/]+/[^/]+(?:/|$)", path)
+    return posixpath.normpath(path[match.end():] or ".") if match else posixpath.normpath(path)
+
+
+def _under(directory: Value, path: Value) -> Value:
+    if directory == ".":
+        return _workspace_relative(path) if isinstance(path, str) and path.startswith("/") else path
+    if isinstance(path, str) and path.startswith("/"):
+        return _workspace_relative(path)
+    if isinstance(directory, Unknown) or isinstance(path, Unknown):
+        return Unknown(f"{directory}/{path}", template=True)
+    return posixpath.normpath(posixpath.join(directory, path))
 
 
 def _runner_env(event: BuildEvent) -> dict[str, Value]:
     """The variables a runner sets that the event decides."""
-    return {"GITHUB_SHA": event.sha, "GITHUB_REF": event.ref, "GITHUB_REF_NAME": event.ref_name,
-            "GITHUB_REPOSITORY": event.repository, "GITHUB_REPOSITORY_OWNER": event.owner,
-            "GITHUB_EVENT_NAME": event.event_name, "GITHUB_SERVER_URL": "https://github.com",
+    return {"GITHUB_WORKSPACE": _workspace(event), "GITHUB_SHA": event.sha, "GITHUB_REF": event.ref,
+            "GITHUB_REF_NAME": event.ref_name, "GITHUB_REPOSITORY": event.repository,
+            "GITHUB_REPOSITORY_OWNER": event.owner, "GITHUB_EVENT_NAME": event.event_name, "GITHUB_SERVER_URL": "https://github.com",
             "GITHUB_REF_TYPE": "tag" if event.tag is not None else "branch"}
 
 
@@ -490,6 +775,14 @@ def _outputs(result: MetadataResult) -> dict[str, Any]:
         outputs["json"] = json.dumps({"tags": list(result.tags), "labels": {
             key: str(value) for key, value in result.labels.items()}})
     return outputs
+
+
+def _words(text: str | None) -> list[str]:
+    """A list input of the redhat actions: tags separated by spaces or newlines (``latest`` when none)."""
+    words: list[str] = []
+    for item in split_items(text or "", commas=False):  # keeps an unknown ${{ }} in one piece
+        words += [item] if "${{" in item else item.split()
+    return words or ["latest"]
 
 
 def _key_values(text: str | None) -> dict[str, Value]:
@@ -535,8 +828,17 @@ def _boolean(text: str | None) -> bool | Unknown:
     return text.strip().lower() == "true"
 
 
+def _whole_expression(value: Value) -> bool:
+    """An unknown that is nothing but one ``${{ }}`` (it may stand for several values)."""
+    if not isinstance(value, Unknown):
+        return False
+    text = str(value).strip()
+    return text.startswith("${{") and text.endswith("}}") and text.count("${{") == 1
+
+
 def _split_reference(reference: Value) -> tuple[Value, Value]:
-    """``ghcr.io/a/b:tag`` -> (``ghcr.io/a/b``, ``tag``); a registry port's colon is not a tag separator."""
+    """``ghcr.io/a/b:tag`` -> (``ghcr.io/a/b``, ``tag``); a registry port's colon is not a tag separator, and
+    ``ghcr.io/a/b:feature/x`` has the (invalid) tag ``feature/x``."""
     text = str(reference)
     masked = text
     try:
@@ -549,8 +851,11 @@ def _split_reference(reference: Value) -> tuple[Value, Value]:
     at = masked.find("@")
     if at != -1:
         text, masked = text[:at], masked[:at]  # a digest reference: the tag is not part of it
-    colon = masked.rfind(":")
-    if colon > masked.rfind("/"):
+    # The tag starts at the first ':' after the registry host (a port's ':' comes before the first '/'); a tag
+    # written with a '/' (a branch name) stays a tag, which the registry refuses, not part of the image name.
+    slash = masked.find("/")
+    colon = masked.find(":", slash + 1) if slash != -1 else masked.rfind(":")
+    if colon != -1:
         image, tag = text[:colon], text[colon + 1:]
     else:
         image, tag = text, "latest"  # docker's default when no tag is given

@@ -8,7 +8,8 @@ variables are expanded from the step's ``env`` and from plain assignments earlie
 shell computes at run time (``$(...)``, an unset variable, a loop variable) is :class:`Unknown`: shown as written,
 never guessed.
 
-One idiom of a command substitution is understood: ``$(jq ... '.tags | map("-t " + .) ...' <<<
+Lowercasing with ``$(echo "$X" | tr '[:upper:]' '[:lower:]')`` (or ``tr A-Z a-z``) is understood, as GHCR needs
+lowercase names. One more idiom of a command substitution is understood: ``$(jq ... '.tags | map("-t " + .) ...' <<<
 "$DOCKER_METADATA_OUTPUT_JSON")`` (and the same with ``DOCKER_METADATA_OUTPUT_TAGS``) expands to ``-t`` flags for
 the tags of the job's latest docker/metadata-action step, when those are known.
 """
@@ -22,7 +23,8 @@ from dataclasses import dataclass, field, replace
 
 from cicd_acceptance.workflows.expr_values import Unknown
 
-__all__ = ["Build", "Command", "Imagetools", "Login", "Push", "ShellScript", "Tag", "Value", "read_script"]
+__all__ = ["Build", "Command", "Imagetools", "Login", "Publisher", "Push", "ShellScript", "Tag", "Value",
+           "read_script", "runs_image_tools"]
 
 Value = str | Unknown
 
@@ -31,10 +33,12 @@ MAX_LINES = 2000
 MAX_WORDS = 2000
 _MARK = "\x01"
 _VAR = re.compile(r"\$(?:\{(?P<braced>[^}]{1,200})\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
-_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|@L|@U|:-|-|:\d*:\d+|:\d+)?(?P<arg>.*)$",
-                     re.DOTALL)
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>,,|\^\^|@L|@U|:-|-|:\d*:\d+|:\d+|##|#|%%|%|//|/)?"
+                     r"(?P<arg>.*)$", re.DOTALL)
+_MAX_TRIMMED = 1000  # longer values are not trimmed by pattern (each position is tried): unknown instead
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_KEPT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|GITHUB_OUTPUT")
+_KEPT = re.compile(r"(?:^\s*|(?:&&|\|\||\bthen|\belse|\)|;)\s*)(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=|GITHUB_ENV|"
+                   r"GITHUB_OUTPUT")
 _ASSIGNED = re.compile(r"(?:^|[\s;&|])[A-Za-z_][A-Za-z0-9_]*=$")
 _CONTROL = re.compile(r"\s*(?:if|elif|else|fi|case|esac|for|while|until|do|done)\b")
 _OPENS = {"if", "while", "until", "for", "case"}
@@ -52,6 +56,18 @@ _BUILD_VALUES = {
     "--shm-size", "--ulimit", "--provenance", "--sbom", "--call", "--isolation", "--cpu-shares", "--memory",
     "--cpuset-cpus", "-m", "--memory-swap", "--label-file",
 }
+# Commands that read the script as worth a closer look: docker itself, and the tools that push images their own way.
+_TOOLS = re.compile(r"\b(?:docker|docker-compose|ko|goreleaser|podman|buildah)\b")
+_KO_VALUES = {"-t", "--tags", "--platform", "--image-label", "--image-annotation", "--tag-only", "--sbom",
+              "--sbom-dir", "--image-refs", "--image-user", "--debug", "-f", "--filename", "--selector", "-l"}
+_LOWERCASE = re.compile(
+    r"""^\$\(\s*(?:echo(?:\s+-n)?|printf\s+(?:'%s'|"%s"))\s+(?P<arg>[^|]+?)\s*\|\s*tr\s+"""
+    r"""(?P<from>'\[:upper:\]'|"\[:upper:\]"|\[:upper:\]|'?\[?A-Z\]?'?)\s+"""
+    r"""(?P<to>'\[:lower:\]'|"\[:lower:\]"|\[:lower:\]|'?\[?a-z\]?'?)\s*\)$""", re.DOTALL)
+# The checked-out commit, as scripts ask for it: `git rev-parse [--short=N] HEAD`, `echo $GITHUB_SHA | cut -c1-N`.
+_REV_PARSE = re.compile(r"^git\s+rev-parse\s+(?:--verify\s+)?(?:--short=(?P<short>\d{1,2})\s+)?HEAD$")
+_SHA_CUT = re.compile(r"""^echo\s+"?\$\{?GITHUB_SHA\}?"?\s*\|\s*(?:cut\s+-c\s*1-(?P<cut>\d{1,2})|"""
+                      r"""head\s+-c\s*(?P<head>\d{1,2}))$""")
 _DOCKER_GLOBAL_VALUES = {"--context", "-c", "--config", "-H", "--host", "-l", "--log-level", "--tlscacert",
                          "--tlscert", "--tlskey"}
 
@@ -75,6 +91,9 @@ class Build(Command):
     output_names: tuple[Value, ...] = ()
     platforms: tuple[Value, ...] = ()
     labels: dict[str, Value] = field(default_factory=dict)
+    # Unquoted words only a run knows besides the context (`$(... && echo "-t $image:latest")`): they may be
+    # more options, tags among them.
+    unknown_words: tuple[Value, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,21 @@ class Push(Command):
 class Imagetools(Command):
     tags: tuple[Value, ...] = ()
     sources: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
+class Publisher(Command):
+    """A tool that pushes images its own way (``ko build``, ``docker compose push``, ``goreleaser release``,
+    ``docker buildx bake --push``...): ``tool`` names it; ``image`` and ``tags`` are what can be told from the
+    command line (an :class:`Unknown` image when the tool's own configuration decides it)."""
+
+    tool: str = ""
+    image: Value = ""
+    tags: tuple[Value, ...] = ()
+    push: bool | None = True  # None: the tool's configuration decides
+    configured: bool = False  # the images and tags come from the tool's own configuration (not computed)
+    platforms: tuple[Value, ...] = ()
+    labels: dict[str, Value] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,6 +171,11 @@ class _Words:
                 out.append(part)
         text = "".join(out)
         return Unknown(text, template=True) if unknown else text
+
+
+def runs_image_tools(script: str) -> bool:
+    """Whether a script may run docker or another tool that pushes images (ko, compose, goreleaser, podman)."""
+    return _TOOLS.search(script) is not None
 
 
 def read_script(script: str, *, env: Mapping[str, Value], expression: Callable[[str], Value],
@@ -186,11 +225,11 @@ class _Reader:
         self.commands: list[Command] = []
         self.github_env: dict[str, Value] = {}
         self.github_output: dict[str, Value] = {}
-        self.depth = 0  # open if/case/loop blocks
+        self.blocks: list[str] = []  # the open if/case/loop blocks, innermost last
 
     def line(self, line_no: int, text: str) -> None:
-        if "docker" not in text and not _KEPT.search(text) and not _CONTROL.match(text):
-            return  # neither a docker command nor an assignment: nothing this reader keeps
+        if not _TOOLS.search(text) and not _KEPT.search(text) and not _CONTROL.match(text):
+            return  # neither a docker (or ko, compose...) command nor an assignment: nothing this reader keeps
         words = _Words()
         prepared = self.substitute(text, words)
         try:
@@ -251,6 +290,12 @@ class _Reader:
         return "".join(out)
 
     def command_substitution(self, source: str, words: _Words, *, quoted: bool, assigned: bool) -> str:
+        lowered = self.lowercase(source, words)
+        if lowered is not None:
+            return lowered
+        commit = self.commit(source)
+        if commit is not None:
+            return words.mark(commit)
         if "-t" in source and ("DOCKER_METADATA_OUTPUT_" in source or ".tags" in source):
             tags = self.metadata_tags()
             if tags and not quoted and not assigned:
@@ -259,6 +304,33 @@ class _Reader:
                 # `tags=$(jq ...)` then `imagetools create $tags`: the variable holds the flags as one text
                 return words.mark(" ".join(f"-t {tag}" for tag in tags))
         return words.mark(Unknown(source, template=True))
+
+    def commit(self, source: str) -> str | None:
+        """The checked-out commit (the checkout of ``GITHUB_SHA``) or its first N characters; None otherwise.
+        ``--short`` without a length is left unknown: git lengthens it as the repository grows."""
+        inner = source[2:-1] if source.startswith("$(") else source.strip("`")
+        sha = self.env.get("GITHUB_SHA")
+        if not isinstance(sha, str):
+            return None
+        if (match := _REV_PARSE.match(inner.strip())) is not None:
+            return sha[:int(match["short"])] if match["short"] else sha
+        if (match := _SHA_CUT.match(inner.strip())) is not None:
+            return sha[:int(match["cut"] or match["head"])]
+        return None
+
+    def lowercase(self, source: str, words: _Words) -> str | None:
+        """``$(echo X | tr '[:upper:]' '[:lower:]')``: X lowercased, when X is known (None: not this idiom)."""
+        match = _LOWERCASE.match(source)
+        if match is None:
+            return None
+        try:
+            parts = shlex.split(self.substitute(match["arg"], words))
+        except ValueError:
+            return None
+        values = [words.resolve(part) for part in parts]
+        if not values or any(isinstance(value, Unknown) for value in values):
+            return words.mark(Unknown(source, template=True))
+        return words.mark(" ".join(str(value) for value in values).lower())
 
     def variable(self, match: re.Match[str], words: _Words, *, quoted: bool) -> str:
         if (match.group("plain") or match.group("braced") or "") in _RUNNER_FILES:
@@ -280,6 +352,11 @@ class _Reader:
         value = self.env.get(name)
         if op in {":-", "-"}:
             return value if value is not None and (op == "-" or value != "") else arg
+        if op and op[0] in "#%/":
+            if value is None or isinstance(value, Unknown) or len(value) > _MAX_TRIMMED:
+                return Unknown(written, template=True)
+            trimmed = _trim(value, op, arg)
+            return Unknown(written, template=True) if trimmed is None else trimmed
         if arg or value is None or isinstance(value, Unknown):
             return Unknown(written, template=True)
         if op in {",,", "@L"}:
@@ -294,16 +371,23 @@ class _Reader:
 
     def command(self, line_no: int, words: list[Value], piped_from: list[Value], redirect: str | None,
                 text: str, *, chained: bool = False) -> None:
-        conditional = chained or self.depth > 0
+        conditional = chained or bool(self.blocks)
         while words and words[0] in _KEYWORDS:
             if words[0] in _OPENS:
-                self.depth += 1
+                self.blocks.append(str(words[0]))
                 conditional = True
-            elif words[0] in _CLOSES:
-                self.depth = max(0, self.depth - 1)
+                if words[0] == "case":  # `case WORD in PATTERN) ...`: what follows the pattern is the command
+                    words = words[words.index("in"):] if "in" in words else words[:1]
+            elif words[0] in _CLOSES and self.blocks:
+                self.blocks.pop()
             words = words[1:]
+        if words and self.blocks[-1:] == ["case"] and str(words[0]).endswith(")"):
+            words = words[1:]  # a case pattern
         if not words:
             return
+        # An assignment under `if`/`case` or after `&&`/`||` may not happen: the variable is then unknown (a loop
+        # body does run, with values the loop decides).
+        guarded = chained or any(block in ("if", "case") for block in self.blocks)
         assignments = 0
         for word in words:
             if isinstance(word, str) and _ASSIGN.match(word):
@@ -315,26 +399,78 @@ class _Reader:
         if assignments == len(words):
             for word in words:
                 name, _, value = str(word).partition("=")
-                self.env[name] = _value(word, value)
+                self.env[name] = Unknown(f"${name}", template=True) if guarded else _value(word, value)
             return
         words = words[assignments:]
         if words[:1] == ["echo"] and redirect is not None:
-            self.file_write(words[1:], redirect)
-        elif words[:1] == ["docker"]:
-            parsed = _docker(line_no, text, words[1:], piped_from)
+            self.file_write(words[1:], redirect, guarded=guarded)
+        elif words[:1] in (["docker"], ["docker-compose"], ["ko"], ["goreleaser"], ["podman"], ["buildah"]):
+            parsed = (_docker(line_no, text, words[1:], piped_from) if words[0] == "docker"
+                      else _publisher(line_no, text, words, self.env))
             if parsed is not None:
                 self.commands.append(replace(parsed, conditional=conditional) if conditional else parsed)
 
-    def file_write(self, words: list[Value], redirect: str) -> None:
+    def file_write(self, words: list[Value], redirect: str, *, guarded: bool = False) -> None:
         target = self.github_env if "GITHUB_ENV" in redirect else (
             self.github_output if "GITHUB_OUTPUT" in redirect else None)
         if target is None or len(words) != 1:
             return
         name, sep, value = str(words[0]).partition("=")
         if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
-            target[name] = _value(words[0], value)
+            target[name] = Unknown(f"${name}", template=True) if guarded else _value(words[0], value)
             if target is self.github_env:
                 self.env[name] = target[name]
+
+
+def _trim(value: str, op: str, arg: str) -> str | None:
+    """``${V#p}``, ``${V##p}``, ``${V%p}``, ``${V%%p}``, ``${V/p/r}``, ``${V//p/r}`` with a glob ``p`` of ``*``,
+    ``?`` and plain characters (None for what is not read: a bracket class, a variable in the pattern)."""
+    pattern, replacement = _split_replacement(arg) if op in {"/", "//"} else (arg, "")
+    glob = _glob(pattern)
+    if glob is None or "$" in replacement or "`" in replacement:
+        return None
+    if op in {"/", "//"}:
+        if not pattern:
+            return value
+        return re.sub(glob, lambda _: replacement, value, count=0 if op == "//" else 1, flags=re.DOTALL)
+    if op in {"#", "##"}:
+        for end in range(len(value) + 1) if op == "#" else range(len(value), -1, -1):
+            if re.fullmatch(glob, value[:end], re.DOTALL):
+                return value[end:]
+        return value
+    for start in range(len(value), -1, -1) if op == "%" else range(len(value) + 1):
+        if re.fullmatch(glob, value[start:], re.DOTALL):
+            return value[:start]
+    return value
+
+
+def _split_replacement(arg: str) -> tuple[str, str]:
+    """``pattern/replacement`` at the first unescaped ``/``; ``\\/`` in the replacement is a slash."""
+    index = 0
+    while index < len(arg):
+        if arg[index] == "\\":
+            index += 2
+            continue
+        if arg[index] == "/":
+            return arg[:index], arg[index + 1:].replace("\\/", "/")
+        index += 1
+    return arg, ""
+
+
+def _glob(pattern: str) -> str | None:
+    if "[" in pattern or "$" in pattern or "`" in pattern:
+        return None
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            out.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        out.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
+        index += 1
+    return "".join(out)
 
 
 def _value(word: Value, text: str) -> Value:
@@ -426,7 +562,85 @@ def _docker(line_no: int, text: str, words: list[Value], piped_from: list[Value]
         return _push(line_no, text, rest[1 if head[0] == "push" else 2:])
     if head[:1] == ["login"]:
         return _login(line_no, text, rest[1:], piped_from)
+    if head[:1] == ["compose"] or head[:2] == ["buildx", "bake"]:
+        return _publisher(line_no, text, ["docker", *rest], {})
     return None
+
+
+def _publisher(line_no: int, text: str, words: list[Value], env: Mapping[str, Value]) -> Publisher | None:
+    """Tools that push images without a ``docker push`` of their own: what their command line tells."""
+    tool = str(words[0])
+    options, positional = _options(words[1:], _KO_VALUES if tool == "ko" else set())
+    flags = dict(options)
+    verbs = [str(word) for word in positional[:3]]
+    if tool == "ko":
+        return _ko(line_no, text, options, positional, env)
+    if tool in ("docker", "docker-compose") and "push" in verbs and (tool == "docker-compose" or "compose" in verbs):
+        name = "docker compose push"
+    elif tool == "docker" and verbs[:2] == ["buildx", "bake"]:
+        if "--load" in flags or any(name == "--print" or name == "--list" for name, _ in options):
+            return None
+        push = True if "--push" in flags else None  # the bake file's `output` may push as well
+        return Publisher(line_no, text, tool="docker buildx bake", push=push, configured=True)
+    elif tool == "goreleaser" and verbs[:1] == ["release"]:
+        if "--snapshot" in flags or any("publish" in str(value) for name, value in options if name == "--skip"):
+            return None
+        name = "goreleaser release"
+    elif tool in ("podman", "buildah") and verbs[:1] == ["push"] and positional[1:]:
+        reference = positional[-1]
+        image, tag = _image_and_tag(str(reference).removeprefix("docker://"), isinstance(reference, Unknown))
+        return Publisher(line_no, text, tool=f"{tool} push", image=image, tags=(tag,))
+    else:
+        return None
+    return Publisher(line_no, text, tool=name, configured=True)
+
+
+def _ko(line_no: int, text: str, options: list[tuple[str, Value]], positional: list[Value],
+        env: Mapping[str, Value]) -> Publisher | None:
+    """``ko build|publish|resolve|apply|create``: the image is ``$KO_DOCKER_REPO`` (``--bare``), or that plus the
+    import path's last element (``-B``) or the whole path (``-P``); by default a hash decides it (unknown)."""
+    if not positional or str(positional[0]) not in {"build", "publish", "resolve", "apply", "create"}:
+        return None
+    flags = dict(options)
+    if "--local" in flags or "-L" in flags or str(flags.get("--push", "true")).lower() == "false":
+        return None
+    repo = env.get("KO_DOCKER_REPO")
+    paths = [str(word) for word in positional[1:] if str(word) != "."] or ["."]
+    image: Value = Unknown("the image ko names after a hash of the import path", template=True)
+    if repo is not None and positional[0] in ("build", "publish") and len(paths) == 1:
+        base = paths[0].removeprefix("./").rstrip("/")
+        if "--bare" in flags:
+            image = repo
+        elif "-B" in flags or "--base-import-paths" in flags:
+            image = _join(repo, base.rsplit("/", 1)[-1])
+        elif "-P" in flags or "--preserve-import-paths" in flags:
+            image = _join(repo, base)
+    tags: list[Value] = []
+    for name, value in options:
+        if name in {"-t", "--tags"}:
+            tags += [Unknown(item, template=True) if isinstance(value, Unknown) else item
+                     for item in str(value).split(",") if item]
+    labels: dict[str, Value] = {}
+    for name, value in options:
+        if name == "--image-label":
+            key, _, label = str(value).partition("=")
+            labels[key] = Unknown(label, template=True) if isinstance(value, Unknown) else label
+    platforms = tuple(item for name, value in options if name == "--platform"
+                      for item in (str(value).split(",") if isinstance(value, str) else [value]) if item)
+    return Publisher(line_no, text, tool=f"ko {positional[0]}", image=image, tags=tuple(tags) or ("latest",),
+                     platforms=platforms, labels=labels)
+
+
+def _join(repo: Value, name: str) -> Value:
+    text = f"{repo}/{name}"
+    return Unknown(text, template=True) if isinstance(repo, Unknown) else text
+
+
+def _image_and_tag(text: str, unknown: bool) -> tuple[Value, Value]:
+    slash = text.find("/")
+    colon = text.find(":", slash + 1) if slash != -1 else text.rfind(":")
+    image, tag = (text[:colon], text[colon + 1:]) if colon != -1 else (text, "latest")
+    return (Unknown(image, template=True), Unknown(tag, template=True)) if unknown else (image, tag)
 
 
 def _options(words: list[Value], takes_value: set[str]) -> tuple[list[tuple[str, Value]], list[Value]]:
@@ -476,9 +690,13 @@ def _build(line_no: int, text: str, words: list[Value], *, buildx: bool) -> Buil
         if name == "--label":
             key, _, label = str(value).partition("=")
             labels[key] = Unknown(label, template=True) if isinstance(value, Unknown) else label
-    return Build(line_no, text, tags=tags, file=files[-1] if files else None,
-                 context=positional[0] if positional else ".", push=push, by_digest=by_digest,
-                 output_names=tuple(names), platforms=platforms, labels=labels)
+    # docker build takes one PATH: a known word is it; an unknown word beside it may stand for more options.
+    known = [word for word in positional if isinstance(word, str)]
+    context = known[-1] if known else (positional[-1] if positional else ".")
+    unknown = tuple(word for word in positional if isinstance(word, Unknown) and word is not context)
+    return Build(line_no, text, tags=tags, file=files[-1] if files else None, context=context, push=push,
+                 by_digest=by_digest, output_names=tuple(names), platforms=platforms, labels=labels,
+                 unknown_words=unknown)
 
 
 def _output_names(value: Value) -> list[Value]:

@@ -8,21 +8,33 @@ harness's own bounds (a YAML bomb is refused here, not handed on), and only then
 temporary folder under the same relative path. The tool runs there and names files exactly as the target does.
 A file that is refused raises :class:`~cicd_acceptance.errors.WorkflowLoadError`, so the criterion fails with the
 harness's reason; it never passes.
+
+GitHub reads YAML anchors and aliases (since 2025); the pinned actionlint predates them and calls every alias an
+error. So the staged copy has each alias replaced by its value written as one JSON (YAML flow) line: the tools
+check what GitHub reads, and every line keeps its number.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.targetfiles import read_target_bytes
 from cicd_acceptance.workflows.yamlnode import MAX_BYTES, load_yaml_text
 
 __all__ = ["StagedInputs", "staged_inputs"]
+
+# An alias starts a value (`key: *a`, `- *a`, `[*a]`); `'v*'` does not: most files skip the slower rewrite.
+_MAY_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,56 @@ def _accepted(repo_dir: Path, rel: str) -> bytes:
     except UnicodeDecodeError:
         raise WorkflowLoadError("not valid UTF-8; refusing to hand it to a tool", path=rel) from None
     load_yaml_text(text, display_path=rel)  # the harness's own bounds: aliases, depth, size
-    return data
+    return _aliases_expanded(text).encode("utf-8") if _MAY_ALIAS.search(text) else data
+
+
+def _aliases_expanded(text: str) -> str:
+    """``text`` with every alias replaced by its anchored value as one JSON line (anchors are left in place)."""
+    anchors: dict[str, Any] = {}
+    spans: list[tuple[int, int, Any]] = []
+    stack: list[tuple[Any, str | None, list[Any]]] = []  # (collection, anchor, [pending key])
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            value: Any
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                stack.append(({} if isinstance(event, yaml.MappingStartEvent) else [], event.anchor, []))
+                continue
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                value, anchor, _ = stack.pop()
+            elif isinstance(event, yaml.ScalarEvent):
+                value, anchor = _scalar(event), event.anchor
+            elif isinstance(event, yaml.AliasEvent):
+                value, anchor = anchors.get(event.anchor or ""), None
+                if event.start_mark is None or event.end_mark is None:
+                    return text
+                spans.append((event.start_mark.index, event.end_mark.index, value))
+            else:
+                continue
+            if anchor is not None:
+                anchors[anchor] = value
+            if stack:
+                _add(stack[-1], value)
+    except (yaml.YAMLError, TypeError):
+        return text  # the harness loaded it already; a tool's own message is better than a guess here
+    for start, end, value in reversed(spans):
+        text = text[:start] + json.dumps(value, ensure_ascii=False) + text[end:]
+    return text
+
+
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    if event.style is None and event.implicit[0]:  # a plain scalar: true, 3, null keep their type
+        return yaml.safe_load(event.value) if event.value else None
+    return event.value
+
+
+def _add(frame: tuple[Any, str | None, list[Any]], value: Any) -> None:
+    collection, _, pending = frame
+    if isinstance(collection, list):
+        collection.append(value)
+    elif pending:
+        collection[str(pending.pop())] = value
+    else:
+        pending.append(value)
 
 
 def _stage(root: Path, rel: str, data: bytes) -> Path:

@@ -41,9 +41,10 @@ _CORE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def compose(text: str, *, display_path: str) -> Node | None:
-    """The single document in ``text`` as a :class:`Node` (``None`` for an empty stream)."""
-    builder = _Builder(display_path)
+def compose(text: str, *, display_path: str, merge_keys: bool = True) -> Node | None:
+    """The single document in ``text`` as a :class:`Node` (``None`` for an empty stream). Without
+    ``merge_keys`` a merge key (``<<:``) is refused: GitHub Actions reads anchors and aliases but not merge keys."""
+    builder = _Builder(display_path, merge_keys=merge_keys)
     try:
         for event in _events(text):
             builder.feed(event)
@@ -104,8 +105,9 @@ class _Frame:
 class _Builder:
     """Consumes parse events; keeps a stack of open collections instead of recursing."""
 
-    def __init__(self, display_path: str) -> None:
+    def __init__(self, display_path: str, *, merge_keys: bool = True) -> None:
         self.display_path = display_path
+        self.merge_keys = merge_keys
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Node, int]] = {}
         self.alias_nodes = 0
@@ -192,6 +194,10 @@ class _Builder:
                                     path=self.display_path, line=node.line)
         text = node.text if node.text is not None else node.scalar_text()
         merge = event is not None and text == "<<" and event.implicit[0] and event.tag in {None, "!"}
+        if merge and not self.merge_keys:
+            raise WorkflowLoadError("GitHub Actions does not support YAML merge keys ('<<:'); it would reject this "
+                                    "file (anchors and aliases alone are fine)", path=self.display_path,
+                                    line=node.line)
         if not merge and text in frame.entries:
             raise WorkflowLoadError(f"duplicate key {text!r} (first defined on line {frame.key_lines[text]})",
                                     path=self.display_path, line=node.line)

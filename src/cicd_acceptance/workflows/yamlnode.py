@@ -49,14 +49,14 @@ MAX_BYTES = 1024 * 1024
 """Largest file we read (1 MiB); GitHub's own limit for a workflow is lower."""
 
 
-def load_yaml_file(path: Path, *, display_path: str, root: Path | None = None) -> Node:
+def load_yaml_file(path: Path, *, display_path: str, root: Path | None = None, merge_keys: bool = True) -> Node:
     """Load one YAML mapping document from ``path``; messages name ``display_path``.
 
     With ``root`` given, the file (after following symlinks) must lie inside ``root``: a symlink in a checkout
     must not make us read ``/etc/passwd``. Either way only a regular file is read (:mod:`cicd_acceptance.targetfiles`).
     """
     data = _read_checked(path, display_path=display_path, root=root)  # bounded: no need to measure the text again
-    return _load_mapping(_decode(data, display_path=display_path), display_path=display_path)
+    return _load_mapping(_decode(data, display_path=display_path), display_path=display_path, merge_keys=merge_keys)
 
 
 def load_yaml_text(text: str, *, display_path: str) -> Node:
@@ -66,8 +66,8 @@ def load_yaml_text(text: str, *, display_path: str) -> Node:
     return _load_mapping(text, display_path=display_path)
 
 
-def _load_mapping(text: str, *, display_path: str) -> Node:
-    node = compose(text, display_path=display_path)
+def _load_mapping(text: str, *, display_path: str, merge_keys: bool = True) -> Node:
+    node = compose(text, display_path=display_path, merge_keys=merge_keys)
     if node is None:
         raise WorkflowLoadError("the document is empty; expected a mapping", path=display_path, line=1)
     if not node.is_mapping:

@@ -1,6 +1,7 @@
-"""build-login: every job that builds images logs in to the plan's registry (ghcr.io) with the Actions token.
+"""build-login: every job that pushes images logs in to the plan's registry (ghcr.io) with the Actions token.
 
-The login must come before the build step; ``registry`` is evaluated statically (``${{ env.REGISTRY }}`` works),
+The login must come before the first build step that can push (a ``load: true`` test build before it needs
+none); ``registry`` is evaluated statically (``${{ env.REGISTRY }}`` works),
 and the password must be the workflow's own token (``secrets.GITHUB_TOKEN`` or ``github.token``): the plan says
 "authenticate to GHCR using the GitHub Actions token", not a personal access token.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from cicd_acceptance.workflows.checks.context import CheckContext, first_builds
+from cicd_acceptance.workflows.checks.context import CheckContext, first_pushes
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.checks.undecided import images_scenario
 from cicd_acceptance.workflows.event import BuildEvent, github_context
@@ -82,6 +83,9 @@ def _plan_checks(ctx: CheckContext, covered: set[str]) -> list[Finding]:
         if entry.push is False or (entry.path == ctx.build().path and entry.via == "docker/build-push-action"
                                    and entry.job_id in covered):
             continue
+        caller = ctx.build().jobs.get(entry.job_id)
+        if entry.uncomputed and caller is not None and caller.uses is not None:
+            continue  # a reusable workflow of another repository logs in (or not) where this plan cannot see
         if entry.job_id not in first or entry.order < first[entry.job_id].order:
             first[entry.job_id] = entry
     findings: list[Finding] = []
@@ -100,8 +104,10 @@ def _plan_checks(ctx: CheckContext, covered: set[str]) -> list[Finding]:
 
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.build()
-    findings: list[Finding] = _plan_checks(ctx, {job.id for job, _ in first_builds(workflow)})
-    for job, build in first_builds(workflow):
+    # The login must precede the first build that can push; a local test build (load: true) needs none.
+    pushes = first_pushes(workflow)
+    findings: list[Finding] = _plan_checks(ctx, {job.id for job, _ in pushes})
+    for job, build in pushes:
         logins = [s for s in job.steps_using(LOGIN_ACTION) if s.index < build.index]
         if not logins:
             findings.append(Finding(workflow.path, build.line, 0, ID, expected(

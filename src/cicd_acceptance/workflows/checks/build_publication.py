@@ -36,9 +36,21 @@ def _where(ctx: CheckContext, entry: ImagePublication) -> str:
     return entry.path or ctx.build().path
 
 
+def _wanted(ctx: CheckContext) -> list[str]:
+    return sorted({ctx.plan.image_for(service, ctx.target.repository) for service in ctx.plan.services})
+
+
+def _considered(ctx: CheckContext, event: str) -> list[ImagePublication]:
+    """The entries that speak for the plan's images: a local build of another image (a test image loaded with
+    ``load: true``) publishes nothing; a ``push: false`` build of a plan image is build-push's finding."""
+    wanted = _wanted(ctx)
+    return [entry for entry in ctx.publication(event).entries
+            if entry.push is not False or any(could_be(entry.image, image) for image in wanted)]
+
+
 def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
-    entries = ctx.publication(event).entries
-    wanted = sorted({ctx.plan.image_for(service, ctx.target.repository) for service in ctx.plan.services})
+    entries = _considered(ctx, event)
+    wanted = _wanted(ctx)
     known = sorted({entry.image for entry in entries if isinstance(entry.image, str)})
     unknown = [entry for entry in entries if isinstance(entry.image, Unknown)]
     foreign = [entry for entry in unknown if not any(could_be(entry.image, image) for image in wanted)]
@@ -59,7 +71,7 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
     short, long = ctx.plan.sha_tags(ctx.target.head_sha)
     latest = ctx.plan.latest_tag
     by_image: dict[str, list[ImagePublication]] = {}
-    for entry in ctx.publication(event).entries:
+    for entry in _considered(ctx, event):
         by_image.setdefault(str(entry.image), []).append(entry)
     for image, entries in by_image.items():
         tagging = [entry for entry in entries if not entry.by_digest]
@@ -67,16 +79,18 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
         tags = list(dict.fromkeys(tag for entry in tagging for tag in entry.tags))
         known = {tag for tag in tags if isinstance(tag, str)}
         unknown = [tag for tag in tags if isinstance(tag, Unknown)]
+        uncomputed = any(entry.uncomputed for entry in tagging)  # the tool's own configuration names the tags
         shown = ", ".join(sorted(str(tag) for tag in tags)) or (
-            "only a digest (push-by-digest) and no tags" if entries and not tagging else "none")
+            "only a digest (push-by-digest) and no tags" if entries and not tagging else
+            f"what {first.via} decides" if uncomputed else "none")
         missing: list[str] = []
         open_: list[str] = []
         for label, candidates in ((f"{ctx.plan.sha_tag_prefix}<sha>", (short, long)), (latest, (latest,))):
             if known & set(candidates):
                 continue
             # One unknown tag can turn out to be one of the wanted tags, not two.
-            if len(open_) < len(unknown) and any(could_be(tag, candidate) for tag in unknown
-                                                 for candidate in candidates):
+            if uncomputed or (len(open_) < len(unknown) and any(could_be(tag, candidate) for tag in unknown
+                                                                for candidate in candidates)):
                 open_.append(label)
             else:
                 missing.append(label)
@@ -103,17 +117,18 @@ def _shorten(tag: str) -> str:
 def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:
     latest = ctx.plan.latest_tag
     entries = [entry for entry in ctx.publication("workflow_dispatch", OTHER_BRANCH).entries
-               if entry.push is not False and latest in {str(tag) for tag in entry.tags}]
+               if entry.push is not False and (latest in {str(tag) for tag in entry.tags} or entry.uncomputed)]
     findings = []
     # A push whose own condition only a run can decide (a step `if:` on an output, a shell `if`) is undecided.
-    for open_, group in ((False, [e for e in entries if e.condition is None]),
-                         (True, [e for e in entries if e.condition is not None])):
+    # So is what a tool pushes from its own configuration (a bake file, .goreleaser.yaml...).
+    for open_, group in ((False, [e for e in entries if e.condition is None and not e.uncomputed]),
+                         (True, [e for e in entries if e.condition is not None or e.uncomputed])):
         if not group:
             continue
         images = ", ".join(sorted({str(entry.image) for entry in group}))
         found = f"'{latest}' pushed from '{OTHER_BRANCH}' for {images}"
         if open_:
-            found += f" if {group[0].condition}"
+            found += f" if {group[0].condition}" if group[0].condition is not None else " if it tags latest"
         findings.append(Finding(_where(ctx, group[0]), group[0].line, 0, ID, expected(
             f"no '{latest}' tag from a workflow_dispatch on another branch", found), undecided=open_,
             settled_by=images_scenario(ctx, group[0].image) if open_ else ""))

@@ -1,10 +1,11 @@
-"""build-push: on a push to the default branch every image build pushes (``push:`` evaluates to true)."""
+"""build-push: on a push to the default branch every build of a plan image pushes (``push:`` evaluates to true);
+a local build of another image (a test image loaded with ``load: true``) is not a publication."""
 
 from __future__ import annotations
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import images_scenario
+from cicd_acceptance.workflows.checks.undecided import could_be, images_scenario
 
 __all__ = ["RULE"]
 
@@ -19,9 +20,12 @@ def _check(ctx: CheckContext) -> list[Finding]:
         entries = ctx.publication(event).entries
         # A local build (push false) is fine when a later step of the run pushes that image (docker push).
         pushed = {str(entry.image) for entry in entries if entry.push is True}
+        wanted = [ctx.plan.image_for(service, ctx.target.repository) for service in ctx.plan.services]
         for entry in entries:
             if str(entry.image) in pushed and entry.push is not True:
                 continue
+            if entry.push is False and not any(could_be(entry.image, image) for image in wanted):
+                continue  # a local image for a test (load: true), not one the plan publishes
             if entry.push is False:
                 findings.append(Finding(entry.path or path, entry.line, 0, ID,
                                         expected(f"push: true for {event} on '{branch}'", "push: false")))

@@ -25,7 +25,8 @@ from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
 if TYPE_CHECKING:  # the publication plan (metadata-action, shell, JavaScript regexes) loads on first use
     from cicd_acceptance.workflows.publication import PublicationPlan
 
-__all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_builds", "first_step"]
+__all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_builds", "first_pushes", "first_step",
+           "may_push"]
 
 BUILD_ACTION = "docker/build-push-action"
 """The steps that build: ``pubsteps.BUILD_PUSH_ACTION`` too (the rules and the publication walk must agree; a test
@@ -165,6 +166,26 @@ def build_jobs(workflow: Workflow) -> list[Job]:
 def first_builds(workflow: Workflow) -> list[tuple[Job, Step]]:
     """Each job of ``workflow`` that runs docker/build-push-action, with its first build step."""
     return [(job, job.steps_using(BUILD_ACTION)[0]) for job in build_jobs(workflow)]
+
+
+def may_push(step: Step) -> bool:
+    """Whether a docker/build-push-action step can push: ``push:`` not literally false (an expression may be
+    true), or an ``outputs:`` exporter that pushes. A ``load: true`` test build publishes nothing."""
+    push = (step.with_text("push") or "").strip().lower()
+    if push not in ("", "false"):
+        return True
+    outputs = (step.with_text("outputs") or "").replace(" ", "").lower()
+    return "type=registry" in outputs or "push=true" in outputs
+
+
+def first_pushes(workflow: Workflow) -> list[tuple[Job, Step]]:
+    """Each job of ``workflow`` whose docker/build-push-action steps can push, with the first that can."""
+    found = []
+    for job in build_jobs(workflow):
+        pushing = [step for step in job.steps_using(BUILD_ACTION) if may_push(step)]
+        if pushing:
+            found.append((job, pushing[0]))
+    return found
 
 
 def first_step(job: Job, action: str) -> Step | None:
