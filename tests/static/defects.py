@@ -109,6 +109,10 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-no-packages-write", "build-workflow", Edit(BUILD, "  packages: write # push the images to GHCR\n", "")),
     _d("build-contents-write", "build-workflow",
        Edit(BUILD, "  contents: read # check out the code\n", "  contents: write\n")),
+    # the OIDC token is a grant the attestation actions need; a job without one of them may not hold it
+    _d("build-id-token-without-attestation", "build-workflow",
+       Edit(BUILD, "  packages: write # push the images to GHCR\n",
+            "  packages: write # push the images to GHCR\n  id-token: write\n")),
     _d("build-login-docker-io", "build-workflow", Edit(BUILD, "registry: ghcr.io\n", "registry: docker.io\n")),
     _d("build-login-personal-token", "build-workflow",
        Edit(BUILD, "password: ${{ secrets.GITHUB_TOKEN }}", "password: ${{ secrets.GHCR_PAT }}")),

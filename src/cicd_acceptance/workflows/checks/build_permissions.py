@@ -3,6 +3,9 @@
 Checked on the effective block of every job (a job's own block replaces the workflow's). A missing block is too
 broad for the same reason as in ``ci-permissions``; the job that pushes must also *have* ``packages: write``
 (an explicit block leaves every unnamed scope at ``none``) and ``contents: read`` (to check out the code).
+A job may also hold what one of its own steps cannot work without: the attestation actions sign with the job's
+OIDC token and store the attestation (``id-token: write``, ``attestations: write``), and cosign's keyless
+signing needs the OIDC token (``id-token: write``). Another job, or a job without such a step, may not.
 """
 
 from __future__ import annotations
@@ -11,13 +14,35 @@ from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.checks.common import describe_grants, grant_findings
 from cicd_acceptance.workflows.checks.context import CheckContext, build_jobs
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.model import ALL_SCOPES
+from cicd_acceptance.workflows.model import ALL_SCOPES, Job
 
 __all__ = ["RULE"]
 
 ID = "build-permissions"
 ALLOWED = {"contents": "read", "packages": "write"}
 _WANTED = "contents: read and packages: write"
+# Actions whose own work needs more than the plan's grant, and the scopes they need (from their documentation).
+_STEP_NEEDS: dict[str, dict[str, str]] = {
+    "actions/attest-build-provenance": {"id-token": "write", "attestations": "write"},
+    "actions/attest": {"id-token": "write", "attestations": "write"},
+    "actions/attest-sbom": {"id-token": "write", "attestations": "write"},
+    "sigstore/cosign-installer": {"id-token": "write"},
+}
+
+
+def _allowed(job: Job) -> tuple[dict[str, str], str]:
+    """What ``job`` may hold: the plan's grant plus what its own steps need; and how to say it."""
+    allowed = dict(ALLOWED)
+    needing: list[str] = []
+    for step in job.steps:
+        for action, scopes in _STEP_NEEDS.items():
+            if step.uses_action(action):
+                allowed.update(scopes)
+                needing.append(action)
+    if not needing:
+        return allowed, _WANTED
+    extra = describe_grants({scope: level for scope, level in allowed.items() if scope not in ALLOWED})
+    return allowed, f"{_WANTED}, and {extra} for {', '.join(dict.fromkeys(needing))}"
 
 
 def _callee_findings(ctx: CheckContext) -> list[Finding]:
@@ -30,9 +55,10 @@ def _callee_findings(ctx: CheckContext) -> list[Finding]:
             permissions = workflow.effective_permissions(job)
             if permissions is None:
                 continue
-            findings += grant_findings(workflow, job, ID, ALLOWED, limit=_WANTED, block=f"with {_WANTED}")
+            allowed, limit = _allowed(job)
+            findings += grant_findings(workflow, job, ID, allowed, limit=limit, block=f"with {_WANTED}")
             granted = callers.get(workflow.path)
-            if granted is None or permissions.broader_than(ALLOWED):
+            if granted is None or permissions.broader_than(allowed):
                 continue  # no explicit grant to compare with, or already reported above
             caller, levels = granted
             broader = permissions.broader_than(levels)
@@ -64,7 +90,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
     pushing = {job.id for job in build_jobs(workflow)}
     findings: list[Finding] = []
     for job in workflow.jobs.values():
-        too_broad = grant_findings(workflow, job, ID, ALLOWED, limit=_WANTED, block=f"with {_WANTED}")
+        allowed, limit = _allowed(job)
+        too_broad = grant_findings(workflow, job, ID, allowed, limit=limit, block=f"with {_WANTED}")
         findings += too_broad
         permissions = workflow.effective_permissions(job)
         if too_broad or permissions is None or job.id not in pushing:
