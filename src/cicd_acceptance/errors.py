@@ -19,12 +19,11 @@ plugin, the CLI) can turn any of them into one clear message without a raw trace
     │   │   └── RateLimited             403/429 rate limit that outlasted our patience
     │   └── RegistryError
     │       ├── RegistryAccessDenied    token endpoint said 401/403: private package or no access
-    │       ├── RegistryNotFound        manifest/blob/repository unknown
-    │       └── RegistryRefused         a request refused with an OCI error code (NAME_INVALID, DIGEST_INVALID...)
+    │       └── RegistryNotFound        manifest/blob/repository unknown
     ├── CorrelationError            the dispatched run could not be identified unambiguously
     ├── WaitTimeout                 a bounded wait expired; names the phase it expired in
     └── EmulatorError               the emulator refuses a request; carries GitHub's status and message
-        └── Forbidden, NotFound, Conflict, Unprocessable      403, 404, 409, 422
+        └── Forbidden, NotFound, Conflict, Unprocessable      403, 404, 409, 422; OciRefused (the registry's)
 
 ``EmulatorError`` and its subclasses live beside the emulator (:mod:`cicd_acceptance.emulator.errors`), as other
 parts keep theirs beside them (the workflow evaluators' ``JsRegexError``, ``TemplateError`` and ``MetadataError``,
@@ -55,7 +54,6 @@ __all__ = [
     "RegistryAccessDenied",
     "RegistryError",
     "RegistryNotFound",
-    "RegistryRefused",
     "RemoteError",
     "TargetError",
     "ToolError",
@@ -174,16 +172,6 @@ class RegistryAccessDenied(RegistryError):
 
 class RegistryNotFound(RegistryError):
     """The registry does not know the repository, manifest or blob."""
-
-
-class RegistryRefused(RegistryError):
-    """A registry refused a request with an OCI error ``code`` (the emulator raises it for bad pushes)."""
-
-    def __init__(self, message: str, *, code: str, method: str, url: str, status_code: int | None = 400,
-                 detail: object = None) -> None:
-        self.code = code
-        self.detail = detail
-        super().__init__(f"{code}: {message}", method=method, url=url, status_code=status_code)
 
 
 class CorrelationError(HarnessError):

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cicd_acceptance.emulator.clock import EmulatedClock
+from cicd_acceptance.emulator.errors import OciRefused
 from cicd_acceptance.emulator.registry.grammar import (
     IN_TOTO,
     OCI_INDEX,
@@ -21,7 +22,7 @@ from cicd_acceptance.emulator.registry.grammar import (
     is_valid_tag,
 )
 from cicd_acceptance.emulator.registry.state import RegistryState
-from cicd_acceptance.errors import HarnessError, RegistryRefused
+from cicd_acceptance.errors import HarnessError
 
 NAME = "octo-org/stream-monitor/gateway"
 LABELS = {"org.opencontainers.image.revision": "0123456789abcdef0123456789abcdef01234567",
@@ -119,7 +120,7 @@ def test_repushing_identical_content_keeps_one_version(state: RegistryState) -> 
 ])
 def test_push_image_refuses_what_ghcr_refuses(state: RegistryState, name: str, tags: list[str],
                                               platforms: list[str], code: str) -> None:
-    with pytest.raises(RegistryRefused) as caught:
+    with pytest.raises(OciRefused) as caught:
         state.push_image(name, tags, labels={}, platforms=platforms)
 
     assert caught.value.code == code
@@ -152,10 +153,10 @@ def test_blobs_are_visible_only_in_repositories_they_were_pushed_to(state: Regis
 def test_chunked_upload_checks_offsets_and_digest(state: RegistryState) -> None:
     upload = state.start_upload("a/one")
     assert state.append_upload("a/one", upload, b"abc", start=0) == 3
-    with pytest.raises(RegistryRefused) as caught:
+    with pytest.raises(OciRefused) as caught:
         state.append_upload("a/one", upload, b"zzz", start=1)
     assert (caught.value.code, caught.value.status_code) == ("RANGE_INVALID", 416)
-    with pytest.raises(RegistryRefused) as wrong:
+    with pytest.raises(OciRefused) as wrong:
         state.finish_upload("a/one", upload, compute_digest(b"abcdef"), b"xyz")
     assert wrong.value.code == "DIGEST_INVALID"
 

@@ -7,7 +7,9 @@ answer them as GitHub answers the same request (:func:`cicd_acceptance.emulator.
     ├── Forbidden                  403: GitHub refuses the action in the run's current state (a re-run of a running run)
     ├── NotFound                   404: no such workflow, run or job
     ├── Conflict                   409: the action came too late (cancelling a completed run)
-    └── Unprocessable              422: a value GitHub validates is wrong (``field`` names it)
+    ├── Unprocessable              422: a value GitHub validates is wrong (``field`` names it)
+    └── OciRefused                 the emulated registry refuses a request with an OCI error ``code`` and the
+                                   status distribution answers it with (``status_code``)
 
 ``reason`` says what is wrong in our words (``run 21000000001 has not completed``) and is the exception's text;
 ``message`` is what GitHub's body says (``This workflow is already running``), the reason when GitHub's is not
@@ -20,7 +22,7 @@ from typing import ClassVar
 
 from cicd_acceptance.errors import HarnessError
 
-__all__ = ["Conflict", "EmulatorError", "Forbidden", "NotFound", "Unprocessable"]
+__all__ = ["Conflict", "EmulatorError", "Forbidden", "NotFound", "OciRefused", "Unprocessable"]
 
 
 class EmulatorError(HarnessError):
@@ -57,3 +59,15 @@ class Unprocessable(EmulatorError):
     """422: a value of the request is invalid; ``field`` names it in GitHub's ``errors[]``."""
 
     status = 422
+
+
+class OciRefused(EmulatorError):
+    """The emulated registry refuses ``method url`` with the OCI error ``code`` (``NAME_INVALID``,
+    ``DIGEST_INVALID``...) and ``status_code``; ``detail`` is the ``detail`` of the answer's ``errors[]``."""
+
+    def __init__(self, message: str, *, code: str, method: str, url: str, status_code: int = 400,
+                 detail: object = None) -> None:
+        self.code = code
+        self.status_code = status_code
+        self.detail = detail
+        super().__init__(f"{method} {url}: {code}: {message}", message=message)

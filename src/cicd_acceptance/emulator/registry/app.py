@@ -42,10 +42,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from cicd_acceptance.emulator.errors import OciRefused
 from cicd_acceptance.emulator.registry.auth import TokenIssuer
 from cicd_acceptance.emulator.registry.handlers import RegistryHandlers, oci_error
 from cicd_acceptance.emulator.registry.state import RegistryState
-from cicd_acceptance.errors import RegistryRefused
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
@@ -94,9 +94,8 @@ def make_registry_app(registry: RegistryState, *, check_basic: Callable[[str, st
             return oci_error(404, "NOT_FOUND", f"no registry route for {request.path}")
         try:
             response: Response = getattr(handlers, endpoint)(request, **args)
-        except RegistryRefused as exc:
-            message = exc.reason.removeprefix(f"{exc.code}: ")
-            return oci_error(exc.status_code or 400, exc.code, message, exc.detail)
+        except OciRefused as exc:
+            return oci_error(exc.status_code, exc.code, exc.message, exc.detail)
         except Exception as exc:  # an emulator bug: answer like distribution (500 UNKNOWN), not with a traceback
             return oci_error(500, "UNKNOWN", f"emulated registry failed: {type(exc).__name__}: {exc}")
         return response

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cicd_acceptance.emulator.errors import OciRefused
 from cicd_acceptance.emulator.registry.grammar import (
     IN_TOTO,
     OCI_CONFIG,
@@ -25,7 +26,6 @@ from cicd_acceptance.emulator.registry.grammar import (
     OCI_MANIFEST,
     compute_digest,
 )
-from cicd_acceptance.errors import RegistryRefused
 
 __all__ = ["BuiltImage", "Platform", "build_image", "canonical_json", "parse_platform", "rfc3339"]
 
@@ -75,7 +75,7 @@ def parse_platform(text: str, *, where: str) -> Platform:
     """``os/arch[/variant]`` -> :class:`Platform`; anything else is refused like buildx refuses it."""
     parts = text.split("/")
     if len(parts) not in (2, 3) or not all(parts):
-        raise RegistryRefused(f"invalid platform {text!r} (expected os/arch[/variant])", code="MANIFEST_INVALID",
+        raise OciRefused(f"invalid platform {text!r} (expected os/arch[/variant])", code="MANIFEST_INVALID",
                               method="PUT", url=where)
     return Platform(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from cicd_acceptance.emulator.errors import OciRefused
 from cicd_acceptance.emulator.registry.grammar import INDEX_TYPES, MANIFEST_TYPES, is_valid_digest
-from cicd_acceptance.errors import RegistryRefused
 
 __all__ = ["ManifestReferences", "manifest_references"]
 
@@ -33,7 +33,7 @@ class ManifestReferences:
 
 
 def manifest_references(body: bytes, content_type: str | None, *, url: str) -> ManifestReferences:
-    """Parse and validate a manifest; raises :class:`RegistryRefused` ``MANIFEST_INVALID`` naming ``url``."""
+    """Parse and validate a manifest; raises :class:`OciRefused` ``MANIFEST_INVALID`` naming ``url``."""
     document = _load(body, url)
     media_type = _media_type(document, content_type, url)
     if document.get("schemaVersion") != 2:
@@ -90,5 +90,5 @@ def _digest_of(descriptor: dict[str, object], url: str) -> str:
     return digest
 
 
-def _invalid(message: str, url: str) -> RegistryRefused:
-    return RegistryRefused(message, code="MANIFEST_INVALID", method="PUT", url=url)
+def _invalid(message: str, url: str) -> OciRefused:
+    return OciRefused(message, code="MANIFEST_INVALID", method="PUT", url=url)

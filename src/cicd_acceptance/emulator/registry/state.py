@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cicd_acceptance.emulator.errors import OciRefused
 from cicd_acceptance.emulator.registry.content import build_image, parse_platform
 from cicd_acceptance.emulator.registry.grammar import compute_digest, is_valid_digest, is_valid_name, is_valid_tag
 from cicd_acceptance.emulator.registry.manifests import manifest_references
-from cicd_acceptance.errors import RegistryRefused
 
 __all__ = ["PackageVersion", "RegistryState", "StoredManifest"]
 
@@ -83,7 +83,7 @@ class RegistryState:
         for tag in tags:
             _check_tag(tag, where)
         if not platforms or len(set(platforms)) != len(platforms):
-            raise RegistryRefused(f"platforms must be distinct and non-empty: {list(platforms)}",
+            raise OciRefused(f"platforms must be distinct and non-empty: {list(platforms)}",
                                   code="MANIFEST_INVALID", method="PUT", url=where)
         parsed = [parse_platform(p, where=where) for p in platforms]
         with self._lock:
@@ -162,7 +162,7 @@ class RegistryState:
         digest = compute_digest(body)
         if is_valid_digest(reference):
             if reference != compute_digest(body, reference.split(":")[0]):
-                raise RegistryRefused(f"manifest body does not match digest {reference}", code="DIGEST_INVALID",
+                raise OciRefused(f"manifest body does not match digest {reference}", code="DIGEST_INVALID",
                                       method="PUT", url=url)
         else:
             _check_tag(reference, url)
@@ -171,7 +171,7 @@ class RegistryState:
             missing = [d for d in refs.blobs if d not in repo.blobs]
             missing += [d for d in refs.manifests if d not in repo.manifests]
             if missing:
-                raise RegistryRefused(f"blob unknown to registry: {missing[0]}", code="MANIFEST_BLOB_UNKNOWN",
+                raise OciRefused(f"blob unknown to registry: {missing[0]}", code="MANIFEST_BLOB_UNKNOWN",
                                       method="PUT", url=url, detail=missing[0])
             stored = StoredManifest(digest, refs.media_type, body)
             self._store_manifest(repo, stored)
@@ -214,7 +214,7 @@ class RegistryState:
         with self._lock:
             buffer = self._session(name, upload_id, url)
             if start is not None and start != len(buffer):
-                raise RegistryRefused(f"chunk starts at {start}, upload has {len(buffer)} bytes",
+                raise OciRefused(f"chunk starts at {start}, upload has {len(buffer)} bytes",
                                       code="RANGE_INVALID", method="PATCH", url=url, status_code=416)
             buffer.extend(data)
             return len(buffer)
@@ -270,28 +270,28 @@ class RegistryState:
     def _session(self, name: str, upload_id: str, url: str) -> bytearray:
         buffer = self._upload(name, upload_id)
         if buffer is None:
-            raise RegistryRefused("upload unknown (finished, cancelled or never started)",
+            raise OciRefused("upload unknown (finished, cancelled or never started)",
                                   code="BLOB_UPLOAD_UNKNOWN", method="PATCH", url=url, status_code=404)
         return buffer
 
     def _commit_blob(self, name: str, digest: str, data: bytes, url: str) -> None:
         if not is_valid_digest(digest):
-            raise RegistryRefused(f"invalid digest {digest!r}", code="DIGEST_INVALID", method="PUT", url=url)
+            raise OciRefused(f"invalid digest {digest!r}", code="DIGEST_INVALID", method="PUT", url=url)
         actual = compute_digest(data, digest.split(":")[0])
         if actual != digest:
-            raise RegistryRefused(f"content has digest {actual}, not {digest}", code="DIGEST_INVALID",
+            raise OciRefused(f"content has digest {actual}, not {digest}", code="DIGEST_INVALID",
                                   method="PUT", url=url, detail={"digest": digest})
         self._link(self._repo(name), digest, data)
 
 
 def _check_name(name: str, method: str, url: str) -> None:
     if not is_valid_name(name):
-        raise RegistryRefused(f"invalid repository name {name!r} (lowercase [a-z0-9] components separated by "
+        raise OciRefused(f"invalid repository name {name!r} (lowercase [a-z0-9] components separated by "
                               "'/', '.', '_', '__' or '-')", code="NAME_INVALID", method=method, url=url,
                               detail={"name": name})
 
 
 def _check_tag(tag: str, url: str) -> None:
     if not is_valid_tag(tag):
-        raise RegistryRefused(f"invalid tag {tag!r} (must match [a-zA-Z0-9_][a-zA-Z0-9._-]{{0,127}})",
+        raise OciRefused(f"invalid tag {tag!r} (must match [a-zA-Z0-9_][a-zA-Z0-9._-]{{0,127}})",
                               code="TAG_INVALID", method="PUT", url=url, detail={"tag": tag})
