@@ -125,6 +125,8 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-push-on-tags", "build-workflow",
        Edit(BUILD, "  push:\n    branches: [main]\n", "  push:\n    branches: [main]\n    tags: [\"v*\"]\n")),
     _d("build-no-cache", "build-workflow", Edit(BUILD, _CACHE, "")),
+    _d("build-no-cache-from", "build-workflow",
+       Edit(BUILD, "          cache-from: type=gha,scope=${{ matrix.service }}\n", "")),
     _d("build-cache-disabled", "build-workflow",
        Edit(BUILD, "          cache-from:", "          no-cache: true\n          cache-from:")),
     _d("build-no-buildx", "build-workflow", Edit(BUILD, _BUILDX, "")),
