@@ -10,7 +10,7 @@ Feature: The build workflow publishes the three images to GHCR
     When I check the build workflow
     Then it runs on pushes to the default branch and on manual dispatch, and nothing else publishes
     And its permissions are contents: read and packages: write, nothing broader
-    And it sets up QEMU and Buildx before building
+    And it sets up Buildx, and QEMU for other platforms, before building
     And it logs in to ghcr.io with the GitHub Actions token
     And its matrix covers exactly the plan's services and every Dockerfile.<service>
     And it pushes on the default branch

@@ -130,7 +130,10 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-cache-disabled", "build-workflow",
        Edit(BUILD, "          cache-from:", "          no-cache: true\n          cache-from:")),
     _d("build-no-buildx", "build-workflow", Edit(BUILD, _BUILDX, "")),
-    _d("build-no-qemu", "build-workflow", Edit(BUILD, _QEMU, "")),
+    # QEMU matters only for platforms the runner cannot run: the sample builds for the runner's own
+    _d("build-no-qemu-multi-platform", "build-workflow", Edit(BUILD, _QEMU, ""),
+       Edit(BUILD, "          file: Dockerfile.${{ matrix.service }}\n",
+            "          file: Dockerfile.${{ matrix.service }}\n          platforms: linux/amd64,linux/arm64\n")),
     _d("build-buildx-after-build", "build-workflow",
        Edit(BUILD, _BUILDX, ""), Edit(BUILD, _CACHE, _CACHE + "\n" + _BUILDX.rstrip("\n") + "\n")),
     _d("build-push-false", "build-workflow",

@@ -9,7 +9,7 @@ a publication: the plan's cache is about rebuilding the images, so it is not ask
 
 from __future__ import annotations
 
-from cicd_acceptance.workflows.checks.context import BUILD_ACTION, CheckContext, build_jobs
+from cicd_acceptance.workflows.checks.context import BUILD_ACTION, CheckContext, build_jobs, may_push
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.model import Job, Step
 
@@ -22,19 +22,12 @@ def _given(step: Step, key: str) -> bool:
     return bool((step.with_text(key) or "").strip())
 
 
-def publishes(step: Step) -> bool:
-    """Whether the build step may push: ``push`` other than false (an expression may be true), or an ``outputs``
-    exporter that pushes to a registry."""
-    push = (step.with_text("push") or "").strip().lower()
-    outputs = "".join((step.with_text("outputs") or "").split()).lower()
-    return push not in ("", "false") or "push=true" in outputs or "type=registry" in outputs
-
 
 def _job_findings(path: str, job: Job) -> list[Finding]:
     builds = job.steps_using(BUILD_ACTION)
     writes = any(_given(step, "cache-to") for step in builds)
     findings: list[Finding] = []
-    for step in (step for step in builds if publishes(step)):
+    for step in (step for step in builds if may_push(step)):
         missing = [text for text, present in (("no cache-from", _given(step, "cache-from")),
                                               ("no cache-to in the job", writes)) if not present]
         if missing:

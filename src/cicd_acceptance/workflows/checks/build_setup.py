@@ -1,20 +1,57 @@
-"""build-setup: every job that builds images sets up QEMU and Buildx before its build step."""
+"""build-setup: every job that builds images sets up Buildx, and QEMU where it needs one, before its build step.
+
+QEMU emulates other CPUs. A build for several platforms, or for one whose architecture is not the runner's, needs
+it; a build for the runner's own platform (no ``platforms``, or ``linux/arm64`` on an arm runner) does not, so a
+workflow without it there does what the plan asks. A platform or runner only a run knows is not judged: the run
+fails on its own where emulation is missing, and the live check sees that.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cicd_acceptance.workflows.checks.context import CheckContext, first_builds, first_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.model import Job, Workflow
+
+if TYPE_CHECKING:  # the publication plan loads when a build rule first needs it (start-up stays light)
+    from cicd_acceptance.workflows.publication import PublicationPlan
 
 __all__ = ["RULE"]
 
 ID = "build-setup"
-SETUP_ACTIONS = ("docker/setup-qemu-action", "docker/setup-buildx-action")
+QEMU = "docker/setup-qemu-action"
+SETUP_ACTIONS = (QEMU, "docker/setup-buildx-action")
+
+
+def _emulates(platforms: tuple[object, ...], runs_on: tuple[str, ...]) -> bool:
+    """Whether building ``platforms`` on a runner labelled ``runs_on`` needs CPU emulation (False when unknown)."""
+    if not platforms or not all(isinstance(platform, str) for platform in platforms):
+        return False
+    if len(set(platforms)) > 1:
+        return True
+    if any("${{" in label for label in runs_on):
+        return False
+    runner = "arm64" if any("arm" in label.lower() for label in runs_on) else "amd64"
+    parts = str(platforms[0]).strip().split("/")
+    return len(parts) < 2 or parts[1] != runner
+
+
+def _plan(ctx: CheckContext) -> PublicationPlan:
+    return ctx.publication("push") if ctx.publication("push").runs else ctx.publication("workflow_dispatch")
+
+
+def _needs(ctx: CheckContext, workflow: Workflow, job: Job, action: str) -> bool:
+    if action != QEMU:
+        return True
+    return any(_emulates(entry.platforms, job.runs_on) for entry in _plan(ctx).entries
+               if entry.path == workflow.path and entry.job_id == job.id)
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     for workflow, job, build in ((w, j, b) for w in ctx.build_workflows() for j, b in first_builds(w)):
-        for action in SETUP_ACTIONS:
+        for action in (action for action in SETUP_ACTIONS if _needs(ctx, workflow, job, action)):
             setup = first_step(job, action)
             if setup is None:
                 findings.append(Finding(workflow.path, build.line, 0, ID, expected(
@@ -28,7 +65,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
 def _shell_builds(ctx: CheckContext) -> list[Finding]:
     """``docker buildx build`` in a ``run:`` step of the build workflow needs the same set-up before it."""
     workflow = ctx.build()
-    plan = ctx.publication("push") if ctx.publication("push").runs else ctx.publication("workflow_dispatch")
+    plan = _plan(ctx)
     findings: list[Finding] = []
     seen: set[str] = set()
     for entry in plan.entries:
@@ -38,7 +75,7 @@ def _shell_builds(ctx: CheckContext) -> list[Finding]:
         if job.id in seen:
             continue
         seen.add(job.id)
-        for action in SETUP_ACTIONS:
+        for action in (action for action in SETUP_ACTIONS if _needs(ctx, workflow, job, action)):
             setup = first_step(job, action)
             if setup is None or setup.line > entry.line:
                 findings.append(Finding(workflow.path, entry.line, 0, ID, expected(
@@ -47,4 +84,4 @@ def _shell_builds(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-RULE = Rule(ID, "it sets up QEMU and Buildx before building", _check)
+RULE = Rule(ID, "it sets up Buildx, and QEMU for other platforms, before building", _check)
