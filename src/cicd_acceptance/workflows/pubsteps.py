@@ -803,11 +803,13 @@ def _output_names(outputs: str) -> list[Value]:
 
 
 def _dockerfile(context: Value, file: Value | None) -> Value:
+    """The Dockerfile a build reads, relative to the checkout: a path under the runner's workspace
+    (``${{ github.workspace }}/Dockerfile.x``) names the checkout's file, not one outside the repository."""
     if file is None:
         if isinstance(context, Unknown):
             return Unknown(f"{context}/Dockerfile", template=True)
-        return posixpath.normpath(posixpath.join(context, "Dockerfile"))
-    return file if isinstance(file, Unknown) else posixpath.normpath(file)
+        return _workspace_relative(posixpath.join(context, "Dockerfile"))
+    return _workspace_relative(file)
 
 
 def _push(push: str | None, outputs: str | None) -> bool | Unknown:
