@@ -1,5 +1,6 @@
 """ci-go-test: the test job runs the plan's test command (``go test ./...``) at the repository root, and a test
-failure fails the job (no ``continue-on-error`` on the step or the job)."""
+failure fails the job (no ``continue-on-error`` on the step or the job, no ``|| true`` or pipe that hides the
+command's status: see :mod:`~cicd_acceptance.workflows.checks.commands`)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ ID = "ci-go-test"
 
 
 def _not_run(workflow: Workflow, job: Job, command: str, found: list[CommandSite],
-             skipped: dict[int, list[str]]) -> Finding:
+             skipped: dict[int, list[str]], masked: list[CommandSite]) -> Finding:
     if found:  # present, but only in a step whose if: is false for an event
         step = found[0].step
         return Finding(workflow.path, step.node.key_line("if"), 0, ID, expected(
             f"'{command}' to run on {' and '.join(TEST_EVENTS)}",
             f"if: {step.if_} (false on {', '.join(skipped[id(found[0])])})"))
+    if masked:  # the command runs, but the script carries on whatever it returns
+        site = masked[0]
+        return Finding(workflow.path, site.line, 0, ID, expected(
+            f"a failing '{command}' to fail the job", f"'{site.text}', whose status the script ignores"))
     runs = [line.strip() for step in job.steps for line in (step.run or "").splitlines() if line.strip()]
     shown = "run: " + "; ".join(runs) if runs else "no run steps"
     return Finding(workflow.path, job.line, 0, ID, expected(f"job '{job.id}' to run '{command}'", shown))
@@ -41,12 +46,14 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if job is None:
         return []  # ci-test-job reports the missing job
     command = ctx.plan.test_command
-    found = find_command(workflow, job, command)
+    everywhere = find_command(workflow, job, command)
+    masked = [site for site in everywhere if not site.fails_step]
+    found = [site for site in everywhere if site.fails_step]
     # A step whose if: is false on a pull request or a push does not run the tests there.
     skipped = {id(site): ctx.skipped_on(workflow, site.step.if_, TEST_EVENTS) for site in found}
     sites = [site for site in found if not skipped[id(site)]]
     if not sites:
-        return [_not_run(workflow, job, command, found, skipped)]
+        return [_not_run(workflow, job, command, found, skipped, masked)]
     at_root = [site for site in sites if site.directory is None]
     if not at_root:
         message = expected(f"'{command}' at the repository root", f"working directory '{sites[0].directory}'")

@@ -5,6 +5,12 @@ other word (``./...``): flags such as ``-race`` or ``-v`` are allowed, a differe
 neither are flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, ``-c``).
 A command in a ``cd elsewhere && ...`` line, after a ``cd elsewhere`` line, or in a step with a
 ``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root.
+
+Each command of a list (``a && b``, ``a; b``) is looked at, not only the last: ``go test ./... && go vet ./...``
+runs the tests. A failing command before ``&&`` fails the step only when its list ends the script (``bash -e``
+does not stop on it, so a later line would hide the failure); one before ``||`` never does (``|| true``). A
+pipeline's status is its last command's unless ``pipefail`` is on (``shell: bash``, or ``set -o pipefail`` in the
+script): ``go test ./... | tee out.txt`` under the default ``bash -e`` passes whatever the tests do.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ __all__ = ["CommandSite", "find_command", "working_directory"]
 
 _ROOT_DIRS = {".", "./", "${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}", '"$GITHUB_WORKSPACE"'}
 _SUBSET_FLAGS = {"run", "skip", "list", "n", "c"}
-_CD = re.compile(r"(?:^|&&|;)\s*cd\s+(?P<dir>[^&;]+)")
+_CD = re.compile(r"^\s*cd\s+(?P<dir>.+)$")
+_LIST = re.compile(r"(&&|\|\||;)")
+_SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:-\w*o\s+pipefail|-o\s+pipefail)")
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class CommandSite:
     line: int
     text: str
     directory: str | None
+    fails_step: bool = True  # False: the script goes on whatever the command returns (``|| true``, a pipe)
 
 
 def _words(text: str) -> list[str]:
@@ -48,11 +57,23 @@ def _matches(line: str, command: str) -> bool:
     return not any(word.split("=")[0].lstrip("-") in _SUBSET_FLAGS for word in have[2:] if word.startswith("-"))
 
 
-def _defaults_dir(node: Node) -> str | None:
+def _defaults_run(node: Node, key: str) -> str | None:
     defaults = node.get("defaults")
     run = defaults.get("run") if defaults is not None else None
-    directory = run.get("working-directory") if run is not None else None
-    return directory.scalar_text() if directory is not None else None
+    value = run.get(key) if run is not None else None
+    return value.scalar_text() if value is not None else None
+
+
+def _defaults_dir(node: Node) -> str | None:
+    return _defaults_run(node, "working-directory")
+
+
+def _pipefail(workflow: Workflow, job: Job, step: Step) -> bool:
+    """Whether the step's shell starts with ``pipefail`` (GitHub's ``bash`` is ``bash -eo pipefail {0}``)."""
+    written = step.node.get("shell")
+    shell = written.scalar_text() if written is not None else None
+    shell = shell or _defaults_run(job.node, "shell") or _defaults_run(workflow.node, "shell") or ""
+    return shell.strip() == "bash" or "pipefail" in shell
 
 
 def working_directory(workflow: Workflow, job: Job, step: Step) -> str | None:
@@ -72,18 +93,34 @@ def _script_line(step: Step, offset: int) -> int:
     return run.line + (1 if block else 0) + offset
 
 
+def _commands(line: str) -> list[tuple[str, str | None]]:
+    """The commands of a list on one line, each with the operator after it (None at the end)."""
+    parts = _LIST.split(line)
+    return [(parts[i], parts[i + 1] if i + 1 < len(parts) else None) for i in range(0, len(parts), 2)]
+
+
 def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite]:
-    """Every place ``job`` runs ``command``, with the directory it runs in (None = the repository root)."""
+    """Every place ``job`` runs ``command``, with the directory it runs in (None = the repository root) and whether
+    its failure fails the step."""
     sites: list[CommandSite] = []
     for step in job.steps:
         if step.run is None:
             continue
         directory = working_directory(workflow, job, step)
-        for offset, line in enumerate(step.run.splitlines()):
-            for match in _CD.finditer(line):
-                target = match["dir"].strip()
-                directory = None if target in _ROOT_DIRS else target
-            tail = re.split(r"&&|;", line)[-1]
-            if _matches(tail, command):
-                sites.append(CommandSite(step, _script_line(step, offset), line.strip(), directory))
+        lines = step.run.splitlines()
+        last = max((offset for offset, line in enumerate(lines) if line.strip()), default=-1)
+        pipefail = _pipefail(workflow, job, step)
+        for offset, line in enumerate(lines):
+            pipefail = pipefail or bool(_SET_PIPEFAIL.match(line))
+            for segment, operator in _commands(line):
+                cd = _CD.match(segment)
+                if cd is not None:
+                    target = cd["dir"].strip()
+                    directory = None if target in _ROOT_DIRS else target
+                fails_step = operator in (None, ";") or (operator == "&&" and offset == last)
+                pipeline = segment.split("|")
+                deciding = pipeline if pipefail else pipeline[-1:]  # without pipefail the last command decides
+                if any(_matches(part, command) for part in pipeline):
+                    decides = fails_step and any(_matches(part, command) for part in deciding)
+                    sites.append(CommandSite(step, _script_line(step, offset), line.strip(), directory, decides))
     return sites
