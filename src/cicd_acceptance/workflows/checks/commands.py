@@ -4,7 +4,8 @@ A script line matches when it starts with the plan command's first two words (``
 other word (``./...``): flags such as ``-race`` or ``-v`` are allowed, a different package pattern is not, and
 neither are flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, ``-c``).
 A command in a ``cd elsewhere && ...`` line, after a ``cd elsewhere`` line, or in a step with a
-``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root.
+``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root. A
+command continued over several lines (a ``\\`` at the end of a line) is one command, at its first line.
 
 Each command of a list (``a && b``, ``a; b``) is looked at, not only the last: ``go test ./... && go vet ./...``
 runs the tests. A failing command before ``&&`` fails the step only when its list ends the script (``bash -e``
@@ -99,6 +100,22 @@ def _commands(line: str) -> list[tuple[str, str | None]]:
     return [(parts[i], parts[i + 1] if i + 1 < len(parts) else None) for i in range(0, len(parts), 2)]
 
 
+def _logical_lines(script: str) -> list[tuple[int, str]]:
+    """The script's lines with backslash continuations joined, each with the offset of its first line."""
+    lines: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for offset, line in enumerate(script.splitlines()):
+        start, text = pending if pending is not None else (offset, "")
+        text += line
+        continued = text.rstrip().endswith("\\")
+        pending = (start, text.rstrip()[:-1] + " ") if continued else None
+        if not continued:
+            lines.append((start, text))
+    if pending is not None:
+        lines.append(pending)
+    return lines
+
+
 def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite]:
     """Every place ``job`` runs ``command``, with the directory it runs in (None = the repository root) and whether
     its failure fails the step."""
@@ -107,10 +124,10 @@ def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite
         if step.run is None:
             continue
         directory = working_directory(workflow, job, step)
-        lines = step.run.splitlines()
-        last = max((offset for offset, line in enumerate(lines) if line.strip()), default=-1)
+        lines = _logical_lines(step.run)
+        last = max((offset for offset, line in lines if line.strip()), default=-1)
         pipefail = _pipefail(workflow, job, step)
-        for offset, line in enumerate(lines):
+        for offset, line in lines:
             pipefail = pipefail or bool(_SET_PIPEFAIL.match(line))
             for segment, operator in _commands(line):
                 cd = _CD.match(segment)
