@@ -11,7 +11,8 @@ Each command of a list (``a && b``, ``a; b``) is looked at, not only the last: `
 runs the tests. A failing command before ``&&`` fails the step only when its list ends the script (``bash -e``
 does not stop on it, so a later line would hide the failure); one before ``||`` never does (``|| true``). A
 pipeline's status is its last command's unless ``pipefail`` is on (``shell: bash``, or ``set -o pipefail`` in the
-script): ``go test ./... | tee out.txt`` under the default ``bash -e`` passes whatever the tests do.
+script): ``go test ./... | tee out.txt`` under the default ``bash -e`` passes whatever the tests do (a reporter
+that fails on failed tests itself, ``| go-junit-report -set-exit-code``, does not hide them).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _ROOT_DIRS = {".", "./", "${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITH
 _SUBSET_FLAGS = {"run", "skip", "list", "n", "c"}
 _CD = re.compile(r"^\s*cd\s+(?P<dir>.+)$")
 _LIST = re.compile(r"(&&|\|\||;)")
+_PASS_THROUGH = {"tee", "cat", "head", "tail", "sed", "awk", "sort", "column"}
 _SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:-\w*o\s+pipefail|-o\s+pipefail)")
 
 
@@ -94,6 +96,13 @@ def _script_line(step: Step, offset: int) -> int:
     return run.line + (1 if block else 0) + offset
 
 
+def _passes_through(command: str) -> bool:
+    """Whether a pipeline ending in ``command`` succeeds whatever came before it (``tee``, ``cat``...); a reporter
+    such as ``go-junit-report -set-exit-code`` or ``tparse`` fails on failed tests itself, so it is not one."""
+    words = _words(command)
+    return bool(words) and words[0] in _PASS_THROUGH
+
+
 def _commands(line: str) -> list[tuple[str, str | None]]:
     """The commands of a list on one line, each with the operator after it (None at the end)."""
     parts = _LIST.split(line)
@@ -126,7 +135,8 @@ def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite
         directory = working_directory(workflow, job, step)
         lines = _logical_lines(step.run)
         last = max((offset for offset, line in lines if line.strip()), default=-1)
-        pipefail = _pipefail(workflow, job, step)
+        # ${PIPESTATUS[0]} is the script reading the test command's own status after the pipe.
+        pipefail = _pipefail(workflow, job, step) or "PIPESTATUS" in step.run
         for offset, line in lines:
             pipefail = pipefail or bool(_SET_PIPEFAIL.match(line))
             for segment, operator in _commands(line):
@@ -136,7 +146,7 @@ def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite
                     directory = None if target in _ROOT_DIRS else target
                 fails_step = operator in (None, ";") or (operator == "&&" and offset == last)
                 pipeline = segment.split("|")
-                deciding = pipeline if pipefail else pipeline[-1:]  # without pipefail the last command decides
+                deciding = pipeline if pipefail or not _passes_through(pipeline[-1]) else pipeline[-1:]
                 if any(_matches(part, command) for part in pipeline):
                     decides = fails_step and any(_matches(part, command) for part in deciding)
                     sites.append(CommandSite(step, _script_line(step, offset), line.strip(), directory, decides))

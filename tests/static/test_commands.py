@@ -1,0 +1,41 @@
+"""Where the plan's test command runs, and whether its failure fails the step (``checks/commands.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_acceptance.workflows.checks.commands import find_command
+from cicd_acceptance.workflows.model import load_workflow
+
+COMMAND = "go test ./..."
+
+
+def _sites(tmp_path: Path, run: str, shell: str | None = None) -> list[tuple[int, bool]]:
+    block = "\n".join("          " + line for line in run.splitlines())
+    shell_line = f"        shell: {shell}\n" if shell else ""
+    text = ("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+            f"      - name: tests\n{shell_line}        run: |\n{block}\n")
+    (tmp_path / "ci.yml").write_text(text, encoding="utf-8")
+    workflow = load_workflow(tmp_path, "ci.yml")
+    return [(site.line, site.fails_step) for site in find_command(workflow, workflow.jobs["test"], COMMAND)]
+
+
+@pytest.mark.parametrize(("run", "shell", "expected"), [
+    ("go test ./... && go vet ./...", None, [(8, True)]),
+    ("go build ./... && go test ./...", None, [(8, True)]),
+    ("go test ./... && echo ok\necho done", None, [(8, False)]),
+    ("go test ./... || true", None, [(8, False)]),
+    ("go test ./...; go vet ./...", None, [(8, True)]),
+    ("go test ./... | tee out.txt", None, [(8, False)]),
+    ("go test ./... | tee out.txt", "bash", [(9, True)]),
+    ("set -euo pipefail\ngo test ./... | tee out.txt", None, [(9, True)]),
+    ('go test ./... | tee out.txt; exit "${PIPESTATUS[0]}"', None, [(8, True)]),
+    ("go test -json ./... 2>&1 | go-junit-report -set-exit-code > report.xml", None, [(8, True)]),
+    ("go test \\\n  -race \\\n  ./...", None, [(8, True)]),
+    ("go vet ./...", None, []),
+])
+def test_the_test_command_and_whether_its_failure_fails_the_step(
+        tmp_path: Path, run: str, shell: str | None, expected: list[tuple[int, bool]]) -> None:
+    assert _sites(tmp_path, run, shell) == expected
