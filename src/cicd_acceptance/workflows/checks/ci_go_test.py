@@ -8,6 +8,8 @@ from cicd_acceptance.workflows.checks.commands import CommandSite, find_command
 from cicd_acceptance.workflows.checks.common import TEST_EVENTS
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.event import github_context
+from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.model import Job, Workflow
 
 __all__ = ["RULE"]
@@ -31,10 +33,27 @@ def _not_run(workflow: Workflow, job: Job, command: str, found: list[CommandSite
     return Finding(workflow.path, job.line, 0, ID, expected(f"job '{job.id}' to run '{command}'", shown))
 
 
-def _failure_tolerated(workflow: Workflow, job: Job, site: CommandSite, command: str) -> list[Finding]:
+def _tolerated_everywhere(ctx: CheckContext, workflow: Workflow, job: Job, value: object) -> bool:
+    """Whether ``continue-on-error: value`` may hold in every matrix entry on a pull request or a push.
+    ``${{ matrix.experimental }}`` true for one extra entry (Go tip) still leaves the others failing the run when
+    the tests fail: not tolerated; ``${{ github.event_name == 'pull_request' }}`` is."""
+    if not isinstance(value, str) or "${{" not in value:
+        return value is not False
+    combos = job.matrix.combinations() if job.matrix is not None else None
+    for event in TEST_EVENTS:
+        github = ExprContext(github=github_context(ctx.event(event)), path=workflow.path)
+        base = github.with_env_nodes(workflow.env).with_env_nodes(job.env)
+        if all(evaluate_if(value, base.with_matrix(combo, known=combos is not None)) is not False
+               for combo in combos or [None]):
+            return True
+    return False
+
+
+def _failure_tolerated(ctx: CheckContext, workflow: Workflow, job: Job, site: CommandSite,
+                       command: str) -> list[Finding]:
     for node, line in ((site.step.node, site.step.line), (job.node, job.line)):
         tolerated = node.get("continue-on-error")
-        if tolerated is not None and tolerated.value is not False:
+        if tolerated is not None and _tolerated_everywhere(ctx, workflow, job, tolerated.value):
             message = expected(f"a failing '{command}' to fail the job",
                                f"continue-on-error: {tolerated.scalar_text()}")
             return [Finding(workflow.path, node.key_line("continue-on-error") or line, 0, ID, message)]
@@ -58,7 +77,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if not at_root:
         message = expected(f"'{command}' at the repository root", f"working directory '{sites[0].directory}'")
         return [Finding(workflow.path, sites[0].line, 0, ID, message)]
-    return _failure_tolerated(workflow, job, at_root[0], command)
+    return _failure_tolerated(ctx, workflow, job, at_root[0], command)
 
 
 RULE = Rule(ID, "the test job runs go test ./... at the repository root", _check)
