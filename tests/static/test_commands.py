@@ -39,3 +39,20 @@ def _sites(tmp_path: Path, run: str, shell: str | None = None) -> list[tuple[int
 def test_the_test_command_and_whether_its_failure_fails_the_step(
         tmp_path: Path, run: str, shell: str | None, expected: list[tuple[int, bool]]) -> None:
     assert _sites(tmp_path, run, shell) == expected
+
+
+@pytest.mark.parametrize(("run", "directory"), [
+    ('cd "${GITHUB_WORKSPACE}/"\ngo test ./...', None),
+    ("cd ${{github.workspace}} && go test ./...", None),
+    ("cd $GITHUB_WORKSPACE/. && go test ./...", None),
+    ("cd ./ && go test ./...", None),
+    ("cd ${{ github.workspace }}/internal && go test ./...", "${{ github.workspace }}/internal"),
+    ("cd internal\ngo test ./...", "internal"),
+    ("go test ./... && cd internal", None),
+])
+def test_the_directory_the_test_command_runs_in(tmp_path: Path, run: str, directory: str | None) -> None:
+    block = "\n".join("          " + line for line in run.splitlines())
+    text = f"on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n{block}\n"
+    (tmp_path / "ci.yml").write_text(text, encoding="utf-8")
+    workflow = load_workflow(tmp_path, "ci.yml")
+    assert [site.directory for site in find_command(workflow, workflow.jobs["test"], COMMAND)] == [directory]

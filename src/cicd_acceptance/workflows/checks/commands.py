@@ -17,6 +17,7 @@ that fails on failed tests itself, ``| go-junit-report -set-exit-code``, does no
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = ["CommandSite", "find_command", "working_directory"]
 
-_ROOT_DIRS = {".", "./", "${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}", '"$GITHUB_WORKSPACE"'}
+# The runner's workspace (the checkout) however it is written: ${{github.workspace}}, "$GITHUB_WORKSPACE/"...
+_WORKSPACE = re.compile(r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\})")
 _SUBSET_FLAGS = {"run", "skip", "list", "n", "c"}
 _CD = re.compile(r"^\s*cd\s+(?P<dir>.+)$")
 _LIST = re.compile(r"(&&|\|\||;)")
@@ -43,6 +45,12 @@ class CommandSite:
     text: str
     directory: str | None
     fails_step: bool = True  # False: the script goes on whatever the command returns (``|| true``, a pipe)
+
+
+def _is_root(directory: str) -> bool:
+    """Whether a ``working-directory`` or ``cd`` target is the repository root (``.``, ``./``, the workspace)."""
+    text = directory.strip().strip("'\"")
+    return bool(text) and posixpath.normpath(_WORKSPACE.sub(".", text)) == "."
 
 
 def _words(text: str) -> list[str]:
@@ -83,7 +91,7 @@ def working_directory(workflow: Workflow, job: Job, step: Step) -> str | None:
     """The directory a ``run:`` step runs in, as written (None: the repository root)."""
     for candidate in (step.working_directory, _defaults_dir(job.node), _defaults_dir(workflow.node)):
         if candidate is not None:
-            return None if candidate.strip() in _ROOT_DIRS else candidate
+            return None if _is_root(candidate) else candidate
     return None
 
 
@@ -143,7 +151,7 @@ def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite
                 cd = _CD.match(segment)
                 if cd is not None:
                     target = cd["dir"].strip()
-                    directory = None if target in _ROOT_DIRS else target
+                    directory = None if _is_root(target) else target
                 fails_step = operator in (None, ";") or (operator == "&&" and offset == last)
                 pipeline = segment.split("|")
                 deciding = pipeline if pipefail or not _passes_through(pipeline[-1]) else pipeline[-1:]
