@@ -56,3 +56,15 @@ def test_the_directory_the_test_command_runs_in(tmp_path: Path, run: str, direct
     (tmp_path / "ci.yml").write_text(text, encoding="utf-8")
     workflow = load_workflow(tmp_path, "ci.yml")
     assert [site.directory for site in find_command(workflow, workflow.jobs["test"], COMMAND)] == [directory]
+
+
+@pytest.mark.parametrize(("run", "found"), [
+    ("CGO_ENABLED=1 go test -race ./...", True),
+    ("GOFLAGS=-mod=mod GOEXPERIMENT=loopvar go test ./...", True),
+    ("env GOFLAGS=-mod=mod go test ./...", True),
+    ("time go test ./...", True),
+    ("GOFLAGS=-mod=mod go vet ./...", False),
+    ("echo go test ./...", False),
+])
+def test_the_test_command_after_variable_assignments(tmp_path: Path, run: str, found: bool) -> None:
+    assert bool(_sites(tmp_path, run)) is found

@@ -1,8 +1,9 @@
 """Finding a shell command (the plan's ``go test ./...``) in the ``run:`` scripts of a job, and where it runs.
 
-A script line matches when it starts with the plan command's first two words (``go test``) and contains every
-other word (``./...``): flags such as ``-race`` or ``-v`` are allowed, a different package pattern is not, and
-neither are flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, ``-c``).
+A script line matches when it starts with the plan command's first two words (``go test``; assignments such as
+``CGO_ENABLED=1`` and ``env``/``time`` before them only set up its environment) and contains every other word
+(``./...``): flags such as ``-race`` or ``-v`` are allowed, a different package pattern is not, and neither are
+flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, ``-c``).
 A command in a ``cd elsewhere && ...`` line, after a ``cd elsewhere`` line, or in a step with a
 ``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root. A
 command continued over several lines (a ``\\`` at the end of a line) is one command, at its first line.
@@ -32,6 +33,8 @@ _WORKSPACE = re.compile(r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$GITHUB_WORKSPA
 _SUBSET_FLAGS = {"run", "skip", "list", "n", "c"}
 _CD = re.compile(r"^\s*cd\s+(?P<dir>.+)$")
 _LIST = re.compile(r"(&&|\|\||;)")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_WRAPPERS = {"env", "time", "exec", "command"}
 _PASS_THROUGH = {"tee", "cat", "head", "tail", "sed", "awk", "sort", "column"}
 _SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:-\w*o\s+pipefail|-o\s+pipefail)")
 
@@ -60,8 +63,17 @@ def _words(text: str) -> list[str]:
         return text.split()
 
 
+def _command_words(text: str) -> list[str]:
+    """The words of a simple command without what only sets up its environment (``CGO_ENABLED=1``, ``env``,
+    ``time``): ``CGO_ENABLED=1 go test -race ./...`` runs ``go test``."""
+    words = _words(text)
+    while words and (_ASSIGNMENT.match(words[0]) or words[0] in _WRAPPERS):
+        words = words[1:]
+    return words
+
+
 def _matches(line: str, command: str) -> bool:
-    want, have = _words(command), _words(line)
+    want, have = _words(command), _command_words(line)
     if len(have) < 2 or have[:2] != want[:2] or not all(word in have[2:] for word in want[2:]):
         return False
     # Flags that run a subset of the tests, or none at all, do not run "the tests".
