@@ -31,6 +31,8 @@ def _sites(tmp_path: Path, run: str, shell: str | None = None) -> list[tuple[int
     ("go test ./... | tee out.txt", None, [(8, False)]),
     ("go test ./... | tee out.txt", "bash", [(9, True)]),
     ("set -euo pipefail\ngo test ./... | tee out.txt", None, [(9, True)]),
+    ("set -e -o pipefail\ngo test ./... | tee out.txt", None, [(9, True)]),
+    ("set -e\ngo test ./... | tee out.txt", None, [(9, False)]),
     ('go test ./... | tee out.txt; exit "${PIPESTATUS[0]}"', None, [(8, True)]),
     ("go test -json ./... 2>&1 | go-junit-report -set-exit-code > report.xml", None, [(8, True)]),
     ("go test \\\n  -race \\\n  ./...", None, [(8, True)]),

@@ -36,7 +36,7 @@ _LIST = re.compile(r"(&&|\|\||;)")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = {"env", "time", "exec", "command"}
 _PASS_THROUGH = {"tee", "cat", "head", "tail", "sed", "awk", "sort", "column"}
-_SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:-\w*o\s+pipefail|-o\s+pipefail)")
+_SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:.*\s)?-\w*o\s+pipefail")
 
 
 @dataclass(frozen=True)
