@@ -112,6 +112,11 @@ DEFECTS: tuple[Defect, ...] = (
     # --- build -----------------------------------------------------------------------------------------------
     _d("build-drop-webhook-demo", "build-workflow",
        Edit(BUILD, "service: [gateway, worker, webhook-demo]", "service: [gateway, worker]")),
+    _d("build-called-on-releases", "build-workflow",
+       Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  workflow_call:\n"),
+       Edit(".github/workflows/release.yml", None,
+            "on:\n  release:\n    types: [published]\npermissions:\n  contents: read\n  packages: write\n"
+            "jobs:\n  images:\n    uses: ./.github/workflows/build-images.yml\n")),
     _d("build-schedule", "build-workflow",
        Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  schedule:\n    - cron: \"0 4 * * 1\"\n")),
     _d("build-latest-on-every-branch", "build-workflow",

@@ -5,10 +5,14 @@ Other triggers are allowed only when the workflow provably pushes nothing for th
 ``push: ${{ github.event_name != 'pull_request' }}`` builds without publishing). ``schedule`` is never allowed:
 the plan's Decision Log rules out scheduled rebuilds. A push trigger that also admits other branches publishes
 from them, and so does one that admits tags (``tags: ['v*']``): the plan does not ask for either.
+A ``workflow_call`` trigger runs only when a workflow calls this one: when no workflow of the repository does,
+nothing here can publish through it (another repository's call runs with that repository's token and names).
 """
 
 from __future__ import annotations
 
+from cicd_acceptance.errors import WorkflowLoadError
+from cicd_acceptance.targetfiles import read_target_text
 from cicd_acceptance.workflows.checks.common import describe_triggers, schedule_finding
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
@@ -20,6 +24,8 @@ ID = "build-triggers"
 WANTED = ("push", "workflow_dispatch")
 PROBE_BRANCH = "acceptance-probe/not-default"
 PROBE_TAG = "refs/tags/v0.0.0-acceptance-probe"
+_MAX_WORKFLOWS = 200
+_MAX_WORKFLOW_BYTES = 1024 * 1024
 
 
 def _pushes(ctx: CheckContext, event: str, branch: str | None = None) -> bool:
@@ -38,9 +44,28 @@ def _other_refs(ctx: CheckContext, path: str, push: Trigger) -> list[Finding]:
     return findings
 
 
+def _called_here(ctx: CheckContext) -> bool:
+    """Whether another workflow of the repository calls the build workflow (an unreadable one may: True)."""
+    wanted = f"./{ctx.plan.build_workflow}"
+    folder = ctx.repo_dir / ".github" / "workflows"
+    candidates = sorted(folder.glob("*.y*ml"))[:_MAX_WORKFLOWS] if folder.is_dir() else []
+    for candidate in candidates:
+        rel = candidate.relative_to(ctx.repo_dir).as_posix()
+        if rel == ctx.plan.build_workflow:
+            continue
+        try:
+            if wanted in read_target_text(ctx.repo_dir, rel, max_bytes=_MAX_WORKFLOW_BYTES):
+                return True
+        except WorkflowLoadError:
+            return True
+    return False
+
+
 def _other_trigger(ctx: CheckContext, path: str, trigger: Trigger) -> list[Finding]:
     if trigger.event == "schedule":
         return [schedule_finding(path, trigger, ID)]
+    if trigger.event == "workflow_call" and not _called_here(ctx):
+        return []
     if _pushes(ctx, trigger.event):
         return [Finding(path, trigger.line, 0, ID, expected(
             f"no publishing on '{trigger.event}' (only push to '{ctx.plan.default_branch}' and workflow_dispatch)",
