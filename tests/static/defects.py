@@ -117,6 +117,8 @@ DEFECTS: tuple[Defect, ...] = (
        Edit(".github/workflows/release.yml", None,
             "on:\n  release:\n    types: [published]\npermissions:\n  contents: read\n  packages: write\n"
             "jobs:\n  images:\n    uses: ./.github/workflows/build-images.yml\n")),
+    _d("build-push-yes", "build-workflow",
+       Edit(BUILD, "          push: ${{ github.event_name != 'pull_request' }}\n", "          push: yes\n")),
     _d("build-schedule", "build-workflow",
        Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  schedule:\n    - cron: \"0 4 * * 1\"\n")),
     _d("build-latest-on-every-branch", "build-workflow",
