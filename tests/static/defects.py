@@ -119,6 +119,16 @@ DEFECTS: tuple[Defect, ...] = (
             "jobs:\n  images:\n    uses: ./.github/workflows/build-images.yml\n")),
     _d("build-push-yes", "build-workflow",
        Edit(BUILD, "          push: ${{ github.event_name != 'pull_request' }}\n", "          push: yes\n")),
+    _d("build-shell-login-personal-token", "build-workflow",
+       Edit(BUILD, """        uses: docker/login-action@v3
+        with:
+          registry: ghcr.io
+          username: ${{ github.actor }}
+          password: ${{ secrets.GITHUB_TOKEN }}
+""", """        env:
+          TOKEN: ${{ secrets.GHCR_PAT }}
+        run: echo "$TOKEN" | docker login ghcr.io -u "${{ github.actor }}" --password-stdin
+""")),
     _d("build-schedule", "build-workflow",
        Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  schedule:\n    - cron: \"0 4 * * 1\"\n")),
     _d("build-latest-on-every-branch", "build-workflow",

@@ -1,8 +1,8 @@
 """build-login: every job that pushes images logs in to the plan's registry (ghcr.io) with the Actions token.
 
-The login must come before the first build step that can push (a ``load: true`` test build before it needs
-none); ``registry`` is evaluated statically (``${{ env.REGISTRY }}`` works),
-and the password must be the workflow's own token (``secrets.GITHUB_TOKEN`` or ``github.token``): the plan says
+The login (docker/login-action, or ``docker login`` in a ``run:`` script) must come before the first build step
+that can push (a ``load: true`` test build before it needs none); ``registry`` is evaluated statically
+(``${{ env.REGISTRY }}`` works), and the password must be the workflow's own token (``secrets.GITHUB_TOKEN`` or ``github.token``): the plan says
 "authenticate to GHCR using the GitHub Actions token", not a personal access token.
 """
 
@@ -102,6 +102,16 @@ def _plan_checks(ctx: CheckContext, covered: set[str]) -> list[Finding]:
     return findings
 
 
+def _scripted_logins(ctx: CheckContext, workflow: Workflow, job: Job, build: Step) -> list[LoginRecord]:
+    """The logins of ``job`` that steps other than docker/login-action make before ``build`` (``docker login`` in
+    a ``run:`` script, as the publication plan reads it)."""
+    plan: PublicationPlan = ctx.publication("push")
+    if not plan.runs:
+        plan = ctx.publication("workflow_dispatch")
+    return [login for login in plan.logins if login.job_id == job.id and login.path == workflow.path
+            and login.via != LOGIN_ACTION and login.line < build.line]
+
+
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow = ctx.build()
     # The login must precede the first build that can push; a local test build (load: true) needs none.
@@ -109,6 +119,12 @@ def _check(ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = _plan_checks(ctx, {job.id for job, _ in pushes})
     for job, build in pushes:
         logins = [s for s in job.steps_using(LOGIN_ACTION) if s.index < build.index]
+        scripted = _scripted_logins(ctx, workflow, job, build) if not logins else []
+        if scripted:  # `docker login ... --password-stdin` in a run: step logs the job in just as well
+            results = [_record_problems(ctx, login) for login in scripted]
+            if all(results):
+                findings += results[0]
+            continue
         if not logins:
             findings.append(Finding(workflow.path, build.line, 0, ID, expected(
                 f"a {LOGIN_ACTION} step before the build", f"none in job '{job.id}'")))
