@@ -127,7 +127,7 @@ DEFECTS: tuple[Defect, ...] = (
           password: ${{ secrets.GITHUB_TOKEN }}
 """, """        env:
           TOKEN: ${{ secrets.GHCR_PAT }}
-        run: echo "$TOKEN" | docker login ghcr.io -u "${{ github.actor }}" --password-stdin
+        run: echo "$TOKEN" | docker login ghcr.io -u "$GITHUB_ACTOR" --password-stdin
 """)),
     _d("build-schedule", "build-workflow",
        Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  schedule:\n    - cron: \"0 4 * * 1\"\n")),

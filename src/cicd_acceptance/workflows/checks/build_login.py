@@ -2,8 +2,9 @@
 
 The login (docker/login-action, or ``docker login`` in a ``run:`` script) must come before the first build step
 that can push (a ``load: true`` test build before it needs none); ``registry`` is evaluated statically
-(``${{ env.REGISTRY }}`` works), and the password must be the workflow's own token (``secrets.GITHUB_TOKEN`` or ``github.token``): the plan says
-"authenticate to GHCR using the GitHub Actions token", not a personal access token.
+(``${{ env.REGISTRY }}`` works), and the password must be the workflow's own token (``secrets.GITHUB_TOKEN`` or
+``github.token``): the plan says "authenticate to GHCR using the GitHub Actions token", not a personal access
+token.
 """
 
 from __future__ import annotations
