@@ -163,6 +163,11 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-no-qemu-multi-platform", "build-workflow", Edit(BUILD, _QEMU, ""),
        Edit(BUILD, "          file: Dockerfile.${{ matrix.service }}\n",
             "          file: Dockerfile.${{ matrix.service }}\n          platforms: linux/amd64,linux/arm64\n")),
+    _d("build-binfmt-after-build", "build-workflow", Edit(BUILD, _QEMU, ""),
+       Edit(BUILD, "          file: Dockerfile.${{ matrix.service }}\n",
+            "          file: Dockerfile.${{ matrix.service }}\n          platforms: linux/amd64,linux/arm64\n"),
+       Edit(BUILD, _CACHE, _CACHE + "\n      - name: Install emulators\n"
+            "        run: docker run --privileged --rm tonistiigi/binfmt --install arm64\n")),
     _d("build-buildx-after-build", "build-workflow",
        Edit(BUILD, _BUILDX, ""), Edit(BUILD, _CACHE, _CACHE + "\n" + _BUILDX.rstrip("\n") + "\n")),
     _d("build-push-false", "build-workflow",

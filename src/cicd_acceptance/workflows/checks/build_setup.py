@@ -3,16 +3,19 @@
 QEMU emulates other CPUs. A build for several platforms, or for one whose architecture is not the runner's, needs
 it; a build for the runner's own platform (no ``platforms``, or ``linux/arm64`` on an arm runner) does not, so a
 workflow without it there does what the plan asks. A platform or runner only a run knows is not judged: the run
-fails on its own where emulation is missing, and the live check sees that.
+fails on its own where emulation is missing, and the live check sees that. A script step that installs the
+emulators the way setup-qemu-action does (``docker run --privileged tonistiigi/binfmt --install ...``, the
+``multiarch/qemu-user-static`` image, or the ``qemu-user-static`` package) sets QEMU up just as well.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from cicd_acceptance.workflows.checks.context import CheckContext, first_builds, first_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.model import Job, Workflow
+from cicd_acceptance.workflows.model import Job, Step, Workflow
 
 if TYPE_CHECKING:  # the publication plan loads when a build rule first needs it (start-up stays light)
     from cicd_acceptance.workflows.publication import PublicationPlan
@@ -22,6 +25,18 @@ __all__ = ["RULE"]
 ID = "build-setup"
 QEMU = "docker/setup-qemu-action"
 SETUP_ACTIONS = (QEMU, "docker/setup-buildx-action")
+_EMULATION_SCRIPT = re.compile(
+    r"tonistiigi/binfmt\b.*--install|multiarch/qemu-user-static\b|apt(?:-get)?\s+install\b.*\bqemu-user-static\b")
+
+
+def _setup_step(job: Job, action: str) -> Step | None:
+    """The first step that does ``action``'s set-up: the action itself, or for QEMU an emulator-installing script."""
+    found = first_step(job, action)
+    if action != QEMU:
+        return found
+    scripts = [step for step in job.steps if step.run and _EMULATION_SCRIPT.search(step.run)]
+    return min((step for step in (found, *scripts[:1]) if step is not None), key=lambda step: step.index,
+               default=None)
 
 
 def _emulates(platforms: tuple[object, ...], runs_on: tuple[str, ...]) -> bool:
@@ -52,13 +67,14 @@ def _check(ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     for workflow, job, build in ((w, j, b) for w in ctx.build_workflows() for j, b in first_builds(w)):
         for action in (action for action in SETUP_ACTIONS if _needs(ctx, workflow, job, action)):
-            setup = first_step(job, action)
+            setup = _setup_step(job, action)
             if setup is None:
                 findings.append(Finding(workflow.path, build.line, 0, ID, expected(
                     f"a {action} step before the build (line {build.line})", f"none in job '{job.id}'")))
             elif setup.index > build.index:
+                found = "it after the build" if setup.run is None else f"'{setup.label}' after the build"
                 findings.append(Finding(workflow.path, setup.line, 0, ID, expected(
-                    f"{action} before the build (line {build.line})", "it after the build")))
+                    f"{action} before the build (line {build.line})", found)))
     return findings + _shell_builds(ctx)
 
 
@@ -76,7 +92,7 @@ def _shell_builds(ctx: CheckContext) -> list[Finding]:
             continue
         seen.add(job.id)
         for action in (action for action in SETUP_ACTIONS if _needs(ctx, workflow, job, action)):
-            setup = first_step(job, action)
+            setup = _setup_step(job, action)
             if setup is None or setup.line > entry.line:
                 findings.append(Finding(workflow.path, entry.line, 0, ID, expected(
                     f"a {action} step before the build (line {entry.line})",
