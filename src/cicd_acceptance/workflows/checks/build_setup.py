@@ -5,7 +5,8 @@ it; a build for the runner's own platform (no ``platforms``, or ``linux/arm64`` 
 workflow without it there does what the plan asks. A platform or runner only a run knows is not judged: the run
 fails on its own where emulation is missing, and the live check sees that. A script step that installs the
 emulators the way setup-qemu-action does (``docker run --privileged tonistiigi/binfmt --install ...``, the
-``multiarch/qemu-user-static`` image, or the ``qemu-user-static`` package) sets QEMU up just as well.
+``multiarch/qemu-user-static`` image, or the ``qemu-user-static`` package) sets QEMU up just as well, and
+``docker buildx create --use`` sets a Buildx builder up as setup-buildx-action does.
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ __all__ = ["RULE"]
 ID = "build-setup"
 QEMU = "docker/setup-qemu-action"
 SETUP_ACTIONS = (QEMU, "docker/setup-buildx-action")
-_EMULATION_SCRIPT = re.compile(
-    r"tonistiigi/binfmt\b.*--install|multiarch/qemu-user-static\b|apt(?:-get)?\s+install\b.*\bqemu-user-static\b")
+_SETUP_SCRIPTS = {
+    QEMU: re.compile(r"tonistiigi/binfmt\b.*--install|multiarch/qemu-user-static\b"
+                     r"|apt(?:-get)?\s+install\b.*\bqemu-user-static\b"),
+    "docker/setup-buildx-action": re.compile(r"docker\s+buildx\s+create\b.*--use\b"),
+}
 
 
 def _setup_step(job: Job, action: str) -> Step | None:
-    """The first step that does ``action``'s set-up: the action itself, or for QEMU an emulator-installing script."""
+    """The first step that does ``action``'s set-up: the action itself, or a script doing the same."""
     found = first_step(job, action)
-    if action != QEMU:
-        return found
-    scripts = [step for step in job.steps if step.run and _EMULATION_SCRIPT.search(step.run)]
+    pattern = _SETUP_SCRIPTS[action]
+    scripts = [step for step in job.steps if step.run and pattern.search(step.run)]
     return min((step for step in (found, *scripts[:1]) if step is not None), key=lambda step: step.index,
                default=None)
 
