@@ -30,6 +30,8 @@ def _sites(tmp_path: Path, run: str, shell: str | None = None) -> list[tuple[int
     ("go test ./...; go vet ./...", None, [(8, True)]),
     ("go test ./... | tee out.txt", None, [(8, False)]),
     ("go test ./... | tee out.txt", "bash", [(9, True)]),
+    ("go test ./... | tee out.txt", "pwsh", [(9, True)]),
+    ("go test ./... | tee out.txt", "sh", [(9, False)]),
     ("set -euo pipefail\ngo test ./... | tee out.txt", None, [(9, True)]),
     ("set -e -o pipefail\ngo test ./... | tee out.txt", None, [(9, True)]),
     ("set -e\ngo test ./... | tee out.txt", None, [(9, False)]),

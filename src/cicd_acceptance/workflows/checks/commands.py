@@ -92,11 +92,15 @@ def _defaults_dir(node: Node) -> str | None:
 
 
 def _pipefail(workflow: Workflow, job: Job, step: Step) -> bool:
-    """Whether the step's shell starts with ``pipefail`` (GitHub's ``bash`` is ``bash -eo pipefail {0}``)."""
+    """Whether a failing command inside a pipeline fails the step: the shell starts with ``pipefail`` (GitHub's
+    ``bash`` is ``bash -eo pipefail {0}``), or it is PowerShell (Windows' default), whose step ends with the exit
+    code of the last native command, ``go`` itself when ``tee`` is ``Tee-Object``."""
     written = step.node.get("shell")
     shell = written.scalar_text() if written is not None else None
-    shell = shell or _defaults_run(job.node, "shell") or _defaults_run(workflow.node, "shell") or ""
-    return shell.strip() == "bash" or "pipefail" in shell
+    shell = (shell or _defaults_run(job.node, "shell") or _defaults_run(workflow.node, "shell") or "").strip()
+    if not shell and any("windows" in label.lower() for label in job.runs_on):
+        shell = "pwsh"
+    return shell == "bash" or "pipefail" in shell or shell.split(" ")[0] in ("pwsh", "powershell")
 
 
 def working_directory(workflow: Workflow, job: Job, step: Step) -> str | None:
