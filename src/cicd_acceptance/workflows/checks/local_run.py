@@ -1,7 +1,8 @@
 """local-test-run: the ``run:`` steps of the test job succeed in the target, run as a GitHub runner would run them.
 
 The steps run through :mod:`cicd_acceptance.runner`: isolated from the harness (no credential of ours can be
-reached), each bounded in time and output, with what a runner gives them (``CI``, ``GITHUB_*`` files and
+reached), in a copy of the target's working tree (:mod:`cicd_acceptance.runner.workcopy`: what they delete or write
+never touches the user's checkout), each bounded in time and output, with what a runner gives them (``CI``, ``GITHUB_*`` files and
 variables, ``RUNNER_TEMP``, the runner's shells), ``defaults.run`` (shell, working-directory) of workflow and job,
 ``working-directory``, the ``env:`` of workflow, job and step, and step ``if:`` (``success()`` unless the condition
 names a status function). Expressions are evaluated for a push to the default branch; earlier steps' outputs are
