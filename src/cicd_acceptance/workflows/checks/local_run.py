@@ -2,12 +2,12 @@
 
 The steps run through :mod:`cicd_acceptance.runner`: isolated from the harness (no credential of ours can be
 reached), in a copy of the target's working tree (:mod:`cicd_acceptance.runner.workcopy`: what they delete or write
-never touches the user's checkout), each bounded in time and output, with what a runner gives them (``CI``, ``GITHUB_*`` files and
-variables, ``RUNNER_TEMP``, the runner's shells), ``defaults.run`` (shell, working-directory) of workflow and job,
-``working-directory``, the ``env:`` of workflow, job and step, and step ``if:`` (``success()`` unless the condition
-names a status function). Expressions are evaluated for a push to the default branch; earlier steps' outputs are
-known. The run is a job that succeeds so far: after a failed step the job is red, and what ``if: always()`` or
-``failure()`` steps would still do cannot change that, so they are not run.
+never touches the user's checkout), each bounded in time and output, with what a runner gives them (``CI``,
+``GITHUB_*`` files and variables, ``RUNNER_TEMP``, the runner's shells), ``defaults.run`` (shell, working-directory)
+of workflow and job, ``working-directory``, the ``env:`` of workflow, job and step, and step ``if:`` (``success()``
+unless the condition names a status function). Expressions are evaluated for a push to the default branch; earlier
+steps' outputs are known. The run is a job that succeeds so far: after a failed step the job is red, and what
+``if: always()`` or ``failure()`` steps would still do cannot change that, so they are not run.
 
 Offline some values cannot be known (secrets, vars, other jobs' outputs): a script, working directory or ``if:``
 that needs one is reported as undecided, with the expression, and the step is not run; an ``env:`` value that
