@@ -5,6 +5,7 @@ Each test writes a CI workflow into a copy of the sample and runs the local-test
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -359,3 +360,22 @@ jobs:
           ! grep -ri -e extraheader -e c2VjcmV0 "$(git rev-parse --absolute-git-dir)/config"
 """)
     assert findings == [], messages(findings)
+
+
+def test_a_run_while_another_holds_the_stable_copy_runs_in_a_fresh_folder(repo: Path) -> None:
+    stable = local_run.work_folder(local_run.sandbox_cache_dir("example/stream-monitor"), repo)
+    stable.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(stable.parent / f"{stable.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another harness run on the same repository
+        findings = run_rule(repo, f"""
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: test "$PWD" != "{stable}" && test -f go.mod && touch planted
+""")
+    finally:
+        os.close(fd)
+    assert findings == [], messages(findings)
+    assert not (repo / "planted").exists()

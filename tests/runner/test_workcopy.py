@@ -102,6 +102,7 @@ def test_what_a_previous_run_planted_in_the_stable_folder_is_removed_not_followe
     (stable / "file-link").symlink_to(outside / "keep.txt")
     (stable / "deep" / "locked" / "x").write_text("x", encoding="utf-8")
     (stable / "deep" / "locked").chmod(0o500)  # a step may leave a folder it cannot be emptied through
+    stable.chmod(0o500)  # or take the write permission off the workspace itself
     with work_copy(source, stable) as work:
         assert work == stable
         assert _tree(work) == {k: v for k, v in _tree(source).items() if not k.startswith(".git")}

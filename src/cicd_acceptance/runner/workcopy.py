@@ -162,6 +162,19 @@ def _fresh(source: Path, limits: CopyLimits | None) -> Iterator[Path]:
         shutil.rmtree(folder, onerror=_retry_writable)
 
 
+def _refill(source: Path, stable: Path, limits: CopyLimits | None) -> None:
+    try:
+        if os.path.islink(stable) or (os.path.lexists(stable) and not _real_folder(stable)):
+            os.unlink(stable)
+        stable.mkdir(exist_ok=True)
+        os.chmod(stable, stat.S_IRWXU)  # a step may have taken the write permission off the workspace itself
+        empty_folder(stable)
+    except OSError as exc:
+        raise ToolError(f"cannot empty the local run's copy at {stable} ({exc.strerror or exc}); remove that "
+                        "folder by hand", tool=_TOOL) from None
+    copy_working_tree(source, stable, limits)
+
+
 @contextlib.contextmanager
 def work_copy(source: Path, stable: Path, limits: CopyLimits | None = None) -> Iterator[Path]:
     """A copy of ``source``'s working tree at ``stable`` (emptied and refilled), or, when another run holds
@@ -172,18 +185,18 @@ def work_copy(source: Path, stable: Path, limits: CopyLimits | None = None) -> I
     if not _real_folder(parent):
         raise ToolError(f"{parent} is not a folder (a symlink?); the local run's copy is not made there",
                         tool=_TOOL)
-    lock = os.open(parent / f"{stable.name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        lock = os.open(parent / f"{stable.name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise ToolError(f"cannot open the lock file of the local run's copy in {parent}: {exc.strerror or exc}",
+                        tool=_TOOL) from None
     try:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:  # another harness run uses the stable copy: never share it
             yield from _fresh(source, limits)
             return
-        if os.path.islink(stable) or (os.path.lexists(stable) and not _real_folder(stable)):
-            os.unlink(stable)
-        stable.mkdir(exist_ok=True)
-        empty_folder(stable)
-        copy_working_tree(source, stable, limits)
+        _refill(source, stable, limits)
         yield stable
     finally:
         os.close(lock)  # releases the flock
