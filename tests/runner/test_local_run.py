@@ -5,6 +5,7 @@ Each test writes a CI workflow into a copy of the sample and runs the local-test
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.errors import ToolMissing
+from cicd_acceptance.errors import ToolError, ToolMissing
 from cicd_acceptance.plan import Plan
 from cicd_acceptance.target import open_target
 from cicd_acceptance.tools import find_tool
@@ -291,3 +292,90 @@ jobs:
     assert "API_KEY=${{ secrets.API_KEY }}" in findings[0].message
     assert findings[0].undecided
     assert "CI is green" in findings[0].settled_by
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file and link of the checkout but its .git (a link: its target), unfollowed."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in dirs + files:
+            path = Path(folder) / name
+            found[str(path.relative_to(root))] = (os.readlink(path).encode() if path.is_symlink() else
+                                                  b"<dir>" if path.is_dir() else path.read_bytes())
+    return found
+
+
+def test_the_steps_run_in_a_copy_and_leave_the_checkout_unchanged(repo: Path) -> None:
+    workflow = """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: rm -f go.mod && touch planted
+      - run: |
+          test ! -e go.mod && test -e planted && test "$GITHUB_WORKSPACE" = "$PWD"
+          test "$(git rev-parse HEAD)" = "$GITHUB_SHA"
+"""
+    (repo / ".github" / "workflows" / "ci.yml").write_text(HEADER + workflow, encoding="utf-8")
+    before = _snapshot(repo)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True).stdout
+    findings = run_rule(repo, workflow)
+    assert findings == [], messages(findings)
+    assert _snapshot(repo) == before
+    assert subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout == head
+
+
+def test_the_history_is_shown_read_only(repo: Path) -> None:
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: git -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m planted
+""")
+    assert len(findings) == 1, messages(findings)
+    assert "exit code" in findings[0].message
+    log = subprocess.run(["git", "log", "--format=%s"], cwd=repo, check=True, capture_output=True, text=True)
+    assert log.stdout.split() == ["sample"]
+
+
+def test_a_symlink_out_of_the_checkout_stops_the_run_by_name(repo: Path, tmp_path: Path) -> None:
+    (repo / "internal" / "escape").symlink_to(tmp_path)
+    with pytest.raises(ToolError, match="internal/escape is a symlink that leads outside the repository"):
+        run_rule(repo, _GO_TEST)
+
+
+def test_a_credential_in_the_checkouts_git_config_stays_hidden(repo: Path) -> None:
+    subprocess.run(["git", "config", "http.https://github.com/.extraheader", "AUTHORIZATION: basic c2VjcmV0"],
+                   cwd=repo, check=True)
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          test -s "$(git rev-parse --absolute-git-dir)/config"
+          ! grep -ri -e extraheader -e c2VjcmV0 "$(git rev-parse --absolute-git-dir)/config"
+""")
+    assert findings == [], messages(findings)
+
+
+def test_a_run_while_another_holds_the_stable_copy_runs_in_a_fresh_folder(repo: Path) -> None:
+    stable = local_run.work_folder(local_run.sandbox_cache_dir("example/stream-monitor"), repo)
+    stable.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(stable.parent / f"{stable.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another harness run on the same repository
+        findings = run_rule(repo, f"""
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: test "$PWD" != "{stable}" && test -f go.mod && touch planted
+""")
+    finally:
+        os.close(fd)
+    assert findings == [], messages(findings)
+    assert not (repo / "planted").exists()

@@ -8,6 +8,7 @@ checkout, that token is the harness's: the step gets a copy of the file without 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["git_config_covers"]
@@ -28,10 +29,11 @@ def _git_dirs(workspace: Path) -> list[Path]:
     return found
 
 
-def git_config_covers(workspace: Path, scratch: Path) -> dict[Path, Path]:
-    """``{config file: cleaned copy in scratch}`` for each git config near ``workspace`` that holds a credential."""
+def git_config_covers(workspace: Path, scratch: Path, git_dirs: Sequence[Path] = ()) -> dict[Path, Path]:
+    """``{config file: cleaned copy in scratch}`` for each git config near ``workspace``, or in ``git_dirs`` (the
+    caller's, never a path the target names), that holds a credential."""
     covers: dict[Path, Path] = {}
-    for index, git_dir in enumerate(_git_dirs(workspace)):
+    for index, git_dir in enumerate(dict.fromkeys([*_git_dirs(workspace), *git_dirs])):
         config = git_dir / "config"
         try:
             if config.is_symlink() or not config.is_file():

@@ -52,12 +52,13 @@ class JobWorkspace:
     steps may write (build caches), ``readable`` folders they may only read; both are needed for a folder the
     sandbox would otherwise hide (anything under /tmp, /root, /home or the harness's HOME). ``sandbox`` defaults to
     :func:`default_sandbox`, which raises :class:`~cicd_acceptance.errors.ToolMissing` on a machine with no
-    isolation.
+    isolation. ``git_dirs`` are git folders the steps see (among ``readable``) apart from the workspace's own: their
+    ``config`` is shown without credentials, as the workspace's is.
     """
 
     def __init__(self, workspace: Path, *, runner_env: Mapping[str, str], limits: Limits,
                  sandbox: Sandbox | None = None, writable: Sequence[Path] = (),
-                 readable: Sequence[Path] = ()) -> None:
+                 readable: Sequence[Path] = (), git_dirs: Sequence[Path] = ()) -> None:
         if not workspace.is_absolute() or workspace.resolve() == Path("/"):
             raise ValueError(f"workspace must be an absolute folder other than /, got {workspace}")
         self.workspace = workspace.resolve()
@@ -71,7 +72,7 @@ class JobWorkspace:
         self.runner_temp.mkdir()
         self.home.mkdir()
         # Credentials a checkout left in .git/config (the harness's own token, in CI) are not the step's to read.
-        self.covers = git_config_covers(self.workspace, self._root)
+        self.covers = git_config_covers(self.workspace, self._root, [Path(g).resolve() for g in git_dirs])
         self._runner_env = {"CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux",
                             "GITHUB_WORKSPACE": str(self.workspace), **runner_env}
         self.env_added: dict[str, str] = {}

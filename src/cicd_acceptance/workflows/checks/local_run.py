@@ -1,12 +1,13 @@
 """local-test-run: the ``run:`` steps of the test job succeed in the target, run as a GitHub runner would run them.
 
 The steps run through :mod:`cicd_acceptance.runner`: isolated from the harness (no credential of ours can be
-reached), each bounded in time and output, with what a runner gives them (``CI``, ``GITHUB_*`` files and
-variables, ``RUNNER_TEMP``, the runner's shells), ``defaults.run`` (shell, working-directory) of workflow and job,
-``working-directory``, the ``env:`` of workflow, job and step, and step ``if:`` (``success()`` unless the condition
-names a status function). Expressions are evaluated for a push to the default branch; earlier steps' outputs are
-known. The run is a job that succeeds so far: after a failed step the job is red, and what ``if: always()`` or
-``failure()`` steps would still do cannot change that, so they are not run.
+reached), in a copy of the target's working tree (:mod:`cicd_acceptance.runner.workcopy`: what they delete or write
+never touches the user's checkout), each bounded in time and output, with what a runner gives them (``CI``,
+``GITHUB_*`` files and variables, ``RUNNER_TEMP``, the runner's shells), ``defaults.run`` (shell, working-directory)
+of workflow and job, ``working-directory``, the ``env:`` of workflow, job and step, and step ``if:`` (``success()``
+unless the condition names a status function). Expressions are evaluated for a push to the default branch; earlier
+steps' outputs are known. The run is a job that succeeds so far: after a failed step the job is red, and what
+``if: always()`` or ``failure()`` steps would still do cannot change that, so they are not run.
 
 Offline some values cannot be known (secrets, vars, other jobs' outputs): a script, working directory or ``if:``
 that needs one is reported as undecided, with the expression, and the step is not run; an ``env:`` value that
@@ -32,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from cicd_acceptance.errors import ToolError, ToolMissing, WorkflowLoadError
-from cicd_acceptance.runner import JobWorkspace, Limits, ShellError, StepResult, StepSpec, default_sandbox
+from cicd_acceptance.runner import JobWorkspace, Limits, Sandbox, ShellError, StepResult, StepSpec, default_sandbox
+from cicd_acceptance.runner.workcopy import work_copy
 from cicd_acceptance.tools import find_tool, run_command
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
@@ -51,7 +53,7 @@ from cicd_acceptance.workflows.goversions import parse_go_version
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["LOCAL_RUN_LIMITS", "RULE", "local_go_version", "sandbox_cache_dir"]
+__all__ = ["LOCAL_RUN_LIMITS", "RULE", "local_go_version", "sandbox_cache_dir", "work_folder"]
 
 ID = "local-test-run"
 LOCAL_RUN_LIMITS = Limits(timeout_s=600.0, output_bytes=256 * 1024)
@@ -330,8 +332,30 @@ def _check(ctx: CheckContext) -> list[Finding]:
         probe = pool.submit(default_sandbox)
         _require_go_for(ctx)
         sandbox = probe.result()  # ToolMissing when this machine cannot isolate the target's commands
-    workspace = ctx.repo_dir.resolve()
     cache = sandbox_cache_dir(ctx.target.repository)
+    with work_copy(ctx.repo_dir, work_folder(cache, ctx.repo_dir)) as workspace:
+        return _run_job(ctx, workflow, job, sandbox, workspace, cache)
+
+
+def work_folder(cache: Path, repo_dir: Path) -> Path:
+    """The stable folder the steps run in: beside the repository's cache folder ``cache`` (which steps may write,
+    so not inside it), named as the checkout is."""
+    return cache.parent / f"{cache.name}-work" / (repo_dir.resolve().name or "target")
+
+
+def _show_history(ctx: CheckContext, workspace: Path) -> Path | None:
+    """Point the copy's ``.git`` at the checkout's git folder (shown read-only: ``git rev-parse HEAD``, ``git
+    describe`` and Go's VCS stamping work, nothing can be committed into it); that folder, or None when the checkout
+    has no plain ``.git`` folder (a linked worktree): git then finds no repository in the copy."""
+    git_dir = ctx.target.git_root.resolve() / ".git"
+    if git_dir.is_symlink() or not git_dir.is_dir():
+        return None
+    (workspace / ".git").write_text(f"gitdir: {git_dir}\n", encoding="utf-8")
+    return git_dir
+
+
+def _run_job(ctx: CheckContext, workflow: Workflow, job: Job, sandbox: Sandbox, workspace: Path,
+             cache: Path) -> list[Finding]:
     github = github_context(ctx.event("push"))
     github_known = PartialObject({**github, "workspace": str(workspace), "job": job.id, "run_attempt": "1"},
                                  "github")
@@ -343,10 +367,11 @@ def _check(ctx: CheckContext) -> list[Finding]:
                                                                              exc.reason))]
     shared = harness_module_cache()
     modcache = shared or cache / "gopath" / "pkg" / "mod"
-    # A target folder inside a larger repository: its git history stays readable (git describe, VCS stamping).
-    readable = [p for p in (shared, ctx.target.git_root.resolve()) if p is not None and p != workspace]
+    git_dir = _show_history(ctx, workspace)
+    readable = [p for p in (shared, git_dir) if p is not None]
     with JobWorkspace(workspace, runner_env=_runner_env(ctx, job, workspace, cache, modcache),
-                      limits=limits_from_env(), sandbox=sandbox, writable=[cache], readable=readable) as runner:
+                      limits=limits_from_env(), sandbox=sandbox, writable=[cache], readable=readable,
+                      git_dirs=[git_dir] if git_dir else []) as runner:
         for step in job.steps:
             if step.run is None:
                 continue  # actions (checkout, setup-go) are what the local checkout and Go stand in for
