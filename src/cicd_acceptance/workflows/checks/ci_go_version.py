@@ -6,7 +6,8 @@ A red means what setup-go would install is older than the ``go`` line (or the sp
 ``go-version: 1.20`` unquoted is the YAML number 1.2, and GitHub passes it on as ``1.2``. ``go-version`` wins over
 ``go-version-file`` as in setup-go. The file may be ``go.mod``/``go.work`` (its ``toolchain`` line from setup-go v6,
 else the ``go`` line), ``.tool-versions`` (the ``golang`` line) or a file holding just the version (``.go-version``).
-``${{ matrix.x }}`` and ``${{ env.X }}`` come from the job; each matrix entry installs its own Go, so each is checked.
+``${{ matrix.x }}`` and ``${{ env.X }}`` come from the job, also inside text (``${{ matrix.go }}.x``); each matrix
+entry installs its own Go, so each is checked.
 ``oldstable`` above the newest release known offline, and a version from an expression only GitHub knows
 (``${{ vars.GO }}``), are undecided: the live CI check settles them.
 """
@@ -16,10 +17,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cicd_acceptance.errors import WorkflowLoadError
+from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.targetfiles import read_target_text
 from cicd_acceptance.workflows.checks.context import CheckContext, GoMod, first_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
+from cicd_acceptance.workflows.event import github_context
+from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
 from cicd_acceptance.workflows.goversions import GoVersion, VersionRange, parse_go_version, parse_setup_go_spec
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
@@ -43,7 +46,7 @@ def _as_github_text(node: Node) -> str:
     return node.scalar_text()
 
 
-def _versions(node: Node, workflow: Workflow, job: Job) -> list[str]:
+def _versions(node: Node, workflow: Workflow, job: Job, step: Step, github: dict[str, object]) -> list[str]:
     text = node.scalar_text()
     if match := _MATRIX.match(text.strip()):
         values = job.matrix.values(match["key"]) if job.matrix is not None else None
@@ -51,7 +54,27 @@ def _versions(node: Node, workflow: Workflow, job: Job) -> list[str]:
     if match := _ENV.match(text.strip()):
         env = job.env.get(match["key"]) or workflow.env.get(match["key"])
         return [_as_github_text(env)] if env is not None else [text]
+    if "${{" in text:
+        return _evaluated(node, workflow, job, step, github)
     return [_as_github_text(node)]
+
+
+def _evaluated(node: Node, workflow: Workflow, job: Job, step: Step, github: dict[str, object]) -> list[str]:
+    """A spec with text around its expressions (``${{ matrix.go }}.x``), evaluated for each matrix entry; the
+    text as written (undecided) when any entry needs what only a run knows."""
+    combos = job.matrix.combinations() if job.matrix is not None else None
+    base = ExprContext(github=github, path=workflow.path, line=node.line)
+    found: list[str] = []
+    for combo in combos or [None]:
+        try:
+            ctx = base.with_matrix(combo, known=combos is not None).with_env_nodes(workflow.env)
+            value = resolve(node, ctx.with_env_nodes(job.env).with_env_nodes(step.env))
+        except HarnessError:
+            return [node.scalar_text()]
+        if isinstance(value, Unknown) or "${{" in to_text(value):
+            return [node.scalar_text()]
+        found.append(to_text(value))
+    return list(dict.fromkeys(found))
 
 
 def _number_text(value: object) -> str:
@@ -133,7 +156,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
     version_node = step.with_.get("go-version")
     if version_node is not None and version_node.scalar_text().strip():
         findings = []
-        for spec in _versions(version_node, workflow, job):
+        github = dict(github_context(ctx.event("push")))
+        for spec in _versions(version_node, workflow, job, step, github):
             findings += _finding(workflow.path, version_node.line, goal, *_judge(spec, wanted, mod, "go-version"))
         return findings
     file_node = step.with_.get("go-version-file")
