@@ -10,10 +10,11 @@ command continued over several lines (a ``\\`` at the end of a line) is one comm
 
 Each command of a list (``a && b``, ``a; b``) is looked at, not only the last: ``go test ./... && go vet ./...``
 runs the tests. A failing command before ``&&`` fails the step only when its list ends the script (``bash -e``
-does not stop on it, so a later line would hide the failure); one before ``||`` never does (``|| true``). A
-pipeline's status is its last command's unless ``pipefail`` is on (``shell: bash``, or ``set -o pipefail`` in the
-script): ``go test ./... | tee out.txt`` under the default ``bash -e`` passes whatever the tests do (a reporter
-that fails on failed tests itself, ``| go-junit-report -set-exit-code``, does not hide them).
+does not stop on it, so a later line would hide the failure); one before ``||`` does only when what follows exits
+non-zero (``|| exit 1``, ``|| { echo failed; exit 1; }``), not ``|| true``. A pipeline's status is its last
+command's unless ``pipefail`` is on (``shell: bash``, or ``set -o pipefail`` in the script): ``go test ./... | tee
+out.txt`` under the default ``bash -e`` passes whatever the tests do (a reporter that fails on failed tests
+itself, ``| go-junit-report -set-exit-code``, does not hide them).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _CD = re.compile(r"^\s*cd\s+(?P<dir>.+)$")
 _LIST = re.compile(r"(&&|\|\||;)")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = {"env", "time", "exec", "command"}
+_EXITS_NONZERO = re.compile(r"\bexit\s+(?:[1-9]|\$\?|\"?\$\{?\?)|^\s*false\b")
 _PASS_THROUGH = {"tee", "cat", "head", "tail", "sed", "awk", "sort", "column"}
 _SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:.*\s)?-\w*o\s+pipefail")
 
@@ -127,10 +129,19 @@ def _passes_through(command: str) -> bool:
     return bool(words) and words[0] in _PASS_THROUGH
 
 
-def _commands(line: str) -> list[tuple[str, str | None]]:
-    """The commands of a list on one line, each with the operator after it (None at the end)."""
+def _commands(line: str) -> list[tuple[str, str | None, str]]:
+    """The commands of a list on one line, each with the operator after it (None at the end) and the rest of the
+    line after that operator."""
     parts = _LIST.split(line)
-    return [(parts[i], parts[i + 1] if i + 1 < len(parts) else None) for i in range(0, len(parts), 2)]
+    return [(parts[i], parts[i + 1] if i + 1 < len(parts) else None, "".join(parts[i + 2:]))
+            for i in range(0, len(parts), 2)]
+
+
+def _fails_step(operator: str | None, rest: str, last_line: bool) -> bool:
+    """Whether a failure of the command before ``operator`` fails the step (see the module's docstring)."""
+    if operator == "||":
+        return bool(_EXITS_NONZERO.search(rest))  # `|| exit 1` fails it again; `|| true` does not
+    return operator in (None, ";") or (operator == "&&" and last_line)
 
 
 def _logical_lines(script: str) -> list[tuple[int, str]]:
@@ -163,12 +174,12 @@ def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite
         pipefail = _pipefail(workflow, job, step) or "PIPESTATUS" in step.run
         for offset, line in lines:
             pipefail = pipefail or bool(_SET_PIPEFAIL.match(line))
-            for segment, operator in _commands(line):
+            for segment, operator, rest in _commands(line):
                 cd = _CD.match(segment)
                 if cd is not None:
                     target = cd["dir"].strip()
                     directory = None if _is_root(target) else target
-                fails_step = operator in (None, ";") or (operator == "&&" and offset == last)
+                fails_step = _fails_step(operator, rest, offset == last)
                 pipeline = segment.split("|")
                 deciding = pipeline if pipefail or not _passes_through(pipeline[-1]) else pipeline[-1:]
                 if any(_matches(part, command) for part in pipeline):
