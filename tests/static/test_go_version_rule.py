@@ -150,3 +150,16 @@ def test_go_orders_its_versions(older: str, newer: str) -> None:
 @pytest.mark.parametrize("spec", ["", "x" * 101, "1", "1.2.3.4", ">=", "^latest", "1.24.x.y", "go1.24 || 1.23"])
 def test_specs_setup_go_cannot_resolve_are_refused(spec: str) -> None:
     assert parse_setup_go_spec(spec) is None
+
+
+@pytest.mark.parametrize(("spec", "reaches_1_19"), [
+    (">=1.19 <2", True), ("<2", True), ("^1", True), ("1.19 - 1.22", True), ("1.17 - 1.18", False),
+    ("1.19.x || 1.20.x", True), ("1.17.x || 1.18", False), ("1.17 || >=1.21", True), ("v1.19", True),
+    (">=1.17 <1.19", False),
+])
+def test_semver_ranges_resolve_as_setup_go_resolves_them(spec: str, reaches_1_19: bool) -> None:
+    found = parse_setup_go_spec(spec)
+    wanted = parse_go_version("1.19")
+    assert found is not None
+    assert wanted is not None
+    assert found.admits_at_least(wanted) is reaches_1_19

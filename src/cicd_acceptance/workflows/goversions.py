@@ -125,7 +125,15 @@ def _base(text: str) -> GoVersion | None:
 
 
 def _comparator(token: str) -> tuple[GoVersion, GoVersion | None] | None:
-    """One semver comparator (``>=1.22``, ``<1.24``, ``^1.24``, ``~1.24``, ``1.24.x``, ``1.24``, ``1.24.1``)."""
+    """One semver comparator (``>=1.22``, ``<1.24``, ``^1.24``, ``~1.24``, ``1.24.x``, ``1.24``, ``1.24.1``; a
+    major after an operator, ``<2`` or ``^1``, is the x-range ``2.x.x`` or ``1.x.x``; semver allows a ``v`` before
+    the version)."""
+    op = next((op for op in (">=", "<=", ">", "<", "^", "~", "=") if token.startswith(op)), "")
+    rest = token[len(op):].removeprefix("v")
+    if op and re.fullmatch(r"\d{1,4}", rest):
+        low, after = _release(int(rest), 0), _release(int(rest) + 1, 0)
+        return {">=": (low, None), ">": (after, None), "<": (_FLOOR, low), "<=": (_FLOOR, after)}.get(op, (low, after))
+    token = op + rest
     for op in (">=", "<=", ">", "<", "^", "~", "="):
         if token.startswith(op):
             base = _base(token[len(op):])
@@ -155,7 +163,8 @@ _FLOOR = GoVersion(0, 0, 0, 0, "0")
 def parse_setup_go_spec(spec: str) -> VersionRange | None:
     """The range of releases ``spec`` admits, as setup-go reads it; None when setup-go would not understand it.
 
-    Comparators separated by spaces must all hold (``>=1.22 <1.24``).
+    Comparators separated by spaces must all hold (``>=1.22 <1.24``); ``A - B`` is ``>=A <=B``; of sets joined by
+    ``||`` setup-go installs the newest release any admits, so the set reaching highest stands for the spec.
     """
     text = spec.strip()
     if not text or len(text) > MAX_SPEC_CHARS:
@@ -165,7 +174,23 @@ def parse_setup_go_spec(spec: str) -> VersionRange | None:
         return VersionRange(text, KNOWN_STABLE, None)
     if lowered == "oldstable":
         return VersionRange(text, _release(KNOWN_STABLE.major, KNOWN_STABLE.minor - 1), None, top_unknown=True)
+    if "||" in text:
+        if re.search(r"(?:^|\|\|)\s*go", lowered):
+            return None  # `go1.24` is no semver version: inside a range setup-go's semver refuses it
+        ranges = [_comparator_set(text, part) for part in text.split("||")]
+        if any(found is None for found in ranges):
+            return None
+        return max((found for found in ranges if found is not None),
+                   key=lambda found: (found.high is None, found.high.key if found.high else ()))
+    return _comparator_set(text, text)
+
+
+def _comparator_set(spec: str, text: str) -> VersionRange | None:
+    """One set of comparators that must all hold (``>=1.22 <1.24``, ``1.22 - 1.23``)."""
+    text = re.sub(r"^\s*(\S+)\s+-\s+(\S+)\s*$", r">=\1 <=\2", text)
     low, high = _FLOOR, None
+    if not text.strip():
+        return None
     for token in re.sub(r"(>=|<=|[<>=^~])\s+", r"\1", text).split():
         bounds = _comparator(token)
         if bounds is None:
@@ -173,4 +198,4 @@ def parse_setup_go_spec(spec: str) -> VersionRange | None:
         low = max(low, bounds[0], key=lambda v: v.key)
         if bounds[1] is not None:
             high = bounds[1] if high is None else min(high, bounds[1], key=lambda v: v.key)
-    return VersionRange(text, low, high)
+    return VersionRange(spec.strip(), low, high)
