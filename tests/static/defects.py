@@ -133,6 +133,9 @@ DEFECTS: tuple[Defect, ...] = (
           TOKEN: ${{ secrets.GHCR_PAT }}
         run: echo "$TOKEN" | docker login ghcr.io -u "$GITHUB_ACTOR" --password-stdin
 """)),
+    _d("build-dispatch-does-not-push", "build-workflow",
+       Edit(BUILD, "          push: ${{ github.event_name != 'pull_request' }}\n",
+            "          push: ${{ github.event_name == 'push' }}\n")),
     _d("build-schedule", "build-workflow",
        Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  schedule:\n    - cron: \"0 4 * * 1\"\n")),
     _d("build-latest-on-every-branch", "build-workflow",
