@@ -278,6 +278,22 @@ jobs:
 """)
 
 
+def test_a_checkout_into_a_folder_of_the_workspace_is_not_run_here(repo: Path) -> None:
+    # The steps would look for the repository in app/; the local run's workspace is the repository itself.
+    with pytest.raises(ToolMissing, match="checks the repository out into 'app'"):
+        run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          path: app
+      - run: go test ./...
+        working-directory: app
+""")
+
+
 def test_a_failure_with_an_env_value_only_github_knows_is_undecided(repo: Path) -> None:
     findings = run_rule(repo, """
 jobs:

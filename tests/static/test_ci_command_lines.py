@@ -76,3 +76,29 @@ def test_the_directory_the_test_command_runs_in(tmp_path: Path, run: str, direct
 ])
 def test_the_test_command_after_variable_assignments(tmp_path: Path, run: str, found: bool) -> None:
     assert bool(_sites(tmp_path, run)) is found
+
+
+def _directories(tmp_path: Path, checkout_path: str | None, step: str) -> list[str | None]:
+    checkout = "      - uses: actions/checkout@v4\n" + (f"        with:\n          path: {checkout_path}\n"
+                                                       if checkout_path is not None else "")
+    text = f"on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n{checkout}{step}"
+    (tmp_path / "ci.yml").write_text(text, encoding="utf-8")
+    workflow = load_workflow(tmp_path, "ci.yml")
+    return [site.directory for site in find_command(workflow, workflow.jobs["test"], COMMAND)]
+
+
+@pytest.mark.parametrize(("checkout_path", "step", "directories"), [
+    # the repository is where actions/checkout put it: its `path:` is the root
+    ("app", "      - run: go test ./...\n        working-directory: app\n", [None]),
+    ("./app/", "      - run: go test ./...\n        working-directory: ${{ github.workspace }}/app\n", [None]),
+    ("app", "      - run: cd app && go test ./...\n", [None]),
+    # ...so the workspace itself, or another folder, is not
+    ("app", "      - run: go test ./...\n", ["."]),
+    ("app", "      - run: go test ./...\n        working-directory: app/internal\n", ["app/internal"]),
+    (None, "      - run: go test ./...\n        working-directory: app\n", ["app"]),
+    # a path only a run knows is not judged against the command
+    ("${{ github.event.repository.name }}", "      - run: go test ./...\n", [None]),
+])
+def test_the_root_is_where_checkout_put_the_repository(tmp_path: Path, checkout_path: str | None, step: str,
+                                                       directories: list[str | None]) -> None:
+    assert _directories(tmp_path, checkout_path, step) == directories

@@ -4,7 +4,7 @@ command's status: see :mod:`~cicd_acceptance.workflows.checks.commands`)."""
 
 from __future__ import annotations
 
-from cicd_acceptance.workflows.checks.commands import CommandSite, find_command
+from cicd_acceptance.workflows.checks.commands import CommandSite, checkout_root, find_command
 from cicd_acceptance.workflows.checks.common import TEST_EVENTS
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
@@ -75,7 +75,9 @@ def _check(ctx: CheckContext) -> list[Finding]:
         return [_not_run(workflow, job, command, found, skipped, masked)]
     at_root = [site for site in sites if site.directory is None]
     if not at_root:
-        message = expected(f"'{command}' at the repository root", f"working directory '{sites[0].directory}'")
+        root = checkout_root(job, sites[0].step)
+        where = "" if root == "." else f" (actions/checkout put the repository in '{root}')"
+        message = expected(f"'{command}' at the repository root", f"working directory '{sites[0].directory}'{where}")
         return [Finding(workflow.path, sites[0].line, 0, ID, message)]
     return _failure_tolerated(ctx, workflow, job, at_root[0], command)
 

@@ -7,6 +7,8 @@ flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, 
 A command in a ``cd elsewhere && ...`` line, after a ``cd elsewhere`` line, or in a step with a
 ``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root. A
 command continued over several lines (a ``\\`` at the end of a line) is one command, at its first line.
+The repository root is where actions/checkout put the repository: the workspace, or its ``path:`` input
+(``path: src`` then ``working-directory: src`` runs at the root; no directory at all then does not).
 
 Each command of a list (``a && b``, ``a; b``) is looked at, not only the last: ``go test ./... && go vet ./...``
 runs the tests. A failing command before ``&&`` fails the step only when its list ends the script (``bash -e``
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["CommandSite", "find_command", "working_directory"]
+__all__ = ["CommandSite", "checkout_root", "find_command", "working_directory"]
 
 # The runner's workspace (the checkout) however it is written: ${{github.workspace}}, "$GITHUB_WORKSPACE/"...
 _WORKSPACE = re.compile(r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\})")
@@ -52,10 +54,27 @@ class CommandSite:
     fails_step: bool = True  # False: the script goes on whatever the command returns (``|| true``, a pipe)
 
 
-def _is_root(directory: str) -> bool:
-    """Whether a ``working-directory`` or ``cd`` target is the repository root (``.``, ``./``, the workspace)."""
-    text = directory.strip().strip("'\"")
-    return bool(text) and posixpath.normpath(_WORKSPACE.sub(".", text)) == "."
+def _normalized(directory: str) -> str:
+    """A workspace-relative spelling of a directory (``./``, ``${{ github.workspace }}/x``, ``"x/"``)."""
+    return posixpath.normpath(_WORKSPACE.sub(".", directory.strip().strip("'\"")) or ".")
+
+
+def _is_root(directory: str, root: str = ".") -> bool:
+    """Whether a ``working-directory`` or ``cd`` target is the repository root (``root``, workspace-relative)."""
+    return bool(directory.strip().strip("'\"")) and _normalized(directory) == root
+
+
+def checkout_root(job: Job, before: Step) -> str:
+    """Where the job's last actions/checkout before ``before`` put the repository, workspace-relative (``.``
+    when it names no ``path``, or when a ``path`` only a run knows is written with an expression)."""
+    root = "."
+    for step in job.steps:
+        if step is before:
+            break
+        if step.uses_action("actions/checkout"):
+            path = step.with_text("path") or ""
+            root = "." if not path.strip() or "${{" in path else _normalized(path)
+    return root
 
 
 def _words(text: str) -> list[str]:
@@ -105,12 +124,12 @@ def _pipefail(workflow: Workflow, job: Job, step: Step) -> bool:
     return shell == "bash" or "pipefail" in shell or shell.split(" ")[0] in ("pwsh", "powershell")
 
 
-def working_directory(workflow: Workflow, job: Job, step: Step) -> str | None:
-    """The directory a ``run:`` step runs in, as written (None: the repository root)."""
+def working_directory(workflow: Workflow, job: Job, step: Step, root: str = ".") -> str | None:
+    """The directory a ``run:`` step runs in, as written (None: the repository root, ``root``)."""
     for candidate in (step.working_directory, _defaults_dir(job.node), _defaults_dir(workflow.node)):
         if candidate is not None:
-            return None if _is_root(candidate) else candidate
-    return None
+            return None if _is_root(candidate, root) else candidate
+    return None if root == "." else "."
 
 
 def _script_line(step: Step, offset: int) -> int:
@@ -167,7 +186,8 @@ def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite
     for step in job.steps:
         if step.run is None:
             continue
-        directory = working_directory(workflow, job, step)
+        root = checkout_root(job, step)
+        directory = working_directory(workflow, job, step, root)
         lines = _logical_lines(step.run)
         last = max((offset for offset, line in lines if line.strip()), default=-1)
         # ${PIPESTATUS[0]} is the script reading the test command's own status after the pipe.
@@ -178,7 +198,7 @@ def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite
                 cd = _CD.match(segment)
                 if cd is not None:
                     target = cd["dir"].strip()
-                    directory = None if _is_root(target) else target
+                    directory = None if _is_root(target, root) else target
                 fails_step = _fails_step(operator, rest, offset == last)
                 pipeline = segment.split("|")
                 deciding = pipeline if pipefail or not _passes_through(pipeline[-1]) else pipeline[-1:]

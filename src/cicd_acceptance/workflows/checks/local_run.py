@@ -36,6 +36,7 @@ from cicd_acceptance.errors import ToolError, ToolMissing, WorkflowLoadError
 from cicd_acceptance.runner import JobWorkspace, Limits, Sandbox, ShellError, StepResult, StepSpec, default_sandbox
 from cicd_acceptance.runner.workcopy import work_copy
 from cicd_acceptance.tools import find_tool, run_command
+from cicd_acceptance.workflows.checks.commands import checkout_root
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
 from cicd_acceptance.workflows.event import github_context
@@ -327,6 +328,11 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if not _linux(job):
         raise ToolMissing(f"the test job runs on {', '.join(job.runs_on)}; this harness runs steps as a Linux "
                           "runner only", tool="runner")
+    first_run = next(step for step in job.steps if step.run is not None)
+    root = checkout_root(job, first_run)
+    if root != ".":  # the steps expect the repository in a folder of the workspace; the copy is the workspace
+        raise ToolMissing(f"the test job checks the repository out into '{root}'; the local run gives the steps "
+                          "the repository as the workspace itself only", tool="runner")
     # The sandbox probe (one isolated shell) runs while `go env` reads the local Go: both are waits on a child.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="acceptance-sandbox-probe") as pool:
         probe = pool.submit(default_sandbox)
