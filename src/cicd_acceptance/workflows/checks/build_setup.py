@@ -25,6 +25,8 @@ __all__ = ["RULE"]
 
 ID = "build-setup"
 QEMU = "docker/setup-qemu-action"
+# An arm runner's label names arm as a word of its own (ubuntu-24.04-arm, linux-arm64, ARM64), not inside one (farm).
+_ARM_LABEL = re.compile(r"(?:^|[-_.\s])(?:arm|arm64|aarch64)(?:$|[-_.\s])", re.IGNORECASE)
 SETUP_ACTIONS = (QEMU, "docker/setup-buildx-action")
 _SETUP_SCRIPTS = {
     QEMU: re.compile(r"tonistiigi/binfmt\b.*--install|multiarch/qemu-user-static\b"
@@ -50,7 +52,7 @@ def _emulates(platforms: tuple[object, ...], runs_on: tuple[str, ...]) -> bool:
         return True
     if any("${{" in label for label in runs_on):
         return False
-    runner = "arm64" if any("arm" in label.lower() for label in runs_on) else "amd64"
+    runner = "arm64" if any(_ARM_LABEL.search(label) for label in runs_on) else "amd64"
     parts = str(platforms[0]).strip().split("/")
     return len(parts) < 2 or parts[1] != runner
 
