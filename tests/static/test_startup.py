@@ -32,3 +32,15 @@ def test_start_up_loads_no_publication_plan_and_nothing_live() -> None:
                                                          "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == []
+
+
+def test_the_plugin_tunes_the_collector_once_per_process() -> None:
+    """Start-up objects frozen, a larger first generation, and one exit hook, however often pytest configures."""
+    script = ("import atexit, gc\nfrom cicd_acceptance.testing.plugin import tune_gc\n"
+              "before = gc.get_threshold()[0]\nhooks = atexit._ncallbacks()\ntune_gc(); tune_gc()\n"
+              "print(before, gc.get_threshold()[0], gc.get_freeze_count() > 0, atexit._ncallbacks() - hooks)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=120, check=False, env={"PYTHONPATH": f"{REPO_ROOT / 'src'}:{REPO_ROOT}",
+                                                         "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["700", "20000", "True", "1"]

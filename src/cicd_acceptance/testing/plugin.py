@@ -6,6 +6,8 @@ run with one clear line (``pytest.UsageError``), never a traceback and never a p
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 
 import pytest
@@ -57,7 +59,28 @@ def _options(config: pytest.Config) -> Options:
     )
 
 
+_GEN0_THRESHOLD = 20_000
+
+
+def tune_gc() -> None:
+    """Garbage collection for a short process that allocates a lot up front, once per process.
+
+    A static run spends a fifth of its CPU in the cyclic collector: about ninety collections during start-up and
+    the rules (the default first-generation threshold, 700 allocations, is met by every import), and a last full
+    collection at interpreter exit that walks every object still alive. So: the objects of the start-up imports
+    are frozen (later collections skip them), the first generation collects every 20,000 allocations instead of
+    700 (a few MB more at most), and at exit everything is frozen, so finalisation frees without tracing.
+    Memory still returns to the system at exit; only cycles left over at exit are not traced before it.
+    """
+    if gc.get_threshold()[0] >= _GEN0_THRESHOLD:
+        return  # done already (pytester runs pytest again in this process)
+    gc.freeze()
+    gc.set_threshold(_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+    atexit.register(gc.freeze)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    tune_gc()
     try:
         config.stash[SETTINGS_KEY] = resolve_settings(_options(config), os.environ)
     except HarnessError as exc:
