@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_acceptance.runner import JobWorkspace, Limits, Sandbox, StepSpec
-from cicd_acceptance.runner.process import TailBuffer, run_bounded
+from cicd_acceptance.runner.process import TailBuffer, _exited, _ExitWatch, run_bounded
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.tool  # bwrap or unshare
@@ -100,3 +100,17 @@ def test_a_step_that_closes_its_output_still_runs_to_its_end(workspace: Path, bw
     assert result.exit_code == 3
     assert (workspace / "finished").exists()
     assert result.output == "before\n"
+
+
+def test_the_exit_watch_returns_at_the_exit_and_leaves_the_child_unreaped() -> None:
+    proc = subprocess.Popen(["sleep", "0.3"])
+    watch = _ExitWatch(proc)
+    try:
+        if watch._fd is None:
+            pytest.skip("no pidfd on this machine: the watch sleeps briefly instead")
+        watch.wait(30.0)
+        assert _exited(proc)  # a plain short sleep would have returned before the child exited
+        assert proc.returncode is None  # not reaped: its pid, so its group, is still ours to kill
+    finally:
+        watch.close()
+        proc.wait()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import selectors
 import signal
 import subprocess
@@ -76,6 +77,32 @@ def _exited(proc: subprocess.Popen[bytes]) -> bool:
         return True
 
 
+class _ExitWatch:
+    """Waits for a child's exit without reaping it (its pid, and so its group, stays reserved for the kill).
+
+    A pidfd (Linux 5.3 and newer) becomes readable when the process exits, so the wait ends at the exit itself;
+    without one, the wait is a short sleep and the caller looks again.
+    """
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        try:
+            self._fd: int | None = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):  # not Linux, an old kernel, or a seccomp filter refusing it
+            self._fd = None
+
+    def wait(self, timeout: float) -> None:
+        """Return once the process has exited, or after ``timeout`` seconds (sooner without a pidfd)."""
+        if self._fd is None:
+            time.sleep(min(0.02, max(timeout, 0.0)))
+        else:
+            select.select([self._fd], [], [], max(timeout, 0.0))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s: float, output_bytes: int,
                 clock: Callable[[], float] = time.monotonic, stdin: int | None = subprocess.DEVNULL) -> Completed:
     """Run ``argv`` (no shell) with exactly ``env``; ``returncode`` is ``None`` when the time bound killed it.
@@ -91,6 +118,7 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
     timed_out = False
     exited_at: float | None = None
     eof = False
+    watch = _ExitWatch(proc)
     try:
         with selectors.DefaultSelector() as selector:
             selector.register(stream, selectors.EVENT_READ)
@@ -110,8 +138,8 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
                 limit = deadline if exited_at is None else exited_at + _DRAIN_AFTER_EXIT_S
                 if now >= limit:
                     break
-                if eof:  # the output is closed (exec >/dev/null) but the command still runs: wait for it
-                    time.sleep(min(0.05, max(limit - now, 0.0)))
+                if eof:  # the output is closed (or the command is exiting): wait for the exit itself
+                    watch.wait(limit - now)
                     continue
                 if selector.select(timeout=min(0.25, max(limit - now, 0.0))):
                     chunk = os.read(stream.fileno(), _CHUNK)
@@ -121,6 +149,7 @@ def run_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeo
                         eof = True
                         selector.unregister(stream)
     finally:
+        watch.close()
         _kill_group(proc)
         stream.close()
         proc.wait()
@@ -154,6 +183,7 @@ def capture_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], t
     deadline = clock() + timeout_s
     timed_out = False
     overflow: str | None = None
+    watch = _ExitWatch(proc)
     try:
         with selectors.DefaultSelector() as selector:
             selector.register(proc.stdout, selectors.EVENT_READ, "stdout")
@@ -177,8 +207,9 @@ def capture_bounded(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], t
             if clock() >= deadline:
                 timed_out = True
             else:
-                time.sleep(0.02)
+                watch.wait(deadline - clock())
     finally:
+        watch.close()
         _kill_group(proc)
         proc.stdout.close()
         proc.stderr.close()
