@@ -42,13 +42,21 @@ def _selected_criteria(session: pytest.Session) -> set[str]:
     return selected - {""}
 
 
+def _results(config: pytest.Config, target: Target, plan: Plan) -> RuleResults:
+    """The session's rule results for this target and plan (created on first use)."""
+    results = config.stash.get(_RESULTS, None)
+    if results is None or results.ctx.target != target or results.ctx.plan != plan:
+        results = RuleResults(CheckContext(target, plan), workers=8)
+        config.stash[_RESULTS] = results
+    return results
+
+
 def _start_results(config: pytest.Config, target: Target, plan: Plan, wanted: set[str]) -> RuleResults:
-    results = RuleResults(CheckContext(target, plan), workers=8)
+    results = _results(config, target, plan)
     rules = [r for c in CRITERIA if c.id in wanted for r in c.rules if r.tool is None or find_tool(r.tool)]
     # Tool rules first (their child processes decide when the session ends), then the pure ones, whose Python work
     # then overlaps with those processes instead of following them.
     results.start(r.id for r in sorted(rules, key=lambda r: (r.tool is None, r.tool != "go")))
-    config.stash[_RESULTS] = results
     return results
 
 
@@ -56,6 +64,53 @@ def _prefetched(session: pytest.Session) -> set[str]:
     """Criteria to start at once. None under pytest-xdist: each worker sees every item, not the ones it will run,
     so starting them all would run every tool once per worker."""
     return set() if hasattr(session.config, "workerinput") else _selected_criteria(session)
+
+
+def _admits_static(markexpr: str) -> bool:
+    """Whether ``-m`` selects a scenario marked ``static`` alone (an expression pytest cannot read: no)."""
+    if not markexpr.strip():
+        return True
+    try:
+        from _pytest.mark.expression import Expression
+
+        return bool(Expression.compile(markexpr).evaluate(_only_static))
+    except Exception:  # a private API of pytest: when it changes, the tools start after collection instead
+        return False
+
+
+def _only_static(name: str, /, **_: str | int | bool | None) -> bool:
+    return name == "static"
+
+
+def _runs_the_features(config: pytest.Config) -> bool:
+    """Whether the run collects the scenarios' module whole: a path argument that is the features folder, a folder
+    above it or a module in it, and nothing narrowing the selection (``::``, ``-k``, ``--deselect``, ``--lf``,
+    ``--sw``)."""
+    base = (config.rootpath / str(config.getini("bdd_features_base_dir") or "features")).resolve()
+    narrowed = any(config.getoption(name, None) for name in ("keyword", "deselect", "lf", "stepwise"))
+    if narrowed or any("::" in arg for arg in config.args) or not base.is_dir():
+        return False
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg).resolve()
+        if path == base or path in base.parents or (path.suffix == ".py" and path.parent == base):
+            return True
+    return False
+
+
+def _tools_early(config: pytest.Config) -> bool:
+    """Whether this run surely checks the static criteria, so that their tools may start before collection."""
+    return (not hasattr(config, "workerinput") and not config.getoption("collectonly", False)
+            and _admits_static(str(config.getoption("markexpr", "") or "")) and _runs_the_features(config))
+
+
+@pytest.hookimpl(trylast=True)  # after the settings are resolved
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the tool rules (actionlint, zizmor, the local test run) now when the run surely has the static
+    scenarios: collection then overlaps with their child processes instead of preceding them."""
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is not None and _tools_early(config):
+        results = _results(config, settings.target, settings.plan)
+        results.start(r.id for c in CRITERIA for r in c.rules if r.tool is not None and find_tool(r.tool))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -75,10 +130,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def static_results(request: pytest.FixtureRequest, acceptance_target: Target, acceptance_plan: Plan) -> RuleResults:
     """Rule results shared by every static scenario of the session (tool rules already started, see above)."""
-    results = request.config.stash.get(_RESULTS, None)
-    if results is None or results.ctx.target != acceptance_target or results.ctx.plan != acceptance_plan:
-        results = _start_results(request.config, acceptance_target, acceptance_plan, _prefetched(request.session))
-    return results
+    return _start_results(request.config, acceptance_target, acceptance_plan, _prefetched(request.session))
 
 
 def _format(findings: list[Finding]) -> str:
