@@ -24,6 +24,7 @@ from typing import Any
 
 from cicd_acceptance.errors import ToolError, ToolMissing
 from cicd_acceptance.runner.process import capture_bounded
+from cicd_acceptance.toolcache import CachedRun, Caching, ToolResultCache, run_key
 
 __all__ = [
     "ACTIONLINT_CONFIG_NAMES",
@@ -138,7 +139,8 @@ def _child_env(changes: Mapping[str, str | None] | None) -> dict[str, str]:
 
 
 def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEFAULT_TIMEOUT_S,
-                env: Mapping[str, str | None] | None = None, max_output: int = MAX_OUTPUT_BYTES) -> CommandResult:
+                env: Mapping[str, str | None] | None = None, max_output: int = MAX_OUTPUT_BYTES,
+                caching: Caching | None = None) -> CommandResult:
     """Run one of the harness's own tools (git, go, actionlint...) in ``cwd`` and capture its output; a non-zero
     exit is a result, not an error. The target's commands never come here: they run in :mod:`cicd_acceptance.runner`.
 
@@ -148,6 +150,7 @@ def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEF
 
     A string runs under ``bash --noprofile --norc -eo pipefail -c``; a sequence is an argv.
     Missing executable -> ToolMissing; timeout, too much output or unstartable -> ToolError.
+    With ``caching``, an earlier answer for the same inputs is returned without running (:mod:`.toolcache`).
     """
     if isinstance(command, str):
         display, argv = command, [require("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", command]
@@ -161,8 +164,13 @@ def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEF
         argv = [exe, *command[1:]]
     tool = Path(argv[0]).name
     shown = display if len(display) <= 200 else display[:200] + "..."
+    child_env = _child_env(env)
+    key = run_key(argv, cwd=cwd, env=child_env, companions=caching.companions) if caching else None
+    kept = caching.cache.get(key) if caching and key else None
+    if kept is not None:
+        return CommandResult(display, kept.returncode, kept.stdout, kept.stderr)
     try:
-        done = capture_bounded(argv, cwd=cwd, env=_child_env(env), timeout_s=timeout, max_bytes=max_output)
+        done = capture_bounded(argv, cwd=cwd, env=child_env, timeout_s=timeout, max_bytes=max_output)
     except OSError as exc:
         raise ToolError(f"cannot run `{shown}` in {cwd}: {exc.strerror or exc}", tool=tool) from exc
     if done.timed_out or done.returncode is None:
@@ -170,8 +178,11 @@ def run_command(command: Sequence[str] | str, *, cwd: Path, timeout: float = DEF
     if done.overflow:
         raise ToolError(f"`{shown}` in {cwd} printed more than {max_output} bytes on {done.overflow}; stopped it",
                         tool=tool)
-    return CommandResult(display, done.returncode, done.stdout.decode(errors="replace"),
-                         done.stderr.decode(errors="replace"))
+    result = CommandResult(display, done.returncode, done.stdout.decode(errors="replace"),
+                           done.stderr.decode(errors="replace"))
+    if caching and key and result.returncode in caching.keep:
+        caching.cache.put(key, CachedRun(result.returncode, result.stdout, result.stderr))
+    return result
 
 
 def _tail(text: str, lines: int = 5) -> str:
@@ -189,13 +200,19 @@ def _parse_json(result: CommandResult, tool: str) -> Any:
 # --- actionlint ----------------------------------------------------------------------------------------------------
 
 
-def run_actionlint(paths: Sequence[Path | str], *, cwd: Path, timeout: float = DEFAULT_TIMEOUT_S) -> list[ToolFinding]:
+def run_actionlint(paths: Sequence[Path | str], *, cwd: Path, timeout: float = DEFAULT_TIMEOUT_S,
+                   cache: ToolResultCache | None = None) -> list[ToolFinding]:
     """actionlint's findings for ``paths`` (relative to ``cwd`` or absolute), read from its JSON output.
 
-    actionlint exits 0 when clean, 1 when it found problems, 2 on bad usage and 3 on failure.
+    actionlint exits 0 when clean, 1 when it found problems, 2 on bad usage and 3 on failure. With ``cache``, a
+    result for the same files is reused: ``cwd`` must then hold every file actionlint reads, and nothing else
+    (a staging folder; everything under it is read for the key).
     """
     exe = require("actionlint")
-    result = run_command([exe, "-no-color", "-format", "{{json .}}", *map(str, paths)], cwd=cwd, timeout=timeout)
+    # Exit 1 is an answer (problems found); actionlint runs shellcheck and pyflakes when they are on PATH.
+    caching = Caching(cache, keep=(0, 1), companions=("shellcheck", "pyflakes")) if cache else None
+    result = run_command([exe, "-no-color", "-format", "{{json .}}", *map(str, paths)], cwd=cwd, timeout=timeout,
+                         caching=caching)
     if result.returncode not in (0, 1):
         raise ToolError(f"`actionlint` exited {result.returncode}: {_tail(result.stderr or result.stdout)}",
                         tool="actionlint")
@@ -231,8 +248,11 @@ def zizmor_config_for(repo_dir: Path) -> Path:
 
 
 def run_zizmor(paths: Sequence[Path | str], *, config: Path | None, min_severity: str = "high",
-               cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> ZizmorResult:
-    """Audit ``paths`` offline. ``config=None`` means zizmor's built-in defaults (``--no-config``), not discovery."""
+               cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT_S,
+               cache: ToolResultCache | None = None) -> ZizmorResult:
+    """Audit ``paths`` offline. ``config=None`` means zizmor's built-in defaults (``--no-config``), not discovery.
+
+    ``cache`` as for :func:`run_actionlint` (used only with ``cwd``)."""
     wanted = min_severity.strip().lower()
     if wanted not in SEVERITIES:
         raise ToolError(f"unknown minimum severity {min_severity!r}; use one of {', '.join(SEVERITIES)}",
@@ -242,7 +262,8 @@ def run_zizmor(paths: Sequence[Path | str], *, config: Path | None, min_severity
             "--format", "json", *(["--config", str(config)] if config else ["--no-config"]), *map(str, paths)]
     # ZIZMOR_CONFIG in our environment would silently replace the config we chose; backtraces bury the reason.
     quiet = {"ZIZMOR_CONFIG": None, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
-    result = run_command(argv, cwd=cwd or Path.cwd(), timeout=timeout, env=quiet)
+    result = run_command(argv, cwd=cwd or Path.cwd(), timeout=timeout, env=quiet,
+                         caching=Caching(cache) if cache and cwd else None)
     if result.returncode != 0:
         raise ToolError(f"`zizmor` exited {result.returncode}: {_zizmor_failure(result.stderr)}", tool="zizmor")
     records = _parse_json(result, "zizmor")

@@ -6,6 +6,7 @@ below the severity are returned too, marked not blocking, so that the report sho
 
 from __future__ import annotations
 
+from cicd_acceptance.toolcache import default_tool_cache
 from cicd_acceptance.tools import ZIZMOR_CONFIG_NAMES, default_zizmor_config, run_zizmor
 from cicd_acceptance.workflows.checks.common import from_tool, plan_workflows
 from cicd_acceptance.workflows.checks.context import CheckContext
@@ -22,7 +23,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
     # zizmor reads copies of the files the harness accepted, never the target's paths (symlinks).
     with staged_inputs(ctx.repo_dir, plan_workflows(ctx), configs=ZIZMOR_CONFIG_NAMES) as staged:
         config = next(iter(staged.configs.values()), None) or default_zizmor_config()
-        result = run_zizmor(list(staged.workflows), config=config, min_severity=severity, cwd=staged.root)
+        result = run_zizmor(list(staged.workflows), config=config, min_severity=severity, cwd=staged.root,
+                            cache=default_tool_cache())
     blocking = set(result.blocking)
     what = f"no zizmor finding at or above '{severity}'"
     return [from_tool(f, ID, what, blocking=f in blocking) for f in result.findings]
