@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -97,9 +98,10 @@ def tool_identity(exe: str, companions: Iterable[str] = ()) -> list[object]:
 
 def _tree_digest(root: Path, digest: hashlib._Hash) -> bool:
     """Feed every file under ``root`` (our staging folder: regular files and folders only) to ``digest``; False
-    when there are more files or bytes than a cache key is worth."""
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
-    if len(files) > _MAX_INPUT_FILES:
+    when there are more entries or bytes than a cache key is worth (the tool then simply runs)."""
+    found = list(itertools.islice(root.rglob("*"), _MAX_INPUT_FILES + 1))  # files and folders
+    files = sorted(p for p in found if p.is_file() and not p.is_symlink())
+    if len(found) > _MAX_INPUT_FILES:
         return False
     total = 0
     for path in files:
@@ -178,7 +180,7 @@ class ToolResultCache:
             self._prune()
 
     def _prune(self) -> None:
-        entries = list(self.folder.glob("*.json"))
+        entries = list(itertools.islice(self.folder.glob("*.json"), 8 * self.max_entries))
         if len(entries) <= self.max_entries:
             return
         entries.sort(key=lambda p: p.stat().st_mtime_ns if p.exists() else 0)
