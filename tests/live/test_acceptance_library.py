@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cicd_acceptance.committags import CommitTagForm
 from cicd_acceptance.emulator.github.runs import Attempt, RunOrigin, RunRecord
 from cicd_acceptance.emulator.github.state import PlannedOutcome
 from cicd_acceptance.github.models import Job
@@ -24,9 +25,11 @@ from cicd_acceptance.live.build import missing_service_jobs
 from cicd_acceptance.live.emulated import registry_scheme
 from cicd_acceptance.live.images import FACT_NAMES
 from cicd_acceptance.live.server import ServerKind
+from cicd_acceptance.live.tagforms import workflow_commit_forms
 from cicd_acceptance.live.timing import CompressedTime
 from cicd_acceptance.live.verdicts import BuildAcceptance, dispatch_evidence, image_evidence
 from cicd_acceptance.polling import ManualClock
+from cicd_acceptance.target import open_target
 from tests.emulator.sample_repo import BUILD_YML, CI_YML, make_sample_repo
 from tests.live.acceptance_emulated import FOREIGN_ACTOR, READ_ONLY, REVISION, SERVICES, TEN_MINUTES, Emulated
 
@@ -208,6 +211,38 @@ def test_latest_not_moved_is_named_per_service(tmp_path: Path, made: list[Emulat
         assert failed_facts(build, service) == ["latest-matches"]
     _passed, message = build.image("gateway").check("latest-matches")
     assert f"observed latest -> {old}" in message
+
+
+def test_a_commit_tag_the_workflow_spells_its_own_way_is_looked_up_and_found(tmp_path: Path,
+                                                                            made: list[Emulated]) -> None:
+    # DOCKER_METADATA_SHORT_SHA_LENGTH=12 and prefix=git-: the static rule accepts git-<12 hex>, and the live check
+    # looks up what the publication plan says the build pushes (it never lists tags).
+    spelt = BUILD_YML.replace("            type=sha\n", "            type=sha,prefix=git-\n").replace(
+        "        id: meta\n", "        id: meta\n        env:\n          DOCKER_METADATA_SHORT_SHA_LENGTH: 12\n")
+    repo = make_sample_repo(tmp_path, build_yml=spelt)
+    emu = Emulated(repo_dir=repo)
+    made.append(emu)
+    forms = workflow_commit_forms(open_target(repo, repository=emu.repo), emu.plan)
+    assert forms == (CommitTagForm("git-", 12, ""),)
+    session = emu.session(forms)
+    build = session.build_acceptance()
+    assert build.run.passed, build.run.reason
+    for service in SERVICES:
+        verdict = build.image(service).verdict
+        assert verdict is not None, build.image(service).error
+        assert verdict.passed, verdict.summary()
+        assert verdict.tag == f"git-{session.head_sha[:12]}"
+
+
+def test_without_the_workflows_spelling_such_a_tag_is_not_found(tmp_path: Path, made: list[Emulated]) -> None:
+    repo = defective_repo(tmp_path, "            type=sha\n", "            type=sha,prefix=git-\n")
+    emu = Emulated(repo_dir=repo)
+    made.append(emu)
+    build = emu.session().build_acceptance()
+    assert build.run.passed, build.run.reason
+    passed, message = build.image("gateway").check("sha-tag-exists")
+    assert not passed
+    assert "git-" not in message  # the plan's own spellings were looked up, in vain
 
 
 def test_a_wrong_revision_label_is_named(emulated: Emulated) -> None:

@@ -1,6 +1,11 @@
 """Rule: the build publishes exactly the plan's images, tagged ``sha-<sha>`` and ``latest`` on the default branch,
 and never ``latest`` from another branch.
 
+The commit tag may be spelt as projects spell it (:mod:`cicd_acceptance.committags`): any tag holding 7 or more of
+the commit's leading hex digits as a run of its own (``sha-0123abc``, ``0123abc``, ``sha-0123abcdef01``, the whole
+SHA, ``git-0123abc-amd64``). A tag only a run can know may be it when it could be one of the spellings the live
+check looks for.
+
 Checked on the publication plan of a push to the default branch and of a dispatch there (plus a dispatch on another
 branch for ``latest``). An event that does not run the workflow is left to ``build-triggers``. Tags are gathered
 per image across the steps that publish it (a build pushed by digest gets its tags from the merge step's
@@ -12,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from cicd_acceptance.committags import MIN_HEX, commit_tag_form
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
 from cicd_acceptance.workflows.checks.undecided import could_be, images_scenario
@@ -68,7 +74,8 @@ def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
 
 
 def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
-    short, long = ctx.plan.sha_tags(ctx.target.head_sha)
+    sha = ctx.target.head_sha
+    spellings = ctx.plan.sha_tags(sha)  # what the live check looks for when a tag cannot be computed offline
     latest = ctx.plan.latest_tag
     by_image: dict[str, list[ImagePublication]] = {}
     for entry in _considered(ctx, event):
@@ -85,8 +92,10 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
             f"what {first.via} decides" if uncomputed else "none")
         missing: list[str] = []
         open_: list[str] = []
-        for label, candidates in ((f"{ctx.plan.sha_tag_prefix}<sha>", (short, long)), (latest, (latest,))):
-            if known & set(candidates):
+        carries = {tag for tag in known if commit_tag_form(tag, sha) is not None}
+        commit = f"{ctx.plan.sha_tag_prefix}<sha> (a tag holding {MIN_HEX}+ leading hex digits of the commit)"
+        for label, candidates in ((commit, spellings), (latest, (latest,))):
+            if known & set(candidates) or (candidates is spellings and carries):
                 continue
             # One unknown tag can turn out to be one of the wanted tags, not two.
             if uncomputed or (len(open_) < len(unknown) and any(could_be(tag, candidate) for tag in unknown
