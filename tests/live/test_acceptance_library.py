@@ -167,6 +167,21 @@ def test_a_failing_matrix_job_is_named_with_its_step(emulated: Emulated) -> None
     assert (worker["lines"], worker["pushed_in_log"]) == ([], False)
 
 
+def test_a_push_input_the_action_refuses_fails_the_build_step_as_on_github(tmp_path: Path,
+                                                                         made: list[Emulated]) -> None:
+    # getBooleanInput takes only true | True | TRUE | false | False | FALSE: `push: yes` throws before the build,
+    # as the static rule says; the emulator no longer reads it as "false, build without pushing".
+    repo = defective_repo(tmp_path, "push: ${{ github.event_name != 'pull_request' }}", "push: yes")
+    emu = Emulated(repo_dir=repo)
+    made.append(emu)
+    build = build_of(emu)
+    assert not build.run.passed
+    assert "'Build and push'" in build.run.reason
+    errors = [str(line) for failure in build.failure_logs for line in failure["errors"]]  # type: ignore[attr-defined]
+    assert any('Input does not meet YAML 1.2 "Core Schema" specification: push' in line for line in errors), errors
+    assert failed_facts(build, "gateway") == list(FACTS)
+
+
 @pytest.mark.parametrize("conclusion", ["cancelled", "startup_failure", "timed_out", "skipped"])
 def test_a_run_that_did_not_succeed_is_red(emulated: Emulated, conclusion: str) -> None:
     emulated.state.plan_outcome("build-images.yml", conclusion)

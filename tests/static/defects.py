@@ -187,6 +187,8 @@ DEFECTS: tuple[Defect, ...] = (
     # the branch's name, not the commit: a tag that only looks like the sha tag
     _d("build-sha-tag-of-the-branch", "build-workflow",
        Edit(BUILD, "            type=sha\n", "            type=raw,value=sha-{{branch}}\n")),
+    _d("build-load-on", "build-workflow",
+       Edit(BUILD, "          context: .\n", "          context: .\n          load: on\n")),
     _d("build-no-revision-label", "build-workflow",
        Edit(BUILD, "          labels: ${{ steps.meta.outputs.labels }}\n", "")),
     _d("build-revision-label-fixed-value", "build-workflow",

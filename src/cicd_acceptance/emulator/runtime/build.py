@@ -16,6 +16,7 @@ from cicd_acceptance.emulator.runtime.dockerfile import BuildError, read_dockerf
 from cicd_acceptance.emulator.runtime.jobrun import ActionResult, StepCall
 from cicd_acceptance.emulator.runtime.services import DockerJob
 from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.workflows.actioninputs import BOOLEAN_SPELLINGS, BUILD_PUSH_BOOLEANS, boolean_input
 
 __all__ = ["PushTarget", "build_push", "push_allowed", "split_reference"]
 
@@ -93,6 +94,12 @@ def _targets(call: StepCall) -> tuple[list[PushTarget], bool]:
 
 def build_push(call: StepCall) -> ActionResult:
     run = call.run
+    for name in BUILD_PUSH_BOOLEANS:
+        value = call.inputs.get(name, "")
+        if value.strip() and boolean_input(value) is None:  # getBooleanInput throws before anything is built
+            run.log.error(f'Input does not meet YAML 1.2 "Core Schema" specification: {name} '
+                          f"(supported: {BOOLEAN_SPELLINGS})")
+            return ActionResult(ok=False)
     context_input = call.inputs.get("context", "")
     context = (run.workspace / context_input).resolve() if context_input else run.spec.source
     workspace_root = run.workspace.resolve()
