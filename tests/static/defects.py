@@ -187,6 +187,14 @@ DEFECTS: tuple[Defect, ...] = (
     # the branch's name, not the commit: a tag that only looks like the sha tag
     _d("build-sha-tag-of-the-branch", "build-workflow",
        Edit(BUILD, "            type=sha\n", "            type=raw,value=sha-{{branch}}\n")),
+    # published to Docker Hub instead of GHCR: a mirror elsewhere is no concern of the plan, but GHCR gets nothing
+    _d("build-docker-hub-instead-of-ghcr", "build-workflow",
+       Edit(BUILD, "images: ghcr.io/${{ github.repository }}-${{ matrix.service }}",
+            "images: docker.io/${{ github.repository }}-${{ matrix.service }}")),
+    # flavor latest=true tags latest on every branch: a dispatch from a feature branch moves latest
+    _d("build-flavor-latest-true-everywhere", "build-workflow",
+       Edit(BUILD, "          tags: |\n            type=sha\n",
+            "          flavor: latest=true\n          tags: |\n            type=sha\n")),
     _d("build-load-on", "build-workflow",
        Edit(BUILD, "          context: .\n", "          context: .\n          load: on\n")),
     _d("build-no-revision-label", "build-workflow",

@@ -6,7 +6,8 @@ the commit's leading hex digits as a run of its own (``sha-0123abc``, ``0123abc`
 SHA, ``git-0123abc-amd64``). A tag only a run can know may be it when it could be one of the spellings the live
 check looks for.
 
-Checked on the publication plan of a push to the default branch and of a dispatch there (plus a dispatch on another
+Only images in the plan's registry count: a mirror on Docker Hub is not the plan's concern. Checked on the
+publication plan of a push to the default branch and of a dispatch there (plus a dispatch on another
 branch for ``latest``). An event that does not run the workflow is left to ``build-triggers``. Tags are gathered
 per image across the steps that publish it (a build pushed by digest gets its tags from the merge step's
 ``docker buildx imagetools create``). A value only a run can know is undecided, never a mismatch.
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 from cicd_acceptance.committags import MIN_HEX, commit_tag_form
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import could_be, images_scenario
+from cicd_acceptance.workflows.checks.undecided import could_be, could_be_in, images_scenario
 from cicd_acceptance.workflows.expressions import Unknown
 
 if TYPE_CHECKING:
@@ -48,10 +49,12 @@ def _wanted(ctx: CheckContext) -> list[str]:
 
 def _considered(ctx: CheckContext, event: str) -> list[ImagePublication]:
     """The entries that speak for the plan's images: a local build of another image (a test image loaded with
-    ``load: true``) publishes nothing; a ``push: false`` build of a plan image is build-push's finding."""
+    ``load: true``) publishes nothing; a ``push: false`` build of a plan image is build-push's finding; a copy
+    pushed to another registry (Docker Hub, a cloud registry) is not the plan's concern."""
     wanted = _wanted(ctx)
     return [entry for entry in ctx.publication(event).entries
-            if entry.push is not False or any(could_be(entry.image, image) for image in wanted)]
+            if (entry.push is not False or any(could_be(entry.image, image) for image in wanted))
+            and could_be_in(entry.image, ctx.plan.registry)]
 
 
 def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
@@ -62,9 +65,13 @@ def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
     foreign = [entry for entry in unknown if not any(could_be(entry.image, image) for image in wanted)]
     missing = [image for image in wanted if image not in known]
     open_ = missing and all(any(could_be(entry.image, image) for entry in unknown) for image in missing)
-    found = ", ".join(dict.fromkeys([*known, *(str(entry.image) for entry in unknown)])) or "no images"
+    elsewhere = [entry for entry in ctx.publication(event).entries
+                 if entry.push is not False and not could_be_in(entry.image, ctx.plan.registry)]
+    found = ", ".join(dict.fromkeys([*known, *(str(entry.image) for entry in unknown)])) or (
+        f"no images in {ctx.plan.registry} (only {', '.join(dict.fromkeys(str(e.image) for e in elsewhere))})"
+        if elsewhere else "no images")
     what = f"exactly the images {', '.join(wanted)}"
-    first = min(entries, key=lambda entry: entry.line, default=None)
+    first = min(entries or elsewhere, key=lambda entry: entry.line, default=None)
     path, line = (_where(ctx, first), first.line) if first else (ctx.build().path, ctx.build().node.key_line("jobs"))
     if set(known) - set(wanted) or foreign or (missing and not open_):
         problems.setdefault((path, line, what, found, False, ""), []).append(event)
@@ -126,7 +133,8 @@ def _shorten(tag: str) -> str:
 def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:
     latest = ctx.plan.latest_tag
     entries = [entry for entry in ctx.publication("workflow_dispatch", OTHER_BRANCH).entries
-               if entry.push is not False and (latest in {str(tag) for tag in entry.tags} or entry.uncomputed)]
+               if entry.push is not False and (latest in {str(tag) for tag in entry.tags} or entry.uncomputed)
+               and could_be_in(entry.image, ctx.plan.registry)]
     findings = []
     # A push whose own condition only a run can decide (a step `if:` on an output, a shell `if`) is undecided.
     # So is what a tool pushes from its own configuration (a bake file, .goreleaser.yaml...).

@@ -8,7 +8,7 @@ from __future__ import annotations
 from cicd_acceptance.workflows.actioninputs import BOOLEAN_SPELLINGS
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import could_be, images_scenario
+from cicd_acceptance.workflows.checks.undecided import could_be, could_be_in, images_scenario
 
 __all__ = ["RULE"]
 
@@ -25,6 +25,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
         pushed = {str(entry.image) for entry in entries if entry.push is True}
         wanted = [ctx.plan.image_for(service, ctx.target.repository) for service in ctx.plan.services]
         for entry in entries:
+            if not could_be_in(entry.image, ctx.plan.registry):
+                continue  # a copy in another registry is not the plan's concern
             if str(entry.image) in pushed and entry.push is not True:
                 continue
             if entry.push is False and not any(could_be(entry.image, image) for image in wanted):
