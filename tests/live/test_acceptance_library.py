@@ -139,6 +139,26 @@ def test_a_rehearsal_names_the_steps_the_emulator_did_not_run_from_the_annotatio
     assert not any(path.endswith("/annotations") for path in emu.transport.paths[before:])
 
 
+def test_a_docker_hub_copy_is_named_as_not_emulated_and_ghcr_is_still_verified(tmp_path: Path,
+                                                                                  made: list[Emulated]) -> None:
+    # Publishing to GHCR and Docker Hub in one step: the emulator pushes what it emulates and names the rest,
+    # instead of failing the build (GitHub would push both).
+    both = BUILD_YML.replace(
+        "          images: ghcr.io/${{ github.repository }}-${{ matrix.service }}\n",
+        "          images: |\n            ghcr.io/${{ github.repository }}-${{ matrix.service }}\n"
+        "            examplecorp/stream-monitor-${{ matrix.service }}\n")
+    emu = Emulated(repo_dir=make_sample_repo(tmp_path, build_yml=both))
+    made.append(emu)
+    session = emu.session()
+    session.server = ServerKind("emulator", "the harness started the bundled emulator")
+    build = session.build_acceptance()
+    assert build.run.passed, build.run.reason
+    assert all(failed_facts(build, service) == [] for service in SERVICES)
+    messages = [str(step["message"]) for step in build.not_emulated]
+    assert len(messages) == len(SERVICES), messages
+    assert all("push to docker.io is not emulated: docker.io/examplecorp/stream-monitor-" in m for m in messages)
+
+
 # -- the run is red ---------------------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.runtime.build import push_allowed, split_reference
 from cicd_acceptance.emulator.runtime.dockerfile import BuildError, read_dockerfile
+from cicd_acceptance.emulator.runtime.jobrun import NOT_EMULATED
 from cicd_acceptance.emulator.runtime.services import DockerJob
 from cicd_acceptance.errors import HarnessError
 
@@ -206,6 +207,12 @@ class DockerService:
         if not tags or not sources:
             raise _Failure("ERROR: imagetools create needs -t and at least one source")
         run = session.run
+        elsewhere = [tag for tag in tags if split_reference(tag)[0] not in run.services.registry_hosts]
+        if elsewhere and len(elsewhere) == len(tags):
+            # A copy to another registry (a Docker Hub mirror) is beyond the emulator: named, treated as done.
+            run.log.warning(f"docker buildx imagetools create to {', '.join(elsewhere)} is not emulated (the "
+                            f"emulator treats it as done)", title=NOT_EMULATED)
+            return ""
         entries: list[dict[str, Any]] = []
         repository: tuple[str, str] | None = None
         original: tuple[bytes, str] | None = None
