@@ -99,10 +99,10 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
             f"what {first.via} decides" if uncomputed else "none")
         missing: list[str] = []
         open_: list[str] = []
-        carries = {tag for tag in known if commit_tag_form(tag, sha) is not None}
         commit = f"{ctx.plan.sha_tag_prefix}<sha> (a tag holding {MIN_HEX}+ leading hex digits of the commit)"
+        present = {commit: any(commit_tag_form(tag, sha) is not None for tag in known), latest: latest in known}
         for label, candidates in ((commit, spellings), (latest, (latest,))):
-            if known & set(candidates) or (candidates is spellings and carries):
+            if present[label]:
                 continue
             # One unknown tag can turn out to be one of the wanted tags, not two.
             if uncomputed or (len(open_) < len(unknown) and any(could_be(tag, candidate) for tag in unknown
