@@ -12,7 +12,9 @@ Decisions where the ExecPlan leaves room (each documented again in its rule's mo
 * no ``permissions:`` block counts as too broad (the repository default may grant write access);
 * the build may also run on ``pull_request`` (or any other event) only when it provably pushes nothing then;
   a ``push`` trigger that admits other branches or tags publishes from them and fails;
-* the published images must be exactly the plan's; tags must include ``sha-<sha>`` (short or long) and ``latest``
+* the published images must be exactly the plan's in the plan's registry (a copy elsewhere, such as a Docker Hub
+  mirror, is not the plan's concern); tags must include the commit (``sha-<sha>``: any tag holding 7 or
+  more leading hex digits of it, with any prefix or suffix, :mod:`cicd_acceptance.committags`) and ``latest``
   on the default branch, and may include more ("the image tags will include ...");
 * the Go version passes when what actions/setup-go would install (the newest release its spec admits) is at least
   go.mod's ``go`` line; in a matrix every entry must be;

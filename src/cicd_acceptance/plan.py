@@ -21,10 +21,12 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cicd_acceptance.committags import CommitTagForm, commit_tag_candidates
 from cicd_acceptance.errors import ConfigError, WorkflowLoadError
 from cicd_acceptance.targetfiles import read_regular_file, read_target_bytes
 
@@ -83,9 +85,11 @@ class Plan:
         """Path (relative to the repository root) of the Dockerfile that builds ``service``."""
         return self.dockerfile_pattern.format(service=service)
 
-    def sha_tags(self, sha: str) -> tuple[str, str]:
-        """The accepted commit tags: short (7, metadata-action's default) and long (``format=long``)."""
-        return (f"{self.sha_tag_prefix}{sha[:7]}", f"{self.sha_tag_prefix}{sha}")
+    def sha_tags(self, sha: str, forms: Iterable[CommitTagForm] = ()) -> tuple[str, ...]:
+        """The spellings of the commit tag to look for: ``forms`` (what the build computes), then the plan's prefix
+        with the short (7, metadata-action's default) and the long SHA (``format=long``), then the bare SHA
+        (:mod:`cicd_acceptance.committags`)."""
+        return commit_tag_candidates(self.sha_tag_prefix, sha, forms)
 
     def source_of(self, name: str) -> str:
         return self.sources.get(name, "default (ExecPlan)")

@@ -231,6 +231,49 @@ def test_docker_in_run_steps_pushes_by_digest_and_merges_an_index(tmp_path: Path
     assert "Login Succeeded" in logs
 
 
+RETAG_YML = """\
+name: Retag
+on: workflow_dispatch
+permissions:
+  contents: read
+  packages: write
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "${{ secrets.GITHUB_TOKEN }}" | docker login ghcr.io -u "$GITHUB_ACTOR" --password-stdin
+      - run: |
+          image="ghcr.io/${GITHUB_REPOSITORY}-gateway"
+          docker buildx build -f Dockerfile.gateway --platform linux/amd64,linux/arm64 \\
+            --label "org.opencontainers.image.revision=${GITHUB_SHA}" --tag "${image}:sha-${GITHUB_SHA::12}" --push .
+          docker buildx imagetools create --tag "${image}:latest" "${image}:sha-${GITHUB_SHA::12}"
+          docker buildx imagetools create --tag "docker.io/examplecorp/gateway:latest" "${image}:latest"
+"""
+
+
+def test_imagetools_create_from_one_index_copies_it_digest_and_all_and_a_copy_elsewhere_is_named(
+        tmp_path: Path) -> None:
+    # buildx returns a single index source's own bytes: retagging sha-<12> as latest makes
+    # latest the same digest, which the live check's latest-matches fact asks for.
+    repo = make_sample_repo(tmp_path)
+    write_files(repo, {".github/workflows/retag.yml": RETAG_YML})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "Retag workflow")
+    state, run = executed(repo, "retag.yml")
+    logs = "\n".join(record.log_text for record in run.current.jobs)
+    assert run.conclusion(state.now()) == "success", logs
+    name = "example/stream-monitor-gateway"
+    built = state.registry.manifest(name, f"sha-{state.snapshot.head[:12]}")
+    latest = state.registry.manifest(name, "latest")
+    assert built is not None
+    assert latest is not None
+    assert latest.digest == built.digest
+    assert latest.body == built.body
+    # A copy to another registry is beyond the emulator: named as not emulated, never a failed step.
+    assert "imagetools create to docker.io/examplecorp/gateway:latest is not emulated" in logs
+
+
 COMPOSITE_ACTION = """\
 name: Greet
 inputs:

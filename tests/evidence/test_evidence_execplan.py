@@ -63,6 +63,15 @@ def test_met_entry_in_the_plans_format() -> None:
     assert entry.outcome_line == f"- Outcome (2026-11-27): {MET}"
 
 
+def test_a_commit_tag_in_the_builds_own_spelling_is_named() -> None:
+    ev = evidence()
+    bare = tuple(dataclasses.replace(scenario, evidence=tuple(
+        dataclasses.replace(entry, data={**entry.data, "tag": SHA[:12]}) if entry.kind == "image" else entry
+        for entry in scenario.evidence)) for scenario in ev.scenarios)
+    entry = progress_entry(dataclasses.replace(ev, scenarios=bare), verdict_reason="")
+    assert f"images {SHA[:12]} pushed for gateway, worker, webhook-demo." in entry.progress_line
+
+
 def test_not_met_entry_is_unchecked_with_the_reason() -> None:
     entry = _entry(failed=True)
     assert entry.progress_line.startswith(

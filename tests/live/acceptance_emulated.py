@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from cicd_acceptance.committags import CommitTagForm
 from cicd_acceptance.emulator import EmulatorConfig, EmulatorState, EmulatorTransport, make_app
 from cicd_acceptance.emulator.github.runs import Timings
 from cicd_acceptance.github import GitHubClient
@@ -74,10 +75,10 @@ class Emulated:
         self.actor = actor
         self.timing = LiveTiming(sleep=self.clock.sleep, clock=self.clock)
 
-    def session(self) -> LiveSession:
-        """Open a session (pins the default branch's HEAD)."""
-        return LiveSession.open(self.github, self.registry, LiveTarget(self.repo, self.plan, "ghcr.io", self.actor),
-                                self.timing)
+    def session(self, sha_forms: tuple[CommitTagForm, ...] = ()) -> LiveSession:
+        """Open a session (pins the default branch's HEAD); ``sha_forms``: how the build spells the commit tag."""
+        target = LiveTarget(self.repo, self.plan, "ghcr.io", self.actor, sha_forms)
+        return LiveSession.open(self.github, self.registry, target, self.timing)
 
     def image_name(self, service: str) -> str:
         return f"{self.repo}-{service}"

@@ -91,7 +91,8 @@ def test_a_defective_target_fails_exactly_the_owning_scenarios(tmp_path: Path) -
     assert "not met: " in result.stdout
     assert "no build job for webhook-demo" in result.stdout
     assert re.search(r"webhook-demo \(127\.0\.0\.1:\d+/example/stream-monitor-webhook-demo\): sha-tag-exists: "
-                     r"FAILED \(expected sha-\w{7} or sha-\w{40} exists; observed .* absent \(HEAD 404\)\)",
+                     r"FAILED \(expected sha-\w{7} or sha-\w{40} or \w{7} or \w{40} exists; observed .* absent "
+                     r"\(HEAD 404\)\)",
                      result.stdout), output
     assert "5 passed" in result.stdout
     assert "Traceback" not in output

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cicd_acceptance.committags import CommitTagForm
 from cicd_acceptance.emulator.github.runs import Attempt, RunOrigin, RunRecord
 from cicd_acceptance.emulator.github.state import PlannedOutcome
 from cicd_acceptance.github.models import Job
@@ -24,9 +25,11 @@ from cicd_acceptance.live.build import missing_service_jobs
 from cicd_acceptance.live.emulated import registry_scheme
 from cicd_acceptance.live.images import FACT_NAMES
 from cicd_acceptance.live.server import ServerKind
+from cicd_acceptance.live.tagforms import workflow_commit_forms
 from cicd_acceptance.live.timing import CompressedTime
 from cicd_acceptance.live.verdicts import BuildAcceptance, dispatch_evidence, image_evidence
 from cicd_acceptance.polling import ManualClock
+from cicd_acceptance.target import open_target
 from tests.emulator.sample_repo import BUILD_YML, CI_YML, make_sample_repo
 from tests.live.acceptance_emulated import FOREIGN_ACTOR, READ_ONLY, REVISION, SERVICES, TEN_MINUTES, Emulated
 
@@ -136,6 +139,26 @@ def test_a_rehearsal_names_the_steps_the_emulator_did_not_run_from_the_annotatio
     assert not any(path.endswith("/annotations") for path in emu.transport.paths[before:])
 
 
+def test_a_docker_hub_copy_is_named_as_not_emulated_and_ghcr_is_still_verified(tmp_path: Path,
+                                                                                  made: list[Emulated]) -> None:
+    # Publishing to GHCR and Docker Hub in one step: the emulator pushes what it emulates and names the rest,
+    # instead of failing the build (GitHub would push both).
+    both = BUILD_YML.replace(
+        "          images: ghcr.io/${{ github.repository }}-${{ matrix.service }}\n",
+        "          images: |\n            ghcr.io/${{ github.repository }}-${{ matrix.service }}\n"
+        "            examplecorp/stream-monitor-${{ matrix.service }}\n")
+    emu = Emulated(repo_dir=make_sample_repo(tmp_path, build_yml=both))
+    made.append(emu)
+    session = emu.session()
+    session.server = ServerKind("emulator", "the harness started the bundled emulator")
+    build = session.build_acceptance()
+    assert build.run.passed, build.run.reason
+    assert all(failed_facts(build, service) == [] for service in SERVICES)
+    messages = [str(step["message"]) for step in build.not_emulated]
+    assert len(messages) == len(SERVICES), messages
+    assert all("push to docker.io is not emulated: docker.io/examplecorp/stream-monitor-" in m for m in messages)
+
+
 # -- the run is red ---------------------------------------------------------------------------------------------
 
 
@@ -162,6 +185,21 @@ def test_a_failing_matrix_job_is_named_with_its_step(emulated: Emulated) -> None
     worker = build.push_log("worker")
     assert worker is not None
     assert (worker["lines"], worker["pushed_in_log"]) == ([], False)
+
+
+def test_a_push_input_the_action_refuses_fails_the_build_step_as_on_github(tmp_path: Path,
+                                                                         made: list[Emulated]) -> None:
+    # getBooleanInput takes only true | True | TRUE | false | False | FALSE: `push: yes` throws before the build,
+    # as the static rule says; the emulator no longer reads it as "false, build without pushing".
+    repo = defective_repo(tmp_path, "push: ${{ github.event_name != 'pull_request' }}", "push: yes")
+    emu = Emulated(repo_dir=repo)
+    made.append(emu)
+    build = build_of(emu)
+    assert not build.run.passed
+    assert "'Build and push'" in build.run.reason
+    errors = [str(line) for failure in build.failure_logs for line in failure["errors"]]  # type: ignore[attr-defined]
+    assert any('Input does not meet YAML 1.2 "Core Schema" specification: push' in line for line in errors), errors
+    assert failed_facts(build, "gateway") == list(FACTS)
 
 
 @pytest.mark.parametrize("conclusion", ["cancelled", "startup_failure", "timed_out", "skipped"])
@@ -208,6 +246,38 @@ def test_latest_not_moved_is_named_per_service(tmp_path: Path, made: list[Emulat
         assert failed_facts(build, service) == ["latest-matches"]
     _passed, message = build.image("gateway").check("latest-matches")
     assert f"observed latest -> {old}" in message
+
+
+def test_a_commit_tag_the_workflow_spells_its_own_way_is_looked_up_and_found(tmp_path: Path,
+                                                                            made: list[Emulated]) -> None:
+    # DOCKER_METADATA_SHORT_SHA_LENGTH=12 and prefix=git-: the static rule accepts git-<12 hex>, and the live check
+    # looks up what the publication plan says the build pushes (it never lists tags).
+    spelt = BUILD_YML.replace("            type=sha\n", "            type=sha,prefix=git-\n").replace(
+        "        id: meta\n", "        id: meta\n        env:\n          DOCKER_METADATA_SHORT_SHA_LENGTH: 12\n")
+    repo = make_sample_repo(tmp_path, build_yml=spelt)
+    emu = Emulated(repo_dir=repo)
+    made.append(emu)
+    forms = workflow_commit_forms(open_target(repo, repository=emu.repo), emu.plan)
+    assert forms == (CommitTagForm("git-", 12, ""),)
+    session = emu.session(forms)
+    build = session.build_acceptance()
+    assert build.run.passed, build.run.reason
+    for service in SERVICES:
+        verdict = build.image(service).verdict
+        assert verdict is not None, build.image(service).error
+        assert verdict.passed, verdict.summary()
+        assert verdict.tag == f"git-{session.head_sha[:12]}"
+
+
+def test_without_the_workflows_spelling_such_a_tag_is_not_found(tmp_path: Path, made: list[Emulated]) -> None:
+    repo = defective_repo(tmp_path, "            type=sha\n", "            type=sha,prefix=git-\n")
+    emu = Emulated(repo_dir=repo)
+    made.append(emu)
+    build = emu.session().build_acceptance()
+    assert build.run.passed, build.run.reason
+    passed, message = build.image("gateway").check("sha-tag-exists")
+    assert not passed
+    assert "git-" not in message  # the plan's own spellings were looked up, in vain
 
 
 def test_a_wrong_revision_label_is_named(emulated: Emulated) -> None:

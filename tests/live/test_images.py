@@ -207,8 +207,9 @@ def test_a_bad_image_is_a_config_error_before_anything_is_asked(image: str, mess
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"dispatched_at": datetime(2026, 11, 27, 8, 0)}, "must be timezone-aware"),
     ({"sha": SHA[:7]}, "is not a full lowercase commit SHA"),
-    ({"sha_tags": ("sha-deadbee",)}, f"'sha-deadbee' does not end with 4 or more leading hex digits of {SHA}"),
-    ({"sha_tags": (f"sha-{SHA[:3]}",)}, "does not end with 4 or more leading hex digits"),
+    ({"sha_tags": ("sha-deadbee",)}, f"'sha-deadbee' does not carry 7 or more leading hex digits of {SHA}"),
+    ({"sha_tags": (f"sha-{SHA[:6]}",)}, "does not carry 7 or more leading hex digits"),
+    ({"sha_tags": (f"sha-{SHA[:7]}f",)}, "does not carry 7 or more leading hex digits"),
     ({"sha_tags": ()}, "no sha tag to look for"),
 ])
 def test_a_call_that_breaks_the_contract_is_a_value_error(kwargs: dict[str, object], message: str) -> None:
@@ -229,6 +230,22 @@ def test_the_plans_own_sha_tag_prefix_is_verified_like_sha() -> None:
 
     assert verdict.passed, verdict.summary()
     assert verdict.tag == tag
+
+
+@pytest.mark.parametrize("tag", [f"sha-{SHA[:12]}", SHA[:7], SHA, f"git-{SHA[:10]}-amd64"])
+def test_a_commit_tag_of_another_length_prefix_or_suffix_is_found_when_looked_for(tag: str) -> None:
+    # What the static rule accepts (DOCKER_METADATA_SHORT_SHA_LENGTH=12, prefix=, format=long, suffix=), the live
+    # check finds: the spelling the workflow computes is looked up first, the plan's after it.
+    fake, client = setup()
+    tags = (tag, SHORT, f"sha-{SHA}")
+    before = snapshot_before(client, IMAGE, tags)
+    fake.push_image(NAME, [tag, "latest"], platforms=labels(SHA), created=AFTER)
+
+    verdict = verify(client, before, tags)
+
+    assert verdict.passed, verdict.summary()
+    assert verdict.tag == tag
+    assert verdict.fact("tag-is-new").observed == f"{tag} was absent before the dispatch"
 
 
 def test_a_tag_the_snapshot_did_not_look_up_must_prove_newness_by_its_creation_time() -> None:

@@ -60,6 +60,8 @@ def render_case(case_dir: Path) -> str:
                              f"{', '.join(str(p) for p in entry.platforms) or '-'}")
                 if REVISION in entry.labels:
                     lines.append(f"    revision {entry.labels[REVISION]} from {entry.labels_from}")
+                if entry.refused:
+                    lines.append(f"    refused {entry.refused}: the step fails")
                 if entry.condition is not None:
                     lines.append(f"    only if {entry.condition}")
             lines.extend(f"  note {note}" for note in plan.notes)

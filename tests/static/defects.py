@@ -180,6 +180,23 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-push-false", "build-workflow",
        Edit(BUILD, "push: ${{ github.event_name != 'pull_request' }}", "push: false")),
     _d("build-no-sha-tag", "build-workflow", Edit(BUILD, "            type=sha\n", "")),
+    # six hex digits name no commit reliably: the tag does not carry the commit SHA
+    _d("build-sha-tag-too-short", "build-workflow",
+       Edit(BUILD, "        id: meta\n",
+            "        id: meta\n        env:\n          DOCKER_METADATA_SHORT_SHA_LENGTH: 6\n")),
+    # the branch's name, not the commit: a tag that only looks like the sha tag
+    _d("build-sha-tag-of-the-branch", "build-workflow",
+       Edit(BUILD, "            type=sha\n", "            type=raw,value=sha-{{branch}}\n")),
+    # published to Docker Hub instead of GHCR: a mirror elsewhere is no concern of the plan, but GHCR gets nothing
+    _d("build-docker-hub-instead-of-ghcr", "build-workflow",
+       Edit(BUILD, "images: ghcr.io/${{ github.repository }}-${{ matrix.service }}",
+            "images: docker.io/${{ github.repository }}-${{ matrix.service }}")),
+    # flavor latest=true tags latest on every branch: a dispatch from a feature branch moves latest
+    _d("build-flavor-latest-true-everywhere", "build-workflow",
+       Edit(BUILD, "          tags: |\n            type=sha\n",
+            "          flavor: latest=true\n          tags: |\n            type=sha\n")),
+    _d("build-load-on", "build-workflow",
+       Edit(BUILD, "          context: .\n", "          context: .\n          load: on\n")),
     _d("build-no-revision-label", "build-workflow",
        Edit(BUILD, "          labels: ${{ steps.meta.outputs.labels }}\n", "")),
     _d("build-revision-label-fixed-value", "build-workflow",

@@ -101,6 +101,7 @@ def normalise(findings: list[Finding], target: Target) -> str:
     text = text.replace(str(target.repo_dir), "<repo>")
     for length in (40, 12, 7):
         text = text.replace(target.head_sha[:length], "<sha>")
+    text = text.replace(target.head_sha[:6], "<6 of sha>")  # too short to carry the commit: shown as such
     return re.sub(r"\b\d+\.\d+s\b", "<t>s", text) + ("\n" if text else "")
 
 

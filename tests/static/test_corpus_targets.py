@@ -56,6 +56,15 @@ TARGETS = {
     # buildah-build + push-to-registry modelled: latest is pushed from every branch, a real defect
     "buildah-push-to-registry": ("buildah-push-to-registry", ("api",), "FAILED",
                                  "found 'latest' pushed from 'feature/acceptance-probe' for ghcr.io/example/shop-api"),
+    "owner-service-images": ("owner-service-images", ("api", "worker"), "PASSED", ""),
+    # the same shape judged by the default pattern ({owner}/{repo}-{service}): the images are not the plan's
+    "owner-service-images-default-pattern": ("owner-service-images", ("api", "worker"), "FAILED",
+                                             "found ghcr.io/example/api, ghcr.io/example/worker"),
+}
+# target -> more of its acceptance.toml (the plan's own image pattern, where the shape names images differently)
+PLAN_EXTRA = {
+    # images ghcr.io/<owner>/<service>, as the plan's pattern says; the Docker Hub copy is not the plan's concern
+    "owner-service-images": '[images]\npattern = "{registry}/{owner}/{service}"\n',
 }
 
 
@@ -73,7 +82,8 @@ def _target(sample_template: Path, where: Path, case: str, services: tuple[str, 
                 f"FROM gcr.io/distroless/static\nCOPY --from=build /{service} /{service}\n", encoding="utf-8")
     quoted = ", ".join(f'"{service}"' for service in services)
     (where / "acceptance.toml").write_text(
-        f'services = [{quoted}]\n[workflows]\nbuild = ".github/workflows/build.yml"\n', encoding="utf-8")
+        f'services = [{quoted}]\n[workflows]\nbuild = ".github/workflows/build.yml"\n{PLAN_EXTRA.get(where.name, "")}',
+        encoding="utf-8")
     git(where, "add", "-A")
     git(where, "commit", "-q", "-m", f"build workflow in the shape {case}")
     return where

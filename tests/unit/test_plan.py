@@ -16,7 +16,8 @@ def test_defaults_are_the_execplan() -> None:
     assert plan.dockerfile_for("webhook-demo") == "Dockerfile.webhook-demo"
     assert plan.image_for("gateway", "Acme/Stream-Monitor") == "ghcr.io/acme/stream-monitor-gateway"
     assert plan.image_path("worker", "acme/sm") == "acme/sm-worker"
-    assert plan.sha_tags("0123456789abcdef") == ("sha-0123456", "sha-0123456789abcdef")
+    assert plan.sha_tags("0123456789abcdef") == ("sha-0123456", "sha-0123456789abcdef", "0123456",
+                                                 "0123456789abcdef")
     assert plan.source_of("services") == "default (ExecPlan)"
     assert (plan.ci_workflow_file, plan.build_workflow_file) == ("ci.yml", "build-images.yml")
 

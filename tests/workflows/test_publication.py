@@ -296,6 +296,10 @@ def test_sha_formats_and_length() -> None:
     assert meta_tags("images: a/b\ntags: type=sha,prefix=,suffix=-x\n") == ["a/b:0123456-x"]
     longer = "        env:\n          DOCKER_METADATA_SHORT_SHA_LENGTH: 12\n"
     assert meta_tags("images: a/b\ntags: type=sha\n", step_env=longer) == ["a/b:sha-0123456789ab"]
+    # A length only a run knows: the tag is unknown, named by the expression once (not `$( vars.SHA_LEN )`).
+    from_vars = "        env:\n          DOCKER_METADATA_SHORT_SHA_LENGTH: ${{ vars.SHA_LEN }}\n"
+    assert meta_tags("images: a/b\ntags: type=sha\n", step_env=from_vars) == [
+        f"a/b:sha-${{{{ {SHA} shortened to DOCKER_METADATA_SHORT_SHA_LENGTH=vars.SHA_LEN }}}}"]
 
 
 def test_latest_auto_does_not_tag_branch_pushes_but_true_does() -> None:

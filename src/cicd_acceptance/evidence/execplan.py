@@ -78,7 +78,6 @@ def _run_phrases(ev: Evidence) -> list[str]:
 
 
 def _image_phrases(ev: Evidence) -> list[str]:
-    prefix = str(ev.context.plan.get("sha_tag_prefix", "sha-"))
     planned = ev.context.plan.get("services")
     order = [str(x) for x in planned] if isinstance(planned, list) else []
     by_tag: dict[str, list[str]] = {}
@@ -87,7 +86,9 @@ def _image_phrases(ev: Evidence) -> list[str]:
             continue
         for image in s.entries("image"):
             tag, service = str(image.get("tag") or ""), str(image.get("service") or image.get("reference") or "")
-            if tag.startswith(prefix) and service not in by_tag.setdefault(tag, []):
+            # The image's tag is the commit tag the live check found, in the build's own spelling (a bare SHA,
+            # sha-<12 hex>...), not necessarily the plan's prefix.
+            if tag and service not in by_tag.setdefault(tag, []):
                 by_tag[tag].append(service)
     rank = {name: i for i, name in enumerate(order)}
     return [f"images {tag} pushed for {', '.join(sorted(names, key=lambda n: (rank.get(n, len(rank)), n)))}"

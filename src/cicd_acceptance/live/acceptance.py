@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from cicd_acceptance.committags import CommitTagForm
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.github.models import Job
@@ -38,13 +39,15 @@ __all__ = ["LiveSession", "LiveTarget"]
 
 @dataclass(frozen=True)
 class LiveTarget:
-    """The repository on GitHub, the plan, the registry host that image names use, and (optionally) the login
-    the token acts as, which lets correlation tell our dispatch from someone else's."""
+    """The repository on GitHub, the plan, the registry host that image names use, (optionally) the login the token
+    acts as, which lets correlation tell our dispatch from someone else's, and how the build workflow spells the
+    commit tag (:mod:`cicd_acceptance.live.tagforms`)."""
 
     repository: str
     plan: Plan
     registry_host: str
     actor: str | None = None
+    sha_forms: tuple[CommitTagForm, ...] = ()
 
 
 class LiveSession:
@@ -154,7 +157,7 @@ class LiveSession:
             if self._build is None:
                 self.dispatches += 1
                 target = BuildTarget(self.target.repository, self.plan, self.head_sha, self.target.registry_host,
-                                     self.target.actor)
+                                     self.target.actor, self.target.sha_forms)
                 build = quote_build_logs(
                     self.github, target, run_build_acceptance(self.github, self.registry, target, self.timing,
                                                               on_change=self._on_change), self.logs)

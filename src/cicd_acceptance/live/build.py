@@ -1,6 +1,7 @@
 """The build part of the acceptance, in order: snapshot every image, dispatch once, find our run, wait, verify.
 
-1. Before anything is dispatched, each service's ``sha-<short>`` / ``sha-<long>`` tags and ``latest`` are looked up
+1. Before anything is dispatched, each service's commit tags (the workflow's own spelling, ``sha-<short>`` /
+   ``sha-<long>``, the bare SHA) and ``latest`` are looked up
    (``live.images.snapshot_before``); if the registry cannot be read, nothing is dispatched (a build we could not
    verify would only cost a build).
 2. ``build-images.yml`` is dispatched on the default branch exactly once and *its* run is identified
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from cicd_acceptance.committags import CommitTagForm
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.github.models import Job
@@ -41,17 +43,24 @@ CREATED_SKEW = timedelta(seconds=10)
 
 @dataclass(frozen=True)
 class BuildTarget:
-    """What to build and where to look: repository, plan, pinned commit, registry host for image names, actor."""
+    """What to build and where to look: repository, plan, pinned commit, registry host for image names, actor, and
+    how the build workflow spells the commit tag (learnt from its publication plan; empty when it cannot tell)."""
 
     repository: str
     plan: Plan
     head_sha: str
     registry_host: str
     actor: str | None = None
+    sha_forms: tuple[CommitTagForm, ...] = ()
 
     @property
     def workflow(self) -> str:
         return self.plan.build_workflow_file
+
+    @property
+    def sha_tags(self) -> tuple[str, ...]:
+        """The spellings of the commit tag to look for: the build workflow's own first, then the plan's."""
+        return self.plan.sha_tags(self.head_sha, self.sha_forms)
 
     def image(self, service: str) -> str:
         return self.plan.image_for(service, self.repository, registry=self.registry_host)
@@ -65,8 +74,7 @@ def missing_service_jobs(jobs: Iterable[Job], services: Iterable[str]) -> tuple[
 
 
 def _snapshots(registry: RegistryClient, target: BuildTarget) -> dict[str, ImageSnapshot]:
-    tags = target.plan.sha_tags(target.head_sha)
-    return {service: snapshot_before(registry, target.image(service), tags, target.plan.latest_tag)
+    return {service: snapshot_before(registry, target.image(service), target.sha_tags, target.plan.latest_tag)
             for service in target.plan.services}
 
 
@@ -94,7 +102,7 @@ def _verify(registry: RegistryClient, target: BuildTarget, before: dict[str, Ima
         image = target.image(service)
         try:
             verdict = verify_published(registry, before[service], sha=target.head_sha,
-                                       sha_tags=target.plan.sha_tags(target.head_sha), dispatched_at=dispatched_at,
+                                       sha_tags=target.sha_tags, dispatched_at=dispatched_at,
                                        service=service, skew=CREATED_SKEW)
         except HarnessError as exc:
             images.append(ServiceImage(service, image, error=str(exc)))
@@ -161,4 +169,4 @@ def quote_build_logs(github: GitHubClient, target: BuildTarget, build: BuildAcce
 def _pushed_tag(image: ServiceImage, target: BuildTarget) -> str:
     """The sha tag the registry holds (short or long form), else the short one the plan expects."""
     found = image.verdict.tag if image.verdict else None
-    return found or target.plan.sha_tags(target.head_sha)[0]
+    return found or target.sha_tags[0]

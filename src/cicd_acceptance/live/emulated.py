@@ -20,6 +20,7 @@ from cicd_acceptance.github.client import GitHubClient
 from cicd_acceptance.httpbounds import HttpSettings
 from cicd_acceptance.live.acceptance import LiveSession, LiveTarget
 from cicd_acceptance.live.server import TokenLogin, classify_server, token_login
+from cicd_acceptance.live.tagforms import workflow_commit_forms
 from cicd_acceptance.live.timing import CompressedTime, LiveTiming
 from cicd_acceptance.live.waiter import RunChange
 from cicd_acceptance.loopback import is_loopback_host
@@ -127,7 +128,8 @@ def open_live_session(settings: Settings, timing: LiveTiming, *, transports: Liv
     registry = registry_client_for(settings, transport=chosen.registry, timing=timing)
     try:
         login = TokenLogin(actor, "given") if actor or token is None else token_login(github)
-        target = LiveTarget(settings.repository, settings.plan, settings.registry, login.login)
+        target = LiveTarget(settings.repository, settings.plan, settings.registry, login.login,
+                            workflow_commit_forms(settings.target, settings.plan))
         session = LiveSession.open(github, registry, target, timing, on_change=on_change)
         session.server, session.actor_source = server, login.source
         return session

@@ -3,7 +3,8 @@
 Before the dispatch, :func:`snapshot_before` records whether ``sha-<short>`` exists and what ``latest`` points to.
 After the run, :func:`verify_published` establishes four facts for the service:
 
-``sha-tag-exists``    the exact ``sha-<short>`` (or long) tag resolves, by one HEAD;
+``sha-tag-exists``    a commit tag resolves (the workflow's own spelling, ``sha-<short>`` or long, the bare SHA),
+                      by one HEAD per spelling tried;
 ``latest-matches``    ``latest`` resolves to that same digest (the index digest, never a platform's);
 ``revision-label``    every platform image's *own* config says ``org.opencontainers.image.revision`` = the commit
                       (buildx attestation manifests are excluded, and listed);
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
 
+from cicd_acceptance.committags import MIN_HEX, commit_tag_form
 from cicd_acceptance.errors import ConfigError
 from cicd_acceptance.registry.client import RegistryClient
 from cicd_acceptance.registry.models import ImageInfo, ImageRef, parse_image_ref
@@ -38,7 +40,6 @@ __all__ = [
 
 REVISION_LABEL = "org.opencontainers.image.revision"
 _SHA_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-_MIN_SHORT = 4
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def verify_published(client: RegistryClient, before: ImageSnapshot, *, sha: str,
     """Establish the four facts for the image ``before`` was taken of, after the build of ``sha`` was dispatched
     at ``dispatched_at``; its ``latest`` tag is the one the snapshot looked up.
 
-    ``sha_tags`` are the accepted spellings of the commit tag (``sha-860c190``, ``sha-<40 hex>``), tried in order;
+    ``sha_tags`` are the accepted spellings of the commit tag (``sha-860c190``, ``sha-<40 hex>``, ``860c190``...),
+    tried in order;
     ``skew`` widens the creation window for clock differences between the registry and the builder.
     """
     ref = _image(client, before.image)
@@ -205,15 +207,15 @@ def _check_sha(sha: str) -> str:
 
 
 def _check_sha_tags(sha_tags: Sequence[str], sha: str) -> tuple[str, ...]:
-    # The tags are Plan.sha_tags(sha): the plan's prefix (``sha-`` by default, any of the plan's choosing) and
-    # leading hex digits of the commit.
+    # The tags are Plan.sha_tags(sha): spellings that carry 7 or more leading hex digits of the commit, with any
+    # prefix or suffix (cicd_acceptance.committags).
     tags = tuple(sha_tags)
     if not tags:
         raise ValueError("verify_published: no sha tag to look for")
     for tag in tags:
-        if not any(tag.endswith(sha[:length]) for length in range(_MIN_SHORT, len(sha) + 1)):
-            raise ValueError(f"verify_published: {tag!r} does not end with {_MIN_SHORT} or more leading hex digits "
-                             f"of {sha}")
+        if commit_tag_form(tag, sha) is None:
+            raise ValueError(f"verify_published: {tag!r} does not carry {MIN_HEX} or more leading hex digits of "
+                             f"{sha}")
     return tags
 
 

@@ -222,7 +222,9 @@ class _ActionContext:
         if not raw:
             length = 7.0
         elif unknown_text(raw):
-            return _opaque(f"{sha} shortened to DOCKER_METADATA_SHORT_SHA_LENGTH={raw}")
+            # Named by the expression inside (`vars.SHA_LEN`), not as a ${{ }} nested in the unknown's own.
+            length_text = re.sub(r"\$\{\{\s*(.*?)\s*\}\}", r"\1", raw, flags=re.DOTALL)
+            return _opaque(f"{sha} shortened to DOCKER_METADATA_SHORT_SHA_LENGTH={length_text}")
         else:
             length = js_number(raw)
             if math.isnan(length):

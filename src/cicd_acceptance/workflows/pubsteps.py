@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.workflows.actioninputs import BUILD_PUSH_BOOLEANS, boolean_input
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expr_parser import Name, Property, parse_expression
 from cicd_acceptance.workflows.expr_values import PartialObject, to_text
@@ -110,6 +111,7 @@ class ImagePublication:
     labels_line: int = 0
     order: int = 0
     uncomputed: bool = False  # a tool pushes what its own configuration says (bake file, .goreleaser.yaml...)
+    refused: str = ""  # an input the action refuses (`push: yes`), as written: the step fails, nothing is pushed
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,9 @@ class JobWalk:
         dockerfile = _dockerfile(context, file)
         outputs = _safe_input(step.with_.get("outputs"), ctx, notes)
         push = _push(_safe_input(step.with_.get("push"), ctx, notes), outputs)
+        refused = _refused_boolean(step, ctx, notes)
+        if refused is not None:
+            push = False  # the action throws before it builds: nothing is published
         by_digest = outputs is not None and "push-by-digest=true" in outputs.replace(" ", "").lower()
         platforms = tuple(text_or_unknown(item) for item in
                           split_items(_safe_input(step.with_.get("platforms"), ctx, notes) or "", commas=True))
@@ -329,15 +334,17 @@ class JobWalk:
             names = _output_names(outputs or "") or [_split_reference(reference)[0] for reference in references]
             for name in dict.fromkeys(names):
                 self.add(step, path, built, name, (), push=push, condition=condition, by_digest=True,
-                         line=_line_of(step, "outputs"))
+                         line=refused[1] if refused else _line_of(step, "outputs"),
+                         refused=refused[0] if refused else "")
             return
         by_image: dict[Value, list[Value]] = {}
         for reference in references:
             if _whole_expression(reference):
                 # `tags: ${{ needs.meta.outputs.tags }}`: a list of references only a run knows, not one image
                 # tagged `latest` by docker's default.
-                self.add(step, path, built, reference, (), push=push, condition=condition, line=step.line,
-                         uncomputed=True)
+                self.add(step, path, built, reference, (), push=push, condition=condition,
+                         line=refused[1] if refused else step.line, uncomputed=True,
+                         refused=refused[0] if refused else "")
                 continue
             image, tag = _split_reference(reference)
             by_image.setdefault(image, []).append(tag)
@@ -346,19 +353,21 @@ class JobWalk:
         if not references:
             self.notes.append(f"{self.where(step.line, path)}: the build step has no tags")
         for image, tags in by_image.items():
-            self.add(step, path, built, image, tuple(tags), push=push, condition=condition,
-                     line=_line_of(step, "push") if push is False and "push" in step.with_ else step.line)
+            line = refused[1] if refused else (
+                _line_of(step, "push") if push is False and "push" in step.with_ else step.line)
+            self.add(step, path, built, image, tuple(tags), push=push, condition=condition, line=line,
+                     refused=refused[0] if refused else "")
 
     def add(self, step: Step, path: str, built: _Built, image: Value, tags: tuple[Value, ...], *,
             push: bool | Unknown, condition: Unknown | None, line: int, via: str = BUILD_PUSH_ACTION,
-            by_digest: bool = False, uncomputed: bool = False) -> None:
+            by_digest: bool = False, uncomputed: bool = False, refused: str = "") -> None:
         self.state.entries.append(ImagePublication(
             job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
             dockerfile=built.dockerfile, context=built.context, image=image, tags=tags,
             references=tuple(_join_reference(image, tag) for tag in tags), push=push, platforms=built.platforms,
             labels=built.labels, condition=condition, path=path, via=via, by_digest=by_digest,
             labels_from=built.labels_from, build_args=built.build_args, labels_line=built.labels_line,
-            order=self.state.next_order(), uncomputed=uncomputed,
+            order=self.state.next_order(), uncomputed=uncomputed, refused=refused,
         ))
 
     def references(self, step: Step, ctx: ExprContext) -> list[Value]:
@@ -820,6 +829,18 @@ def _push(push: str | None, outputs: str | None) -> bool | Unknown:
         if "type=registry" in exporter or "push=true" in exporter:
             return True
     return value
+
+
+def _refused_boolean(step: Step, ctx: ExprContext, notes: list[str]) -> tuple[str, int] | None:
+    """The first boolean input build-push-action refuses (``push: yes``), as ``name: value``, and its line."""
+    for name in BUILD_PUSH_BOOLEANS:
+        node = step.with_.get(name)
+        text = _safe_input(node, ctx, notes) if node is not None else None
+        if node is None or text is None or not text.strip() or "${{" in text:
+            continue  # absent or empty: the default (false); unknown: only a run tells
+        if boolean_input(text) is None:
+            return f"{name}: {text.strip()}", node.line
+    return None
 
 
 def _boolean(text: str | None) -> bool | Unknown:

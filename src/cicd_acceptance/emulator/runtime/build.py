@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass, field
 
 from cicd_acceptance.emulator.runtime.dockerfile import BuildError, read_dockerfile
-from cicd_acceptance.emulator.runtime.jobrun import ActionResult, StepCall
+from cicd_acceptance.emulator.runtime.jobrun import NOT_EMULATED, ActionResult, StepCall
 from cicd_acceptance.emulator.runtime.services import DockerJob
 from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.workflows.actioninputs import BOOLEAN_SPELLINGS, BUILD_PUSH_BOOLEANS, boolean_input
 
 __all__ = ["PushTarget", "build_push", "push_allowed", "split_reference"]
 
@@ -93,6 +94,12 @@ def _targets(call: StepCall) -> tuple[list[PushTarget], bool]:
 
 def build_push(call: StepCall) -> ActionResult:
     run = call.run
+    for name in BUILD_PUSH_BOOLEANS:
+        value = call.inputs.get(name, "")
+        if value.strip() and boolean_input(value) is None:  # getBooleanInput throws before anything is built
+            run.log.error(f'Input does not meet YAML 1.2 "Core Schema" specification: {name} '
+                          f"(supported: {BOOLEAN_SPELLINGS})")
+            return ActionResult(ok=False)
     context_input = call.inputs.get("context", "")
     context = (run.workspace / context_input).resolve() if context_input else run.spec.source
     workspace_root = run.workspace.resolve()
@@ -120,7 +127,15 @@ def build_push(call: StepCall) -> ActionResult:
     digest = ""
     if not push:
         run.log.write("Build finished; not pushed (push is not true)")
-    for target in targets if push else []:
+    foreign = [target for target in targets if target.host not in run.services.registry_hosts]
+    if push and foreign:
+        # A copy for another registry (a Docker Hub mirror) is beyond the emulator: the rehearsal names it, and the
+        # images of the emulated registry are still pushed, as on GitHub.
+        run.not_emulated.append(call.name)
+        hosts = ", ".join(sorted({target.host for target in foreign}))
+        run.log.warning(f"push to {hosts} is not emulated: {', '.join(f'{t.host}/{t.name}' for t in foreign)} not "
+                        f"pushed (the emulator treats it as pushed)", title=NOT_EMULATED)
+    for target in [target for target in targets if target not in foreign] if push else []:
         refused = push_allowed(run, target.host)
         if refused is not None:
             run.log.error(f"buildx failed with: ERROR: failed to push {target.host}/{target.name}: {refused}")

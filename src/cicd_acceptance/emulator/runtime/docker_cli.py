@@ -4,10 +4,11 @@ over loopback HTTP to the emulator, which performs them against its registry wit
 Supported: ``login`` (``-u``, ``-p``/``--password-stdin``), ``build``/``buildx build`` (``-t``, ``-f``,
 ``--label``, ``--build-arg``, ``--platform``, ``--push``, ``--provenance=false``, ``--output type=image,...``),
 ``tag``, ``push`` and ``buildx imagetools create -t TAG SOURCE...`` (an index of the sources' manifests, as after
-a push by digest). The Dockerfile is read as docker/build-push-action's emulation reads it (:mod:`.dockerfile`); a
-push needs a ``docker login`` to that registry in the same job with a token allowed to write packages. Each job
-has its own session key, so a step can only act with its own job's logins; the harness's credentials never reach
-it. Anything else exits 1 with "not emulated".
+a push by digest; one source that is an index already is copied as it is, digest and all, as buildx does). The
+Dockerfile is read as docker/build-push-action's emulation reads it (:mod:`.dockerfile`); a push needs a
+``docker login`` to that registry in the same job with a token allowed to write packages. Each job has its own
+session key, so a step can only act with its own job's logins; the harness's credentials never reach it. Anything
+else exits 1 with "not emulated".
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from cicd_acceptance.emulator.runtime.build import push_allowed, split_reference
 from cicd_acceptance.emulator.runtime.dockerfile import BuildError, read_dockerfile
+from cicd_acceptance.emulator.runtime.jobrun import NOT_EMULATED
 from cicd_acceptance.emulator.runtime.services import DockerJob
 from cicd_acceptance.errors import HarnessError
 
@@ -205,8 +207,15 @@ class DockerService:
         if not tags or not sources:
             raise _Failure("ERROR: imagetools create needs -t and at least one source")
         run = session.run
+        elsewhere = [tag for tag in tags if split_reference(tag)[0] not in run.services.registry_hosts]
+        if elsewhere and len(elsewhere) == len(tags):
+            # A copy to another registry (a Docker Hub mirror) is beyond the emulator: named, treated as done.
+            run.log.warning(f"docker buildx imagetools create to {', '.join(elsewhere)} is not emulated (the "
+                            f"emulator treats it as done)", title=NOT_EMULATED)
+            return ""
         entries: list[dict[str, Any]] = []
         repository: tuple[str, str] | None = None
+        original: tuple[bytes, str] | None = None
         for source in sources:
             host, name, reference = _source(source)
             repository = repository or (host, name)
@@ -218,18 +227,25 @@ class DockerService:
             document = json.loads(stored.body)
             entries += document.get("manifests", []) if "manifests" in document else [
                 {"mediaType": stored.media_type, "digest": stored.digest, "size": len(stored.body)}]
+            if "manifests" in document:
+                original = (stored.body, stored.media_type)
         assert repository is not None
         host, name = repository
         refused = push_allowed(run, host)
         if refused is not None:
             raise _Failure(f"ERROR: failed to push {host}/{name}: {refused}")
         body = json.dumps({"schemaVersion": 2, "mediaType": _INDEX, "manifests": entries}).encode()
+        media_type = _INDEX
+        if len(sources) == 1 and original is not None:  # (--annotation, which would change it, is not emulated)
+            # buildx copies a single index (or manifest list) as it is: the new tag has the source's digest, so
+            # retagging `sha-…` as `latest` this way makes latest the same image.
+            body, media_type = original
         lines = []
         for tag in tags:
             tag_host, tag_name, tag_value = split_reference(tag)
             if (tag_host, tag_name) != repository:
                 raise _Failure("ERROR: imagetools create: a tag in another repository is not emulated")
-            stored = run.services.registry.put_manifest(name, tag_value, body, _INDEX)
+            stored = run.services.registry.put_manifest(name, tag_value, body, media_type)
             lines.append(f"#1 pushing {host}/{name}:{tag_value}@{stored.digest} done")
             run.pushed.append(f"{host}/{name}:{tag_value}")
         return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from cicd_acceptance.workflows.checks.context import CheckContext, first_pushes
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import images_scenario
+from cicd_acceptance.workflows.checks.undecided import could_be_in, images_scenario
 from cicd_acceptance.workflows.event import BuildEvent, github_context
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
 from cicd_acceptance.workflows.model import Job, Step, Workflow
@@ -82,8 +82,8 @@ def _plan_checks(ctx: CheckContext, covered: set[str]) -> list[Finding]:
     first: dict[str, ImagePublication] = {}
     for entry in plan.entries:
         if entry.push is False or (entry.path == ctx.build().path and entry.via == "docker/build-push-action"
-                                   and entry.job_id in covered):
-            continue
+                                   and entry.job_id in covered) or not could_be_in(entry.image, ctx.plan.registry):
+            continue  # a push to another registry (a Docker Hub mirror job) needs no login to the plan's
         caller = ctx.build().jobs.get(entry.job_id)
         if entry.uncomputed and caller is not None and caller.uses is not None:
             continue  # a reusable workflow of another repository logs in (or not) where this plan cannot see

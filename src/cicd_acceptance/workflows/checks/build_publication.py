@@ -1,7 +1,13 @@
 """Rule: the build publishes exactly the plan's images, tagged ``sha-<sha>`` and ``latest`` on the default branch,
 and never ``latest`` from another branch.
 
-Checked on the publication plan of a push to the default branch and of a dispatch there (plus a dispatch on another
+The commit tag may be spelt as projects spell it (:mod:`cicd_acceptance.committags`): any tag holding 7 or more of
+the commit's leading hex digits as a run of its own (``sha-0123abc``, ``0123abc``, ``sha-0123abcdef01``, the whole
+SHA, ``git-0123abc-amd64``). A tag only a run can know may be it when it could be one of the spellings the live
+check looks for.
+
+Only images in the plan's registry count: a mirror on Docker Hub is not the plan's concern. Checked on the
+publication plan of a push to the default branch and of a dispatch there (plus a dispatch on another
 branch for ``latest``). An event that does not run the workflow is left to ``build-triggers``. Tags are gathered
 per image across the steps that publish it (a build pushed by digest gets its tags from the merge step's
 ``docker buildx imagetools create``). A value only a run can know is undecided, never a mismatch.
@@ -12,9 +18,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from cicd_acceptance.committags import MIN_HEX, commit_tag_form
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import could_be, images_scenario
+from cicd_acceptance.workflows.checks.undecided import could_be, could_be_in, images_scenario
 from cicd_acceptance.workflows.expressions import Unknown
 
 if TYPE_CHECKING:
@@ -42,10 +49,12 @@ def _wanted(ctx: CheckContext) -> list[str]:
 
 def _considered(ctx: CheckContext, event: str) -> list[ImagePublication]:
     """The entries that speak for the plan's images: a local build of another image (a test image loaded with
-    ``load: true``) publishes nothing; a ``push: false`` build of a plan image is build-push's finding."""
+    ``load: true``) publishes nothing; a ``push: false`` build of a plan image is build-push's finding; a copy
+    pushed to another registry (Docker Hub, a cloud registry) is not the plan's concern."""
     wanted = _wanted(ctx)
     return [entry for entry in ctx.publication(event).entries
-            if entry.push is not False or any(could_be(entry.image, image) for image in wanted)]
+            if (entry.push is not False or any(could_be(entry.image, image) for image in wanted))
+            and could_be_in(entry.image, ctx.plan.registry)]
 
 
 def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
@@ -56,9 +65,13 @@ def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
     foreign = [entry for entry in unknown if not any(could_be(entry.image, image) for image in wanted)]
     missing = [image for image in wanted if image not in known]
     open_ = missing and all(any(could_be(entry.image, image) for entry in unknown) for image in missing)
-    found = ", ".join(dict.fromkeys([*known, *(str(entry.image) for entry in unknown)])) or "no images"
+    elsewhere = [entry for entry in ctx.publication(event).entries
+                 if entry.push is not False and not could_be_in(entry.image, ctx.plan.registry)]
+    found = ", ".join(dict.fromkeys([*known, *(str(entry.image) for entry in unknown)])) or (
+        f"no images in {ctx.plan.registry} (only {', '.join(dict.fromkeys(str(e.image) for e in elsewhere))})"
+        if elsewhere else "no images")
     what = f"exactly the images {', '.join(wanted)}"
-    first = min(entries, key=lambda entry: entry.line, default=None)
+    first = min(entries or elsewhere, key=lambda entry: entry.line, default=None)
     path, line = (_where(ctx, first), first.line) if first else (ctx.build().path, ctx.build().node.key_line("jobs"))
     if set(known) - set(wanted) or foreign or (missing and not open_):
         problems.setdefault((path, line, what, found, False, ""), []).append(event)
@@ -68,7 +81,8 @@ def _images(ctx: CheckContext, event: str, problems: _Problems) -> None:
 
 
 def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
-    short, long = ctx.plan.sha_tags(ctx.target.head_sha)
+    sha = ctx.target.head_sha
+    spellings = ctx.plan.sha_tags(sha)  # what the live check looks for when a tag cannot be computed offline
     latest = ctx.plan.latest_tag
     by_image: dict[str, list[ImagePublication]] = {}
     for entry in _considered(ctx, event):
@@ -85,8 +99,10 @@ def _tags(ctx: CheckContext, event: str, problems: _Problems) -> None:
             f"what {first.via} decides" if uncomputed else "none")
         missing: list[str] = []
         open_: list[str] = []
-        for label, candidates in ((f"{ctx.plan.sha_tag_prefix}<sha>", (short, long)), (latest, (latest,))):
-            if known & set(candidates):
+        commit = f"{ctx.plan.sha_tag_prefix}<sha> (a tag holding {MIN_HEX}+ leading hex digits of the commit)"
+        present = {commit: any(commit_tag_form(tag, sha) is not None for tag in known), latest: latest in known}
+        for label, candidates in ((commit, spellings), (latest, (latest,))):
+            if present[label]:
                 continue
             # One unknown tag can turn out to be one of the wanted tags, not two.
             if uncomputed or (len(open_) < len(unknown) and any(could_be(tag, candidate) for tag in unknown
@@ -117,7 +133,8 @@ def _shorten(tag: str) -> str:
 def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:
     latest = ctx.plan.latest_tag
     entries = [entry for entry in ctx.publication("workflow_dispatch", OTHER_BRANCH).entries
-               if entry.push is not False and (latest in {str(tag) for tag in entry.tags} or entry.uncomputed)]
+               if entry.push is not False and (latest in {str(tag) for tag in entry.tags} or entry.uncomputed)
+               and could_be_in(entry.image, ctx.plan.registry)]
     findings = []
     # A push whose own condition only a run can decide (a step `if:` on an output, a shell `if`) is undecided.
     # So is what a tool pushes from its own configuration (a bake file, .goreleaser.yaml...).

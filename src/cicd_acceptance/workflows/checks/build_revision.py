@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
-from cicd_acceptance.workflows.checks.undecided import images_scenario
+from cicd_acceptance.workflows.checks.undecided import could_be_in, images_scenario
 from cicd_acceptance.workflows.expressions import Unknown
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
         for entry in ctx.publication(event).entries:
             if entry.push is False or entry.via.endswith("imagetools create"):
                 continue  # a merge step publishes what the by-digest builds labelled: those are checked
+            if not could_be_in(entry.image, ctx.plan.registry):
+                continue  # a copy in another registry is not the plan's concern (nor checked live)
             problem = _problem(ctx, entry)
             if problem is not None:
                 found, open_ = problem

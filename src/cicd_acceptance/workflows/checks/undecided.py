@@ -12,12 +12,13 @@ import re
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.expressions import Unknown
 
-__all__ = ["RUN_SCENARIO", "could_be", "images_scenario", "shown"]
+__all__ = ["RUN_SCENARIO", "could_be", "could_be_in", "images_scenario", "shown"]
 
 IMAGES_SCENARIO = "The {service} image is published for the pinned commit"
 RUN_SCENARIO = "live: 'The dispatched build run is found and completes green with every service built'"
 _HOLE = re.compile(r"\$\{\{.*?\}\}|\$\([^)]*\)?|\$\{[^}]*\}?|\$[A-Za-z_][A-Za-z0-9_]*|`[^`]*`?", re.DOTALL)
 MAX_TEXT = 2000
+_DOCKER_HUB = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 MAX_HOLES = 8
 
 
@@ -31,6 +32,23 @@ def could_be(value: str | Unknown, wanted: str) -> bool:
         return True  # nothing known about it at all (or too many holes to match in bounded time: undecided)
     pattern = ".*".join(re.escape(piece) for piece in pieces)
     return re.fullmatch(pattern, wanted, re.DOTALL | re.IGNORECASE) is not None
+
+
+def could_be_in(image: str | Unknown, registry: str) -> bool:
+    """Whether ``image`` is (or could turn out to be) in ``registry``. Docker reads the first part of a reference
+    as a registry when it has a ``.`` or ``:`` or is ``localhost``; otherwise the image is on Docker Hub
+    (``acme/api`` is ``docker.io/acme/api``). An image in another registry is not the plan's concern."""
+    text = str(image)[:MAX_TEXT].strip()
+    first, slash, _ = text.partition("/")
+    if isinstance(image, Unknown) and (not slash or _HOLE.search(first) or any(c.isspace() for c in first)):
+        return True  # the registry part itself is only known at run time (or a tool's own configuration names it)
+    host = first if slash and ("." in first or ":" in first or first == "localhost") else "docker.io"
+    return _host(host) == _host(registry)
+
+
+def _host(registry: str) -> str:
+    host = registry.lower()
+    return "docker.io" if host in _DOCKER_HUB else host
 
 
 def shown(value: str | Unknown) -> str:
