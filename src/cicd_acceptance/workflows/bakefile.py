@@ -93,9 +93,7 @@ def _from_hcl(text: str, path: str) -> BakeFile:
         raise WorkflowLoadError("cannot be parsed as HCL: nested too deeply", path=path) from None
     except Exception as exc:  # lark raises many kinds; each one means "not valid HCL"
         line = getattr(exc, "line", None)
-        column = getattr(exc, "column", None)
-        where = f" (column {column})" if isinstance(column, int) and column > 0 else ""
-        raise WorkflowLoadError(f"cannot be parsed as HCL{where}: {_first_line(exc)}", path=path,
+        raise WorkflowLoadError(f"cannot be parsed as HCL: {_first_line(exc)}", path=path,
                                 line=line if isinstance(line, int) and line > 0 else None) from None
     sections: dict[str, list[Block]] = {name: [] for name in _BLOCKS}
     for key, value in body.items():

@@ -667,7 +667,9 @@ class JobWalk:
             _safe_input(step.with_.get("set"), ctx, notes) or "", commas=False))
         request = BakeRequest(sources, targets, overrides, self.bake_env(ctx), push=push, load=load is True,
                               workdir=posixpath.normpath(workdir))
-        self.bake_targets(step, path, tool, request, condition, step.line)
+        # A bake that does not push is reported at its `push: false`, as a build-push-action step is.
+        line = _line_of(step, "push") if push is False and "push" in step.with_ else step.line
+        self.bake_targets(step, path, tool, request, condition, line)
 
     def bake_run(self, step: Step, command: Bake, condition: Unknown | None, path: str, line: int) -> None:
         if isinstance(self.workdir, Unknown):
@@ -734,6 +736,8 @@ class JobWalk:
         files = self.state.files
         where = self.where(line, path)
         if files is None:
+            if request.push is False and request.load:
+                return  # loaded into the runner's docker: nothing leaves the runner unless a bake file says so
             self.notes.append(f"{where}: {tool}: the repository's bake files are not available")
             result_open = True
         else:
