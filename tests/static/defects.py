@@ -216,7 +216,8 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-missing-dockerfile", "build-workflow", Edit("Dockerfile.worker", None, None)),
     _d("build-bake-group-misses-webhook-demo", "build-workflow", *_baked(
         Edit("docker-bake.hcl", 'targets = ["gateway", "worker", "webhook-demo"]', 'targets = ["gateway", "worker"]'))),
-    _d("build-bake-push-false", "build-workflow", *_baked(Edit(BUILD, "          push: true\n", "          push: false\n"))),
+    _d("build-bake-push-false", "build-workflow",
+       *_baked(Edit(BUILD, "          push: true\n", "          push: false\n"))),
     _d("build-bake-file-not-hcl", "build-workflow", *_baked(
         Edit("docker-bake.hcl", '  dockerfile = "Dockerfile.worker"\n', '  dockerfile "Dockerfile.worker"\n'))),
     _d("build-bake-target-without-cache", "build-workflow", *_baked(
