@@ -194,6 +194,17 @@ def test_what_is_not_read_leaves_the_targets_open(tmp_path: Path, setup: dict[st
     assert any(reason in text for text in result.open), result.open
 
 
+@pytest.mark.parametrize("text", [
+    '{"target": {"default": {"tags": ' + "[" * 900 + "]" * 900 + "}}}",
+    '{"group": {' + ", ".join(f'"g{i}": {{"targets": ["g{i + 1}"]}}' for i in range(3000)) + "}}",
+])
+def test_hostile_nesting_leaves_the_targets_open_without_a_crash(tmp_path: Path, text: str) -> None:
+    _write(tmp_path, "docker-bake.json", text)
+    result = _bake(tmp_path, targets=("g0",) if '"group"' in text else ())
+    assert result.targets == []
+    assert result.open or result.faults
+
+
 def test_a_symlink_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
     outside = tmp_path / "outside.hcl"
     outside.write_text('target "default" {\n  tags = ["evil:1"]\n}\n', encoding="utf-8")

@@ -149,6 +149,9 @@ def compute_bake(repo_dir: Path, request: BakeRequest) -> BakeResult:
     except _Open as reason:
         result.open.append(str(reason))
         result.targets.clear()
+    except RecursionError:  # values, groups or inherits nested thousands deep: hostile, not a real definition
+        result.open.append("the bake definition nests too deeply to be read")
+        result.targets.clear()
     result.notes.extend(scope.notes)
     return result
 
