@@ -71,3 +71,13 @@ def test_an_expression_for_push_stays_undecided_and_a_false_one_publishes_nothin
     (pushed,) = _plan(tmp_path, _META + step.replace("PUSH", "true")).entries
     assert (pushed.image, pushed.tags, pushed.push, pushed.dockerfile) == (
         "ghcr.io/acme/api", ("sha-0123456",), True, "Dockerfile.api")
+
+
+def test_a_git_context_folder_holds_the_bake_file_and_the_contexts(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "docker-bake.hcl").write_text('target "default" {\n  tags = ["ghcr.io/acme/api:1"]\n}\n',
+                                                         encoding="utf-8")
+    (entry,) = _plan(tmp_path, "      - uses: docker/bake-action@v6\n        with:\n"
+                               "          source: '{{defaultContext}}:deploy'\n          push: true\n").entries
+    assert (entry.image, entry.tags, entry.dockerfile, entry.context) == (
+        "ghcr.io/acme/api", ("1",), "deploy/Dockerfile", "deploy")

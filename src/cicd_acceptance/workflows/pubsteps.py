@@ -665,8 +665,10 @@ class JobWalk:
             _safe_input(step.with_.get("targets"), ctx, notes) or "", commas=True))
         overrides = tuple(text_or_unknown(item) for item in split_items(
             _safe_input(step.with_.get("set"), ctx, notes) or "", commas=False))
+        # `{{defaultContext}}:sub`: Bake reads the definition, and resolves its contexts, in that folder of the commit.
+        folder = source[len(_DEFAULT_CONTEXT):].removeprefix(":") if source.startswith(_DEFAULT_CONTEXT) else ""
         request = BakeRequest(sources, targets, overrides, self.bake_env(ctx), push=push, load=load is True,
-                              workdir=posixpath.normpath(workdir))
+                              workdir=posixpath.normpath(posixpath.join(folder, workdir)))
         # A bake that does not push is reported at its `push: false`, as a build-push-action step is.
         line = _line_of(step, "push") if push is False and "push" in step.with_ else step.line
         self.bake_targets(step, path, tool, request, condition, line)
