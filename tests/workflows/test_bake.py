@@ -176,7 +176,6 @@ def test_a_file_bake_refuses_is_a_fault_with_its_line(tmp_path: Path, name: str,
 
 @pytest.mark.parametrize(("setup", "files", "targets", "reason"), [
     ({}, (), (), "no bake file in the checkout"),
-    ({"compose.yaml": "services: {}\n", "docker-bake.hcl": 'target "default" {}\n'}, (), (), "Compose file"),
     ({}, ("ci.hcl",), (), "the bake file ci.hcl is not in the checkout"),
     ({}, ("../outside.hcl",), (), "outside the repository"),
     ({}, ("https://github.com/acme/defs.git",), (), "not in the checkout"),
@@ -203,6 +202,58 @@ def test_hostile_nesting_leaves_the_targets_open_without_a_crash(tmp_path: Path,
     result = _bake(tmp_path, targets=("g0",) if '"group"' in text else ())
     assert result.targets == []
     assert result.open or result.faults
+
+
+_COMPOSE = """\
+services:
+  api:
+    image: ${REGISTRY:-docker.io/acme}/api:${TAG}
+    build:
+      context: ./services/api
+      args:
+        - GO_VERSION=1.22
+        - CHANNEL
+      labels:
+        org.opencontainers.image.source: https://github.com/acme/shop
+      x-bake:
+        platforms: linux/amd64 linux/arm64
+        cache-from: [type=gha]
+  web:
+    image: acme/web:${TAG-none}$$
+    build: web
+  db:
+    image: postgres:16
+"""
+
+
+def test_compose_services_are_targets_of_the_default_group_and_bake_files_override_them(tmp_path: Path) -> None:
+    _write(tmp_path, "docker-compose.yml", _COMPOSE)
+    _write(tmp_path, ".env", "# local defaults\nREGISTRY=ghcr.io/acme\nCHANNEL='stable'\nTAG=from-dotenv\n")
+    _write(tmp_path, "docker-bake.hcl", 'target "web" {\n  tags = ["ghcr.io/acme/web:${TAG}"]\n}\n'
+                                        'variable "TAG" { default = "x" }\n')
+    result = _bake(tmp_path, env={"TAG": "sha-1"}, push=True)
+    api, web = result.targets  # db has no build: not a target
+    assert api.tags == ("ghcr.io/acme/api:sha-1",)  # the environment first, then .env
+    assert (api.context, api.dockerfile) == ("services/api", "services/api/Dockerfile")
+    assert api.args == {"GO_VERSION": "1.22", "CHANNEL": "stable"}
+    assert api.platforms == ("linux/amd64", "linux/arm64")
+    assert api.cache_from == ("type=gha",)
+    assert (web.tags, web.context) == (("ghcr.io/acme/web:sha-1",), "web")
+
+
+def test_a_compose_value_from_a_step_output_stays_unknown(tmp_path: Path) -> None:
+    _write(tmp_path, "compose.yaml", "services:\n  api:\n    image: ghcr.io/acme/api:${TAG}\n    build: .\n")
+    (api,) = _bake(tmp_path, env={"TAG": Unknown("steps.v.outputs.tag")}).targets
+    assert [str(tag) for tag in api.tags] == ["ghcr.io/acme/api:${{ steps.v.outputs.tag }}"]
+    assert isinstance(api.tags[0], Unknown)
+
+
+def test_a_compose_file_that_is_not_yaml_is_a_fault(tmp_path: Path) -> None:
+    _write(tmp_path, "compose.yaml", "services:\n  api:\n    build: [\n")
+    result = _bake(tmp_path)
+    (fault,) = result.faults
+    assert fault.path == "compose.yaml"
+    assert (fault.line or 0) > 0
 
 
 def test_a_symlink_out_of_the_repository_is_not_read(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 resolved, following Bake's reference and source.
 
 * Without files, Bake reads those of :data:`DEFAULT_FILES` that exist in its working directory, in that order (the
-  Compose files first). Every file given or found is merged into one definition, in order: for a target defined
+  Compose files first, :mod:`.bakecompose`). Every file given or found is merged into one definition, in order (the
+  Compose files before the others): for a target defined
   twice, ``args`` and ``labels`` merge by key, ``cache-from`` adds up, and the others (``context``, ``dockerfile``,
   ``tags``, ``platforms``, ``cache-to``, ``output``...) take the later value.
 * ``variable`` blocks: the environment overrides the default (Bake reads the environment for declared variables
@@ -18,8 +19,8 @@ resolved, following Bake's reference and source.
 
 What Bake would compute that is not evaluated here (an HCL function or conditional, a variable whose value comes
 from a step output) stays :class:`Unknown`, shown as written. What makes the targets themselves unknown (a bake file
-only a run writes, a Compose file, a remote definition) is listed in :attr:`BakeResult.open`; a file Bake would
-refuse (not HCL, not JSON) is a :class:`BakeFault` with its file and line.
+only a run writes, a remote definition, an HCL matrix) is listed in :attr:`BakeResult.open`; a file Bake would
+refuse (not HCL, JSON or YAML) is a :class:`BakeFault` with its file and line.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any
 
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.targetfiles import is_target_file, read_target_text
+from cicd_acceptance.workflows.bakecompose import compose_file, parse_dotenv
 from cicd_acceptance.workflows.bakefile import BakeFile, parse_bake
 from cicd_acceptance.workflows.expressions import Unknown
 
@@ -173,33 +175,54 @@ def _read_files(repo_dir: Path, request: BakeRequest, result: BakeResult) -> lis
         elif isinstance(source.path, Unknown):
             result.open.append(f"the bake file {source.path} is known only at run time")
         else:
-            file = _read_file(repo_dir, source.path.removeprefix("cwd://"), request.workdir, result)
+            file = _read_file(repo_dir, source.path.removeprefix("cwd://"), request, result)
             if file is not None:
                 files.append(file)
-    return files
+    # Bake merges the Compose files first, then the others in their order.
+    return sorted(files, key=lambda file: not _is_compose(file.path))
 
 
-def _read_file(repo_dir: Path, written: str, workdir: str, result: BakeResult) -> BakeFile | None:
+def _read_file(repo_dir: Path, written: str, request: BakeRequest, result: BakeResult) -> BakeFile | None:
     if written == "-" or _REMOTE.match(written):
         result.open.append(f"the bake file {written} is not in the checkout")
         return None
-    rel = _join(workdir, written)
+    rel = _join(request.workdir, written)
     if rel == ".." or rel.startswith(("../", "/")):
         result.open.append(f"the bake file {written} is outside the repository; not read")
         return None
-    if rel.endswith((".yml", ".yaml")):
-        result.open.append(f"{rel} is a Compose file; its services are not read as bake targets")
-        return None
     try:
-        return parse_bake(read_target_text(repo_dir, rel), rel)
+        text = read_target_text(repo_dir, rel)
     except WorkflowLoadError as exc:
         if exc.reason == "file not found":
             result.open.append(f"the bake file {rel} is not in the checkout (a step may write it)")
-        elif exc.reason.startswith(("cannot be parsed", "not valid", "a JSON bake file")):
-            result.faults.append(BakeFault(exc.path, exc.line, exc.reason))
         else:  # refused by the harness (a symlink out of the repository, a FIFO, too large): not Bake's verdict
             result.open.append(f"the bake file {rel} is not read: {exc.reason}")
         return None
+    try:
+        if _is_compose(rel):
+            return compose_file(text, rel, request.env, _dotenv(repo_dir, request.workdir))
+        return parse_bake(text, rel)
+    except WorkflowLoadError as exc:
+        if exc.reason.startswith("an HCL bake file larger"):
+            result.open.append(f"the bake file {rel} is not read: {exc.reason}")
+        else:
+            result.faults.append(BakeFault(exc.path, exc.line, exc.reason))
+        return None
+
+
+def _is_compose(path: str) -> bool:
+    return path.lower().endswith((".yml", ".yaml"))
+
+
+def _dotenv(repo_dir: Path, workdir: str) -> dict[str, str]:
+    """The ``.env`` file of Bake's working directory, which Compose files are interpolated from too."""
+    path = _join(workdir, ".env")
+    if not is_target_file(repo_dir, path):
+        return {}
+    try:
+        return parse_dotenv(read_target_text(repo_dir, path))
+    except WorkflowLoadError:
+        return {}
 
 
 def _join(workdir: str, path: str) -> str:
