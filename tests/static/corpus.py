@@ -64,5 +64,6 @@ def render_case(case_dir: Path) -> str:
                     lines.append(f"    refused {entry.refused}: the step fails")
                 if entry.condition is not None:
                     lines.append(f"    only if {entry.condition}")
+            lines.extend(f"  fault {fault}" for fault in plan.faults)
             lines.extend(f"  note {note}" for note in plan.notes)
     return "\n".join(lines).replace(SHA, "<sha>").replace(SHA[:7], "<short>") + "\n"

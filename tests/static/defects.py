@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.static.repos import Edit
+from tests.static.repos import VALID_DIR, Edit
 
 CI = ".github/workflows/ci.yml"
 BUILD = ".github/workflows/build-images.yml"
@@ -31,6 +31,17 @@ _QEMU = """      - name: Set up QEMU
 _CACHE = """          cache-from: type=gha,scope=${{ matrix.service }}
           cache-to: type=gha,mode=max,scope=${{ matrix.service }}
 """
+
+
+# The sample built by docker/bake-action (a valid variant); the bake defects break it.
+_BAKE = VALID_DIR / "build-bake-default-group"
+_BAKE_WORKFLOW = (_BAKE / "build-images.yml").read_text(encoding="utf-8")
+_BAKE_FILE = (_BAKE / "docker-bake.hcl").read_text(encoding="utf-8")
+
+
+def _baked(*edits: Edit) -> tuple[Edit, ...]:
+    """The bake variant installed, then ``edits`` applied to it."""
+    return (Edit(BUILD, None, _BAKE_WORKFLOW), Edit("docker-bake.hcl", None, _BAKE_FILE), *edits)
 
 
 @dataclass(frozen=True)
@@ -220,6 +231,14 @@ DEFECTS: tuple[Defect, ...] = (
     _d("build-pull-request-target-pushes", "build-workflow",
        Edit(BUILD, "  workflow_dispatch:\n", "  workflow_dispatch:\n  pull_request_target:\n")),
     _d("build-missing-dockerfile", "build-workflow", Edit("Dockerfile.worker", None, None)),
+    _d("build-bake-group-misses-webhook-demo", "build-workflow", *_baked(
+        Edit("docker-bake.hcl", 'targets = ["gateway", "worker", "webhook-demo"]', 'targets = ["gateway", "worker"]'))),
+    _d("build-bake-push-false", "build-workflow",
+       *_baked(Edit(BUILD, "          push: true\n", "          push: false\n"))),
+    _d("build-bake-file-not-hcl", "build-workflow", *_baked(
+        Edit("docker-bake.hcl", '  dockerfile = "Dockerfile.worker"\n', '  dockerfile "Dockerfile.worker"\n'))),
+    _d("build-bake-target-without-cache", "build-workflow", *_baked(
+        Edit("docker-bake.hcl", '  cache-from = ["type=gha,scope=worker"]\n', ""))),
     _d("build-extra-dockerfile-without-entry", "build-workflow",
        Edit("Dockerfile.scheduler", None, "FROM scratch\n")),
     # --- tools ------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ _STARTUP = ("cicd_acceptance.testing.plugin", "cicd_acceptance.testing.live_plug
             "steps.static_steps", "steps.live_steps", "steps.project_steps")
 _LATER = ("cicd_acceptance.workflows.publication", "cicd_acceptance.workflows.pubsteps",
           "cicd_acceptance.workflows.metadata", "cicd_acceptance.workflows.shell", "jsonschema", "hypothesis",
-          "cicd_acceptance.emulator", "httpx", "werkzeug", "graphql")
+          "cicd_acceptance.emulator", "httpx", "werkzeug", "graphql", "cicd_acceptance.workflows.bake", "hcl2", "lark")
 
 
 def test_the_rules_and_the_publication_walk_agree_on_the_build_action() -> None:

@@ -1,7 +1,8 @@
 """Equivalent but differently written workflows pass every criterion: a false red is a defect too.
 
-Each folder under ``testdata/valid/`` holds a ``ci.yml`` and/or a ``build-images.yml`` that replace the sample's;
-the first line of each file says what is different about it.
+Each folder under ``testdata/valid/`` holds a ``ci.yml`` and/or a ``build-images.yml`` that replace the sample's,
+and may hold a bake file (``docker-bake.hcl``...) that goes to the repository's root; the first line of each file
+says what is different about it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from tests.static.repos import VALID_DIR, Edit, default_plan, seed, target_of
 
 VARIANTS = sorted(p.name for p in VALID_DIR.iterdir() if p.is_dir())
 _WORKFLOWS = {"ci.yml": ".github/workflows/ci.yml", "build-images.yml": ".github/workflows/build-images.yml"}
+_ROOT_FILES = ("docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl", "docker-bake.override.json")
 
 
 def _install(variant: str, repo: Path) -> None:
     files = sorted((VALID_DIR / variant).iterdir())
     assert files, f"{variant} is empty"
-    assert all(f.name in _WORKFLOWS for f in files), f"unexpected files in {variant}: {files}"
-    seed(repo, tuple(Edit(_WORKFLOWS[f.name], None, f.read_text(encoding="utf-8")) for f in files), commit=True)
+    assert all(f.name in _WORKFLOWS or f.name in _ROOT_FILES for f in files), f"unexpected files in {variant}: {files}"
+    seed(repo, tuple(Edit(_WORKFLOWS.get(f.name, f.name), None, f.read_text(encoding="utf-8")) for f in files),
+         commit=True)
 
 
 def test_there_are_enough_variants() -> None:

@@ -466,8 +466,9 @@ def test_other_ways_of_pushing_are_noted_not_ignored() -> None:
     assert (bake.via, bake.tags, bake.line) == ("docker/bake-action@v5", (), 6)
     assert isinstance(bake.push, Unknown)
     assert str(bake.image) == "the images docker/bake-action@v5 pushes"
-    assert result.notes == (f"{PATH}:6: docker/bake-action@v5 may push images; its images and tags are not "
-                            f"computed",)
+    assert result.notes == (f"{PATH}:6: docker/bake-action@v5: the repository's bake files are not available",
+                            f"{PATH}:6: docker/bake-action@v5 may push images; its images and tags are not "
+                            f"computed")
 
 
 def test_tools_that_push_their_own_way() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cicd_acceptance.workflows.expressions import Unknown
 from cicd_acceptance.workflows.shell import (
     MAX_SCRIPT,
+    Bake,
     Build,
     Imagetools,
     Login,
@@ -125,14 +126,12 @@ def test_tools_that_push_their_own_way() -> None:
                      "ko build --local ./cmd/api\n"
                      "docker compose build && docker compose push\n"
                      "docker-compose push api\n"
-                     "docker buildx bake --push\n"
-                     "docker buildx bake --print\n"
                      "goreleaser release --clean\n"
                      "goreleaser release --skip=publish\n"
                      "podman push ghcr.io/acme/shop-api:sha-1\n", env={"KO_DOCKER_REPO": "ghcr.io/acme/shop-api"})
     publishers = [command for command in commands if isinstance(command, Publisher)]
-    assert len(publishers) == len(commands) == 7
-    ko, resolve, compose, compose_v1, bake, goreleaser, podman = publishers
+    assert len(publishers) == len(commands) == 6
+    ko, resolve, compose, compose_v1, goreleaser, podman = publishers
     assert (ko.image, ko.tags, ko.labels) == ("ghcr.io/acme/shop-api", ("sha-1", "latest"),
                                              {"org.opencontainers.image.revision": SHA})
     assert isinstance(resolve.image, Unknown)
@@ -140,11 +139,29 @@ def test_tools_that_push_their_own_way() -> None:
     assert compose.configured
     assert compose.conditional
     assert compose_v1.tool == "docker compose push"
-    assert bake.configured
-    assert bake.push is True
     assert goreleaser.configured
-    assert goreleaser.line == 7
+    assert goreleaser.line == 5
     assert (podman.image, podman.tags, podman.configured) == ("ghcr.io/acme/shop-api", ("sha-1",), False)
+
+
+def test_bake_reads_its_files_targets_overrides_and_environment() -> None:
+    commands = _read("export TAG=sha-$GITHUB_SHA\n"
+                     "docker buildx bake -f docker-bake.hcl --file=ci.hcl --set '*.platform=linux/arm64' \\\n"
+                     "  --set=api.tags=x:1 --push api worker\n"
+                     "CHANNEL=nightly docker buildx bake --load\n"
+                     "docker buildx bake --print\n"
+                     "docker buildx bake --list targets\n"
+                     "docker buildx bake --call check\n")
+    assert len(commands) == 2
+    pushed, loaded = commands
+    assert isinstance(pushed, Bake)
+    assert isinstance(loaded, Bake)
+    assert (pushed.files, pushed.targets, pushed.overrides) == (
+        ("docker-bake.hcl", "ci.hcl"), ("api", "worker"), ("*.platform=linux/arm64", "api.tags=x:1"))
+    assert (pushed.push, pushed.load, pushed.env["TAG"]) == (True, False, f"sha-{SHA}")
+    assert (loaded.files, loaded.targets, loaded.push, loaded.load) == ((), (), False, True)
+    assert loaded.env["CHANNEL"] == "nightly"  # the command's own assignment reaches Bake's variables
+    assert "CHANNEL" not in pushed.env
 
 
 def test_pattern_removal_and_replacement() -> None:

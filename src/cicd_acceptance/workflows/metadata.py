@@ -147,6 +147,8 @@ class MetadataOutputs:
     set_output_env: bool = True
     warnings: tuple[str, ...] = ()    # what the action would log as ::warning::
     notes: tuple[str, ...] = ()       # what this emulation could not decide
+    # output name -> the bake file's targets as data ({bake-target: {"tags": [...], ...}}), for a bake that reads it
+    bake_data: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def json_text(self) -> Value:
@@ -735,6 +737,7 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
     }
     bake_files: dict[str, Value] = {}
     bake_paths: dict[str, Value] = {}
+    bake_data = {name: {inputs.bake_target: content} for name, (_, content) in bake_content.items()}
     for name, (suffix, content) in bake_content.items():
         bake_files[name] = _json_value({"target": {inputs.bake_target: content}}, indent=2)
         file_name = f"docker-metadata-action-bake{'-' + suffix if suffix else ''}.json"
@@ -745,7 +748,7 @@ def evaluate_metadata(inputs: MetadataInputs, event: BuildEvent, env: Mapping[st
         labels=labels, annotations=annotations, annotation_levels=levels, json_value=json_value,
         bake_files=bake_files, bake_paths=bake_paths, inputs=inputs,
         set_output_env=_set_output_env(env.get("DOCKER_METADATA_SET_OUTPUT_ENV", "")),
-        warnings=tuple(engine.warnings), notes=tuple(engine.notes))
+        warnings=tuple(engine.warnings), notes=tuple(engine.notes), bake_data=bake_data)
 
 
 def _on_latest(text: str, wanted: bool | None) -> Value:

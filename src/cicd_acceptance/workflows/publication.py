@@ -35,6 +35,7 @@ from cicd_acceptance.workflows.pubsteps import (
     ImagePublication,
     JobWalk,
     LoginRecord,
+    PlanFault,
     PlanState,
     finish,
     may_publish,
@@ -49,6 +50,7 @@ __all__ = [
     "BuildEvent",
     "ImagePublication",
     "LoginRecord",
+    "PlanFault",
     "PublicationPlan",
     "Unknown",
     "publication_plan",
@@ -67,6 +69,7 @@ class PublicationPlan:
     notes: tuple[str, ...] = field(default=())
     no_run: str | None = None
     logins: tuple[LoginRecord, ...] = ()
+    faults: tuple[PlanFault, ...] = ()  # files the build's tools would refuse (a bake file that is not HCL)
 
     @property
     def pushed(self) -> tuple[ImagePublication, ...]:
@@ -89,7 +92,8 @@ def publication_plan(workflow: Workflow, event: BuildEvent, *, files: LocalFiles
     ctx = ExprContext(github=github_context(event), inputs=inputs, inputs_complete=True, path=workflow.path)
     _plan_jobs(workflow, event, safe_env(ctx, workflow.env, state.notes), state, depth=0, prefix="", outer={})
     finish(state)
-    return PublicationPlan(event, tuple(state.entries), tuple(state.notes), logins=tuple(state.logins))
+    return PublicationPlan(event, tuple(state.entries), tuple(state.notes), logins=tuple(state.logins),
+                           faults=tuple(dict.fromkeys(state.faults)))
 
 
 def _no_run(workflow: Workflow, event: BuildEvent) -> str | None:

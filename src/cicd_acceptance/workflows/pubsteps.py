@@ -21,6 +21,8 @@ from typing import Any
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.actioninputs import BUILD_PUSH_BOOLEANS, boolean_input
+from cicd_acceptance.workflows.bake import BakeRequest, BakeSource, BakeTarget, compute_bake
+from cicd_acceptance.workflows.bakefile import data_file
 from cicd_acceptance.workflows.event import BuildEvent
 from cicd_acceptance.workflows.expr_parser import Name, Property, parse_expression
 from cicd_acceptance.workflows.expr_values import PartialObject, to_text
@@ -38,6 +40,7 @@ from cicd_acceptance.workflows.localfiles import MAX_DEPTH, LocalFiles
 from cicd_acceptance.workflows.metadata import MetadataResult, compute_metadata
 from cicd_acceptance.workflows.model import Step
 from cicd_acceptance.workflows.shell import (
+    Bake,
     Build,
     Imagetools,
     Login,
@@ -51,7 +54,7 @@ from cicd_acceptance.workflows.shell import (
 from cicd_acceptance.workflows.yamlnode import Node
 
 __all__ = ["BUILD_PUSH_ACTION", "LOGIN_ACTION", "METADATA_ACTION", "ImagePublication", "JobWalk", "LoginRecord",
-           "PlanState", "finish", "may_publish", "remote_call", "safe_env"]
+           "PlanFault", "PlanState", "finish", "may_publish", "remote_call", "safe_env"]
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 METADATA_ACTION = "docker/metadata-action"
@@ -112,6 +115,22 @@ class ImagePublication:
     order: int = 0
     uncomputed: bool = False  # a tool pushes what its own configuration says (bake file, .goreleaser.yaml...)
     refused: str = ""  # an input the action refuses (`push: yes`), as written: the step fails, nothing is pushed
+    # The build cache of a bake target (a build-push-action step's cache is read from the step itself).
+    cache_from: tuple[Value, ...] = ()
+    cache_to: tuple[Value, ...] = ()
+    no_cache: bool | Unknown = False
+
+
+@dataclass(frozen=True)
+class PlanFault:
+    """A file the build reads that its tool would refuse (a bake file that is not HCL): the build fails there."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -137,6 +156,7 @@ class PlanState:
     entries: list[ImagePublication] = field(default_factory=list)
     logins: list[LoginRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    faults: list[PlanFault] = field(default_factory=list)
     counter: int = 0
     # Scripts that call a build tool named for images (`make docker-push`, `./scripts/publish-images.sh`): what
     # they push is not read. They speak for the plan only when nothing else in it publishes (see `finish`).
@@ -360,7 +380,10 @@ class JobWalk:
 
     def add(self, step: Step, path: str, built: _Built, image: Value, tags: tuple[Value, ...], *,
             push: bool | Unknown, condition: Unknown | None, line: int, via: str = BUILD_PUSH_ACTION,
-            by_digest: bool = False, uncomputed: bool = False, refused: str = "") -> None:
+            by_digest: bool = False, uncomputed: bool = False, refused: str = "",
+            target: BakeTarget | None = None) -> None:
+        cache = {"cache_from": target.cache_from, "cache_to": target.cache_to,
+                 "no_cache": target.no_cache} if target is not None else {}
         self.state.entries.append(ImagePublication(
             job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
             dockerfile=built.dockerfile, context=built.context, image=image, tags=tags,
@@ -368,6 +391,7 @@ class JobWalk:
             labels=built.labels, condition=condition, path=path, via=via, by_digest=by_digest,
             labels_from=built.labels_from, build_args=built.build_args, labels_line=built.labels_line,
             order=self.state.next_order(), uncomputed=uncomputed, refused=refused,
+            **cache,  # type: ignore[arg-type]
         ))
 
     def references(self, step: Step, ctx: ExprContext) -> list[Value]:
@@ -489,6 +513,8 @@ class JobWalk:
                              via="run: docker push")
             elif isinstance(command, Imagetools):
                 self.imagetools(step, command, condition, path, line)
+            elif isinstance(command, Bake):
+                self.bake_run(step, command, condition, path, line)
             elif isinstance(command, Publisher):
                 self.publisher(step, command, condition, path, line)
             elif isinstance(command, Login):
@@ -629,14 +655,144 @@ class JobWalk:
         self.add(step, path, built, unknown, (), push=push, condition=condition, line=line or step.line,
                  via=via or tool, uncomputed=True)
 
+    # --- docker/bake-action and `docker buildx bake` ---------------------------------------------------------------
     def bake(self, step: Step, ctx: ExprContext, condition: Unknown | None, path: str) -> None:
-        push = _boolean(_safe_input(step.with_.get("push"), ctx, self.notes))
-        load = _boolean(_safe_input(step.with_.get("load"), ctx, self.notes))
-        if push is False:
-            if load is True:
-                return  # loaded into the runner's docker: nothing leaves the runner
-            push = Unknown("push: false, unless the bake file's output pushes", template=True)
-        self.uncomputed(step, path, str(step.uses), push, condition)
+        """docker/bake-action: ``files``, ``targets``, ``set``, ``push``, ``load``, ``workdir`` and ``source``."""
+        notes = self.notes
+        tool = str(step.uses)
+        push = _boolean(_safe_input(step.with_.get("push"), ctx, notes))
+        load = _boolean(_safe_input(step.with_.get("load"), ctx, notes))
+        source = (_safe_input(step.with_.get("source"), ctx, notes) or "").strip()
+        workdir = (_safe_input(step.with_.get("workdir"), ctx, notes) or ".").strip() or "."
+        if (source and source != "." and not source.startswith(_DEFAULT_CONTEXT)) or "${{" in workdir:
+            reason = f"source {source}" if source and source != "." else f"workdir {workdir}"
+            self.notes.append(f"{self.where(step.line, path)}: {tool} reads its bake files from {reason}; not read")
+            self.uncomputed(step, path, tool, push if push is not False else _PUSH_BY_OUTPUT, condition)
+            return
+        node = step.with_.get("files")
+        sources = tuple(self.bake_source(item, ctx.at(node.line))
+                        for item in split_items(node.scalar_text(), commas=True)) if node is not None else ()
+        targets = tuple(text_or_unknown(item) for item in split_items(
+            _safe_input(step.with_.get("targets"), ctx, notes) or "", commas=True))
+        overrides = tuple(text_or_unknown(item) for item in split_items(
+            _safe_input(step.with_.get("set"), ctx, notes) or "", commas=False))
+        # `{{defaultContext}}:sub`: Bake reads the definition, and resolves its contexts, in that folder of the commit.
+        folder = source[len(_DEFAULT_CONTEXT):].removeprefix(":") if source.startswith(_DEFAULT_CONTEXT) else ""
+        request = BakeRequest(sources, targets, overrides, self.bake_env(ctx), push=push, load=load is True,
+                              workdir=posixpath.normpath(posixpath.join(folder, workdir)))
+        # A bake that does not push is reported at its `push: false`, as a build-push-action step is.
+        line = _line_of(step, "push") if push is False and "push" in step.with_ else step.line
+        self.bake_targets(step, path, tool, request, condition, line)
+
+    def bake_run(self, step: Step, command: Bake, condition: Unknown | None, path: str, line: int) -> None:
+        if isinstance(self.workdir, Unknown):
+            self.uncomputed(step, path, "docker buildx bake", True if command.push else _PUSH_BY_OUTPUT, condition,
+                            line, via="run: docker buildx bake")
+            return
+        env = {**command.env, **_runner_env(self.event)}
+        sources = tuple(self.metadata_file(str(item)) or BakeSource(item) for item in command.files)
+        request = BakeRequest(sources, command.targets, command.overrides, env, push=command.push,
+                              load=command.load, workdir=self.workdir)
+        self.bake_targets(step, path, "docker buildx bake", request, condition, line, via="run: docker buildx bake")
+
+    def bake_source(self, item: str, ctx: ExprContext) -> BakeSource:
+        """One line of bake-action's ``files``: metadata-action's bake file when it names one, else a path."""
+        written = item.removeprefix("cwd://").strip()
+        linked = self.linked_output(written, ctx.path)
+        if linked is not None:
+            metadata, output = linked
+            if metadata.outputs is not None and output in metadata.outputs.bake_data:
+                return BakeSource(written, data_file(f"{output} of step {metadata.step_id}",
+                                                     metadata.outputs.bake_data[output]))
+        text = _confined(written, ctx)
+        return self.metadata_file(text) or BakeSource(text_or_unknown(text))
+
+    def metadata_file(self, text: str) -> BakeSource | None:
+        """The bake file of the one metadata step of the job whose path reads ``text`` (several steps write files
+        whose paths read alike: only the single one is certain)."""
+        steps = {id(result): result for result in (*self.metadata.values(), self.latest_metadata) if result}
+        if len(steps) != 1:
+            return None
+        (result,) = steps.values()
+        outputs = result.outputs
+        names = [name for name, value in outputs.bake_paths.items() if str(value) == text] if outputs else []
+        if outputs is None or len(names) != 1:
+            return None
+        return BakeSource(text, data_file(f"{names[0]} of the metadata step at line {result.line}",
+                                          outputs.bake_data[names[0]]))
+
+    def linked_output(self, text: str, path: str) -> tuple[MetadataResult, str] | None:
+        """``${{ steps.<id>.outputs.<name> }}`` as the whole text: the metadata step and the output name."""
+        try:
+            found = find_expressions(text, path=path)
+            if len(found) != 1 or found[0][0] != 0 or found[0][1] != len(text):
+                return None
+            tree = parse_expression(found[0][2], path=path)
+        except HarnessError:
+            return None
+        if (isinstance(tree, Property) and isinstance(tree.target, Property) and tree.target.name.lower() == "outputs"
+                and isinstance(tree.target.target, Property) and isinstance(tree.target.target.target, Name)
+                and tree.target.target.target.name == "steps" and tree.target.target.name in self.metadata):
+            return self.metadata[tree.target.target.name], tree.name.lower()
+        return None
+
+    def bake_env(self, ctx: ExprContext) -> dict[str, Value]:
+        """The environment Bake reads its variables from: the step's, and the runner's own variables."""
+        env: dict[str, Value] = {name: value if isinstance(value, Unknown) else to_text(value)
+                                 for name, value in ctx.env.items()}
+        env.update(_runner_env(self.event))
+        return env
+
+    def bake_targets(self, step: Step, path: str, tool: str, request: BakeRequest, condition: Unknown | None,
+                     line: int, via: str = "") -> None:
+        """One entry per image of each target Bake builds; the tool's undecided entry when they are not known."""
+        files = self.state.files
+        where = self.where(line, path)
+        if files is None:
+            if request.push is False and request.load:
+                return  # loaded into the runner's docker: nothing leaves the runner unless a bake file says so
+            self.notes.append(f"{where}: {tool}: the repository's bake files are not available")
+            result_open = True
+        else:
+            result = compute_bake(files.repo_dir, request)
+            self.notes.extend(f"{where}: {note}" for note in dict.fromkeys(result.notes))
+            self.notes.extend(f"{where}: {tool} is not computed: {reason}" for reason in result.open)
+            self.state.faults.extend(PlanFault(fault.path, fault.line, fault.message) for fault in result.faults)
+            result_open = bool(result.open or result.faults)
+        if result_open:
+            push = request.push if request.push is not False else _PUSH_BY_OUTPUT
+            self.uncomputed(step, path, tool, push, condition, line, via=via or tool)
+            return
+        for target in result.targets:
+            self.bake_target(step, path, target, condition, line, via or tool)
+
+    def bake_target(self, step: Step, path: str, target: BakeTarget, condition: Unknown | None, line: int,
+                    via: str) -> None:
+        labels = dict(target.labels)
+        if target.labels_unknown is not None:
+            labels.setdefault(REVISION_LABEL, target.labels_unknown)
+        origin = f"{target.path}:{target.line}" if target.line else target.path
+        built = _Built(target.dockerfile, target.context, target.platforms, labels,
+                       f"the labels of bake target {target.name} ({origin})" if labels else "", dict(target.args),
+                       line)
+        if not target.tags:
+            self.notes.append(f"{self.where(line, path)}: bake target {target.name!r} has no tags"
+                              + ("; Bake refuses to push it" if target.push is True else ""))
+            return
+        by_image: dict[Value, list[Value]] = {}
+        for reference in target.tags:
+            if _whole_bake_expression(reference):
+                # A tag list or reference only Bake computes (a function, a conditional): not one image.
+                self.add(step, path, built, reference, (), push=target.push, condition=condition, line=line,
+                         via=via, uncomputed=True, target=target)
+                continue
+            image, tag = _split_reference(reference)
+            by_image.setdefault(image, []).append(tag)
+            self.built[str(reference)] = built
+            self.names[str(reference)] = reference
+        for image, tags in by_image.items():
+            self.add(step, path, built, image, tuple(tags), push=target.push, condition=condition, line=line,
+                     via=via, target=target)
 
     def setup_ko(self, step: Step, step_ctx: ExprContext, ctx: ExprContext, path: str) -> ExprContext:
         """ko-build/setup-ko: unless KO_DOCKER_REPO is set, it logs in to ghcr.io with the token input (the
@@ -718,6 +874,18 @@ def remote_call(state: PlanState, path: str, job_id: str, combo: dict[str, Any],
         dockerfile=Unknown(f"the Dockerfiles {uses} builds", template=True), context=unknown, image=unknown,
         tags=(), references=(), push=Unknown(f"whether {uses} pushes", template=True), platforms=(), labels={},
         condition=condition, path=path, via=uses, order=state.next_order(), uncomputed=True))
+
+
+_PUSH_BY_OUTPUT = Unknown("push: false, unless the bake file's output pushes", template=True)
+
+
+def _whole_bake_expression(value: Value) -> bool:
+    """An unknown that is one expression Bake evaluates (``${tag("x")}``) or one ``${{ }}``: maybe several tags."""
+    if not isinstance(value, Unknown):
+        return False
+    text = str(value).strip()
+    return _whole_expression(value) or (text.startswith("${") and not text.startswith("${{") and text.endswith("}")
+                                        and text.count("${") == 1)
 
 
 def _workspace(event: BuildEvent) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from cicd_acceptance.workflows.expr_values import Unknown
 
-__all__ = ["Build", "Command", "Imagetools", "Login", "Publisher", "Push", "ShellScript", "Tag", "Value",
+__all__ = ["Bake", "Build", "Command", "Imagetools", "Login", "Publisher", "Push", "ShellScript", "Tag", "Value",
            "read_script", "runs_image_tools"]
 
 Value = str | Unknown
@@ -58,6 +58,8 @@ _BUILD_VALUES = {
 }
 # Commands that read the script as worth a closer look: docker itself, and the tools that push images their own way.
 _TOOLS = re.compile(r"\b(?:docker|docker-compose|ko|goreleaser|podman|buildah)\b")
+_BAKE_VALUES = {"-f", "--file", "--set", "--builder", "--metadata-file", "--progress", "--provenance", "--sbom",
+                "--call", "--allow", "--list", "--var"}
 _KO_VALUES = {"-t", "--tags", "--platform", "--image-label", "--image-annotation", "--tag-only", "--sbom",
               "--sbom-dir", "--image-refs", "--image-user", "--debug", "-f", "--filename", "--selector", "-l"}
 _LOWERCASE = re.compile(
@@ -127,6 +129,19 @@ class Publisher(Command):
     configured: bool = False  # the images and tags come from the tool's own configuration (not computed)
     platforms: tuple[Value, ...] = ()
     labels: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Bake(Command):
+    """``docker buildx bake``: its files (``-f``; none: Bake's default files), targets, ``--set`` overrides,
+    ``--push``/``--load``, and the environment it sees (its variables' values)."""
+
+    files: tuple[Value, ...] = ()
+    targets: tuple[Value, ...] = ()
+    overrides: tuple[Value, ...] = ()
+    push: bool = False
+    load: bool = False
+    env: dict[str, Value] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -401,11 +416,13 @@ class _Reader:
                 name, _, value = str(word).partition("=")
                 self.env[name] = Unknown(f"${name}", template=True) if guarded else _value(word, value)
             return
+        inline = {str(word).partition("=")[0]: _value(word, str(word).partition("=")[2])
+                  for word in words[:assignments]}  # `TAG=x docker buildx bake`: the command's own environment
         words = words[assignments:]
         if words[:1] == ["echo"] and redirect is not None:
             self.file_write(words[1:], redirect, guarded=guarded)
         elif words[:1] in (["docker"], ["docker-compose"], ["ko"], ["goreleaser"], ["podman"], ["buildah"]):
-            parsed = (_docker(line_no, text, words[1:], piped_from) if words[0] == "docker"
+            parsed = (_docker(line_no, text, words[1:], piped_from, {**self.env, **inline}) if words[0] == "docker"
                       else _publisher(line_no, text, words, self.env))
             if parsed is not None:
                 self.commands.append(replace(parsed, conditional=conditional) if conditional else parsed)
@@ -543,7 +560,8 @@ def _commands(tokens: list[str]) -> list[tuple[list[str], list[str], str | None,
     return out
 
 
-def _docker(line_no: int, text: str, words: list[Value], piped_from: list[Value]) -> Command | None:
+def _docker(line_no: int, text: str, words: list[Value], piped_from: list[Value],
+            env: Mapping[str, Value]) -> Command | None:
     index = 0
     while index < len(words) and isinstance(words[index], str) and str(words[index]).startswith("-"):
         index += 2 if words[index] in _DOCKER_GLOBAL_VALUES else 1
@@ -562,7 +580,9 @@ def _docker(line_no: int, text: str, words: list[Value], piped_from: list[Value]
         return _push(line_no, text, rest[1 if head[0] == "push" else 2:])
     if head[:1] == ["login"]:
         return _login(line_no, text, rest[1:], piped_from)
-    if head[:1] == ["compose"] or head[:2] == ["buildx", "bake"]:
+    if head[:2] == ["buildx", "bake"]:
+        return _bake(line_no, text, rest[2:], env)
+    if head[:1] == ["compose"]:
         return _publisher(line_no, text, ["docker", *rest], {})
     return None
 
@@ -577,11 +597,6 @@ def _publisher(line_no: int, text: str, words: list[Value], env: Mapping[str, Va
         return _ko(line_no, text, options, positional, env)
     if tool in ("docker", "docker-compose") and "push" in verbs and (tool == "docker-compose" or "compose" in verbs):
         name = "docker compose push"
-    elif tool == "docker" and verbs[:2] == ["buildx", "bake"]:
-        if "--load" in flags or any(name == "--print" or name == "--list" for name, _ in options):
-            return None
-        push = True if "--push" in flags else None  # the bake file's `output` may push as well
-        return Publisher(line_no, text, tool="docker buildx bake", push=push, configured=True)
     elif tool == "goreleaser" and verbs[:1] == ["release"]:
         if "--snapshot" in flags or any("publish" in str(value) for name, value in options if name == "--skip"):
             return None
@@ -593,6 +608,18 @@ def _publisher(line_no: int, text: str, words: list[Value], env: Mapping[str, Va
     else:
         return None
     return Publisher(line_no, text, tool=name, configured=True)
+
+
+def _bake(line_no: int, text: str, words: list[Value], env: Mapping[str, Value]) -> Bake | None:
+    """``docker buildx bake [-f FILE] [--set K=V] [--push] [TARGET...]``; ``--print`` and ``--list`` build nothing."""
+    options, positional = _options(words, _BAKE_VALUES)
+    names = {name for name, _ in options}
+    if names & {"--print", "--list", "--check"} or any(name == "--call" and str(value) != "build"
+                                                       for name, value in options):
+        return None  # they print the definition, the targets or the checks' results: nothing is built
+    return Bake(line_no, text, files=tuple(value for name, value in options if name in {"-f", "--file"}),
+                targets=tuple(positional), overrides=tuple(value for name, value in options if name == "--set"),
+                push="--push" in names, load="--load" in names, env=dict(env))
 
 
 def _ko(line_no: int, text: str, options: list[tuple[str, Value]], positional: list[Value],

@@ -3,8 +3,10 @@ rebuilds").
 
 A publishing build step reads a cache (``cache-from``) and does not switch it off (``no-cache: true``), and the job
 writes one (``cache-to`` on that step or on another build step of the job: a test build that fills the cache the
-push then reads is a common shape). A build that only loads an image for a test, or leaves it in the builder, is not
-a publication: the plan's cache is about rebuilding the images, so it is not asked for there.
+push then reads is a common shape). A bake target that pushes (docker/bake-action, ``docker buildx bake``) is read
+the same way from the publication plan: its ``cache-from``, and a ``cache-to`` on a target of its job. A build
+that only loads an image for a test, or leaves it in the builder, is not a publication: the plan's cache is about
+rebuilding the images, so it is not asked for there.
 """
 
 from __future__ import annotations
@@ -40,9 +42,34 @@ def _job_findings(path: str, job: Job) -> list[Finding]:
     return findings
 
 
+_BAKES = ("docker/bake-action", "run: docker buildx bake")
+
+
+def _bake_findings(ctx: CheckContext) -> list[Finding]:
+    plan = ctx.publication("push") if ctx.publication("push").runs else ctx.publication("workflow_dispatch")
+    bakes = [entry for entry in plan.entries if entry.via.startswith(_BAKES) and not entry.uncomputed]
+    findings: dict[tuple[str, int, str], None] = {}
+    for entry in (entry for entry in bakes if entry.push is not False):
+        job = [other for other in bakes if (other.path, other.job_id) == (entry.path, entry.job_id)]
+        missing = [text for text, present in (("no cache-from", bool(entry.cache_from)),
+                                              ("no cache-to in the job", any(other.cache_to for other in job)))
+                   if not present]
+        if missing:
+            message = expected("cache-from on the bake target and cache-to in its job",
+                               f"{' and '.join(missing)} for {entry.image}")
+        elif entry.no_cache is True:
+            message = expected("the build cache in use", f"no-cache for {entry.image}")
+        else:
+            continue
+        findings[(entry.path, entry.line, message)] = None
+    return [Finding(path, line, 0, ID, message) for path, line, message in findings]
+
+
 def _check(ctx: CheckContext) -> list[Finding]:
-    return [finding for workflow in ctx.build_workflows() for job in build_jobs(workflow)
-            for finding in _job_findings(workflow.path, job)]
+    found = [finding for workflow in ctx.build_workflows() for job in build_jobs(workflow)
+             for finding in _job_findings(workflow.path, job)]
+    return found + _bake_findings(ctx)
+
 
 
 RULE = Rule(ID, "it builds with a cache", _check)

@@ -152,6 +152,14 @@ def _no_latest_elsewhere(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
+def _faults(ctx: CheckContext) -> list[Finding]:
+    """A file the build's tool would refuse (a bake file that is not HCL or JSON): the build fails there."""
+    faults = dict.fromkeys(fault for event in EVENTS if ctx.publication(event).runs
+                           for fault in ctx.publication(event).faults)
+    return [Finding(fault.path, fault.line or 0, 0, ID, expected("a bake file Bake can read", fault.message))
+            for fault in faults]
+
+
 def _check(ctx: CheckContext) -> list[Finding]:
     problems: _Problems = {}
     for event in EVENTS:
@@ -164,7 +172,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
         message = expected(f"{what} on {' and '.join(events)}", found)
         findings.append(Finding(path, line, 0, ID, message, undecided=open_,
                                 settled_by=images_scenario(ctx, image or None) if open_ else ""))
-    return findings + _no_latest_elsewhere(ctx)
+    return _faults(ctx) + findings + _no_latest_elsewhere(ctx)
 
 
 RULE = Rule(ID, "it publishes the plan's images and tags, and latest only from the default branch", _check)

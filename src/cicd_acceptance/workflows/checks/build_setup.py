@@ -83,15 +83,18 @@ def _check(ctx: CheckContext) -> list[Finding]:
     return findings + _shell_builds(ctx)
 
 
+_OTHER_BUILDS = ("run: docker buildx build", "run: docker buildx bake", "docker/bake-action")
+
+
 def _shell_builds(ctx: CheckContext) -> list[Finding]:
-    """``docker buildx build`` in a ``run:`` step of the build workflow needs the same set-up before it."""
+    """``docker buildx build`` or ``bake`` in a ``run:`` step, and docker/bake-action, need the same set-up."""
     workflow = ctx.build()
     plan = _plan(ctx)
     findings: list[Finding] = []
     seen: set[str] = set()
     for entry in plan.entries:
         job = workflow.jobs.get(entry.job_id)
-        if job is None or entry.path != workflow.path or not entry.via.startswith("run: docker buildx build"):
+        if job is None or entry.path != workflow.path or not entry.via.startswith(_OTHER_BUILDS):
             continue
         if job.id in seen:
             continue
