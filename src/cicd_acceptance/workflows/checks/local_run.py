@@ -14,9 +14,15 @@ that needs one is reported as undecided, with the expression, and the step is no
 needs one is left unset, and if the step then fails, the failure is reported as undecided too.
 
 A machine that cannot do the run is a tool problem, never a red of the target: no isolation available, no Go as
-new as go.mod's ``go`` line (nothing is downloaded: ``GOTOOLCHAIN=local``, ``GOPROXY=off``), or module
+new as go.mod's ``go`` line, or a go.mod/go.work with a ``toolchain`` line (a Go before 1.21 cannot read it) and
+a Go older than 1.21 here (nothing is downloaded: ``GOTOOLCHAIN=local``, ``GOPROXY=off``), or module
 dependencies missing from the module cache (the harness's own, shown read-only, else the run's). Those raise
 :class:`~cicd_acceptance.errors.ToolMissing`.
+
+The job's ``services:`` (a database, a cache) and ``container:`` are not emulated: the steps run on this machine,
+with nothing listening on the services' ports. A step that passes passes; a step that fails in such a job is
+undecided (it may need what a service or the container image gives it), named with the services or the image,
+and settled by the live CI check.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ from cicd_acceptance.workflows.expressions import (
     to_text,
     truthy,
 )
-from cicd_acceptance.workflows.goversions import parse_go_version
+from cicd_acceptance.workflows.goversions import GoVersion, parse_go_version
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
@@ -65,6 +71,8 @@ _LINE_CHARS = 400
 _QUIET = re.compile(r"^(\?|ok)\s+\S+\s")
 _STATUS_CALL = re.compile(r"\b(success|always|failure|cancelled)\s*\(", re.IGNORECASE)
 _MISSING_MODULES = re.compile(r"module lookup disabled by GOPROXY=off|GOPROXY=off|cannot find module providing")
+_READS_TOOLCHAIN = GoVersion(1, 21, 0, 0, "1.21")
+"""The first Go that reads go.mod's ``toolchain`` line (an older one stops at 'unknown directive: toolchain')."""
 _PASSED_THROUGH = ("GOFLAGS",)
 """Harness settings the steps inherit (Go build flags, no credentials); everything else is the runner's."""
 
@@ -155,10 +163,17 @@ def _require_go_for(ctx: CheckContext) -> None:
         return  # ci-go-version reports a bad go line; the rule's tool check reports a missing go
     local_text = local_go_version(go)
     local = parse_go_version(local_text.removeprefix("go").split()[0].split("-")[0])
-    if local is not None and local.key < wanted.key:
-        raise ToolMissing(f"go.mod needs Go {mod.go} and this machine has {local_text}; no newer toolchain can be "
-                          "downloaded here, so the test job cannot build the module (a machine problem, not the "
-                          "target's)", tool="go")
+    if local is None:
+        return
+    why = None
+    if local.key < wanted.key:
+        why = f"go.mod needs Go {mod.go} and this machine has {local_text}"
+    elif mod.toolchain is not None and local.key < _READS_TOOLCHAIN.key:
+        why = (f"go.mod has a 'toolchain' line (line {mod.toolchain_line}), which Go reads from 1.21 on, and this "
+               f"machine has {local_text}")
+    if why is not None:
+        raise ToolMissing(f"{why}; no newer toolchain can be downloaded here, so the test job cannot build the "
+                          "module (a machine problem, not the target's)", tool="go")
 
 
 def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path, modcache: Path) -> dict[str, str]:
@@ -315,6 +330,32 @@ def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: di
     return Finding(workflow.path, step.line, 0, ID, expected(what, found))
 
 
+def _not_emulated(job: Job) -> str | None:
+    """What the job gets on GitHub that the local run does not start (its services, its container), or None."""
+    parts = []
+    services = job.node.get("services")
+    names = [name for name, _ in services.items()] if services is not None and services.is_mapping else []
+    if names:
+        parts.append(f"services ({', '.join(names)})")
+    container = job.node.get("container")
+    if container is not None and not container.is_null:
+        image = container.get("image") if container.is_mapping else container
+        text = image.scalar_text().strip() if image is not None and image.is_scalar else ""
+        parts.append(f"container ({text[:_LINE_CHARS]})" if text else "container")
+    return " and ".join(parts) or None
+
+
+def _job_failure(workflow: Workflow, job: Job, step: Step, result: StepResult, unknown_env: dict[str, str]) -> Finding:
+    """The failure of ``step`` as a finding: undecided when the job has services or a container the local run
+    does not start (the step may need them), else what :func:`_failure` says."""
+    finding = _failure(workflow, step, result, unknown_env)
+    missing = _not_emulated(job)
+    if missing is None or finding.undecided:
+        return finding
+    return undecided(workflow.path, step.line, ID, f"{finding.message} (the local run does not start the job's "
+                     f"{missing}, and the step may need them)", SETTLED_BY)
+
+
 def _missing_modules(result: StepResult) -> bool:
     return not result.ok and bool(_MISSING_MODULES.search(result.output))
 
@@ -396,7 +437,7 @@ def _run_job(ctx: CheckContext, workflow: Workflow, job: Job, sandbox: Sandbox, 
                 tolerated = _continues(step, state.ctx.with_env_nodes(step.env))
                 if tolerated is True:
                     continue  # continue-on-error: the step failed, the job goes on green
-                finding = _failure(workflow, step, result, state.unknown_env)
+                finding = _job_failure(workflow, job, step, result, state.unknown_env)
                 if isinstance(tolerated, Unknown):
                     finding = undecided(workflow.path, step.line, ID, f"{finding.message}; whether that fails the "
                                         f"job depends on continue-on-error: {tolerated.display()}", SETTLED_BY)
