@@ -58,6 +58,9 @@ PASS = [
     Case("matrix-of-newer-versions", "go 1.22", "go-version: ${{ matrix.go }}", matrix='["1.22", "1.23.x", stable]'),
     Case("sha-pinned-action-reads-toolchain", "go 1.23\ntoolchain go1.24.0", "go-version-file: go.mod",
          action="actions/setup-go@0aaccfd150d50ccaeb58ebd88d36e91967a5f35b"),
+    # A monorepo: each matrix entry sets Go up from its module's go.mod.
+    Case("version-file-per-matrix-module", "go 1.22", "go-version-file: ${{ matrix.go }}/go.mod",
+         {"tools/loadgen/go.mod": "module example.com/loadgen\n\ngo 1.23\n"}, matrix='[".", "tools/loadgen"]'),
 ]
 
 FAIL = [
@@ -74,6 +77,8 @@ FAIL = [
     Case("matrix-with-an-older-entry", "go 1.24.0", "go-version: ${{ matrix.go }}", matrix='["1.23", "1.24"]'),
     Case("toolchain-older-than-go-line-in-v6", "go 1.24.0\ntoolchain go1.22.0", "go-version-file: go.mod",
          action="actions/setup-go@v6"),
+    Case("version-file-per-matrix-module-older", "go 1.22", "go-version-file: ${{ matrix.go }}/go.mod",
+         {"tools/loadgen/go.mod": "module example.com/loadgen\n\ngo 1.20\n"}, matrix='[".", "tools/loadgen"]'),
 ]
 
 
@@ -81,12 +86,16 @@ UNDECIDED = [
     Case("oldstable-above-what-is-known", "go 1.26.0", "go-version: oldstable"),
     Case("version-from-a-variable", "go 1.24.0", "go-version: ${{ vars.GO_VERSION }}"),
     Case("version-from-an-input", "go 1.24.0", "go-version: ${{ inputs.go || '1.24' }}"),
+    # setup-go installs nothing: the runner image's own Go runs the tests.
+    Case("no-version-uses-the-runners-go", "go 1.24.0", "check-latest: true"),
+    Case("version-file-from-a-variable", "go 1.24.0", "go-version-file: ${{ vars.GO_MOD_DIR }}/go.mod"),
 ]
 
 
 def _apply(repo: Path, case: Case) -> None:
     (repo / "go.mod").write_text(f"module github.com/example/stream-monitor\n\n{case.go_mod}\n", encoding="utf-8")
     for name, text in case.files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text, encoding="utf-8")
     ci = (repo / CI).read_text(encoding="utf-8")
     assert ci.count(_STEP) == 1, "the sample's setup-go step changed"

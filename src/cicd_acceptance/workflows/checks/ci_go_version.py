@@ -7,9 +7,12 @@ A red means what setup-go would install is older than the ``go`` line (or the sp
 ``go-version-file`` as in setup-go. The file may be ``go.mod``/``go.work`` (its ``toolchain`` line from setup-go v6,
 else the ``go`` line), ``.tool-versions`` (the ``golang`` line) or a file holding just the version (``.go-version``).
 ``${{ matrix.x }}`` and ``${{ env.X }}`` come from the job, also inside text (``${{ matrix.go }}.x``); each matrix
-entry installs its own Go, so each is checked.
-``oldstable`` above the newest release known offline, and a version from an expression only GitHub knows
-(``${{ vars.GO }}``), are undecided: the live CI check settles them.
+entry installs its own Go, so each is checked. The same holds for ``go-version-file`` (a monorepo's
+``${{ matrix.module }}/go.mod``): each entry's file is read, and judged against the root go.mod's ``go`` line.
+``oldstable`` above the newest release known offline, a version or file from an expression only GitHub knows
+(``${{ vars.GO }}``), and a setup-go with neither input (it installs nothing: the job uses the Go preinstalled on
+the runner image, which with Go 1.21 and later also switches to go.mod's toolchain on its own) are undecided: the
+live CI check settles them.
 """
 
 from __future__ import annotations
@@ -162,20 +165,33 @@ def _check(ctx: CheckContext) -> list[Finding]:
         return findings
     file_node = step.with_.get("go-version-file")
     if file_node is None or not file_node.scalar_text().strip():
-        return [Finding(workflow.path, step.line, 0, ID, expected("go-version-file: go.mod or a go-version",
-                                                                   "neither"))]
-    name = file_node.scalar_text().strip()
+        # setup-go then installs nothing and the job uses the Go preinstalled on the runner image of the day.
+        return [undecided(workflow.path, step.line, ID, expected(
+            "go-version-file: go.mod or a go-version", "neither: the job uses the Go preinstalled on the runner, "
+            "which only a run on GitHub knows"), SETTLED_BY)]
+    findings = []
+    github = dict(github_context(ctx.event("push")))
+    for name in _versions(file_node, workflow, job, step, github):  # one file per matrix entry
+        findings += _from_file(ctx, workflow, step, file_node, name.strip(), goal, wanted, mod)
+    return findings
+
+
+def _from_file(ctx: CheckContext, workflow: Workflow, step: Step, node: Node, name: str, goal: str,
+               wanted: GoVersion, mod: GoMod) -> list[Finding]:
+    """The finding for a ``go-version-file`` named ``name`` (its text as written when only a run knows it)."""
+    if "${{" in name:
+        return _finding(workflow.path, node.line, goal, None,
+                        f"go-version-file '{name}', which only a run on GitHub knows")
     text, why_not = _read_inside(ctx.repo_dir, name)
     if text is None:
-        return [Finding(workflow.path, file_node.line, 0, ID,
+        return [Finding(workflow.path, node.line, 0, ID,
                         expected("a go-version-file in the repository", f"'{name}', {why_not}"))]
     major = _setup_go_major(step)
     from_file = spec_from_file(name, text, toolchain_first=major is None or major >= 6)
     if from_file is None:
-        return [Finding(workflow.path, file_node.line, 0, ID,
+        return [Finding(workflow.path, node.line, 0, ID,
                         expected("a go-version-file that names a Go version", f"none in '{name}'"))]
-    return _finding(workflow.path, file_node.line, goal,
-                    *_judge(from_file, wanted, mod, f"go-version-file '{name}' with"))
+    return _finding(workflow.path, node.line, goal, *_judge(from_file, wanted, mod, f"go-version-file '{name}' with"))
 
 
 RULE = Rule(ID, "the Go version follows go.mod", _check)
