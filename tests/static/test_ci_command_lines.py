@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from cicd_acceptance.workflows.checks import ci_go_test
 from cicd_acceptance.workflows.checks.commands import find_command
+from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.model import load_workflow
+from tests.static.repos import default_plan, target_of
 
 COMMAND = "go test ./..."
 
@@ -102,3 +105,38 @@ def _directories(tmp_path: Path, checkout_path: str | None, step: str) -> list[s
 def test_the_root_is_where_checkout_put_the_repository(tmp_path: Path, checkout_path: str | None, step: str,
                                                        directories: list[str | None]) -> None:
     assert _directories(tmp_path, checkout_path, step) == directories
+
+
+@pytest.mark.parametrize(("job", "directories"), [
+    # a monorepo's matrix over its modules: the '.' entry runs the tests at the root
+    ("    strategy:\n      matrix:\n        module: ['.', tools/loadgen]\n"
+     "    defaults:\n      run:\n        working-directory: ${{ matrix.module }}\n", [None]),
+    ("    strategy:\n      matrix:\n        include:\n          - {dir: ./, name: root}\n          - {dir: api}\n"
+     "    defaults:\n      run:\n        working-directory: ${{ matrix.dir }}\n", [None]),
+    ("    env:\n      MODULE_DIR: .\n    defaults:\n      run:\n        working-directory: ${{ env.MODULE_DIR }}\n",
+     [None]),
+    # no entry is the root: the tests run elsewhere in each
+    ("    strategy:\n      matrix:\n        module: [api, web]\n"
+     "    defaults:\n      run:\n        working-directory: ${{ matrix.module }}\n", ["${{ matrix.module }}"]),
+])
+def test_a_working_directory_from_the_matrix_is_the_root_in_the_entries_where_it_evaluates_so(
+        tmp_path: Path, job: str, directories: list[str | None]) -> None:
+    text = f"on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n{job}    steps:\n      - run: go test ./...\n"
+    (tmp_path / "ci.yml").write_text(text, encoding="utf-8")
+    workflow = load_workflow(tmp_path, "ci.yml")
+    assert [site.directory for site in find_command(workflow, workflow.jobs["test"], COMMAND)] == directories
+
+
+@pytest.mark.parametrize(("directory", "undecided"), [("${{ vars.MODULE_DIR }}", True),
+                                                     ("${{ matrix.module }}", False)])
+def test_a_working_directory_only_a_run_knows_is_undecided(sample_repo: Path, directory: str, undecided: bool) -> None:
+    ci = sample_repo / ".github" / "workflows" / "ci.yml"
+    text = ci.read_text(encoding="utf-8")
+    text = text.replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
+                        "        module: [api, web]\n", 1)
+    step = "        run: go test ./...\n"
+    text = text.replace(step, f"{step}        working-directory: {directory}\n")
+    ci.write_text(text, encoding="utf-8")
+    findings = ci_go_test.RULE(CheckContext(target_of(sample_repo), default_plan()))
+    found = [(f.undecided, f"found working directory '{directory}'" in f.message) for f in findings]
+    assert found == [(undecided, True)]

@@ -1,13 +1,14 @@
 """ci-go-test: the test job runs the plan's test command (``go test ./...``) at the repository root, and a test
 failure fails the job (no ``continue-on-error`` on the step or the job, no ``|| true`` or pipe that hides the
-command's status: see :mod:`~cicd_acceptance.workflows.checks.commands`)."""
+command's status: see :mod:`~cicd_acceptance.workflows.checks.commands`). A ``working-directory`` from the matrix
+runs at the root in the entries where it evaluates to it; one only a run knows (``${{ vars.DIR }}``) is undecided."""
 
 from __future__ import annotations
 
-from cicd_acceptance.workflows.checks.commands import CommandSite, checkout_root, find_command
+from cicd_acceptance.workflows.checks.commands import CommandSite, checkout_root, find_command, root_in_an_entry
 from cicd_acceptance.workflows.checks.common import TEST_EVENTS
 from cicd_acceptance.workflows.checks.context import CheckContext
-from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected
+from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.model import Job, Workflow
@@ -15,6 +16,7 @@ from cicd_acceptance.workflows.model import Job, Workflow
 __all__ = ["RULE"]
 
 ID = "ci-go-test"
+SETTLED_BY = "live: 'CI is green for the latest commit of the default branch'"
 
 
 def _not_run(workflow: Workflow, job: Job, command: str, found: list[CommandSite],
@@ -78,6 +80,9 @@ def _check(ctx: CheckContext) -> list[Finding]:
         root = checkout_root(job, sites[0].step)
         where = "" if root == "." else f" (actions/checkout put the repository in '{root}')"
         message = expected(f"'{command}' at the repository root", f"working directory '{sites[0].directory}'{where}")
+        if any(root_in_an_entry(workflow, job, site.directory or ".", root) is None for site in sites):
+            return [undecided(workflow.path, sites[0].line, ID, message + ", which only a run on GitHub knows",
+                              SETTLED_BY)]
         return [Finding(workflow.path, sites[0].line, 0, ID, message)]
     return _failure_tolerated(ctx, workflow, job, at_root[0], command)
 

@@ -5,7 +5,9 @@ A script line matches when it starts with the plan command's first two words (``
 (``./...``): flags such as ``-race`` or ``-v`` are allowed, a different package pattern is not, and neither are
 flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, ``-c``).
 A command in a ``cd elsewhere && ...`` line, after a ``cd elsewhere`` line, or in a step with a
-``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root. A
+``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root; a
+``working-directory`` from the matrix (a monorepo's ``${{ matrix.module }}`` over ``[., tools]``) runs at the root in
+the entries where it evaluates to the root. A
 command continued over several lines (a ``\\`` at the end of a line) is one command, at its first line.
 The repository root is where actions/checkout put the repository: the workspace, or its ``path:`` input
 (``path: src`` then ``working-directory: src`` runs at the root; no directory at all then does not).
@@ -26,10 +28,12 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.workflows.expressions import ExprContext, interpolate
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["CommandSite", "checkout_root", "find_command", "working_directory"]
+__all__ = ["CommandSite", "checkout_root", "find_command", "root_in_an_entry", "working_directory"]
 
 # The runner's workspace (the checkout) however it is written: ${{github.workspace}}, "$GITHUB_WORKSPACE/"...
 _WORKSPACE = re.compile(r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\})")
@@ -128,8 +132,29 @@ def working_directory(workflow: Workflow, job: Job, step: Step, root: str = ".")
     """The directory a ``run:`` step runs in, as written (None: the repository root, ``root``)."""
     for candidate in (step.working_directory, _defaults_dir(job.node), _defaults_dir(workflow.node)):
         if candidate is not None:
-            return None if _is_root(candidate, root) else candidate
+            at_root = _is_root(candidate, root) or root_in_an_entry(workflow, job, candidate, root) is True
+            return None if at_root else candidate
     return None if root == "." else "."
+
+
+def root_in_an_entry(workflow: Workflow, job: Job, directory: str, root: str = ".") -> bool | None:
+    """Whether a directory with expressions (a monorepo's ``${{ matrix.module }}``) is the root in some matrix
+    entry (that entry's job runs the command at the root); None when it is not known in every entry (a value only
+    a run knows, ``${{ vars.DIR }}``). False for a directory without expressions."""
+    if "${{" not in _normalized(directory):
+        return False
+    combos = job.matrix.combinations() if job.matrix is not None else None
+    base = ExprContext(path=workflow.path).with_env_nodes(workflow.env).with_env_nodes(job.env)
+    known = True
+    for combo in combos or [None]:
+        try:
+            value = interpolate(directory, base.with_matrix(combo, known=combos is not None))
+        except HarnessError:
+            value = None  # an expression that does not evaluate: unknown here
+        if isinstance(value, str) and _is_root(value, root):
+            return True
+        known = known and isinstance(value, str)
+    return False if known else None
 
 
 def _script_line(step: Step, offset: int) -> int:
