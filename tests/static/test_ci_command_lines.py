@@ -140,3 +140,18 @@ def test_a_working_directory_only_a_run_knows_is_undecided(sample_repo: Path, di
     findings = ci_go_test.RULE(CheckContext(target_of(sample_repo), default_plan()))
     found = [(f.undecided, f"found working directory '{directory}'" in f.message) for f in findings]
     assert found == [(undecided, True)]
+
+
+@pytest.mark.parametrize(("run", "found"), [
+    # gotestsum runs `go test -json ./...` with no args, `go test -json <args>` with args after `--`
+    ("gotestsum --format testname --junitfile unit-tests.xml", True),
+    ("gotestsum --format testname -- -race -count=1 ./...", True),
+    ("go run gotest.tools/gotestsum@v1.12.0 --format pkgname -- -coverprofile=c.out ./...", True),
+    ("gotestsum --packages=./... -- -race", True),
+    ("gotestsum --raw-command -- go test -json ./...", True),
+    ("gotestsum -- -race ./internal/...", False),
+    ("gotestsum --packages ./cmd/... ", False),
+    ("gotestsum -- -run TestParse ./...", False),
+])
+def test_gotestsum_runs_go_test_as_its_own_code_does(tmp_path: Path, run: str, found: bool) -> None:
+    assert bool(_sites(tmp_path, run)) is found

@@ -3,7 +3,9 @@
 A script line matches when it starts with the plan command's first two words (``go test``; assignments such as
 ``CGO_ENABLED=1`` and ``env``/``time`` before them only set up its environment) and contains every other word
 (``./...``): flags such as ``-race`` or ``-v`` are allowed, a different package pattern is not, and neither are
-flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, ``-c``).
+flags that run only some tests or none (``-run``, ``-skip``, ``-list``, ``-n``, ``-c``). gotestsum runs ``go test``
+as its own code does: ``gotestsum --format testname`` is ``go test ./...``, ``gotestsum -- -race ./...`` is
+``go test -race ./...``.
 A command in a ``cd elsewhere && ...`` line, after a ``cd elsewhere`` line, or in a step with a
 ``working-directory`` (step, job ``defaults`` or workflow ``defaults``) runs somewhere other than the root; a
 ``working-directory`` from the matrix (a monorepo's ``${{ matrix.module }}`` over ``[., tools]``) runs at the root in
@@ -44,6 +46,7 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = {"env", "time", "exec", "command"}
 _EXITS_NONZERO = re.compile(r"\bexit\s+(?:[1-9]|\$\?|\"?\$\{?\?)|^\s*false\b")
 _PASS_THROUGH = {"tee", "cat", "head", "tail", "sed", "awk", "sort", "column"}
+_GOTESTSUM = re.compile(r"^gotest\.tools/gotestsum(?:@\S+)?$")
 _SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:.*\s)?-\w*o\s+pipefail")
 
 
@@ -97,8 +100,28 @@ def _command_words(text: str) -> list[str]:
     return words
 
 
+def _gotestsum_as_go_test(words: list[str]) -> list[str]:
+    """What gotestsum runs (``gotestsum [flags] [-- go test args]``, also as ``go run gotest.tools/gotestsum@v``):
+    ``go test`` with the args after ``--``, plus ``--packages``; with no args, ``go test ./...`` (or the packages).
+    ``--raw-command`` runs the args after ``--`` as they are. Other words are returned unchanged."""
+    if words[:2] == ["go", "run"] and len(words) > 2 and _GOTESTSUM.match(words[2]):
+        words = ["gotestsum", *words[3:]]
+    if not words or posixpath.basename(words[0]) != "gotestsum":
+        return words
+    own, args = (words[1:words.index("--")], words[words.index("--") + 1:]) if "--" in words else (words[1:], [])
+    if "--raw-command" in own:
+        return args
+    packages: list[str] = []
+    for i, word in enumerate(own):
+        if word.startswith("--packages="):
+            packages = word.split("=", 1)[1].split()
+        elif word == "--packages" and i + 1 < len(own):
+            packages = own[i + 1].split()
+    return ["go", "test", *args, *packages] if args else ["go", "test", *(packages or ["./..."])]
+
+
 def _matches(line: str, command: str) -> bool:
-    want, have = _words(command), _command_words(line)
+    want, have = _words(command), _gotestsum_as_go_test(_command_words(line))
     if len(have) < 2 or have[:2] != want[:2] or not all(word in have[2:] for word in want[2:]):
         return False
     # Flags that run a subset of the tests, or none at all, do not run "the tests".
