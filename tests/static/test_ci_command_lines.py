@@ -155,3 +155,89 @@ def test_a_working_directory_only_a_run_knows_is_undecided(sample_repo: Path, di
 ])
 def test_gotestsum_runs_go_test_as_its_own_code_does(tmp_path: Path, run: str, found: bool) -> None:
     assert bool(_sites(tmp_path, run)) is found
+
+
+_MAKEFILE = """GO ?= go
+PKGS := ./...
+
+.PHONY: all test vet lint ci
+all: test
+
+vet:
+\t@$(GO) vet $(PKGS)
+
+test: vet
+\t$(GO) test -race -count=1 $(PKGS)
+
+lint:
+\tgolangci-lint run
+
+ci:
+\t$(MAKE) test
+"""
+_SCRIPT = """#!/usr/bin/env bash
+set -euo pipefail
+cd "$(dirname "$0")/.."
+go test -count=1 ./...
+"""
+
+
+def _followed(tmp_path: Path, run: str, files: dict[str, str]) -> list[tuple[str | None, bool]]:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "ci.yml").write_text("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+                                     f"      - run: {run}\n", encoding="utf-8")
+    workflow = load_workflow(tmp_path, "ci.yml")
+    return [(site.directory, site.fails_step)
+            for site in find_command(workflow, workflow.jobs["test"], COMMAND, tmp_path)]
+
+
+@pytest.mark.parametrize(("run", "makefile", "expected"), [
+    ("make test", _MAKEFILE, [(None, True)]),
+    ("make", _MAKEFILE, [(None, True)]),  # the first target, 'all', needs 'test'
+    ("make ci", _MAKEFILE, [(None, True)]),  # $(MAKE) test
+    ("make -j2 test GOFLAGS=-v", _MAKEFILE, [(None, True)]),
+    ("make test || true", _MAKEFILE, [(None, False)]),
+    ("make lint", _MAKEFILE, []),
+    ("make vet", _MAKEFILE, []),
+    ("make test", "test:\n\t-go test ./...\n", [(None, False)]),  # a '-' recipe line's failure is ignored
+    ("make -i test", "test:\n\tgo test ./...\n", [(None, False)]),
+    ("make test", "test:\n\tgo test -v ./... | tee test.log\n", [(None, False)]),  # /bin/sh: no pipefail
+    ("make test", "test:\n\tcd internal && go test ./...\n", [("internal", True)]),
+    ("make test", "test:\n\tcd internal\n\tgo test ./...\n", [(None, True)]),  # each line its own shell
+    ("make test", "test: export CGO_ENABLED=1\ntest:\n\tgo test \\\n\t  -race ./...\n", [(None, True)]),
+    ("make -C tools test", "test:\n\tgo test ./...\n", []),  # no Makefile in tools/
+])
+def test_a_makefile_target_is_followed(tmp_path: Path, run: str, makefile: str,
+                                       expected: list[tuple[str | None, bool]]) -> None:
+    assert _followed(tmp_path, run, {"Makefile": makefile}) == expected
+
+
+@pytest.mark.parametrize(("run", "script", "expected"), [
+    ("./scripts/test.sh", _SCRIPT, [(None, True)]),
+    ("bash scripts/test.sh", _SCRIPT, [(None, True)]),
+    ("bash ./scripts/test.sh", "go test ./...\necho done\n", [(None, False)]),  # no set -e: the last line decides
+    ("bash -e ./scripts/test.sh", "go test ./...\necho done\n", [(None, True)]),
+    ("./scripts/test.sh", "#!/bin/bash -e\ngo test ./...\necho done\n", [(None, True)]),
+    ("sh scripts/test.sh", "echo testing\ngo test ./...\n", [(None, True)]),
+    ("./scripts/test.sh", 'cd "$(dirname "$0")"\ngo test ./...\n', [("scripts", True)]),
+    ("./scripts/test.sh", 'cd "$(git rev-parse --show-toplevel)"\ngo test ./...\n', [(None, True)]),
+    ("./scripts/test.sh", "cd \"$MODULE\"\ngo test ./...\n", [("\"$MODULE\"", True)]),
+    ("./scripts/test.sh", "set -o pipefail\ngo test ./... | tee out.txt\n", [(None, True)]),
+    ("./scripts/test.sh", "go test ./internal/...\n", []),
+    ("./scripts/missing.sh", _SCRIPT, []),
+])
+def test_a_script_of_the_repository_is_followed(tmp_path: Path, run: str, script: str,
+                                                expected: list[tuple[str | None, bool]]) -> None:
+    assert _followed(tmp_path, run, {"scripts/test.sh": script}) == expected
+
+
+def test_a_script_out_of_the_repository_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.sh"
+    outside.write_text("go test ./...\n", encoding="utf-8")
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    (repo / "scripts" / "test.sh").symlink_to(outside)
+    assert _followed(repo, "./scripts/test.sh", {}) == []
+    assert _followed(repo, "bash ../outside.sh", {}) == []

@@ -22,7 +22,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
     workflow, job = ctx.ci(), ctx.test_job()
     if job is None:
         return []  # ci-test-job reports the missing job
-    sites = find_command(workflow, job, ctx.plan.test_command)
+    sites = find_command(workflow, job, ctx.plan.test_command, ctx.repo_dir)
     first_test = sites[0].step if sites else None
     findings: list[Finding] = []
     for action in ACTIONS:

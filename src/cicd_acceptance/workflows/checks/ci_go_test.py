@@ -67,7 +67,7 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if job is None:
         return []  # ci-test-job reports the missing job
     command = ctx.plan.test_command
-    everywhere = find_command(workflow, job, command)
+    everywhere = find_command(workflow, job, command, ctx.repo_dir)
     masked = [site for site in everywhere if not site.fails_step]
     found = [site for site in everywhere if site.fails_step]
     # A step whose if: is false on a pull request or a push does not run the tests there.

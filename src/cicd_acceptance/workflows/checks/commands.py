@@ -29,8 +29,10 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 from cicd_acceptance.errors import HarnessError
+from cicd_acceptance.workflows.checks.scriptfiles import delegate
 from cicd_acceptance.workflows.expressions import ExprContext, interpolate
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
@@ -47,6 +49,11 @@ _WRAPPERS = {"env", "time", "exec", "command"}
 _EXITS_NONZERO = re.compile(r"\bexit\s+(?:[1-9]|\$\?|\"?\$\{?\?)|^\s*false\b")
 _PASS_THROUGH = {"tee", "cat", "head", "tail", "sed", "awk", "sort", "column"}
 _GOTESTSUM = re.compile(r"^gotest\.tools/gotestsum(?:@\S+)?$")
+_SET_ERREXIT = re.compile(r"^\s*set\s+(?:.*\s)?(?:-[a-zA-Z]*e|-o\s+errexit)")
+_SCRIPT_DIR = re.compile(r"\$\(\s*dirname\s+\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?\})\s*\)"  # $(dirname "$0")
+                         r"|\$\{(?:0|BASH_SOURCE(?:\[0\])?)%/\*\}")  # ${0%/*}
+_TOPLEVEL = re.compile(r"\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
+_MAX_DEPTH = 3  # make calling make calling a script
 _SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:.*\s)?-\w*o\s+pipefail")
 
 
@@ -227,30 +234,114 @@ def _logical_lines(script: str) -> list[tuple[int, str]]:
     return lines
 
 
-def find_command(workflow: Workflow, job: Job, command: str) -> list[CommandSite]:
+@dataclass(frozen=True)
+class _Hit:
+    """The command found at ``offset`` of the lines scanned (a line number in a file the step delegates to)."""
+
+    offset: int
+    text: str
+    directory: str | None
+    fails: bool
+
+
+@dataclass(frozen=True)
+class _Shell:
+    """How the scanned lines run: ``errexit`` (a failing line stops them: ``bash -e``, ``set -e``), ``independent``
+    (make: each line its own shell), ``pipefail``; ``root`` is the repository root, workspace-relative."""
+
+    errexit: bool
+    independent: bool
+    pipefail: bool
+    root: str = "."
+
+
+def _repo_folder(directory: str | None, root: str) -> str | None:
+    """A run directory (None: the root) as a repository-relative folder, None when only a run knows it."""
+    if directory is None:
+        return "."
+    folder = _normalized(directory)
+    if "$" in folder or folder.startswith("/"):
+        return None
+    relative = posixpath.relpath(folder, root) if root != "." else folder
+    return None if relative.startswith("..") else relative
+
+
+def _cd_in_file(target: str, folder: str | None, path: str) -> str | None:
+    """Where ``cd target`` in the file ``path`` (run from ``folder``) goes, repository-relative (None: unknown).
+    The idioms for the script's own folder (``$(dirname "$0")``, ``${BASH_SOURCE[0]%/*}``...) and the checkout's
+    top (``$(git rev-parse --show-toplevel)``) are read."""
+    text = target.strip().strip("'\"")
+    text = _SCRIPT_DIR.sub(posixpath.dirname(path) or ".", text.replace('"', ""))
+    text = _TOPLEVEL.sub(".", text)
+    if "$" in text or text.startswith(("/", "~")) or folder is None:
+        return None
+    moved = posixpath.normpath(posixpath.join(folder, text))
+    return None if moved.startswith("..") else moved
+
+
+def _scan(lines: list[tuple[int, str, bool]], command: str, shell: _Shell, directory: str | None,
+          repo_dir: Path | None, path: str = "", depth: int = 0) -> list[_Hit]:
+    """Where ``lines`` run ``command`` (directly, or in a Makefile target or script they hand over to)."""
+    hits: list[_Hit] = []
+    last = max((offset for offset, line, _ in lines if line.strip()), default=-1)
+    start, pipefail, errexit = directory, shell.pipefail, shell.errexit
+    for offset, line, ignored in lines:
+        pipefail = pipefail or bool(_SET_PIPEFAIL.match(line))
+        errexit = errexit or bool(_SET_ERREXIT.match(line))
+        if shell.independent:
+            directory = start  # make runs each recipe line in a shell of its own
+        for segment, operator, rest in _commands(line):
+            if (cd := _CD.match(segment)) is not None:
+                directory = _cd(cd["dir"].strip(), directory, shell.root, path)
+            final = shell.independent or offset == last
+            fails = not ignored and _fails_step(operator, rest, final) and (errexit or final or operator == "||")
+            pipeline = segment.split("|")
+            deciding = pipeline if pipefail or not _passes_through(pipeline[-1]) else pipeline[-1:]
+            if any(_matches(part, command) for part in pipeline):
+                decides = fails and any(_matches(part, command) for part in deciding)
+                hits.append(_Hit(offset, line.strip(), directory, decides))
+            elif repo_dir is not None and depth < _MAX_DEPTH:
+                hits += _delegated(_command_words(pipeline[0]), command, directory, shell.root, repo_dir, depth,
+                                   _Hit(offset, line.strip(), directory, fails and pipeline[0] in deciding))
+    return hits
+
+
+def _cd(target: str, directory: str | None, root: str, path: str) -> str | None:
+    """The directory after ``cd target``: as written in a workflow step; resolved in a file the step hands over to
+    (``path``), where the repository-relative folder is known."""
+    if not path:
+        return None if _is_root(target, root) else target
+    moved = _cd_in_file(target, _repo_folder(directory, "."), path)
+    return target if moved is None else (None if moved == "." else moved)
+
+
+def _delegated(words: list[str], command: str, directory: str | None, root: str, repo_dir: Path, depth: int,
+               caller: _Hit) -> list[_Hit]:
+    """The hits in the Makefile target or script ``words`` hands its work to, seen from the calling line."""
+    folder = _repo_folder(directory, root if depth == 0 else ".")
+    target = delegate(words, folder, repo_dir) if folder is not None else None
+    if target is None:
+        return []
+    shell = _Shell(errexit=target.errexit, independent=target.independent, pipefail=False)
+    start = None if target.folder == "." else target.folder
+    return [_Hit(caller.offset, f"{caller.text}: {hit.text} ({target.path}:{hit.offset})", hit.directory,
+                 caller.fails and hit.fails)
+            for hit in _scan(list(target.lines), command, shell, start, repo_dir, target.path, depth + 1)]
+
+
+def find_command(workflow: Workflow, job: Job, command: str, repo_dir: Path | None = None) -> list[CommandSite]:
     """Every place ``job`` runs ``command``, with the directory it runs in (None = the repository root) and whether
-    its failure fails the step."""
+    its failure fails the step. With ``repo_dir``, the Makefile targets and scripts of the repository that a step
+    hands over to are looked into too (:mod:`~cicd_acceptance.workflows.checks.scriptfiles`)."""
     sites: list[CommandSite] = []
     for step in job.steps:
         if step.run is None:
             continue
         root = checkout_root(job, step)
-        directory = working_directory(workflow, job, step, root)
-        lines = _logical_lines(step.run)
-        last = max((offset for offset, line in lines if line.strip()), default=-1)
         # ${PIPESTATUS[0]} is the script reading the test command's own status after the pipe.
-        pipefail = _pipefail(workflow, job, step) or "PIPESTATUS" in step.run
-        for offset, line in lines:
-            pipefail = pipefail or bool(_SET_PIPEFAIL.match(line))
-            for segment, operator, rest in _commands(line):
-                cd = _CD.match(segment)
-                if cd is not None:
-                    target = cd["dir"].strip()
-                    directory = None if _is_root(target, root) else target
-                fails_step = _fails_step(operator, rest, offset == last)
-                pipeline = segment.split("|")
-                deciding = pipeline if pipefail or not _passes_through(pipeline[-1]) else pipeline[-1:]
-                if any(_matches(part, command) for part in pipeline):
-                    decides = fails_step and any(_matches(part, command) for part in deciding)
-                    sites.append(CommandSite(step, _script_line(step, offset), line.strip(), directory, decides))
+        shell = _Shell(errexit=True, independent=False, root=root,
+                       pipefail=_pipefail(workflow, job, step) or "PIPESTATUS" in step.run)
+        lines = [(offset, line, False) for offset, line in _logical_lines(step.run)]
+        for hit in _scan(lines, command, shell, working_directory(workflow, job, step, root), repo_dir):
+            sites.append(CommandSite(step, _script_line(step, hit.offset), hit.text, hit.directory, hit.fails))
     return sites
