@@ -113,6 +113,9 @@ DEFECTS: tuple[Defect, ...] = (
        Edit(CI, "        run: go test ./...\n", "        run: go test -run TestParse ./...\n")),
     _d("ci-go-test-step-never-runs", "ci-workflow",
        Edit(CI, "        run: go test ./...\n", "        if: false\n        run: go test ./...\n")),
+    _d("ci-go-test-hidden-by-powershell", "ci-workflow",  # pwsh goes on after go test fails; go vet's status wins
+       Edit(CI, "    runs-on: ubuntu-latest\n", "    runs-on: windows-latest\n"),
+       Edit(CI, "        run: go test ./...\n", "        run: |\n          go test ./...\n          go vet ./...\n")),
     _d("ci-make-test-ignores-failures", "ci-workflow",  # make's '-' prefix: a failing go test leaves make green
        Edit(CI, "        run: go test ./...\n", "        run: make test\n"),
        Edit("Makefile", None, "GO ?= go\n\n.PHONY: test\ntest:\n\t-$(GO) test -race ./...\n")),

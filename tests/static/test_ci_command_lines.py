@@ -46,6 +46,13 @@ def _sites(tmp_path: Path, run: str, shell: str | None = None) -> list[tuple[int
     ("go test -json ./... 2>&1 | go-junit-report -set-exit-code > report.xml", None, [(8, True)]),
     ("go test \\\n  -race \\\n  ./...", None, [(8, True)]),
     ("go vet ./...", None, []),
+    # PowerShell and cmd go on after a failing native command; the last one's status is the step's
+    ("go test ./...\ngo vet ./...", "pwsh", [(9, False)]),
+    ("go vet ./...\ngo test ./...", "pwsh", [(10, True)]),
+    ("$PSNativeCommandUseErrorActionPreference = $true\ngo test ./...\ngo vet ./...", "pwsh", [(10, True)]),
+    ("go test ./...\nif ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }\ngo vet ./...", "pwsh", [(9, True)]),
+    ("go test ./...\ngo vet ./...", "cmd", [(9, False)]),
+    ("go test ./...\ngo vet ./...", "sh", [(9, True)]),
 ])
 def test_the_test_command_and_whether_its_failure_fails_the_step(
         tmp_path: Path, run: str, shell: str | None, expected: list[tuple[int, bool]]) -> None:

@@ -20,7 +20,10 @@ does not stop on it, so a later line would hide the failure); one before ``||`` 
 non-zero (``|| exit 1``, ``|| { echo failed; exit 1; }``), not ``|| true``. A pipeline's status is its last
 command's unless ``pipefail`` is on (``shell: bash``, or ``set -o pipefail`` in the script): ``go test ./... | tee
 out.txt`` under the default ``bash -e`` passes whatever the tests do (a reporter that fails on failed tests
-itself, ``| go-junit-report -set-exit-code``, does not hide them).
+itself, ``| go-junit-report -set-exit-code``, does not hide them). PowerShell (a Windows runner's default) and
+``cmd`` go on after a failing native command and end with the last one's status: a ``go test`` on any line but
+the last is hidden, unless ``$PSNativeCommandUseErrorActionPreference = $true`` or the script reads
+``$LASTEXITCODE`` itself.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ _SET_ERREXIT = re.compile(r"^\s*set\s+(?:.*\s)?(?:-[a-zA-Z]*e|-o\s+errexit)")
 _SCRIPT_DIR = re.compile(r"\$\(\s*dirname\s+\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?\})\s*\)"  # $(dirname "$0")
                          r"|\$\{(?:0|BASH_SOURCE(?:\[0\])?)%/\*\}")  # ${0%/*}
 _TOPLEVEL = re.compile(r"\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
+_PS_NATIVE_ERRORS = re.compile(r"\$PSNativeCommandUseErrorActionPreference\s*=\s*\$true", re.IGNORECASE)
 _MAX_DEPTH = 3  # make calling make calling a script
 _SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:.*\s)?-\w*o\s+pipefail")
 
@@ -146,16 +150,35 @@ def _defaults_dir(node: Node) -> str | None:
     return _defaults_run(node, "working-directory")
 
 
-def _pipefail(workflow: Workflow, job: Job, step: Step) -> bool:
-    """Whether a failing command inside a pipeline fails the step: the shell starts with ``pipefail`` (GitHub's
-    ``bash`` is ``bash -eo pipefail {0}``), or it is PowerShell (Windows' default), whose step ends with the exit
-    code of the last native command, ``go`` itself when ``tee`` is ``Tee-Object``."""
+def _shell(workflow: Workflow, job: Job, step: Step) -> str:
+    """The step's shell as written (step, job or workflow ``defaults.run``); ``pwsh`` on a Windows runner that
+    names none; empty for the runner's default ``bash -e``."""
     written = step.node.get("shell")
     shell = written.scalar_text() if written is not None else None
     shell = (shell or _defaults_run(job.node, "shell") or _defaults_run(workflow.node, "shell") or "").strip()
     if not shell and any("windows" in label.lower() for label in job.runs_on):
         shell = "pwsh"
-    return shell == "bash" or "pipefail" in shell or shell.split(" ")[0] in ("pwsh", "powershell")
+    return shell
+
+
+def _pipefail(shell: str) -> bool:
+    """Whether a failing command inside a pipeline fails the step: the shell starts with ``pipefail`` (GitHub's
+    ``bash`` is ``bash -eo pipefail {0}``), or it is PowerShell (Windows' default), whose step ends with the exit
+    code of the last native command, ``go`` itself when ``tee`` is ``Tee-Object``."""
+    return shell == "bash" or "pipefail" in shell or _native_status_shell(shell)
+
+
+def _native_status_shell(shell: str) -> bool:
+    """PowerShell and cmd: a failing native command does not stop the script; the step ends with the status of
+    the last one (GitHub appends ``exit $LASTEXITCODE``), so only the last line's ``go test`` decides."""
+    return shell.split(" ")[0] in ("pwsh", "powershell", "cmd")
+
+
+def _errexit(shell: str, script: str) -> bool:
+    """Whether a failing command on any line fails the step: every POSIX shell the runner starts with ``-e``;
+    PowerShell only with ``$PSNativeCommandUseErrorActionPreference = $true`` (or a script that reads
+    ``$LASTEXITCODE`` itself, as ``${PIPESTATUS[0]}`` is read for bash)."""
+    return not _native_status_shell(shell) or bool(_PS_NATIVE_ERRORS.search(script)) or "LASTEXITCODE" in script
 
 
 def working_directory(workflow: Workflow, job: Job, step: Step, root: str = ".") -> str | None:
@@ -339,8 +362,9 @@ def find_command(workflow: Workflow, job: Job, command: str, repo_dir: Path | No
             continue
         root = checkout_root(job, step)
         # ${PIPESTATUS[0]} is the script reading the test command's own status after the pipe.
-        shell = _Shell(errexit=True, independent=False, root=root,
-                       pipefail=_pipefail(workflow, job, step) or "PIPESTATUS" in step.run)
+        name = _shell(workflow, job, step)
+        shell = _Shell(errexit=_errexit(name, step.run), independent=False, root=root,
+                       pipefail=_pipefail(name) or "PIPESTATUS" in step.run)
         lines = [(offset, line, False) for offset, line in _logical_lines(step.run)]
         for hit in _scan(lines, command, shell, working_directory(workflow, job, step, root), repo_dir):
             sites.append(CommandSite(step, _script_line(step, hit.offset), hit.text, hit.directory, hit.fails))
