@@ -1,7 +1,9 @@
 """Equivalent but differently written workflows pass every criterion: a false red is a defect too.
 
 Each folder under ``testdata/valid/`` holds a ``ci.yml`` and/or a ``build-images.yml`` that replace the sample's;
-the first line of each file says what is different about it.
+the first line of each file says what is different about it. A ``repo/`` folder beside them holds files the
+workflow relies on (a Makefile, a script, a second module), added to the sample at the same paths; a file that
+starts with ``#!`` is made executable, as it would be committed.
 """
 
 from __future__ import annotations
@@ -19,10 +21,18 @@ _WORKFLOWS = {"ci.yml": ".github/workflows/ci.yml", "build-images.yml": ".github
 
 
 def _install(variant: str, repo: Path) -> None:
-    files = sorted((VALID_DIR / variant).iterdir())
+    files = sorted(f for f in (VALID_DIR / variant).iterdir() if f.name != "repo")
     assert files, f"{variant} is empty"
     assert all(f.name in _WORKFLOWS for f in files), f"unexpected files in {variant}: {files}"
-    seed(repo, tuple(Edit(_WORKFLOWS[f.name], None, f.read_text(encoding="utf-8")) for f in files), commit=True)
+    extra = VALID_DIR / variant / "repo"
+    added = sorted(f for f in extra.rglob("*") if f.is_file()) if extra.is_dir() else []
+    edits = [Edit(_WORKFLOWS[f.name], None, f.read_text(encoding="utf-8")) for f in files]
+    edits += [Edit(f.relative_to(extra).as_posix(), None, f.read_text(encoding="utf-8")) for f in added]
+    for edit in edits:
+        edit.apply(repo)
+        if edit.new is not None and edit.new.startswith("#!"):
+            (repo / edit.path).chmod(0o755)
+    seed(repo, (), commit=True)
 
 
 def test_there_are_enough_variants() -> None:
