@@ -237,6 +237,29 @@ jobs:
 """) == []
 
 
+@pytest.mark.parametrize(("steps", "named"), [
+    ("      - uses: actions/checkout@v4\n      - uses: gotesttools/gotestsum-action@v1\n"
+     "      - run: gotestsum --format testname\n",
+     "'gotestsum' is not on this machine; on GitHub the runner image or an action before it "
+     "(gotesttools/gotestsum-action) may provide it"),
+    ("      - shell: sh\n        run: tparse-not-installed -all\n",
+     "'tparse-not-installed' is not on this machine; on GitHub the runner image may provide it"),
+], ids=["after-an-action", "runner-image"])
+def test_a_command_missing_here_is_undecided(repo: Path, steps: str, named: str) -> None:
+    # Exit 127: a tool the runner image or an action (not run here) installs; a run on GitHub settles it.
+    findings = run_rule(repo, "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n" + steps)
+    assert len(findings) == 1, messages(findings)
+    assert findings[0].undecided, messages(findings)
+    assert "exit code 127" in findings[0].message
+    assert named in findings[0].message
+
+
+def test_exit_127_without_a_missing_command_stays_red(repo: Path) -> None:
+    findings = run_rule(repo, "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: exit 127\n")
+    assert len(findings) == 1, messages(findings)
+    assert not findings[0].undecided
+
+
 def test_the_time_bound_is_a_setting(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(local_run.TIMEOUT_ENV, "0.5")
     findings = run_rule(repo, """

@@ -22,7 +22,10 @@ dependencies missing from the module cache (the harness's own, shown read-only, 
 The job's ``services:`` (a database, a cache) and ``container:`` are not emulated: the steps run on this machine,
 with nothing listening on the services' ports. A step that passes passes; a step that fails in such a job is
 undecided (it may need what a service or the container image gives it), named with the services or the image,
-and settled by the live CI check.
+and settled by the live CI check. Actions other than checkout and setup-go are not run either: a step that fails
+because a command is missing here (exit 127, ``gotestsum: command not found``) is undecided too, naming the
+command and the actions before it that may install it (or the runner image, which has more tools than this
+machine).
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ _LINE_CHARS = 400
 _QUIET = re.compile(r"^(\?|ok)\s+\S+\s")
 _STATUS_CALL = re.compile(r"\b(success|always|failure|cancelled)\s*\(", re.IGNORECASE)
 _MISSING_MODULES = re.compile(r"module lookup disabled by GOPROXY=off|GOPROXY=off|cannot find module providing")
+_NOT_FOUND = re.compile(r"(?:^|[\s:])(?P<name>[^\s:]+): (?:command )?not found\s*$", re.MULTILINE)
+_STOOD_IN_FOR = ("actions/checkout", "actions/setup-go", "actions/cache")
+"""Actions whose work the local run stands in for (the checkout, the machine's Go) or that only save time."""
 _READS_TOOLCHAIN = GoVersion(1, 21, 0, 0, "1.21")
 """The first Go that reads go.mod's ``toolchain`` line (an older one stops at 'unknown directive: toolchain')."""
 _PASSED_THROUGH = ("GOFLAGS",)
@@ -347,13 +353,27 @@ def _not_emulated(job: Job) -> str | None:
 
 def _job_failure(workflow: Workflow, job: Job, step: Step, result: StepResult, unknown_env: dict[str, str]) -> Finding:
     """The failure of ``step`` as a finding: undecided when the job has services or a container the local run
-    does not start (the step may need them), else what :func:`_failure` says."""
+    does not start (the step may need them), or when a command is missing here (exit 127) that the runner image
+    or an action before the step may provide; else what :func:`_failure` says."""
     finding = _failure(workflow, step, result, unknown_env)
-    missing = _not_emulated(job)
-    if missing is None or finding.undecided:
+    if finding.undecided:
         return finding
-    return undecided(workflow.path, step.line, ID, f"{finding.message} (the local run does not start the job's "
-                     f"{missing}, and the step may need them)", SETTLED_BY)
+    missing = _not_emulated(job)
+    if missing is not None:
+        why = f"the local run does not start the job's {missing}, and the step may need them"
+    elif (command := _missing_command(result)) is not None:
+        actions = [s.action for s in job.steps[:step.index] if s.action and s.action.lower() not in _STOOD_IN_FOR]
+        given = f"the runner image or an action before it ({', '.join(actions)})" if actions else "the runner image"
+        why = f"'{command}' is not on this machine; on GitHub {given} may provide it"
+    else:
+        return finding
+    return undecided(workflow.path, step.line, ID, f"{finding.message} ({why})", SETTLED_BY)
+
+
+def _missing_command(result: StepResult) -> str | None:
+    """The command a shell could not find (exit status 127, ``x: command not found``), else None."""
+    found = _NOT_FOUND.search(result.output) if result.exit_code == 127 else None
+    return found["name"][:_LINE_CHARS] if found else None
 
 
 def _missing_modules(result: StepResult) -> bool:
