@@ -260,6 +260,46 @@ def test_exit_127_without_a_missing_command_stays_red(repo: Path) -> None:
     assert not findings[0].undecided
 
 
+def test_each_matrix_entry_whose_commands_differ_runs_and_a_failure_names_its_entry(repo: Path) -> None:
+    # A monorepo: the root module passes, the second module's test fails; only that entry is red.
+    module = repo / "tools" / "loadgen"
+    module.mkdir(parents=True)
+    (module / "go.mod").write_text("module example.com/loadgen\n\ngo 1.19\n", encoding="utf-8")
+    (module / "rate_test.go").write_text('package loadgen\n\nimport "testing"\n\nfunc TestRate(t *testing.T) '
+                                         '{ t.Fatal("rate is off") }\n', encoding="utf-8")
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        module: [".", tools/loadgen]
+    defaults:
+      run:
+        working-directory: ${{ matrix.module }}
+    steps:
+      - run: go test ./...
+""")
+    assert len(findings) == 1, messages(findings)
+    assert not findings[0].undecided
+    assert "rate is off" in findings[0].message
+    assert findings[0].message.endswith("[matrix entry module=tools/loadgen]")
+
+
+def test_a_matrix_of_windows_and_macos_entries_is_not_run_as_linux(repo: Path) -> None:
+    with pytest.raises(ToolMissing, match="runs on"):
+        run_rule(repo, """
+jobs:
+  test:
+    strategy:
+      matrix:
+        os: [windows-latest, macos-14]
+    runs-on: ${{ matrix.os }}
+    steps:
+      - run: go test ./...
+""")
+
+
 def test_the_time_bound_is_a_setting(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(local_run.TIMEOUT_ENV, "0.5")
     findings = run_rule(repo, """

@@ -6,8 +6,10 @@ never touches the user's checkout), each bounded in time and output, with what a
 ``GITHUB_*`` files and variables, ``RUNNER_TEMP``, the runner's shells), ``defaults.run`` (shell, working-directory)
 of workflow and job, ``working-directory``, the ``env:`` of workflow, job and step, and step ``if:`` (``success()``
 unless the condition names a status function). Expressions are evaluated for a push to the default branch; earlier
-steps' outputs are known. The run is a job that succeeds so far: after a failed step the job is red, and what
-``if: always()`` or ``failure()`` steps would still do cannot change that, so they are not run.
+steps' outputs are known. A matrix job runs once per entry whose run: steps differ
+(:mod:`~cicd_acceptance.workflows.checks.runentries`: a monorepo's ``${{ matrix.module }}``), once for all when
+they do not (a matrix of Go versions). The run is a job that succeeds so far: after a failed step the job is red,
+and what ``if: always()`` or ``failure()`` steps would still do cannot change that, so they are not run.
 
 Offline some values cannot be known (secrets, vars, other jobs' outputs): a script, working directory or ``if:``
 that needs one is reported as undecided, with the expression, and the step is not run; an ``env:`` value that
@@ -36,7 +38,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ from cicd_acceptance.tools import find_tool, run_command
 from cicd_acceptance.workflows.checks.commands import checkout_root
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
+from cicd_acceptance.workflows.checks.runentries import MAX_RUNS, entries_to_run, linux_labels
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expr_values import PartialObject
 from cicd_acceptance.workflows.expressions import (
@@ -313,13 +316,6 @@ def _continues(step: Step, ctx: ExprContext) -> bool | Unknown:
     return value if isinstance(value, Unknown) else truthy(value)
 
 
-def _linux(job: Job) -> bool:
-    """Whether the job runs on a Linux runner: no label of ``runs-on`` names Windows or macOS (a label from an
-    expression is unknown and does not count against it)."""
-    known = [label.lower() for label in job.runs_on if "${{" not in label]
-    return not any(label.startswith(("windows", "macos", "mac-", "osx")) for label in known)
-
-
 def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: dict[str, str]) -> Finding:
     if result.timed_out:
         found = f"no end within the local run's time bound: {_tail(result.output)}"
@@ -386,7 +382,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
         return []  # ci-test-job reports the missing job
     if not any(step.run is not None for step in job.steps):
         return []
-    if not _linux(job):
+    entries, left_out = entries_to_run(workflow, job)
+    if not entries or not linux_labels(job.runs_on):
         raise ToolMissing(f"the test job runs on {', '.join(job.runs_on)}; this harness runs steps as a Linux "
                           "runner only", tool="runner")
     first_run = next(step for step in job.steps if step.run is not None)
@@ -400,8 +397,19 @@ def _check(ctx: CheckContext) -> list[Finding]:
         _require_go_for(ctx)
         sandbox = probe.result()  # ToolMissing when this machine cannot isolate the target's commands
     cache = sandbox_cache_dir(ctx.target.repository)
-    with work_copy(ctx.repo_dir, work_folder(cache, ctx.repo_dir)) as workspace:
-        return _run_job(ctx, workflow, job, sandbox, workspace, cache)
+    findings = [] if not left_out else [undecided(workflow.path, job.line, ID, expected(
+        f"at most {MAX_RUNS} distinct matrix entries to run locally", f"{left_out} more, not run here"), SETTLED_BY)]
+    for entry in entries:  # each matrix entry is a job of its own, in a fresh copy of the checkout
+        with work_copy(ctx.repo_dir, work_folder(cache, ctx.repo_dir)) as workspace:
+            found = _run_job(ctx, workflow, job, sandbox, workspace, cache, entry)
+        findings += [_in_entry(f, entry) for f in found] if len(entries) > 1 else found
+    return findings
+
+
+def _in_entry(finding: Finding, entry: dict[str, Any] | None) -> Finding:
+    """``finding`` naming the matrix entry it happened in."""
+    shown = ", ".join(f"{key}={value}" for key, value in (entry or {}).items())
+    return replace(finding, message=f"{finding.message} [matrix entry {shown}]") if shown else finding
 
 
 def work_folder(cache: Path, repo_dir: Path) -> Path:
@@ -422,11 +430,12 @@ def _show_history(ctx: CheckContext, workspace: Path) -> Path | None:
 
 
 def _run_job(ctx: CheckContext, workflow: Workflow, job: Job, sandbox: Sandbox, workspace: Path,
-             cache: Path) -> list[Finding]:
+             cache: Path, entry: dict[str, Any] | None = None) -> list[Finding]:
     github = github_context(ctx.event("push"))
     github_known = PartialObject({**github, "workspace": str(workspace), "job": job.id, "run_attempt": "1"},
                                  "github")
-    base = ExprContext(github=github_known, path=workflow.path, matrix_known=job.matrix is None)
+    base = ExprContext(github=github_known, path=workflow.path, matrix=entry,
+                       matrix_known=job.matrix is None or entry is not None)
     try:
         state = _Job(base.with_env_nodes(workflow.env).with_env_nodes(job.env))
     except WorkflowLoadError as exc:
