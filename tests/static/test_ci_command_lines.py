@@ -81,6 +81,11 @@ def test_the_directory_the_test_command_runs_in(tmp_path: Path, run: str, direct
     ("GOFLAGS=-mod=mod GOEXPERIMENT=loopvar go test ./...", True),
     ("env GOFLAGS=-mod=mod go test ./...", True),
     ("time go test ./...", True),
+    ("timeout 15m go test -race ./...", True),
+    ("timeout -k 30s --preserve-status 10m go test ./...", True),
+    ("xvfb-run -a go test ./...", True),
+    ("sudo -E go test ./...", True),
+    ("timeout 10m go vet ./...", False),
     ("GOFLAGS=-mod=mod go vet ./...", False),
     ("echo go test ./...", False),
 ])

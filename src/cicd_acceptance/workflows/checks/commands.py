@@ -49,6 +49,10 @@ _CD = re.compile(r"^\s*cd\s+(?P<dir>.+)$")
 _LIST = re.compile(r"(&&|\|\||;)")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = {"env", "time", "exec", "command"}
+_OPTION_WRAPPERS = {"timeout": {"-k", "-s", "--kill-after", "--signal"}, "nice": {"-n"}, "xvfb-run": {"-s", "-n"},
+                    "sudo": {"-u", "-g"}}
+"""Commands that run the command after their options (and ``timeout``'s duration) with its status; the options
+that take a value."""
 _EXITS_NONZERO = re.compile(r"\bexit\s+(?:[1-9]|\$\?|\"?\$\{?\?)|^\s*false\b")
 _PASS_THROUGH = {"tee", "cat", "head", "tail", "sed", "awk", "sort", "column"}
 _GOTESTSUM = re.compile(r"^gotest\.tools/gotestsum(?:@\S+)?$")
@@ -104,10 +108,14 @@ def _words(text: str) -> list[str]:
 
 def _command_words(text: str) -> list[str]:
     """The words of a simple command without what only sets up its environment (``CGO_ENABLED=1``, ``env``,
-    ``time``): ``CGO_ENABLED=1 go test -race ./...`` runs ``go test``."""
+    ``time``, ``timeout 10m``, ``xvfb-run -a``): ``CGO_ENABLED=1 go test -race ./...`` runs ``go test``."""
     words = _words(text)
-    while words and (_ASSIGNMENT.match(words[0]) or words[0] in _WRAPPERS):
-        words = words[1:]
+    while words and (_ASSIGNMENT.match(words[0]) or words[0] in _WRAPPERS or words[0] in _OPTION_WRAPPERS):
+        wrapper, words = words[0], words[1:]
+        while wrapper in _OPTION_WRAPPERS and words and words[0].startswith("-"):
+            words = words[2:] if words[0] in _OPTION_WRAPPERS[wrapper] else words[1:]
+        if wrapper == "timeout" and words:
+            words = words[1:]  # its duration; the status is the command's (124 when the time runs out)
     return words
 
 
