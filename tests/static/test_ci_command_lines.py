@@ -253,3 +253,49 @@ def test_a_script_out_of_the_repository_is_not_followed(tmp_path: Path) -> None:
     (repo / "scripts" / "test.sh").symlink_to(outside)
     assert _followed(repo, "./scripts/test.sh", {}) == []
     assert _followed(repo, "bash ../outside.sh", {}) == []
+
+
+_TASKFILE = """version: '3'
+
+vars:
+  PKGS: ./...
+
+tasks:
+  default:
+    cmds:
+      - task: test
+  lint:
+    cmds:
+      - golangci-lint run
+  generate: go generate ./...
+  test:
+    desc: Run the unit tests
+    deps: [generate]
+    cmds:
+      - go vet {{.PKGS}}
+      - go test -race {{.PKGS}}
+  test-lenient:
+    cmds:
+      - cmd: go test ./...
+        ignore_error: true
+  test-in-folder:
+    cmds:
+      - cd internal && go test ./...
+"""
+
+
+@pytest.mark.parametrize(("run", "expected"), [
+    ("task test", [(None, True)]),
+    ("task", [(None, True)]),  # default calls test
+    ("task test -- -v", [(None, True)]),
+    ("task lint", []),
+    ("task test-lenient", [(None, False)]),
+    ("task test-in-folder", [("internal", True)]),
+    ("task -d tools test", []),  # no Taskfile there
+])
+def test_a_taskfile_task_is_followed(tmp_path: Path, run: str, expected: list[tuple[str | None, bool]]) -> None:
+    assert _followed(tmp_path, run, {"Taskfile.yml": _TASKFILE}) == expected
+
+
+def test_a_taskfile_that_is_not_yaml_is_not_followed(tmp_path: Path) -> None:
+    assert _followed(tmp_path, "task test", {"Taskfile.yml": "tasks: [unclosed\n"}) == []

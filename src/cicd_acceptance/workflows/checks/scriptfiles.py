@@ -1,6 +1,6 @@
-"""The files a ``run:`` command hands its work to: a Makefile target (``make test``) or a script (``./scripts/test.sh``,
-``bash scripts/test.sh``), read so that :mod:`~cicd_acceptance.workflows.checks.commands` can look for the test
-command in them as it does in the step itself.
+"""The files a ``run:`` command hands its work to: a Makefile target (``make test``), a Taskfile task (``task test``)
+or a script (``./scripts/test.sh``, ``bash scripts/test.sh``), read so that
+:mod:`~cicd_acceptance.workflows.checks.commands` can look for the test command in them as it does in the step.
 
 Only what the checkout states is followed: a file the step names, inside the repository (read through
 :func:`~cicd_acceptance.targetfiles.read_target_text`: bounded, regular files, no link out of the repository).
@@ -10,7 +10,10 @@ its recipe, ``$(VAR)``/``${VAR}`` from the file's plain assignments (``=``, ``:=
 and the recipe prefixes ``@``, ``+`` and ``-`` (a ``-`` line's failure is ignored, as with ``make -i``). Each
 recipe line runs in a shell of its own, so a ``cd`` does not carry over to the next line and every line's status
 counts. A script's lines run in one shell: a failing line stops it only under ``set -e`` (from that line on, or
-``bash -e`` / a ``-e`` in its ``#!`` line); without it only the last line's status is the script's.
+``bash -e`` / a ``-e`` in its ``#!`` line); without it only the last line's status is the script's. A Taskfile
+(go-task, ``Taskfile.yml``) is read as task runs it: the task named (``default`` when none), its ``deps`` and the
+tasks its ``cmds`` call first, each command in a shell of its own (``ignore_error: true`` ignores its failure),
+``{{.VAR}}`` from the plain ``vars:`` of the file and the task.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from cicd_acceptance.errors import WorkflowLoadError
 from cicd_acceptance.targetfiles import read_target_text
+from cicd_acceptance.workflows.yamlnode import Node, load_yaml_text
 
 __all__ = ["Delegate", "delegate"]
 
@@ -33,6 +37,8 @@ _RULE = re.compile(r"^(?P<targets>[^:=#\t][^:=#]*?)\s*::?(?!=)\s*(?P<prereqs>[^;
 _VARIABLE = re.compile(r"\$(?:\((?P<paren>[A-Za-z_][\w.-]*)\)|\{(?P<brace>[A-Za-z_][\w.-]*)\})")
 _SHELLS = {"bash", "sh", "dash", "zsh"}
 _SHEBANG_ERREXIT = re.compile(r"^#!.*\s-\w*e")
+_TASKFILES = ("Taskfile.yml", "taskfile.yml", "Taskfile.yaml", "taskfile.yaml", "Taskfile.dist.yml")
+_TEMPLATE = re.compile(r"\{\{\s*\.(?P<name>\w+)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ def delegate(words: list[str], folder: str, repo_dir: Path) -> Delegate | None:
         return None
     if posixpath.basename(words[0]) in ("make", "gmake", "$(MAKE)", "${MAKE}"):
         return _make(words[1:], folder, repo_dir)
+    if words[0] in ("task", "go-task"):
+        return _task(words[1:], folder, repo_dir)
     errexit = False
     if posixpath.basename(words[0]) in _SHELLS:
         options = [w for w in words[1:] if w.startswith("-")]
@@ -214,3 +222,94 @@ def _recipes(goals: list[str], rules: Rules, variables: dict[str, str]) -> list[
     for goal in goals:
         visit(goal)
     return found
+
+
+def _task(args: list[str], folder: str, repo_dir: Path) -> Delegate | None:
+    """``task [-d dir] [-t file] [task...] [-- args]`` (go-task): the commands of the tasks named (``default``
+    when none), their ``deps`` and the tasks they call (``- task: x``) first, ``{{.VAR}}`` from ``vars:``."""
+    folder, taskfile, names = _task_options(args, folder)
+    for name in [taskfile] if taskfile else list(_TASKFILES):
+        rel = _inside(folder, name)
+        text = _read(repo_dir, rel)
+        if text is None:
+            continue
+        try:
+            root = load_yaml_text(text, display_path=rel)
+        except WorkflowLoadError:
+            return None
+        tasks = root.get("tasks")
+        if tasks is None or not tasks.is_mapping:
+            return None
+        variables = _task_vars(root)
+        lines: list[tuple[int, str, bool]] = []
+        for task in names or ["default"]:
+            _task_lines(tasks, task, variables, lines, set())
+        return Delegate(rel, tuple(lines), folder, independent=True)
+    return None
+
+
+def _task_options(args: list[str], folder: str) -> tuple[str, str | None, list[str]]:
+    """(folder, Taskfile, task names) from task's command line; the arguments after ``--`` go to the tasks."""
+    taskfile, names = None, []
+    args = args[:args.index("--")] if "--" in args else args
+    i = 0
+    while i < len(args):
+        if args[i] in ("-d", "--dir", "-t", "--taskfile") and i + 1 < len(args):
+            folder, taskfile = ((_inside(folder, args[i + 1]), taskfile) if args[i] in ("-d", "--dir")
+                                else (folder, args[i + 1]))
+            i += 2
+            continue
+        if not args[i].startswith("-") and "=" not in args[i]:
+            names.append(args[i])
+        i += 1
+    return folder, taskfile, names
+
+
+def _task_vars(node: Node) -> dict[str, str]:
+    """The plain ``vars:`` of a Taskfile or task (``sh:`` ones are computed at run time: left out)."""
+    found = node.get("vars")
+    if found is None or not found.is_mapping:
+        return {}
+    return {name: value.scalar_text() for name, value in found.items() if value.is_scalar and not value.is_null}
+
+
+def _task_text(text: str, variables: dict[str, str]) -> str:
+    """``{{.VAR}}`` replaced from ``variables`` (others stay as written)."""
+    return _TEMPLATE.sub(lambda m: variables.get(m["name"], m[0]), text)
+
+
+def _elements(node: Node | None) -> list[Node]:
+    """A Taskfile list (``cmds``, ``deps``), a lone command standing for a list of one."""
+    if node is None or node.is_null:
+        return []
+    return list(node.elements()) if node.is_sequence else [node]
+
+
+def _called(node: Node) -> str | None:
+    """The task a ``deps`` entry or a ``- task: x`` command calls (None: a shell command)."""
+    called = node.get("task") if node.is_mapping else node
+    return called.scalar_text() if called is not None and called.is_scalar else None
+
+
+def _task_lines(tasks: Node, name: str, variables: dict[str, str], lines: list[tuple[int, str, bool]],
+                seen: set[str]) -> None:
+    """Append the commands task ``name`` runs (its deps and called tasks first) to ``lines``."""
+    task = tasks.get(name)
+    if task is None or name in seen or len(seen) >= _MAX_TARGETS:
+        return
+    seen.add(name)
+    own = task if task.is_mapping else None  # `test: go test ./...` is a task of one command
+    variables = {**variables, **(_task_vars(own) if own is not None else {})}
+    for dep in _elements(own.get("deps") if own is not None else None):
+        if (called := _called(dep)) is not None:
+            _task_lines(tasks, called, variables, lines, seen)
+    for cmd in _elements(own.get("cmds") if own is not None else task):
+        if cmd.is_mapping and cmd.get("task") is not None:
+            if (called := _called(cmd)) is not None:
+                _task_lines(tasks, called, variables, lines, seen)
+            continue
+        text = cmd.get("cmd") if cmd.is_mapping else cmd
+        ignore = cmd.get("ignore_error") if cmd.is_mapping else None
+        if text is not None and text.is_scalar and not text.is_null:
+            lines += [(text.line + n, _task_text(line, variables), ignore is not None and ignore.value is True)
+                      for n, line in enumerate(text.scalar_text().splitlines())]
