@@ -299,3 +299,10 @@ def test_a_taskfile_task_is_followed(tmp_path: Path, run: str, expected: list[tu
 
 def test_a_taskfile_that_is_not_yaml_is_not_followed(tmp_path: Path) -> None:
     assert _followed(tmp_path, "task test", {"Taskfile.yml": "tasks: [unclosed\n"}) == []
+
+
+def test_a_makefile_whose_variables_double_at_each_level_stays_bounded(tmp_path: Path) -> None:
+    # X30 would expand to 2**30 copies: the expansion stops at its bound and the line is kept as written.
+    chain = "".join(f"X{i} = $(X{i - 1})$(X{i - 1})\n" for i in range(1, 31))
+    makefile = "X0 = " + "y" * 1000 + "\n" + chain + "test:\n\techo $(X30)\n\tgo test ./...\n"
+    assert _followed(tmp_path, "make test", {"Makefile": makefile}) == [(None, True)]

@@ -37,6 +37,8 @@ _RULE = re.compile(r"^(?P<targets>[^:=#\t][^:=#]*?)\s*::?(?!=)\s*(?P<prereqs>[^;
 _VARIABLE = re.compile(r"\$(?:\((?P<paren>[A-Za-z_][\w.-]*)\)|\{(?P<brace>[A-Za-z_][\w.-]*)\})")
 _SHELLS = {"bash", "sh", "dash", "zsh"}
 _SHEBANG_ERREXIT = re.compile(r"^#!.*\s-\w*e")
+_MAX_NESTING = 8
+_MAX_EXPANDED = 16 * 1024
 _TASKFILES = ("Taskfile.yml", "taskfile.yml", "Taskfile.yaml", "taskfile.yaml", "Taskfile.dist.yml")
 _TEMPLATE = re.compile(r"\{\{\s*\.(?P<name>\w+)\s*\}\}")
 
@@ -189,17 +191,28 @@ def _parse_makefile(text: str) -> tuple[dict[str, str], Rules, str | None]:
     return variables, rules, variables.get(".DEFAULT_GOAL") or first
 
 
-def _expand(text: str, variables: dict[str, str], depth: int = 0) -> str:
-    """``$(VAR)`` and ``${VAR}`` from the Makefile's own variables (others stay as written); ``$$`` is ``$``."""
-    if depth > 8:
-        return text
+def _expand(text: str, variables: dict[str, str]) -> str:
+    """``$(VAR)`` and ``${VAR}`` from the Makefile's own variables (others stay as written); ``$$`` is ``$``. A
+    hostile file's expansion (nesting, or a value that doubles at each level) stops at a bound: the text as
+    written."""
+    for _ in range(_MAX_NESTING):
+        if len(text) > _MAX_EXPANDED or not _VARIABLE.search(text):
+            break
+        text = _expand_once(text, variables)
+    return text.replace("$$", "$")
+
+
+def _expand_once(text: str, variables: dict[str, str]) -> str:
+    """One level of :func:`_expand`, adding at most :data:`_MAX_EXPANDED` characters (the rest stays as written)."""
+    budget = _MAX_EXPANDED
 
     def value(match: re.Match[str]) -> str:
-        name = match["paren"] or match["brace"]
-        return _expand(variables[name], variables, depth + 1) if name in variables else match[0]
+        nonlocal budget
+        found = variables.get(match["paren"] or match["brace"], match[0])
+        budget -= len(found)
+        return found if budget >= 0 else match[0]
 
-    expanded = _VARIABLE.sub(value, text)
-    return expanded.replace("$$", "$") if depth == 0 else expanded
+    return _VARIABLE.sub(value, text)
 
 
 def _recipes(goals: list[str], rules: Rules, variables: dict[str, str]) -> list[tuple[int, str, bool]]:
