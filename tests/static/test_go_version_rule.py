@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.workflows.checks import ci_go_version
+from cicd_acceptance.workflows.checks import ci_actions, ci_go_version
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding
 from cicd_acceptance.workflows.goversions import parse_go_version, parse_setup_go_spec
@@ -172,3 +172,42 @@ def test_semver_ranges_resolve_as_setup_go_resolves_them(spec: str, reaches_1_19
     assert found is not None
     assert wanted is not None
     assert found.admits_at_least(wanted) is reaches_1_19
+
+
+_COMPOSITE = """name: Set up the Go environment
+description: Go and the tools the tests use
+inputs:
+  go-version:
+    description: the Go release
+    required: false
+  go-version-file:
+    description: where setup-go reads the version
+    default: go.mod
+runs:
+  using: composite
+  steps:
+    - uses: actions/setup-go@v5
+      with:
+        go-version: ${{ inputs.go-version }}
+        go-version-file: ${{ inputs.go-version-file }}
+"""
+
+
+@pytest.mark.parametrize(("with_", "expected"), [
+    ("", []),  # the composite's default: go.mod
+    ("        with:\n          go-version: '1.22'\n", []),
+    ("        with:\n          go-version: '1.17'\n",
+     [".github/actions/setup/action.yml:15: expected setup-go to install go.mod's go 1.19 or newer, found "
+      "go-version '1.17', which installs the newest 1.17.x release [ci-go-version]"]),
+])
+def test_setup_go_in_a_local_composite_action_takes_the_callers_inputs(sample_repo: Path, with_: str,
+                                                                        expected: list[str]) -> None:
+    action = sample_repo / ".github" / "actions" / "setup" / "action.yml"
+    action.parent.mkdir(parents=True)
+    action.write_text(_COMPOSITE, encoding="utf-8")
+    ci = (sample_repo / CI).read_text(encoding="utf-8")
+    ci = ci.replace(_STEP, f"        uses: ./.github/actions/setup\n{with_}")
+    (sample_repo / CI).write_text(ci, encoding="utf-8")
+    ctx = CheckContext(target_of(sample_repo), default_plan())
+    assert [str(f) for f in ci_go_version.RULE(ctx)] == expected
+    assert ci_actions.RULE(ctx) == []

@@ -9,6 +9,8 @@ else the ``go`` line), ``.tool-versions`` (the ``golang`` line) or a file holdin
 ``${{ matrix.x }}`` and ``${{ env.X }}`` come from the job, also inside text (``${{ matrix.go }}.x``); each matrix
 entry installs its own Go, so each is checked. The same holds for ``go-version-file`` (a monorepo's
 ``${{ matrix.module }}/go.mod``): each entry's file is read, and judged against the root go.mod's ``go`` line.
+The setup-go step may be inside a local composite action the job calls (``uses: ./.github/actions/setup``): its
+``${{ inputs.x }}`` come from the caller's ``with:`` or the input's default.
 ``oldstable`` above the newest release known offline, a version or file from an expression only GitHub knows
 (``${{ vars.GO }}``), and a setup-go with neither input (it installs nothing: the job uses the Go preinstalled on
 the runner image, which with Go 1.21 and later also switches to go.mod's toolchain on its own) are undecided: the
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.targetfiles import read_target_text
-from cicd_acceptance.workflows.checks.context import CheckContext, GoMod, first_step
+from cicd_acceptance.workflows.checks.context import ActionStep, CheckContext, GoMod, action_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
@@ -49,7 +51,7 @@ def _as_github_text(node: Node) -> str:
     return node.scalar_text()
 
 
-def _versions(node: Node, workflow: Workflow, job: Job, step: Step, github: dict[str, object]) -> list[str]:
+def _versions(node: Node, workflow: Workflow, job: Job, found: ActionStep, github: dict[str, object]) -> list[str]:
     text = node.scalar_text()
     if match := _MATRIX.match(text.strip()):
         values = job.matrix.values(match["key"]) if job.matrix is not None else None
@@ -58,15 +60,18 @@ def _versions(node: Node, workflow: Workflow, job: Job, step: Step, github: dict
         env = job.env.get(match["key"]) or workflow.env.get(match["key"])
         return [_as_github_text(env)] if env is not None else [text]
     if "${{" in text:
-        return _evaluated(node, workflow, job, step, github)
+        return _evaluated(node, workflow, job, found, github)
     return [_as_github_text(node)]
 
 
-def _evaluated(node: Node, workflow: Workflow, job: Job, step: Step, github: dict[str, object]) -> list[str]:
-    """A spec with text around its expressions (``${{ matrix.go }}.x``), evaluated for each matrix entry; the
-    text as written (undecided) when any entry needs what only a run knows."""
+def _evaluated(node: Node, workflow: Workflow, job: Job, setup: ActionStep, github: dict[str, object]) -> list[str]:
+    """A spec with text around its expressions (``${{ matrix.go }}.x``, ``${{ inputs.go }}`` in a composite
+    action), evaluated for each matrix entry; the text as written (undecided) when any entry needs what only a run
+    knows."""
     combos = job.matrix.combinations() if job.matrix is not None else None
-    base = ExprContext(github=github, path=workflow.path, line=node.line)
+    step = setup.step
+    base = ExprContext(github=github, path=setup.path, line=node.line, inputs=setup.inputs,
+                       inputs_complete=setup.inputs is not None)
     found: list[str] = []
     for combo in combos or [None]:
         try:
@@ -146,9 +151,10 @@ def _finding(path: str, line: int, goal: str, verdict: bool | None, why: str) ->
 
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow, job = ctx.ci(), ctx.test_job()
-    step = first_step(job, "actions/setup-go") if job is not None else None
-    if job is None or step is None:
+    found = action_step(ctx, workflow, job, "actions/setup-go") if job is not None else None
+    if job is None or found is None:
         return []  # ci-test-job / ci-actions report these
+    step, path = found.step, found.path
     mod = ctx.go_mod()
     if mod is None or mod.go is None:
         return [Finding("go.mod", 0, 0, ID, expected("a go.mod with a 'go' line", "none"))]
@@ -156,42 +162,42 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if wanted is None:
         return [Finding("go.mod", mod.go_line, 0, ID, expected("a valid 'go' line", f"'go {mod.go}'"))]
     goal = f"setup-go to install go.mod's go {mod.go} or newer"
+    github = dict(github_context(ctx.event("push")))
     version_node = step.with_.get("go-version")
-    if version_node is not None and version_node.scalar_text().strip():
+    specs = _versions(version_node, workflow, job, found, github) if version_node is not None else []
+    if version_node is not None and any(spec.strip() for spec in specs):
+        # An empty spec (an input left out) is no version: setup-go then reads the file.
         findings = []
-        github = dict(github_context(ctx.event("push")))
-        for spec in _versions(version_node, workflow, job, step, github):
-            findings += _finding(workflow.path, version_node.line, goal, *_judge(spec, wanted, mod, "go-version"))
+        for spec in (spec for spec in specs if spec.strip()):
+            findings += _finding(path, version_node.line, goal, *_judge(spec, wanted, mod, "go-version"))
         return findings
     file_node = step.with_.get("go-version-file")
     if file_node is None or not file_node.scalar_text().strip():
         # setup-go then installs nothing and the job uses the Go preinstalled on the runner image of the day.
-        return [undecided(workflow.path, step.line, ID, expected(
+        return [undecided(path, step.line, ID, expected(
             "go-version-file: go.mod or a go-version", "neither: the job uses the Go preinstalled on the runner, "
             "which only a run on GitHub knows"), SETTLED_BY)]
     findings = []
-    github = dict(github_context(ctx.event("push")))
-    for name in _versions(file_node, workflow, job, step, github):  # one file per matrix entry
-        findings += _from_file(ctx, workflow, step, file_node, name.strip(), goal, wanted, mod)
+    for name in _versions(file_node, workflow, job, found, github):  # one file per matrix entry
+        findings += _from_file(ctx, path, step, file_node, name.strip(), goal, wanted, mod)
     return findings
 
 
-def _from_file(ctx: CheckContext, workflow: Workflow, step: Step, node: Node, name: str, goal: str,
+def _from_file(ctx: CheckContext, path: str, step: Step, node: Node, name: str, goal: str,
                wanted: GoVersion, mod: GoMod) -> list[Finding]:
     """The finding for a ``go-version-file`` named ``name`` (its text as written when only a run knows it)."""
     if "${{" in name:
-        return _finding(workflow.path, node.line, goal, None,
-                        f"go-version-file '{name}', which only a run on GitHub knows")
+        return _finding(path, node.line, goal, None, f"go-version-file '{name}', which only a run on GitHub knows")
     text, why_not = _read_inside(ctx.repo_dir, name)
     if text is None:
-        return [Finding(workflow.path, node.line, 0, ID,
+        return [Finding(path, node.line, 0, ID,
                         expected("a go-version-file in the repository", f"'{name}', {why_not}"))]
     major = _setup_go_major(step)
     from_file = spec_from_file(name, text, toolchain_first=major is None or major >= 6)
     if from_file is None:
-        return [Finding(workflow.path, node.line, 0, ID,
+        return [Finding(path, node.line, 0, ID,
                         expected("a go-version-file that names a Go version", f"none in '{name}'"))]
-    return _finding(workflow.path, node.line, goal, *_judge(from_file, wanted, mod, f"go-version-file '{name}' with"))
+    return _finding(path, node.line, goal, *_judge(from_file, wanted, mod, f"go-version-file '{name}' with"))
 
 
 RULE = Rule(ID, "the Go version follows go.mod", _check)
