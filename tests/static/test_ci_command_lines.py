@@ -127,6 +127,8 @@ def test_the_root_is_where_checkout_put_the_repository(tmp_path: Path, checkout_
      "    defaults:\n      run:\n        working-directory: ${{ matrix.dir }}\n", [None]),
     ("    env:\n      MODULE_DIR: .\n    defaults:\n      run:\n        working-directory: ${{ env.MODULE_DIR }}\n",
      [None]),
+    ("    strategy:\n      matrix:\n        module: ['.', api]\n"
+     "    defaults:\n      run:\n        working-directory: ${{ github.workspace }}/${{ matrix.module }}\n", [None]),
     # no entry is the root: the tests run elsewhere in each
     ("    strategy:\n      matrix:\n        module: [api, web]\n"
      "    defaults:\n      run:\n        working-directory: ${{ matrix.module }}\n", ["${{ matrix.module }}"]),

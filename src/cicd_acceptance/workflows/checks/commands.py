@@ -209,7 +209,7 @@ def root_in_an_entry(workflow: Workflow, job: Job, directory: str, root: str = "
     known = True
     for combo in combos or [None]:
         try:
-            value = interpolate(directory, base.with_matrix(combo, known=combos is not None))
+            value = interpolate(_normalized(directory), base.with_matrix(combo, known=combos is not None))
         except HarnessError:
             value = None  # an expression that does not evaluate: unknown here
         if isinstance(value, str) and _is_root(value, root):
