@@ -308,3 +308,26 @@ def test_a_makefile_whose_variables_double_at_each_level_stays_bounded(tmp_path:
     chain = "".join(f"X{i} = $(X{i - 1})$(X{i - 1})\n" for i in range(1, 31))
     makefile = "X0 = " + "y" * 1000 + "\n" + chain + "test:\n\techo $(X30)\n\tgo test ./...\n"
     assert _followed(tmp_path, "make test", {"Makefile": makefile}) == [(None, True)]
+
+
+@pytest.mark.parametrize(("run", "matrix", "expected"), [
+    # the command is a matrix value: each entry's script is looked at
+    ("${{ matrix.cmd }}", "        cmd: ['go vet ./...', 'go test -race ./...']\n", (False, True)),
+    # it comes from what only a run knows: undecided, not red
+    ("${{ vars.TEST_COMMAND }}", "", (True, False)),
+    ("make ${{ inputs.target }}", "", (True, False)),
+    # the github context is known: a script that reads it and runs no tests is red
+    ("echo ${{ github.sha }} && go vet ./...", "", (False, False)),
+])
+def test_a_test_command_from_an_expression(sample_repo: Path, run: str, matrix: str,
+                                           expected: tuple[bool, bool]) -> None:
+    ci = sample_repo / ".github" / "workflows" / "ci.yml"
+    text = ci.read_text(encoding="utf-8").replace("        run: go test ./...\n", f"        run: {run}\n")
+    if matrix:
+        text = text.replace("    runs-on: ubuntu-latest\n",
+                            f"    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n{matrix}", 1)
+    ci.write_text(text, encoding="utf-8")
+    findings = ci_go_test.RULE(CheckContext(target_of(sample_repo), default_plan()))
+    undecided, passes = expected
+    assert (findings == []) is passes, findings
+    assert all(f.undecided is undecided for f in findings), findings

@@ -5,7 +5,16 @@ runs at the root in the entries where it evaluates to it; one only a run knows (
 
 from __future__ import annotations
 
-from cicd_acceptance.workflows.checks.commands import CommandSite, checkout_root, find_command, root_in_an_entry
+from collections.abc import Mapping
+from typing import Any
+
+from cicd_acceptance.workflows.checks.commands import (
+    CommandSite,
+    checkout_root,
+    find_command,
+    root_in_an_entry,
+    scripts_per_entry,
+)
 from cicd_acceptance.workflows.checks.common import TEST_EVENTS
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
@@ -20,7 +29,7 @@ SETTLED_BY = "live: 'CI is green for the latest commit of the default branch'"
 
 
 def _not_run(workflow: Workflow, job: Job, command: str, found: list[CommandSite],
-             skipped: dict[int, list[str]], masked: list[CommandSite]) -> Finding:
+             skipped: dict[int, list[str]], masked: list[CommandSite], github: Mapping[str, Any]) -> Finding:
     if found:  # present, but only in a step whose if: is false for an event
         step = found[0].step
         return Finding(workflow.path, step.node.key_line("if"), 0, ID, expected(
@@ -32,6 +41,11 @@ def _not_run(workflow: Workflow, job: Job, command: str, found: list[CommandSite
             f"a failing '{command}' to fail the job", f"'{site.text}', whose status the script ignores"))
     runs = [line.strip() for step in job.steps for line in (step.run or "").splitlines() if line.strip()]
     shown = "run: " + "; ".join(runs) if runs else "no run steps"
+    unknown = next((step for step in job.steps if step.run is not None
+                    and any("${{" in script for script in scripts_per_entry(workflow, job, step.run, github))), None)
+    if unknown is not None:  # the command may be in what only a run knows (a secret, a variable, an input)
+        return undecided(workflow.path, unknown.line, ID, expected(
+            f"job '{job.id}' to run '{command}'", f"{shown}, which only a run on GitHub knows"), SETTLED_BY)
     return Finding(workflow.path, job.line, 0, ID, expected(f"job '{job.id}' to run '{command}'", shown))
 
 
@@ -67,14 +81,15 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if job is None:
         return []  # ci-test-job reports the missing job
     command = ctx.plan.test_command
-    everywhere = find_command(workflow, job, command, ctx.repo_dir)
+    github = github_context(ctx.event("push"))
+    everywhere = find_command(workflow, job, command, ctx.repo_dir, github)
     masked = [site for site in everywhere if not site.fails_step]
     found = [site for site in everywhere if site.fails_step]
     # A step whose if: is false on a pull request or a push does not run the tests there.
     skipped = {id(site): ctx.skipped_on(workflow, site.step.if_, TEST_EVENTS) for site in found}
     sites = [site for site in found if not skipped[id(site)]]
     if not sites:
-        return [_not_run(workflow, job, command, found, skipped, masked)]
+        return [_not_run(workflow, job, command, found, skipped, masked, github)]
     at_root = [site for site in sites if site.directory is None]
     if not at_root:
         root = checkout_root(job, sites[0].step)

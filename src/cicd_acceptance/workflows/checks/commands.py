@@ -31,16 +31,18 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cicd_acceptance.errors import HarnessError
 from cicd_acceptance.workflows.checks.scriptfiles import delegate
-from cicd_acceptance.workflows.expressions import ExprContext, interpolate
+from cicd_acceptance.workflows.expressions import ExprContext, Unknown, interpolate
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["CommandSite", "checkout_root", "find_command", "root_in_an_entry", "working_directory"]
+__all__ = ["CommandSite", "checkout_root", "find_command", "root_in_an_entry", "scripts_per_entry", "working_directory"]
 
 # The runner's workspace (the checkout) however it is written: ${{github.workspace}}, "$GITHUB_WORKSPACE/"...
 _WORKSPACE = re.compile(r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\})")
@@ -360,10 +362,12 @@ def _delegated(words: list[str], command: str, directory: str | None, root: str,
             for hit in _scan(list(target.lines), command, shell, start, repo_dir, target.path, depth + 1)]
 
 
-def find_command(workflow: Workflow, job: Job, command: str, repo_dir: Path | None = None) -> list[CommandSite]:
+def find_command(workflow: Workflow, job: Job, command: str, repo_dir: Path | None = None,
+                 github: Mapping[str, Any] | None = None) -> list[CommandSite]:
     """Every place ``job`` runs ``command``, with the directory it runs in (None = the repository root) and whether
     its failure fails the step. With ``repo_dir``, the Makefile targets and scripts of the repository that a step
-    hands over to are looked into too (:mod:`~cicd_acceptance.workflows.checks.scriptfiles`)."""
+    hands over to are looked into too (:mod:`~cicd_acceptance.workflows.checks.scriptfiles`); ``github`` is the
+    context a script's ``${{ github.* }}`` reads."""
     sites: list[CommandSite] = []
     for step in job.steps:
         if step.run is None:
@@ -373,7 +377,28 @@ def find_command(workflow: Workflow, job: Job, command: str, repo_dir: Path | No
         name = _shell(workflow, job, step)
         shell = _Shell(errexit=_errexit(name, step.run), independent=False, root=root,
                        pipefail=_pipefail(name) or "PIPESTATUS" in step.run)
-        lines = [(offset, line, False) for offset, line in _logical_lines(step.run)]
-        for hit in _scan(lines, command, shell, working_directory(workflow, job, step, root), repo_dir):
-            sites.append(CommandSite(step, _script_line(step, hit.offset), hit.text, hit.directory, hit.fails))
+        directory = working_directory(workflow, job, step, root)
+        for script in scripts_per_entry(workflow, job, step.run, github):
+            lines = [(offset, line, False) for offset, line in _logical_lines(script)]
+            for hit in _scan(lines, command, shell, directory, repo_dir):
+                site = CommandSite(step, _script_line(step, hit.offset), hit.text, hit.directory, hit.fails)
+                sites += [site] if site not in sites else []
     return sites
+
+
+def scripts_per_entry(workflow: Workflow, job: Job, script: str,
+                      github: Mapping[str, Any] | None = None) -> list[str]:
+    """The distinct texts of a ``run:`` script in the job's matrix entries (``run: ${{ matrix.cmd }}``); what only
+    a run knows stays written as ``${{ ... }}``."""
+    if "${{" not in script:
+        return [script]
+    combos = job.matrix.combinations() if job.matrix is not None else None
+    found: list[str] = []
+    for combo in combos or [None]:
+        try:
+            base = ExprContext(github=github or {}, path=workflow.path).with_matrix(combo, known=combos is not None)
+            value = interpolate(script, base.with_env_nodes(workflow.env).with_env_nodes(job.env))
+        except HarnessError:
+            value = script
+        found.append(value.display() if isinstance(value, Unknown) else value)
+    return list(dict.fromkeys(found))
