@@ -1,7 +1,9 @@
 """ci-go-test: the test job runs the plan's test command (``go test ./...``) at the repository root, and a test
 failure fails the job (no ``continue-on-error`` on the step or the job, no ``|| true`` or pipe that hides the
 command's status: see :mod:`~cicd_acceptance.workflows.checks.commands`). A ``working-directory`` from the matrix
-runs at the root in the entries where it evaluates to it; one only a run knows (``${{ vars.DIR }}``) is undecided."""
+runs at the root in the entries where it evaluates to it; one only a run knows (``${{ vars.DIR }}``) is undecided.
+A script is read per matrix entry (``run: ${{ matrix.cmd }}``), and one whose command only a run knows
+(``run: ${{ vars.TEST_COMMAND }}``) leaves the rule undecided, never "no go test"."""
 
 from __future__ import annotations
 
