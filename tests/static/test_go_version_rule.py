@@ -211,3 +211,17 @@ def test_setup_go_in_a_local_composite_action_takes_the_callers_inputs(sample_re
     ctx = CheckContext(target_of(sample_repo), default_plan())
     assert [str(f) for f in ci_go_version.RULE(ctx)] == expected
     assert ci_actions.RULE(ctx) == []
+
+
+@pytest.mark.parametrize(("condition", "red"), [("        if: matrix.go != 'tip'\n", False), ("", True)])
+def test_a_matrix_entry_whose_setup_go_step_does_not_run_is_not_judged(sample_repo: Path, condition: str,
+                                                                       red: bool) -> None:
+    # Go tip is installed by a script of its own in that entry; setup-go runs only for the releases.
+    ci = (sample_repo / CI).read_text(encoding="utf-8")
+    ci = ci.replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
+                    "        go: ['1.19.x', '1.20.x']\n        include:\n          - go: tip\n", 1)
+    ci = ci.replace(_STEP, f"{condition}        uses: actions/setup-go@v5\n        with:\n"
+                    "          go-version: ${{ matrix.go }}\n")
+    (sample_repo / CI).write_text(ci, encoding="utf-8")
+    findings = ci_go_version.RULE(CheckContext(target_of(sample_repo), default_plan()))
+    assert [("'tip', which setup-go cannot resolve" in f.message) for f in findings] == ([True] if red else [])

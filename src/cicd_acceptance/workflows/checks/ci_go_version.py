@@ -7,8 +7,10 @@ A red means what setup-go would install is older than the ``go`` line (or the sp
 ``go-version-file`` as in setup-go. The file may be ``go.mod``/``go.work`` (its ``toolchain`` line from setup-go v6,
 else the ``go`` line), ``.tool-versions`` (the ``golang`` line) or a file holding just the version (``.go-version``).
 ``${{ matrix.x }}`` and ``${{ env.X }}`` come from the job, also inside text (``${{ matrix.go }}.x``); each matrix
-entry installs its own Go, so each is checked. The same holds for ``go-version-file`` (a monorepo's
-``${{ matrix.module }}/go.mod``): each entry's file is read, and judged against the root go.mod's ``go`` line.
+entry installs its own Go, so each is checked (but an entry in which the setup-go step's ``if:`` is false, such as
+an experimental ``tip`` entry that installs Go by a script, is not). The same holds for ``go-version-file`` (a
+monorepo's ``${{ matrix.module }}/go.mod``): each entry's file is read, and judged against the root go.mod's ``go``
+line.
 The setup-go step may be inside a local composite action the job calls (``uses: ./.github/actions/setup``): its
 ``${{ inputs.x }}`` come from the caller's ``with:`` or the input's default.
 ``oldstable`` above the newest release known offline, a version or file from an expression only GitHub knows
@@ -27,8 +29,9 @@ from cicd_acceptance.targetfiles import read_target_text
 from cicd_acceptance.workflows.checks.context import ActionStep, CheckContext, GoMod, action_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
 from cicd_acceptance.workflows.event import github_context
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
+from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate_if, resolve, to_text
 from cicd_acceptance.workflows.goversions import GoVersion, VersionRange, parse_go_version, parse_setup_go_spec
+from cicd_acceptance.workflows.matrix import Combination
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
@@ -54,8 +57,9 @@ def _as_github_text(node: Node) -> str:
 def _versions(node: Node, workflow: Workflow, job: Job, found: ActionStep, github: dict[str, object]) -> list[str]:
     text = node.scalar_text()
     if match := _MATRIX.match(text.strip()):
-        values = job.matrix.values(match["key"]) if job.matrix is not None else None
-        return [_number_text(v) for v in values] if values else [text]
+        entries = _entries(workflow, job, found, github)
+        values = [entry[match["key"]] for entry in entries or [] if match["key"] in entry]
+        return list(dict.fromkeys(_number_text(v) for v in values)) if values else [text]
     if match := _ENV.match(text.strip()):
         env = job.env.get(match["key"]) or workflow.env.get(match["key"])
         return [_as_github_text(env)] if env is not None else [text]
@@ -68,12 +72,13 @@ def _evaluated(node: Node, workflow: Workflow, job: Job, setup: ActionStep, gith
     """A spec with text around its expressions (``${{ matrix.go }}.x``, ``${{ inputs.go }}`` in a composite
     action), evaluated for each matrix entry; the text as written (undecided) when any entry needs what only a run
     knows."""
-    combos = job.matrix.combinations() if job.matrix is not None else None
+    combos = _entries(workflow, job, setup, github)
     step = setup.step
     base = ExprContext(github=github, path=setup.path, line=node.line, inputs=setup.inputs,
                        inputs_complete=setup.inputs is not None)
     found: list[str] = []
-    for combo in combos or [None]:
+    entries: list[Combination | None] = list(combos) if combos is not None else [None]
+    for combo in entries:
         try:
             ctx = base.with_matrix(combo, known=combos is not None).with_env_nodes(workflow.env)
             value = resolve(node, ctx.with_env_nodes(job.env).with_env_nodes(step.env))
@@ -83,6 +88,18 @@ def _evaluated(node: Node, workflow: Workflow, job: Job, setup: ActionStep, gith
             return [node.scalar_text()]
         found.append(to_text(value))
     return list(dict.fromkeys(found))
+
+
+def _entries(workflow: Workflow, job: Job, setup: ActionStep, github: dict[str, object]) -> list[Combination] | None:
+    """The matrix entries in which the setup-go step runs (an entry whose ``if:`` is false, such as an
+    experimental ``tip`` entry that installs Go its own way, installs nothing through it); None without a matrix."""
+    combos = job.matrix.combinations() if job.matrix is not None else None
+    if combos is None:
+        return None
+    base = ExprContext(github=github, path=workflow.path).with_env_nodes(workflow.env)
+    conditions = [step.if_ for step in {id(s): s for s in (setup.caller, setup.step)}.values() if step.if_]
+    return [combo for combo in combos
+            if not any(evaluate_if(condition, base.with_matrix(combo)) is False for condition in conditions)]
 
 
 def _number_text(value: object) -> str:
