@@ -225,3 +225,15 @@ def test_a_matrix_entry_whose_setup_go_step_does_not_run_is_not_judged(sample_re
     (sample_repo / CI).write_text(ci, encoding="utf-8")
     findings = ci_go_version.RULE(CheckContext(target_of(sample_repo), default_plan()))
     assert [("'tip', which setup-go cannot resolve" in f.message) for f in findings] == ([True] if red else [])
+
+
+@pytest.mark.parametrize(("file", "red"), [("app/go.mod", False), ("./app/go.mod", False), ("go.mod", True)])
+def test_the_version_file_is_read_where_checkout_put_the_repository(sample_repo: Path, file: str, red: bool) -> None:
+    # setup-go reads go-version-file from the workspace; `path: app` put the repository in app/.
+    ci = (sample_repo / CI).read_text(encoding="utf-8")
+    keep = "          persist-credentials: false\n"
+    ci = ci.replace(keep, f"{keep}          path: app\n")
+    ci = ci.replace("          go-version-file: go.mod\n", f"          go-version-file: {file}\n")
+    (sample_repo / CI).write_text(ci, encoding="utf-8")
+    findings = ci_go_version.RULE(CheckContext(target_of(sample_repo), default_plan()))
+    assert [("expected a go-version-file in the repository" in f.message) for f in findings] == ([True] if red else [])

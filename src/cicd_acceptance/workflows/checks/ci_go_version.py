@@ -21,11 +21,13 @@ live CI check settles them.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
 from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.targetfiles import read_target_text
+from cicd_acceptance.workflows.checks.commands import checkout_root
 from cicd_acceptance.workflows.checks.context import ActionStep, CheckContext, GoMod, action_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
 from cicd_acceptance.workflows.event import github_context
@@ -195,9 +197,17 @@ def _check(ctx: CheckContext) -> list[Finding]:
             "go-version-file: go.mod or a go-version", "neither: the job uses the Go preinstalled on the runner, "
             "which only a run on GitHub knows"), SETTLED_BY)]
     findings = []
+    root = checkout_root(job, found.caller)  # setup-go reads the file from the workspace, the checkout may be in it
     for name in _versions(file_node, workflow, job, found, github):  # one file per matrix entry
-        findings += _from_file(ctx, path, step, file_node, name.strip(), goal, wanted, mod)
+        findings += _from_file(ctx, path, step, file_node, _in_checkout(name.strip(), root), goal, wanted, mod)
     return findings
+
+
+def _in_checkout(name: str, root: str) -> str:
+    """A workspace-relative file name as a path in the repository that actions/checkout put at ``root``."""
+    if root == "." or "${{" in name:
+        return name
+    return posixpath.relpath(posixpath.normpath(name), root)
 
 
 def _from_file(ctx: CheckContext, path: str, step: Step, node: Node, name: str, goal: str,
