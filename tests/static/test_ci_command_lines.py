@@ -318,6 +318,8 @@ def test_a_makefile_whose_variables_double_at_each_level_stays_bounded(tmp_path:
     ("make ${{ inputs.target }}", "", (True, False)),
     # the github context is known: a script that reads it and runs no tests is red
     ("echo ${{ github.sha }} && go vet ./...", "", (False, False)),
+    ('test "${{ needs.unit.result }}" = success', "", (False, False)),  # an aggregator job runs no tests
+    ("go test ${{ vars.PACKAGES }}", "", (True, False)),
 ])
 def test_a_test_command_from_an_expression(sample_repo: Path, run: str, matrix: str,
                                            expected: tuple[bool, bool]) -> None:

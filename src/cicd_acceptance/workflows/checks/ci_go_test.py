@@ -14,6 +14,7 @@ from cicd_acceptance.workflows.checks.commands import (
     CommandSite,
     checkout_root,
     find_command,
+    may_hide_command,
     root_in_an_entry,
     scripts_per_entry,
 )
@@ -43,8 +44,8 @@ def _not_run(workflow: Workflow, job: Job, command: str, found: list[CommandSite
             f"a failing '{command}' to fail the job", f"'{site.text}', whose status the script ignores"))
     runs = [line.strip() for step in job.steps for line in (step.run or "").splitlines() if line.strip()]
     shown = "run: " + "; ".join(runs) if runs else "no run steps"
-    unknown = next((step for step in job.steps if step.run is not None
-                    and any("${{" in script for script in scripts_per_entry(workflow, job, step.run, github))), None)
+    unknown = next((step for step in job.steps if step.run is not None and any(
+        may_hide_command(script, command) for script in scripts_per_entry(workflow, job, step.run, github))), None)
     if unknown is not None:  # the command may be in what only a run knows (a secret, a variable, an input)
         return undecided(workflow.path, unknown.line, ID, expected(
             f"job '{job.id}' to run '{command}'", f"{shown}, which only a run on GitHub knows"), SETTLED_BY)

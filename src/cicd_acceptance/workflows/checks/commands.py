@@ -42,7 +42,8 @@ from cicd_acceptance.workflows.expressions import ExprContext, Unknown, interpol
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
-__all__ = ["CommandSite", "checkout_root", "find_command", "root_in_an_entry", "scripts_per_entry", "working_directory"]
+__all__ = ["CommandSite", "checkout_root", "find_command", "may_hide_command", "root_in_an_entry", "scripts_per_entry",
+           "working_directory"]
 
 # The runner's workspace (the checkout) however it is written: ${{github.workspace}}, "$GITHUB_WORKSPACE/"...
 _WORKSPACE = re.compile(r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\})")
@@ -63,6 +64,7 @@ _SCRIPT_DIR = re.compile(r"\$\(\s*dirname\s+\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?
                          r"|\$\{(?:0|BASH_SOURCE(?:\[0\])?)%/\*\}")  # ${0%/*}
 _TOPLEVEL = re.compile(r"\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
 _PS_NATIVE_ERRORS = re.compile(r"\$PSNativeCommandUseErrorActionPreference\s*=\s*\$true", re.IGNORECASE)
+_HANDS_OVER = {"make", "gmake", "task", "bash", "sh", "gotestsum"}
 _MAX_DEPTH = 3  # make calling make calling a script
 _SET_PIPEFAIL = re.compile(r"^\s*set\s+(?:.*\s)?-\w*o\s+pipefail")
 
@@ -402,3 +404,21 @@ def scripts_per_entry(workflow: Workflow, job: Job, script: str,
             value = script
         found.append(value.display() if isinstance(value, Unknown) else value)
     return list(dict.fromkeys(found))
+
+
+def may_hide_command(script: str, command: str) -> bool:
+    """Whether an expression left unknown in ``script`` (still written ``${{ ... }}``) may stand for ``command``:
+    it is the command itself, an argument of the command's own words (``go test ${{ x }}``), or an argument of a
+    command that hands over to a file (``make ${{ inputs.target }}``). ``test "${{ x }}" = y`` runs no tests."""
+    want = _words(command)
+    for _, line in _logical_lines(script):
+        for segment, _, _ in _commands(line):
+            for part in segment.split("|") if "${{" in segment else []:
+                words = _command_words(part)
+                if not words or "${{" not in part:
+                    continue
+                if (words[0].startswith("${{") or words[:len(want) - 1] == want[:-1]
+                        or posixpath.basename(words[0]) in _HANDS_OVER or "/" in words[0]):
+                    return True
+    return False
+
