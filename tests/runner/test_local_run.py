@@ -180,6 +180,126 @@ jobs:
 """)
 
 
+def test_a_toolchain_line_on_a_go_before_1_21_is_a_tool_problem(repo: Path) -> None:
+    # Go 1.19 stops at "unknown directive: toolchain" before any test runs: the machine's limit, not the target's.
+    go = find_tool("go")
+    if go is None:
+        pytest.skip("go is not installed")
+    local = local_run.local_go_version(go)
+    if not local.startswith(("go1.19", "go1.20", "go1.18")):
+        pytest.skip(f"this machine's {local} reads toolchain lines")
+    (repo / "go.mod").write_text("module github.com/example/stream-monitor\n\ngo 1.19\n\ntoolchain go1.19.8\n",
+                                 encoding="utf-8")
+    with pytest.raises(ToolMissing, match=r"'toolchain' line \(line 5\), which Go reads from 1.21 on"):
+        run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: go test ./...
+""")
+
+
+_NEEDS_A_DATABASE = """
+    steps:
+      - run: |
+          echo "dial localhost:5432: connection refused" >&2
+          exit 1
+"""
+
+
+@pytest.mark.parametrize(("setting", "named"), [
+    ("    services:\n      postgres:\n        image: postgres:16\n        ports: ['5432:5432']\n      redis:\n"
+     "        image: redis:7\n", "services (postgres, redis)"),
+    ("    container:\n      image: golang:1.22-bookworm\n", "container (golang:1.22-bookworm)"),
+    ("    container: golang:1.22\n", "container (golang:1.22)"),
+], ids=["services", "container-mapping", "container-image-only"])
+def test_a_failure_in_a_job_with_services_or_a_container_is_undecided(repo: Path, setting: str, named: str) -> None:
+    # The local run starts neither the services nor the container: a test needing them is no red of the target.
+    findings = run_rule(repo, "jobs:\n  test:\n    runs-on: ubuntu-latest\n" + setting + _NEEDS_A_DATABASE)
+    assert len(findings) == 1, messages(findings)
+    assert findings[0].undecided, messages(findings)
+    assert f"does not start the job's {named}" in findings[0].message
+    assert "connection refused" in findings[0].message
+    assert "CI is green" in findings[0].settled_by
+
+
+def test_a_job_with_services_whose_steps_pass_passes(repo: Path) -> None:
+    assert run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    services:
+      redis:
+        image: redis:7
+    steps:
+      - run: go test ./...
+""") == []
+
+
+@pytest.mark.parametrize(("steps", "named"), [
+    ("      - uses: actions/checkout@v4\n      - uses: gotesttools/gotestsum-action@v1\n"
+     "      - run: gotestsum --format testname\n",
+     "'gotestsum' is not on this machine; on GitHub the runner image or an action before it "
+     "(gotesttools/gotestsum-action) may provide it"),
+    ("      - shell: sh\n        run: tparse-not-installed -all\n",
+     "'tparse-not-installed' is not on this machine; on GitHub the runner image may provide it"),
+], ids=["after-an-action", "runner-image"])
+def test_a_command_missing_here_is_undecided(repo: Path, steps: str, named: str) -> None:
+    # Exit 127: a tool the runner image or an action (not run here) installs; a run on GitHub settles it.
+    findings = run_rule(repo, "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n" + steps)
+    assert len(findings) == 1, messages(findings)
+    assert findings[0].undecided, messages(findings)
+    assert "exit code 127" in findings[0].message
+    assert named in findings[0].message
+
+
+def test_exit_127_without_a_missing_command_stays_red(repo: Path) -> None:
+    findings = run_rule(repo, "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: exit 127\n")
+    assert len(findings) == 1, messages(findings)
+    assert not findings[0].undecided
+
+
+def test_each_matrix_entry_whose_commands_differ_runs_and_a_failure_names_its_entry(repo: Path) -> None:
+    # A monorepo: the root module passes, the second module's test fails; only that entry is red.
+    module = repo / "tools" / "loadgen"
+    module.mkdir(parents=True)
+    (module / "go.mod").write_text("module example.com/loadgen\n\ngo 1.19\n", encoding="utf-8")
+    (module / "rate_test.go").write_text('package loadgen\n\nimport "testing"\n\nfunc TestRate(t *testing.T) '
+                                         '{ t.Fatal("rate is off") }\n', encoding="utf-8")
+    findings = run_rule(repo, """
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        module: [".", tools/loadgen]
+    defaults:
+      run:
+        working-directory: ${{ matrix.module }}
+    steps:
+      - run: go test ./...
+""")
+    assert len(findings) == 1, messages(findings)
+    assert not findings[0].undecided
+    assert "rate is off" in findings[0].message
+    assert findings[0].message.endswith("[matrix entry module=tools/loadgen]")
+
+
+def test_a_matrix_of_windows_and_macos_entries_is_not_run_as_linux(repo: Path) -> None:
+    with pytest.raises(ToolMissing, match="runs on"):
+        run_rule(repo, """
+jobs:
+  test:
+    strategy:
+      matrix:
+        os: [windows-latest, macos-14]
+    runs-on: ${{ matrix.os }}
+    steps:
+      - run: go test ./...
+""")
+
+
 def test_the_time_bound_is_a_setting(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(local_run.TIMEOUT_ENV, "0.5")
     findings = run_rule(repo, """

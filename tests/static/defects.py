@@ -124,6 +124,15 @@ DEFECTS: tuple[Defect, ...] = (
        Edit(CI, "        run: go test ./...\n", "        run: go test -run TestParse ./...\n")),
     _d("ci-go-test-step-never-runs", "ci-workflow",
        Edit(CI, "        run: go test ./...\n", "        if: false\n        run: go test ./...\n")),
+    _d("ci-go-test-hidden-by-powershell", "ci-workflow",  # pwsh goes on after go test fails; go vet's status wins
+       Edit(CI, "    runs-on: ubuntu-latest\n", "    runs-on: windows-latest\n"),
+       Edit(CI, "        run: go test ./...\n", "        run: |\n          go test ./...\n          go vet ./...\n")),
+    _d("ci-make-test-ignores-failures", "ci-workflow",  # make's '-' prefix: a failing go test leaves make green
+       Edit(CI, "        run: go test ./...\n", "        run: make test\n"),
+       Edit("Makefile", None, "GO ?= go\n\n.PHONY: test\ntest:\n\t-$(GO) test -race ./...\n")),
+    _d("ci-test-script-without-set-e", "ci-workflow",  # the script's status is its last line's, not go test's
+       Edit(CI, "        run: go test ./...\n", "        run: ./scripts/test.sh\n"),
+       Edit("scripts/test.sh", None, "#!/usr/bin/env bash\ngo test ./...\necho \"tests finished\"\n")),
     # --- build -----------------------------------------------------------------------------------------------
     _d("build-drop-webhook-demo", "build-workflow",
        Edit(BUILD, "service: [gateway, worker, webhook-demo]", "service: [gateway, worker]")),

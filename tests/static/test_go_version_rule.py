@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_acceptance.workflows.checks import ci_go_version
+from cicd_acceptance.workflows.checks import ci_actions, ci_go_version
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding
 from cicd_acceptance.workflows.goversions import parse_go_version, parse_setup_go_spec
@@ -58,6 +58,9 @@ PASS = [
     Case("matrix-of-newer-versions", "go 1.22", "go-version: ${{ matrix.go }}", matrix='["1.22", "1.23.x", stable]'),
     Case("sha-pinned-action-reads-toolchain", "go 1.23\ntoolchain go1.24.0", "go-version-file: go.mod",
          action="actions/setup-go@0aaccfd150d50ccaeb58ebd88d36e91967a5f35b"),
+    # A monorepo: each matrix entry sets Go up from its module's go.mod.
+    Case("version-file-per-matrix-module", "go 1.22", "go-version-file: ${{ matrix.go }}/go.mod",
+         {"tools/loadgen/go.mod": "module example.com/loadgen\n\ngo 1.23\n"}, matrix='[".", "tools/loadgen"]'),
 ]
 
 FAIL = [
@@ -74,6 +77,8 @@ FAIL = [
     Case("matrix-with-an-older-entry", "go 1.24.0", "go-version: ${{ matrix.go }}", matrix='["1.23", "1.24"]'),
     Case("toolchain-older-than-go-line-in-v6", "go 1.24.0\ntoolchain go1.22.0", "go-version-file: go.mod",
          action="actions/setup-go@v6"),
+    Case("version-file-per-matrix-module-older", "go 1.22", "go-version-file: ${{ matrix.go }}/go.mod",
+         {"tools/loadgen/go.mod": "module example.com/loadgen\n\ngo 1.20\n"}, matrix='[".", "tools/loadgen"]'),
 ]
 
 
@@ -81,12 +86,16 @@ UNDECIDED = [
     Case("oldstable-above-what-is-known", "go 1.26.0", "go-version: oldstable"),
     Case("version-from-a-variable", "go 1.24.0", "go-version: ${{ vars.GO_VERSION }}"),
     Case("version-from-an-input", "go 1.24.0", "go-version: ${{ inputs.go || '1.24' }}"),
+    # setup-go installs nothing: the runner image's own Go runs the tests.
+    Case("no-version-uses-the-runners-go", "go 1.24.0", "check-latest: true"),
+    Case("version-file-from-a-variable", "go 1.24.0", "go-version-file: ${{ vars.GO_MOD_DIR }}/go.mod"),
 ]
 
 
 def _apply(repo: Path, case: Case) -> None:
     (repo / "go.mod").write_text(f"module github.com/example/stream-monitor\n\n{case.go_mod}\n", encoding="utf-8")
     for name, text in case.files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text, encoding="utf-8")
     ci = (repo / CI).read_text(encoding="utf-8")
     assert ci.count(_STEP) == 1, "the sample's setup-go step changed"
@@ -163,3 +172,68 @@ def test_semver_ranges_resolve_as_setup_go_resolves_them(spec: str, reaches_1_19
     assert found is not None
     assert wanted is not None
     assert found.admits_at_least(wanted) is reaches_1_19
+
+
+_COMPOSITE = """name: Set up the Go environment
+description: Go and the tools the tests use
+inputs:
+  go-version:
+    description: the Go release
+    required: false
+  go-version-file:
+    description: where setup-go reads the version
+    default: go.mod
+runs:
+  using: composite
+  steps:
+    - uses: actions/setup-go@v5
+      with:
+        go-version: ${{ inputs.go-version }}
+        go-version-file: ${{ inputs.go-version-file }}
+"""
+
+
+@pytest.mark.parametrize(("with_", "expected"), [
+    ("", []),  # the composite's default: go.mod
+    ("        with:\n          go-version: '1.22'\n", []),
+    ("        with:\n          go-version: '1.17'\n",
+     [".github/actions/setup/action.yml:15: expected setup-go to install go.mod's go 1.19 or newer, found "
+      "go-version '1.17', which installs the newest 1.17.x release [ci-go-version]"]),
+])
+def test_setup_go_in_a_local_composite_action_takes_the_callers_inputs(sample_repo: Path, with_: str,
+                                                                        expected: list[str]) -> None:
+    action = sample_repo / ".github" / "actions" / "setup" / "action.yml"
+    action.parent.mkdir(parents=True)
+    action.write_text(_COMPOSITE, encoding="utf-8")
+    ci = (sample_repo / CI).read_text(encoding="utf-8")
+    ci = ci.replace(_STEP, f"        uses: ./.github/actions/setup\n{with_}")
+    (sample_repo / CI).write_text(ci, encoding="utf-8")
+    ctx = CheckContext(target_of(sample_repo), default_plan())
+    assert [str(f) for f in ci_go_version.RULE(ctx)] == expected
+    assert ci_actions.RULE(ctx) == []
+
+
+@pytest.mark.parametrize(("condition", "red"), [("        if: matrix.go != 'tip'\n", False), ("", True)])
+def test_a_matrix_entry_whose_setup_go_step_does_not_run_is_not_judged(sample_repo: Path, condition: str,
+                                                                       red: bool) -> None:
+    # Go tip is installed by a script of its own in that entry; setup-go runs only for the releases.
+    ci = (sample_repo / CI).read_text(encoding="utf-8")
+    ci = ci.replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
+                    "        go: ['1.19.x', '1.20.x']\n        include:\n          - go: tip\n", 1)
+    ci = ci.replace(_STEP, f"{condition}        uses: actions/setup-go@v5\n        with:\n"
+                    "          go-version: ${{ matrix.go }}\n")
+    (sample_repo / CI).write_text(ci, encoding="utf-8")
+    findings = ci_go_version.RULE(CheckContext(target_of(sample_repo), default_plan()))
+    assert [("'tip', which setup-go cannot resolve" in f.message) for f in findings] == ([True] if red else [])
+
+
+@pytest.mark.parametrize(("file", "red"), [("app/go.mod", False), ("./app/go.mod", False), ("go.mod", True)])
+def test_the_version_file_is_read_where_checkout_put_the_repository(sample_repo: Path, file: str, red: bool) -> None:
+    # setup-go reads go-version-file from the workspace; `path: app` put the repository in app/.
+    ci = (sample_repo / CI).read_text(encoding="utf-8")
+    keep = "          persist-credentials: false\n"
+    ci = ci.replace(keep, f"{keep}          path: app\n")
+    ci = ci.replace("          go-version-file: go.mod\n", f"          go-version-file: {file}\n")
+    (sample_repo / CI).write_text(ci, encoding="utf-8")
+    findings = ci_go_version.RULE(CheckContext(target_of(sample_repo), default_plan()))
+    assert [("expected a go-version-file in the repository" in f.message) for f in findings] == ([True] if red else [])

@@ -2,7 +2,9 @@
 
 Each folder under ``testdata/valid/`` holds a ``ci.yml`` and/or a ``build-images.yml`` that replace the sample's,
 and may hold a bake file (``docker-bake.hcl``...) that goes to the repository's root; the first line of each file
-says what is different about it.
+says what is different about it. A ``repo/`` folder beside them holds files the workflow relies on (a Makefile, a
+script, a second module), added to the sample at the same paths; a file that starts with ``#!`` is made
+executable, as it would be committed.
 """
 
 from __future__ import annotations
@@ -21,11 +23,18 @@ _ROOT_FILES = ("docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl"
 
 
 def _install(variant: str, repo: Path) -> None:
-    files = sorted((VALID_DIR / variant).iterdir())
+    files = sorted(f for f in (VALID_DIR / variant).iterdir() if f.name != "repo")
     assert files, f"{variant} is empty"
     assert all(f.name in _WORKFLOWS or f.name in _ROOT_FILES for f in files), f"unexpected files in {variant}: {files}"
-    seed(repo, tuple(Edit(_WORKFLOWS.get(f.name, f.name), None, f.read_text(encoding="utf-8")) for f in files),
-         commit=True)
+    extra = VALID_DIR / variant / "repo"
+    added = sorted(f for f in extra.rglob("*") if f.is_file()) if extra.is_dir() else []
+    edits = [Edit(_WORKFLOWS.get(f.name, f.name), None, f.read_text(encoding="utf-8")) for f in files]
+    edits += [Edit(f.relative_to(extra).as_posix(), None, f.read_text(encoding="utf-8")) for f in added]
+    for edit in edits:
+        edit.apply(repo)
+        if edit.new is not None and edit.new.startswith("#!"):
+            (repo / edit.path).chmod(0o755)
+    seed(repo, (), commit=True)
 
 
 def test_there_are_enough_variants() -> None:

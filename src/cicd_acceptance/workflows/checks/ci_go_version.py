@@ -7,23 +7,33 @@ A red means what setup-go would install is older than the ``go`` line (or the sp
 ``go-version-file`` as in setup-go. The file may be ``go.mod``/``go.work`` (its ``toolchain`` line from setup-go v6,
 else the ``go`` line), ``.tool-versions`` (the ``golang`` line) or a file holding just the version (``.go-version``).
 ``${{ matrix.x }}`` and ``${{ env.X }}`` come from the job, also inside text (``${{ matrix.go }}.x``); each matrix
-entry installs its own Go, so each is checked.
-``oldstable`` above the newest release known offline, and a version from an expression only GitHub knows
-(``${{ vars.GO }}``), are undecided: the live CI check settles them.
+entry installs its own Go, so each is checked (but an entry in which the setup-go step's ``if:`` is false, such as
+an experimental ``tip`` entry that installs Go by a script, is not). The same holds for ``go-version-file`` (a
+monorepo's ``${{ matrix.module }}/go.mod``): each entry's file is read, and judged against the root go.mod's ``go``
+line.
+The setup-go step may be inside a local composite action the job calls (``uses: ./.github/actions/setup``): its
+``${{ inputs.x }}`` come from the caller's ``with:`` or the input's default.
+``oldstable`` above the newest release known offline, a version or file from an expression only GitHub knows
+(``${{ vars.GO }}``), and a setup-go with neither input (it installs nothing: the job uses the Go preinstalled on
+the runner image, which with Go 1.21 and later also switches to go.mod's toolchain on its own) are undecided: the
+live CI check settles them.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
 from cicd_acceptance.errors import HarnessError, WorkflowLoadError
 from cicd_acceptance.targetfiles import read_target_text
-from cicd_acceptance.workflows.checks.context import CheckContext, GoMod, first_step
+from cicd_acceptance.workflows.checks.commands import checkout_root
+from cicd_acceptance.workflows.checks.context import ActionStep, CheckContext, GoMod, action_step
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
 from cicd_acceptance.workflows.event import github_context
-from cicd_acceptance.workflows.expressions import ExprContext, Unknown, resolve, to_text
+from cicd_acceptance.workflows.expressions import ExprContext, Unknown, evaluate_if, resolve, to_text
 from cicd_acceptance.workflows.goversions import GoVersion, VersionRange, parse_go_version, parse_setup_go_spec
+from cicd_acceptance.workflows.matrix import Combination
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
@@ -46,26 +56,31 @@ def _as_github_text(node: Node) -> str:
     return node.scalar_text()
 
 
-def _versions(node: Node, workflow: Workflow, job: Job, step: Step, github: dict[str, object]) -> list[str]:
+def _versions(node: Node, workflow: Workflow, job: Job, found: ActionStep, github: dict[str, object]) -> list[str]:
     text = node.scalar_text()
     if match := _MATRIX.match(text.strip()):
-        values = job.matrix.values(match["key"]) if job.matrix is not None else None
-        return [_number_text(v) for v in values] if values else [text]
+        entries = _entries(workflow, job, found, github)
+        values = [entry[match["key"]] for entry in entries or [] if match["key"] in entry]
+        return list(dict.fromkeys(_number_text(v) for v in values)) if values else [text]
     if match := _ENV.match(text.strip()):
         env = job.env.get(match["key"]) or workflow.env.get(match["key"])
         return [_as_github_text(env)] if env is not None else [text]
     if "${{" in text:
-        return _evaluated(node, workflow, job, step, github)
+        return _evaluated(node, workflow, job, found, github)
     return [_as_github_text(node)]
 
 
-def _evaluated(node: Node, workflow: Workflow, job: Job, step: Step, github: dict[str, object]) -> list[str]:
-    """A spec with text around its expressions (``${{ matrix.go }}.x``), evaluated for each matrix entry; the
-    text as written (undecided) when any entry needs what only a run knows."""
-    combos = job.matrix.combinations() if job.matrix is not None else None
-    base = ExprContext(github=github, path=workflow.path, line=node.line)
+def _evaluated(node: Node, workflow: Workflow, job: Job, setup: ActionStep, github: dict[str, object]) -> list[str]:
+    """A spec with text around its expressions (``${{ matrix.go }}.x``, ``${{ inputs.go }}`` in a composite
+    action), evaluated for each matrix entry; the text as written (undecided) when any entry needs what only a run
+    knows."""
+    combos = _entries(workflow, job, setup, github)
+    step = setup.step
+    base = ExprContext(github=github, path=setup.path, line=node.line, inputs=setup.inputs,
+                       inputs_complete=setup.inputs is not None)
     found: list[str] = []
-    for combo in combos or [None]:
+    entries: list[Combination | None] = list(combos) if combos is not None else [None]
+    for combo in entries:
         try:
             ctx = base.with_matrix(combo, known=combos is not None).with_env_nodes(workflow.env)
             value = resolve(node, ctx.with_env_nodes(job.env).with_env_nodes(step.env))
@@ -75,6 +90,18 @@ def _evaluated(node: Node, workflow: Workflow, job: Job, step: Step, github: dic
             return [node.scalar_text()]
         found.append(to_text(value))
     return list(dict.fromkeys(found))
+
+
+def _entries(workflow: Workflow, job: Job, setup: ActionStep, github: dict[str, object]) -> list[Combination] | None:
+    """The matrix entries in which the setup-go step runs (an entry whose ``if:`` is false, such as an
+    experimental ``tip`` entry that installs Go its own way, installs nothing through it); None without a matrix."""
+    combos = job.matrix.combinations() if job.matrix is not None else None
+    if combos is None:
+        return None
+    base = ExprContext(github=github, path=workflow.path).with_env_nodes(workflow.env)
+    conditions = [step.if_ for step in {id(s): s for s in (setup.caller, setup.step)}.values() if step.if_]
+    return [combo for combo in combos
+            if not any(evaluate_if(condition, base.with_matrix(combo)) is False for condition in conditions)]
 
 
 def _number_text(value: object) -> str:
@@ -143,9 +170,10 @@ def _finding(path: str, line: int, goal: str, verdict: bool | None, why: str) ->
 
 def _check(ctx: CheckContext) -> list[Finding]:
     workflow, job = ctx.ci(), ctx.test_job()
-    step = first_step(job, "actions/setup-go") if job is not None else None
-    if job is None or step is None:
+    found = action_step(ctx, workflow, job, "actions/setup-go") if job is not None else None
+    if job is None or found is None:
         return []  # ci-test-job / ci-actions report these
+    step, path = found.step, found.path
     mod = ctx.go_mod()
     if mod is None or mod.go is None:
         return [Finding("go.mod", 0, 0, ID, expected("a go.mod with a 'go' line", "none"))]
@@ -153,29 +181,50 @@ def _check(ctx: CheckContext) -> list[Finding]:
     if wanted is None:
         return [Finding("go.mod", mod.go_line, 0, ID, expected("a valid 'go' line", f"'go {mod.go}'"))]
     goal = f"setup-go to install go.mod's go {mod.go} or newer"
+    github = dict(github_context(ctx.event("push")))
     version_node = step.with_.get("go-version")
-    if version_node is not None and version_node.scalar_text().strip():
+    specs = _versions(version_node, workflow, job, found, github) if version_node is not None else []
+    if version_node is not None and any(spec.strip() for spec in specs):
+        # An empty spec (an input left out) is no version: setup-go then reads the file.
         findings = []
-        github = dict(github_context(ctx.event("push")))
-        for spec in _versions(version_node, workflow, job, step, github):
-            findings += _finding(workflow.path, version_node.line, goal, *_judge(spec, wanted, mod, "go-version"))
+        for spec in (spec for spec in specs if spec.strip()):
+            findings += _finding(path, version_node.line, goal, *_judge(spec, wanted, mod, "go-version"))
         return findings
     file_node = step.with_.get("go-version-file")
     if file_node is None or not file_node.scalar_text().strip():
-        return [Finding(workflow.path, step.line, 0, ID, expected("go-version-file: go.mod or a go-version",
-                                                                   "neither"))]
-    name = file_node.scalar_text().strip()
+        # setup-go then installs nothing and the job uses the Go preinstalled on the runner image of the day.
+        return [undecided(path, step.line, ID, expected(
+            "go-version-file: go.mod or a go-version", "neither: the job uses the Go preinstalled on the runner, "
+            "which only a run on GitHub knows"), SETTLED_BY)]
+    findings = []
+    root = checkout_root(job, found.caller)  # setup-go reads the file from the workspace, the checkout may be in it
+    for name in _versions(file_node, workflow, job, found, github):  # one file per matrix entry
+        findings += _from_file(ctx, path, step, file_node, _in_checkout(name.strip(), root), goal, wanted, mod)
+    return findings
+
+
+def _in_checkout(name: str, root: str) -> str:
+    """A workspace-relative file name as a path in the repository that actions/checkout put at ``root``."""
+    if root == "." or "${{" in name:
+        return name
+    return posixpath.relpath(posixpath.normpath(name), root)
+
+
+def _from_file(ctx: CheckContext, path: str, step: Step, node: Node, name: str, goal: str,
+               wanted: GoVersion, mod: GoMod) -> list[Finding]:
+    """The finding for a ``go-version-file`` named ``name`` (its text as written when only a run knows it)."""
+    if "${{" in name:
+        return _finding(path, node.line, goal, None, f"go-version-file '{name}', which only a run on GitHub knows")
     text, why_not = _read_inside(ctx.repo_dir, name)
     if text is None:
-        return [Finding(workflow.path, file_node.line, 0, ID,
+        return [Finding(path, node.line, 0, ID,
                         expected("a go-version-file in the repository", f"'{name}', {why_not}"))]
     major = _setup_go_major(step)
     from_file = spec_from_file(name, text, toolchain_first=major is None or major >= 6)
     if from_file is None:
-        return [Finding(workflow.path, file_node.line, 0, ID,
+        return [Finding(path, node.line, 0, ID,
                         expected("a go-version-file that names a Go version", f"none in '{name}'"))]
-    return _finding(workflow.path, file_node.line, goal,
-                    *_judge(from_file, wanted, mod, f"go-version-file '{name}' with"))
+    return _finding(path, node.line, goal, *_judge(from_file, wanted, mod, f"go-version-file '{name}' with"))
 
 
 RULE = Rule(ID, "the Go version follows go.mod", _check)

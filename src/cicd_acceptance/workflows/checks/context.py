@@ -21,12 +21,13 @@ from cicd_acceptance.workflows.event import BuildEvent, github_context
 from cicd_acceptance.workflows.expressions import ExprContext, evaluate_if
 from cicd_acceptance.workflows.localfiles import LocalFiles
 from cicd_acceptance.workflows.model import Job, Step, Workflow, load_workflow
+from cicd_acceptance.workflows.yamlnode import Node
 
 if TYPE_CHECKING:  # the publication plan (metadata-action, shell, JavaScript regexes) loads on first use
     from cicd_acceptance.workflows.publication import PublicationPlan
 
-__all__ = ["BUILD_ACTION", "CheckContext", "GoMod", "build_jobs", "first_builds", "first_pushes", "first_step",
-           "may_push"]
+__all__ = ["BUILD_ACTION", "ActionStep", "CheckContext", "GoMod", "action_step", "build_jobs", "first_builds",
+           "first_pushes", "first_step", "may_push"]
 
 BUILD_ACTION = "docker/build-push-action"
 """The steps that build: ``pubsteps.BUILD_PUSH_ACTION`` too (the rules and the publication walk must agree; a test
@@ -192,3 +193,39 @@ def first_step(job: Job, action: str) -> Step | None:
     """The first step of ``job`` that uses ``action``."""
     steps = job.steps_using(action)
     return steps[0] if steps else None
+
+
+@dataclass(frozen=True)
+class ActionStep:
+    """A step that uses an action: one of the job's own, or one inside a local composite action the job calls
+    (``uses: ./.github/actions/setup``), with the job's ``caller`` step, the file it is written in and the inputs
+    the caller gives the composite (its ``with:``, else the input's default; None for a step of the job)."""
+
+    step: Step
+    caller: Step
+    path: str
+    inputs: dict[str, str] | None = None
+
+
+def action_step(ctx: CheckContext, workflow: Workflow, job: Job, action: str) -> ActionStep | None:
+    """The first step of ``job`` that uses ``action``, directly or in a local composite action it calls (one level:
+    a project's shared "setup" action)."""
+    for step in job.steps:
+        if step.uses_action(action):
+            return ActionStep(step, step, workflow.path)
+        if step.uses is not None and step.uses.startswith("./"):
+            try:
+                composite = ctx.files.action(step.uses)
+            except HarnessError:
+                continue  # an action that cannot be read sets nothing up here
+            inner = next((s for s in composite.steps if s.uses_action(action)), None)
+            if inner is not None:
+                return ActionStep(inner, step, composite.path, _inputs(step, composite.inputs))
+    return None
+
+
+def _inputs(caller: Step, declared: dict[str, Node]) -> dict[str, str]:
+    given = {name: node.scalar_text() for name, node in caller.with_.items() if node.is_scalar}
+    defaults = {name: default.scalar_text() for name, spec in declared.items()
+                if spec.is_mapping and (default := spec.get("default")) is not None and default.is_scalar}
+    return {**defaults, **given}

@@ -6,17 +6,28 @@ never touches the user's checkout), each bounded in time and output, with what a
 ``GITHUB_*`` files and variables, ``RUNNER_TEMP``, the runner's shells), ``defaults.run`` (shell, working-directory)
 of workflow and job, ``working-directory``, the ``env:`` of workflow, job and step, and step ``if:`` (``success()``
 unless the condition names a status function). Expressions are evaluated for a push to the default branch; earlier
-steps' outputs are known. The run is a job that succeeds so far: after a failed step the job is red, and what
-``if: always()`` or ``failure()`` steps would still do cannot change that, so they are not run.
+steps' outputs are known. A matrix job runs once per entry whose run: steps differ
+(:mod:`~cicd_acceptance.workflows.checks.runentries`: a monorepo's ``${{ matrix.module }}``), once for all when
+they do not (a matrix of Go versions). The run is a job that succeeds so far: after a failed step the job is red,
+and what ``if: always()`` or ``failure()`` steps would still do cannot change that, so they are not run.
 
 Offline some values cannot be known (secrets, vars, other jobs' outputs): a script, working directory or ``if:``
 that needs one is reported as undecided, with the expression, and the step is not run; an ``env:`` value that
 needs one is left unset, and if the step then fails, the failure is reported as undecided too.
 
 A machine that cannot do the run is a tool problem, never a red of the target: no isolation available, no Go as
-new as go.mod's ``go`` line (nothing is downloaded: ``GOTOOLCHAIN=local``, ``GOPROXY=off``), or module
+new as go.mod's ``go`` line, or a go.mod/go.work with a ``toolchain`` line (a Go before 1.21 cannot read it) and
+a Go older than 1.21 here (nothing is downloaded: ``GOTOOLCHAIN=local``, ``GOPROXY=off``), or module
 dependencies missing from the module cache (the harness's own, shown read-only, else the run's). Those raise
 :class:`~cicd_acceptance.errors.ToolMissing`.
+
+The job's ``services:`` (a database, a cache) and ``container:`` are not emulated: the steps run on this machine,
+with nothing listening on the services' ports. A step that passes passes; a step that fails in such a job is
+undecided (it may need what a service or the container image gives it), named with the services or the image,
+and settled by the live CI check. Actions other than checkout and setup-go are not run either: a step that fails
+because a command is missing here (exit 127, ``gotestsum: command not found``) is undecided too, naming the
+command and the actions before it that may install it (or the runner image, which has more tools than this
+machine).
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +50,7 @@ from cicd_acceptance.tools import find_tool, run_command
 from cicd_acceptance.workflows.checks.commands import checkout_root
 from cicd_acceptance.workflows.checks.context import CheckContext
 from cicd_acceptance.workflows.checks.finding import Finding, Rule, expected, undecided
+from cicd_acceptance.workflows.checks.runentries import MAX_RUNS, entries_to_run, linux_labels
 from cicd_acceptance.workflows.event import github_context
 from cicd_acceptance.workflows.expr_values import PartialObject
 from cicd_acceptance.workflows.expressions import (
@@ -50,7 +62,7 @@ from cicd_acceptance.workflows.expressions import (
     to_text,
     truthy,
 )
-from cicd_acceptance.workflows.goversions import parse_go_version
+from cicd_acceptance.workflows.goversions import GoVersion, parse_go_version
 from cicd_acceptance.workflows.model import Job, Step, Workflow
 from cicd_acceptance.workflows.yamlnode import Node
 
@@ -65,6 +77,11 @@ _LINE_CHARS = 400
 _QUIET = re.compile(r"^(\?|ok)\s+\S+\s")
 _STATUS_CALL = re.compile(r"\b(success|always|failure|cancelled)\s*\(", re.IGNORECASE)
 _MISSING_MODULES = re.compile(r"module lookup disabled by GOPROXY=off|GOPROXY=off|cannot find module providing")
+_NOT_FOUND = re.compile(r"(?:^|[\s:])(?P<name>[^\s:]+): (?:command )?not found\s*$", re.MULTILINE)
+_STOOD_IN_FOR = ("actions/checkout", "actions/setup-go", "actions/cache")
+"""Actions whose work the local run stands in for (the checkout, the machine's Go) or that only save time."""
+_READS_TOOLCHAIN = GoVersion(1, 21, 0, 0, "1.21")
+"""The first Go that reads go.mod's ``toolchain`` line (an older one stops at 'unknown directive: toolchain')."""
 _PASSED_THROUGH = ("GOFLAGS",)
 """Harness settings the steps inherit (Go build flags, no credentials); everything else is the runner's."""
 
@@ -155,10 +172,17 @@ def _require_go_for(ctx: CheckContext) -> None:
         return  # ci-go-version reports a bad go line; the rule's tool check reports a missing go
     local_text = local_go_version(go)
     local = parse_go_version(local_text.removeprefix("go").split()[0].split("-")[0])
-    if local is not None and local.key < wanted.key:
-        raise ToolMissing(f"go.mod needs Go {mod.go} and this machine has {local_text}; no newer toolchain can be "
-                          "downloaded here, so the test job cannot build the module (a machine problem, not the "
-                          "target's)", tool="go")
+    if local is None:
+        return
+    why = None
+    if local.key < wanted.key:
+        why = f"go.mod needs Go {mod.go} and this machine has {local_text}"
+    elif mod.toolchain is not None and local.key < _READS_TOOLCHAIN.key:
+        why = (f"go.mod has a 'toolchain' line (line {mod.toolchain_line}), which Go reads from 1.21 on, and this "
+               f"machine has {local_text}")
+    if why is not None:
+        raise ToolMissing(f"{why}; no newer toolchain can be downloaded here, so the test job cannot build the "
+                          "module (a machine problem, not the target's)", tool="go")
 
 
 def _runner_env(ctx: CheckContext, job: Job, workspace: Path, cache: Path, modcache: Path) -> dict[str, str]:
@@ -292,13 +316,6 @@ def _continues(step: Step, ctx: ExprContext) -> bool | Unknown:
     return value if isinstance(value, Unknown) else truthy(value)
 
 
-def _linux(job: Job) -> bool:
-    """Whether the job runs on a Linux runner: no label of ``runs-on`` names Windows or macOS (a label from an
-    expression is unknown and does not count against it)."""
-    known = [label.lower() for label in job.runs_on if "${{" not in label]
-    return not any(label.startswith(("windows", "macos", "mac-", "osx")) for label in known)
-
-
 def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: dict[str, str]) -> Finding:
     if result.timed_out:
         found = f"no end within the local run's time bound: {_tail(result.output)}"
@@ -315,6 +332,46 @@ def _failure(workflow: Workflow, step: Step, result: StepResult, unknown_env: di
     return Finding(workflow.path, step.line, 0, ID, expected(what, found))
 
 
+def _not_emulated(job: Job) -> str | None:
+    """What the job gets on GitHub that the local run does not start (its services, its container), or None."""
+    parts = []
+    services = job.node.get("services")
+    names = [name for name, _ in services.items()] if services is not None and services.is_mapping else []
+    if names:
+        parts.append(f"services ({', '.join(names)})")
+    container = job.node.get("container")
+    if container is not None and not container.is_null:
+        image = container.get("image") if container.is_mapping else container
+        text = image.scalar_text().strip() if image is not None and image.is_scalar else ""
+        parts.append(f"container ({text[:_LINE_CHARS]})" if text else "container")
+    return " and ".join(parts) or None
+
+
+def _job_failure(workflow: Workflow, job: Job, step: Step, result: StepResult, unknown_env: dict[str, str]) -> Finding:
+    """The failure of ``step`` as a finding: undecided when the job has services or a container the local run
+    does not start (the step may need them), or when a command is missing here (exit 127) that the runner image
+    or an action before the step may provide; else what :func:`_failure` says."""
+    finding = _failure(workflow, step, result, unknown_env)
+    if finding.undecided:
+        return finding
+    missing = _not_emulated(job)
+    if missing is not None:
+        why = f"the local run does not start the job's {missing}, and the step may need them"
+    elif (command := _missing_command(result)) is not None:
+        actions = [s.action for s in job.steps[:step.index] if s.action and s.action.lower() not in _STOOD_IN_FOR]
+        given = f"the runner image or an action before it ({', '.join(actions)})" if actions else "the runner image"
+        why = f"'{command}' is not on this machine; on GitHub {given} may provide it"
+    else:
+        return finding
+    return undecided(workflow.path, step.line, ID, f"{finding.message} ({why})", SETTLED_BY)
+
+
+def _missing_command(result: StepResult) -> str | None:
+    """The command a shell could not find (exit status 127, ``x: command not found``), else None."""
+    found = _NOT_FOUND.search(result.output) if result.exit_code == 127 else None
+    return found["name"][:_LINE_CHARS] if found else None
+
+
 def _missing_modules(result: StepResult) -> bool:
     return not result.ok and bool(_MISSING_MODULES.search(result.output))
 
@@ -325,7 +382,8 @@ def _check(ctx: CheckContext) -> list[Finding]:
         return []  # ci-test-job reports the missing job
     if not any(step.run is not None for step in job.steps):
         return []
-    if not _linux(job):
+    entries, left_out = entries_to_run(workflow, job)
+    if not entries or not linux_labels(job.runs_on):
         raise ToolMissing(f"the test job runs on {', '.join(job.runs_on)}; this harness runs steps as a Linux "
                           "runner only", tool="runner")
     first_run = next(step for step in job.steps if step.run is not None)
@@ -339,8 +397,19 @@ def _check(ctx: CheckContext) -> list[Finding]:
         _require_go_for(ctx)
         sandbox = probe.result()  # ToolMissing when this machine cannot isolate the target's commands
     cache = sandbox_cache_dir(ctx.target.repository)
-    with work_copy(ctx.repo_dir, work_folder(cache, ctx.repo_dir)) as workspace:
-        return _run_job(ctx, workflow, job, sandbox, workspace, cache)
+    findings = [] if not left_out else [undecided(workflow.path, job.line, ID, expected(
+        f"at most {MAX_RUNS} distinct matrix entries to run locally", f"{left_out} more, not run here"), SETTLED_BY)]
+    for entry in entries:  # each matrix entry is a job of its own, in a fresh copy of the checkout
+        with work_copy(ctx.repo_dir, work_folder(cache, ctx.repo_dir)) as workspace:
+            found = _run_job(ctx, workflow, job, sandbox, workspace, cache, entry)
+        findings += [_in_entry(f, entry) for f in found] if len(entries) > 1 else found
+    return findings
+
+
+def _in_entry(finding: Finding, entry: dict[str, Any] | None) -> Finding:
+    """``finding`` naming the matrix entry it happened in."""
+    shown = ", ".join(f"{key}={value}" for key, value in (entry or {}).items())
+    return replace(finding, message=f"{finding.message} [matrix entry {shown}]") if shown else finding
 
 
 def work_folder(cache: Path, repo_dir: Path) -> Path:
@@ -361,11 +430,12 @@ def _show_history(ctx: CheckContext, workspace: Path) -> Path | None:
 
 
 def _run_job(ctx: CheckContext, workflow: Workflow, job: Job, sandbox: Sandbox, workspace: Path,
-             cache: Path) -> list[Finding]:
+             cache: Path, entry: dict[str, Any] | None = None) -> list[Finding]:
     github = github_context(ctx.event("push"))
     github_known = PartialObject({**github, "workspace": str(workspace), "job": job.id, "run_attempt": "1"},
                                  "github")
-    base = ExprContext(github=github_known, path=workflow.path, matrix_known=job.matrix is None)
+    base = ExprContext(github=github_known, path=workflow.path, matrix=entry,
+                       matrix_known=job.matrix is None or entry is not None)
     try:
         state = _Job(base.with_env_nodes(workflow.env).with_env_nodes(job.env))
     except WorkflowLoadError as exc:
@@ -396,7 +466,7 @@ def _run_job(ctx: CheckContext, workflow: Workflow, job: Job, sandbox: Sandbox, 
                 tolerated = _continues(step, state.ctx.with_env_nodes(step.env))
                 if tolerated is True:
                     continue  # continue-on-error: the step failed, the job goes on green
-                finding = _failure(workflow, step, result, state.unknown_env)
+                finding = _job_failure(workflow, job, step, result, state.unknown_env)
                 if isinstance(tolerated, Unknown):
                     finding = undecided(workflow.path, step.line, ID, f"{finding.message}; whether that fails the "
                                         f"job depends on continue-on-error: {tolerated.display()}", SETTLED_BY)

@@ -1,0 +1,3 @@
+module github.com/example/stream-monitor/tools/loadgen
+
+go 1.19
