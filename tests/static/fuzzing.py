@@ -21,7 +21,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ GARBLE: dict[str, re.Pattern[str]] = {
     "${{ inside ${{": re.compile(r"\$\{\{\s*\$\{\{"),
     "empty ${{ }}": re.compile(r"\$\{\{\s*\}\}"),
     "empty {{ }}": re.compile(r"(?<!\$)\{\{\s*\}\}"),
-    "a template left in an unknown value": re.compile(r"\$\{\{(?:(?!\}\}).)*\}\}[^\s'\"`,]*\{\{"),
+    "a template left in an unknown value": re.compile(r"\$\{\{(?:(?!\}\}).)*\}\}[^\s'\"`,$]*(?<!\$)\{\{"),
     "empty path segment after a registry": re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?//"),
     "Python None": re.compile(r"\bNone\b"),
     "Python object repr": re.compile(r"<cicd_acceptance\.|<object |object at 0x"),
@@ -98,6 +98,9 @@ def seeds() -> tuple[Seed, ...]:
         for path in sorted((case / ".github" / "workflows").glob("*.yml")):
             rel = path.relative_to(case).as_posix()
             found.append(Seed(f"corpus/{case.name}/{path.name}", case, rel, _plain(path.read_text("utf-8"), rel)))
+        for path in sorted((case / ".github" / "actions").glob("*/action.y*ml")):  # composite actions
+            rel = path.relative_to(case).as_posix()
+            found.append(Seed(f"corpus/{case.name}/{rel}", case, rel, _plain(path.read_text("utf-8"), rel)))
     for variant in sorted(SEED_DIRS[1].iterdir()):
         for path in sorted(variant.glob("*.yml")):
             found.append(Seed(f"valid/{variant.name}/{path.name}", variant, path.name,
@@ -300,8 +303,11 @@ def _jobs(data: Data) -> list[dict[str, Any]]:
 
 
 def _steps(data: Data) -> list[dict[str, Any]]:
-    return [step for job in _jobs(data) if isinstance(job.get("steps"), list)
-            for step in job["steps"] if isinstance(step, dict)]
+    """The steps of every job, or of a composite action (``runs.steps``)."""
+    runs = data.get("runs") if isinstance(data, dict) else None
+    holders = [*_jobs(data), runs] if isinstance(runs, dict) else _jobs(data)
+    return [step for holder in holders if isinstance(holder.get("steps"), list)
+            for step in holder["steps"] if isinstance(step, dict)]
 
 
 def _pick(items: list[Any], index: int) -> Any:
@@ -533,8 +539,15 @@ def mutants() -> st.SearchStrategy[Mutant]:
     # Hypothesis keeps caches (constants, Unicode tables) in ./.hypothesis by default: not in the repository.
     set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "cicd-acceptance-hypothesis")
     one = st.sampled_from(sorted(MUTATIONS)).flatmap(_mutation)
-    return st.builds(Mutant, st.sampled_from(seeds()), st.lists(one, min_size=1, max_size=4).map(tuple),
-                     st.booleans())
+    # Reusable workflows and composite actions are few among the seeds: drawn as often as all the others.
+    companions = [seed for seed in seeds() if seed.rel.startswith(".github/actions/") or _called(seed.data)]
+    chosen = st.one_of(st.sampled_from(seeds()), st.sampled_from(companions))
+    return st.builds(Mutant, chosen, st.lists(one, min_size=1, max_size=4).map(tuple), st.booleans())
+
+
+def _called(data: Data) -> bool:
+    on = data.get("on") if isinstance(data, dict) else None
+    return isinstance(on, dict) and "workflow_call" in on
 
 
 # ----------------------------------------------------------------------------------------------- the pipeline run
@@ -550,12 +563,14 @@ class Outcome:
     shown: list[str]
     source: str
     escaped: BaseException | None = None
+    empty: list[str] = field(default_factory=list)  # known image names and tags that are empty
 
     def problems(self) -> list[str]:
         found = []
         if self.escaped is not None:
             found.append(f"escaped: {type(self.escaped).__name__}: {self.escaped}")
         found.extend(garbled("\n".join(self.shown), self.source))
+        found.extend(self.empty[:1])
         return found
 
 
@@ -569,7 +584,8 @@ def install(repo: Path, seed: Seed, text: str) -> tuple[str, list[str]]:
     if (seed.root / ".github").is_dir():
         shutil.copytree(seed.root / ".github", github, dirs_exist_ok=True)
     own = seed.rel if seed.rel.startswith(".github/") else _INSTALLED_AS[1]
-    rels = sorted({*_INSTALLED_AS, own})
+    # A composite action goes to its own place only: the workflows that use it are the ones to plan.
+    rels = [own] if own.startswith(".github/actions/") else sorted({*_INSTALLED_AS, own})
     for rel in rels:
         (repo / rel).write_text(text, encoding="utf-8")
     git(repo, "add", "-A")
@@ -597,12 +613,15 @@ def _source(repo: Path) -> str:
 def exercise(repo: Path, seed: Seed, text: str) -> Outcome:
     """Run the tool-free static pipeline on the mutant installed in ``repo``: the model, the publication plan for
     each event and every pure rule, keeping everything a user would see."""
-    own, rels = install(repo, seed, text)
+    install(repo, seed, text)
     outcome = Outcome([], _source(repo))
     try:
         files = LocalFiles(repo)
         target = open_target(repo, repository=REPOSITORY)
-        for rel in rels:
+        planned: set[str] = set()
+        # Every workflow, so that the callers of a mutated reusable workflow or composite action expand it.
+        for path in sorted((repo / ".github" / "workflows").glob("*.y*ml")):
+            rel = path.relative_to(repo).as_posix()
             try:
                 workflow = load_workflow(repo, rel)
             except HarnessError as exc:
@@ -610,12 +629,14 @@ def exercise(repo: Path, seed: Seed, text: str) -> Outcome:
                 if not re.match(rf"{re.escape(rel)}(:\d+)?: ", str(exc)):
                     raise AssertionError(f"the error names no {rel}:line: {exc}") from exc
                 continue
-            if rel != own:  # the same text: its plans would be the same
+            if path.read_text(encoding="utf-8") in planned:  # the mutant installed twice: the same plans
                 continue
+            planned.add(path.read_text(encoding="utf-8"))
             for event, ref in EVENTS:
                 plan = publication_plan(workflow, BuildEvent(event, ref, target.head_sha, "main", REPOSITORY),
                                         files=files)
                 outcome.shown.extend(render_plan(plan))
+                outcome.empty.extend(_empty_names(plan))
         results = run_criteria(CheckContext(target, Plan()), include_tools=False)
         outcome.shown.extend(str(f) for findings in results.values() for f in findings)
     except Exception as exc:  # what a user would see as a traceback
@@ -627,6 +648,14 @@ def _value(value: Any) -> str:
     if isinstance(value, str | Unknown):
         return str(value)
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _empty_names(plan: PublicationPlan) -> list[str]:
+    """A known image name or tag that is empty: no registry takes it, and no workflow writes one."""
+    return [f"an empty {what} in {entry.path}:{entry.line} ({plan.event.event_name} {plan.event.ref})"
+            for entry in plan.entries
+            for what, value in (("image name", entry.image), *(("tag", tag) for tag in entry.tags))
+            if isinstance(value, str) and not value.strip()]
 
 
 def render_plan(plan: PublicationPlan) -> list[str]:

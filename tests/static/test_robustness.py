@@ -13,6 +13,9 @@ Below the property test: the focused regression test of each defect it found.
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -25,6 +28,7 @@ from cicd_acceptance.workflows.schema import validate_workflow_schema
 from tests.static.fuzzing import (
     MUTATIONS,
     Mutant,
+    Mutation,
     Rewritten,
     exercise,
     garbled,
@@ -33,7 +37,7 @@ from tests.static.fuzzing import (
     rewritten,
     seeds,
 )
-from tests.static.repos import REPOSITORY, SAMPLE, Edit, default_plan, seed, target_of
+from tests.static.repos import REPO_ROOT, REPOSITORY, SAMPLE, Edit, default_plan, seed, target_of
 
 EXAMPLES = int(os.environ.get("ACCEPTANCE_FUZZ_EXAMPLES", "40"))
 
@@ -96,6 +100,8 @@ def test_the_garble_markers_find_what_they_are_for() -> None:
     # What the files hold is shown as written: not a garble.
     assert not garbled("found ${{ steps.meta.outputs.version }} at build.yml:3", source)
     assert not garbled("found $${{ x }}", "run: echo $${{ x }}")
+    assert not garbled("ghcr.io/o/r-${{ matrix.a }}:${{ needs.p.outputs.t }}",
+                       "${{ matrix.a }} ${{ needs.p.outputs.t }}")
 
 
 # ------------------------------------------------------------------------------- regressions found by the fuzzer
@@ -122,3 +128,41 @@ def test_a_shape_error_is_the_finding_as_it_stands(sample_repo: Path) -> None:
     findings = check_criterion("build-workflow", CheckContext(target_of(sample_repo), default_plan()))
     assert findings
     assert {f.message for f in findings} == {"expected a mapping for 'on', found a null"}, findings
+
+
+def test_the_static_suite_reports_a_nasty_mutant_in_one_clear_message_each(sample_repo: Path) -> None:
+    # The sample's build with `on:` null, an extra job, a matrix from an expression and an env: that is an
+    # expression: each scenario that reads it says what is wrong at file:line, once, with no traceback (the
+    # build's findings read "expected a readable workflow, found expected a mapping for 'on' ..." before).
+    build = next(s for s in seeds() if s.name == "sample/build-images.yml")
+    mutant = Mutant(build, (Mutation("on", 0, None), Mutation("add-job", 0, "ubuntu-latest"),
+                            Mutation("matrix", 0, "${{ fromJSON(needs.prep.outputs.matrix) }}"),
+                            Mutation("env", 0, "${{ fromJSON(steps.meta.outputs.json) }}")), flow=False)
+    seed(sample_repo, (Edit(build.rel, None, mutant.text()),), commit=True)
+    argv = [sys.executable, "-m", "pytest", "features/", "-m", "static", "-p", "no:cacheprovider", "-rfs",
+            "--repo-dir", str(sample_repo), "--github-repo", REPOSITORY]
+    result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output, output
+    assert "found expected" not in output, output
+    assert re.search(r"^\.github/workflows/build-images\.yml:\d+: expected a mapping for 'on', found a null "
+                     r"\[build-triggers\]$", result.stdout, re.MULTILINE), output
+    assert not garbled(output, mutant.text()), garbled(output, mutant.text())
+
+
+def test_a_reference_without_an_image_name_is_shown_as_written(tmp_path: Path) -> None:
+    # `-t :sha-x` made an entry with an empty image: "expected  tagged sha-<sha> ..., found  tags: sha-x".
+    text = (SAMPLE / ".github/workflows/build-images.yml").read_text(encoding="utf-8")
+    old = "          tags: ${{ steps.meta.outputs.tags }}\n"
+    assert text.count(old) == 1
+    rel = ".github/workflows/build-images.yml"
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / rel).write_text(text.replace(old, "          tags: |\n            ${{ steps.meta.outputs.tags }}\n"
+                                                  "            :sha-x\n"), encoding="utf-8")
+    plan = publication_plan(load_workflow(tmp_path, rel),
+                            BuildEvent("push", "refs/heads/main", "0" * 40, "main", REPOSITORY))
+    images = {str(entry.image) for entry in plan.entries}
+    assert ":sha-x" in images, images
+    assert "" not in images, images
+    assert any("':sha-x' names no image" in note for note in plan.notes), plan.notes

@@ -352,6 +352,21 @@ class JobWalk:
     def add(self, step: Step, path: str, built: _Built, image: Value, tags: tuple[Value, ...], *,
             push: bool | Unknown, condition: Unknown | None, line: int, via: str = BUILD_PUSH_ACTION,
             by_digest: bool = False, uncomputed: bool = False) -> None:
+        if isinstance(image, str) and not image.strip():
+            # `-t :sha-x` names no image (docker refuses it): shown as written, never as an empty name.
+            written = [f"{image}:{tag}" for tag in tags] or [image]
+            self.notes.append(f"{self.where(line, path)}: {', '.join(repr(w) for w in written)} names no image: "
+                              f"docker refuses a reference without a name")
+            for reference in written:
+                self._append(step, path, built, reference, (), push=push, condition=condition, line=line, via=via,
+                             by_digest=by_digest, uncomputed=uncomputed)
+            return
+        self._append(step, path, built, image, tags, push=push, condition=condition, line=line, via=via,
+                     by_digest=by_digest, uncomputed=uncomputed)
+
+    def _append(self, step: Step, path: str, built: _Built, image: Value, tags: tuple[Value, ...], *,
+                push: bool | Unknown, condition: Unknown | None, line: int, via: str, by_digest: bool,
+                uncomputed: bool) -> None:
         self.state.entries.append(ImagePublication(
             job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
             dockerfile=built.dockerfile, context=built.context, image=image, tags=tags,
