@@ -547,7 +547,7 @@ class _Engine:
             ("org.opencontainers.image.created", created),
             ("org.opencontainers.image.revision", self.ctx.sha),
             ("org.opencontainers.image.licenses", event.repo_license if event.repo_license is not None
-             else _opaque("the repository's license (SPDX id)")),
+             else _opaque("the license of the repository (SPDX id)")),
         ]
         for entry in input_list(extra, self.inputs.major_version):
             rendered = self.template(entry)
@@ -568,7 +568,7 @@ def _pr_head_sha(event: BuildEvent, env: Mapping[str, str]) -> Value | None:
     if "pull_request" not in event.event_name or not (unknown_text(wanted) or re.search("true", wanted, re.I)):
         return None
     if unknown_text(wanted):
-        return _opaque(f"the pull request's head sha if {wanted}, else {event.sha}")
+        return _opaque(f"the head sha of the pull request if {wanted}, else {event.sha}")
     if event.head_sha is None:
         return Unknown("${{ github.event.pull_request.head.sha }}", template=True)
     return event.head_sha or None

@@ -382,16 +382,29 @@ class JobWalk:
             push: bool | Unknown, condition: Unknown | None, line: int, via: str = BUILD_PUSH_ACTION,
             by_digest: bool = False, uncomputed: bool = False, refused: str = "",
             target: BakeTarget | None = None) -> None:
-        cache = {"cache_from": target.cache_from, "cache_to": target.cache_to,
-                 "no_cache": target.no_cache} if target is not None else {}
+        extra: dict[str, Any] = {"by_digest": by_digest, "uncomputed": uncomputed, "refused": refused}
+        if target is not None:  # a bake target's build cache (a build-push-action step's is read from the step)
+            extra.update(cache_from=target.cache_from, cache_to=target.cache_to, no_cache=target.no_cache)
+        if isinstance(image, str) and not image.strip():
+            # `-t :sha-x` names no image (docker refuses it): shown as written, never as an empty name.
+            written = [f"{image}:{tag}" for tag in tags] or [image]
+            self.notes.append(f"{self.where(line, path)}: {', '.join(repr(w) for w in written)} names no image: "
+                              f"docker refuses a reference without a name")
+            for reference in written:
+                self._append(step, path, built, reference, (), push=push, condition=condition, line=line, via=via,
+                             extra=extra)
+            return
+        self._append(step, path, built, image, tags, push=push, condition=condition, line=line, via=via, extra=extra)
+
+    def _append(self, step: Step, path: str, built: _Built, image: Value, tags: tuple[Value, ...], *,
+                push: bool | Unknown, condition: Unknown | None, line: int, via: str, extra: dict[str, Any]) -> None:
         self.state.entries.append(ImagePublication(
             job_id=self.job_id, matrix=dict(self.combo), line=line, step_name=step.label,
             dockerfile=built.dockerfile, context=built.context, image=image, tags=tags,
             references=tuple(_join_reference(image, tag) for tag in tags), push=push, platforms=built.platforms,
-            labels=built.labels, condition=condition, path=path, via=via, by_digest=by_digest,
+            labels=built.labels, condition=condition, path=path, via=via,
             labels_from=built.labels_from, build_args=built.build_args, labels_line=built.labels_line,
-            order=self.state.next_order(), uncomputed=uncomputed, refused=refused,
-            **cache,  # type: ignore[arg-type]
+            order=self.state.next_order(), **extra,
         ))
 
     def references(self, step: Step, ctx: ExprContext) -> list[Value]:

@@ -67,7 +67,20 @@ def _schema_finding(shown: str, root: Node, error: jsonschema.exceptions.Validat
     line, column = _position(root, list(best.absolute_path))
     where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in best.absolute_path)
     return ToolFinding("check-jsonschema", shown, line, column, f"schema:{best.validator}", "error",
-                       f"{where}: {_short(best.message)}")
+                       f"{where}: {_short(_message(best))}")
+
+
+def _message(error: jsonschema.exceptions.ValidationError) -> str:
+    """jsonschema's message, with the value it starts with written as the workflow's YAML/JSON would say it.
+
+    jsonschema starts its messages with Python's ``repr`` of the value (``None is not of type 'object'``,
+    ``{'push': None} is not valid ...``): a reader of a workflow knows ``null``, ``true`` and ``{"push": null}``.
+    A string keeps its quotes as jsonschema gives them (``'bogus' is not one of [...]``).
+    """
+    shown = repr(error.instance)
+    if isinstance(error.instance, str) or not error.message.startswith(shown):
+        return error.message
+    return json.dumps(error.instance, ensure_ascii=False, default=str) + error.message[len(shown):]
 
 
 def _deepest_cause(error: jsonschema.exceptions.ValidationError) -> jsonschema.exceptions.ValidationError:

@@ -61,8 +61,11 @@ class Rule:
         try:
             return sort_findings(self.check(ctx))
         except WorkflowLoadError as exc:
-            # The file this rule needs cannot be read: that is this rule's finding, not a crash of the run.
-            return [Finding(exc.path, exc.line or 0, 0, self.id, expected("a readable workflow", exc.reason))]
+            # The file this rule needs cannot be read: that is this rule's finding, not a crash of the run. A shape
+            # error already says "expected ..., found ..." (wrapping it read "expected a readable workflow, found
+            # expected a mapping for 'on', found a null"): it is the finding as it stands.
+            reason = exc.reason if exc.reason.startswith("expected ") else expected("a readable workflow", exc.reason)
+            return [Finding(exc.path, exc.line or 0, 0, self.id, reason)]
 
 
 def undecided(path: str, line: int, rule: str, message: str, settled_by: str) -> Finding:
