@@ -159,22 +159,27 @@ def run_criteria(ctx: CheckContext, *, include_tools: bool = True,
 
 
 class RuleResults:
-    """Rule findings computed once per context and shared; tool rules may be started early, in the background.
+    """Rule findings computed once per context and shared; rules may be started early, in the background.
 
     Tool rules spend their time in child processes (actionlint, zizmor, go), so starting them all at once and
-    collecting each result when its step asks overlaps them with everything else.
+    collecting each result when its step asks overlaps them with everything else. Pure rules are Python only:
+    under the GIL more threads for them add no parallelism, only contention with the tool rules' own Python work
+    (the local run's copy of the checkout, before its go test can start), so they run one at a time, in one
+    thread of their own.
     """
 
     def __init__(self, ctx: CheckContext, *, workers: int = 4) -> None:
         self.ctx = ctx
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="acceptance-rule")
+        self._tools = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="acceptance-tool-rule")
+        self._pure = ThreadPoolExecutor(max_workers=1, thread_name_prefix="acceptance-rule")
         self._futures: dict[str, Future[list[Finding]]] = {}
 
     def start(self, rule_ids: Iterable[str]) -> None:
         """Begin computing ``rule_ids`` in the background (each at most once)."""
         for rule_id in rule_ids:
             if rule_id not in self._futures:
-                self._futures[rule_id] = self._pool.submit(rule(rule_id), self.ctx)
+                found = rule(rule_id)
+                self._futures[rule_id] = (self._tools if found.tool else self._pure).submit(found, self.ctx)
 
     def findings(self, rule_id: str) -> list[Finding]:
         """The rule's findings; re-raises what the rule raised (ToolMissing, ToolError)."""
@@ -188,4 +193,5 @@ class RuleResults:
 
     def close(self) -> None:
         """Stop accepting work; waits for rules that are still running (child processes are not orphaned)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in (self._pure, self._tools):
+            pool.shutdown(wait=True, cancel_futures=True)
