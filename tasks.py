@@ -60,13 +60,20 @@ def accept(args: list[str]) -> int:
     return _run(PY, "-m", "pytest", "features/", *args)
 
 
+def _workers(args: list[str]) -> list[str]:
+    """pytest-xdist on every core, unless the arguments choose: most tests wait on child processes (go, git,
+    bubblewrap, the emulator), so one process per core halves the suite on two cores."""
+    chosen = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses=")) for a in args)
+    return [] if chosen or (os.cpu_count() or 1) < 2 else ["-n", "auto"]
+
+
 def test(args: list[str]) -> int:
     checks: list[list[str | Path]] = [
         [BIN / "ruff", "check", *LINT_PATHS],
         [BIN / "mypy", "--strict", "src", "steps", "tests", "benchmarks", "conftest.py"],
     ]
     failed = [Path(c[0]).name for c in checks if _run(*c) != 0]
-    code = _run(PY, "-m", "pytest", *args)
+    code = _run(PY, "-m", "pytest", *_workers(args), *args)
     if failed:
         print(f"tasks.py test: {', '.join(failed)} reported problems (see above)", flush=True)
         return code or 1
