@@ -96,6 +96,19 @@ def tool_identity(exe: str, companions: Iterable[str] = ()) -> list[object]:
     return identity + [[name, *_stat_identity(shutil.which(name))] for name in companions]
 
 
+_TOO_BIG = b"<too big>"
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    """The file's bytes, or ``_TOO_BIG`` when it holds more than ``limit`` (never read past it)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max(limit, 0) + 1)
+    except OSError:
+        return _TOO_BIG  # unreadable: no key, the tool simply runs
+    return _TOO_BIG if len(data) > limit else data
+
+
 def _tree_digest(root: Path, digest: hashlib._Hash) -> bool:
     """Feed every file under ``root`` (our staging folder: regular files and folders only) to ``digest``; False
     when there are more entries or bytes than a cache key is worth (the tool then simply runs)."""
@@ -105,9 +118,9 @@ def _tree_digest(root: Path, digest: hashlib._Hash) -> bool:
         return False
     total = 0
     for path in files:
-        data = path.read_bytes()
+        data = _read_capped(path, _MAX_INPUT_BYTES - total)
         total += len(data)
-        if total > _MAX_INPUT_BYTES:
+        if data is _TOO_BIG or total > _MAX_INPUT_BYTES:
             return False
         digest.update(json.dumps(["file", path.relative_to(root).as_posix(), len(data)]).encode())
         digest.update(data)
@@ -130,8 +143,10 @@ def run_key(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], companion
     for arg in argv[1:]:
         named = Path(os.path.abspath(root / arg))
         if not named.is_relative_to(root) and named.is_file():
-            with contextlib.suppress(OSError):
-                digest.update(json.dumps(["argument-file", arg]).encode() + named.read_bytes()[:_MAX_INPUT_BYTES])
+            data = _read_capped(named, _MAX_INPUT_BYTES)
+            if data is _TOO_BIG:
+                return None
+            digest.update(json.dumps(["argument-file", arg]).encode() + data)
     if not _tree_digest(root, digest):
         return None
     return digest.hexdigest()
